@@ -1,0 +1,1 @@
+"""The Mailjet API client: the only code that imports httpx (auth, paging, retries, cache)."""

@@ -1,0 +1,1 @@
+"""The ``mjquery`` command line: a thin layer over the library."""

@@ -1,0 +1,1 @@
+"""The planner: the only code that imports sqlglot. SQL text -> typed QueryPlan."""

@@ -1,0 +1,1 @@
+"""A local Mailjet-compatible server with a seeded demo account: the ``--demo`` backend and the test double."""

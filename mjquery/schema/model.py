@@ -1,0 +1,202 @@
+"""The typed description of one Mailjet object, as read from ``schemas/<Object>.toml``.
+
+Everything the planner, the engine, the write path and the docs need to know about an object
+lives in an :class:`ObjectSchema`. Adding a Mailjet object means adding a schema file; no
+Python changes. These classes are frozen: a loaded schema never changes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class SqlType(str, enum.Enum):
+    """SQL column types. Values are the DuckDB type names."""
+
+    BIGINT = "BIGINT"        # ids (message ids exceed 2^53) and counters
+    INTEGER = "INTEGER"
+    DOUBLE = "DOUBLE"
+    BOOLEAN = "BOOLEAN"
+    VARCHAR = "VARCHAR"
+    TIMESTAMP = "TIMESTAMP"  # RFC 3339 strings or epoch seconds, see Column.time_format; "" -> NULL
+    JSON = "JSON"            # arrays and objects, kept as JSON text
+
+
+class TimeFormat(str, enum.Enum):
+    """How the API spells a TIMESTAMP column."""
+
+    RFC3339 = "rfc3339"  # "2020-09-16T10:35:56Z"; unset values are ""
+    EPOCH = "epoch"      # Unix seconds as an integer; unset values are 0 or ""
+
+
+class FilterOp(str, enum.Enum):
+    """The SQL predicate shape a query parameter implements.
+
+    ``EQ`` and ``IN`` take values; the LIKE family maps ``LIKE 'x%'`` (PREFIX), ``LIKE '%x'``
+    (SUFFIX), ``LIKE '%x%'`` (CONTAINS); the ``_CI`` variants are the API's case-insensitive
+    ones (ILIKE). ``GT``/``GE``/``LT``/``LE`` are time-window bounds (``FromTS``/``ToTS``).
+    """
+
+    EQ = "eq"
+    IN = "in"          # the parameter accepts a comma-separated list of values (OR)
+    EQ_CI = "eq_ci"
+    PREFIX = "prefix"
+    PREFIX_CI = "prefix_ci"
+    SUFFIX = "suffix"
+    SUFFIX_CI = "suffix_ci"
+    CONTAINS = "contains"
+    CONTAINS_CI = "contains_ci"
+    GT = "gt"
+    GE = "ge"
+    LT = "lt"
+    LE = "le"
+
+
+class Operation(str, enum.Enum):
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the SQL table, named exactly as the API spells the JSON field."""
+
+    name: str
+    type: SqlType
+    read_only: bool = True
+    description: str = ""
+    time_format: TimeFormat | None = None  # set for TIMESTAMP columns only
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class PseudoColumn:
+    """A column that exists only to carry an API-only filter into WHERE.
+
+    ``Contact.ContactsList = 7`` becomes ``ContactsList=7``. The engine writes the pushed value
+    into every fetched row, so DuckDB's own filter on the column still holds.
+    """
+
+    name: str
+    type: SqlType
+    description: str = ""
+    required: bool = False  # the API refuses requests without it (statcounters' CounterSource, ...)
+    allowed_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One query parameter and the SQL predicate it implements.
+
+    ``exact`` says whether the API's answer equals SQL's answer for that predicate. When it is
+    false (``Email=x`` matches case-insensitively on the API), the predicate is pushed to cut
+    the rows fetched and DuckDB filters again.
+    """
+
+    param: str            # query parameter, as the API spells it: "ContactsList", "EmailLLikeCI"
+    column: str           # the SQL column (real or pseudo) the predicate is on
+    op: FilterOp
+    exact: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    desc_allowed: bool
+
+
+@dataclass(frozen=True)
+class Parent:
+    """For sub-resources (``/campaigndraft/{CampaignDraftID}/detailcontent``): where the id comes from.
+
+    ``column`` is the column of this table that carries the parent id (the engine adds it to
+    every fetched row); ``table`` and ``key`` name the parent object and its id column, used
+    to fan out over parents when the query gives no id.
+    """
+
+    placeholder: str  # the name inside {…} in ApiPath
+    column: str
+    table: str
+    key: str = "ID"
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    """One allowed write and the columns it may set."""
+
+    operation: Operation
+    columns: tuple[str, ...] = ()       # settable columns; empty for DELETE
+    required: tuple[str, ...] = ()      # columns an INSERT must give
+    condition: str = ""                 # a row condition in SQL, e.g. "Used = false" (CampaignDraft UPDATE)
+    note: str = ""                      # the rule in words, shown when a write is refused or in docs
+
+
+@dataclass(frozen=True)
+class ObjectSchema:
+    """One SQL table over one Mailjet resource."""
+
+    name: str                           # SQL name, as Skyvia calls it: "List"
+    resource: str                       # API resource: "contactslist", "campaigndraft/detailcontent"
+    path: str                           # "/v3/REST/contactslist" or "/v3/REST/campaigndraft/{CampaignDraftID}/detailcontent"
+    columns: tuple[Column, ...]
+    description: str = ""
+    aliases: tuple[str, ...] = ()       # other accepted names; the resource name is always one
+    item_path: str | None = None        # "/v3/REST/contactslist/{id}"
+    parent: Parent | None = None
+    key: str | None = None              # id column ("ID"), None when the API has none
+    unique_keys: tuple[tuple[str, ...], ...] = ()  # each a tuple of columns, e.g. (("Email",),)
+    filters: tuple[Filter, ...] = ()
+    pseudo_columns: tuple[PseudoColumn, ...] = ()
+    sortable: tuple[SortKey, ...] = ()
+    paged: bool = True                  # accepts Limit/Offset/countOnly
+    writes: tuple[WriteRule, ...] = ()  # empty = read-only
+    created_column: str | None = None
+    updated_column: str | None = None
+    notes: tuple[str, ...] = ()
+    source_file: str = field(default="", compare=False)
+
+    # -- lookups used by every layer; kept here so nobody re-implements them -------------------
+
+    def column(self, name: str) -> Column | None:
+        """The real column with this name, case-insensitively."""
+        lowered = name.lower()
+        return next((c for c in self.columns if c.name.lower() == lowered), None)
+
+    def pseudo_column(self, name: str) -> PseudoColumn | None:
+        lowered = name.lower()
+        return next((p for p in self.pseudo_columns if p.name.lower() == lowered), None)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def all_column_names(self) -> tuple[str, ...]:
+        """Real columns, then pseudo-columns: the columns of the SQL table."""
+        return self.column_names + tuple(p.name for p in self.pseudo_columns)
+
+    def filters_on(self, column: str) -> tuple[Filter, ...]:
+        lowered = column.lower()
+        return tuple(f for f in self.filters if f.column.lower() == lowered)
+
+    def sort_key(self, column: str) -> SortKey | None:
+        lowered = column.lower()
+        return next((s for s in self.sortable if s.column.lower() == lowered), None)
+
+    def write_rule(self, operation: Operation) -> WriteRule | None:
+        return next((w for w in self.writes if w.operation is operation), None)
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(w.operation for w in self.writes)
+
+    @property
+    def read_only(self) -> bool:
+        return not self.writes
+
+    @property
+    def required_pseudo_columns(self) -> tuple[PseudoColumn, ...]:
+        return tuple(p for p in self.pseudo_columns if p.required)

@@ -1,1 +1,31 @@
-"""A local Mailjet-compatible server with a seeded demo account: the ``--demo`` backend and the test double."""
+"""A local Mailjet-compatible server with a seeded demo account: the ``--demo`` backend and the test double.
+
+Usage::
+
+    sb = Sandbox(seed=42, scale=1.0)
+    client = httpx.Client(transport=sb.transport(), base_url="https://api.mailjet.com",
+                          auth=(DEMO_API_KEY, DEMO_API_SECRET))
+    with SandboxServer(sb, host="127.0.0.1", port=0) as server:   # or over real sockets
+        ...server.url...
+    sb.log.requests(method="GET", path="/v3/REST/contact")
+
+The behaviour is that of Mailjet's v3 REST API as ``reference/`` documents it; where the
+reference is silent the choices are listed in :mod:`mjquery.sandbox.core`.
+"""
+
+from mjquery.sandbox.config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
+from mjquery.sandbox.core import Sandbox, SandboxRequest, SandboxResponse
+from mjquery.sandbox.log import LoggedRequest, RequestLog
+from mjquery.sandbox.server import SandboxServer
+
+__all__ = [
+    "DEMO_API_KEY",
+    "DEMO_API_SECRET",
+    "LoggedRequest",
+    "RequestLog",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxRequest",
+    "SandboxResponse",
+    "SandboxServer",
+]

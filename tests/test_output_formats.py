@@ -1,0 +1,94 @@
+"""The output formats, on plain Python values (no DB-API, no terminal)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+
+import pytest
+
+from mjquery.output import OutputFormat, ResultSet, write_result
+
+COLUMNS = ("Name", "SubscriberCount", "CreatedAt")
+ROWS = [
+    ("Newsletter", 1200, dt.datetime(2024, 1, 2, 3, 4, 5)),
+    ("VIP | gold", 7, None),
+    ('Quote "q", comma', None, dt.datetime(2023, 5, 6)),
+]
+
+
+def render(fmt: OutputFormat, rows=ROWS, columns=COLUMNS, **kwargs) -> str:
+    out = io.StringIO()
+    count = write_result(ResultSet(columns, iter(rows)), fmt, out, **kwargs)
+    assert count == len(rows)
+    return out.getvalue()
+
+
+def test_table_aligns_columns_and_right_aligns_numbers() -> None:
+    text = render(OutputFormat.TABLE)
+    lines = text.splitlines()
+    assert lines[0] == " Name             | SubscriberCount | CreatedAt"
+    assert lines[1] == "------------------+-----------------+---------------------"
+    assert lines[2] == " Newsletter       |            1200 | 2024-01-02 03:04:05"
+    assert lines[3] == " VIP | gold       |               7 | NULL"
+    assert lines[4] == ' Quote "q", comma |            NULL | 2023-05-06 00:00:00'
+
+
+def test_table_escapes_newlines_and_caps_cell_width() -> None:
+    text = render(OutputFormat.TABLE, rows=[("a\nb", "x" * 50)], columns=("A", "B"), max_width=10)
+    assert " a\\nb | xxxxxxxxx…" in text
+
+
+def test_csv_round_trips_through_the_csv_module() -> None:
+    parsed = list(csv.reader(io.StringIO(render(OutputFormat.CSV))))
+    assert parsed[0] == list(COLUMNS)
+    assert parsed[2] == ["VIP | gold", "7", ""]
+    assert parsed[3] == ['Quote "q", comma', "", "2023-05-06 00:00:00"]
+
+
+def test_tsv_uses_tabs() -> None:
+    lines = render(OutputFormat.TSV).splitlines()
+    assert lines[0] == "Name\tSubscriberCount\tCreatedAt"
+    assert lines[1] == "Newsletter\t1200\t2024-01-02 03:04:05"
+
+
+def test_json_is_an_array_of_objects_with_native_types() -> None:
+    data = json.loads(render(OutputFormat.JSON))
+    assert data[0] == {"Name": "Newsletter", "SubscriberCount": 1200, "CreatedAt": "2024-01-02T03:04:05"}
+    assert data[1]["CreatedAt"] is None
+
+
+def test_json_of_no_rows_is_an_empty_array() -> None:
+    assert json.loads(render(OutputFormat.JSON, rows=[])) == []
+
+
+def test_json_keeps_big_ids_exact_and_writes_nan_as_null() -> None:
+    text = render(OutputFormat.JSONL, rows=[(2**60 + 1, float("nan"), decimal.Decimal("2.50"))],
+                  columns=("ID", "Ratio", "Price"))
+    assert json.loads(text) == {"ID": 2**60 + 1, "Ratio": None, "Price": 2.5}
+
+
+def test_jsonl_is_one_object_per_line() -> None:
+    lines = render(OutputFormat.JSONL).splitlines()
+    assert len(lines) == 3
+    assert json.loads(lines[2])["Name"] == 'Quote "q", comma'
+
+
+def test_markdown_escapes_pipes_and_right_aligns_numbers() -> None:
+    lines = render(OutputFormat.MARKDOWN).splitlines()
+    assert lines[0] == "| Name | SubscriberCount | CreatedAt |"
+    assert lines[1] == "| --- | ---: | --- |"
+    assert lines[3] == "| VIP \\| gold | 7 |  |"
+
+
+@pytest.mark.parametrize("text", ["CSV", " json ", "Markdown"])
+def test_format_names_are_case_insensitive(text: str) -> None:
+    assert OutputFormat.parse(text).value == text.strip().lower()
+
+
+def test_unknown_format_names_the_choices() -> None:
+    with pytest.raises(ValueError, match="choose one of table, csv, tsv, json, jsonl, markdown"):
+        OutputFormat.parse("xml")

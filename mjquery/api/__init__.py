@@ -1,1 +1,106 @@
-"""The Mailjet API client: the only code that imports httpx (auth, paging, retries, cache)."""
+"""The Mailjet API client: the only code in mjquery that imports httpx.
+
+One :class:`ApiClient` per connection wraps one ``httpx.Client`` (made by
+:func:`build_http_client`; tests pass a transport, e.g. the sandbox's)::
+
+    from mjquery.api import ApiClient, ApiConfig, RetryPolicy, item_path, resource_path
+
+    cfg = ApiConfig(api_key=key, api_secret=secret)          # base_url defaults to https://api.mailjet.com
+    with ApiClient(cfg, transport=sandbox.transport()) as api:
+        api.count("/v3/REST/contact", {"ContactsList": 7})   # one countOnly=1 request -> int
+        for rows in api.scan("/v3/REST/contact", {"Sort": "CreatedAt DESC"}, limit=5000):
+            ...                                              # list[dict] per page, in offset order
+        api.get(item_path("contact", "a+b@x.com"))            # Page(count, total, data)
+        api.post(resource_path("contact"), {"Email": "x@y.z"}, verify=lambda: ...)
+
+Reading
+    ``get`` is one GET. ``count`` is one ``countOnly=1`` GET. ``scan`` pages with
+    ``Limit=page_size``: the first page alone (a short one ends the scan: one request), then one
+    ``countOnly=1`` for the total, then the remaining pages concurrently (``max_concurrency``
+    threads, the client-side rate limiter), yielded in order, never more than
+    ``max_concurrency`` pages ahead of the consumer — memory does not grow with the account.
+    ``scan`` and ``count`` refuse ``Limit``/``Offset``/``countOnly`` in ``params``: use the
+    ``limit``/``offset`` arguments. ``get_raw``/``scan_raw`` give each page's ``Data`` as JSON
+    bytes (:class:`RawPage`) for loaders that hand bytes to DuckDB's ``read_json``; the bytes are
+    re-serialised by orjson (64-bit ids exact), so they are always one valid JSON array.
+
+    GETs are retried (:class:`RetryPolicy`) on 429 (``Retry-After`` honoured; every thread of the
+    client waits), 5xx, timeouts, dropped connections and cut-short answers. Answers are cached
+    for ``cache_ttl`` seconds per client, keyed by path + parameters (``cache_enabled = False`` or
+    ``cache_ttl=0`` turns it off; ``invalidate("contact")``, ``clear_cache()``).
+
+Writing
+    ``post``/``put``/``delete``/``upload`` are never repeated blindly. When the request may have
+    reached the API but no usable answer came back, the caller's ``verify()`` (read the object
+    back) decides; without it :class:`ApiOutcomeUnknownError` says the outcome is unknown. A 429
+    or a connection that never opened is safely retried. ``put`` returns None on 304 (no change).
+    Every write clears the whole GET cache (Mailjet objects are linked).
+
+Errors
+    All are :mod:`mjquery.errors` classes; the HTTP-specific ones are in :mod:`mjquery.api.errors`
+    (``ApiAuthenticationError`` for 401, ``ApiNotFoundError`` 404, ``ApiDuplicateError`` MJ18,
+    ``ApiRequestError`` 400 with the API's ``ErrorMessage``, ``ApiRateLimitError``,
+    ``ApiServerError``, ``ApiUnreachableError``...), each carrying ``status``, ``api_message``,
+    ``method`` and ``path``. Nothing raised, logged (logger ``mjquery.api``) or repr'd contains
+    the secret key.
+
+Paths
+    Build them with :func:`resource_path`, :func:`item_path` and :func:`action_path`, which
+    percent-encode user values; the client refuses anything that is not a plain absolute path.
+"""
+
+from mjquery.api.client import (
+    ApiClient,
+    Page,
+    ProgressCallback,
+    RawPage,
+    RequestStats,
+    Verify,
+    build_http_client,
+)
+from mjquery.api.config import DEFAULT_BASE_URL, MAX_PAGE_SIZE, NO_RETRY, ApiConfig, RetryPolicy
+from mjquery.api.errors import (
+    ApiAuthenticationError,
+    ApiDuplicateError,
+    ApiNotAllowedError,
+    ApiNotFoundError,
+    ApiOutcomeUnknownError,
+    ApiPermissionError,
+    ApiRateLimitError,
+    ApiRequestError,
+    ApiResponseError,
+    ApiServerError,
+    ApiUnreachableError,
+)
+from mjquery.api.paths import action_path, item_path, quote_segment, resource_of, resource_path
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MAX_PAGE_SIZE",
+    "NO_RETRY",
+    "ApiAuthenticationError",
+    "ApiClient",
+    "ApiConfig",
+    "ApiDuplicateError",
+    "ApiNotAllowedError",
+    "ApiNotFoundError",
+    "ApiOutcomeUnknownError",
+    "ApiPermissionError",
+    "ApiRateLimitError",
+    "ApiRequestError",
+    "ApiResponseError",
+    "ApiServerError",
+    "ApiUnreachableError",
+    "Page",
+    "ProgressCallback",
+    "RawPage",
+    "RequestStats",
+    "RetryPolicy",
+    "Verify",
+    "action_path",
+    "build_http_client",
+    "item_path",
+    "quote_segment",
+    "resource_of",
+    "resource_path",
+]

@@ -1,0 +1,619 @@
+"""The Mailjet API client: one ``httpx.Client`` per connection, paging, retries, rate limit, cache.
+
+Every request goes through :class:`ApiClient`. GETs are retried by the :class:`RetryPolicy` on
+429 (honouring ``Retry-After``), 5xx, timeouts, dropped connections and cut-short answers.
+Writes are never repeated blindly: see :meth:`ApiClient.post`. Every failure becomes an
+:mod:`mjquery.api.errors` class here, at one boundary, with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+import orjson
+
+import mjquery
+from mjquery.api.cache import CacheKey, ResponseCache
+from mjquery.api.config import ApiConfig
+from mjquery.api.errors import (
+    ApiDuplicateError,
+    ApiOutcomeUnknownError,
+    ApiRateLimitError,
+    ApiResponseError,
+    ApiUnreachableError,
+    error_for_status,
+)
+from mjquery.api.paths import resource_path
+from mjquery.api.ratelimit import RateLimiter
+from mjquery.errors import ApiError, InterfaceError
+
+logger = logging.getLogger("mjquery.api")
+
+ParamValue = str | int | float | bool
+Params = Mapping[str, ParamValue]
+EncodedParams = tuple[tuple[str, str], ...]
+
+_NO_PARAMS: Params = MappingProxyType({})
+
+#: Parameters the client sets itself when it pages or counts.
+_PAGING_PARAMS = frozenset({"limit", "offset", "countonly"})
+
+# No answer and the request may have reached the server: safe to repeat for reads only.
+_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
+                     httpx.DecodingError, httpx.ProxyError)
+# The request never left: safe to repeat for writes too.
+_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One answer of the API: ``Count`` and ``Total`` as sent, and the ``Data`` rows.
+
+    Without ``countOnly`` Mailjet sets both ``Count`` and ``Total`` to the rows in this page,
+    not the grand total: use :meth:`ApiClient.count` for that.
+    """
+
+    count: int
+    total: int
+    data: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A page whose ``Data`` array is kept as JSON bytes (for ``read_json``-style loaders)."""
+
+    count: int
+    total: int
+    rows: int
+    data_json: bytes
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """Counters since the client was made (or :meth:`ApiClient.reset_stats`).
+
+    ``requests``: HTTP requests sent, retries included. ``cache_hits``: GETs answered from the
+    cache. ``retries``: requests that repeated an earlier attempt. ``pages``: pages of rows
+    delivered by ``get``/``scan`` (cached or not; counts are not pages). ``throttled``: 429
+    answers received. ``bytes_received``: response body bytes from the API.
+    """
+
+    requests: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    pages: int = 0
+    throttled: int = 0
+    bytes_received: int = 0
+
+
+Verify = Callable[[], "bool | Page"]
+"""Answers "did the write take effect?" by reading the object back.
+
+Return True/False, or the object read back as a :class:`Page` (an empty page means "no").
+"""
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+def build_http_client(config: ApiConfig, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The one place an ``httpx.Client`` is made: base URL, Basic auth, timeouts, pool size."""
+    size = config.max_concurrency + 2
+    return httpx.Client(
+        base_url=config.base_url,
+        auth=httpx.BasicAuth(config.api_key, config.api_secret),
+        timeout=httpx.Timeout(config.timeout),
+        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+        headers={"User-Agent": f"mjquery/{mjquery.__version__}", "Accept": "application/json"},
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+class _Unreadable(Exception):
+    """An answer that cannot be what the API sent: cut short or not JSON."""
+
+
+def _encode_params(params: Params) -> EncodedParams:
+    encoded: list[tuple[str, str]] = []
+    for name, value in params.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int | float | str):
+            text = str(value)
+        else:
+            raise InterfaceError(f"Query parameter {name!r} must be a string, number or boolean, "
+                                 f"not {type(value).__name__}")
+        encoded.append((str(name), text))
+    return tuple(encoded)
+
+
+def _check_path(path: str) -> str:
+    # Only paths relative to the configured base URL: an absolute URL would send the key pair
+    # to another host.
+    if (not path.startswith("/") or path.startswith("//") or "?" in path or "#" in path
+            or any(c.isspace() or ord(c) < 32 for c in path)
+            or any(part in (".", "..") for part in path.split("/"))):
+        raise InterfaceError(f"Not an API path: {path!r} (build it with mjquery.api.item_path)")
+    return path
+
+
+def _parse(body: bytes) -> Page:
+    """The envelope ``{"Count", "Data", "Total"}``; a bare object or array becomes a page too."""
+    try:
+        parsed: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise _Unreadable(f"the answer is not JSON ({exc})") from exc
+    if isinstance(parsed, dict) and "Data" in parsed:
+        data = parsed["Data"]
+        if not isinstance(data, list):
+            raise _Unreadable("the answer's Data is not an array")
+        count = parsed.get("Count", len(data))
+        total = parsed.get("Total", count)
+        if not isinstance(count, int) or not isinstance(total, int):
+            raise _Unreadable("the answer's Count or Total is not an integer")
+        return Page(count=count, total=total, data=data)
+    if isinstance(parsed, list):  # not Mailjet's envelope, but keep the rows
+        return Page(count=len(parsed), total=len(parsed), data=parsed)
+    if isinstance(parsed, dict):  # DATA API answers such as {"ID": 57} are not enveloped
+        return Page(count=1, total=1, data=[parsed])
+    raise _Unreadable("the answer is neither a JSON object nor an array")
+
+
+def _check_complete(response: httpx.Response) -> bytes:
+    body = response.content
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and len(body) < int(declared):
+        raise _Unreadable(f"the answer was cut short ({len(body)} of {declared} bytes)")
+    return body
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds asked for by ``Retry-After`` (delta-seconds or an HTTP date), if given."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        kind = "timed out"
+    elif isinstance(exc, httpx.ConnectError):
+        kind = "could not connect"
+    elif isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        kind = "the connection was dropped"
+    else:
+        kind = "the request failed"
+    detail = str(exc)[:200]
+    return f"{kind} ({detail})" if detail else kind
+
+
+_EMPTY_PAGE = Page(count=0, total=0, data=[])
+
+
+class ApiClient:
+    """A connection's client of the Mailjet API. Thread-safe; close it (or use ``with``)."""
+
+    def __init__(self, config: ApiConfig, transport: httpx.BaseTransport | None = None) -> None:
+        self.config = config
+        self._http = build_http_client(config, transport)
+        #: Waits between retries go through here (tests may replace it).
+        self.sleep: Callable[[float], None] = time.sleep
+        self._limiter = RateLimiter(config.rate_limit_per_second, sleep=lambda seconds: self.sleep(seconds))
+        self._cache = ResponseCache(config.cache_ttl, config.cache_max_bytes)
+        self._stats_lock = threading.Lock()
+        self._stats = RequestStats()
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._closed = False
+        self._rng = random.Random()
+
+    # ----------------------------------------------------------------- life cycle, stats, cache
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.config!r})"
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker threads and close the HTTP connections. Idempotent."""
+        self._closed = True
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        self._http.close()
+
+    @property
+    def stats(self) -> RequestStats:
+        """A snapshot of the request counters."""
+        with self._stats_lock:
+            return self._stats
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._stats = RequestStats()
+
+    def _count(self, **deltas: int) -> None:
+        with self._stats_lock:
+            s = self._stats
+            self._stats = RequestStats(**{name: getattr(s, name) + deltas.get(name, 0)
+                                          for name in RequestStats.__dataclass_fields__})
+
+    @property
+    def cache_enabled(self) -> bool:
+        return self._cache.enabled
+
+    @cache_enabled.setter
+    def cache_enabled(self, enabled: bool) -> None:
+        if not enabled:
+            self._cache.clear()
+        self._cache.enabled = bool(enabled) and self._cache.max_bytes > 0 and self._cache.ttl > 0
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def invalidate(self, resource: str) -> int:
+        """Drop cached answers under ``/v3/REST/<resource>`` and ``/v3/DATA/<resource>``."""
+        return (self._cache.invalidate(resource_path(resource))
+                + self._cache.invalidate(resource_path(resource, api="DATA")))
+
+    # ----------------------------------------------------------------------------------- reads
+
+    def get(self, path: str, params: Params = _NO_PARAMS) -> Page:
+        """One GET (retried per policy, answered from the cache when fresh)."""
+        page = self._fetch(_check_path(path), _encode_params(params))
+        self._count(pages=1)
+        return page
+
+    def get_raw(self, path: str, params: Params = _NO_PARAMS) -> RawPage:
+        """Like :meth:`get`, with the ``Data`` array as JSON bytes."""
+        return _raw(self.get(path, params))
+
+    def count(self, path: str, params: Params = _NO_PARAMS) -> int:
+        """The number of matching objects: one ``countOnly=1`` request."""
+        encoded = self._scan_params(params)
+        return self._fetch(_check_path(path), encoded + (("countOnly", "1"),)).total
+
+    def scan(self, path: str, params: Params = _NO_PARAMS, *, limit: int | None = None, offset: int = 0,
+             on_progress: ProgressCallback | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The matching rows, page by page in offset order, fetching pages concurrently.
+
+        The first page is read alone (``Limit=min(page_size, limit)``); a short page ends the
+        scan after one request. Otherwise one ``countOnly=1`` request learns the total and the
+        remaining pages are fetched by up to ``max_concurrency`` threads, at most that many
+        pages ahead of the consumer. ``limit`` caps the rows, ``offset`` skips rows first.
+        ``on_progress(pages_done, pages_expected)`` is called after each page
+        (``pages_expected`` is None until the total is known). Empty pages are not yielded.
+        """
+        for page in self._scan(path, params, limit, offset, on_progress):
+            yield page.data
+
+    def scan_raw(self, path: str, params: Params = _NO_PARAMS, *, limit: int | None = None, offset: int = 0,
+                 on_progress: ProgressCallback | None = None) -> Iterator[RawPage]:
+        """Like :meth:`scan`, each page's ``Data`` as JSON bytes."""
+        for page in self._scan(path, params, limit, offset, on_progress):
+            yield _raw(page)
+
+    def _scan_params(self, params: Params) -> EncodedParams:
+        encoded = _encode_params(params)
+        clash = [name for name, _ in encoded if name.lower() in _PAGING_PARAMS]
+        if clash:
+            raise InterfaceError(f"{', '.join(clash)}: scan and count set Limit, Offset and countOnly themselves")
+        return encoded
+
+    def _scan(self, path: str, params: Params, limit: int | None, offset: int,
+              on_progress: ProgressCallback | None) -> Iterator[Page]:
+        _check_path(path)
+        encoded = self._scan_params(params)
+        if offset < 0 or (limit is not None and limit < 0):
+            raise InterfaceError("scan limit and offset must not be negative")
+        progress = on_progress or (lambda done, expected: None)
+        if limit == 0:
+            progress(0, 0)
+            return
+        size = self.config.page_size
+        first_limit = size if limit is None else min(size, limit)
+        first = self._page(path, encoded, first_limit, offset)
+        if len(first.data) < first_limit or (limit is not None and limit <= first_limit):
+            progress(1, 1)
+            if first.data:
+                yield first
+            return
+
+        # More pages are wanted: learn the total while the consumer handles the first page.
+        total_future = self._pool().submit(self._fetch, path, encoded + (("countOnly", "1"),))
+        pending: deque[tuple[int, Future[Page]]] = deque()
+        try:
+            progress(1, None)
+            yield first
+            total = total_future.result().total
+            end = total if limit is None else min(total, offset + limit)
+            plan = deque((start, min(size, end - start))
+                         for start in range(offset + len(first.data), end, size))
+            expected = 1 + len(plan)
+            done = 1
+            progress(done, expected)
+
+            def refill() -> None:
+                while plan and len(pending) < self.config.max_concurrency:
+                    start, page_limit = plan.popleft()
+                    pending.append((page_limit, self._pool().submit(self._page, path, encoded, page_limit, start)))
+
+            refill()
+            while pending:
+                page_limit, future = pending.popleft()
+                page = future.result()
+                refill()
+                done += 1
+                progress(done, expected)
+                if page.data:
+                    yield page
+                if len(page.data) < page_limit:
+                    # Rows were deleted since the count: later pages would only repeat or skip rows.
+                    break
+        finally:
+            total_future.cancel()
+            for _, future in pending:
+                future.cancel()
+
+    def _page(self, path: str, encoded: EncodedParams, page_limit: int, offset: int) -> Page:
+        page = self._fetch(path, encoded + (("Limit", str(page_limit)), ("Offset", str(offset))))
+        self._count(pages=1)
+        return page
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._closed:
+                raise InterfaceError("The API client is closed")
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.config.max_concurrency, thread_name_prefix="mjquery-api")
+            return self._executor
+
+    def _fetch(self, path: str, params: EncodedParams) -> Page:
+        key = CacheKey.of(path, params)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._count(cache_hits=1)
+            logger.debug("GET %s %s -> cache hit", path, dict(params))
+            return _parse(cached)
+        body, page = self._get_with_retries(path, params)
+        self._cache.put(key, body)
+        return page
+
+    def _get_with_retries(self, path: str, params: EncodedParams) -> tuple[bytes, Page]:
+        policy = self.config.retry
+        for attempt in range(1, policy.max_attempts + 1):
+            last = attempt == policy.max_attempts
+            try:
+                response = self._send("GET", path, params=params, attempt=attempt)
+            except httpx.HTTPError as exc:
+                if last or not isinstance(exc, _RETRYABLE_ERRORS):
+                    raise self._unreachable("GET", path, exc, attempt) from exc
+                self._backoff("GET", path, attempt, _reason(exc))
+                continue
+            status = response.status_code
+            if status == 429:
+                self._throttled("GET", path, response, attempt)
+                continue
+            if status >= 500:
+                if last:
+                    raise error_for_status(status, response.content, method="GET", path=path, attempts=attempt)
+                self._backoff("GET", path, attempt, f"HTTP {status}")
+                continue
+            if not 200 <= status < 300:
+                raise error_for_status(status, response.content, method="GET", path=path, attempts=attempt)
+            try:
+                body = _check_complete(response)
+                return body, _parse(body)
+            except _Unreadable as exc:
+                if last:
+                    raise ApiResponseError(
+                        f"The Mailjet API's answer to GET {path} could not be read after {attempt} attempts: {exc}",
+                        status=status, method="GET", path=path) from exc
+                self._backoff("GET", path, attempt, str(exc))
+        raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
+
+    # ---------------------------------------------------------------------------------- writes
+
+    def post(self, path: str, json_body: Any, *, verify: Verify | None = None) -> Page:
+        """Create: one POST, never repeated blindly.
+
+        A 429, or a failure before the request left, is retried. When the request may have
+        reached the API but no usable answer came back (timeout, dropped connection, 5xx),
+        ``verify()`` decides: it reads the object back and says whether the write took effect.
+        Applied: the object read back (if ``verify`` returned a Page) is the result. Not applied:
+        the write is sent again, within the retry policy. Without ``verify`` an
+        :class:`~mjquery.api.errors.ApiOutcomeUnknownError` says the outcome is unknown.
+        Every write clears the GET cache: Mailjet objects are linked (a listrecipient write
+        changes ``contact?ContactsList=...``), so dropping only the written resource would
+        leave stale answers.
+        """
+        page = self._write("POST", path, content=orjson.dumps(json_body), content_type="application/json",
+                           verify=verify)
+        return page if page is not None else _EMPTY_PAGE
+
+    def put(self, path: str, json_body: Any, *, verify: Verify | None = None) -> Page | None:
+        """Update (only the given properties change); None when the API answers 304 (no change)."""
+        return self._write("PUT", path, content=orjson.dumps(json_body), content_type="application/json",
+                           verify=verify)
+
+    def delete(self, path: str, *, verify: Verify | None = None) -> None:
+        """Delete; ``verify`` returns True once the object is gone (e.g. a GET answering 404)."""
+        self._write("DELETE", path, content=None, content_type=None, verify=verify)
+
+    def upload(self, path: str, content: bytes, *, content_type: str = "text/plain",
+               verify: Verify | None = None) -> Page:
+        """POST raw bytes, e.g. CSV to ``/v3/DATA/contactslist/{id}/CSVData/text:plain``."""
+        page = self._write("POST", path, content=content, content_type=content_type, verify=verify)
+        return page if page is not None else _EMPTY_PAGE
+
+    def _write(self, method: str, path: str, *, content: bytes | None, content_type: str | None,
+               verify: Verify | None) -> Page | None:
+        _check_path(path)
+        try:
+            return self._write_with_retries(method, path, content, content_type, verify)
+        finally:
+            self._cache.clear()
+
+    def _write_with_retries(self, method: str, path: str, content: bytes | None, content_type: str | None,
+                            verify: Verify | None) -> Page | None:
+        policy = self.config.retry
+        headers = {"Content-Type": content_type} if content_type else None
+        maybe_applied = False
+        for attempt in range(1, policy.max_attempts + 1):
+            last = attempt == policy.max_attempts
+            try:
+                response = self._send(method, path, content=content, headers=headers, attempt=attempt)
+            except httpx.HTTPError as exc:
+                if isinstance(exc, _NOT_SENT_ERRORS) and not last:
+                    self._backoff(method, path, attempt, _reason(exc))
+                    continue
+                if isinstance(exc, _NOT_SENT_ERRORS) or not isinstance(exc, _RETRYABLE_ERRORS):
+                    raise self._unreachable(method, path, exc, attempt) from exc
+                reason = _reason(exc)
+                applied = self._verify(method, path, verify, reason, exc)
+                if applied is not None:
+                    return applied
+                maybe_applied = True
+                if last:
+                    raise self._unreachable(method, path, exc, attempt) from exc
+                self._backoff(method, path, attempt, f"{reason}; the change was not applied")
+                continue
+            status = response.status_code
+            if status == 429:
+                # The API refused the request without processing it: safe to send again.
+                self._throttled(method, path, response, attempt)
+                continue
+            if status >= 500:
+                error = error_for_status(status, response.content, method=method, path=path, attempts=attempt)
+                applied = self._verify(method, path, verify, f"HTTP {status}", error)
+                if applied is not None:
+                    return applied
+                maybe_applied = True
+                if last:
+                    raise error
+                self._backoff(method, path, attempt, f"HTTP {status}; the change was not applied")
+                continue
+            if status == 304 or status == 204:
+                return None
+            if not 200 <= status < 300:
+                error = error_for_status(status, response.content, method=method, path=path)
+                if maybe_applied and verify is not None and isinstance(error, ApiDuplicateError):
+                    # The earlier attempt landed after all: its object now exists.
+                    applied = self._verify(method, path, verify, "duplicate after a lost answer", error)
+                    if applied is not None:
+                        return applied
+                raise error
+            try:
+                return _parse(_check_complete(response))
+            except _Unreadable as exc:
+                # The API said 2xx: the change is applied, only its echo is lost.
+                logger.warning("%s %s -> HTTP %d but %s; the change was applied", method, path, status, exc)
+                if verify is not None:
+                    self._cache.clear()
+                    result = verify()
+                    if isinstance(result, Page) and result.data:
+                        return result
+                return _EMPTY_PAGE
+        raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
+
+    def _verify(self, method: str, path: str, verify: Verify | None, reason: str,
+                cause: BaseException) -> Page | None:
+        """The result if ``verify`` confirms the write took effect, None if it did not."""
+        if verify is None:
+            raise ApiOutcomeUnknownError(
+                f"{method} {path}: {reason}; the change may or may not have been applied. "
+                "Check the object before trying again.",
+                status=getattr(cause, "status", None), method=method, path=path) from cause
+        self._cache.clear()  # verify reads through this client: it must see the API, not the cache
+        try:
+            result = verify()
+        except ApiError as exc:
+            raise ApiOutcomeUnknownError(
+                f"{method} {path}: {reason}, and reading the object back failed too ({exc}); "
+                "the change may or may not have been applied.",
+                status=getattr(cause, "status", None), method=method, path=path) from exc
+        logger.info("%s %s: %s; read back: %s", method, path, reason, "applied" if result else "not applied")
+        if isinstance(result, Page):
+            return result if result.data else None
+        return _EMPTY_PAGE if result else None
+
+    # ------------------------------------------------------------------------------ transport
+
+    def _send(self, method: str, path: str, *, params: EncodedParams = (), content: bytes | None = None,
+              headers: Mapping[str, str] | None = None, attempt: int) -> httpx.Response:
+        if self._closed:
+            raise InterfaceError("The API client is closed")
+        self._limiter.acquire()
+        self._count(requests=1, retries=1 if attempt > 1 else 0)
+        started = time.perf_counter()
+        try:
+            response = self._http.request(method, path, params=params, content=content, headers=headers)
+        except httpx.HTTPError as exc:
+            logger.debug("%s %s %s -> %s after %.1f ms (attempt %d)", method, path, dict(params),
+                         type(exc).__name__, (time.perf_counter() - started) * 1000, attempt)
+            raise
+        self._count(bytes_received=len(response.content))
+        logger.debug("%s %s %s -> %d in %.1f ms (attempt %d)", method, path, dict(params),
+                     response.status_code, (time.perf_counter() - started) * 1000, attempt)
+        return response
+
+    def _backoff(self, method: str, path: str, attempt: int, reason: str) -> None:
+        delay = self.config.retry.backoff(attempt + 1, self._rng)
+        logger.info("%s %s: %s; retrying in %.2f s (attempt %d of %d)", method, path, reason, delay,
+                    attempt + 1, self.config.retry.max_attempts)
+        self.sleep(delay)
+
+    def _throttled(self, method: str, path: str, response: httpx.Response, attempt: int) -> None:
+        """Account for a 429 and hold every thread back; raise when out of attempts."""
+        self._count(throttled=1)
+        policy = self.config.retry
+        asked = _retry_after(response)
+        if asked is not None and asked > policy.retry_after_max:
+            raise ApiRateLimitError(
+                f"The Mailjet API is rate limiting this key (HTTP 429) and asks to wait {asked:.0f} s "
+                f"before {method} {path}. Try again later.", status=429, method=method, path=path)
+        if attempt == policy.max_attempts:
+            raise error_for_status(429, response.content, method=method, path=path, attempts=attempt)
+        delay = asked if asked is not None else policy.backoff(attempt + 1, self._rng)
+        logger.info("%s %s: HTTP 429; all requests wait %.2f s (attempt %d of %d)", method, path, delay,
+                    attempt + 1, policy.max_attempts)
+        # The limiter makes every thread (this one included) wait, not only the refused request.
+        self._limiter.pause_until(self._limiter.now() + delay)
+
+    def _unreachable(self, method: str, path: str, exc: httpx.HTTPError, attempts: int) -> ApiError:
+        tried = f" after {attempts} attempts" if attempts > 1 else ""
+        return ApiUnreachableError(
+            f"Cannot reach the Mailjet API at {self.config.base_url} ({method} {path}): {_reason(exc)}{tried}",
+            method=method, path=path)
+
+
+def _raw(page: Page) -> RawPage:
+    return RawPage(count=page.count, total=page.total, rows=len(page.data), data_json=orjson.dumps(page.data))

@@ -1,0 +1,135 @@
+"""The errors the API client raises, and the one place an HTTP answer becomes an mjquery error.
+
+Every class here is an :class:`mjquery.errors.ApiError` (``status``, ``api_message``, ``method``,
+``path``) *and* the PEP 249 class that matches its meaning, so callers can catch either:
+
+========================  =================================  =========================================
+answer                    class                              PEP 249 parent
+========================  =================================  =========================================
+401                       ApiAuthenticationError             AuthenticationError (OperationalError)
+403                       ApiPermissionError                 OperationalError
+404                       ApiNotFoundError                   ProgrammingError
+400 MJ18 (duplicate)      ApiDuplicateError                  IntegrityError
+400, 405, other 4xx       ApiRequestError / ApiNotAllowed…   ProgrammingError / NotSupportedError
+429 after retries         ApiRateLimitError                  RateLimitError (OperationalError)
+5xx after retries         ApiServerError                     OperationalError
+no answer                 ApiUnreachableError                OperationalError
+write with unknown fate   ApiOutcomeUnknownError             OperationalError
+unreadable answer         ApiResponseError                   OperationalError
+========================  =================================  =========================================
+
+Messages never contain the key pair: they are built from the method, the path (no query string,
+no host) and the API's own ``ErrorMessage``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from mjquery.errors import (
+    ApiError,
+    AuthenticationError,
+    IntegrityError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    RateLimitError,
+)
+
+
+class ApiAuthenticationError(ApiError, AuthenticationError):
+    """HTTP 401: the API key pair was refused."""
+
+
+class ApiPermissionError(ApiError, OperationalError):
+    """HTTP 403: this key may not use this resource."""
+
+
+class ApiNotFoundError(ApiError, ProgrammingError):
+    """HTTP 404: no object at this path."""
+
+
+class ApiDuplicateError(ApiError, IntegrityError):
+    """The API refused a write because a unique value already exists (MJ18)."""
+
+
+class ApiRequestError(ApiError, ProgrammingError):
+    """HTTP 400 (or another 4xx): the API rejected the request; ``api_message`` says why."""
+
+
+class ApiNotAllowedError(ApiError, NotSupportedError):
+    """HTTP 405: the resource does not allow this method."""
+
+
+class ApiRateLimitError(ApiError, RateLimitError):
+    """HTTP 429 was still the answer after every retry (or the API asked for too long a wait)."""
+
+
+class ApiServerError(ApiError, OperationalError):
+    """HTTP 5xx after every retry, or once for a write that must not be repeated blindly."""
+
+
+class ApiUnreachableError(ApiError, OperationalError):
+    """No answer: the connection failed, timed out or was dropped, after every retry."""
+
+
+class ApiOutcomeUnknownError(ApiError, OperationalError):
+    """A write got no usable answer and nothing could confirm whether it was applied."""
+
+
+class ApiResponseError(ApiError, OperationalError):
+    """The answer could not be read (cut short or not JSON), after every retry."""
+
+
+def api_message_of(body: bytes) -> str | None:
+    """The API's ``ErrorMessage`` (an object one is rendered as compact JSON), or None."""
+    if not body:
+        return None
+    try:
+        parsed: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    message = parsed.get("ErrorMessage")
+    if message in (None, ""):
+        return None
+    text = message if isinstance(message, str) else orjson.dumps(message).decode()
+    info = parsed.get("ErrorInfo")
+    if isinstance(info, dict | list) and info:
+        # Object-valued details name the offending properties: worth showing.
+        text = f"{text} {orjson.dumps(info).decode()}"
+    return text
+
+
+def error_for_status(status: int, body: bytes, *, method: str, path: str,
+                     attempts: int = 1) -> ApiError:
+    """The error for a non-2xx answer that will not be retried (any more)."""
+    api_message = api_message_of(body)
+    where = f"{method} {path}"
+    detail = f": {api_message}" if api_message else ""
+    tried = f" after {attempts} attempts" if attempts > 1 else ""
+    kwargs = {"status": status, "api_message": api_message, "method": method, "path": path}
+    if status == 401:
+        return ApiAuthenticationError(
+            "The Mailjet API refused the API key pair (HTTP 401). Check the API key and secret key "
+            "(MJ_APIKEY_PUBLIC / MJ_APIKEY_PRIVATE); each sub-account has its own pair.", **kwargs)
+    if status == 403:
+        return ApiPermissionError(f"This API key is not allowed to {where} (HTTP 403){detail}", **kwargs)
+    if status == 404:
+        return ApiNotFoundError(f"Not found: {where} (HTTP 404){detail}", **kwargs)
+    if status == 405:
+        return ApiNotAllowedError(f"The Mailjet API does not allow {where} (HTTP 405){detail}", **kwargs)
+    if status == 429:
+        return ApiRateLimitError(
+            f"The Mailjet API is rate limiting this key (HTTP 429) and still refused {where}{tried}. "
+            "Wait a little and try again, or set a lower client-side rate limit.", **kwargs)
+    if status >= 500:
+        return ApiServerError(f"The Mailjet API failed on {where} (HTTP {status}){tried}{detail}", **kwargs)
+    if api_message and "MJ18" in api_message:
+        return ApiDuplicateError(f"{api_message} ({where})", **kwargs)
+    if status == 400:
+        return ApiRequestError(f"The Mailjet API rejected {where} (HTTP 400){detail}", **kwargs)
+    return ApiRequestError(f"The Mailjet API answered HTTP {status} to {where}{detail}", **kwargs)

@@ -69,6 +69,8 @@ class Column:
     description: str = ""
     time_format: TimeFormat | None = None  # set for TIMESTAMP columns only
     nullable: bool = True
+    # Accepted by a write but never returned by the API (ContactList's ``Action``): reads give NULL.
+    write_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class Filter:
     op: FilterOp
     exact: bool = True
     description: str = ""
+    # How to spell a TIMESTAMP value in the parameter (``FromTS``: RFC 3339); None for other types.
+    value_format: TimeFormat | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,35 @@ class WriteRule:
     required: tuple[str, ...] = ()      # columns an INSERT must give
     condition: str = ""                 # a row condition in SQL, e.g. "Used = false" (CampaignDraft UPDATE)
     note: str = ""                      # the rule in words, shown when a write is refused or in docs
+    # When the write goes to another endpoint than the table's own (ContactList INSERT is
+    # ``POST /v3/REST/contact/{ContactID}/managecontactslists``): its resource and path.
+    resource: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class UnpushedParam:
+    """A query parameter (or Sort field) the API has but mjquery deliberately never sends.
+
+    Kept in the schema so the choice is visible (docs, tests): ``Fields`` would drop columns,
+    ``DateFormat`` would change how values are spelled, ``Newsletter.ID`` is not a column.
+    """
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FixedParam:
+    """A query parameter sent with every list request, e.g. message ``ShowSubject=true``.
+
+    These change what the API returns (which fields are filled), not which rows; without them
+    some columns would always be empty.
+    """
+
+    name: str
+    value: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +190,10 @@ class ObjectSchema:
     updated_column: str | None = None
     notes: tuple[str, ...] = ()
     source_file: str = field(default="", compare=False)
+    unpushed_filters: tuple[UnpushedParam, ...] = ()  # API filters deliberately never sent
+    unpushed_sorts: tuple[UnpushedParam, ...] = ()    # API Sort fields that are not usable here
+    fixed_params: tuple[FixedParam, ...] = ()         # sent with every list request (ShowSubject=true)
+    example: str = ""                                 # an example query for the docs
 
     # -- lookups used by every layer; kept here so nobody re-implements them -------------------
 
@@ -200,3 +237,16 @@ class ObjectSchema:
     @property
     def required_pseudo_columns(self) -> tuple[PseudoColumn, ...]:
         return tuple(p for p in self.pseudo_columns if p.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The SQL name and every alias: all the names this table answers to."""
+        return (self.name,) + self.aliases
+
+    def filter_for(self, param: str) -> Filter | None:
+        """The declared filter sending this query parameter, case-insensitively."""
+        lowered = param.lower()
+        return next((f for f in self.filters if f.param.lower() == lowered), None)
+
+    def is_sub_resource(self) -> bool:
+        return self.parent is not None

@@ -1,0 +1,118 @@
+"""The set of all schema files: look tables up by SQL name or alias, case-insensitively.
+
+``load_catalog()`` reads ``schemas/*.toml`` once per directory (the repository's ``schemas/``
+by default, or ``$MJQUERY_SCHEMAS``) and checks what a single file cannot: that no two files
+claim the same name or alias, and that every sub-resource's parent table and key exist.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import mjquery
+from mjquery.errors import ProgrammingError, closest
+from mjquery.schema.loader import SchemaError, load_schema_file
+from mjquery.schema.model import ObjectSchema
+
+__all__ = ["Catalog", "default_schema_directory", "load_catalog"]
+
+SCHEMAS_ENV = "MJQUERY_SCHEMAS"
+
+
+class Catalog:
+    """Every table mjquery knows, by name and alias (case-insensitive)."""
+
+    def __init__(self, objects: tuple[ObjectSchema, ...], directory: Path | None = None) -> None:
+        self.directory = directory
+        self._objects = tuple(sorted(objects, key=lambda o: o.name.lower()))
+        self._by_name: dict[str, ObjectSchema] = {}
+        for obj in self._objects:
+            for name in obj.names:
+                other = self._by_name.get(name.lower())
+                if other is not None and other is not obj:
+                    raise SchemaError(
+                        f"{obj.source_file}: name or alias {name!r} is already used by "
+                        f"{other.source_file} ({other.name})")
+                self._by_name[name.lower()] = obj
+        for obj in self._objects:
+            if obj.parent is None:
+                continue
+            parent = self._by_name.get(obj.parent.table.lower())
+            if parent is None:
+                raise SchemaError(f"{obj.source_file}: parent.table: no table named {obj.parent.table!r}")
+            if parent.column(obj.parent.key) is None:
+                raise SchemaError(
+                    f"{obj.source_file}: parent.key: {obj.parent.key!r} is not a column of {parent.name}")
+
+    @property
+    def objects(self) -> tuple[ObjectSchema, ...]:
+        """All tables, sorted by SQL name."""
+        return self._objects
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The SQL names (not aliases), sorted."""
+        return tuple(o.name for o in self._objects)
+
+    def find(self, name: str) -> ObjectSchema | None:
+        """The table with this SQL name or alias, or None."""
+        return self._by_name.get(name.lower())
+
+    def get(self, name: str) -> ObjectSchema:
+        """The table with this SQL name or alias; an unknown name is a ProgrammingError."""
+        found = self.find(name)
+        if found is not None:
+            return found
+        message = f"Unknown table {name!r}."
+        suggestion = closest(name, self.names) or closest(name, list(self._by_name))
+        if suggestion is not None:
+            suggestion = self._by_name[suggestion.lower()].name
+            message += f" Did you mean {suggestion!r}?"
+        else:
+            message += " Run SHOW TABLES to list them."
+        raise ProgrammingError(message)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._by_name
+
+    def __iter__(self) -> Iterator[ObjectSchema]:
+        return iter(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def __repr__(self) -> str:
+        return f"Catalog({len(self._objects)} tables from {self.directory})"
+
+
+def default_schema_directory() -> Path:
+    """``$MJQUERY_SCHEMAS`` if set, else the ``schemas/`` directory next to the package."""
+    override = os.environ.get(SCHEMAS_ENV)
+    if override:
+        return Path(override)
+    return Path(mjquery.__file__).resolve().parent.parent / "schemas"
+
+
+_cache: dict[Path, Catalog] = {}
+_cache_lock = threading.Lock()
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load and validate every ``*.toml`` in ``directory`` (cached per directory)."""
+    directory = Path(directory) if directory is not None else default_schema_directory()
+    key = directory.resolve()
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        if not key.is_dir():
+            raise SchemaError(f"{directory}: schema directory not found (set {SCHEMAS_ENV} to point at it)")
+        files = sorted(key.glob("*.toml"))
+        if not files:
+            raise SchemaError(f"{directory}: no schema files (*.toml) found")
+        catalog = Catalog(tuple(load_schema_file(f) for f in files), directory=key)
+        _cache[key] = catalog
+        return catalog

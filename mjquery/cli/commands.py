@@ -1,0 +1,308 @@
+"""The ``mjquery`` commands. Each is a few lines over the library: connect, run, format."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from mjquery import config as config_module
+from mjquery.cli.runner import StatementRunner, WriteGuard, status_line
+from mjquery.cli.sqltext import StatementKind, parse_param_value, split_statements
+from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntaxError
+from mjquery.output import OutputFormat, ResultSet, write_result
+
+DEMO_SOURCE = "demo account (in-process sandbox)"
+
+
+@dataclass
+class Context:
+    """One invocation: its options, streams, and the connection opened on first use."""
+
+    options: argparse.Namespace
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    connect: Callable[..., Any] | None = None
+    settings: config_module.ResolvedSettings | None = None
+    _connection: Any = field(default=None, init=False)
+
+    # -- connection ----------------------------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        if self.options.demo:
+            return DEMO_SOURCE
+        return self.settings.source if self.settings else "(not connected)"
+
+    def connection(self) -> Any:
+        if self._connection is None:
+            self._connection = self._open()
+        return self._connection
+
+    def _open(self) -> Any:
+        connect = self.connect
+        if connect is None:
+            import mjquery
+
+            connect = getattr(mjquery, "connect", None)
+            if connect is None:
+                raise NotSupportedError("this mjquery installation has no DB-API module (mjquery.connect)")
+        if self.options.demo:
+            if self.options.profile:
+                raise ProgrammingError("--demo and --profile cannot be used together")
+            return connect(demo=True)
+        self.settings = config_module.resolve_settings(
+            profile=self.options.profile, base_url=self.options.base_url, warn=self.warn)
+        return connect(**self.settings.profile.connect_kwargs())
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        print(f"mjquery: {message}", file=self.stderr)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the active profile's secret replaced by ``***``."""
+        secrets = config_module.secrets_of(self.settings.profile if self.settings else None)
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def message_of(self, exc: BaseException) -> str:
+        """One line that says what went wrong."""
+        if isinstance(exc, SqlSyntaxError) and exc.line is not None:
+            head = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid SQL"
+            text = f"syntax error at line {exc.line}, column {exc.column}: {head}"
+        elif isinstance(exc, FileNotFoundError):
+            text = f"{exc.filename}: no such file"
+        elif isinstance(exc, OSError) and exc.filename:
+            text = f"{exc.filename}: {exc.strerror}"
+        elif isinstance(exc, (Error, ValueError, OSError)):
+            text = str(exc) or type(exc).__name__
+        else:
+            text = f"{type(exc).__name__}: {exc} (an mjquery bug; --verbose shows the details)"
+        if self.options_verbose and getattr(exc, "status", None) is not None:
+            text += f" [HTTP {exc.status}: {getattr(exc, 'api_message', '') or ''}]"  # type: ignore[attr-defined]
+        return self.scrub(" ".join(text.split()))
+
+    @property
+    def options_verbose(self) -> bool:
+        return bool(getattr(self.options, "verbose", False))
+
+    # -- output --------------------------------------------------------------------------------
+
+    @property
+    def output_format(self) -> OutputFormat:
+        return OutputFormat.parse(self.options.format or "table")
+
+    @contextlib.contextmanager
+    def output(self) -> Iterator[TextIO]:
+        """Standard output, or the ``-o`` file (created or truncated)."""
+        if not self.options.output:
+            yield self.stdout
+            return
+        with open(self.options.output, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+def dispatch(context: Context) -> int:
+    command = context.options.command
+    if command is None:
+        if context.options.sql is not None:
+            return run_sql(context, context.options.sql, {})
+        if not _is_terminal(context.stdin):
+            return run_sql(context, context.stdin.read(), {})
+        return run_shell(context)
+    if context.options.sql is not None:
+        raise ProgrammingError(f"-c cannot be combined with the {command!r} command")
+    handlers: dict[str, Callable[[Context], int]] = {
+        "run": run_file, "tables": show_tables, "describe": describe_table,
+        "export": export_command, "import": import_command, "config": config_command,
+    }
+    return handlers[command](context)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def run_shell(context: Context) -> int:
+    from mjquery.shell.app import ShellOptions, run_shell as run
+
+    connection = context.connection()
+    return run(connection, ShellOptions(
+        source=context.source, output_format=context.output_format,
+        safe_updates=context.options.safe_updates, verbose=context.options_verbose,
+        secrets=config_module.secrets_of(context.settings.profile if context.settings else None)))
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``--param name=value`` pairs as a mapping."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().lstrip(":")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ProgrammingError(f"--param expects NAME=VALUE, got {pair!r}")
+        values[name] = parse_param_value(value)
+    return values
+
+
+def run_file(context: Context) -> int:
+    path = context.options.file
+    text = context.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return run_sql(context, text, parse_params(context.options.param))
+
+
+def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
+    """Run every statement of ``text`` and print each result; stops at the first error."""
+    statements = split_statements(text)
+    if not statements:
+        raise ProgrammingError("no SQL statement to run")
+    connection = context.connection()
+    progress = _ProgressPrinter(context.stderr) if _is_terminal(context.stderr) else None
+    if progress is not None and hasattr(connection, "progress"):
+        connection.progress = progress
+    runner = StatementRunner(connection, guard=WriteGuard(safe_updates=context.options.safe_updates))
+    fmt = context.output_format
+    with context.output() as out:
+        printed = 0
+        for sql in statements:
+            executed = runner.execute(sql, params)
+            if progress is not None:
+                progress.clear()
+            if executed.columns is not None:
+                if printed and fmt in (OutputFormat.TABLE, OutputFormat.MARKDOWN):
+                    out.write("\n")
+                write_result(ResultSet(executed.columns, executed.rows()), fmt, out)
+                printed += 1
+            stats = executed.stats()
+            if context.options_verbose or executed.kind in (
+                    StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT):
+                print(status_line(stats, kind=executed.kind, timing=context.options_verbose),
+                      file=context.stderr)
+        out.flush()
+    return 0
+
+
+class _ProgressPrinter:
+    """``pages 3/10`` on standard error while a long fetch runs (terminals only)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, pages_done: int, pages_expected: int | None) -> None:
+        if pages_expected is not None and pages_expected <= 1:
+            return
+        total = "?" if pages_expected is None else str(pages_expected)
+        self.stream.write(f"\rfetching: {pages_done}/{total} pages")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+# -- schema commands (no credentials needed) -------------------------------------------------
+
+def _catalog() -> Any:
+    from mjquery.schema.catalog import load_catalog
+
+    return load_catalog()
+
+
+def show_tables(context: Context) -> int:
+    from mjquery.cli.schema_view import tables_result
+
+    with context.output() as out:
+        write_result(tables_result(_catalog().objects), context.output_format, out)
+    return 0
+
+
+def describe_table(context: Context) -> int:
+    from mjquery.cli.schema_view import describe_result
+
+    table = _catalog().get(context.options.table)
+    with context.output() as out:
+        write_result(describe_result(table), context.output_format, out)
+    return 0
+
+
+# -- export / import ---------------------------------------------------------------------------
+
+def export_command(context: Context) -> int:
+    from mjquery.cli.transfer import export
+
+    return export(context)
+
+
+def import_command(context: Context) -> int:
+    from mjquery.cli.transfer import import_file
+
+    return import_file(context)
+
+
+# -- config ----------------------------------------------------------------------------------
+
+def config_command(context: Context) -> int:
+    options = context.options
+    path = config_module.config_path()
+    action = options.config_command
+    if action == "path":
+        print(path, file=context.stdout)
+        return 0
+    current = config_module.load_config(path, warn=context.warn)
+    if action == "list":
+        rows = [(p.name + (" (default)" if p.name == current.default_profile else ""), p.masked_key,
+                 p.base_url or "", "" if p.cache_ttl is None else p.cache_ttl,
+                 "" if p.max_concurrency is None else p.max_concurrency) for p in current.profiles]
+        write_result(ResultSet(("Profile", "API key", "Base URL", "Cache TTL", "Concurrency"), rows),
+                     context.output_format if options.format else OutputFormat.TABLE, context.stdout)
+        return 0
+    if action == "remove-profile":
+        config_module.save_config(config_module.remove_profile(current, options.name))
+        print(f"removed profile {options.name!r} from {path}", file=context.stderr)
+        return 0
+    # add-profile
+    api_key = options.api_key or _ask(context, "API key (MJ_APIKEY_PUBLIC): ")
+    secret = config_module.prompt_secret()
+    if not api_key or not secret:
+        raise ProgrammingError("an API key and a secret key are both required")
+    profile = config_module.Profile(
+        name=options.name, api_key=api_key, api_secret=secret, base_url=options.profile_base_url,
+        cache_ttl=options.cache_ttl, max_concurrency=options.max_concurrency,
+        rate_limit_per_second=options.rate_limit_per_second)
+    updated = config_module.add_profile(current, profile, make_default=options.make_default)
+    config_module.save_config(updated)
+    default = " (default)" if updated.default_profile == options.name else ""
+    print(f"saved profile {options.name!r}{default} to {path}", file=context.stderr)
+    return 0
+
+
+def _ask(context: Context, prompt: str) -> str:
+    context.stderr.write(prompt)
+    context.stderr.flush()
+    line = context.stdin.readline()
+    if not line:
+        raise ProgrammingError("no input: give the key with --api-key")
+    return line.strip()
+

@@ -1,0 +1,181 @@
+"""Running statements for the front ends: bind parameters, guard writes, stream rows, report.
+
+Both the ``mjquery`` command and the shell run SQL through a :class:`StatementRunner`; it is
+where the write guard (UPDATE/DELETE without WHERE, confirmation from the dry-run) and the
+status line live, so the two front ends behave the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mjquery.cli.sqltext import (
+    BoundStatement,
+    StatementKind,
+    bind_parameters,
+    has_where,
+    statement_kind,
+)
+from mjquery.errors import InterfaceError, ProgrammingError
+
+FETCH_BATCH = 1000
+
+
+class Cursor(Protocol):
+    description: Sequence[Sequence[Any]] | None
+    rowcount: int
+
+    def execute(self, operation: str, parameters: Any = ...) -> Any: ...
+    def fetchmany(self, size: int = ...) -> Sequence[Sequence[Any]]: ...
+    def close(self) -> None: ...
+
+
+class Connection(Protocol):
+    def cursor(self) -> Cursor: ...
+    def close(self) -> None: ...
+
+
+class WriteCancelled(InterfaceError):
+    """The user answered no to a write confirmation."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What a statement cost, as the status line shows it."""
+
+    rows: int
+    elapsed_s: float
+    requests: int | None = None
+    cache_hits: int | None = None
+
+
+@dataclass(frozen=True)
+class WriteGuard:
+    """How UPDATE and DELETE are guarded.
+
+    ``safe_updates``: refuse UPDATE/DELETE without WHERE. ``confirm``: called with the number of
+    rows the dry-run says would change (``None`` when the connection cannot dry-run); a false
+    answer cancels the statement. The command line has no ``confirm``: it cannot ask.
+    """
+
+    safe_updates: bool = True
+    confirm: Callable[[int | None], bool] | None = None
+
+
+@dataclass
+class ExecutedStatement:
+    """A statement that ran: its columns (None when it returns no rows) and its rows, streamed."""
+
+    sql: str
+    columns: tuple[str, ...] | None
+    cursor: Cursor
+    started: float
+    kind: StatementKind
+    _rows_seen: int = field(default=0, init=False)
+
+    def rows(self) -> Iterator[Sequence[Any]]:
+        """The result rows, fetched in batches so a large result is never held whole."""
+        if self.columns is None:
+            return
+        while True:
+            batch = self.cursor.fetchmany(FETCH_BATCH)
+            if not batch:
+                return
+            for row in batch:
+                self._rows_seen += 1
+                yield row
+
+    def stats(self) -> Stats:
+        """Call after :meth:`rows` was consumed: the statement's cost."""
+        statement_stats = getattr(self.cursor, "stats", None)
+        elapsed = time.perf_counter() - self.started
+        requests = getattr(statement_stats, "requests", None)
+        cache_hits = getattr(statement_stats, "cache_hits", None)
+        rows = self._rows_seen if self.columns is not None else max(self.cursor.rowcount, 0)
+        return Stats(rows=rows, elapsed_s=elapsed, requests=requests, cache_hits=cache_hits)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def status_line(stats: Stats, *, kind: StatementKind = StatementKind.QUERY, timing: bool = True) -> str:
+    """``3 rows in 0.012 s · 2 API requests · 1 cache hit``."""
+    if kind in (StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT):
+        verb = {StatementKind.UPDATE: "updated", StatementKind.DELETE: "deleted",
+                StatementKind.INSERT: "inserted"}[kind]
+        parts = [f"{_plural(stats.rows, 'row')} {verb}"]
+    else:
+        parts = [_plural(stats.rows, "row")]
+    if timing:
+        parts[0] += f" in {stats.elapsed_s:.3f} s"
+    if stats.requests is not None:
+        parts.append(_plural(stats.requests, "API request"))
+    if stats.cache_hits is not None:
+        parts.append(_plural(stats.cache_hits, "cache hit"))
+    return " · ".join(parts)
+
+
+def paramstyle() -> str:
+    """The DB-API's paramstyle (``mjquery.paramstyle``); ``named`` until the module says otherwise."""
+    import mjquery
+
+    return str(getattr(mjquery, "paramstyle", "named"))
+
+
+class StatementRunner:
+    """Runs statements on one connection for a front end."""
+
+    def __init__(self, connection: Connection, *, guard: WriteGuard | None = None,
+                 explain: bool = False) -> None:
+        self.connection = connection
+        self.guard = guard or WriteGuard()
+        self.explain = explain
+
+    def bind(self, sql: str, params: Mapping[str, Any]) -> BoundStatement:
+        return bind_parameters(sql, params, paramstyle())
+
+    def check_write(self, sql: str, bound: BoundStatement) -> None:
+        """Refuse or confirm an UPDATE/DELETE, before anything is sent."""
+        kind = statement_kind(sql)
+        if kind not in (StatementKind.UPDATE, StatementKind.DELETE):
+            return
+        if self.guard.safe_updates and not has_where(sql):
+            raise ProgrammingError(
+                f"{kind.value.upper()} without WHERE would change every row of the table; add a "
+                f"WHERE clause, or allow it with --no-safe-updates (shell: .safe-updates off)")
+        if self.guard.confirm is not None:
+            count = self.dry_run_count(bound)
+            if not self.guard.confirm(count):
+                raise WriteCancelled("cancelled: nothing was changed")
+
+    def dry_run_count(self, bound: BoundStatement) -> int | None:
+        """Rows the statement would change, from the connection's dry-run; None if it has none."""
+        dry_run = getattr(self.connection, "dry_run", None)
+        if dry_run is None:
+            return None
+        result = dry_run(bound.sql, bound.parameters) if bound.parameters is not None else dry_run(bound.sql)
+        return int(getattr(result, "count", result))
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> ExecutedStatement:
+        """Run one statement; its rows are read from the returned object."""
+        bound = self.bind(sql, params or {})
+        self.check_write(sql, bound)
+        text = bound.sql
+        kind = statement_kind(sql)
+        if self.explain and not text.lstrip().upper().startswith("EXPLAIN"):
+            text = "EXPLAIN " + text
+            kind = StatementKind.QUERY
+        cursor = self.connection.cursor()
+        started = time.perf_counter()
+        if bound.parameters is None:
+            cursor.execute(text)
+        else:
+            cursor.execute(text, bound.parameters)
+        columns = None
+        if cursor.description is not None:
+            columns = tuple(str(d[0]) for d in cursor.description)
+        return ExecutedStatement(sql=text, columns=columns, cursor=cursor, started=started, kind=kind)

@@ -1,23 +1,114 @@
-"""The sandbox core: one pure ``handle(request) -> response`` function behind two adapters (skeleton)."""
+"""The sandbox core: one ``handle(request) -> response`` function, and the adapters' shared types.
+
+``Sandbox.handle`` takes a method, a path, the query pairs as sent, headers and a body, and
+returns a status, headers and body bytes. Two thin adapters call it: an ``httpx`` transport
+(:mod:`mjquery.sandbox.transport`, no sockets) and a threaded HTTP server
+(:mod:`mjquery.sandbox.server`). Order of events for one request: added latency (in the caller's
+thread, outside any lock), the rate limit (429), authentication (401), an injected 5xx fault
+(the request is then not applied), the request itself, then a dropped connection or truncated
+body if one is drawn (the request *was* applied: the ambiguous failure a client must resolve by
+reading back). Every request is logged with the status the client saw (0 = dropped).
+
+Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sandbox.query`):
+
+- Every successful POST answers 201, PUT 200 (304 with an empty body when nothing changes),
+  DELETE 204. ``DELETE /v4/contacts/{id}`` answers 200 with an empty body, even for an unknown id
+  (recorded); the contact keeps its ID, its email becomes ``\\x<sha1>@domain.invalid``, its name
+  ``Anonymized``, and its list memberships and contact data are removed.
+- Read-only properties in a POST/PUT body are ignored (tolerated whatever their value: the
+  recorded PUT sends ``CreatedAt`` in another format). Unknown properties are refused:
+  400 ``Invalid json input: object ""->"T<Resource>" has no property "<name>"``.
+- A missing mandatory property on POST: 400 ``Mandatory property "<name>" is missing``.
+  Changing a contact's ``Email`` with PUT: 400 ``Property "Email" cannot be changed``.
+- Duplicates: contact Email -> ``MJ18 A Contact resource with value "<email>" for Email already
+  exists.``; a list Name and a (contact, list) recipient pair get the same MJ18 wording.
+- Methods a resource does not allow: 405 ``Method not allowed``. Unknown resource: 400
+  ``Unknown resource: "<name>"``. Paths outside ``/v3/REST``, ``/v3/DATA``, ``/v4/contacts``:
+  500 EFPWebError as recorded. Reference actions the sandbox does not model: 501.
+- ``Limit`` above 1000 is capped at 1000, a negative or non-numeric Limit/Offset is 400.
+- Campaign drafts: ``send`` marks the draft Sent (2) at once, ``schedule`` marks it Programmed
+  (1), both answer ``[{"Status": "programmed"}]`` as the guide shows; ``DELETE schedule`` sets it
+  back to Draft (0). Validation failures are 400 with the reason as ErrorMessage.
+- Bulk jobs (``managemanycontacts``) are applied when posted; the first poll of a job answers
+  ``In Progress``, the next ones ``Completed`` with ``Count`` = contacts processed and, when some
+  failed, ``Error`` = ``"<n> contact(s) could not be processed"`` and ``ErrorFile`` = the URL of
+  ``/v3/DATA/batchjob/{JobID}/JSONError/application:json/LAST``, which answers a JSON array of
+  ``{"Email", "Error"}`` objects (not enveloped, like other DATA answers). Each job is also a
+  ``batchjob`` row.
+- A 429 carries the usual error body (``Too many requests``) and no Retry-After header.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import base64
+import binascii
+import enum
+import hashlib
+import random
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
+import orjson
 
 from mjquery.sandbox.config import SandboxConfig
-from mjquery.sandbox.log import RequestLog
+from mjquery.sandbox.log import LoggedRequest, RequestLog
+from mjquery.sandbox.query import (
+    DRAFT_STATUS_NAMES,
+    MESSAGE_OPTIONAL_FIELDS,
+    Predicate,
+    QueryError,
+    compile_filter,
+    parse_bool,
+    parse_sort,
+    sort_rows,
+)
+from mjquery.sandbox.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
+from mjquery.sandbox.store import Row, Store, Table
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 10
+SUBSCRIPTION_ACTIONS = ("addforce", "addnoforce", "remove", "unsub")
+JSON_HEADERS = (("Content-Type", "application/json"),)
+UNAUTHORIZED_HEADERS = (
+    ("Content-Type", "text/html"),
+    ("WWW-Authenticate", 'Basic realm="Provide an apiKey and secretKey"'),
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Fault(enum.Enum):
+    """What happens to the answer on its way back."""
+
+    NONE = "none"
+    DROP = "drop"  # the connection closes without an answer
+    TRUNCATE = "truncate"  # the body stops short of its Content-Length
 
 
 @dataclass(frozen=True)
 class SandboxRequest:
+    """One HTTP request, independent of how it arrived. ``path`` may still be percent-encoded."""
+
     method: str
     path: str
     params: tuple[tuple[str, str], ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
 
 
 @dataclass(frozen=True)
@@ -25,19 +116,611 @@ class SandboxResponse:
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    fault: Fault = Fault.NONE
+
+
+class ApiError(Exception):
+    """An error answer: ``{"ErrorInfo", "ErrorMessage", "StatusCode"}``."""
+
+    def __init__(self, status: int, message: Any, info: Any = "") -> None:
+        super().__init__(str(message))
+        self.status = status
+        self.message = message
+        self.info = info
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error_response(status: int, message: Any, info: Any = "") -> SandboxResponse:
+    body = orjson.dumps({"ErrorInfo": info, "ErrorMessage": message, "StatusCode": status})
+    return SandboxResponse(status, JSON_HEADERS, body)
+
+
+def envelope(rows: list[Row], status: int = 200) -> SandboxResponse:
+    body = orjson.dumps({"Count": len(rows), "Data": rows, "Total": len(rows)})
+    return SandboxResponse(status, JSON_HEADERS, body)
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "Object not found")
+
+
+def _json_body(raw: bytes) -> Any:
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, f"Invalid json input: {exc}") from None
+
+
+def _object_body(raw: bytes) -> dict[str, Any]:
+    body = _json_body(raw)
+    if not isinstance(body, dict):
+        raise ApiError(400, "Invalid json input: an object is expected")
+    return body
+
+
+def _get(body: dict[str, Any], name: str) -> Any:
+    """A body property by case-insensitive name (the API reads JSON names case-insensitively)."""
+    wanted = name.lower()
+    for key, value in body.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _default(field: FieldSpec) -> Any:
+    return {"int": 0, "bool": False, "float": 0.0, "array": [], "object": {}}.get(field.type, "")
+
+
+class RateLimiter:
+    """At most ``rate`` requests in any one-second window."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque()
+
+    def allow(self) -> bool:
+        if self.rate <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            while self._times and now - self._times[0] >= 1.0:
+                self._times.popleft()
+            if len(self._times) >= self.rate:
+                return False
+            self._times.append(now)
+            return True
+
+
+@dataclass
+class Job:
+    """A managemanycontacts job, applied when posted and reported through polls."""
+
+    id: int
+    list_id: int | None
+    count: int
+    errors: list[dict[str, str]]
+    start: int
+    polls: int = 0
 
 
 class Sandbox:
-    """A Mailjet account served locally."""
+    """A Mailjet account served locally: ``handle`` requests, or get a ``transport()`` for httpx.
 
-    def __init__(self, seed: int = 42, scale: float = 1.0, config: SandboxConfig | None = None,
-                 data: Any = None) -> None:
+    ``data`` replaces the generated demo account (any object with ``resources``,
+    ``sub_resources``, ``api_key_id`` and ``now``, as :func:`mjquery.sandbox.demo.build_demo_account`
+    returns); tests use it for small hand-made accounts.
+    """
+
+    def __init__(
+        self,
+        seed: int = 42,
+        scale: float = 1.0,
+        config: SandboxConfig | None = None,
+        *,
+        data: Any = None,
+    ) -> None:
         self.config = config or SandboxConfig()
         self.log = RequestLog()
-        self.data = data
+        if data is None:
+            from mjquery.sandbox.demo import build_demo_account
 
-    def handle(self, request: SandboxRequest) -> SandboxResponse:
-        raise NotImplementedError
+            data = build_demo_account(seed=seed, scale=scale)
+        self.data = data
+        self.specs = load_reference()
+        self.store = Store(self.specs, data)
+        self._expected_auth = "Basic " + base64.b64encode(
+            f"{self.config.api_key}:{self.config.api_secret}".encode()
+        ).decode("ascii")
+        self._limiter = RateLimiter(self.config.rate_limit)
+        self._faults = random.Random(self.config.fault_seed)
+        self._fault_lock = threading.Lock()
+        self._jobs: dict[int, Job] = {}
+        self._csv_data: dict[int, bytes] = {}
+
+    def __repr__(self) -> str:
+        return f"Sandbox(resources={len(self.store.tables)}, requests_served={len(self.log)})"
 
     def transport(self) -> httpx.BaseTransport:
-        raise NotImplementedError
+        """An in-process httpx transport serving this sandbox (no sockets; thread-safe)."""
+        from mjquery.sandbox.transport import SandboxTransport
+
+        return SandboxTransport(self)
+
+    # -- the request pipeline ---------------------------------------------------------------------
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        """Answer one request as Mailjet would, and log it."""
+        if self.config.latency_ms > 0:
+            time.sleep(self.config.latency_ms / 1000.0)
+        path = unquote(request.path)
+        response = self._answer(request, path)
+        status = 0 if response.fault is Fault.DROP else response.status
+        self.log.append(LoggedRequest(request.method.upper(), path, tuple(request.params), status))
+        return response
+
+    def _draw_fault(self) -> tuple[int | None, Fault]:
+        cfg = self.config
+        if cfg.fault_rate <= 0 and cfg.drop_rate <= 0 and cfg.truncate_rate <= 0:
+            return None, Fault.NONE
+        with self._fault_lock:
+            draw = self._faults.random()
+            status = self._faults.choice(cfg.fault_statuses) if cfg.fault_statuses else 500
+        if draw < cfg.drop_rate:
+            return None, Fault.DROP
+        if draw < cfg.drop_rate + cfg.truncate_rate:
+            return None, Fault.TRUNCATE
+        if draw < cfg.drop_rate + cfg.truncate_rate + cfg.fault_rate:
+            return status, Fault.NONE
+        return None, Fault.NONE
+
+    def _answer(self, request: SandboxRequest, path: str) -> SandboxResponse:
+        if not self._limiter.allow():
+            return error_response(429, "Too many requests")
+        if request.header("authorization") != self._expected_auth:
+            return SandboxResponse(401, UNAUTHORIZED_HEADERS, b"")
+        fault_status, fault = self._draw_fault()
+        if fault_status is not None:
+            return SandboxResponse(
+                fault_status,
+                JSON_HEADERS,
+                orjson.dumps(
+                    {
+                        "ErrorIdentifier": str(uuid.uuid4()),
+                        "ErrorMessage": "Internal server error (injected by the sandbox)",
+                        "StatusCode": fault_status,
+                    }
+                ),
+            )
+        try:
+            with self.store.lock:
+                response = self._route(request.method.upper(), path, request)
+        except ApiError as exc:
+            response = error_response(exc.status, exc.message, exc.info)
+        except QueryError as exc:
+            response = error_response(400, exc.message)
+        if fault is not Fault.NONE:
+            return SandboxResponse(response.status, response.headers, response.body, fault)
+        return response
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def _route(self, method: str, path: str, request: SandboxRequest) -> SandboxResponse:
+        segments = [s for s in path.split("/") if s]
+        lowered = [s.lower() for s in segments]
+        if len(segments) >= 2 and lowered[0] == "v3" and lowered[1] == "rest":
+            return self._route_rest(method, segments[2:], request)
+        if len(segments) >= 2 and lowered[0] == "v3" and lowered[1] == "data":
+            return self._route_data(method, segments[2:], request)
+        if len(segments) == 3 and lowered[0] == "v4" and lowered[1] == "contacts":
+            if method != "DELETE":
+                raise ApiError(405, "Method not allowed")
+            return self._anonymize_contact(segments[2])
+        if len(segments) >= 2 and lowered[0] == "v3":
+            raise ApiError(
+                500, f'Could not determine HTTP module for request "{segments[1]}"', "EFPWebError"
+            )
+        raise ApiError(404, "Not found")
+
+    def _route_rest(self, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:
+        if not segments:
+            raise ApiError(400, 'Unknown resource: ""')
+        names = [s.lower() for s in segments]
+        # Global actions and two-segment resources: contact/managemanycontacts, statistics/link-click.
+        if len(names) >= 2 and f"{names[0]}/{names[1]}" in self.specs:
+            spec = self.specs[f"{names[0]}/{names[1]}"]
+            if "{" not in spec.path:
+                return self._action(method, spec, None, segments[2:], request)
+        spec = self.specs.get(names[0])
+        if spec is None or spec.path != f"/v3/REST/{spec.name}":
+            raise ApiError(400, f'Unknown resource: "{segments[0]}"')
+        if len(segments) == 1:
+            return self._collection(method, spec, request)
+        if len(segments) == 2:
+            return self._item(method, spec, segments[1], request)
+        action = self.specs.get(f"{names[0]}/{names[2]}")
+        if action is None:
+            raise ApiError(400, f'Unknown action: "{segments[2]}"')
+        return self._action(method, action, segments[1], segments[3:], request)
+
+    def _check_method(self, spec: ResourceSpec, method: str) -> None:
+        if method not in spec.methods:
+            raise ApiError(405, "Method not allowed")
+
+    # -- collections and records ------------------------------------------------------------------
+
+    def _collection(self, method: str, spec: ResourceSpec, request: SandboxRequest) -> SandboxResponse:
+        if method == "GET":
+            self._check_method(spec, "GET")
+            return self._list(spec, request.params)
+        if method == "POST":
+            self._check_method(spec, "POST")
+            row = self._create(spec, _object_body(request.body))
+            return envelope([row], 201)
+        raise ApiError(405, "Method not allowed")
+
+    def _list(self, spec: ResourceSpec, raw_params: tuple[tuple[str, str], ...]) -> SandboxResponse:
+        params: dict[str, tuple[str, str]] = {}
+        for key, value in raw_params:
+            params.setdefault(key.lower(), (key, value))  # the first occurrence wins
+        limit = self._int_param(params, "limit", DEFAULT_LIMIT)
+        limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+        offset = self._int_param(params, "offset", 0)
+        count_only = "countonly" in params and parse_bool(*params["countonly"])
+        sort_keys = parse_sort(spec, params["sort"][1]) if "sort" in params else ()
+
+        filters = tuple(
+            sorted(
+                (low, value)
+                for low, (_, value) in params.items()
+                if low not in COMMON_PARAMS and low in spec.filters_by_lower
+            )
+        )
+        table = self.store.table(spec.name.lower())
+        hide_anonymized = spec.name == "contact" and bool(self.store.anonymized)
+        if hide_anonymized and "includeanonymized" in params:
+            hide_anonymized = not parse_bool(*params["includeanonymized"])
+        predicates = [
+            p
+            for low, value in filters
+            if (p := compile_filter(spec, self.store, spec.filters_by_lower[low], value)) is not None
+        ]
+        if hide_anonymized:
+            hidden = frozenset(self.store.anonymized)
+            predicates.append(lambda row: row.get("ID") not in hidden)
+        key = (spec.name, filters, sort_keys, hide_anonymized, self.store.versions(spec.name.lower()))
+        matched = self.store.cached_query(key, lambda: self._matching(table, predicates, sort_keys))
+        if count_only:
+            total = len(matched)
+            return SandboxResponse(200, JSON_HEADERS, orjson.dumps({"Count": total, "Data": [], "Total": total}))
+        if isinstance(matched, list):
+            page = matched[offset : offset + limit]
+        else:
+            page = [matched[i] for i in range(offset, min(offset + limit, len(matched)))]
+        if spec.name == "message":
+            page = self._project_message(page, params)
+        return envelope(page)
+
+    @staticmethod
+    def _int_param(params: dict[str, tuple[str, str]], low: str, default: int) -> int:
+        if low not in params:
+            return default
+        name, value = params[low]
+        try:
+            number = int(value)
+        except ValueError:
+            raise QueryError(f'Invalid value for "{name}": "{value}"') from None
+        if number < 0:
+            raise QueryError(f'Invalid value for "{name}": "{value}"')
+        return number
+
+    def _matching(self, table: Table, predicates: list[Predicate], sort_keys: tuple[Any, ...]) -> Any:
+        rows = table.rows
+        if not predicates and not sort_keys:
+            return self._in_id_order(table)
+        if len(predicates) == 1:
+            (only,) = predicates
+            matched = [row for row in rows if only(row)]
+        else:
+            matched = [row for row in rows if all(p(row) for p in predicates)]
+        if sort_keys:
+            return sort_rows(table.spec, self.store, matched, sort_keys)
+        if not self._is_id_ordered(table):
+            matched.sort(key=lambda row: row.get("ID") or 0)
+        return matched
+
+    def _is_id_ordered(self, table: Table) -> bool:
+        def build() -> bool:
+            if not isinstance(table.rows, list) or not table.rows or "ID" not in table.rows[0]:
+                return True  # lazy (read-only) sequences are generated in ID order
+            ids = [row.get("ID") or 0 for row in table.rows]
+            return all(a <= b for a, b in zip(ids, ids[1:], strict=False))
+
+        return self.store.derived(f"id-ordered:{table.spec.name}", (table.spec.name.lower(),), build)
+
+    def _in_id_order(self, table: Table) -> Any:
+        if self._is_id_ordered(table):
+            return table.rows  # no copy: a page is a slice of the table itself
+        return sorted(table.rows, key=lambda row: row.get("ID") or 0)
+
+    @staticmethod
+    def _project_message(page: list[Row], params: dict[str, tuple[str, str]]) -> list[Row]:
+        hidden = {
+            field
+            for field, flag in MESSAGE_OPTIONAL_FIELDS.items()
+            if not (flag in params and parse_bool(*params[flag]))
+        }
+        if not hidden:
+            return page
+        return [{k: v for k, v in row.items() if k not in hidden} for row in page]
+
+    def _find(self, spec: ResourceSpec, key: str) -> Row | None:
+        """A record by ID, or by its unique key (``|``-joined when composite)."""
+        table = self.store.table(spec.name.lower())
+        if key.isdigit() and (spec.id_field or "ID") in spec.field_names:
+            row = table.by_id().get(int(key))
+            if row is not None:
+                return row
+        if spec.name == "contact":
+            return self.store.contact(key) if not key.isdigit() else None
+        if not spec.unique_key:
+            return None
+        parts = key.split("|")
+        if len(parts) != len(spec.unique_key):
+            return None
+        checks: list[Callable[[Row], bool]] = []
+        for name, part in zip(spec.unique_key, parts, strict=True):
+            field = spec.fields_by_lower.get(name.lower()) or spec.fields_by_lower.get(name.lower() + "id")
+            if field is not None:
+                wanted = part.lower()
+                checks.append(lambda row, f=field.name, w=wanted: str(row.get(f, "")).lower() == w)
+            elif name.lower() == "email" and "contactid" in spec.fields_by_lower:
+                contact = self.store.contact(part)
+                cid = contact.get("ID") if contact else None
+                checks.append(lambda row, c=cid: c is not None and row.get("ContactID") == c)
+        if not checks:
+            return None
+        for row in table.rows:
+            if all(check(row) for check in checks):
+                return row
+        return None
+
+    def _item(self, method: str, spec: ResourceSpec, key: str, request: SandboxRequest) -> SandboxResponse:
+        if method not in ("GET", "PUT", "DELETE"):
+            raise ApiError(405, "Method not allowed")
+        self._check_method(spec, method)
+        row = self._find(spec, key)
+        if row is None:
+            raise _not_found()
+        if method == "GET":
+            if spec.name == "message":
+                params = {k.lower(): (k, v) for k, v in reversed(request.params)}
+                return envelope(self._project_message([row], params))
+            return envelope([row])
+        if method == "PUT":
+            changed = self._update(spec, row, _object_body(request.body))
+            return envelope([row]) if changed else SandboxResponse(304)
+        self._delete(spec, row)
+        return SandboxResponse(204)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _assignments(self, spec: ResourceSpec, body: dict[str, Any], creating: bool) -> dict[str, Any]:
+        """The body's properties as field -> value, references resolved, read-only ones dropped."""
+        values: dict[str, Any] = {}
+        fields = spec.fields_by_lower
+        for key, value in body.items():
+            low = key.lower()
+            field = fields.get(low)
+            if field is None and low.endswith("alt") and (low[:-3] + "id") in fields:
+                target = fields[low[:-3] + "id"]
+                if target.readonly and not (creating and target.required):
+                    continue
+                values[target.name] = self._resolve_alt(target, key[:-3], value)
+                continue
+            if field is None and (low + "id") in fields:
+                field = fields[low + "id"]
+            if field is None:
+                raise ApiError(400, f'Invalid json input: object ""->"T{spec.name.capitalize()}" has no property "{key}"')
+            if field.readonly and not (creating and field.required):
+                continue  # read-only properties sent back are tolerated
+            values[field.name] = self._coerce(field, value)
+        return values
+
+    def _resolve_alt(self, field: FieldSpec, name: str, value: Any) -> int:
+        target: Row | None = None
+        if field.entity == "contact":
+            target = self.store.contact(str(value))
+        elif field.entity == "contactslist":
+            lists = self.store.table("contactslist").rows
+            target = next((r for r in lists if str(r.get("Name", "")).lower() == str(value).lower()), None)
+        elif field.entity is not None and field.entity in self.specs:
+            target = self._find(self.specs[field.entity], str(value))
+        if target is None:
+            raise ApiError(400, f'Property "{name}", alternate key value "{value}" could not be resolved to an ID')
+        return int(target["ID"])
+
+    @staticmethod
+    def _coerce(field: FieldSpec, value: Any) -> Any:
+        def mismatch() -> ApiError:
+            return ApiError(
+                400, "Object properties invalid", {"Properties": [{field.name: "Property type does not match definition"}]}
+            )
+
+        if value is None:
+            return _default(field)
+        if field.type == "int":
+            if isinstance(value, bool):
+                raise mismatch()
+            if isinstance(value, int):
+                return value
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+            raise mismatch()
+        if field.type == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            if isinstance(value, int) and value in (0, 1):
+                return bool(value)
+            raise mismatch()
+        if field.type == "float":
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+            raise mismatch()
+        if field.type in ("str", "datetime"):
+            if isinstance(value, str):
+                return value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return str(value)
+            raise mismatch()
+        return value
+
+    def _check_unique(self, spec: ResourceSpec, values: dict[str, Any], exclude: Row | None = None) -> None:
+        name = spec.name
+        if name == "contact" and "Email" in values:
+            existing = self.store.contact(values["Email"])
+            if existing is not None and existing is not exclude:
+                raise ApiError(400, f'MJ18 A Contact resource with value "{values["Email"]}" for Email already exists.')
+        if name == "contactslist" and "Name" in values:
+            wanted = str(values["Name"]).lower()
+            for row in self.store.table("contactslist").rows:
+                if row is not exclude and str(row.get("Name", "")).lower() == wanted:
+                    raise ApiError(
+                        400, f'MJ18 A ContactsList resource with value "{values["Name"]}" for Name already exists.'
+                    )
+
+    def _create(self, spec: ResourceSpec, body: dict[str, Any]) -> Row:
+        values = self._assignments(spec, body, creating=True)
+        for field in spec.fields:
+            if field.required and field.name not in values:
+                raise ApiError(400, f'Mandatory property "{field.name}" is missing')
+        table = self.store.table(spec.name.lower())
+        name = spec.name
+        if name == "contact" and not _EMAIL.match(str(values.get("Email", ""))):
+            raise ApiError(400, f'Invalid email address: "{values.get("Email")}"')
+        self._check_unique(spec, values)
+        row: Row = {field.name: _default(field) for field in spec.fields}
+        if "ID" in row:
+            row["ID"] = table.next_id()
+        stamp = now_iso()
+        if spec.created_field and spec.created_field in row and isinstance(row[spec.created_field], str):
+            row[spec.created_field] = stamp
+        if name == "listrecipient":
+            row["IsActive"] = True  # the reference's default
+        row.update(values)
+        if name == "contactslist":
+            row["Address"] = hashlib.sha1(f"{row['ID']}:{row['Name']}".encode()).hexdigest()[:10]
+            row["SubscriberCount"] = 0
+        if name == "listrecipient":
+            return self._create_recipient(row)
+        table.insert(row)
+        return row
+
+    def _create_recipient(self, row: Row) -> Row:
+        contact = self.store.table("contact").by_id().get(row.get("ContactID"))
+        lst = self.store.table("contactslist").by_id().get(row.get("ListID"))
+        if contact is None:
+            raise ApiError(400, f'Property "Contact", value "{row.get("ContactID")}" could not be resolved to an object')
+        if lst is None:
+            raise ApiError(400, f'Property "List", value "{row.get("ListID")}" could not be resolved to an object')
+        for existing in self.store.recipients_by_contact().get(row["ContactID"], ()):
+            if existing.get("ListID") == row["ListID"]:
+                raise ApiError(
+                    400,
+                    f'MJ18 A ListRecipient resource with value "{row["ContactID"]}|{row["ListID"]}" '
+                    "for ContactID|ListID already exists.",
+                )
+        row["ListName"] = lst.get("Name", "")
+        row["SubscribedAt"] = now_iso()
+        row["UnsubscribedAt"] = now_iso() if row.get("IsUnsubscribed") else ""
+        self.store.table("listrecipient").insert(row)
+        self.store.refresh_subscriber_count(row["ListID"])
+        return row
+
+    def _update(self, spec: ResourceSpec, row: Row, body: dict[str, Any]) -> bool:
+        values = self._assignments(spec, body, creating=False)
+        changes = {k: v for k, v in values.items() if row.get(k) != v}
+        if not changes:
+            return False
+        name = spec.name
+        if name == "contact" and "Email" in changes:
+            raise ApiError(400, 'Property "Email" cannot be changed')
+        if name == "campaigndraft" and row.get("Used"):
+            raise ApiError(400, "A campaign draft that has been used cannot be changed")
+        self._check_unique(spec, changes, exclude=row)
+        old_list = row.get("ListID")
+        row.update(changes)
+        if spec.updated_field and spec.updated_field in row:
+            row[spec.updated_field] = now_iso()
+        if name == "contact" and "IsExcludedFromCampaigns" in changes and "ExclusionFromCampaignsUpdatedAt" in row:
+            row["ExclusionFromCampaignsUpdatedAt"] = now_iso()
+        if name == "listrecipient":
+            if "IsUnsubscribed" in changes:
+                row["UnsubscribedAt"] = now_iso() if row["IsUnsubscribed"] else ""
+            if "ListID" in changes:
+                lst = self.store.table("contactslist").by_id().get(row["ListID"])
+                row["ListName"] = lst.get("Name", "") if lst else ""
+        if name == "contactslist" and "Name" in changes:
+            for recipient in self.store.recipients_by_list().get(row["ID"], ()):
+                recipient["ListName"] = row["Name"]
+            self.store.table("listrecipient").touch()
+        self.store.table(spec.name.lower()).touch()
+        if name == "listrecipient" and "ListID" in changes:
+            self.store.refresh_subscriber_count(old_list)
+            self.store.refresh_subscriber_count(row["ListID"])
+        return True
+
+    def _delete(self, spec: ResourceSpec, row: Row) -> None:
+        table = self.store.table(spec.name.lower())
+        if spec.name == "contactslist":
+            if not row.get("IsDeleted"):
+                row["IsDeleted"] = True  # a soft delete: the list stays readable
+                table.touch()
+            return
+        table.delete(row)
+        if spec.name == "listrecipient":
+            self.store.refresh_subscriber_count(row.get("ListID"))
+
+    # -- actions and sub-resources ------------------------------------------------------------------
+
+    def _action(
+        self, method: str, spec: ResourceSpec, parent: str | None, rest: list[str], request: SandboxRequest
+    ) -> SandboxResponse:
+        from mjquery.sandbox import actions
+
+        self._check_method(spec, method)
+        handler = actions.HANDLERS.get(spec.name.lower())
+        if handler is None:
+            raise ApiError(501, f'The sandbox does not model "{spec.name}"')
+        return handler(self, method, parent, rest, request)
+
+    def _route_data(self, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:
+        from mjquery.sandbox import actions
+
+        return actions.data_api(self, method, segments, request)
+
+    def _anonymize_contact(self, key: str) -> SandboxResponse:
+        contact = self.store.contact(key) if key.isdigit() else None
+        if contact is not None and contact["ID"] not in self.store.anonymized:
+            digest = hashlib.sha1(str(contact.get("Email", "")).encode()).hexdigest()
+            contact["Email"] = f"\\x{digest}@domain.invalid"
+            contact["Name"] = "Anonymized"
+            if "LastUpdateAt" in contact:
+                contact["LastUpdateAt"] = now_iso()
+            self.store.anonymized.add(contact["ID"])
+            self.store.table("contact").touch()
+            recipients = self.store.table("listrecipient")
+            for row in list(self.store.recipients_by_contact().get(contact["ID"], ())):
+                recipients.delete(row)
+                self.store.refresh_subscriber_count(row.get("ListID"))
+            data_table = self.store.table("contactdata")
+            for row in [r for r in data_table.rows if r.get("ContactID") == contact["ID"]]:
+                data_table.delete(row)
+        return SandboxResponse(200)

@@ -1,0 +1,502 @@
+"""Sub-resources and actions: draft content and sending, list memberships, bulk contact jobs, DATA API.
+
+Each handler takes ``(sandbox, method, parent key, remaining path segments, request)`` and is
+called with the store lock held and the method already checked against the reference. What
+can be derived from the live tables is derived (a contact's lists from listrecipient, a draft's
+status from its ``Status``), so the views stay consistent after writes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from mjquery.sandbox.core import (
+    _EMAIL,
+    JSON_HEADERS,
+    SUBSCRIPTION_ACTIONS,
+    ApiError,
+    Job,
+    SandboxRequest,
+    SandboxResponse,
+    _get,
+    _not_found,
+    _object_body,
+    envelope,
+    now_iso,
+)
+from mjquery.sandbox.query import DRAFT_STATUS_NAMES
+from mjquery.sandbox.store import Row
+
+if TYPE_CHECKING:
+    from mjquery.sandbox.core import Sandbox
+
+Handler = Callable[["Sandbox", str, "str | None", list[str], SandboxRequest], SandboxResponse]
+
+CONTENT_PARTS = ("Headers", "Html-part", "Text-part", "MJMLContent")
+
+
+def _parent(sb: Sandbox, resource: str, key: str | None) -> Row:
+    row = sb._find(sb.specs[resource], key or "")
+    if row is None:
+        raise _not_found()
+    return row
+
+
+# -- detail content ------------------------------------------------------------------------------
+
+
+def _content(resource: str, empty: Any) -> Handler:
+    def handle(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+        row = sb._find(sb.specs[resource], key or "")
+        if row is None:
+            if resource == "template":
+                # Newer endpoint, newer error shape (recorded).
+                body = {
+                    "ErrorIdentifier": str(uuid.uuid4()),
+                    "StatusCode": 404,
+                    "ErrorMessage": "The resource with the specified ID you are trying to reach does not exist.",
+                }
+                return SandboxResponse(404, JSON_HEADERS, orjson.dumps(body))
+            raise _not_found()
+        store = sb.store.sub_resources.setdefault(f"{resource}/detailcontent", {})
+        current = store.get(row["ID"]) or {part: empty for part in CONTENT_PARTS}
+        if method == "GET":
+            return envelope([current])
+        body = _object_body(request.body)
+        known = {part.lower(): part for part in CONTENT_PARTS}
+        for name in body:
+            if name.lower() not in known:
+                raise ApiError(400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"')
+        given = {known[name.lower()]: value for name, value in body.items()}
+        if method == "POST":
+            # POST replaces the content: a part left out becomes empty (guide).
+            updated = {part: given.get(part, empty if part != "Headers" else {}) for part in CONTENT_PARTS}
+        else:
+            updated = {**current, **given}
+        store[row["ID"]] = updated
+        if resource == "campaigndraft" and "ModifiedAt" in row:
+            row["ModifiedAt"] = now_iso()
+            sb.store.table("campaigndraft").touch()
+        return envelope([updated], 201 if method == "POST" else 200)
+
+    return handle
+
+
+# -- campaign draft sending ----------------------------------------------------------------------
+
+
+def _draft_problems(sb: Sandbox, draft: Row) -> str | None:
+    """Why a draft cannot be sent or scheduled (the guide's checks), or None."""
+    if not _EMAIL.match(str(draft.get("SenderEmail", ""))):
+        return "SenderEmail is not a valid email address"
+    if not draft.get("Sender") or not draft.get("Subject"):
+        return "Sender and Subject must not be empty"
+    if draft.get("Status") not in (0, 1):
+        return f"The campaign draft status is {DRAFT_STATUS_NAMES.get(draft.get('Status'), draft.get('Status'))}"
+    if draft.get("AXTesting") not in (None, "", 0, {}):
+        return "The campaign draft is part of an A/X test"
+    list_id = draft.get("ContactsListID")
+    lst = sb.store.table("contactslist").by_id().get(list_id)
+    if lst is None or lst.get("IsDeleted"):
+        return "The contact list does not exist"
+    active = [
+        r for r in sb.store.recipients_by_list().get(list_id, ()) if r.get("IsActive") and not r.get("IsUnsubscribed")
+    ]
+    if len(active) <= 1:
+        return "The contact list must have more than one active subscriber"
+    content = sb.store.sub_resources.get("campaigndraft/detailcontent", {}).get(draft["ID"]) or {}
+    if not content.get("Html-part") and not content.get("Text-part"):
+        return "The campaign draft has no content (Html-part or Text-part)"
+    return None
+
+
+def _set_draft_status(sb: Sandbox, draft: Row, status: int) -> None:
+    draft["Status"] = status
+    if status == 2:
+        if "DeliveredAt" in draft:
+            draft["DeliveredAt"] = now_iso()
+        if "Used" in draft:
+            draft["Used"] = True
+    sb.store.table("campaigndraft").touch()
+
+
+def _schedule(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    draft = _parent(sb, "campaigndraft", key)
+    schedules = sb.store.sub_resources.setdefault("campaigndraft/schedule", {})
+    if method == "GET":
+        record = schedules.get(draft["ID"])
+        if record is None or draft.get("Status") != 1:
+            raise _not_found()
+        return envelope([record])
+    if method == "DELETE":
+        if draft["ID"] not in schedules or draft.get("Status") != 1:
+            raise _not_found()
+        del schedules[draft["ID"]]
+        _set_draft_status(sb, draft, 0)
+        return SandboxResponse(204)
+    date = _get(_object_body(request.body), "Date")
+    if not isinstance(date, str) or not date:
+        raise ApiError(400, 'Mandatory property "Date" is missing')
+    problem = _draft_problems(sb, draft)
+    if problem:
+        raise ApiError(400, problem)
+    if date.upper() == "NOW":
+        _set_draft_status(sb, draft, 2)
+        schedules.pop(draft["ID"], None)
+        return envelope([{"Date": now_iso(), "Status": "programmed"}], 201 if method == "POST" else 200)
+    from mjquery.sandbox.query import QueryError, parse_time
+
+    try:
+        when = parse_time("Date", date)
+    except QueryError:
+        raise ApiError(400, f'Invalid value for property "Date": "{date}"') from None
+    if when < time.time():
+        raise ApiError(400, "The schedule date is in the past")
+    schedules[draft["ID"]] = {"Date": date, "Status": "Programmed"}
+    _set_draft_status(sb, draft, 1)
+    return envelope([{"Date": date, "Status": "programmed"}], 201 if method == "POST" else 200)
+
+
+def _send(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    draft = _parent(sb, "campaigndraft", key)
+    problem = _draft_problems(sb, draft)
+    if problem:
+        raise ApiError(400, problem)
+    sb.store.sub_resources.setdefault("campaigndraft/schedule", {}).pop(draft["ID"], None)
+    _set_draft_status(sb, draft, 2)
+    return envelope([{"Status": "programmed"}], 201)
+
+
+def _test(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    draft = _parent(sb, "campaigndraft", key)
+    recipients = _get(_object_body(request.body), "Recipients")
+    if not isinstance(recipients, list) or not recipients:
+        raise ApiError(400, 'Mandatory property "Recipients" is missing')
+    for recipient in recipients:
+        email = _get(recipient, "Email") if isinstance(recipient, dict) else None
+        if not isinstance(email, str) or not _EMAIL.match(email):
+            raise ApiError(400, f'Invalid recipient email address: "{email}"')
+    if not draft.get("Sender") or not draft.get("Subject") or not _EMAIL.match(str(draft.get("SenderEmail", ""))):
+        raise ApiError(400, "Sender, SenderEmail and Subject must be valid")
+    return envelope([{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}], 201)
+
+
+def _status(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    draft = _parent(sb, "campaigndraft", key)
+    return envelope([{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}])
+
+
+# -- list memberships ----------------------------------------------------------------------------
+
+
+def subscribe(sb: Sandbox, contact: Row, lst: Row, action: str) -> None:
+    """Apply one subscription action (addforce, addnoforce, remove, unsub) of a contact on a list."""
+    table = sb.store.table("listrecipient")
+    existing = next(
+        (r for r in sb.store.recipients_by_contact().get(contact["ID"], ()) if r.get("ListID") == lst["ID"]), None
+    )
+    if action == "remove":
+        if existing is not None:
+            table.delete(existing)
+    elif existing is None:
+        if action == "addforce" or action == "addnoforce" or action == "unsub":
+            stamp = now_iso()
+            table.insert(
+                {
+                    "ContactID": contact["ID"],
+                    "ID": table.next_id(),
+                    "IsActive": True,
+                    "IsUnsubscribed": action == "unsub",
+                    "ListID": lst["ID"],
+                    "SubscribedAt": stamp,
+                    "UnsubscribedAt": stamp if action == "unsub" else "",
+                    "ListName": lst.get("Name", ""),
+                }
+            )
+    elif action == "addforce":
+        if existing.get("IsUnsubscribed") or not existing.get("IsActive"):
+            existing.update(IsUnsubscribed=False, IsActive=True, UnsubscribedAt="")
+            table.touch()
+    elif action == "unsub" and not existing.get("IsUnsubscribed"):
+        existing.update(IsUnsubscribed=True, UnsubscribedAt=now_iso())
+        table.touch()
+    sb.store.refresh_subscriber_count(lst["ID"])
+
+
+def _getcontactslists(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
+    contact = _parent(sb, "contact", key)
+    rows = [
+        {
+            "IsActive": r.get("IsActive", True),
+            "IsUnsub": r.get("IsUnsubscribed", False),
+            "ListID": r.get("ListID"),
+            "SubscribedAt": r.get("SubscribedAt", ""),
+        }
+        for r in sorted(sb.store.recipients_by_contact().get(contact["ID"], ()), key=lambda r: r.get("ListID") or 0)
+    ]
+    return envelope(rows)
+
+
+def _list_actions(sb: Sandbox, items: Any) -> list[tuple[Row, str, dict[str, Any]]]:
+    """Validate ``[{ListID, Action}]``; raise the guide's per-item 400 when one is wrong."""
+    if not isinstance(items, list):
+        raise ApiError(400, 'Mandatory property "ContactsLists" is missing')
+    lists = sb.store.table("contactslist").by_id()
+    resolved, errors = [], []
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        list_id, action = _get(item, "ListID"), _get(item, "Action")
+        lst = lists.get(int(list_id)) if isinstance(list_id, int | str) and str(list_id).isdigit() else None
+        error = None
+        if lst is None:
+            error = "listID missing or not valid"
+        elif not isinstance(action, str) or action.lower() not in SUBSCRIPTION_ACTIONS:
+            error = "action missing or not valid"
+        if error:
+            errors.append({"ListID": list_id, "Action": action, "Error": error})
+        else:
+            assert lst is not None and isinstance(action, str)
+            resolved.append((lst, action.lower(), {"Action": action, "ListID": lst["ID"]}))
+    if errors:
+        raise ApiError(400, {"ContactsLists": errors})
+    return resolved
+
+
+def _managecontactslists(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
+    contact = _parent(sb, "contact", key)
+    actions = _list_actions(sb, _get(_object_body(request.body), "ContactsLists"))
+    for lst, action, _ in actions:
+        subscribe(sb, contact, lst, action)
+    return envelope([{"ContactsLists": [echo for _, _, echo in actions]}], 201)
+
+
+def _property_problems(sb: Sandbox, properties: Any) -> list[dict[str, str]]:
+    if properties is None:
+        return []
+    if not isinstance(properties, dict):
+        return [{"Properties": "Property type does not match definition"}]
+    defined = {str(r.get("Name", "")).lower() for r in sb.store.table("contactmetadata").rows}
+    return [{name: "Property not defined"} for name in properties if name.lower() not in defined]
+
+
+def set_properties(sb: Sandbox, contact: Row, properties: dict[str, Any] | None) -> None:
+    """Write contact property values into contactdata (a null value unassigns the property)."""
+    if not properties:
+        return
+    table = sb.store.table("contactdata")
+    row = next((r for r in table.rows if r.get("ContactID") == contact["ID"]), None)
+    if row is None:
+        row = {"ContactID": contact["ID"], "Data": [], "ID": contact["ID"]}
+        if "MethodCollection" in sb.specs["contactdata"].field_names:
+            row["MethodCollection"] = ""
+        table.insert(row)
+    data = [item for item in row.get("Data") or [] if str(item.get("Name", "")).lower() not in {k.lower() for k in properties}]
+    for name, value in properties.items():
+        if value is not None:
+            data.append({"Name": name, "Value": value if isinstance(value, str) else orjson.dumps(value).decode()})
+    row["Data"] = data
+    table.touch()
+
+
+def upsert_contact(sb: Sandbox, entry: dict[str, Any]) -> Row:
+    """Create the contact of ``entry`` (Email, Name, IsExcludedFromCampaigns) or update it."""
+    email = _get(entry, "Email")
+    contact = sb.store.contact(email)
+    name = _get(entry, "Name")
+    excluded = _get(entry, "IsExcludedFromCampaigns")
+    if contact is None:
+        body: dict[str, Any] = {"Email": email}
+        if name is not None:
+            body["Name"] = name
+        if excluded is not None:
+            body["IsExcludedFromCampaigns"] = excluded
+        return sb._create(sb.specs["contact"], body)
+    changes = {}
+    if name is not None:
+        changes["Name"] = name
+    if excluded is not None:
+        changes["IsExcludedFromCampaigns"] = excluded
+    if changes:
+        sb._update(sb.specs["contact"], contact, changes)
+    return contact
+
+
+def _managecontact(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    lst = _parent(sb, "contactslist", key)
+    body = _object_body(request.body)
+    email, action = _get(body, "Email"), _get(body, "Action")
+    if not isinstance(email, str) or not _EMAIL.match(email):
+        raise ApiError(400, "Object properties invalid", {"Properties": [{"Email": "Property type does not match definition"}]})
+    if not isinstance(action, str) or action.lower() not in SUBSCRIPTION_ACTIONS:
+        raise ApiError(400, "Object properties invalid", {"Properties": [{"Action": "action missing or not valid"}]})
+    properties = _get(body, "Properties")
+    problems = _property_problems(sb, properties)
+    if problems:
+        raise ApiError(400, "Object properties invalid", {"Properties": problems})
+    contact = upsert_contact(sb, body)
+    set_properties(sb, contact, properties)
+    subscribe(sb, contact, lst, action.lower())
+    answer = {
+        "ContactID": contact["ID"],
+        "Email": contact.get("Email", email),
+        "Action": action,
+        "Name": contact.get("Name", ""),
+        "Properties": properties or {},
+    }
+    return envelope([answer], 201)
+
+
+# -- bulk jobs ---------------------------------------------------------------------------------
+
+
+def _job_row(sb: Sandbox, job: Job) -> dict[str, Any]:
+    done = job.polls > 1
+    row: dict[str, Any] = {
+        "Status": "Completed" if done else "In Progress",
+        "JobStart": job.start,
+        "JobEnd": job.start + 1 if done else "",
+        "Count": job.count if done else 0,
+        "Error": "",
+        "ErrorFile": "",
+    }
+    if done and job.errors:
+        row["Error"] = f"{len(job.errors)} contact(s) could not be processed"
+        row["ErrorFile"] = f"https://api.mailjet.com/v3/DATA/batchjob/{job.id}/JSONError/application:json/LAST"
+    return row
+
+
+def _managemanycontacts(scope: str) -> Handler:
+    def handle(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+        lst = _parent(sb, "contactslist", key) if scope == "contactslist" else None
+        if method == "GET":
+            jobs = [j for j in sb._jobs.values() if j.list_id == (lst["ID"] if lst else None)]
+            if rest:
+                wanted = rest[0]
+                jobs = [j for j in jobs if str(j.id) == wanted]
+                if not jobs:
+                    raise _not_found()
+            rows = []
+            for job in jobs:
+                if rest:
+                    job.polls += 1  # polling moves the job along: In Progress, then Completed
+                    _sync_batchjob(sb, job)
+                rows.append(_job_row(sb, job))
+            return envelope(rows)
+        if rest:
+            raise ApiError(405, "Method not allowed")
+        body = _object_body(request.body)
+        contacts = _get(body, "Contacts")
+        if not isinstance(contacts, list) or not contacts:
+            raise ApiError(400, 'Mandatory property "Contacts" is missing')
+        if lst is not None:
+            action = _get(body, "Action")
+            if not isinstance(action, str) or action.lower() not in SUBSCRIPTION_ACTIONS:
+                raise ApiError(400, "Object properties invalid", {"Properties": [{"Action": "action missing or not valid"}]})
+            list_actions = [(lst, action.lower())]
+        else:
+            lists_given = _get(body, "ContactsLists")
+            list_actions = [(l, a) for l, a, _ in _list_actions(sb, lists_given)] if lists_given is not None else []
+        errors: list[dict[str, str]] = []
+        processed = 0
+        for entry in contacts:
+            email = _get(entry, "Email") if isinstance(entry, dict) else None
+            if not isinstance(email, str) or not _EMAIL.match(email):
+                errors.append({"Email": str(email), "Error": "Invalid email address"})
+                continue
+            problems = _property_problems(sb, _get(entry, "Properties"))
+            if problems:
+                errors.append({"Email": email, "Error": "Property not defined: " + ", ".join(k for p in problems for k in p)})
+                continue
+            try:
+                contact = upsert_contact(sb, entry)
+            except ApiError as exc:
+                errors.append({"Email": email, "Error": str(exc.message)})
+                continue
+            set_properties(sb, contact, _get(entry, "Properties"))
+            for target, action in list_actions:
+                subscribe(sb, contact, target, action)
+            processed += 1
+        job = _new_job(sb, lst["ID"] if lst else None, processed, errors)
+        return envelope([{"JobID": job.id}], 201)
+
+    return handle
+
+
+def _new_job(sb: Sandbox, list_id: int | None, count: int, errors: list[dict[str, str]]) -> Job:
+    table = sb.store.table("batchjob")
+    job_id = max(table.next_id(), max(sb._jobs, default=0) + 1)
+    job = Job(id=job_id, list_id=list_id, count=count, errors=errors, start=int(time.time()))
+    sb._jobs[job_id] = job
+    spec = sb.specs["batchjob"]
+    row: dict[str, Any] = {f.name: ({"int": 0}.get(f.type, "")) for f in spec.fields}
+    row.update(
+        ID=job_id,
+        JobType="Contact Manage Many",
+        Status="In Progress",
+        RequestAt=job.start,
+        JobStart=job.start,
+        Count=count,
+        Errcount=len(errors),
+        RefId=list_id or 0,
+        APIKeyID=getattr(sb.data, "api_key_id", 0) or 0,
+    )
+    if "JobEnd" in row:
+        row["JobEnd"] = 0
+    table.insert({k: v for k, v in row.items() if k in spec.field_names})
+    return job
+
+
+def _sync_batchjob(sb: Sandbox, job: Job) -> None:
+    row = sb.store.table("batchjob").by_id().get(job.id)
+    if row is not None and job.polls > 1 and row.get("Status") != "Completed":
+        row["Status"] = "Completed"
+        row["JobEnd"] = job.start + 1
+        sb.store.table("batchjob").touch()
+
+
+# -- DATA API -------------------------------------------------------------------------------------
+
+
+def data_api(sb: Sandbox, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:
+    names = [s.lower() for s in segments]
+    if len(names) >= 4 and names[0] == "contactslist" and names[2] == "csvdata":
+        if method != "POST":
+            raise ApiError(405, "Method not allowed")
+        lst = sb._find(sb.specs["contactslist"], segments[1])
+        if lst is None:
+            raise ApiError(404, "Source object not found")
+        data_id = len(sb._csv_data) + 1
+        sb._csv_data[data_id] = request.body
+        return SandboxResponse(201, JSON_HEADERS, orjson.dumps({"ID": data_id}))
+    if len(names) >= 4 and names[0] == "batchjob" and names[2] in ("jsonerror", "csverror"):
+        if method != "GET":
+            raise ApiError(405, "Method not allowed")
+        job = sb._jobs.get(int(segments[1])) if segments[1].isdigit() else None
+        if job is None or names[2] != "jsonerror":
+            raise ApiError(404, "Source object not found")
+        return SandboxResponse(200, JSON_HEADERS, orjson.dumps(job.errors))
+    raise ApiError(400, f'Unknown resource: "{segments[0] if segments else ""}"')
+
+
+HANDLERS: dict[str, Handler] = {
+    "campaigndraft/detailcontent": _content("campaigndraft", ""),
+    "template/detailcontent": _content("template", None),
+    "campaigndraft/schedule": _schedule,
+    "campaigndraft/send": _send,
+    "campaigndraft/test": _test,
+    "campaigndraft/status": _status,
+    "contact/getcontactslists": _getcontactslists,
+    "contact/managecontactslists": _managecontactslists,
+    "contactslist/managecontact": _managecontact,
+    "contact/managemanycontacts": _managemanycontacts("contact"),
+    "contactslist/managemanycontacts": _managemanycontacts("contactslist"),
+}

@@ -1,0 +1,382 @@
+"""List queries: filters, sorting and paging of ``GET /v3/REST/<resource>``, as the reference documents them.
+
+Filter semantics (the reference names the filters; where it does not say what one does, the
+most plausible reading is chosen and written here). Filters combine with AND; a filter given
+twice uses its first value; names are case-insensitive; parameters that are not filters of the
+resource are ignored, as the real API ignores them.
+
+=============================  ==============================================================
+filter                         semantics
+=============================  ==============================================================
+``<Field>``                    equality with the property of the same name. Strings compare
+                               case-insensitively (Mailjet treats ``Email=x`` so); integer
+                               filters accept a comma list (OR), as ``MessageStatus=3,4``.
+``<Name>`` / ``<Name>ID``      equality with the reference property ``<Name>ID``
+                               (``Campaign`` -> ``CampaignID``, ``Contact`` -> ``ContactID``).
+``<Resource>ID``               equality with ``ID`` (``CampaignID`` on campaign).
+``<Field>CI``                  case-insensitive equality.
+``<Field>Like`` / ``LLike`` /  contains / begins with / ends with, case-sensitive; with the
+``RLike`` [``CI``]             ``CI`` suffix case-insensitive.
+``FromTS`` / ``ToTS``          time window on the resource's creation timestamp (message
+                               ``ArrivedAt``, campaign ``CreatedAt``; else its first timestamp
+                               property): ``FromTS`` is exclusive (> : "later than"),
+                               ``ToTS`` inclusive (<= : "before or equal to"). Values are Unix
+                               seconds or RFC 3339.
+``ContactsList``               contact, contactdata: members of the list (from listrecipient);
+                               listrecipient, campaign: ``ListID``; campaigndraft:
+                               ``ContactsListID``.
+``ContactEmail``/``ContactAlt``  rows whose ``ContactID`` is the contact with this email.
+``Campaign`` on contact        contacts a message of that campaign was sent to.
+``IsUnsubscribed`` on contact  ``UnsubscribedAt`` is set (true) / empty (false).
+``IncludeAnonymized``          contact: contacts anonymised by ``DELETE /v4/contacts`` are
+                               hidden unless this is true.
+``Unsub`` / ``Active``         listrecipient: ``IsUnsubscribed`` / ``IsActive``.
+``IgnoreDeleted``              listrecipient: true hides rows of soft-deleted lists.
+``IsExcludedFromCampaigns``    on listrecipient/contactdata: the contact's flag.
+``ExcludeID``                  contactslist: every list but this ID.
+``FromID`` / ``Sender``        message: ``SenderID``. ``MessageState``: ``StateID``;
+                               ``MessageStatus``: ``Status`` (comma list).
+``Status`` on campaigndraft    the status number or name (``Draft``, ``Sent``...).
+``ShowSubject`` ...            message: ``Subject``, ``ContactAlt`` and ``CustomID`` are only
+                               returned with ``ShowSubject`` / ``ShowContactAlt`` /
+                               ``ShowCustomID`` = true (the reference says so).
+anything else listed           accepted and has no effect (e.g. statcounters
+                               ``CounterSource``): :func:`inert_filters` lists them.
+=============================  ==============================================================
+
+Bad values: a boolean filter takes ``true``/``false``/``1``/``0``, an integer filter digits;
+anything else is answered 400 ``Invalid value for filter "X": "v"``. Sorting: ``Sort=F``,
+``Sort=F DESC`` (``ASC`` accepted), several keys comma-separated; a field that is not sortable is
+answered 400 ``Sort: property "F" is not sortable``, a refused DESC 400
+``Sort: property "F" cannot be sorted in descending order``. Default order: ascending ID.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mjquery.sandbox.reference import ResourceSpec
+from mjquery.sandbox.store import Row, Store
+
+Predicate = Callable[[Row], bool]
+
+DRAFT_STATUS_NAMES = {
+    -3: "AXCancelled",
+    -2: "Deleted",
+    -1: "Archived",
+    0: "Draft",
+    1: "Programmed",
+    2: "Sent",
+    3: "AXTested",
+    4: "AXSelected",
+}
+
+#: message properties only returned when their Show* flag is true.
+MESSAGE_OPTIONAL_FIELDS = {"Subject": "showsubject", "ContactAlt": "showcontactalt", "CustomID": "showcustomid"}
+
+_LIKE = re.compile(r"^(?P<base>.+?)(?P<kind>llike|rlike|like)(?P<ci>ci)?$")
+
+
+class QueryError(Exception):
+    """A request the API refuses with 400; ``message`` is the ErrorMessage."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool
+
+
+# -- value parsing -------------------------------------------------------------------------------
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise QueryError(f'Invalid value for filter "{name}": "{value}"')
+
+
+def parse_ints(name: str, value: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in value.split(",") if part.strip() != "")
+    except ValueError:
+        raise QueryError(f'Invalid value for filter "{name}": "{value}"') from None
+
+
+def parse_time(name: str, value: str) -> float:
+    text = value.strip()
+    try:
+        return float(int(text))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
+    except ValueError:
+        raise QueryError(f'Invalid value for filter "{name}": "{value}"') from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def row_time(value: Any) -> float | None:
+    """A row's timestamp as Unix seconds (RFC 3339 strings or epoch integers; "" = unset)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value)).timestamp()
+    except ValueError:
+        return None
+
+
+def _equals(spec_type: str, name: str, field: str, value: str) -> Predicate:
+    if spec_type == "bool":
+        wanted_bool = parse_bool(name, value)
+        return lambda row: row.get(field) is wanted_bool or row.get(field) == wanted_bool
+    if spec_type == "int":
+        wanted_ints = parse_ints(name, value)
+        return lambda row: row.get(field) in wanted_ints
+    if spec_type == "float":
+        try:
+            wanted_float = float(value)
+        except ValueError:
+            raise QueryError(f'Invalid value for filter "{name}": "{value}"') from None
+        return lambda row: row.get(field) == wanted_float
+    if spec_type == "datetime":
+        moment = parse_time(name, value)
+        return lambda row: row_time(row.get(field)) == moment
+    wanted = value.lower()
+    return lambda row: str(row.get(field, "")).lower() == wanted
+
+
+# -- filter rules --------------------------------------------------------------------------------
+
+
+def _time_field(spec: ResourceSpec) -> str | None:
+    if spec.created_field and spec.created_field in spec.field_names:
+        return spec.created_field
+    for fld in spec.fields:
+        if fld.type == "datetime":
+            return fld.name
+    for fld in spec.fields:
+        if fld.name.lower() in ("timeslice", "reftimestamp", "eventat"):
+            return fld.name
+    return None
+
+
+def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predicate | None:
+    """Filters whose meaning is not "equal to the property of that name"."""
+    low = name.lower()
+    fields = spec.fields_by_lower
+    resource = spec.name.lower()
+    has_contact_id = "contactid" in fields
+
+    if low in ("fromts", "tots"):
+        time_field = _time_field(spec)
+        if time_field is None:
+            return None
+        bound = parse_time(name, value)
+        if low == "fromts":
+            return lambda row: (t := row_time(row.get(time_field))) is not None and t > bound
+        return lambda row: (t := row_time(row.get(time_field))) is not None and t <= bound
+
+    if low in ("contactslist", "contactslistid"):
+        if "listid" in fields:
+            return _equals("int", name, fields["listid"].name, value)
+        if "contactslistid" in fields:
+            return _equals("int", name, fields["contactslistid"].name, value)
+        if resource == "contact" or has_contact_id:
+            key = "ID" if resource == "contact" else fields["contactid"].name
+            members: set[int] = set()
+            for list_id in parse_ints(name, value):
+                members |= store.list_members(list_id)
+            return lambda row: row.get(key) in members
+        return None
+
+    if low in ("contactemail", "contactalt") and has_contact_id and "contactalt" not in fields:
+        contact = store.contact(value) if "@" in value else None
+        wanted_id = contact.get("ID") if contact else None
+        return lambda row: wanted_id is not None and row.get("ContactID") == wanted_id
+    if low == "contactalt" and resource == "message":
+        contact = store.contact(value)
+        wanted_id = contact.get("ID") if contact else None
+        return lambda row: wanted_id is not None and row.get("ContactID") == wanted_id
+
+    if resource == "contact":
+        if low == "campaign":
+            sent_to: set[int] = set()
+            for campaign_id in parse_ints(name, value):
+                sent_to |= store.campaign_contacts(campaign_id)
+            return lambda row: row.get("ID") in sent_to
+        if low == "isunsubscribed":
+            want = parse_bool(name, value)
+            return lambda row: (row.get("UnsubscribedAt") not in ("", None)) == want
+        if low == "includeanonymized":
+            return lambda row: True  # handled by hide_anonymized()
+
+    if resource == "listrecipient":
+        if low == "unsub":
+            return _equals("bool", name, "IsUnsubscribed", value)
+        if low == "active":
+            return _equals("bool", name, "IsActive", value)
+        if low == "ignoredeleted":
+            if not parse_bool(name, value):
+                return lambda row: True
+            lists = store.table("contactslist").by_id()
+            deleted = {lid for lid, row in lists.items() if row.get("IsDeleted")}
+            return lambda row: row.get("ListID") not in deleted
+
+    if low == "isexcludedfromcampaigns" and "isexcludedfromcampaigns" not in fields and has_contact_id:
+        want = parse_bool(name, value)
+        contacts = store.table("contact").by_id()
+        return lambda row: bool((contacts.get(row.get("ContactID")) or {}).get("IsExcludedFromCampaigns")) == want
+
+    if resource == "contactslist" and low == "excludeid":
+        excluded = parse_ints(name, value)
+        return lambda row: row.get("ID") not in excluded
+
+    if resource == "message":
+        if low in ("fromid", "sender", "from") and "senderid" in fields:
+            if low == "from" and not value.strip().isdigit():
+                return None
+            return _equals("int", name, "SenderID", value)
+        if low == "messagestate":
+            return _equals("int", name, "StateID", value)
+        if low == "messagestatus":
+            wanted = {part.strip().lower() for part in value.split(",")}
+            return lambda row: str(row.get("Status", "")).lower() in wanted
+
+    if resource == "campaigndraft" and low == "status":
+        by_name = {label.lower(): number for number, label in DRAFT_STATUS_NAMES.items()}
+        wanted_status: set[int] = set()
+        for part in value.split(","):
+            part = part.strip()
+            if part.lstrip("-").isdigit():
+                wanted_status.add(int(part))
+            elif part.lower() in by_name:
+                wanted_status.add(by_name[part.lower()])
+            else:
+                raise QueryError(f'Invalid value for filter "{name}": "{value}"')
+        return lambda row: row.get("Status") in wanted_status
+
+    if low == f"{resource}id" and "id" in fields:
+        return _equals("int", name, "ID", value)
+    return None
+
+
+def _generic(spec: ResourceSpec, name: str, value: str) -> Predicate | None:
+    fields = spec.fields_by_lower
+    low = name.lower()
+    if low in fields:
+        fld = fields[low]
+        return _equals(fld.type, name, fld.name, value)
+    if low + "id" in fields:
+        return _equals("int", name, fields[low + "id"].name, value)
+    match = _LIKE.match(low)
+    if match and match["base"] in fields:
+        field = fields[match["base"]].name
+        needle = value if not match["ci"] else value.lower()
+        fold = bool(match["ci"])
+        kind = match["kind"]
+
+        def text(row: Row) -> str:
+            raw = str(row.get(field, ""))
+            return raw.lower() if fold else raw
+
+        if kind == "llike":
+            return lambda row: text(row).startswith(needle)
+        if kind == "rlike":
+            return lambda row: text(row).endswith(needle)
+        return lambda row: needle in text(row)
+    if low.endswith("ci") and low[:-2] in fields:
+        return _equals("str", name, fields[low[:-2]].name, value)
+    return None
+
+
+def compile_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> Predicate | None:
+    """The predicate of one filter, or None when the filter has no effect."""
+    predicate = _special(spec, store, name, value)
+    if predicate is None:
+        predicate = _generic(spec, name, value)
+    return predicate
+
+
+def inert_filters(spec: ResourceSpec) -> list[str]:
+    """The filters of ``spec`` that are accepted but have no effect in the sandbox."""
+    from mjquery.sandbox.store import Store as _Store  # local: only for documentation/tests
+
+    class _Data:
+        resources: dict[str, list[Row]] = {}
+        sub_resources: dict[str, dict[int, Row]] = {}
+
+    from mjquery.sandbox.reference import load_reference
+
+    store = _Store(load_reference(), _Data())
+    inert = []
+    for name in spec.filters:
+        for probe in ("1", "true", "2020-01-01T00:00:00Z", "x@example.com", "Draft"):
+            try:
+                if compile_filter(spec, store, name, probe) is not None:
+                    break
+            except QueryError:
+                continue
+        else:
+            inert.append(name)
+    return inert
+
+
+# -- sorting -------------------------------------------------------------------------------------
+
+
+def parse_sort(spec: ResourceSpec, value: str) -> tuple[SortKey, ...]:
+    keys = []
+    for part in value.split(","):
+        words = part.replace("+", " ").split()
+        if not words:
+            continue
+        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise QueryError(f'Sort: invalid sort order "{part.strip()}"')
+        sortable = spec.sort_by_lower.get(words[0].lower())
+        if sortable is None:
+            raise QueryError(f'Sort: property "{words[0]}" is not sortable')
+        descending = len(words) == 2 and words[1].lower() == "desc"
+        if descending and not sortable.desc_allowed:
+            raise QueryError(f'Sort: property "{sortable.field}" cannot be sorted in descending order')
+        keys.append(SortKey(sortable.field, descending))
+    return tuple(keys)
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, int | float):
+        return (1, value)
+    return (2, str(value).lower())
+
+
+def sort_rows(spec: ResourceSpec, store: Store, rows: list[Row], keys: tuple[SortKey, ...]) -> list[Row]:
+    result = rows
+    for key in reversed(keys):
+        field = key.field
+        if field in spec.field_names or "ContactID" not in spec.field_names:
+            getter: Callable[[Row], Any] = lambda row, f=field: _sort_value(row.get(f))  # noqa: E731
+        else:
+            # contactdata sorts by contact properties (Email, CreatedAt...) it does not carry itself.
+            contacts = store.table("contact").by_id()
+            getter = lambda row, f=field: _sort_value((contacts.get(row.get("ContactID")) or {}).get(f))  # noqa: E731
+        result = sorted(result, key=getter, reverse=key.descending)
+    return result

@@ -1,0 +1,221 @@
+"""API client building blocks: config validation and secrecy, paths, retry waits, limiter, cache, error mapping."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mjquery import errors
+from mjquery.api import (
+    ApiAuthenticationError,
+    ApiConfig,
+    ApiDuplicateError,
+    ApiNotFoundError,
+    ApiRequestError,
+    ApiServerError,
+    RetryPolicy,
+    action_path,
+    item_path,
+    resource_of,
+    resource_path,
+)
+from mjquery.api.cache import CacheKey, ResponseCache
+from mjquery.api.errors import error_for_status
+from mjquery.api.ratelimit import RateLimiter
+
+SECRET = "s3cr3t-VALUE-never-shown"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+# --------------------------------------------------------------------------------------- config
+
+def test_config_repr_and_str_hide_the_secret_and_most_of_the_key() -> None:
+    cfg = ApiConfig(api_key="0123456789abcdef", api_secret=SECRET)
+    for text in (repr(cfg), str(cfg), f"{cfg}"):
+        assert SECRET not in text
+        assert "0123456789abcdef" not in text
+        assert "0123…" in text and "<hidden>" in text
+
+
+def test_default_base_url_is_mailjet_over_https() -> None:
+    assert ApiConfig().base_url == "https://api.mailjet.com"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8025", "http://localhost:1234/", "http://[::1]:80"])
+def test_plain_http_is_accepted_for_loopback(url: str) -> None:
+    assert ApiConfig(base_url=url).base_url == url.rstrip("/")
+
+
+def test_plain_http_is_refused_for_a_remote_host() -> None:
+    with pytest.raises(errors.InterfaceError, match="Refusing plain http:// for api.mailjet.com"):
+        ApiConfig(base_url="http://api.mailjet.com")
+
+
+def test_credentials_in_the_base_url_are_refused_without_echoing_them() -> None:
+    with pytest.raises(errors.InterfaceError) as info:
+        ApiConfig(base_url=f"https://key:{SECRET}@api.mailjet.com")
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"page_size": 1001}, "page_size must be between 1 and 1000"),
+    ({"page_size": 0}, "page_size"),
+    ({"max_concurrency": 0}, "max_concurrency"),
+    ({"rate_limit_per_second": 0}, "rate_limit_per_second"),
+    ({"timeout": 0}, "timeout"),
+    ({"cache_ttl": -1}, "cache_ttl"),
+])
+def test_bad_settings_are_named(kwargs: dict, fragment: str) -> None:
+    with pytest.raises(errors.InterfaceError, match=fragment):
+        ApiConfig(**kwargs)
+
+
+def test_retry_backoff_grows_exponentially_within_jitter_and_cap() -> None:
+    policy = RetryPolicy(max_attempts=6, backoff_base=0.2, backoff_max=1.0)
+    rng = random.Random(1)
+    waits = [[policy.backoff(attempt, rng) for _ in range(50)] for attempt in range(2, 7)]
+    for attempt_waits, full in zip(waits, [0.2, 0.4, 0.8, 1.0, 1.0]):
+        assert all(full / 2 <= w <= full for w in attempt_waits)
+    with pytest.raises(errors.InterfaceError):
+        RetryPolicy(max_attempts=0)
+
+
+# ---------------------------------------------------------------------------------------- paths
+
+def test_item_path_percent_encodes_user_values() -> None:
+    assert item_path("contact", "a+b@x.com") == "/v3/REST/contact/a%2Bb@x.com"
+    assert item_path("contact", 42) == "/v3/REST/contact/42"
+    assert item_path("contact", "../user") == "/v3/REST/contact/..%2Fuser"
+    assert item_path("contact", "..") == "/v3/REST/contact/%2E%2E"
+    assert item_path("contactmetadata", "static|age") == "/v3/REST/contactmetadata/static%7Cage"
+    assert item_path("contact", "x?Limit=1&a=b") == "/v3/REST/contact/x%3FLimit%3D1%26a%3Db"
+
+
+def test_paths_refuse_bad_resource_names_and_empty_keys() -> None:
+    with pytest.raises(ValueError, match="resource"):
+        resource_path("contact/../user")
+    with pytest.raises(ValueError, match="empty"):
+        item_path("contact", "")
+
+
+def test_action_and_data_paths() -> None:
+    assert action_path("contact", "a@b.c", "getcontactslists") == "/v3/REST/contact/a@b.c/getcontactslists"
+    assert action_path("contact", None, "managemanycontacts", 35800) == "/v3/REST/contact/managemanycontacts/35800"
+    assert resource_path("batchjob", api="DATA") == "/v3/DATA/batchjob"
+    assert resource_of("/v3/REST/ContactsList/7/managecontact") == "contactslist"
+    assert resource_of("/v3/DATA/contactslist/7/CSVData/text:plain") == "contactslist"
+    assert resource_of("/v4/contacts/1") is None
+
+
+# -------------------------------------------------------------------------------- rate limiter
+
+def test_limiter_paces_requests_one_interval_apart() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(5):
+        limiter.acquire()
+        starts.append(clock.now)
+    assert starts == pytest.approx([100.0, 100.1, 100.2, 100.3, 100.4])
+
+
+def test_limiter_pause_holds_every_caller_back() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
+    assert limiter.acquire() == 0
+    limiter.pause_until(clock.now + 2.5)
+    assert limiter.acquire() == pytest.approx(2.5)
+    assert limiter.acquire() == 0
+
+
+# ---------------------------------------------------------------------------------------- cache
+
+def test_cache_key_ignores_parameter_order_and_name_case() -> None:
+    a = CacheKey.of("/v3/REST/Contact", (("Limit", "10"), ("ContactsList", "7")))
+    b = CacheKey.of("/v3/rest/contact", (("contactslist", "7"), ("limit", "10")))
+    assert a == b
+    assert a != CacheKey.of("/v3/REST/contact", (("ContactsList", "8"), ("Limit", "10")))
+
+
+def test_cache_expires_after_ttl_and_respects_its_byte_budget() -> None:
+    clock = FakeClock()
+    cache = ResponseCache(ttl=5, max_bytes=10, clock=clock)
+    k1, k2, k3 = (CacheKey.of(f"/v3/REST/r{i}", ()) for i in range(3))
+    cache.put(k1, b"aaaa")
+    cache.put(k2, b"bbbb")
+    assert cache.get(k1) == b"aaaa"          # k1 is now the most recently used
+    cache.put(k3, b"cccc")                   # 12 bytes > 10: the least recently used (k2) goes
+    assert cache.get(k2) is None and cache.get(k1) == b"aaaa" and cache.get(k3) == b"cccc"
+    clock.now += 5
+    assert cache.get(k1) is None and len(cache) == 1
+
+
+def test_cache_invalidation_is_by_resource_prefix_case_insensitive() -> None:
+    cache = ResponseCache(ttl=60, max_bytes=1000)
+    for path in ("/v3/REST/contact", "/v3/REST/contact/5", "/v3/REST/contactslist", "/v3/REST/contactdata/5"):
+        cache.put(CacheKey.of(path, ()), b"x")
+    assert cache.invalidate("/v3/rest/CONTACT") == 2
+    assert cache.get(CacheKey.of("/v3/REST/contactslist", ())) == b"x"
+    assert cache.get(CacheKey.of("/v3/REST/contact/5", ())) is None
+
+
+# ------------------------------------------------------------------------------- error mapping
+
+def test_401_says_the_key_pair_was_refused() -> None:
+    err = error_for_status(401, b"", method="GET", path="/v3/REST/contact")
+    assert isinstance(err, ApiAuthenticationError)
+    assert isinstance(err, errors.AuthenticationError) and isinstance(err, errors.OperationalError)
+    assert "refused the API key pair" in str(err) and err.status == 401
+
+
+def test_mj18_is_an_integrity_error_with_the_api_message() -> None:
+    body = b'{"ErrorInfo": "", "ErrorMessage": "MJ18 A Contact resource with value \\"a@b.c\\" for Email already exists.", "StatusCode": 400}'
+    err = error_for_status(400, body, method="POST", path="/v3/REST/contact")
+    assert isinstance(err, ApiDuplicateError) and isinstance(err, errors.IntegrityError)
+    assert str(err).startswith('MJ18 A Contact resource with value "a@b.c" for Email already exists.')
+    assert (err.status, err.method, err.path) == (400, "POST", "/v3/REST/contact")
+
+
+def test_400_shows_the_api_error_message_including_object_details() -> None:
+    body = (b'{"ErrorInfo":{"Properties":[{"age":"Property not defined"}]},'
+            b'"ErrorMessage":"Object properties invalid","StatusCode":400}')
+    err = error_for_status(400, body, method="POST", path="/v3/REST/contactslist/7/managecontact")
+    assert isinstance(err, ApiRequestError) and isinstance(err, errors.ProgrammingError)
+    assert err.api_message == 'Object properties invalid {"Properties":[{"age":"Property not defined"}]}'
+    assert "rejected POST /v3/REST/contactslist/7/managecontact (HTTP 400): Object properties invalid" in str(err)
+
+
+def test_404_is_a_clear_not_found() -> None:
+    err = error_for_status(404, b'{"ErrorInfo":"","ErrorMessage":"Object not found","StatusCode":404}',
+                           method="GET", path="/v3/REST/contact/x@y.z")
+    assert isinstance(err, ApiNotFoundError)
+    assert str(err) == "Not found: GET /v3/REST/contact/x@y.z (HTTP 404): Object not found"
+
+
+def test_5xx_is_operational_and_html_bodies_are_not_echoed() -> None:
+    err = error_for_status(502, b"<html>Bad gateway</html>", method="GET", path="/v3/REST/contact", attempts=6)
+    assert isinstance(err, ApiServerError) and isinstance(err, errors.OperationalError)
+    assert str(err) == "The Mailjet API failed on GET /v3/REST/contact (HTTP 502) after 6 attempts"
+
+
+def test_the_api_layer_imports_neither_sqlglot_nor_duckdb() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mjquery.api; "
+            "print(sorted(m for m in ('sqlglot', 'duckdb') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

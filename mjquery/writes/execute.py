@@ -87,7 +87,8 @@ def prepare(plan: WritePlan, catalog: CatalogLike, client: Any | None = None,
             properties: Collection[str] | None = None) -> PreparedWrite:
     """Validate ``plan`` and build its requests. Only ContactData reads ContactMetadata (a GET)."""
     schema = catalog.get(plan.table)
-    if properties is None and needs_properties(plan, schema) and client is not None:
+    if properties is None and needs_properties(plan, schema) and client is not None \
+            and schema.write_rule(plan.operation) is not None:
         properties = defined_properties(client)
     validated = validate(plan, schema, options=options, defined_properties=properties)
     return PreparedWrite(validated, build(validated, options))

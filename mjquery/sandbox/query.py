@@ -53,7 +53,6 @@ answered 400 ``Sort: property "F" is not sortable``, a refused DESC 400
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,8 +76,6 @@ DRAFT_STATUS_NAMES = {
 
 #: message properties only returned when their Show* flag is true.
 MESSAGE_OPTIONAL_FIELDS = {"Subject": "showsubject", "ContactAlt": "showcontactalt", "CustomID": "showcustomid"}
-
-_LIKE = re.compile(r"^(?P<base>.+?)(?P<kind>llike|rlike|like)(?P<ci>ci)?$")
 
 
 class QueryError(Exception):
@@ -284,14 +281,17 @@ def _generic(spec: ResourceSpec, name: str, value: str) -> Predicate | None:
         return _equals(fld.type, name, fld.name, value)
     if low + "id" in fields:
         return _equals("int", name, fields[low + "id"].name, value)
-    match = _LIKE.match(low)
-    if match and match["base"] in fields:
-        field = fields[match["base"]].name
-        needle = value if not match["ci"] else value.lower()
-        fold = bool(match["ci"])
-        kind = match["kind"]
+    for kind in ("llike", "rlike", "like"):
+        fold = low.endswith(kind + "ci")
+        if not (fold or low.endswith(kind)):
+            continue
+        base = low[: -len(kind) - (2 if fold else 0)]
+        if base not in fields:
+            continue
+        field = fields[base].name
+        needle = value.lower() if fold else value
 
-        def text(row: Row) -> str:
+        def text(row: Row, field: str = field, fold: bool = fold) -> str:
             raw = str(row.get(field, ""))
             return raw.lower() if fold else raw
 

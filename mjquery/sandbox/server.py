@@ -88,9 +88,10 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> SandboxServer:
-        handler = type("SandboxHandler", (_Handler,), {"sandbox": self.sandbox})
-        self._server = _Server((self.host, self.port), handler)
-        self.port = self._server.server_address[1]
+        """Bind and serve from a daemon thread."""
+        if self._server is None:
+            self.bind()
+        assert self._server is not None
         self._thread = threading.Thread(target=self._server.serve_forever, name="mjquery-sandbox", daemon=True)
         self._thread.start()
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -37,7 +38,7 @@ class SandboxTransport(httpx.BaseTransport):
             SandboxRequest(
                 method=request.method,
                 path=request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
-                params=tuple(request.url.params.multi_items()),
+                params=tuple(parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True)),
                 headers=tuple(request.headers.items()),
                 body=body,
             )

@@ -1,0 +1,301 @@
+"""The interactive shell: a prompt_toolkit session around a :class:`~mjquery.cli.runner.StatementRunner`.
+
+The loop reads a statement (multi-line, runs at ``;``), runs it, prints the result as a table
+(through a pager when it is longer than the screen) and a status line, and keeps going after
+errors and Ctrl-C. Meta commands live in :mod:`mjquery.shell.meta`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Any, TextIO
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.output import Output
+from prompt_toolkit.styles import Style
+from pygments.lexers.sql import SqlLexer
+
+from mjquery import config as config_module
+from mjquery.cli.runner import StatementRunner, WriteGuard, status_line
+from mjquery.cli.sqltext import StatementKind, split_statements
+from mjquery.errors import SqlSyntaxError
+from mjquery.output import OutputFormat, ResultSet, write_result
+from mjquery.shell.completer import SqlCompleter
+from mjquery.shell.keys import QUIT_WORDS, build_key_bindings
+from mjquery.shell.vocabulary import sql_functions, sql_keywords
+
+PROMPT = "mjquery> "
+CONTINUATION = "    ...> "
+STYLE = Style.from_dict({
+    "completion-menu.completion": "bg:#303030 #dddddd",
+    "completion-menu.completion.current": "bg:#00aaaa #000000",
+    "completion-menu.meta.completion": "bg:#202020 #999999",
+    "completion-menu.meta.completion.current": "bg:#00aaaa #000000",
+})
+RED, YELLOW, DIM, RESET = "\x1b[31m", "\x1b[33m", "\x1b[2m", "\x1b[0m"
+
+
+@dataclass(frozen=True)
+class ShellOptions:
+    """How the shell starts. ``history_file=None`` uses the XDG data directory."""
+
+    source: str = ""
+    output_format: OutputFormat = OutputFormat.TABLE
+    safe_updates: bool = True
+    verbose: bool = False
+    secrets: tuple[str, ...] = ()
+    history_file: Path | None = None
+    use_pager: bool | None = None  # None: when standard output is a terminal
+    color: bool | None = None      # None: when standard output is a terminal
+
+
+@dataclass
+class ShellState:
+    """What meta commands change."""
+
+    output_format: OutputFormat
+    explain: bool = False
+    timing: bool = True
+    safe_updates: bool = True
+    output_path: str | None = None
+    running: bool = True
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def open_history(path: Path | None) -> History:
+    """The persistent history file (created with mode 600), or memory when it cannot be written."""
+    path = config_module.history_path() if path is None else path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        return FileHistory(str(path))
+    except OSError:
+        return InMemoryHistory()
+
+
+class Shell:
+    """One interactive session on one connection."""
+
+    def __init__(self, connection: Any, options: ShellOptions | None = None, *,
+                 input: Input | None = None, output: Output | None = None,
+                 stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.connection = connection
+        self.options = options or ShellOptions()
+        self.stdout = sys.stdout if stdout is None else stdout
+        self.stderr = sys.stderr if stderr is None else stderr
+        self.state = ShellState(output_format=self.options.output_format,
+                                safe_updates=self.options.safe_updates)
+        self.color = _is_tty(self.stdout) if self.options.color is None else self.options.color
+        self.use_pager = _is_tty(self.stdout) if self.options.use_pager is None else self.options.use_pager
+        self._input, self._output = input, output
+        self.session: PromptSession[str] = PromptSession(
+            message=PROMPT,
+            prompt_continuation=lambda width, line, soft: CONTINUATION[-width:] if width else CONTINUATION,
+            multiline=True,
+            history=open_history(self.options.history_file),
+            enable_history_search=False,   # Up/Down walk the history; Ctrl-R searches it
+            lexer=PygmentsLexer(SqlLexer),
+            completer=SqlCompleter(self.table_objects, keywords=sql_keywords, functions=sql_functions),
+            complete_while_typing=True,
+            key_bindings=build_key_bindings(),
+            style=STYLE,
+            input=input, output=output,
+        )
+        self.runner = StatementRunner(connection, guard=WriteGuard(safe_updates=self.state.safe_updates,
+                                                                   confirm=self.confirm_write))
+        self._progress_shown = False
+        if hasattr(connection, "progress") and _is_tty(self.stderr):
+            connection.progress = self._progress
+
+    # -- catalog --------------------------------------------------------------------------------
+
+    def table_objects(self) -> tuple[Any, ...]:
+        catalog = getattr(self.connection, "catalog", None)
+        if catalog is None:
+            from mjquery.schema.catalog import load_catalog
+
+            catalog = load_catalog()
+        return tuple(catalog.objects)
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        self.info(f"mjquery shell on {self.options.source or 'Mailjet'}. "
+                  "End statements with ; — .help for commands, Ctrl-D to quit.")
+        while self.state.running:
+            try:
+                text = self.session.prompt()
+            except KeyboardInterrupt:
+                continue          # Ctrl-C at the prompt clears the line
+            except EOFError:
+                break             # Ctrl-D
+            self.handle(text)
+        return 0
+
+    def handle(self, text: str) -> None:
+        """Run one buffer: a meta command, or SQL statements (each runs until one fails)."""
+        stripped = text.strip()
+        if not stripped:
+            return
+        if stripped.lower() in QUIT_WORDS:
+            self.state.running = False
+            return
+        if stripped.startswith((".", "\\")):
+            from mjquery.shell.meta import run_meta
+
+            try:
+                run_meta(self, stripped)
+            except KeyboardInterrupt:
+                self.error("cancelled")
+            except Exception as exc:  # noqa: BLE001 - the shell keeps going after any error
+                self.show_error(exc, stripped)
+            return
+        self.run_sql(text, {})
+
+    def run_sql(self, text: str, params: dict[str, Any]) -> bool:
+        """Run the statements of ``text``; False when one failed or was cancelled."""
+        for sql in split_statements(text):
+            try:
+                self.run_statement(sql, params)
+            except KeyboardInterrupt:
+                self._clear_progress()
+                cancel = getattr(self.connection, "interrupt", None)
+                if cancel is not None:
+                    cancel()
+                self.error("query cancelled")
+                return False
+            except Exception as exc:  # noqa: BLE001 - the shell keeps going after any error
+                self._clear_progress()
+                self.show_error(exc, sql)
+                return False
+        return True
+
+    def run_statement(self, sql: str, params: dict[str, Any]) -> None:
+        self.runner.explain = self.state.explain
+        self.runner.guard = WriteGuard(safe_updates=self.state.safe_updates, confirm=self.confirm_write)
+        executed = self.runner.execute(sql, params)
+        self._clear_progress()
+        if executed.columns is not None:
+            self.print_result(ResultSet(executed.columns, executed.rows()))
+        stats = executed.stats()
+        kind = executed.kind if executed.columns is None else StatementKind.QUERY
+        self.info(status_line(stats, kind=kind, timing=self.state.timing))
+
+    # -- output -----------------------------------------------------------------------------------
+
+    def print_result(self, result: ResultSet) -> None:
+        if self.state.output_path:
+            with open(self.state.output_path, "a", encoding="utf-8", newline="") as handle:
+                write_result(result, self.state.output_format, handle)
+            return
+        buffer = StringIO()
+        width = shutil.get_terminal_size((100, 24))
+        max_width = max(20, width.columns // 2) if self.state.output_format is OutputFormat.TABLE else None
+        write_result(result, self.state.output_format, buffer, max_width=max_width)
+        text = buffer.getvalue()
+        if self.use_pager and text.count("\n") > width.lines - 3:
+            self.page(text)
+        else:
+            self.stdout.write(text)
+            self.stdout.flush()
+
+    def page(self, text: str) -> None:
+        """Show ``text`` through ``$PAGER`` (default ``less -SRFX``: no wrapping, quits if short)."""
+        pager = os.environ.get("MJQUERY_PAGER") or os.environ.get("PAGER") or "less -SRFX"
+        try:
+            process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE)  # noqa: S602 - user's own pager
+            assert process.stdin is not None
+            try:
+                process.stdin.write(text.encode("utf-8", "replace"))
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            process.wait()
+        except OSError:
+            self.stdout.write(text)
+
+    def info(self, message: str) -> None:
+        self.stderr.write((f"{DIM}{message}{RESET}" if self.color else message) + "\n")
+        self.stderr.flush()
+
+    def error(self, message: str) -> None:
+        self.stderr.write((f"{RED}{message}{RESET}" if self.color else message) + "\n")
+        self.stderr.flush()
+
+    def scrub(self, text: str) -> str:
+        for secret in self.options.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def show_error(self, exc: BaseException, sql: str) -> None:
+        """The error in colour; for a syntax error, the statement line with the bad span marked."""
+        message = str(exc).strip() or type(exc).__name__
+        if isinstance(exc, SqlSyntaxError) and exc.line is not None and exc.column is not None:
+            lines = sql.splitlines() or [""]
+            line = lines[min(max(exc.line, 1), len(lines)) - 1]
+            width = max(1, len(exc.highlight or "") or 1)
+            start = max(0, exc.column - width)
+            self.error(f"syntax error at line {exc.line}, column {exc.column}: {message.splitlines()[0]}")
+            self.stderr.write(f"  {line}\n  {' ' * start}{'^' * width}\n")
+        elif isinstance(exc, (OSError, ValueError)) or exc.__class__.__module__.startswith("mjquery"):
+            self.error(self.scrub("error: " + message))
+        else:
+            self.error(self.scrub(f"error: {type(exc).__name__}: {message}"))
+        if self.options.verbose:
+            import traceback
+
+            self.stderr.write(self.scrub("".join(traceback.format_exception(exc))))
+
+    # -- progress and confirmation --------------------------------------------------------------
+
+    def _progress(self, pages_done: int, pages_expected: int | None) -> None:
+        if pages_expected is not None and pages_expected <= 1:
+            return
+        total = "?" if pages_expected is None else str(pages_expected)
+        self.stderr.write(f"\rfetching: {pages_done}/{total} pages")
+        self.stderr.flush()
+        self._progress_shown = True
+
+    def _clear_progress(self) -> None:
+        if self._progress_shown:
+            self.stderr.write("\r\x1b[K")
+            self.stderr.flush()
+            self._progress_shown = False
+
+    def ask(self, question: str, *, is_password: bool = False) -> str:
+        """A one-line answer from the user (no history, no completion)."""
+        session: PromptSession[str] = PromptSession(input=self._input, output=self._output)
+        return session.prompt(question, is_password=is_password)
+
+    def confirm_write(self, count: int | None) -> bool:
+        """Ask before an UPDATE/DELETE runs; ``count`` is the dry-run's number of rows (None: unknown)."""
+        rows = "an unknown number of rows" if count is None else (
+            "1 row" if count == 1 else f"{count} rows")
+        if count == 0:
+            return True  # nothing changes: nothing to confirm
+        try:
+            answer = self.ask(f"This will change {rows}. Continue? [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return answer.strip().lower() in ("y", "yes")
+
+
+def run_shell(connection: Any, options: ShellOptions | None = None, **kwargs: Any) -> int:
+    """Start the shell on ``connection``; returns the exit status."""
+    return Shell(connection, options, **kwargs).run()

@@ -191,9 +191,28 @@ def test_a_full_scan_counts_once_then_fetches_the_rest_in_order() -> None:
     assert len(gets) == 1 + 1 + 10
     assert [s.params for s in gets if "countOnly" in s.params] == [{"countOnly": "1"}]
     page_params = sorted((int(s.params["Offset"]), int(s.params["Limit"])) for s in gets if "Offset" in s.params)
-    assert page_params == [(o, 100) for o in range(0, 1000, 100)] + [(1000, 50)]
+    assert page_params == [(o, 100) for o in range(0, 1100, 100)]
     assert progress[0] == (1, None) and progress[-1] == (11, 11)
     assert (stats.requests, stats.pages, stats.retries) == (12, 11, 0)
+
+
+def test_rows_added_during_a_scan_are_still_read() -> None:
+    server = FakeMailjet(n_contacts=250)
+    grown = False
+
+    def grow(request: httpx.Request) -> None:
+        nonlocal grown
+        if request.url.params.get("countOnly") and not grown:
+            grown = True
+            server.contacts.extend({"ID": 9000 + i, "Email": f"late{i}@example.com"} for i in range(200))
+        return None
+
+    server.faults = [grow] * 2  # the first page, then the count (which sees the old total, then rows arrive)
+    with make_client(server, max_concurrency=2) as api:
+        rows = [r for page in api.scan(CONTACTS) for r in page]
+    assert len(rows) == 450 and len({r["Email"] for r in rows}) == 450
+    offsets = sorted(int(s.params["Offset"]) for s in server.seen if "Offset" in s.params)
+    assert offsets == [0, 100, 200, 300, 400]
 
 
 def test_limit_and_offset_cap_the_pages_requested() -> None:

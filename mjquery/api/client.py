@@ -213,6 +213,16 @@ def _reason(exc: httpx.HTTPError) -> str:
 _EMPTY_PAGE = Page(count=0, total=0, data=[])
 
 
+@dataclass(frozen=True)
+class _PlannedPage:
+    """One page of a scan: where it starts, the Limit sent, and the rows the count promised."""
+
+    start: int
+    limit: int
+    expected: int
+    beyond_count: bool = False
+
+
 class ApiClient:
     """A connection's client of the Mailjet API. Thread-safe; close it (or use ``with``)."""
 
@@ -355,7 +365,10 @@ class ApiClient:
             yield first
             total = total_future.result().total
             end = total if limit is None else min(total, offset + limit)
-            plan = deque((start, min(size, end - start))
+            # Without a caller's limit every page asks for a full page, so rows added since the
+            # count still arrive (and a full last page means there may be more: read on).
+            plan = deque(_PlannedPage(start, size if limit is None else min(size, end - start),
+                                      min(size, end - start))
                          for start in range(offset + len(first.data), end, size))
             expected = 1 + len(plan)
             done = 1
@@ -363,21 +376,28 @@ class ApiClient:
 
             def refill() -> None:
                 while plan and len(pending) < self.config.max_concurrency:
-                    start, page_limit = plan.popleft()
-                    pending.append((page_limit, self._pool().submit(self._page, path, encoded, page_limit, start)))
+                    planned = plan.popleft()
+                    pending.append((planned, self._pool().submit(self._page, path, encoded, planned.limit,
+                                                                 planned.start)))
 
             refill()
             while pending:
-                page_limit, future = pending.popleft()
+                planned, future = pending.popleft()
                 page = future.result()
                 refill()
                 done += 1
                 progress(done, expected)
                 if page.data:
                     yield page
-                if len(page.data) < page_limit:
+                if len(page.data) < planned.expected and not planned.beyond_count:
                     # Rows were deleted since the count: later pages would only repeat or skip rows.
-                    break
+                    return
+                grew = len(page.data) > planned.expected or planned.beyond_count
+                if not pending and not plan and limit is None and grew and len(page.data) == planned.limit:
+                    # Rows were added since the count: page on until a short page.
+                    plan.append(_PlannedPage(planned.start + size, size, 0, beyond_count=True))
+                    expected += 1
+                    refill()
         finally:
             total_future.cancel()
             for _, future in pending:

@@ -1,0 +1,547 @@
+"""Statistics resources of the demo account, all computed from the simulated messages.
+
+One pass over the message store fills counters per (campaign, day), per contact, per
+(contact, list), per (campaign, link), per (campaign, mailbox provider) and per user agent; every
+statistics resource is a sum of those, so a campaign's ``campaignstatistics`` equals the count of
+its ``message`` rows by status, a list's ``liststatistics`` equals the sum over the campaigns sent
+to it, the API key's totals equal the sum over all campaigns, and so on.
+
+Counting rules (one message counts once per flag, events count every time):
+``Processed`` = every message; ``Delivered`` = sent, opened, clicked, spam, unsub; ``Opened`` /
+``Clicked`` = messages opened / clicked at least once (whatever their later status);
+``Bounced`` = hard + soft bounces; ``Blocked``, ``SpamComplaint``, ``Unsubscribed`` by status.
+Queued, pre-queued, deferred and workflow-exit counters are 0 (the demo has none in flight).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from mjquery.sandbox import demo_vocab as vocab
+from mjquery.sandbox.demo_messages import (
+    BLOCKED,
+    HARDBOUNCED,
+    SOFTBOUNCED,
+    SPAM,
+    UNSUB,
+    LazyRows,
+    MessageViews,
+)
+from mjquery.sandbox.demo_reference import day_start, field_set, rfc3339, row
+
+# Counter layout: message counts by status code 0..7, then the derived ones.
+_OPENED, _CLICKED, _OPEN_EVENTS, _CLICK_EVENTS, _OPEN_DELAY, _CLICK_DELAY, _LAST = range(8, 15)
+_WIDTH = 15
+
+
+def _new() -> list[int]:
+    return [0] * _WIDTH
+
+
+def _add_into(target: list[int], source: list[int]) -> None:
+    for f in range(_LAST):
+        target[f] += source[f]
+    if source[_LAST] > target[_LAST]:
+        target[_LAST] = source[_LAST]
+
+
+class Counts:
+    """Named views of one counter list."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, counters: list[int]) -> None:
+        self.c = counters
+
+    @property
+    def processed(self) -> int:
+        return sum(self.c[:8])
+
+    @property
+    def delivered(self) -> int:
+        c = self.c
+        return c[0] + c[1] + c[2] + c[SPAM] + c[UNSUB]
+
+    @property
+    def opened(self) -> int:
+        return self.c[_OPENED]
+
+    @property
+    def clicked(self) -> int:
+        return self.c[_CLICKED]
+
+    @property
+    def hard(self) -> int:
+        return self.c[HARDBOUNCED]
+
+    @property
+    def soft(self) -> int:
+        return self.c[SOFTBOUNCED]
+
+    @property
+    def bounced(self) -> int:
+        return self.c[HARDBOUNCED] + self.c[SOFTBOUNCED]
+
+    @property
+    def blocked(self) -> int:
+        return self.c[BLOCKED]
+
+    @property
+    def spam(self) -> int:
+        return self.c[SPAM]
+
+    @property
+    def unsub(self) -> int:
+        return self.c[UNSUB]
+
+    @property
+    def last(self) -> int:
+        return self.c[_LAST]
+
+
+class Statistics:
+    """Counters computed once from the messages, and the statistics rows built from them."""
+
+    def __init__(self, views: MessageViews, api_key_id: int, now: int) -> None:
+        self.views = views
+        self.api_key_id = api_key_id
+        self.now = now
+        store, audience, catalogue = views.store, views.audience, views.catalogue
+        self.campaigns = catalogue.campaigns
+        n_campaigns = len(self.campaigns)
+        esp_names = sorted({d[2] for d in vocab.RECIPIENT_DOMAINS})
+        self.esp_names = esp_names
+        esp_of_domain = [esp_names.index(d[2]) for d in vocab.RECIPIENT_DOMAINS]
+        contact_esp = [esp_of_domain[d] if d >= 0 else esp_names.index("others") for d in audience.domain]
+        campaign_list = [plan.list_index for plan in self.campaigns]
+
+        by_day: dict[tuple[int, int], list[int]] = {}
+        by_contact = [_new() for _ in range(audience.size)]
+        by_member: dict[tuple[int, int], list[int]] = {}
+        by_esp: dict[tuple[int, int], list[int]] = {}
+        links: dict[tuple[int, int], list[int]] = {}
+        agents = [[0, 0, 0] for _ in vocab.USER_AGENTS]  # open events, opened messages, click events
+        self.first_message = [0] * n_campaigns
+        self.send_start = [0] * n_campaigns
+        self.send_end = [0] * n_campaigns
+
+        arrived, campaign_col, contact_col, status_col = store.arrived, store.campaign, store.contact, store.status
+        first_open_col, opens_col, clicks_col, delay_col = store.first_open, store.opens, store.clicks, store.click_delay
+        link_col, agent_col = store.click_link, store.agent
+        for i in range(len(store)):
+            ts = arrived[i]
+            c = campaign_col[i]
+            contact = contact_col[i]
+            status = status_col[i]
+            if not self.send_start[c]:
+                self.send_start[c] = ts
+                self.first_message[c] = store.id_of(i)
+            self.send_end[c] = ts
+            groups = [by_contact[contact]]
+            key = (c, ts - ts % 86400)
+            group = by_day.get(key)
+            if group is None:
+                group = by_day[key] = _new()
+            groups.append(group)
+            key = (c, contact_esp[contact])
+            group = by_esp.get(key)
+            if group is None:
+                group = by_esp[key] = _new()
+            groups.append(group)
+            list_index = campaign_list[c]
+            if list_index >= 0:
+                key = (contact, list_index)
+                group = by_member.get(key)
+                if group is None:
+                    group = by_member[key] = _new()
+                groups.append(group)
+            first_open = first_open_col[i]
+            last = ts
+            if first_open:
+                opens, clicks = opens_col[i], clicks_col[i]
+                delay = delay_col[i]
+                last = ts + first_open + delay
+                agent = agents[agent_col[i]]
+                agent[0] += opens
+                agent[1] += 1
+                agent[2] += clicks
+                if clicks:
+                    link = links.get((c, link_col[i]))
+                    if link is None:
+                        link = links[(c, link_col[i])] = [0, 0]
+                    link[0] += 1
+                    link[1] += clicks
+                for group in groups:
+                    group[status] += 1
+                    group[_OPENED] += 1
+                    group[_OPEN_EVENTS] += opens
+                    group[_OPEN_DELAY] += first_open
+                    if clicks:
+                        group[_CLICKED] += 1
+                        group[_CLICK_EVENTS] += clicks
+                        group[_CLICK_DELAY] += delay
+                    if last > group[_LAST]:
+                        group[_LAST] = last
+            else:
+                for group in groups:
+                    group[status] += 1
+                    if last > group[_LAST]:
+                        group[_LAST] = last
+
+        self.by_day = by_day
+        self.by_contact = by_contact
+        self.by_member = by_member
+        self.by_esp = by_esp
+        self.links = links
+        self.agents = agents
+        self.by_campaign = [_new() for _ in range(n_campaigns)]
+        for (c, _day), counters in by_day.items():
+            _add_into(self.by_campaign[c], counters)
+        self.total = _new()
+        for counters in self.by_campaign:
+            _add_into(self.total, counters)
+
+    # -- helpers for other builders --------------------------------------------------------------
+    def first_message_ids(self) -> list[int]:
+        return self.first_message
+
+    def send_starts(self) -> list[int]:
+        return self.send_start
+
+    def send_ends(self) -> list[int]:
+        return self.send_end
+
+    def campaign_counts(self, index: int) -> Counts:
+        return Counts(self.by_campaign[index])
+
+    def campaign_index(self, campaign_id: int) -> int:
+        for plan in self.campaigns:
+            if plan.id == campaign_id:
+                return plan.index
+        return -1
+
+    def _sum_campaigns(self, indices: Sequence[int]) -> list[int]:
+        total = _new()
+        for index in indices:
+            _add_into(total, self.by_campaign[index])
+        return total
+
+    # -- row builders ----------------------------------------------------------------------------
+    @staticmethod
+    def _core(resource: str, counters: list[int], **extra: Any) -> dict[str, Any]:
+        """A row of the common counter family (…Count fields), plus the resource's own fields."""
+        k = Counts(counters)
+        values = {
+            "BlockedCount": k.blocked, "BouncedCount": k.bounced, "ClickedCount": k.clicked, "DeferredCount": 0,
+            "DeliveredCount": k.delivered, "HardBouncedCount": k.hard, "OpenedCount": k.opened, "PreQueuedCount": 0,
+            "ProcessedCount": k.processed, "QueuedCount": 0, "SoftBouncedCount": k.soft, "SpamComplaintCount": k.spam,
+            "UnsubscribedCount": k.unsub, "WorkFlowExitedCount": 0, "LastActivityAt": rfc3339(k.last),
+        }
+        wanted = field_set(resource)
+        values = {name: value for name, value in values.items() if name in wanted}
+        values.update(extra)
+        return row(resource, **values)
+
+    def _campaignstatistics(self) -> list[dict[str, Any]]:
+        views = self.views
+        lists = views.audience.lists
+        filters = views.catalogue.contactfilters
+        out = []
+        for plan in self.campaigns:
+            if not self.send_start[plan.index]:
+                continue
+            out.append(self._core(
+                "campaignstatistics", self.by_campaign[plan.index], AXTesting=None, CampaignID=plan.id, CampaignIsStarred=plan.starred,
+                CampaignSendStartAt=rfc3339(self.send_start[plan.index]), CampaignSubject=plan.subject,
+                ContactListName=lists[plan.list_index].name if plan.list_index >= 0 else "", NewsLetterID=plan.draft_id,
+                SegmentName=filters[plan.segment]["Name"] if plan.segment >= 0 else "",
+                WorkflowID=views.catalogue.workflow_id if plan.kind == "workflow" else 0,
+            ))
+        return out
+
+    def _liststatistics(self) -> list[dict[str, Any]]:
+        audience = self.views.audience
+        out = []
+        for list_index, mlist in enumerate(audience.lists):
+            counters = self._sum_campaigns([p.index for p in self.campaigns if p.list_index == list_index])
+            active = unsub_active = excluded = excluded_active = 0
+            for k, contact in enumerate(mlist.member_contact):
+                is_excluded = bool(audience.excluded_at[contact])
+                if mlist.member_active[k]:
+                    if mlist.member_unsubscribed[k]:
+                        unsub_active += 1
+                    else:
+                        active += 1
+                        excluded_active += is_excluded
+                excluded += is_excluded
+            out.append(self._core(
+                "liststatistics", counters, ActiveCount=active, ActiveExcludedSubscriberCount=excluded_active,
+                ActiveUnsubscribedCount=unsub_active, Address=mlist.address, CreatedAt=rfc3339(mlist.created_at),
+                ExcludedSubscriberCount=excluded, ID=mlist.id, IsDeleted=mlist.is_deleted, Name=mlist.name,
+                SubscriberCount=len(mlist.member_contact),
+            ))
+        return out
+
+    def _senderstatistics(self) -> list[dict[str, Any]]:
+        out = []
+        for sender_index, sender in enumerate(self.views.catalogue.senders):
+            counters = self._sum_campaigns([p.index for p in self.campaigns if p.sender == sender_index])
+            out.append(self._core("senderstatistics", counters, SenderID=sender["ID"]))
+        return out
+
+    def _contactstatistics(self) -> LazyRows:
+        audience = self.views.audience
+
+        def make(index: int) -> dict[str, Any]:
+            return self._core("contactstatistics", self.by_contact[index], ContactID=audience.contact_id[index],
+                              MarketingContacts=0, UserMarketingContacts=0)
+
+        return LazyRows(audience.size, make)
+
+    def _listrecipientstatistics(self, recipients: Sequence[dict[str, Any]]) -> LazyRows:
+        audience = self.views.audience
+        contact_index = {contact_id: index for index, contact_id in enumerate(audience.contact_id)}
+        list_index = {mlist.id: index for index, mlist in enumerate(audience.lists)}
+        keys = [(r["ID"], contact_index[r["ContactID"]], list_index[r["ListID"]]) for r in recipients]
+
+        def make(n: int) -> dict[str, Any]:
+            recipient_id, contact, lst = keys[n]
+            counters = self.by_member.get((contact, lst)) or _new()
+            return self._core("listrecipientstatistics", counters, Data=[], ListRecipientID=recipient_id)
+
+        return LazyRows(len(keys), make)
+
+    def _domainstatistics(self) -> list[dict[str, Any]]:
+        audience = self.views.audience
+        per_domain: dict[str, list[int]] = {}
+        for index, domain in enumerate(audience.domain):
+            name = vocab.RECIPIENT_DOMAINS[domain][0] if domain >= 0 else audience.email[index].rsplit("@", 1)[1]
+            counters = per_domain.setdefault(name, _new())
+            _add_into(counters, self.by_contact[index])
+        return [self._core("domainstatistics", counters, Domain=name, ID=-1) for name, counters in sorted(per_domain.items())]
+
+    def _geostatistics(self) -> list[dict[str, Any]]:
+        audience = self.views.audience
+        per_country: dict[str, list[int]] = {}
+        for index, country in enumerate(audience.country):
+            code = vocab.COUNTRIES[country][0] if country >= 0 else ""
+            counters = per_country.setdefault(code, [0, 0])
+            counters[0] += self.by_contact[index][_CLICKED]
+            counters[1] += self.by_contact[index][_OPENED]
+        return [row("geostatistics", ClickedCount=c, Country=code, OpenedCount=o)
+                for code, (c, o) in sorted(per_country.items(), key=lambda item: -item[1][1]) if code]
+
+    def _graphstatistics(self) -> list[dict[str, Any]]:
+        per_day: dict[int, list[int]] = {}
+        for (_c, day), counters in self.by_day.items():
+            _add_into(per_day.setdefault(day, _new()), counters)
+        out = []
+        for day in sorted(per_day):
+            k = Counts(per_day[day])
+            out.append(row(
+                "graphstatistics", BlockedCount=k.blocked, BouncedCount=k.bounced, ClickedCount=k.clicked, DeferredCount=0,
+                DeliveredCount=k.delivered, HardBouncedCount=k.hard, OpenedCount=k.opened, ProcessedCount=k.processed, QueuedCount=0,
+                RefTimestamp=rfc3339(day)[:10], SendtimeStart=day, SoftBouncedCount=k.soft, SpamcomplaintCount=k.spam,
+                UnsubscribedCount=k.unsub,
+            ))
+        return out
+
+    def _campaigngraphstatistics(self) -> list[dict[str, Any]]:
+        out = []
+        for (c, day), counters in sorted(self.by_day.items(), key=lambda item: (self.campaigns[item[0][0]].id, item[0][1])):
+            if self.campaigns[c].kind == "transactional":
+                continue
+            k = Counts(counters)
+            out.append(row("campaigngraphstatistics", Clickcount=k.clicked, ID=self.campaigns[c].id, Opencount=k.opened,
+                           Spamcount=k.spam, Tick=day, Unsubcount=k.unsub))
+        return out
+
+    def _messagestatistics(self) -> dict[str, Any]:
+        k = Counts(self.total)
+        transactional = sum(Counts(self.by_campaign[p.index]).processed for p in self.campaigns if p.kind == "transactional")
+        return row(
+            "messagestatistics",
+            AverageClickDelay=round(self.total[_CLICK_DELAY] / k.clicked, 2) if k.clicked else 0.0,
+            AverageClickedCount=round(self.total[_CLICK_EVENTS] / k.clicked, 2) if k.clicked else 0.0,
+            AverageOpenDelay=round(self.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
+            AverageOpenedCount=round(self.total[_OPEN_EVENTS] / k.opened, 2) if k.opened else 0.0,
+            BlockedCount=k.blocked, BouncedCount=k.bounced, CampaignCount=sum(1 for s in self.send_start if s),
+            ClickedCount=k.clicked, DeferredCount=0, DeliveredCount=k.delivered, HardBouncedCount=k.hard, OpenedCount=k.opened,
+            ProcessedCount=k.processed, QueuedCount=0, SoftBouncedCount=k.soft, SpamComplaintCount=k.spam,
+            TotalClicksCount=self.total[_CLICK_EVENTS], TotalOpensCount=self.total[_OPEN_EVENTS], TransactionalCount=transactional,
+            UnsubscribedCount=k.unsub,
+        )
+
+    def _apikeytotals(self) -> dict[str, Any]:
+        k = Counts(self.total)
+        return row(
+            "apikeytotals", BlockedCount=k.blocked, BouncedCount=k.bounced, ClickedCount=k.clicked, DeferredCount=0,
+            DeliveredCount=k.delivered, HardBouncedCount=k.hard, LastActivity=k.last, OpenedCount=k.opened, PreQueuedCount=0,
+            ProcessedCount=k.processed, SoftBouncedCount=k.soft, SpamcomplaintCount=k.spam, UnsubscribedCount=k.unsub,
+            WorkFlowExitedCount=0,
+        )
+
+    def _openstatistics(self) -> dict[str, Any]:
+        k = Counts(self.total)
+        return row("openstatistics", OpenedCount=k.opened, OpenedDelay=round(self.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
+                   ProcessedCount=k.processed)
+
+    def _toplinkclicked(self) -> list[dict[str, Any]]:
+        out = []
+        for (c, position), (_messages, events) in self.links.items():
+            link_id, url = self.campaigns[c].links[position]
+            if link_id:
+                out.append(row("toplinkclicked", ClickedCount=events, LinkId=link_id, Url=url))
+        out.sort(key=lambda r: (-r["ClickedCount"], r["LinkId"]))
+        return out
+
+    def _useragentstatistics(self) -> list[dict[str, Any]]:
+        return [
+            row("useragentstatistics", Count=open_events, DistinctCount=opened, Platform=vocab.USER_AGENTS[index][1],
+                UserAgent=vocab.USER_AGENT_NAMES[index])
+            for index, (open_events, opened, _clicks) in enumerate(self.agents)
+        ]
+
+    def _campaignoverview(self) -> list[dict[str, Any]]:
+        catalogue = self.views.catalogue
+        out = []
+        drafts = {draft["ID"]: draft for draft in catalogue.drafts}
+        for plan in self.campaigns:
+            if plan.kind == "transactional" or not self.send_start[plan.index]:
+                continue
+            k = Counts(self.by_campaign[plan.index])
+            draft = drafts.get(plan.draft_id)
+            out.append(row(
+                "campaignoverview", ClickedCount=k.clicked, DeliveredCount=k.delivered, EditMode=draft["EditMode"] if draft else "html2",
+                EditType="full", ID=plan.id, IDType="Campaign", OpenedCount=k.opened, ProcessedCount=k.processed,
+                SendTimeStart=self.send_start[plan.index], Starred=plan.starred, Status=2, Subject=plan.subject,
+                Title=draft["Title"] if draft else plan.subject,
+            ))
+        for draft in catalogue.drafts:
+            if draft["Status"] == 2:
+                continue
+            out.append(row(
+                "campaignoverview", ClickedCount=0, DeliveredCount=0, EditMode=draft["EditMode"], EditType="full", ID=draft["ID"],
+                IDType="NL", OpenedCount=0, ProcessedCount=0, SendTimeStart=0, Starred=draft["IsStarred"], Status=draft["Status"],
+                Subject=draft["Subject"], Title=draft["Title"],
+            ))
+        return out
+
+    def resources(self, recipients: Sequence[dict[str, Any]]) -> dict[str, Sequence[dict[str, Any]]]:
+        return {
+            "campaignstatistics": self._campaignstatistics(),
+            "liststatistics": self._liststatistics(),
+            "senderstatistics": self._senderstatistics(),
+            "contactstatistics": self._contactstatistics(),
+            "listrecipientstatistics": self._listrecipientstatistics(recipients),
+            "domainstatistics": self._domainstatistics(),
+            "geostatistics": self._geostatistics(),
+            "graphstatistics": self._graphstatistics(),
+            "campaigngraphstatistics": self._campaigngraphstatistics(),
+            "messagestatistics": [self._messagestatistics()],
+            "apikeytotals": [self._apikeytotals()],
+            "openstatistics": [self._openstatistics()],
+            "toplinkclicked": self._toplinkclicked(),
+            "useragentstatistics": self._useragentstatistics(),
+            "campaignoverview": self._campaignoverview(),
+            "statcounters": self._lifetime_statcounters(),
+            "statistics/link-click": [r for plan in self.campaigns for r in self.link_clicks(plan.id)],
+            "statistics/recipient-esp": [r for plan in self.campaigns for r in self.recipient_esp(plan.id)],
+        }
+
+    # -- parameterised statistics ----------------------------------------------------------------
+    def link_clicks(self, campaign_id: int) -> list[dict[str, Any]]:
+        index = self.campaign_index(campaign_id)
+        if index < 0:
+            return []
+        out = []
+        for position, (_link_id, url) in enumerate(self.campaigns[index].links):
+            messages, events = self.links.get((index, position), (0, 0))
+            out.append({"URL": url, "PositionIndex": position + 1, "ClickedMessagesCount": messages, "ClickedEventsCount": events})
+        out.sort(key=lambda r: -r["ClickedMessagesCount"])
+        return out
+
+    def recipient_esp(self, campaign_id: int) -> list[dict[str, Any]]:
+        index = self.campaign_index(campaign_id)
+        out = []
+        for esp_index, name in enumerate(self.esp_names):
+            counters = self.by_esp.get((index, esp_index))
+            if counters is None:
+                continue
+            k = Counts(counters)
+            attempted = k.processed
+            delivered = k.delivered
+
+            def rate(value: int, base: int) -> float:
+                return round(value / base, 4) if base else 0.0
+
+            out.append({
+                "AttemptedMessagesCount": attempted, "ClickedMessagesCount": k.clicked, "DeferredMessagesCount": 0,
+                "DeliveredMessagesCount": delivered, "HardBouncedMessagesCount": k.hard, "OpenedMessagesCount": k.opened,
+                "SoftBouncedMessagesCount": k.soft, "SpamReportsCount": k.spam, "UnsubscribedMessagesCount": k.unsub, "ESPName": name,
+                "OpenRate": rate(k.opened, delivered), "ClickThroughRate": rate(k.clicked, delivered),
+                "SoftBouncedRate": rate(k.soft, attempted), "HardBouncedRate": rate(k.hard, attempted),
+                "UnsubscribedRate": rate(k.unsub, delivered), "SpamReportsRate": rate(k.spam, delivered), "DeferredRate": 0.0,
+            })
+        return out
+
+    def _counter_row(self, source_id: int, counters: list[int], timeslice: int | None) -> dict[str, Any]:
+        k = Counts(counters)
+        return row(
+            "statcounters", APIKeyID=self.api_key_id, EventClickDelay=counters[_CLICK_DELAY], EventClickedCount=counters[_CLICK_EVENTS],
+            EventOpenDelay=counters[_OPEN_DELAY], EventOpenedCount=counters[_OPEN_EVENTS], EventSpamCount=k.spam,
+            EventUnsubscribedCount=k.unsub, EventWorkflowExitedCount=0, MessageBlockedCount=k.blocked, MessageClickedCount=k.clicked,
+            MessageDeferredCount=0, MessageHardBouncedCount=k.hard, MessageOpenedCount=k.opened, MessageQueuedCount=0,
+            MessageSentCount=k.delivered, MessageSoftBouncedCount=k.soft, MessageSpamCount=k.spam, MessageUnsubscribedCount=k.unsub,
+            MessageWorkFlowExitedCount=0, SourceID=source_id, Timeslice=rfc3339(timeslice) if timeslice is not None else "",
+            Total=k.processed,
+        )
+
+    def _sources(self, source: str) -> list[tuple[int, list[int]]]:
+        """(source id, campaign indices) for every source of a CounterSource."""
+        catalogue, audience = self.views.catalogue, self.views.audience
+        source = source.lower()
+        if source == "apikey":
+            return [(self.api_key_id, [p.index for p in self.campaigns])]
+        if source == "campaign":
+            return [(p.id, [p.index]) for p in self.campaigns]
+        if source == "list":
+            return [(m.id, [p.index for p in self.campaigns if p.list_index == li]) for li, m in enumerate(audience.lists)]
+        if source == "sender":
+            return [(s["ID"], [p.index for p in self.campaigns if p.sender == si]) for si, s in enumerate(catalogue.senders)]
+        return []
+
+    def statcounters(self, source: str, resolution: str, timing: str, source_ids: Sequence[int] = (),
+                     from_ts: int | None = None, to_ts: int | None = None) -> list[dict[str, Any]]:
+        """statcounters rows. Day/Hour resolutions are per UTC day of the message (both timings)."""
+        del timing  # the demo buckets events on the day their message was sent
+        wanted = set(source_ids)
+        out = []
+        for source_id, indices in self._sources(source):
+            if wanted and source_id not in wanted:
+                continue
+            if resolution.lower() in ("lifetime", "highest"):
+                out.append(self._counter_row(source_id, self._sum_campaigns(indices), None))
+                continue
+            per_day: dict[int, list[int]] = {}
+            members = set(indices)
+            for (c, day), counters in self.by_day.items():
+                if c in members and (from_ts is None or day >= day_start(from_ts)) and (to_ts is None or day <= to_ts):
+                    _add_into(per_day.setdefault(day, _new()), counters)
+            out.extend(self._counter_row(source_id, per_day[day], day) for day in sorted(per_day))
+        return out
+
+    def _lifetime_statcounters(self) -> list[dict[str, Any]]:
+        out = []
+        for source in ("APIKey", "Campaign", "List", "Sender"):
+            out.extend(self.statcounters(source, "Lifetime", "Message"))
+        return out
+
+
+def std_dev(values: Sequence[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))

@@ -144,7 +144,6 @@ def small_account() -> SmallAccount:
         reference_row("campaigndraft", 2, Status=2, ContactsListID=2, Used=True, AXTesting=None),
     ]
     resources["template"] = [reference_row("template", 1, Name="Welcome", OwnerType="apikey")]
-    resources["batchjob"] = []
     sub = {
         "campaigndraft/detailcontent": {1: {"Headers": {}, "Html-part": "<p>Hi</p>", "Text-part": "Hi", "MJMLContent": ""}},
         "campaigndraft/schedule": {},

@@ -264,8 +264,7 @@ def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predica
                 wanted_status.add(int(part))
             elif part.lower() in by_name:
                 wanted_status.add(by_name[part.lower()])
-            else:
-                raise QueryError(f'Invalid value for filter "{name}": "{value}"')
+            # an unknown status name matches no draft
         return lambda row: row.get("Status") in wanted_status
 
     if low == f"{resource}id" and "id" in fields:
@@ -276,10 +275,18 @@ def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predica
 def _generic(spec: ResourceSpec, name: str, value: str) -> Predicate | None:
     fields = spec.fields_by_lower
     low = name.lower()
+    declared = dict((n.lower(), t) for n, t in spec.filter_types).get(low, "str")
+    numeric = all(part.strip().lstrip("-").isdigit() for part in value.split(","))
     if low in fields:
         fld = fields[low]
+        if fld.type == "int" and declared == "str" and not numeric:
+            return lambda row: False  # a name where the API stores a number: nothing matches
         return _equals(fld.type, name, fld.name, value)
     if low + "id" in fields:
+        if not numeric and low + "email" in fields:
+            return _equals("str", name, fields[low + "email"].name, value)  # campaign From=<email>
+        if not numeric and declared == "str":
+            return lambda row: False
         return _equals("int", name, fields[low + "id"].name, value)
     for kind in ("llike", "rlike", "like"):
         fold = low.endswith(kind + "ci")

@@ -62,6 +62,7 @@ class ResourceSpec:
     methods: frozenset[str]
     fields: tuple[FieldSpec, ...]
     filters: tuple[str, ...]
+    filter_types: tuple[tuple[str, str], ...]  # (filter name, int | str | bool | float | datetime)
     sortable: tuple[SortSpec, ...]
     id_field: str | None
     unique_key: tuple[str, ...]
@@ -85,6 +86,9 @@ class ResourceSpec:
         return {s.field.lower(): s for s in self.sortable}
 
 
+_OPENAPI_TYPES = {"integer": "int", "boolean": "bool", "number": "float", "string": "str"}
+
+
 def _load_json(name: str) -> object:
     text = importlib_resources.files("mjquery.sandbox").joinpath("reference", name).read_text("utf-8")
     return json.loads(text)
@@ -100,11 +104,14 @@ def load_reference() -> dict[str, ResourceSpec]:
     specs: dict[str, ResourceSpec] = {}
     for entry in entries:
         filters: dict[str, str] = {}
+        types: dict[str, str] = {}
         for flt in entry.get("filters") or ():
             filters.setdefault(flt["name"].lower(), flt["name"])
+            types.setdefault(flt["name"].lower(), flt.get("type") or "str")
         for param in openapi_paths.get(entry["path"], ()):
             if param["name"].lower() not in COMMON_PARAMS:
                 filters.setdefault(param["name"].lower(), param["name"])
+                types.setdefault(param["name"].lower(), _OPENAPI_TYPES.get(param.get("type", ""), "str"))
         key = entry.get("key") or {}
         unique = key.get("unique_key_metadata")
         sort = entry.get("sort") or {}
@@ -123,6 +130,7 @@ def load_reference() -> dict[str, ResourceSpec]:
                 for f in entry.get("fields") or ()
             ),
             filters=tuple(filters.values()),
+            filter_types=tuple((name, types[low]) for low, name in filters.items()),
             sortable=tuple(SortSpec(s["field"], bool(s["desc_allowed"])) for s in sort.get("sortable") or ()),
             id_field=key.get("id_field"),
             unique_key=tuple(unique.split("|")) if unique else (),

@@ -76,15 +76,10 @@ def export(context: "Context") -> int:
 def read_rows(path: str, fmt: OutputFormat) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
     """The column names and rows of a CSV, TSV or JSON lines file. Empty CSV cells are NULL."""
     if fmt in (OutputFormat.CSV, OutputFormat.TSV):
-        handle = open(path, encoding="utf-8-sig", newline="")
-        reader = csv.DictReader(handle, delimiter="," if fmt is OutputFormat.CSV else "\t")
-        columns = tuple(reader.fieldnames or ())
-
-        def csv_rows() -> Iterator[dict[str, Any]]:
-            with handle:
-                for row in reader:
-                    yield {k: (v if v != "" else None) for k, v in row.items()}
-        return columns, csv_rows()
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="," if fmt is OutputFormat.CSV else "\t")
+            rows = [{k: (v if v != "" else None) for k, v in row.items()} for row in reader]
+            return tuple(reader.fieldnames or ()), iter(rows)
     if fmt is OutputFormat.JSONL:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
         records = [json.loads(line) for line in lines if line.strip()]

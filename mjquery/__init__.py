@@ -1,9 +1,48 @@
 """mjquery: SQL over the Mailjet email API.
 
 This module is the Python DB-API 2.0 (PEP 249) surface: ``mjquery.connect(...)`` returns a
-connection whose cursors run SQL against a Mailjet account (or the embedded demo sandbox).
+connection whose cursors run SQL against a Mailjet account (or the embedded demo sandbox)::
+
+    import mjquery
+    with mjquery.connect(demo=True) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT Name, SubscriberCount FROM List WHERE Name LIKE ?", ["News%"])
+        print(cur.fetchall())
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from mjquery.errors import (  # noqa: E402
+    DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
+    NotSupportedError, OperationalError, ProgrammingError, Warning,
+)
+
+apilevel = "2.0"
+threadsafety = 1      # threads may share the module, not connections
+paramstyle = "qmark"
+
+
+def __getattr__(name: str) -> object:
+    """Load the DB-API layer on first use, so ``import mjquery.errors`` stays light."""
+    from mjquery import dbapi
+
+    if name in dbapi.__all__:
+        return getattr(dbapi, name)
+    raise AttributeError(f"module 'mjquery' has no attribute {name!r}")
+
+
+def connect(*args: object, **kwargs: object) -> object:
+    """Open a connection; see :func:`mjquery.dbapi.connect` for the arguments."""
+    from mjquery.dbapi import connect as _connect
+
+    return _connect(*args, **kwargs)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "apilevel", "threadsafety", "paramstyle", "connect", "Warning", "Error", "InterfaceError",
+    "DatabaseError", "DataError", "OperationalError", "IntegrityError", "InternalError",
+    "ProgrammingError", "NotSupportedError", "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID",
+    "Date", "Time", "Timestamp", "DateFromTicks", "TimeFromTicks", "TimestampFromTicks", "Binary",
+]

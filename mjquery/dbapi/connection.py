@@ -1,0 +1,313 @@
+"""DB-API 2.0 Connection and Cursor over the engine.
+
+A connection owns one API client, one local DuckDB database (the user's own tables live there and
+join freely with Mailjet tables) and, with ``demo=True``, the in-process sandbox. Mailjet writes
+are immediate, so ``commit()`` does nothing and ``rollback()`` raises NotSupportedError.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from mjquery import errors
+from mjquery.api import ApiClient, ApiConfig
+from mjquery.engine import Engine, Result, StatementStats
+from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
+from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
+from mjquery.planner import PlannerOptions
+from mjquery.planner.parse import check_parameters
+
+DEFAULT_BASE_URL = "https://api.mailjet.com"
+_SANDBOX_URL = "http://127.0.0.1"
+
+
+def connect(api_key: str | None = None, api_secret: str | None = None, base_url: str | None = None,
+            demo: bool = False, cache_ttl: float = 300, max_concurrency: int = 8,
+            rate_limit_per_second: float | None = None, transport: Any = None, sandbox: Any = None,
+            *, max_fanout: int = 100, max_dependent_keys: int = 50, catalog: Any = None,
+            timeout: float = 30.0) -> "Connection":
+    """Open a connection to a Mailjet account (or to the demo sandbox with ``demo=True``).
+
+    Keys default to ``MJ_APIKEY_PUBLIC`` / ``MJ_APIKEY_PRIVATE``; the base URL to
+    ``https://api.mailjet.com``. ``cache_ttl`` is how long (seconds) API answers are reused
+    within the connection (0 turns the cache off). ``max_fanout`` bounds how many parents a
+    sub-resource query may fan out over.
+    """
+    from mjquery.schema import load_catalog
+
+    if demo and sandbox is None:
+        from mjquery.sandbox import Sandbox
+
+        sandbox = Sandbox()
+    if sandbox is not None:
+        from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET
+
+        transport = transport or sandbox.transport()
+        api_key = api_key or sandbox.config.api_key or DEMO_API_KEY
+        api_secret = api_secret or sandbox.config.api_secret or DEMO_API_SECRET
+        base_url = base_url or _SANDBOX_URL
+    api_key = api_key or os.environ.get("MJ_APIKEY_PUBLIC")
+    api_secret = api_secret or os.environ.get("MJ_APIKEY_PRIVATE")
+    if not api_key or not api_secret:
+        raise InterfaceError(
+            "No Mailjet API key: pass api_key= and api_secret=, set MJ_APIKEY_PUBLIC and "
+            "MJ_APIKEY_PRIVATE, or use demo=True for the built-in demo account.")
+    config = ApiConfig(base_url=base_url or DEFAULT_BASE_URL, api_key=api_key, api_secret=api_secret,
+                       max_concurrency=max_concurrency, rate_limit_per_second=rate_limit_per_second,
+                       cache_ttl=cache_ttl, timeout=timeout)
+    client = ApiClient(config, transport=transport)
+    options = PlannerOptions(max_fanout=max_fanout, max_dependent_keys=max_dependent_keys)
+    engine = Engine(catalog or load_catalog(), client, options=options, max_concurrency=max_concurrency)
+    return Connection(engine, sandbox)
+
+
+class Connection:
+    """A DB-API 2.0 connection (PEP 249) to one Mailjet account plus a local DuckDB database."""
+
+    Warning = errors.Warning
+    Error = errors.Error
+    InterfaceError = errors.InterfaceError
+    DatabaseError = errors.DatabaseError
+    DataError = errors.DataError
+    OperationalError = errors.OperationalError
+    IntegrityError = errors.IntegrityError
+    InternalError = errors.InternalError
+    ProgrammingError = errors.ProgrammingError
+    NotSupportedError = errors.NotSupportedError
+
+    def __init__(self, engine: Engine, sandbox: Any = None) -> None:
+        self._engine = engine
+        self.sandbox = sandbox
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        where = "demo sandbox" if self.sandbox is not None else self._engine.client.config.base_url
+        return f"<mjquery.Connection {state} to {where}>"
+
+    # -- PEP 249 --------------------------------------------------------------------------------
+
+    def cursor(self) -> "Cursor":
+        self._check_open()
+        return Cursor(self)
+
+    def close(self) -> None:
+        self._check_open()
+        self._closed = True
+        try:
+            self._engine.close()
+        finally:
+            self._engine.client.close()
+
+    def commit(self) -> None:
+        """Writes to Mailjet are immediate; local tables are in autocommit mode: nothing to do."""
+        self._check_open()
+
+    def rollback(self) -> None:
+        self._check_open()
+        raise NotSupportedError(
+            "rollback() is not supported: changes to Mailjet are applied immediately and cannot be undone.")
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._closed:
+            self.close()
+
+    # -- extras for the front ends ----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def catalog(self) -> Any:
+        return self._engine.catalog
+
+    @property
+    def progress(self) -> Any:
+        """Callback ``(pages_done, pages_expected | None)`` called while tables are fetched."""
+        return self._engine.progress
+
+    @progress.setter
+    def progress(self, callback: Any) -> None:
+        self._engine.progress = callback
+
+    @property
+    def cache_enabled(self) -> bool:
+        return self._engine.client.cache_enabled
+
+    @cache_enabled.setter
+    def cache_enabled(self, enabled: bool) -> None:
+        self._engine.client.cache_enabled = enabled
+
+    def clear_cache(self) -> None:
+        self._engine.client.clear_cache()
+
+    @property
+    def api(self) -> ApiClient:
+        """The connection's API client (for the write path and tools)."""
+        return self._engine.client
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def explain(self, sql: str, parameters: Sequence[object] | None = None) -> str:
+        """What the statement would do, in plain words; makes no API request."""
+        self._check_open()
+        return self._engine.explain(sql, check_parameters(parameters))
+
+    def tables(self) -> list[dict[str, Any]]:
+        """SHOW TABLES as dicts: name, kind (mailjet/local), api_path, operations, description."""
+        self._check_open()
+        rows = show_tables_rows(self._engine.catalog, self._engine.local_tables())
+        return [dict(zip(SHOW_COLUMNS, row)) for row in rows]
+
+    def describe(self, name: str) -> list[dict[str, Any]]:
+        """DESCRIBE of a Mailjet table as dicts (column_name, type, kind, filter, sort, writable, ...)."""
+        self._check_open()
+        schema = self._engine.catalog.find(name)
+        if schema is None:
+            local = self._engine.local_tables().find(name)
+            if local is None:
+                self._engine.catalog.get(name)  # raises with a suggestion
+                raise ProgrammingError(f"Unknown table {name!r}.")
+            return [{"column_name": c} for c in local]
+        return [dict(zip(DESCRIBE_COLUMNS, row)) for row in describe_rows(schema)]
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("The connection is closed.")
+
+
+class Cursor:
+    """A DB-API 2.0 cursor. Results are held in memory once the statement has run."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.arraysize = 1
+        self._closed = False
+        self._result: Result | None = None
+        self._position = 0
+        self._stats = StatementStats()
+
+    # -- PEP 249 --------------------------------------------------------------------------------
+
+    @property
+    def description(self) -> tuple[tuple[Any, ...], ...] | None:
+        if self._result is None or self._result.columns is None:
+            return None
+        return tuple((c.name, c.type_code, None, None, None, None, None) for c in self._result.columns)
+
+    @property
+    def rowcount(self) -> int:
+        return -1 if self._result is None else self._result.rowcount
+
+    @property
+    def lastrowid(self) -> None:
+        return None
+
+    @property
+    def stats(self) -> StatementStats:
+        """Requests, cache hits, elapsed seconds and rows of the last statement."""
+        return self._stats
+
+    def execute(self, operation: str, parameters: Sequence[object] | None = None) -> "Cursor":
+        self._check_open()
+        if not isinstance(operation, str):
+            raise InterfaceError("execute() takes the SQL statement as a string.")
+        params = check_parameters(parameters)
+        self._result = None
+        self._position = 0
+        result = self.connection._engine.execute(operation, params)
+        self._result = result
+        self._stats = result.stats
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[object]]) -> "Cursor":
+        self._check_open()
+        total = 0
+        known = True
+        requests = hits = rows = 0
+        elapsed = 0.0
+        for parameters in seq_of_parameters:
+            self.execute(operation, parameters)
+            if self.rowcount < 0:
+                known = False
+            total += max(self.rowcount, 0)
+            requests += self._stats.requests
+            hits += self._stats.cache_hits
+            elapsed += self._stats.elapsed_s
+            rows += self._stats.rows
+        if self._result is not None:
+            self._result = Result(None, [], total if known else -1, self._result.stats)
+        self._stats = StatementStats(requests, hits, elapsed, rows)
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        rows = self._rows()
+        if self._position >= len(rows):
+            return None
+        row = rows[self._position]
+        self._position += 1
+        return row
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        rows = self._rows()
+        size = self.arraysize if size is None else size
+        chunk = rows[self._position:self._position + max(size, 0)]
+        self._position += len(chunk)
+        return chunk
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows = self._rows()
+        chunk = rows[self._position:]
+        self._position = len(rows)
+        return chunk
+
+    def close(self) -> None:
+        self._check_open()
+        self._closed = True
+        self._result = None
+
+    def setinputsizes(self, sizes: object) -> None:
+        """Accepted and ignored (PEP 249 allows it)."""
+
+    def setoutputsize(self, size: object, column: object = None) -> None:
+        """Accepted and ignored (PEP 249 allows it)."""
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    def __enter__(self) -> "Cursor":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._closed:
+            self.close()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _rows(self) -> list[tuple[Any, ...]]:
+        self._check_open()
+        if self._result is None:
+            raise ProgrammingError("No statement has been executed on this cursor: call execute() first.")
+        if self._result.columns is None:
+            raise ProgrammingError("The last statement returned no rows to fetch.")
+        return self._result.rows
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("The cursor is closed.")
+        if self.connection._closed:
+            raise InterfaceError("The connection is closed.")

@@ -1,0 +1,335 @@
+"""Run a plan: API fetches into DuckDB tables, then the residual SQL over them.
+
+One :class:`Engine` per connection owns the connection's DuckDB database (which also holds the
+user's own tables) and its :class:`~mjquery.api.ApiClient`. ``execute`` plans the statement,
+loads every fetch in dependency order (keys of one fetch feed the requests of the next), runs the
+residual SQL, drops the fetched tables and returns a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+
+from mjquery.api import ApiClient
+from mjquery.api.errors import ApiNotFoundError
+from mjquery.engine.describe import describe_rows, show_tables_rows, DESCRIBE_COLUMNS, SHOW_COLUMNS
+from mjquery.engine.loader import TableLoader, append_count, create_count_table, quote
+from mjquery.errors import (
+    DatabaseError, DataError, Error, IntegrityError, InterfaceError, NotSupportedError,
+    OperationalError, ProgrammingError, SqlSyntaxError,
+)
+from mjquery.planner import (
+    ApiFetch, ApiRequest, ColumnFill, DescribeTable, ExplainPlan, LocalStatement, LocalTables,
+    OverLimit, PlannerOptions, QueryParam, QueryPlan, ShowTables, explain_lines, plan_statement,
+)
+
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class StatementStats:
+    """What the last statement cost: API requests, cache hits, wall time and result rows."""
+
+    requests: int = 0
+    cache_hits: int = 0
+    elapsed_s: float = 0.0
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    """One column of a result: name and DuckDB type name (the DB-API type code)."""
+
+    name: str
+    type_code: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one statement.
+
+    ``columns`` is None for statements that return no rows; ``rowcount`` is the number of rows
+    returned, or changed by a DML statement, or -1 when unknown.
+    """
+
+    columns: tuple[ResultColumn, ...] | None
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+    stats: StatementStats
+
+
+_DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_DDL = re.compile(r"^\s*(CREATE|DROP|ALTER|ATTACH|DETACH|USE|SET|RESET|CHECKPOINT|VACUUM|BEGIN|COMMIT|ROLLBACK|LOAD|INSTALL)\b",
+                  re.IGNORECASE)
+
+
+class Engine:
+    """Plans and runs statements for one connection."""
+
+    def __init__(self, catalog: Any, client: ApiClient, *, options: PlannerOptions | None = None,
+                 max_concurrency: int = 8) -> None:
+        self.catalog = catalog
+        self.client = client
+        self.options = options or PlannerOptions()
+        self.max_concurrency = max_concurrency
+        self.progress: ProgressCallback | None = None
+        self.db = duckdb.connect(":memory:")
+        self.db.execute("SET TimeZone = 'UTC'")
+        self._scratch = tempfile.mkdtemp(prefix="mjquery-")
+        self._lock = threading.RLock()
+        self._counter = itertools.count(1)
+        self._closed = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.db.close()
+        finally:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    # -- planning -------------------------------------------------------------------------------
+
+    def local_tables(self) -> LocalTables:
+        """The user's tables and views in the local DuckDB database, with their columns."""
+        rows = self.db.execute(
+            "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
+            "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name").fetchall()
+        return LocalTables({name: tuple(cols) for name, cols in rows})
+
+    def plan(self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq") -> Any:
+        return plan_statement(sql, params, self.catalog, self.local_tables(), self.options, prefix)
+
+    def explain(self, sql: str, params: Sequence[object] | None = None) -> str:
+        with self._lock:
+            planned = self.plan(sql, params, prefix="mjq_explain")
+            if isinstance(planned, ExplainPlan):
+                planned = planned.plan
+            if isinstance(planned, LocalStatement):
+                return "Runs in the local DuckDB database only; no API request.\n" + planned.sql.strip()
+            if not isinstance(planned, QueryPlan):
+                return "No API request: answered from the table descriptions."
+            return "\n".join(explain_lines(planned))
+
+    # -- execution ------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[object] | None = None) -> Result:
+        with self._lock:
+            if self._closed:
+                raise InterfaceError("The connection is closed.")
+            before = self.client.stats
+            started = time.perf_counter()
+            prefix = f"mjq{next(self._counter)}"
+            planned = self.plan(sql, params, prefix)
+            columns, rows, rowcount = self._run(planned, params)
+            after = self.client.stats
+            stats = StatementStats(
+                requests=after.requests - before.requests,
+                cache_hits=after.cache_hits - before.cache_hits,
+                elapsed_s=time.perf_counter() - started,
+                rows=len(rows) if columns is not None else max(rowcount, 0))
+            return Result(columns, rows, rowcount, stats)
+
+    def _run(self, planned: Any, params: Sequence[object] | None
+             ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+        if isinstance(planned, ShowTables):
+            rows = show_tables_rows(self.catalog, self.local_tables())
+            return _text_columns(SHOW_COLUMNS), rows, len(rows)
+        if isinstance(planned, DescribeTable):
+            rows = describe_rows(planned.schema)
+            return _text_columns(DESCRIBE_COLUMNS), rows, len(rows)
+        if isinstance(planned, ExplainPlan):
+            rows = [(line,) for line in explain_lines(planned.plan)]
+            return (ResultColumn("explain", "VARCHAR"),), rows, len(rows)
+        if isinstance(planned, LocalStatement):
+            return self._local(planned.sql, planned.params)
+        assert isinstance(planned, QueryPlan)
+        return self._query(planned)
+
+    def _local(self, sql: str, params: Sequence[object]
+               ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+        with _duckdb_errors():
+            self.db.execute(sql, list(params) if params else None)
+            return self._collect(sql)
+
+    def _collect(self, sql: str) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+        description = self.db.description
+        if _DML.match(sql):
+            row = self.db.fetchone() if description else None
+            return None, [], int(row[0]) if row and row[0] is not None else -1
+        if _DDL.match(sql) or description is None:
+            return None, [], -1
+        rows = self.db.fetchall()
+        columns = tuple(ResultColumn(d[0], str(d[1])) for d in description)
+        return columns, rows, len(rows)
+
+    def _query(self, plan: QueryPlan) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+        created: list[str] = []
+        try:
+            for fetch in plan.fetches:
+                created.append(fetch.name)
+                self._load(fetch)
+            with _duckdb_errors():
+                self.db.execute(plan.residual_sql)
+                if not plan.returns_rows:
+                    return self._collect(plan.residual_sql)
+                description = self.db.description
+                rows = self.db.fetchall()
+            columns = tuple(ResultColumn(d[0], str(d[1])) for d in description) if description else None
+            return columns, rows, len(rows)
+        finally:
+            for name in created:
+                try:
+                    self.db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+                except duckdb.Error:  # pragma: no cover - the connection is being torn down
+                    pass
+
+    # -- one fetch ------------------------------------------------------------------------------
+
+    def requests_for(self, fetch: ApiFetch) -> list[ApiRequest]:
+        """The concrete requests of a fetch, keys from earlier fetches pushed in."""
+        keys = fetch.keys
+        if keys is None or fetch.contradiction:
+            return list(fetch.requests)
+        with _duckdb_errors():
+            values = [row[0] for row in self.db.execute(keys.key_sql).fetchall()]
+        if len(values) > keys.max_keys:
+            if keys.over_limit is OverLimit.REFUSE:
+                raise ProgrammingError(keys.refusal)
+            if keys.target_placeholder == "id":
+                return [ApiRequest(fetch.schema.path, (), ())]
+            return list(fetch.requests)
+        spelled = [_spell(v) for v in values]
+        requests: list[ApiRequest] = []
+        if keys.comma_list and keys.target_param and not keys.fill_column:
+            for start in range(0, len(spelled), 50):
+                chunk = ",".join(spelled[start:start + 50])
+                for template in fetch.requests:
+                    requests.append(replace(template, params=template.params + (QueryParam(keys.target_param, chunk),)))
+            return requests
+        for value, text in zip(values, spelled):
+            for template in fetch.requests:
+                path, params, fills = template.path, template.params, template.fills
+                if keys.target_param:
+                    params = params + (QueryParam(keys.target_param, text),)
+                if keys.target_placeholder:
+                    path = re.sub(r"\{" + re.escape(keys.target_placeholder) + r"\}", _path_segment(text), path)
+                if keys.fill_column:
+                    fills = fills + (ColumnFill(keys.fill_column, value, keys.fill_type),)
+                requests.append(ApiRequest(path, params, fills, item=template.item))
+        return requests
+
+    def _load(self, fetch: ApiFetch) -> None:
+        requests = [] if fetch.contradiction else self.requests_for(fetch)
+        if fetch.count_only:
+            create_count_table(self.db, fetch.name)
+            counts = self._parallel([lambda r=r: self.client.count(r.path, _params(r)) for r in requests])
+            for count in counts:
+                append_count(self.db, fetch.name, count)
+            return
+        loader = TableLoader(self.db, fetch.name, fetch.schema, self._scratch)
+        single_shot = [r for r in requests if r.item or not fetch.schema.paged]
+        scans = [r for r in requests if not (r.item or not fetch.schema.paged)]
+        if single_shot:
+            pages = self._parallel([lambda r=r: self._get_one(r) for r in single_shot])
+            for request, page in zip(single_shot, pages):
+                if page is not None:
+                    loader.append(page.data_json, page.rows, request.fills)
+        for request in scans:
+            for page in self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
+                                             offset=fetch.offset, on_progress=self.progress):
+                loader.append(page.data_json, page.rows, request.fills)
+        if len(requests) > 1:
+            loader.deduplicate(fetch.dedupe_columns)
+
+    def _get_one(self, request: ApiRequest) -> Any:
+        try:
+            return self.client.get_raw(request.path, _params(request))
+        except ApiNotFoundError:
+            if request.item:
+                return None  # GET of one id that does not exist: no rows
+            raise
+
+    def _parallel(self, calls: list[Callable[[], Any]]) -> list[Any]:
+        if len(calls) <= 1:
+            return [c() for c in calls]
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(calls))) as pool:
+            return list(pool.map(lambda c: c(), calls))
+
+
+def _params(request: ApiRequest) -> dict[str, str]:
+    """The request's parameters as the client takes them (one value per name, as the API reads)."""
+    params: dict[str, str] = {}
+    for param in request.params:
+        params.setdefault(param.name, param.value)
+    return params
+
+
+def _spell(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _path_segment(text: str) -> str:
+    """A key value as one path segment: percent-encoded so it can never change the path."""
+    from urllib.parse import quote as url_quote
+
+    return url_quote(text, safe="@+")
+
+
+def _text_columns(names: tuple[str, ...]) -> tuple[ResultColumn, ...]:
+    return tuple(ResultColumn(n, "VARCHAR") for n in names)
+
+
+class _duckdb_errors:
+    """Translate DuckDB's exceptions into mjquery's hierarchy (the one boundary for duckdb)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is None or not isinstance(exc, duckdb.Error) or isinstance(exc, Error):
+            return False
+        message = _clean(str(exc))
+        if isinstance(exc, duckdb.ParserException):
+            raise SqlSyntaxError(message) from exc
+        if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)):
+            raise ProgrammingError(message) from exc
+        if isinstance(exc, duckdb.ConstraintException):
+            raise IntegrityError(message) from exc
+        if isinstance(exc, (duckdb.ConversionException, duckdb.OutOfRangeException,
+                            duckdb.TypeMismatchException)):
+            raise DataError(message) from exc
+        if isinstance(exc, duckdb.NotImplementedException):
+            raise NotSupportedError(message) from exc
+        if isinstance(exc, duckdb.InvalidInputException):
+            raise ProgrammingError(message) from exc
+        if isinstance(exc, duckdb.InterruptException):
+            raise OperationalError("The statement was interrupted.") from exc
+        raise DatabaseError(message) from exc
+
+
+_TEMP_NAME = re.compile(r"mjq\d+_\d+_([a-z0-9_]+)")
+
+
+def _clean(message: str) -> str:
+    """DuckDB's message without our internal table names."""
+    return _TEMP_NAME.sub(lambda m: m.group(1), message)
+

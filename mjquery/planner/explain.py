@@ -1,0 +1,85 @@
+"""A :class:`QueryPlan` in plain words, one line per row of ``EXPLAIN``.
+
+For each Mailjet table read: the requests (method, path, parameters), how many pages to expect
+(known only when the plan caps the rows; EXPLAIN makes no request), each predicate and whether it
+is pushed exactly, re-checked by DuckDB or kept local, the keys taken from other tables and the
+fan-out bound. Then the SQL DuckDB runs over the fetched rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mjquery.planner.model import ApiFetch, ApiRequest, OverLimit, QueryPlan
+
+PAGE_SIZE = 1000
+
+
+def _request_words(fetch: ApiFetch, request: ApiRequest) -> str:
+    params = [f"{p.name}={p.value}" for p in request.params]
+    if fetch.count_only:
+        params.append("countOnly=1")
+    elif fetch.schema.paged and not request.item:
+        params.append(f"Limit={min(PAGE_SIZE, fetch.limit) if fetch.limit else PAGE_SIZE}")
+        if fetch.offset:
+            params.append(f"Offset={fetch.offset}")
+    query = ("?" + "&".join(params)) if params else ""
+    return f"GET {request.path}{query}"
+
+
+def _pages(fetch: ApiFetch, request: ApiRequest) -> str:
+    if fetch.count_only:
+        return "1 request, no rows (countOnly)"
+    if request.item:
+        return "1 request (no rows if the id does not exist)"
+    if not fetch.schema.paged:
+        return "1 request (not paged)"
+    if fetch.limit is not None:
+        pages = max(1, math.ceil(fetch.limit / PAGE_SIZE))
+        return f"at most {fetch.limit} rows: {pages} page{'s' if pages > 1 else ''}"
+    return "pages: unknown until the first page (one countOnly request learns the total when it is full)"
+
+
+def explain_lines(plan: QueryPlan) -> list[str]:
+    lines: list[str] = []
+    if not plan.fetches:
+        lines.append("No Mailjet table is read: the statement runs in the local DuckDB database only.")
+    for number, fetch in enumerate(plan.fetches, start=1):
+        header = f"{number}. {fetch.table}"
+        if fetch.alias and fetch.alias.lower() != fetch.table.lower():
+            header += f" (as {fetch.alias})"
+        lines.append(header + ":")
+        if fetch.contradiction:
+            lines.append(f"   no request: {fetch.contradiction}")
+        elif fetch.keys is not None:
+            keys = fetch.keys
+            target = (f"parameter {keys.target_param}" if keys.target_param
+                      else f"path {{{keys.target_placeholder}}}")
+            how = "a comma-separated list per request" if keys.comma_list else "one request per key"
+            lines.append(f"   first collects the keys {keys.source} (after their own filters), "
+                         f"then sends them in {target}, {how}")
+            if keys.over_limit is OverLimit.REFUSE:
+                lines.append(f"   more than {keys.max_keys} keys: refused ({keys.refusal})")
+            else:
+                lines.append(f"   more than {keys.max_keys} keys: reads the whole table instead")
+            for request in fetch.requests:
+                lines.append(f"   for each key: {_request_words(fetch, request)}")
+        else:
+            count = len(fetch.requests)
+            if count > 1:
+                lines.append(f"   {count} requests (their rows are combined, duplicates removed):")
+            for request in fetch.requests:
+                lines.append(f"   {_request_words(fetch, request)}  [{_pages(fetch, request)}]")
+        for predicate in fetch.predicates:
+            params = f" -> {', '.join(predicate.params)}" if predicate.params else ""
+            reason = f" ({predicate.reason})" if predicate.reason else ""
+            lines.append(f"   {predicate.sql}: {predicate.pushdown.value}{params}{reason}")
+        if fetch.count_only:
+            lines.append("   COUNT(*) answered by the API (countOnly=1)")
+        elif fetch.limit is not None:
+            lines.append(f"   LIMIT pushed: Limit={fetch.limit}" + (f", Offset={fetch.offset}" if fetch.offset else ""))
+        for note in fetch.notes:
+            lines.append(f"   note: {note}")
+    lines.append("DuckDB then runs:")
+    lines.extend("   " + line for line in plan.residual_sql.splitlines())
+    return lines

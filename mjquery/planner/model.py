@@ -1,0 +1,162 @@
+"""Typed plans: what the planner decides and the engine carries out.
+
+A :class:`QueryPlan` is a list of :class:`ApiFetch` (each one Mailjet table read by the query,
+with the exact API requests to make) and the residual SQL that DuckDB runs over the fetched
+rows. Every class is frozen: a plan is a value, printed by EXPLAIN and compared by golden tests.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from mjquery.schema.model import ObjectSchema, SqlType
+
+
+class Pushdown(str, enum.Enum):
+    """How a predicate reaches the API."""
+
+    EXACT = "pushed exactly"                  # the API's answer equals SQL's
+    RECHECKED = "pushed, re-checked by DuckDB"  # the API narrows the rows, DuckDB filters again
+    LOCAL = "kept local"                      # only DuckDB evaluates it
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """One WHERE/ON conjunct as it applies to one fetched table."""
+
+    sql: str
+    pushdown: Pushdown
+    params: tuple[str, ...] = ()   # the query parameters it became
+    reason: str = ""               # why it is kept local or only re-checked
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """One query-string parameter, already spelled as the API expects."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ColumnFill:
+    """A value the engine writes into every row a request returns (pseudo-columns, parent ids)."""
+
+    column: str
+    value: object
+    type: SqlType
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One logical API read: a path and its parameters (paging is added by the client)."""
+
+    path: str
+    params: tuple[QueryParam, ...] = ()
+    fills: tuple[ColumnFill, ...] = ()
+    item: bool = False   # GET of one object by id: a 404 means "no rows"
+
+    def param(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((p.value for p in self.params if p.name.lower() == wanted), None)
+
+
+class OverLimit(str, enum.Enum):
+    """What a key-driven fetch does when there are more keys than its bound."""
+
+    FULL_SCAN = "full_scan"   # forget the keys and read the whole table
+    REFUSE = "refuse"         # raise ProgrammingError with the fetch's refusal message
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """Keys taken from rows fetched earlier and pushed into this fetch's requests.
+
+    Used by dependent joins (``List JOIN ListRecipient``: the list ids become ``ContactsList=``)
+    and by sub-resources (the parent ids go into the path). ``key_sql`` runs in DuckDB once the
+    tables it names are loaded and returns one column of keys.
+    """
+
+    key_sql: str
+    source: str                     # in words: "List.ID of the rows kept from List"
+    source_fetch: str | None        # name of the ApiFetch that must run first (None: local table)
+    target_param: str | None = None        # a query parameter receiving each key
+    target_placeholder: str | None = None  # or a path placeholder receiving it
+    fill_column: str | None = None  # the column that carries the key in the fetched rows
+    fill_type: SqlType = SqlType.BIGINT
+    comma_list: bool = False        # the parameter accepts "1,2,3": one request for many keys
+    max_keys: int = 50
+    over_limit: OverLimit = OverLimit.FULL_SCAN
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class ApiFetch:
+    """One Mailjet table read by the query, loaded into the DuckDB table ``name``."""
+
+    name: str
+    schema: ObjectSchema = field(repr=False)
+    alias: str
+    requests: tuple[ApiRequest, ...]          # with ``keys``: templates, one copy per key
+    predicates: tuple[Predicate, ...] = ()
+    keys: KeySource | None = None
+    limit: int | None = None                  # rows wanted in total per request (Limit pushdown)
+    offset: int = 0
+    count_only: bool = False                  # countOnly=1: only the number of rows
+    contradiction: str = ""                   # non-empty: the WHERE can never hold, no request
+    notes: tuple[str, ...] = ()               # plain-word remarks for EXPLAIN
+
+    @property
+    def table(self) -> str:
+        return self.schema.name
+
+    @property
+    def dedupe_columns(self) -> tuple[str, ...]:
+        """Columns identifying a row when several requests may return the same object."""
+        if self.schema.key is None:
+            return ()
+        fills = {f.column for r in self.requests for f in r.fills}
+        if self.keys is not None and self.keys.fill_column:
+            fills.add(self.keys.fill_column)
+        return (self.schema.key, *sorted(fills))
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A statement that reads Mailjet tables (or only local ones): fetches, then residual SQL."""
+
+    sql: str
+    fetches: tuple[ApiFetch, ...]
+    residual_sql: str
+    returns_rows: bool = True
+
+
+@dataclass(frozen=True)
+class LocalStatement:
+    """A statement that touches only the local DuckDB database; run as written with parameters."""
+
+    sql: str
+    params: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShowTables:
+    """``SHOW TABLES``: the Mailjet objects and the local tables."""
+
+
+@dataclass(frozen=True)
+class DescribeTable:
+    """``DESCRIBE <table>`` of a Mailjet object (local tables go to DuckDB's own DESCRIBE)."""
+
+    schema: ObjectSchema = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ExplainPlan:
+    """``EXPLAIN <statement>``: the plan in words, one line per row."""
+
+    plan: QueryPlan
+
+
+Statement = QueryPlan | LocalStatement | ShowTables | DescribeTable | ExplainPlan

@@ -1,0 +1,737 @@
+"""SQL text in, typed plan out: the planner's ordered steps.
+
+1. parse (sqlglot, DuckDB dialect) and route: EXPLAIN / SHOW TABLES / DESCRIBE / a statement;
+2. bind parameters as typed literals;
+3. resolve tables: Mailjet object, local DuckDB table or CTE (unknown: closest name of both);
+4. per SELECT scope: qualify columns (unknown: closest column), split WHERE and JOIN ... ON
+   into conjuncts, attach each conjunct to the one table it restricts, classify it against that
+   table's filters (:mod:`mjquery.planner.pushdown`);
+5. dependent joins and sub-resource parents (keys from one fetch pushed into another);
+6. ORDER BY / LIMIT / COUNT(*) pushdown where nothing else happens above the scan;
+7. the residual SQL: the statement with every Mailjet table replaced by its fetched table.
+
+Every predicate stays in the residual SQL, so DuckDB's answer never depends on pushdown; exactness
+only decides whether LIMIT and COUNT(*) may be answered by the API.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from mjquery.errors import NotSupportedError, ProgrammingError, closest
+from mjquery.planner.model import (
+    ApiFetch, ApiRequest, DescribeTable, ExplainPlan, KeySource, LocalStatement, OverLimit,
+    Predicate, Pushdown, QueryParam, QueryPlan, ShowTables, Statement,
+)
+from mjquery.planner.parse import DIALECT, bind_parameters, parse
+from mjquery.planner.predicates import split_conjuncts
+from mjquery.planner.pushdown import Alternative, Pushed, classify
+from mjquery.schema.model import FilterOp, ObjectSchema, SqlType
+
+
+class CatalogLike:
+    """What the planner needs from :class:`mjquery.schema.Catalog` (duck-typed)."""
+
+    objects: tuple[ObjectSchema, ...]
+
+    def find(self, name: str) -> ObjectSchema | None:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class LocalTables:
+    """The user's own tables in the connection's DuckDB database: name -> column names."""
+
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def find(self, name: str) -> tuple[str, ...] | None:
+        lowered = name.lower()
+        for table, cols in self.columns.items():
+            if table.lower() == lowered:
+                return cols
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+
+@dataclass(frozen=True)
+class PlannerOptions:
+    """Bounds on how many requests one query may fan out into."""
+
+    max_fanout: int = 100           # parents a sub-resource fans out over (0: always refuse)
+    max_dependent_keys: int = 50    # keys pushed into a dependent join before a full scan
+    max_value_requests: int = 100   # requests one IN list may turn into
+
+
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\b(?!\s+ANALY[SZ]E\b)", re.IGNORECASE)
+_SHOW_TABLES = re.compile(r"^\s*SHOW\s+TABLES\s*;?\s*$", re.IGNORECASE)
+
+
+def plan_statement(sql: str, params: Sequence[object] | None, catalog: CatalogLike,
+                   local: LocalTables | None = None, options: PlannerOptions | None = None,
+                   prefix: str = "mj") -> Statement:
+    """Plan one SQL statement. ``prefix`` makes the fetched tables' names unique per execution."""
+    local = local or LocalTables()
+    options = options or PlannerOptions()
+    match = _EXPLAIN.match(sql)
+    if match:
+        inner = plan_statement(sql[match.end():], params, catalog, local, options, prefix)
+        if not isinstance(inner, QueryPlan):
+            if isinstance(inner, LocalStatement):
+                inner = QueryPlan(inner.sql, (), inner.sql, returns_rows=True)
+            else:
+                raise ProgrammingError("EXPLAIN works on SELECT and other statements, not on SHOW or DESCRIBE.")
+        return ExplainPlan(inner)
+    if _SHOW_TABLES.match(sql):
+        return ShowTables()
+    tree = parse(sql)
+    if isinstance(tree, exp.Describe):
+        target = tree.this
+        if isinstance(target, exp.Table) and not target.args.get("db"):
+            schema = catalog.find(target.name)
+            if schema is not None:
+                return DescribeTable(schema)
+            if local.find(target.name) is None:
+                raise _unknown_table(target.name, catalog, local)
+        return LocalStatement(sql, tuple(params or ()))
+    return _Planner(tree, sql, params, catalog, local, options, prefix).plan()
+
+
+def _unknown_table(name: str, catalog: CatalogLike, local: LocalTables) -> ProgrammingError:
+    names = [o.name for o in catalog.objects] + list(local.names)
+    aliases = {a.lower(): o.name for o in catalog.objects for a in o.aliases}
+    suggestion = closest(name, names)
+    if suggestion is None:
+        alias = closest(name, list(aliases))
+        suggestion = aliases[alias.lower()] if alias else None
+    message = f"Unknown table {name!r}."
+    message += f" Did you mean {suggestion!r}?" if suggestion else " Run SHOW TABLES to list the tables."
+    return ProgrammingError(message)
+
+
+# -- the per-statement planner ---------------------------------------------------------------
+
+
+@dataclass
+class _Ref:
+    """One reference to a Mailjet table in the statement, and what was decided for it."""
+
+    node: exp.Table
+    schema: ObjectSchema
+    index: int
+    name: str = ""
+    alias: str = ""
+    conjuncts: list[exp.Expression] = field(default_factory=list)
+    pushed: Pushed = field(default_factory=Pushed)
+    keys: KeySource | None = None
+    key_driver: "_Ref | None" = None
+    sort: str | None = None
+    limit: int | None = None
+    offset: int = 0
+    count_only: bool = False
+    notes: list[str] = field(default_factory=list)
+    extra_predicates: list[Predicate] = field(default_factory=list)
+
+    @property
+    def filtered(self) -> bool:
+        p = self.pushed
+        return bool(p.params or p.dimensions or p.contradiction or self.keys is not None)
+
+
+@dataclass
+class _Source:
+    alias: str
+    kind: str                       # "mailjet", "local", "derived"
+    ref: _Ref | None = None
+    columns: tuple[str, ...] | None = None   # None: unknown (SELECT * of a derived table)
+    node: exp.Expression | None = None
+
+
+class _Planner:
+    def __init__(self, tree: exp.Expression, sql: str, params: Sequence[object] | None,
+                 catalog: CatalogLike, local: LocalTables, options: PlannerOptions, prefix: str) -> None:
+        self.original = tree
+        self.sql = sql
+        self.params = params
+        self.catalog = catalog
+        self.local = local
+        self.options = options
+        self.prefix = prefix
+        self.refs: list[_Ref] = []
+        self.extra_fetches: list[ApiFetch] = []
+        self.count_rewrites: list[tuple[exp.Select, _Ref]] = []
+        self._local_conjuncts: dict[str, list[exp.Expression]] = {}
+
+    # -- step 2/3: route and resolve tables ---------------------------------------------------
+
+    def plan(self) -> Statement:
+        tree = self.original
+        target = _write_target(tree)
+        cte_names = {cte.alias.lower() for cte in tree.find_all(exp.CTE) if cte.alias}
+        is_query = isinstance(tree, exp.Query)
+        mailjet: list[exp.Table] = []
+        for table in tree.find_all(exp.Table):
+            if not isinstance(table.this, exp.Identifier) or table.args.get("db"):
+                continue
+            name = table.name
+            if table is target:
+                if self.catalog.find(name) is not None:
+                    raise NotSupportedError(
+                        f"{self.catalog.find(name).name} is a Mailjet object: this statement "  # type: ignore[union-attr]
+                        "cannot change it here. Local tables need a name that is not a Mailjet "
+                        "table (run SHOW TABLES to see those names).")
+                continue
+            if name.lower() in cte_names:
+                continue
+            if self.catalog.find(name) is not None:
+                mailjet.append(table)
+            elif self.local.find(name) is None and (is_query or isinstance(tree, exp.Insert)):
+                raise _unknown_table(name, self.catalog, self.local)
+        if not mailjet:
+            return LocalStatement(self.sql, tuple(self.params or ()))
+        if isinstance(tree, (exp.Update, exp.Delete)) or (
+                isinstance(tree, exp.Insert) and target is not None
+                and self.catalog.find(target.name) is not None):
+            raise NotSupportedError("Writes to Mailjet objects are not supported by this statement form.")
+
+        self.tree = bind_parameters(tree, self.params)
+        for index, table in enumerate(t for t in self.tree.find_all(exp.Table)
+                                      if isinstance(t.this, exp.Identifier) and not t.args.get("db")
+                                      and t.name.lower() not in cte_names
+                                      and self.catalog.find(t.name) is not None
+                                      and t is not _write_target(self.tree)):
+            schema = self.catalog.find(table.name)
+            assert schema is not None
+            ref = _Ref(table, schema, index)
+            ref.alias = table.alias_or_name
+            ref.name = f"{self.prefix}_{index}_{re.sub(r'[^a-z0-9]+', '_', schema.name.lower())}"
+            self.refs.append(ref)
+
+        by_node = {id(r.node): r for r in self.refs}
+        for scope in traverse_scope(self.tree):
+            if isinstance(scope.expression, exp.Select):
+                self._plan_scope(scope, by_node)
+        for ref in self.refs:
+            if not ref.conjuncts and not ref.pushed.predicates and not ref.pushed.params:
+                ref.pushed = classify(ref.schema, [], max_value_requests=self.options.max_value_requests)
+            if ref.schema.parent is not None and ref.keys is None and not _has_parent_value(ref):
+                self._fan_out(ref)
+        fetches = self._fetches()
+        residual = self._residual()
+        return QueryPlan(self.sql, fetches, residual, returns_rows=isinstance(tree, exp.Query))
+
+    # -- step 4: one SELECT scope --------------------------------------------------------------
+
+    def _plan_scope(self, scope: Scope, by_node: dict[int, _Ref]) -> None:
+        select: exp.Select = scope.expression
+        sources: dict[str, _Source] = {}
+        for alias, (node, source) in scope.selected_sources.items():
+            if isinstance(source, exp.Table):
+                ref = by_node.get(id(source))
+                if ref is not None:
+                    cols = ref.schema.all_column_names
+                    if ref.schema.parent and ref.schema.parent.column.lower() not in {c.lower() for c in cols}:
+                        cols = cols + (ref.schema.parent.column,)
+                    sources[alias.lower()] = _Source(alias, "mailjet", ref, cols, source)
+                else:
+                    cols = self.local.find(source.name) if not source.args.get("db") else None
+                    sources[alias.lower()] = _Source(alias, "local", None, cols, source)
+            elif isinstance(source, Scope):
+                expression = source.expression
+                names = None
+                if isinstance(expression, exp.Query) and not any(
+                        isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+                        for s in expression.selects):
+                    names = tuple(expression.named_selects)
+                sources[alias.lower()] = _Source(alias, "derived", None, names, node)
+        self._check_columns(scope, sources)
+
+        mailjet_sources = [s for s in sources.values() if s.kind == "mailjet"]
+        if not mailjet_sources:
+            return
+        joins = select.args.get("joins") or []
+        pushable: list[tuple[exp.Expression, set[str] | None]] = []  # (conjunct, aliases it restricts; None = all)
+        other_where = 0
+        for conjunct in split_conjuncts(select.args.get("where") and select.args["where"].this):
+            pushable.append((conjunct, None))
+        for join in joins:
+            side = (join.side or "").upper()
+            kind = (join.kind or "").upper()
+            on = join.args.get("on")
+            if on is None:
+                continue
+            right = join.this.alias_or_name.lower() if isinstance(join.this, (exp.Table, exp.Subquery)) else ""
+            if side == "" and kind in ("", "INNER", "CROSS"):
+                restricts: set[str] | None = None
+            elif side == "LEFT" and kind in ("", "OUTER"):
+                restricts = {right}
+            else:
+                continue
+            for conjunct in split_conjuncts(on):
+                pushable.append((conjunct, restricts))
+
+        join_candidates: list[tuple[str, str, str, str, set[str] | None]] = []
+        for conjunct, restricts in pushable:
+            used = self._sources_of(conjunct, scope, sources)
+            if used is None:
+                other_where += 1
+                continue
+            if len(used) == 1:
+                (alias,) = used
+                source = sources[alias]
+                if source.kind == "mailjet" and (restricts is None or alias in restricts):
+                    assert source.ref is not None
+                    source.ref.conjuncts.append(conjunct)
+                else:
+                    other_where += 1
+                    if source.kind == "local" and (restricts is None or alias in restricts):
+                        self._local_conjuncts.setdefault(alias, []).append(conjunct)
+            else:
+                other_where += 1
+                if len(used) == 2 and isinstance(conjunct, exp.EQ) \
+                        and isinstance(conjunct.this, exp.Column) and isinstance(conjunct.expression, exp.Column):
+                    a = self._resolve(conjunct.this, scope, sources)
+                    b = self._resolve(conjunct.expression, scope, sources)
+                    if a and b and a != b:
+                        join_candidates.append((a, conjunct.this.name, b, conjunct.expression.name, restricts))
+                        join_candidates.append((b, conjunct.expression.name, a, conjunct.this.name, restricts))
+
+        for source in mailjet_sources:
+            ref = source.ref
+            assert ref is not None
+            ref.pushed = classify(ref.schema, ref.conjuncts, max_value_requests=self.options.max_value_requests)
+
+        self._dependent_joins(join_candidates, sources)
+
+        if len(sources) == 1 and len(mailjet_sources) == 1 and not joins and other_where == 0:
+            ref = mailjet_sources[0].ref
+            assert ref is not None
+            self._limit_sort_count(select, ref)
+
+    def _check_columns(self, scope: Scope, sources: dict[str, _Source]) -> None:
+        """Unknown columns of Mailjet tables: a message naming the closest column."""
+        select = scope.expression
+        aliases = {s.alias_or_name.lower() for s in select.selects if isinstance(s, exp.Alias)}
+        for column in scope.columns:
+            if column.find_ancestor(exp.Lambda) is not None or isinstance(column.this, exp.Star):
+                continue
+            table = column.table.lower()
+            name = column.name
+            if table:
+                source = sources.get(table)
+                if source is not None and source.kind == "mailjet" and source.columns is not None \
+                        and name.lower() not in {c.lower() for c in source.columns}:
+                    raise self._unknown_column(name, source.columns, source.alias)
+                continue
+            if name.lower() in aliases or not sources:
+                continue
+            if any(s.columns is None for s in sources.values()):
+                continue
+            if any(name.lower() in {c.lower() for c in s.columns or ()} for s in sources.values()):
+                continue
+            if self._visible_outside(scope, name):
+                continue
+            if not any(s.kind == "mailjet" for s in sources.values()):
+                continue
+            every = [c for s in sources.values() for c in (s.columns or ())]
+            alias = next(iter(sources.values())).alias if len(sources) == 1 else None
+            raise self._unknown_column(name, tuple(every), alias)
+
+    def _visible_outside(self, scope: Scope, name: str) -> bool:
+        """A column of an enclosing query (correlated subquery), or of a source of unknown shape."""
+        parent = scope.parent
+        lowered = name.lower()
+        while parent is not None:
+            for _, source in parent.selected_sources.values():
+                columns = self._source_columns(source)
+                if columns is None or lowered in {c.lower() for c in columns}:
+                    return True
+            parent = parent.parent
+        return False
+
+    def _source_columns(self, source: object) -> tuple[str, ...] | None:
+        if isinstance(source, exp.Table):
+            if source.args.get("db"):
+                return None
+            schema = self.catalog.find(source.name)
+            if schema is not None:
+                parent = (schema.parent.column,) if schema.parent else ()
+                return schema.all_column_names + parent
+            return self.local.find(source.name)
+        if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
+            selects = source.expression.selects
+            if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+                   for s in selects):
+                return None
+            return tuple(source.expression.named_selects)
+        return None
+
+    @staticmethod
+    def _unknown_column(name: str, columns: tuple[str, ...], table: str | None) -> ProgrammingError:
+        where = f" in {table}" if table else ""
+        suggestion = closest(name, list(columns))
+        hint = f" Did you mean {suggestion!r}?" if suggestion else " Run DESCRIBE <table> to list the columns."
+        return ProgrammingError(f"Unknown column {name!r}{where}.{hint}")
+
+    def _resolve(self, column: exp.Column, scope: Scope, sources: dict[str, _Source]) -> str | None:
+        table = column.table.lower()
+        if table:
+            return table if table in sources else None
+        name = column.name.lower()
+        owners = [a for a, s in sources.items() if s.columns is not None and name in {c.lower() for c in s.columns}]
+        if len(owners) == 1 and not any(s.columns is None for s in sources.values()):
+            return owners[0]
+        if len(owners) == 1 and len(sources) == 1:
+            return owners[0]
+        return None
+
+    def _sources_of(self, conjunct: exp.Expression, scope: Scope,
+                    sources: dict[str, _Source]) -> set[str] | None:
+        """The aliases a conjunct reads, or None when it has subqueries or unresolved columns."""
+        if conjunct.find(exp.Select, exp.Subquery) is not None:
+            return None
+        used: set[str] = set()
+        for column in conjunct.find_all(exp.Column):
+            alias = self._resolve(column, scope, sources)
+            if alias is None:
+                return None
+            used.add(alias)
+        return used
+
+    # -- step 5: dependent joins and sub-resource parents ---------------------------------------
+
+    def _dependent_joins(self, candidates: list[tuple[str, str, str, str, set[str] | None]],
+                         sources: dict[str, _Source]) -> None:
+        for a_alias, a_column, b_alias, b_column, restricts in candidates:
+            driver, dependent = sources[a_alias], sources[b_alias]
+            if dependent.kind != "mailjet" or dependent.ref is None or dependent.ref.keys is not None:
+                continue
+            if restricts is not None and b_alias not in restricts:
+                continue
+            if driver.kind == "derived":
+                continue
+            ref = dependent.ref
+            if ref.pushed.contradiction:
+                continue
+            if driver.kind == "mailjet" and driver.ref is not None and _depends_on(driver.ref, ref):
+                continue
+            keys = self._key_source(ref, b_column, driver, a_column)
+            if keys is not None:
+                ref.keys = keys
+                ref.key_driver = driver.ref
+
+    def _key_source(self, ref: _Ref, column: str, driver: _Source, driver_column: str) -> KeySource | None:
+        schema = ref.schema
+        constrained = {c.lower() for c in ref.pushed.constrained_columns}
+        if column.lower() in constrained:
+            return None
+        driver_filtered = driver.kind == "local" or (driver.ref is not None and driver.ref.filtered)
+        words = f"{driver.alias}.{driver_column}"
+        parent = schema.parent
+        if parent is not None and parent.column.lower() == column.lower():
+            return KeySource(
+                key_sql="", source=words, source_fetch=None, target_placeholder=parent.placeholder,
+                fill_column=parent.column, fill_type=SqlType.BIGINT, max_keys=self.options.max_fanout,
+                over_limit=OverLimit.REFUSE,
+                refusal=_parent_refusal(schema, self.options.max_fanout))
+        pseudo = schema.pseudo_column(column)
+        filters = [f for f in schema.filters_on(column) if f.op in (FilterOp.EQ, FilterOp.IN)]
+        if pseudo is not None and filters:
+            return KeySource(
+                key_sql="", source=words, source_fetch=None, target_param=filters[0].param,
+                fill_column=pseudo.name, fill_type=pseudo.type, max_keys=self.options.max_fanout,
+                over_limit=OverLimit.REFUSE,
+                refusal=(f"{schema.name}.{pseudo.name} takes one value per request and the join "
+                         f"gives more than {self.options.max_fanout} values of {words}: add a "
+                         f"filter on {driver.alias}."))
+        if not driver_filtered:
+            return None
+        if filters and pseudo is None:
+            comma = any(f.op is FilterOp.IN for f in filters)
+            param = next((f.param for f in filters if f.op is FilterOp.IN), filters[0].param)
+            return KeySource(key_sql="", source=words, source_fetch=None, target_param=param,
+                             comma_list=comma, max_keys=self.options.max_dependent_keys,
+                             over_limit=OverLimit.FULL_SCAN)
+        if schema.key and schema.key.lower() == column.lower() and schema.item_path \
+                and not any(schema.pseudo_column(c) for c in constrained):
+            return KeySource(key_sql="", source=words, source_fetch=None, target_placeholder="id",
+                             max_keys=self.options.max_dependent_keys, over_limit=OverLimit.FULL_SCAN)
+        return None
+
+    def _fan_out(self, ref: _Ref) -> None:
+        """A sub-resource without its parent id: read the parents' ids first (bounded)."""
+        parent = ref.schema.parent
+        assert parent is not None
+        if self.options.max_fanout <= 0:
+            raise ProgrammingError(_parent_refusal(ref.schema, 0))
+        parent_schema = self.catalog.find(parent.table)
+        if parent_schema is None or parent_schema.parent is not None:
+            raise ProgrammingError(_parent_refusal(ref.schema, 0))
+        name = f"{ref.name}_parents"
+        limit = self.options.max_fanout + 1 if parent_schema.paged else None
+        fetch = ApiFetch(
+            name=name, schema=parent_schema, alias=parent_schema.name,
+            requests=(ApiRequest(parent_schema.path),), limit=limit,
+            notes=(f"reads up to {self.options.max_fanout} {parent_schema.name} ids to fan "
+                   f"{ref.schema.name} out over them",))
+        self.extra_fetches.append(fetch)
+        key_sql = exp.select(exp.column(parent.key, quoted=True)).distinct().from_(
+            exp.table_(name)).where(exp.column(parent.key, quoted=True).is_(exp.null()).not_()).sql(DIALECT)
+        ref.keys = KeySource(
+            key_sql=key_sql, source=f"the ids of every {parent_schema.name}", source_fetch=name,
+            target_placeholder=parent.placeholder, fill_column=parent.column,
+            max_keys=self.options.max_fanout, over_limit=OverLimit.REFUSE,
+            refusal=_parent_refusal(ref.schema, self.options.max_fanout))
+        ref.notes.append(f"fans out over at most {self.options.max_fanout} {parent_schema.name} rows "
+                         f"(one request per {parent.key})")
+
+    # -- step 6: LIMIT / ORDER BY / COUNT(*) ---------------------------------------------------
+
+    def _limit_sort_count(self, select: exp.Select, ref: _Ref) -> None:
+        schema = ref.schema
+        pushed = ref.pushed
+        if pushed.contradiction or ref.keys is not None or not schema.paged:
+            return
+        plain = not (select.args.get("group") or select.args.get("having") or select.args.get("qualify")
+                     or select.args.get("distinct") or any(s.find(exp.Window) for s in select.selects))
+        if not plain:
+            return
+        aggregates = [s for s in select.selects if s.find(exp.AggFunc)]
+        exact = pushed.exact and not pushed.uses_item_path
+        if aggregates:
+            if exact and len(select.selects) == 1 and not select.args.get("limit") \
+                    and not select.args.get("offset") and _is_count_star(select.selects[0], schema):
+                ref.count_only = True
+                self.count_rewrites.append((select, ref))
+            return
+        order = select.args.get("order")
+        sort_exact = True
+        if order is not None:
+            sort_exact = self._sort(order, ref)
+        limit_node = select.args.get("limit")
+        offset_node = select.args.get("offset")
+        limit = _int_of(limit_node.expression if limit_node is not None else None)
+        offset = _int_of(offset_node.expression if offset_node is not None else None) or 0
+        if limit is None or not exact or not sort_exact or pushed.uses_item_path:
+            if limit is not None:
+                ref.notes.append("LIMIT is applied by DuckDB: "
+                                 + ("not every predicate is pushed exactly" if not exact
+                                    else "the ORDER BY cannot be done by the API"))
+            return
+        requests = _product(pushed.dimensions)
+        if len(requests) <= 1:
+            ref.limit, ref.offset = limit, offset
+        else:
+            ref.limit = limit + offset   # each request's first rows; DuckDB picks the final ones
+
+    def _sort(self, order: exp.Order, ref: _Ref) -> bool:
+        """Push ORDER BY as Sort; True when the API's order gives SQL's first rows."""
+        terms = order.expressions
+        first = terms[0]
+        column = first.this
+        if not isinstance(column, exp.Column):
+            return False
+        key = ref.schema.sort_key(column.name)
+        if key is None:
+            return False
+        desc = bool(first.args.get("desc"))
+        if desc and not key.desc_allowed:
+            ref.notes.append(f"the API cannot sort {key.column} descending: DuckDB sorts")
+            return False
+        ref.sort = f"{key.column} DESC" if desc else key.column
+        real = ref.schema.column(key.column)
+        is_key = ref.schema.key is not None and ref.schema.key.lower() == key.column.lower()
+        # NULLs and text collation may order differently on the API: then only DuckDB's order counts
+        safe = is_key or (real is not None and not real.nullable and real.type is not SqlType.VARCHAR)
+        if len(terms) > 1 and not is_key:
+            safe = False
+        return safe
+
+    # -- step 7: fetches and residual SQL ------------------------------------------------------
+
+    def _fetches(self) -> tuple[ApiFetch, ...]:
+        fetches: list[ApiFetch] = list(self.extra_fetches)
+        for ref in self.refs:
+            keys = ref.keys
+            if keys is not None and not keys.key_sql:
+                keys = self._key_sql(ref, keys)
+            params = list(ref.pushed.params)
+            if ref.sort and not ref.count_only:
+                params.append(QueryParam("Sort", ref.sort))
+            requests: list[ApiRequest] = []
+            if not ref.pushed.contradiction:
+                for combo in _product(ref.pushed.dimensions):
+                    requests.append(_request(ref.schema, params, combo))
+                if keys is not None and keys.target_placeholder == "id" and ref.schema.item_path:
+                    requests = [ApiRequest(ref.schema.item_path, r.params, r.fills, item=True) for r in requests]
+            predicates = tuple(ref.pushed.predicates) + tuple(ref.extra_predicates)
+            fetches.append(ApiFetch(
+                name=ref.name, schema=ref.schema, alias=ref.alias, requests=tuple(requests),
+                predicates=predicates, keys=keys, limit=ref.limit, offset=ref.offset,
+                count_only=ref.count_only, contradiction=ref.pushed.contradiction,
+                notes=tuple(ref.notes)))
+        return _order(fetches)
+
+    def _key_sql(self, ref: _Ref, keys: KeySource) -> KeySource:
+        """SELECT DISTINCT driver.key FROM <driver rows> WHERE <driver's own conjuncts>."""
+        from dataclasses import replace
+
+        driver_alias, driver_column = keys.source.rsplit(".", 1)
+        driver = ref.key_driver
+        if driver is not None:
+            table = exp.table_(driver.name).as_(driver_alias, quoted=True)
+            conjuncts = [c.copy() for c in driver.conjuncts]
+            source_fetch: str | None = driver.name
+        else:
+            node = self._local_node(driver_alias)
+            table = node.copy()
+            conjuncts = self._local_conjuncts.get(driver_alias.lower(), [])
+            source_fetch = None
+        column = exp.column(driver_column, table=driver_alias, quoted=True)
+        query = exp.select(column).distinct().from_(table)
+        condition = exp.and_(*conjuncts, column.copy().is_(exp.null()).not_()) if conjuncts \
+            else column.copy().is_(exp.null()).not_()
+        query = query.where(condition)
+        return replace(keys, key_sql=query.sql(DIALECT), source_fetch=source_fetch)
+
+    def _local_node(self, alias: str) -> exp.Table:
+        for table in self.tree.find_all(exp.Table):
+            if table.alias_or_name.lower() == alias.lower() and id(table) not in {id(r.node) for r in self.refs}:
+                return table
+        raise ProgrammingError(f"Cannot find the local table {alias!r} of a join.")
+
+    def _residual(self) -> str:
+        for select, ref in self.count_rewrites:
+            output = select.selects[0]
+            name = output.alias if isinstance(output, exp.Alias) else _duckdb_name(output)
+            total = exp.cast(exp.func("COALESCE", exp.func("SUM", exp.column("__count", quoted=True)),
+                                      exp.Literal.number(0)), exp.DataType.build("BIGINT"))
+            select.set("expressions", [exp.alias_(total, name, quoted=True)])
+            select.set("where", None)
+        for ref in self.refs:
+            alias = ref.node.args.get("alias")
+            replacement = exp.table_(ref.name)
+            if alias is not None:
+                replacement.set("alias", alias.copy())
+            else:
+                replacement.set("alias", exp.TableAlias(this=exp.to_identifier(ref.node.name)))
+            ref.node.replace(replacement)
+        return self.tree.sql(DIALECT)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _write_target(tree: exp.Expression) -> exp.Table | None:
+    if isinstance(tree, (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop)):
+        target = tree.this
+        if isinstance(target, exp.Schema):
+            target = target.this
+        return target if isinstance(target, exp.Table) else None
+    return None
+
+
+def _has_parent_value(ref: _Ref) -> bool:
+    parent = ref.schema.parent
+    return parent is not None and (
+        parent.column.lower() in {c.lower() for c in ref.pushed.constrained_columns}
+        or bool(ref.pushed.contradiction))
+
+
+def _parent_refusal(schema: ObjectSchema, bound: int) -> str:
+    parent = schema.parent
+    assert parent is not None
+    beyond = f" (mjquery reads at most {bound} {parent.table} rows to fan out)" if bound else ""
+    return (f"{schema.name} needs {parent.column}: add WHERE {parent.column} = ... "
+            f"(or join {parent.table} with a filter){beyond}.")
+
+
+def _depends_on(ref: _Ref, other: _Ref) -> bool:
+    seen = ref
+    while seen is not None:
+        if seen is other:
+            return True
+        seen = seen.key_driver  # type: ignore[assignment]
+    return False
+
+
+def _is_count_star(node: exp.Expression, schema: ObjectSchema) -> bool:
+    if isinstance(node, exp.Alias):
+        node = node.this
+    if not isinstance(node, exp.Count) or node.args.get("distinct"):
+        return False
+    arg = node.this
+    if arg is None or isinstance(arg, exp.Star):
+        return True
+    if isinstance(arg, exp.Column) and schema.key and arg.name.lower() == schema.key.lower():
+        column = schema.column(arg.name)
+        return column is not None and not column.nullable
+    return False
+
+
+def _duckdb_name(node: exp.Expression) -> str:
+    """The column name DuckDB gives an unaliased select expression (for COUNT rewrites)."""
+    if isinstance(node, exp.Count) and (node.this is None or isinstance(node.this, exp.Star)):
+        return "count_star()"
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Column):
+        return f"count({node.this.name})"
+    return node.sql(DIALECT)
+
+
+def _int_of(node: exp.Expression | None) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return int(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _product(dimensions: list) -> list[tuple[Alternative, ...]]:
+    return list(itertools.product(*(d.alternatives for d in dimensions))) if dimensions else [()]
+
+
+def _request(schema: ObjectSchema, params: list[QueryParam], combo: tuple[Alternative, ...]) -> ApiRequest:
+    path = schema.path
+    all_params = list(params)
+    fills = []
+    item = False
+    for alternative in combo:
+        all_params.extend(alternative.params)
+        fills.extend(alternative.fills)
+        for placeholder, value in alternative.path_values:
+            path = path.replace("{" + placeholder + "}", value)
+        if alternative.item_id is not None and schema.item_path:
+            path = re.sub(r"\{[^{}]+\}", alternative.item_id, schema.item_path)
+            item = True
+    if item:
+        # an item GET takes no filters: DuckDB re-checks them (they stay in the residual SQL)
+        all_params = []
+    return ApiRequest(path, tuple(all_params), tuple(fills), item=item)
+
+
+def _order(fetches: list[ApiFetch]) -> tuple[ApiFetch, ...]:
+    """Fetches in an order where every key source runs before the fetch that needs its keys."""
+    done: list[ApiFetch] = []
+    names: set[str] = set()
+    pending = list(fetches)
+    while pending:
+        for fetch in pending:
+            needed = fetch.keys.source_fetch if fetch.keys is not None else None
+            if needed is None or needed in names:
+                done.append(fetch)
+                names.add(fetch.name)
+                pending.remove(fetch)
+                break
+        else:  # pragma: no cover - cycles are prevented when dependencies are chosen
+            done.extend(pending)
+            break
+    return tuple(done)

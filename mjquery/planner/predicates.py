@@ -1,0 +1,235 @@
+"""Read one WHERE/ON conjunct as a typed constraint on one column, if the API could use it.
+
+This step knows SQL shapes (``=``, ``IN``, ``LIKE``, ranges, bare booleans) and literal values,
+and nothing about a particular Mailjet object: :mod:`mjquery.planner.pushdown` matches the
+constraints against an object's declared filters.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from mjquery.schema.model import SqlType
+
+
+class Shape(str, enum.Enum):
+    """The predicate shape, independent of any filter."""
+
+    VALUES = "values"        # col = v, col IN (v, ...)
+    PREFIX = "prefix"        # col LIKE 'x%'
+    SUFFIX = "suffix"        # col LIKE '%x'
+    CONTAINS = "contains"    # col LIKE '%x%'
+    LOWER = "lower"          # col > v / col >= v
+    UPPER = "upper"          # col < v / col <= v
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``column <shape> values`` read from one conjunct (a BETWEEN gives two)."""
+
+    column: str
+    shape: Shape
+    values: tuple[object, ...]        # VALUES: the allowed values; others: one value
+    case_insensitive: bool = False    # ILIKE
+    inclusive: bool = True            # LOWER/UPPER: >= / <=
+
+
+NOT_A_LITERAL = object()
+
+
+def literal_value(node: exp.Expression) -> object:
+    """The Python value of a literal expression, or NOT_A_LITERAL."""
+    if isinstance(node, exp.Paren):
+        return literal_value(node.this)
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return node.this
+        text = node.this
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                return NOT_A_LITERAL
+    if isinstance(node, exp.Neg):
+        inner = literal_value(node.this)
+        if isinstance(inner, (int, float)) and not isinstance(inner, bool):
+            return -inner
+        return NOT_A_LITERAL
+    if isinstance(node, exp.Cast):
+        inner = literal_value(node.this)
+        if not isinstance(inner, str):
+            return NOT_A_LITERAL
+        target = node.to.this
+        if target in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ,
+                      exp.DataType.Type.DATETIME, exp.DataType.Type.DATE):
+            parsed = parse_timestamp(inner)
+            return parsed if parsed is not None else NOT_A_LITERAL
+        if target in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
+            return inner
+        return NOT_A_LITERAL
+    return NOT_A_LITERAL
+
+
+def parse_timestamp(text: str) -> _dt.datetime | None:
+    """A SQL timestamp/date string as a naive UTC datetime, or None when it is not one."""
+    try:
+        value = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def coerce(value: object, sql_type: SqlType) -> object:
+    """``value`` as the column type would compare it, or NOT_A_LITERAL when we cannot be sure."""
+    if value is NOT_A_LITERAL or value is None:
+        return NOT_A_LITERAL
+    if sql_type in (SqlType.BIGINT, SqlType.INTEGER):
+        if isinstance(value, bool):
+            return NOT_A_LITERAL
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip())
+        return NOT_A_LITERAL
+    if sql_type is SqlType.DOUBLE:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        return NOT_A_LITERAL
+    if sql_type is SqlType.BOOLEAN:
+        return value if isinstance(value, bool) else NOT_A_LITERAL
+    if sql_type is SqlType.VARCHAR:
+        return value if isinstance(value, str) else NOT_A_LITERAL
+    if sql_type is SqlType.TIMESTAMP:
+        if isinstance(value, _dt.datetime):
+            return value
+        if isinstance(value, str):
+            parsed = parse_timestamp(value)
+            return parsed if parsed is not None else NOT_A_LITERAL
+        return NOT_A_LITERAL
+    return NOT_A_LITERAL
+
+
+def split_conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+    """``a AND (b AND c)`` as ``[a, b, c]``; parentheses around a conjunct are dropped."""
+    if node is None:
+        return []
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.And):
+        return split_conjuncts(node.this) + split_conjuncts(node.expression)
+    return [node]
+
+
+def is_false(node: exp.Expression) -> bool:
+    """A conjunct that can never hold: ``FALSE``, ``1 = 0``, ``x IN ()``."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Boolean):
+        return not node.this
+    if isinstance(node, exp.In) and not node.expressions and node.args.get("query") is None \
+            and node.args.get("unnest") is None and not node.args.get("field"):
+        return True
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        left, right = literal_value(node.this), literal_value(node.expression)
+        if left is not NOT_A_LITERAL and right is not NOT_A_LITERAL \
+                and type(left) is type(right):
+            return (left != right) if isinstance(node, exp.EQ) else (left == right)
+    return False
+
+
+def _column_and_value(node: exp.Binary) -> tuple[exp.Column, object, bool] | None:
+    """(column, literal, flipped) for ``col op lit`` or ``lit op col``."""
+    left, right = node.this, node.expression
+    if isinstance(left, exp.Column):
+        value = literal_value(right)
+        if value is not NOT_A_LITERAL:
+            return left, value, False
+    if isinstance(right, exp.Column):
+        value = literal_value(left)
+        if value is not NOT_A_LITERAL:
+            return right, value, True
+    return None
+
+
+def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]] | None:
+    """The constraints one conjunct puts on one column, or None when it is not API-shaped."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column):  # a bare boolean column
+        return node, [Constraint(node.name, Shape.VALUES, (True,))]
+    if isinstance(node, exp.Not) and isinstance(node.this, exp.Column):
+        return node.this, [Constraint(node.this.name, Shape.VALUES, (False,))]
+    if isinstance(node, exp.Is) and isinstance(node.this, exp.Column) \
+            and isinstance(node.expression, exp.Boolean):
+        return node.this, [Constraint(node.this.name, Shape.VALUES, (bool(node.expression.this),))]
+    if isinstance(node, exp.EQ):
+        found = _column_and_value(node)
+        if found is None or found[1] is None:
+            return None
+        column, value, _ = found
+        return column, [Constraint(column.name, Shape.VALUES, (value,))]
+    if isinstance(node, exp.In):
+        if not isinstance(node.this, exp.Column) or node.args.get("query") is not None \
+                or node.args.get("unnest") is not None:
+            return None
+        values = [literal_value(v) for v in node.expressions]
+        if any(v is NOT_A_LITERAL or v is None for v in values):
+            return None
+        unique = tuple(dict.fromkeys(values))
+        return node.this, [Constraint(node.this.name, Shape.VALUES, unique)]
+    if isinstance(node, (exp.Like, exp.ILike)):
+        if not isinstance(node.this, exp.Column) or node.args.get("escape") is not None:
+            return None
+        pattern = literal_value(node.expression)
+        if not isinstance(pattern, str):
+            return None
+        constraint = _like(node.this.name, pattern, isinstance(node, exp.ILike))
+        return (node.this, [constraint]) if constraint else None
+    if isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        found = _column_and_value(node)
+        if found is None or found[1] is None:
+            return None
+        column, value, flipped = found
+        lower = isinstance(node, (exp.GT, exp.GTE)) != flipped
+        inclusive = isinstance(node, (exp.GTE, exp.LTE))
+        shape = Shape.LOWER if lower else Shape.UPPER
+        return column, [Constraint(column.name, shape, (value,), inclusive=inclusive)]
+    if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
+        low, high = literal_value(node.args["low"]), literal_value(node.args["high"])
+        if low is NOT_A_LITERAL or high is NOT_A_LITERAL or low is None or high is None:
+            return None
+        name = node.this.name
+        return node.this, [Constraint(name, Shape.LOWER, (low,)), Constraint(name, Shape.UPPER, (high,))]
+    return None
+
+
+def _like(column: str, pattern: str, case_insensitive: bool) -> Constraint | None:
+    """A LIKE pattern as prefix/suffix/contains/equality, when it is one of those."""
+    if "\\" in pattern or "_" in pattern:
+        return None  # '_' is a wildcard the API has no equivalent for
+    starts = pattern.startswith("%")
+    ends = pattern.endswith("%") and len(pattern) > 1
+    core = pattern[1 if starts else 0: len(pattern) - (1 if ends else 0)]
+    if "%" in core or core == "":
+        return None
+    if starts and ends:
+        shape = Shape.CONTAINS
+    elif starts:
+        shape = Shape.SUFFIX
+    elif ends:
+        shape = Shape.PREFIX
+    else:
+        shape = Shape.VALUES
+    return Constraint(column, shape, (core,), case_insensitive=case_insensitive)

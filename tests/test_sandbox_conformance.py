@@ -21,8 +21,10 @@ PROBES = {"int": "1", "bool": "true", "float": "1.5", "datetime": "2024-01-01T00
 SHOW_ALL = {"ShowSubject": "true", "ShowContactAlt": "true", "ShowCustomID": "true"}
 
 
-@pytest.fixture(scope="module")
-def conformance_sandbox() -> Sandbox:
+@pytest.fixture(scope="module", params=["small", "demo"])
+def conformance_sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    if request.param == "demo":
+        return Sandbox(seed=42, scale=0.2)
     account = small_account()
     for name in RESOURCES:
         rows = account.resources[name]

@@ -242,6 +242,15 @@ class Sandbox:
         self._fault_lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._csv_data: dict[int, bytes] = {}
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Build the contact indexes now, so the first request does not pay for them."""
+        contacts = self.store.table("contact")
+        contacts.by_id()
+        self.store.contacts_by_email()
+        self.store.list_members(0)
+        self._is_id_ordered(contacts)
 
     def __repr__(self) -> str:
         return f"Sandbox(resources={len(self.store.tables)}, requests_served={len(self.log)})"
@@ -423,7 +432,9 @@ class Sandbox:
         rows = table.rows
         if not predicates and not sort_keys:
             return self._in_id_order(table)
-        if len(predicates) == 1:
+        if not predicates:
+            matched = list(rows)
+        elif len(predicates) == 1:
             (only,) = predicates
             matched = [row for row in rows if only(row)]
         else:
@@ -697,6 +708,8 @@ class Sandbox:
 
         self._check_method(spec, method)
         handler = actions.HANDLERS.get(spec.name.lower())
+        if handler is None and parent is None and not rest and method == "GET" and spec.fields:
+            return self._list(spec, request.params)  # statistics/link-click, statistics/recipient-esp
         if handler is None:
             raise ApiError(501, f'The sandbox does not model "{spec.name}"')
         return handler(self, method, parent, rest, request)

@@ -19,6 +19,8 @@ from mjquery.sandbox.core import Fault, Sandbox, SandboxRequest
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mjquery-sandbox"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms.
+    disable_nagle_algorithm = True
     sys_version = ""
     sandbox: Sandbox  # set on the per-server subclass
 
@@ -92,14 +94,14 @@ class SandboxServer:
         if self._server is None:
             self.bind()
         assert self._server is not None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="mjquery-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, name="mjquery-sandbox", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`stop` is called from elsewhere."""
         assert self._server is not None
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.05)
 
     def bind(self) -> SandboxServer:
         """Open the listening socket without starting a thread (for :meth:`serve_forever`)."""

@@ -63,9 +63,9 @@ RECIPIENT_DOMAINS = (
     ("northmail.test", 5, "Northmail"),
     ("oldisp.test", 2, "others"),
     ("tinyhost.example", 2, "others"),
-    ("exmaple.com", 1, "others"),
+    ("exmaple.test", 1, "others"),
 )
-HARD_BOUNCE_DOMAINS = frozenset({"oldisp.test", "exmaple.com"})
+HARD_BOUNCE_DOMAINS = frozenset({"oldisp.test", "exmaple.test"})
 SOFT_BOUNCE_DOMAINS = frozenset({"tinyhost.example"})
 
 BUSINESS_DOMAINS = ("cafe-aurora.test", "beanhouse.example", "the-daily-grind.test", "roastworks.example")

@@ -251,6 +251,13 @@ class Sandbox:
         self.store.contacts_by_email()
         self.store.list_members(0)
         self._is_id_ordered(contacts)
+        if len(contacts.rows) >= 10_000:
+            # Big accounts: pre-sort contacts on every sortable field, both ways (~0.1 s each).
+            spec = self.specs["contact"]
+            for sortable in spec.sortable:
+                orders = [sortable.field] + ([f"{sortable.field} DESC"] if sortable.desc_allowed else [])
+                for order in orders:
+                    self._list(spec, (("Sort", order), ("Limit", "1")))
 
     def __repr__(self) -> str:
         return f"Sandbox(resources={len(self.store.tables)}, requests_served={len(self.log)})"
@@ -403,7 +410,10 @@ class Sandbox:
             hidden = frozenset(self.store.anonymized)
             predicates.append(lambda row: row.get("ID") not in hidden)
         key = (spec.name, filters, sort_keys, hide_anonymized, self.store.versions(spec.name.lower()))
-        matched = self.store.cached_query(key, lambda: self._matching(table, predicates, sort_keys))
+        compute = lambda: self._matching(table, predicates, sort_keys)  # noqa: E731
+        if spec.name == "contact" and [low for low, _ in filters] == ["contactslist"] and not sort_keys:
+            compute = lambda: self._list_members_in_id_order(filters[0][1], hide_anonymized)  # noqa: E731
+        matched = self.store.cached_query(key, compute)
         if count_only:
             total = len(matched)
             return SandboxResponse(200, JSON_HEADERS, orjson.dumps({"Count": total, "Data": [], "Total": total}))
@@ -444,6 +454,18 @@ class Sandbox:
         if not self._is_id_ordered(table):
             matched.sort(key=lambda row: row.get("ID") or 0)
         return matched
+
+    def _list_members_in_id_order(self, value: str, hide_anonymized: bool) -> list[Row]:
+        """Contacts of lists, straight from the membership index (no scan of every contact)."""
+        from mjquery.sandbox.query import parse_ints
+
+        members: set[int] = set()
+        for list_id in parse_ints("ContactsList", value):
+            members |= self.store.list_members(list_id)
+        if hide_anonymized:
+            members -= self.store.anonymized
+        by_id = self.store.table("contact").by_id()
+        return [by_id[cid] for cid in sorted(members) if cid in by_id]
 
     def _is_id_ordered(self, table: Table) -> bool:
         def build() -> bool:

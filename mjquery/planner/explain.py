@@ -15,8 +15,10 @@ from mjquery.planner.model import ApiFetch, ApiRequest, OverLimit, QueryPlan
 PAGE_SIZE = 1000
 
 
-def _request_words(fetch: ApiFetch, request: ApiRequest) -> str:
+def _request_words(fetch: ApiFetch, request: ApiRequest, key_param: str | None = None) -> str:
     params = [f"{p.name}={p.value}" for p in request.params]
+    if key_param:
+        params.append(key_param)
     if fetch.count_only:
         params.append("countOnly=1")
     elif fetch.schema.paged and not request.item:
@@ -37,7 +39,7 @@ def _pages(fetch: ApiFetch, request: ApiRequest) -> str:
     if fetch.limit is not None:
         pages = max(1, math.ceil(fetch.limit / PAGE_SIZE))
         return f"at most {fetch.limit} rows: {pages} page{'s' if pages > 1 else ''}"
-    return "pages: unknown until the first page (one countOnly request learns the total when it is full)"
+    return "pages: unknown until the first page is read"
 
 
 def explain_lines(plan: QueryPlan) -> list[str]:
@@ -62,8 +64,14 @@ def explain_lines(plan: QueryPlan) -> list[str]:
                 lines.append(f"   more than {keys.max_keys} keys: refused ({keys.refusal})")
             else:
                 lines.append(f"   more than {keys.max_keys} keys: reads the whole table instead")
+            key = f"<{keys.source}>"
             for request in fetch.requests:
-                lines.append(f"   for each key: {_request_words(fetch, request)}")
+                if keys.target_param:
+                    words = _request_words(fetch, request, f"{keys.target_param}={key}")
+                else:
+                    words = _request_words(fetch, request).replace("{" + str(keys.target_placeholder) + "}", key)
+                label = "for each list of keys" if keys.comma_list else "for each key"
+                lines.append(f"   {label}: {words}")
         else:
             count = len(fetch.requests)
             if count > 1:

@@ -30,7 +30,7 @@ from mjquery.planner.model import (
     Predicate, Pushdown, QueryParam, QueryPlan, ShowTables, Statement,
 )
 from mjquery.planner.parse import DIALECT, bind_parameters, parse
-from mjquery.planner.predicates import split_conjuncts
+from mjquery.planner.predicates import is_false, split_conjuncts
 from mjquery.planner.pushdown import Alternative, Pushed, classify
 from mjquery.schema.model import FilterOp, ObjectSchema, SqlType
 
@@ -281,6 +281,12 @@ class _Planner:
         join_candidates: list[tuple[str, str, str, str, set[str] | None]] = []
         for conjunct, restricts in pushable:
             used = self._sources_of(conjunct, scope, sources)
+            if used == set() and is_false(conjunct):
+                # WHERE 1 = 0: every table it restricts needs no request at all
+                for source in mailjet_sources:
+                    if source.ref is not None and (restricts is None or source.alias.lower() in restricts):
+                        source.ref.conjuncts.append(conjunct)
+                continue
             if used is None:
                 other_where += 1
                 continue
@@ -323,6 +329,8 @@ class _Planner:
         for column in scope.columns:
             if column.find_ancestor(exp.Lambda) is not None or isinstance(column.this, exp.Star):
                 continue
+            if column.find_ancestor(exp.Select) is not select:
+                continue  # a column of a subquery: checked in that subquery's own scope
             table = column.table.lower()
             name = column.name
             if table:
@@ -486,7 +494,7 @@ class _Planner:
         key_sql = exp.select(exp.column(parent.key, quoted=True)).distinct().from_(
             exp.table_(name)).where(exp.column(parent.key, quoted=True).is_(exp.null()).not_()).sql(DIALECT)
         ref.keys = KeySource(
-            key_sql=key_sql, source=f"the ids of every {parent_schema.name}", source_fetch=name,
+            key_sql=key_sql, source=f"{parent_schema.name}.{parent.key}", source_fetch=name,
             target_placeholder=parent.placeholder, fill_column=parent.column,
             max_keys=self.options.max_fanout, over_limit=OverLimit.REFUSE,
             refusal=_parent_refusal(ref.schema, self.options.max_fanout))
@@ -550,7 +558,10 @@ class _Planner:
         real = ref.schema.column(key.column)
         is_key = ref.schema.key is not None and ref.schema.key.lower() == key.column.lower()
         # NULLs and text collation may order differently on the API: then only DuckDB's order counts
-        safe = is_key or (real is not None and not real.nullable and real.type is not SqlType.VARCHAR)
+        # the creation timestamp is always set (no "" to sort), unlike other timestamps
+        always_set = real is not None and (not real.nullable or (
+            ref.schema.created_column is not None and real.name.lower() == ref.schema.created_column.lower()))
+        safe = is_key or (always_set and real is not None and real.type is not SqlType.VARCHAR)
         if len(terms) > 1 and not is_key:
             safe = False
         return safe

@@ -315,9 +315,11 @@ def test_event_resources_match_message_status(demo: DemoData) -> None:
 
 def test_bounces_concentrate_on_a_few_domains(demo: DemoData) -> None:
     emails = {c["ID"]: c["Email"] for c in demo.resources["contact"]}
-    hard = Counter(emails[m["ContactID"]].rsplit("@", 1)[1] for m in demo.resources["message"] if m["Status"] == "hardbounced")
+    addresses = {emails[m["ContactID"]] for m in demo.resources["message"] if m["Status"] == "hardbounced"}
+    assert 0.005 * len(emails) < len(addresses) < 0.08 * len(emails)
+    hard = Counter(address.rsplit("@", 1)[1] for address in addresses)
     top_two = sum(count for _domain, count in hard.most_common(2))
-    assert top_two > 0.6 * sum(hard.values())
+    assert top_two > 0.6 * len(addresses)
 
 
 def test_some_templates_unused_in_the_last_90_days(demo: DemoData) -> None:
@@ -462,3 +464,33 @@ def test_scale_multiplies_volumes(demo: DemoData, scale: float) -> None:
 def test_scale_must_be_positive() -> None:
     with pytest.raises(ValueError, match="scale"):
         build_demo_account(scale=0)
+
+
+def test_statcounters_by_day_add_up_to_lifetime_for_both_timings(demo: DemoData) -> None:
+    newsletters = [s for s in demo.resources["campaignstatistics"] if s["NewsLetterID"]]
+    campaign = max(newsletters, key=lambda s: s["OpenedCount"])["CampaignID"]
+    lifetime = demo.statcounters("Campaign", "Lifetime", "Message", source_ids=[campaign])
+    assert len(lifetime) == 1 and lifetime[0]["Timeslice"] == ""
+    for timing in ("Message", "Event"):
+        days = demo.statcounters("Campaign", "Day", timing, source_ids=[campaign])
+        assert {d["SourceID"] for d in days} == {campaign}
+        for name in ("Total", "MessageSentCount", "MessageOpenedCount", "EventOpenedCount", "EventClickedCount"):
+            assert sum(d[name] for d in days) == lifetime[0][name], (timing, name)
+    # A campaign goes out within the hour, but its opens keep coming on the following days.
+    assert len(demo.statcounters("Campaign", "Day", "Message", source_ids=[campaign])) == 1
+    assert len(demo.statcounters("Campaign", "Day", "Event", source_ids=[campaign])) > 1
+    first_day = demo.statcounters("Campaign", "Day", "Event", source_ids=[campaign])[0]
+    window = demo.statcounters("APIKey", "Day", "Message", from_ts=ts(first_day["Timeslice"]), to_ts=ts(first_day["Timeslice"]))
+    assert len(window) == 1 and window[0]["Timeslice"] == first_day["Timeslice"]
+
+
+def test_addresses_that_hard_bounced_are_blocked_afterwards(demo: DemoData) -> None:
+    bounced_at: dict[int, str] = {}
+    blocked_after = 0
+    for m in demo.resources["message"]:
+        if m["ContactID"] in bounced_at:
+            assert m["Status"] == "blocked" and m["StatePermanent"]
+            blocked_after += 1
+        elif m["Status"] == "hardbounced":
+            bounced_at[m["ContactID"]] = m["ArrivedAt"]
+    assert bounced_at and blocked_after > len(bounced_at)

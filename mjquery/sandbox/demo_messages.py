@@ -33,6 +33,7 @@ SENT, OPENED, CLICKED, HARDBOUNCED, SOFTBOUNCED, BLOCKED, SPAM, UNSUB = range(8)
 STATUS_NAMES = ("sent", "opened", "clicked", "hardbounced", "softbounced", "blocked", "spam", "unsub")
 DELIVERED_CODES = frozenset({SENT, OPENED, CLICKED, SPAM, UNSUB})
 BOUNCE_CODES = frozenset({HARDBOUNCED, SOFTBOUNCED})
+_UNDELIVERABLE = 8  # transient, during the simulation only
 
 _MASK64 = (1 << 64) - 1
 
@@ -98,10 +99,15 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
     n_contacts = audience.size
     hard_domains = {i for i, d in enumerate(vocab.RECIPIENT_DOMAINS) if d[0] in vocab.HARD_BOUNCE_DOMAINS}
     soft_domains = {i for i, d in enumerate(vocab.RECIPIENT_DOMAINS) if d[0] in vocab.SOFT_BOUNCE_DOMAINS}
-    # Per contact: 0 normal, 1 address that hard-bounces, 2 mailbox often full.
-    quality = [1 if d in hard_domains else 2 if d in soft_domains else 0 for d in audience.domain]
-    # Addresses on a bad domain are not all dead: most are, a few were typed right.
-    quality = [q if q != 1 or rng.random() < 0.85 else 0 for q in quality]
+    # Per contact: 0 normal, 2 mailbox often full; and from when the address is dead (0 = never).
+    # Most addresses on the bad domains never worked; a few ordinary mailboxes close over time.
+    quality = [2 if d in soft_domains else 0 for d in audience.domain]
+    dead_from = [
+        audience.created[c] if audience.domain[c] in hard_domains and rng.random() < 0.85
+        else audience.created[c] + int(rng.random() * (now - audience.created[c])) if rng.random() < 0.006
+        else 0
+        for c in range(n_contacts)
+    ]
     engagement = [rng.random() ** 1.6 for _ in range(n_contacts)]
     n_agents = len(vocab.USER_AGENTS)
 
@@ -126,16 +132,16 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
         q = quality[contact]
         r = rng.random()
         state, status, first_open, opens, link, clicks, delay = 0, SENT, 0, 0, -1, 0, 0
-        if q == 1 and r < 0.92:
-            status, state = HARDBOUNCED, (vocab.STATE_USER_UNKNOWN if r < 0.6 else vocab.STATE_NO_MAIL_HOST)
+        dead = dead_from[contact]
+        if dead and ts >= dead:
+            # Hard bounce or preblocked: decided once the messages are in time order (below).
+            status = _UNDELIVERABLE
         elif q == 2 and r < 0.35:
             status, state = SOFTBOUNCED, vocab.STATE_QUOTA_EXCEEDED
         elif r < 0.003:
             status, state = BLOCKED, vocab.STATE_PREBLOCKED
         elif r < 0.009:
             status, state = SOFTBOUNCED, vocab.STATE_CONNECTION_ISSUE
-        elif r < 0.012:
-            status, state = HARDBOUNCED, vocab.STATE_USER_UNKNOWN
         unsub_at = 0
         if status == SENT:
             e = engagement[contact]
@@ -244,6 +250,23 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
         agent=column("B", agent_col),
         size=column("I", size_col),
     )
+
+    # The first message to a dead address hard-bounces; Mailjet then stops trying it, so every
+    # later message to it is preblocked.
+    bounced: set[int] = set()
+    status_column, state_column, contact_column = store.status, store.state, store.contact
+    for i in range(len(store)):
+        if status_column[i] == _UNDELIVERABLE:
+            contact = contact_column[i]
+            if contact in bounced:
+                status_column[i], state_column[i] = BLOCKED, vocab.STATE_PREBLOCKED
+            else:
+                bounced.add(contact)
+                domain = audience.domain[contact]
+                name = vocab.RECIPIENT_DOMAINS[domain][0] if domain >= 0 else ""
+                status_column[i] = HARDBOUNCED
+                state_column[i] = vocab.STATE_NO_MAIL_HOST if name == "oldisp.test" else (
+                    vocab.STATE_INVALID_DOMAIN if name == "exmaple.test" else vocab.STATE_USER_UNKNOWN)
 
     delivered_count = [0] * n_contacts
     last_activity = [0] * n_contacts

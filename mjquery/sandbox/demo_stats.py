@@ -118,6 +118,16 @@ class Statistics:
         campaign_list = [plan.list_index for plan in self.campaigns]
 
         by_day: dict[tuple[int, int], list[int]] = {}
+        # The same counters attributed to the day each event happened (CounterTiming=Event).
+        by_event_day: dict[tuple[int, int], list[int]] = {}
+
+        def event_bucket(c: int, at: int) -> list[int]:
+            key = (c, at - at % 86400)
+            bucket = by_event_day.get(key)
+            if bucket is None:
+                bucket = by_event_day[key] = _new()
+            return bucket
+
         by_contact = [_new() for _ in range(audience.size)]
         by_member: dict[tuple[int, int], list[int]] = {}
         by_esp: dict[tuple[int, int], list[int]] = {}
@@ -159,7 +169,26 @@ class Statistics:
                 groups.append(group)
             first_open = first_open_col[i]
             last = ts
+            bucket = event_bucket(c, ts)
+            bucket[status] += 1
+            if ts > bucket[_LAST]:
+                bucket[_LAST] = ts
             if first_open:
+                for n in range(opens_col[i]):
+                    bucket = event_bucket(c, ts + first_open + n * 5400)
+                    bucket[_OPEN_EVENTS] += 1
+                    if n == 0:
+                        bucket[_OPENED] += 1
+                        bucket[_OPEN_DELAY] += first_open
+                for n in range(clicks_col[i]):
+                    at = views.click_time(i, n)
+                    bucket = event_bucket(c, at)
+                    bucket[_CLICK_EVENTS] += 1
+                    if n == 0:
+                        bucket[_CLICKED] += 1
+                        bucket[_CLICK_DELAY] += delay_col[i]
+                    if at > bucket[_LAST]:
+                        bucket[_LAST] = at
                 opens, clicks = opens_col[i], clicks_col[i]
                 delay = delay_col[i]
                 last = ts + first_open + delay
@@ -191,6 +220,7 @@ class Statistics:
                         group[_LAST] = last
 
         self.by_day = by_day
+        self.by_event_day = by_event_day
         self.by_contact = by_contact
         self.by_member = by_member
         self.by_esp = by_esp
@@ -515,8 +545,13 @@ class Statistics:
 
     def statcounters(self, source: str, resolution: str, timing: str, source_ids: Sequence[int] = (),
                      from_ts: int | None = None, to_ts: int | None = None) -> list[dict[str, Any]]:
-        """statcounters rows. Day/Hour resolutions are per UTC day of the message (both timings)."""
-        del timing  # the demo buckets events on the day their message was sent
+        """statcounters rows for one CounterSource / CounterResolution / CounterTiming.
+
+        Day and Hour resolutions both give one row per UTC day (the demo keeps no hourly
+        counters). Timing ``Message`` puts everything on the day the message was sent; ``Event``
+        puts opens and clicks on the day they happened. Lifetime rows are the same for both.
+        """
+        buckets = self.by_event_day if timing.lower() == "event" else self.by_day
         wanted = set(source_ids)
         out = []
         for source_id, indices in self._sources(source):
@@ -527,7 +562,7 @@ class Statistics:
                 continue
             per_day: dict[int, list[int]] = {}
             members = set(indices)
-            for (c, day), counters in self.by_day.items():
+            for (c, day), counters in buckets.items():
                 if c in members and (from_ts is None or day >= day_start(from_ts)) and (to_ts is None or day <= to_ts):
                     _add_into(per_day.setdefault(day, _new()), counters)
             out.extend(self._counter_row(source_id, per_day[day], day) for day in sorted(per_day))

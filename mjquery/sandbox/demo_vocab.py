@@ -82,17 +82,17 @@ NEWSLETTER_SUBJECTS = (
     "Behind the roaster: how we profile a new bean",
     "Coffee and chocolate pairings for the weekend",
     "The Kestrel journal: water, ratio and time",
-    "Spring harvest: what is coming to the shop",
+    "Harvest notes: what is coming to the shop",
     "Our sustainability report, in plain words",
     "Latte art for beginners (and a giveaway)",
     "Why fresh beans matter: a short explainer",
 )
 PROMO_SUBJECTS = (
-    "48 hours only: 20% off all single origins",
-    "Free shipping this weekend on every order",
-    "Your subscription, now with a free tasting box",
-    "Black Friday starts now at Kestrel",
     "Last chance: holiday gift sets are almost gone",
+    "Early access: our autumn sale starts today",
+    "Your subscription, now with a free tasting box",
+    "Summer sale: cold brew kits at 25% off",
+    "48 hours only: 20% off all single origins",
     "A thank-you discount for our members",
 )
 WORKSHOP_SUBJECTS = (

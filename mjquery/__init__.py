@@ -26,8 +26,9 @@ paramstyle = "qmark"
 
 def __getattr__(name: str) -> object:
     """Load the DB-API layer on first use, so ``import mjquery.errors`` stays light."""
-    from mjquery import dbapi
+    import importlib
 
+    dbapi = importlib.import_module("mjquery.dbapi")
     if name in dbapi.__all__:
         return getattr(dbapi, name)
     raise AttributeError(f"module 'mjquery' has no attribute {name!r}")

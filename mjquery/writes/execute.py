@@ -187,7 +187,8 @@ def run(prepared: PreparedWrite, client: Any, options: WriteOptions = WriteOptio
     return WriteResult(
         written=len(written_rows), failed=tuple(failures), returned_rows=returned,
         returned_columns=_returning_columns(schema, plan.returning), stopped=stop.is_set() and skipped > 0,
-        skipped=skipped, requests=_requests(client) - stats_before)
+        skipped=skipped, requests=_requests(client) - stats_before,
+        written_indexes=tuple(sorted(written_rows)))
 
 
 def _requests(client: Any) -> int:

@@ -147,6 +147,7 @@ class WriteResult:
     requests: int = 0               # API requests sent (writes, polls and read-backs)
     stopped: bool = False           # on_error=stop ended the statement early
     skipped: int = 0                # rows not attempted because of a stop
+    written_indexes: tuple[int, ...] = ()  # the plan's row indexes that were written
 
     def summary(self) -> str:
         """One line for the user: '3 rows written, 1 failed: Email x@y: MJ18 ...'."""

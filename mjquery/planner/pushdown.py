@@ -180,7 +180,8 @@ def classify(schema: ObjectSchema, conjuncts: list[exp.Expression], *,
 
     for item in items:
         for constraint in item.constraints:
-            if schema.pseudo_column(constraint.column) is not None and not item.outcomes:
+            if schema.pseudo_column(constraint.column) is not None \
+                    and all(o is Pushdown.LOCAL for o in item.outcomes):
                 _refuse_local_pseudo(schema, item.node)
         pushed.predicates.append(item.predicate())
 

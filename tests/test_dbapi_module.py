@@ -1,0 +1,118 @@
+"""The DB-API surface beyond the conformance suite: globals, type codes, parameters, cursors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import mjquery
+from mjquery.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    return Sandbox(seed=5, scale=0.1)
+
+
+@pytest.fixture()
+def conn(sandbox: Sandbox):
+    with mjquery.connect(sandbox=sandbox) as connection:
+        yield connection
+
+
+def test_module_globals() -> None:
+    assert (mjquery.apilevel, mjquery.threadsafety, mjquery.paramstyle) == ("2.0", 1, "qmark")
+    assert issubclass(mjquery.SqlSyntaxError if hasattr(mjquery, "SqlSyntaxError") else mjquery.ProgrammingError,
+                      mjquery.Error)
+    assert mjquery.Timestamp(2024, 1, 2) == dt.datetime(2024, 1, 2)
+    assert mjquery.Binary("a") == b"a"
+
+
+def test_exceptions_are_connection_attributes(conn) -> None:
+    for name in ("Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
+                 "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError"):
+        assert getattr(conn, name) is getattr(mjquery, name)
+
+
+def test_description_type_codes_come_from_the_schemas(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("SELECT ID, Email, CreatedAt, IsExcludedFromCampaigns FROM Contact LIMIT 1")
+    codes = [d[1] for d in cur.description]
+    assert codes == ["BIGINT", "VARCHAR", "TIMESTAMP", "BOOLEAN"]
+    assert codes[0] == mjquery.NUMBER and codes[1] == mjquery.STRING and codes[2] == mjquery.DATETIME
+    assert codes[1] != mjquery.NUMBER
+
+
+def test_fetch_styles_iteration_and_arraysize(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("SELECT ID FROM List ORDER BY ID")
+    everything = [r[0] for r in conn.cursor().execute("SELECT ID FROM List ORDER BY ID").fetchall()]
+    cur.arraysize = 2
+    assert [r[0] for r in cur.fetchmany()] == everything[:2]
+    assert cur.fetchone()[0] == everything[2]
+    assert [r[0] for r in cur] == everything[3:]
+    assert cur.fetchone() is None
+    assert cur.rowcount == len(everything)
+
+
+def test_parameters_of_every_type_bind_as_values(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("SELECT ?, ?, ?, ?, ?, ?", [1, 2.5, "it's", None, True, dt.date(2024, 5, 1)])
+    assert cur.fetchone() == (1, 2.5, "it's", None, True, dt.date(2024, 5, 1))
+    cur.execute("SELECT count(*) FROM Contact WHERE CreatedAt < ?", [dt.datetime(2000, 1, 1)])
+    assert cur.fetchone() == (0,)
+    with pytest.raises(mjquery.ProgrammingError, match="2 parameter marker"):
+        cur.execute("SELECT count(*) FROM Contact WHERE ID = ? OR ID = ?", [1])
+    with pytest.raises(mjquery.InterfaceError, match="sequence"):
+        cur.execute("SELECT ?", "x")
+
+
+def test_executemany_with_mailjet_reads_and_rowcount(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE picked (ID BIGINT)")
+    ids = [r[0] for r in conn.cursor().execute("SELECT ID FROM List").fetchall()]
+    cur.executemany("INSERT INTO picked SELECT ID FROM List WHERE ID = ?", [[i] for i in ids[:2]])
+    assert cur.rowcount == 2
+    cur.execute("SELECT count(*) FROM picked")
+    assert cur.fetchone() == (2,)
+
+
+def test_commit_is_a_no_op_and_rollback_is_refused(conn) -> None:
+    conn.commit()
+    with pytest.raises(mjquery.NotSupportedError, match="immediately"):
+        conn.rollback()
+
+
+def test_closed_objects_refuse_work(sandbox: Sandbox) -> None:
+    conn = mjquery.connect(sandbox=sandbox)
+    cur = conn.cursor()
+    with pytest.raises(mjquery.ProgrammingError, match="execute"):
+        cur.fetchone()
+    cur.close()
+    with pytest.raises(mjquery.InterfaceError):
+        cur.execute("SELECT 1")
+    with conn:
+        pass
+    with pytest.raises(mjquery.InterfaceError):
+        conn.cursor()
+
+
+def test_context_managers_close(sandbox: Sandbox) -> None:
+    with mjquery.connect(sandbox=sandbox) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 42")
+        assert cur.fetchone() == (42,)
+    assert conn.closed
+
+
+def test_repr_never_shows_the_secret(sandbox: Sandbox) -> None:
+    with mjquery.connect(sandbox=sandbox) as conn:
+        assert sandbox.config.api_secret not in repr(conn)
+        assert sandbox.config.api_secret not in repr(conn.api)
+
+
+def test_connection_extras_for_front_ends(conn) -> None:
+    names = {t["name"] for t in conn.tables()}
+    assert {"Contact", "List", "ListRecipient", "Message"} <= names
+    assert conn.catalog.find("contactslist").name == "List"
+    assert "GET /v3/REST/contactslist" in conn.explain("SELECT * FROM List")

@@ -555,3 +555,59 @@ def test_a_delete_with_a_lost_answer_is_confirmed_by_a_404() -> None:
             return False
         api.delete(path, verify=gone)
     assert len(server.requests("DELETE")) == 1 and server.contacts == []
+
+
+# ------------------------------------------------------------------------------ life cycle, misc
+
+def test_progress_reports_pages_done_and_expected_with_a_limit() -> None:
+    server = FakeMailjet(n_contacts=1000)
+    progress: list[tuple[int, int | None]] = []
+    with make_client(server) as api:
+        list(api.scan(CONTACTS, limit=350, on_progress=lambda done, expected: progress.append((done, expected))))
+    assert progress == [(1, None), (1, 4), (2, 4), (3, 4), (4, 4)]
+    assert sorted(int(s.params["Limit"]) for s in server.seen if "Limit" in s.params) == [50, 100, 100, 100]
+
+
+def test_stats_are_snapshots_and_can_be_reset() -> None:
+    server = FakeMailjet(n_contacts=3)
+    with make_client(server) as api:
+        api.get(CONTACTS)
+        before = api.stats
+        api.get(CONTACTS)
+        assert (before.requests, before.cache_hits) == (1, 0)
+        assert (api.stats.requests, api.stats.cache_hits) == (1, 1)
+        api.reset_stats()
+        assert api.stats.requests == 0 and api.stats.pages == 0
+
+
+def test_a_closed_client_refuses_requests() -> None:
+    api = make_client(FakeMailjet())
+    api.close()
+    api.close()  # idempotent
+    with pytest.raises(errors.InterfaceError, match="closed"):
+        api.get(CONTACTS)
+
+
+def test_an_abandoned_scan_stops_fetching() -> None:
+    server = FakeMailjet(n_contacts=5000, latency=0.01)
+    with make_client(server, max_concurrency=2) as api:
+        for _ in api.scan(CONTACTS):
+            break
+        time.sleep(0.1)
+    assert len(server.seen) <= 1 + 1 + 2
+
+
+def test_concurrent_callers_share_one_client_safely() -> None:
+    server = FakeMailjet(n_contacts=600, latency=0.005)
+    results: list[int] = []
+    with make_client(server, cache_ttl=0) as api:
+        def work() -> None:
+            results.append(sum(len(p) for p in api.scan(CONTACTS)))
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stats = api.stats
+    assert results == [600] * 4
+    assert stats.requests == 4 * (1 + 1 + 5) and stats.pages == 4 * 6

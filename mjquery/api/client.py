@@ -359,7 +359,7 @@ class ApiClient:
 
         # More pages are wanted: learn the total while the consumer handles the first page.
         total_future = self._pool().submit(self._fetch, path, encoded + (("countOnly", "1"),))
-        pending: deque[tuple[int, Future[Page]]] = deque()
+        pending: deque[tuple[_PlannedPage, Future[Page]]] = deque()
         try:
             progress(1, None)
             yield first

@@ -1,0 +1,41 @@
+"""Run one query with mjquery in a fresh process and print what it cost, as one JSON line.
+
+Used by part (d) of ``bench/bench_select.py`` to measure the peak memory of mjquery alone (the
+parent reads this process's rusage; the sandbox server is yet another process)::
+
+    MJ_APIKEY_PUBLIC=... MJ_APIKEY_PRIVATE=... python bench/scan_child.py --url http://127.0.0.1:PORT --sql "SELECT ..."
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True, help="base URL of the sandbox server")
+    parser.add_argument("--sql", required=True)
+    args = parser.parse_args(argv)
+
+    import mjquery
+
+    # The key pair comes from MJ_APIKEY_PUBLIC / MJ_APIKEY_PRIVATE (set by the parent): importing
+    # mjquery.sandbox for the demo pair would load the sandbox and count its memory against mjquery.
+    conn = mjquery.connect(base_url=args.url, cache_ttl=0)
+    try:
+        cursor = conn.cursor()
+        started = time.perf_counter()
+        cursor.execute(args.sql)
+        rows = cursor.fetchall()
+        elapsed = time.perf_counter() - started
+        print(json.dumps({"rows": len(rows), "requests": cursor.stats.requests, "elapsed_s": elapsed}))
+    finally:
+        conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

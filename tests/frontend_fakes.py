@@ -40,8 +40,13 @@ class FakeCursor:
             from mjquery.errors import ProgrammingError
 
             raise ProgrammingError(str(exc).splitlines()[0]) from exc
-        self.description = self._cursor.description
-        self.rowcount = -1 if self.description is not None else 1
+        if sql.lstrip().upper().startswith(("UPDATE", "DELETE", "INSERT")):
+            # PEP 249: a write has no result set; rowcount is the number of rows changed.
+            self.rowcount = self._cursor.fetchone()[0]
+            self.description = None
+        else:
+            self.description = self._cursor.description
+            self.rowcount = -1
         self.stats = FakeStats(requests=2, cache_hits=1, elapsed_s=0.01, rows=0)
         return self
 

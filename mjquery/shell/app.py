@@ -26,7 +26,7 @@ from pygments.lexers.sql import SqlLexer
 
 from mjquery import config as config_module
 from mjquery.cli.runner import StatementRunner, WriteGuard, status_line
-from mjquery.cli.sqltext import StatementKind, split_statements
+from mjquery.cli.sqltext import split_statements
 from mjquery.errors import SqlSyntaxError
 from mjquery.output import OutputFormat, ResultSet, write_result
 from mjquery.shell.completer import SqlCompleter
@@ -194,8 +194,7 @@ class Shell:
         if executed.columns is not None:
             self.print_result(ResultSet(executed.columns, executed.rows()))
         stats = executed.stats()
-        kind = executed.kind if executed.columns is None else StatementKind.QUERY
-        self.info(status_line(stats, kind=kind, timing=self.state.timing))
+        self.info(status_line(stats, kind=executed.kind, timing=self.state.timing))
 
     # -- output -----------------------------------------------------------------------------------
 

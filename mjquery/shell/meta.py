@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,11 +137,12 @@ COMMANDS: dict[str, Callable[["Shell", str | None], None]] = {
 
 def run_meta(shell: "Shell", text: str) -> None:
     """Run one meta command line."""
-    try:
-        parts = shlex.split(text.rstrip(";"))
-    except ValueError as exc:
-        raise ProgrammingError(f"cannot read the command: {exc}") from None
-    name, argument = parts[0].lower(), (parts[1] if len(parts) > 1 else None)
+    # Not shlex: backslash commands (\\d) and Windows paths must survive as typed.
+    parts = text.strip().rstrip(";").split(None, 1)
+    name = parts[0].lower()
+    argument = parts[1].strip() if len(parts) > 1 else None
+    if argument and len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
+        argument = argument[1:-1]
     handler = COMMANDS.get(name)
     if handler is None:
         from mjquery.errors import closest

@@ -62,7 +62,8 @@ def test_export_segment_writes_a_csv_file(tmp_path: Path) -> None:
     argv = ["run", str(EXAMPLES / "export_segment.sql"), "--demo", "--param", "list_name=Newsletter",
             "--format", "csv", "-o", str(target)]
     assert main(argv, stdout=io.StringIO(), stderr=io.StringIO()) == 0
-    rows = list(csv.DictReader(target.open()))
+    with target.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     assert rows and all(int(r["clicks"]) > 0 for r in rows)
 
 

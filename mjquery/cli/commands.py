@@ -17,6 +17,7 @@ from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntax
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 DEMO_SOURCE = "demo account (in-process sandbox)"
+DESCRIPTION_WIDTH = 70  # table format only: long schema descriptions would push the table off screen
 
 
 @dataclass
@@ -55,10 +56,14 @@ class Context:
         if self.options.demo:
             if self.options.profile:
                 raise ProgrammingError("--demo and --profile cannot be used together")
-            return connect(demo=True)
+            return connect(demo=True, **self._write_kwargs())
         self.settings = config_module.resolve_settings(
             profile=self.options.profile, base_url=self.options.base_url, warn=self.warn)
-        return connect(**self.settings.profile.connect_kwargs())
+        return connect(**self.settings.profile.connect_kwargs(), **self._write_kwargs())
+
+    def _write_kwargs(self) -> dict[str, Any]:
+        # The library refuses UPDATE/DELETE without WHERE too; --no-safe-updates lifts both guards.
+        return {} if getattr(self.options, "safe_updates", True) else {"allow_unfiltered_writes": True}
 
     def close(self) -> None:
         if self._connection is not None:
@@ -82,7 +87,8 @@ class Context:
         """One line that says what went wrong."""
         if isinstance(exc, SqlSyntaxError) and exc.line is not None:
             head = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid SQL"
-            text = f"syntax error at line {exc.line}, column {exc.column}: {head}"
+            positioned = "line" in head.lower() and "column" in head.lower()
+            text = head if positioned else f"syntax error at line {exc.line}, column {exc.column}: {head}"
         elif isinstance(exc, FileNotFoundError):
             text = f"{exc.filename}: no such file"
         elif isinstance(exc, OSError) and exc.filename:
@@ -234,7 +240,7 @@ def show_tables(context: Context) -> int:
     from mjquery.cli.schema_view import tables_result
 
     with context.output() as out:
-        write_result(tables_result(_catalog().objects), context.output_format, out)
+        write_result(tables_result(_catalog().objects), context.output_format, out, max_width=DESCRIPTION_WIDTH)
     return 0
 
 
@@ -243,7 +249,7 @@ def describe_table(context: Context) -> int:
 
     table = _catalog().get(context.options.table)
     with context.output() as out:
-        write_result(describe_result(table), context.output_format, out)
+        write_result(describe_result(table), context.output_format, out, max_width=DESCRIPTION_WIDTH)
     return 0
 
 

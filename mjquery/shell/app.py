@@ -250,7 +250,10 @@ class Shell:
             line = lines[min(max(exc.line, 1), len(lines)) - 1]
             width = max(1, len(exc.highlight or "") or 1)
             start = max(0, exc.column - width)
-            self.error(f"syntax error at line {exc.line}, column {exc.column}: {message.splitlines()[0]}")
+            head = message.splitlines()[0]
+            if not ("line" in head.lower() and "column" in head.lower()):
+                head = f"syntax error at line {exc.line}, column {exc.column}: {head}"
+            self.error(head)
             self.stderr.write(f"  {line}\n  {' ' * start}{'^' * width}\n")
         elif isinstance(exc, (OSError, ValueError)) or exc.__class__.__module__.startswith("mjquery"):
             self.error(self.scrub("error: " + message))

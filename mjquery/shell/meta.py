@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,10 @@ def _timing(shell: "Shell", argument: str | None) -> None:
 
 def _safe_updates(shell: "Shell", argument: str | None) -> None:
     shell.state.safe_updates = _switch(shell.state.safe_updates, argument, ".safe-updates")
+    options = getattr(shell.connection, "write_options", None)
+    if options is not None and hasattr(options, "allow_unfiltered"):
+        # The library has the same guard; lift or restore it with the shell's.
+        shell.connection.write_options = replace(options, allow_unfiltered=not shell.state.safe_updates)
     state = "on: UPDATE/DELETE need a WHERE clause" if shell.state.safe_updates else \
         "off: UPDATE/DELETE without WHERE are allowed"
     shell.info(f"safe updates {state}")

@@ -14,6 +14,22 @@ import sys
 import time
 
 
+def peak_rss_kb() -> int | None:
+    """This process's peak resident set size since it started (Linux ``VmHWM``), in kB.
+
+    Not ``getrusage``: on Linux a child's ``ru_maxrss`` also carries the high-water mark of the
+    process it was forked from (kept across ``exec``), here the benchmark itself.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="base URL of the sandbox server")
@@ -31,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         cursor.execute(args.sql)
         rows = cursor.fetchall()
         elapsed = time.perf_counter() - started
-        print(json.dumps({"rows": len(rows), "requests": cursor.stats.requests, "elapsed_s": elapsed}))
+        print(json.dumps({"rows": len(rows), "requests": cursor.stats.requests, "elapsed_s": elapsed,
+                          "peak_rss_kb": peak_rss_kb()}))
     finally:
         conn.close()
     return 0

@@ -10,7 +10,8 @@
     (:class:`mjquery.engine.loader.TableLoader`), against DuckDB's own ``read_json`` of the same
     bytes. CPU time is the process's (all threads: DuckDB's too).
 (d) Peak resident memory of a child process running mjquery over a full scan of the messages
-    (the sandbox lives in another process), read from ``os.wait4``'s rusage of that child.
+    (the sandbox lives in another process): the child's own ``VmHWM``, cross-checked with
+    ``/usr/bin/time``.
 """
 
 from __future__ import annotations
@@ -67,15 +68,16 @@ class ScanRun:
     throttled: int = 0         # 429 answers the server gave during the run
     retries: int | None = None  # the mjquery client's own count
     error: str | None = None
+    cpu_s: float | None = None  # CPU seconds of this process during the run (all its threads)
 
 
 def mailjet_rest_scan(url: str, predicate: Callable[[dict[str, Any]], bool] = scan_predicate
-                      ) -> tuple[float, list[int]]:
+                      ) -> tuple[float, list[int], float]:
     """The baseline: the official client, one page of 1,000 after another, rows kept in Python."""
     from mailjet_rest import Client
 
     client = Client(auth=(DEMO_API_KEY, DEMO_API_SECRET), version="v3", api_url=url + "/")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     kept: list[int] = []
     offset = 0
     while True:
@@ -87,23 +89,23 @@ def mailjet_rest_scan(url: str, predicate: Callable[[dict[str, Any]], bool] = sc
         if len(data) < PAGE_SIZE:
             break
         offset += PAGE_SIZE
-    return time.perf_counter() - started, kept
+    return time.perf_counter() - started, kept, time.process_time() - cpu
 
 
-def mjquery_scan(url: str, sql: str = SCAN_SQL, **options: Any) -> tuple[float, list[int], Any, Any]:
-    """mjquery over the same server: (wall seconds, ids, statement stats, client stats)."""
+def mjquery_scan(url: str, sql: str = SCAN_SQL, **options: Any) -> tuple[float, list[int], Any, Any, float]:
+    """mjquery over the same server: (wall seconds, ids, statement stats, client stats, CPU seconds)."""
     import mjquery
 
     conn = mjquery.connect(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, base_url=url, cache_ttl=0,
                            **options)
     try:
         cursor = conn.cursor()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         cursor.execute(sql)
         rows = cursor.fetchall()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         id_index = [d[0] for d in cursor.description].index("ID")
-        return elapsed, [row[id_index] for row in rows], cursor.stats, conn.api.stats
+        return elapsed, [row[id_index] for row in rows], cursor.stats, conn.api.stats, cpu
     finally:
         conn.close()
 
@@ -148,16 +150,16 @@ def run_part_b(server: Any, limited: Any | None, repeats: int, contacts: int,
     same = True
     for round_ in range(repeats):
         counter.clear()
-        elapsed, kept = mailjet_rest_scan(server.url)
+        elapsed, kept, cpu = mailjet_rest_scan(server.url)
         requests, throttled = _served(counter)
-        baseline.append(ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled))
+        baseline.append(ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled, cpu_s=cpu))
         expected = set(kept)
         log(f"  (b) round {round_ + 1}: mailjet-rest {elapsed:.2f}s, {requests} requests")
         counter.clear()
-        elapsed, ids, stats, client = mjquery_scan(server.url)
+        elapsed, ids, stats, client, cpu = mjquery_scan(server.url)
         requests, throttled = _served(counter)
         same = same and set(ids) == expected
-        runs.append(ScanRun("mjquery", elapsed, len(ids), requests, throttled, client.retries))
+        runs.append(ScanRun("mjquery", elapsed, len(ids), requests, throttled, client.retries, cpu_s=cpu))
         log(f"  (b) round {round_ + 1}: mjquery {elapsed:.2f}s, {requests} requests (stats: {stats.requests})")
 
     limited_runs: list[ScanRun] = []
@@ -165,19 +167,20 @@ def run_part_b(server: Any, limited: Any | None, repeats: int, contacts: int,
     if limited is not None:
         limited_counter = ProcessLogCounter(limited)
         limited_counter.clear()
-        elapsed, kept = mailjet_rest_scan(limited.url)
+        elapsed, kept, cpu = mailjet_rest_scan(limited.url)
         requests, throttled = _served(limited_counter)
-        limited_baseline = ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled)
+        limited_baseline = ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled, cpu_s=cpu)
         log(f"  (b) rate-limited: mailjet-rest {elapsed:.2f}s, {requests} requests, {throttled} x 429")
         for label, options in (("mjquery, default settings", {}),
                                (f"mjquery, rate_limit_per_second={limited.rate_limit:g}",
                                 {"rate_limit_per_second": limited.rate_limit})):
             limited_counter.clear()
             try:
-                elapsed, ids, stats, client = mjquery_scan(limited.url, **options)
+                elapsed, ids, stats, client, cpu = mjquery_scan(limited.url, **options)
                 requests, throttled = _served(limited_counter)
                 same = same and set(ids) == set(kept)
-                limited_runs.append(ScanRun(label, elapsed, len(ids), requests, throttled, client.retries))
+                limited_runs.append(ScanRun(label, elapsed, len(ids), requests, throttled, client.retries,
+                                            cpu_s=cpu))
             except Exception as exc:  # the point of the test: report it if a 429 reaches the user
                 requests, throttled = _served(limited_counter)
                 limited_runs.append(ScanRun(label, math.nan, 0, requests, throttled, None,
@@ -259,6 +262,7 @@ class LoadRun:
 
 ENGINE = "mjquery engine (CREATE TABLE AS SELECT over the replayed HTTP bodies)"
 LOADER = "mjquery loading step alone (TableLoader.append per page)"
+CLIENT = "mjquery API client alone (scan_raw over the replayed HTTP bodies)"
 READ_JSON_BODIES = "DuckDB read_json of the HTTP bodies (unnest Data)"
 READ_JSON_ARRAYS = "DuckDB read_json of the Data arrays"
 
@@ -292,6 +296,17 @@ def load_with_engine(pages: RecordedPages) -> LoadRun:
         return LoadRun(ENGINE, clock.cpu_s, clock.wall_s, int(cursor.fetchone()[0]))
     finally:
         conn.close()
+
+
+def read_with_client(pages: RecordedPages) -> LoadRun:
+    """The API client's part of the engine path alone: every page as ``RawPage`` bytes, not loaded."""
+    from mjquery.api import ApiClient, ApiConfig
+
+    config = ApiConfig(base_url="http://127.0.0.1:9", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, cache_ttl=0)
+    with ApiClient(config, transport=_replay_transport(pages)) as api:
+        with _Clock() as clock:
+            rows = sum(page.rows for page in api.scan_raw(f"/v3/REST/{pages.resource}"))
+    return LoadRun(CLIENT, clock.cpu_s, clock.wall_s, rows)
 
 
 def load_with_loader(arrays: tuple[tuple[bytes, int], ...], resource: str) -> LoadRun:
@@ -346,7 +361,7 @@ def run_part_c(base_url: str, repeats: int, log: Callable[[str], None] = print) 
     pages = record_pages(base_url, "contact")
     arrays = pages.data_arrays
     counted = tuple((array, len(orjson.loads(array))) for array in arrays)
-    runs: dict[str, list[LoadRun]] = {ENGINE: [], LOADER: [], READ_JSON_BODIES: [], READ_JSON_ARRAYS: []}
+    runs: dict[str, list[LoadRun]] = {ENGINE: [], CLIENT: [], LOADER: [], READ_JSON_BODIES: [], READ_JSON_ARRAYS: []}
     with tempfile.TemporaryDirectory(prefix="mjquery-bench-") as folder:
         body_paths, array_paths = [], []
         for index, (body, array) in enumerate(zip(pages.bodies, arrays, strict=True)):
@@ -360,6 +375,7 @@ def run_part_c(base_url: str, repeats: int, log: Callable[[str], None] = print) 
             runs[READ_JSON_BODIES].append(load_with_read_json(body_paths, True))
             runs[READ_JSON_ARRAYS].append(load_with_read_json(array_paths, False))
             runs[LOADER].append(load_with_loader(counted, "Contact"))
+            runs[CLIENT].append(read_with_client(pages))
             runs[ENGINE].append(load_with_engine(pages))
             log("  (c) round {}: ".format(round_ + 1)
                 + ", ".join(f"{runs[m][-1].cpu_s:.2f}s CPU ({runs[m][-1].rows} rows)" for m in runs))
@@ -371,34 +387,47 @@ def run_part_c(base_url: str, repeats: int, log: Callable[[str], None] = print) 
 
 @dataclass(frozen=True)
 class ChildRun:
-    """A child process running one query: its peak RSS (from wait4) and what it reported."""
+    """A child process running one query: its peak RSS and what it reported."""
 
     sql: str
-    peak_rss_mb: float
+    peak_rss_mb: float            # VmHWM, reported by the child itself
+    time_max_rss_mb: float | None  # /usr/bin/time's "maximum resident set size", when available
     elapsed_s: float
     rows: int
     requests: int
     error: str | None = None
 
 
+_TIME = "/usr/bin/time"
+
+
 def run_child(url: str, sql: str) -> ChildRun:
-    """Run ``sql`` in a fresh Python process (bench/scan_child.py) and read its peak RSS."""
+    """Run ``sql`` in a fresh Python process (bench/scan_child.py) and read its peak RSS.
+
+    The child reports its own ``VmHWM``; when ``/usr/bin/time`` exists it wraps the child too, as a
+    cross-check. (The parent's ``RUSAGE_CHILDREN`` or ``wait4`` would not do: Linux hands a child
+    the high-water mark of the process it was forked from, which is the benchmark itself.)
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_HERE.parent.parent), env.get("PYTHONPATH")) if p)
     env["MJ_APIKEY_PUBLIC"], env["MJ_APIKEY_PRIVATE"] = DEMO_API_KEY, DEMO_API_SECRET
-    proc = subprocess.Popen([sys.executable, str(_HERE.parent / "scan_child.py"), "--url", url, "--sql", sql],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert proc.stdout is not None and proc.stderr is not None
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    # wait4 on this pid gives this child's own rusage (RUSAGE_CHILDREN would also count the sandboxes)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    if proc.returncode != 0:
-        return ChildRun(sql, peak_mb, math.nan, 0, 0, err.decode(errors="replace").strip()[-500:])
-    report = json.loads(out)
-    return ChildRun(sql, peak_mb, report["elapsed_s"], report["rows"], report["requests"])
+    command = [sys.executable, str(_HERE.parent / "scan_child.py"), "--url", url, "--sql", sql]
+    with tempfile.TemporaryDirectory(prefix="mjquery-bench-") as folder:
+        time_file = os.path.join(folder, "time.txt")
+        if os.access(_TIME, os.X_OK):
+            command = [_TIME, "-f", "%M", "-o", time_file] + command
+        done = subprocess.run(command, capture_output=True, env=env, check=False)
+        time_kb = None
+        if os.path.exists(time_file):
+            lines = Path(time_file).read_text().split()
+            time_kb = int(lines[-1]) if lines and lines[-1].isdigit() else None
+    time_mb = time_kb / 1024 if time_kb is not None else None
+    if done.returncode != 0:
+        return ChildRun(sql, math.nan, time_mb, math.nan, 0, 0,
+                        done.stderr.decode(errors="replace").strip()[-500:])
+    report = json.loads(done.stdout)
+    peak = report["peak_rss_kb"] / 1024 if report.get("peak_rss_kb") else math.nan
+    return ChildRun(sql, peak, time_mb, report["elapsed_s"], report["rows"], report["requests"])
 
 
 @dataclass(frozen=True)
@@ -414,10 +443,10 @@ def run_part_d(server: Any, messages: int, log: Callable[[str], None] = print) -
 
     counter = ProcessLogCounter(server)
     idle = run_child(server.url, "SELECT 1")
-    log(f"  (d) idle child: {idle.peak_rss_mb:.0f} MB")
+    log(f"  (d) idle child: {idle.peak_rss_mb:.0f} MB (time: {idle.time_max_rss_mb})")
     counter.clear()
     scan = run_child(server.url, MESSAGE_SCAN_SQL)
     served = counter.count().requests
-    log(f"  (d) message scan: {scan.peak_rss_mb:.0f} MB peak, {scan.elapsed_s:.1f}s, {served} requests, "
+    log(f"  (d) message scan: {scan.peak_rss_mb:.0f} MB peak (time: {scan.time_max_rss_mb}), {scan.elapsed_s:.1f}s, {served} requests, "
         f"error {scan.error}")
     return PartD(idle, scan, messages, served)

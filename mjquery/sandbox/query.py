@@ -327,17 +327,8 @@ def compile_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
     return predicate
 
 
-def inert_filters(spec: ResourceSpec) -> list[str]:
+def inert_filters(spec: ResourceSpec, store: Store) -> list[str]:
     """The filters of ``spec`` that are accepted but have no effect in the sandbox."""
-    from mjquery.sandbox.store import Store as _Store  # local: only for documentation/tests
-
-    class _Data:
-        resources: dict[str, list[Row]] = {}
-        sub_resources: dict[str, dict[int, Row]] = {}
-
-    from mjquery.sandbox.reference import load_reference
-
-    store = _Store(load_reference(), _Data())
     inert = []
     for name in spec.filters:
         for probe in ("1", "true", "2020-01-01T00:00:00Z", "x@example.com", "Draft"):

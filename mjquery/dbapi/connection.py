@@ -27,13 +27,15 @@ def connect(api_key: str | None = None, api_secret: str | None = None, base_url:
             demo: bool = False, cache_ttl: float = 300, max_concurrency: int = 8,
             rate_limit_per_second: float | None = None, transport: Any = None, sandbox: Any = None,
             *, max_fanout: int = 100, max_dependent_keys: int = 50, catalog: Any = None,
-            timeout: float = 30.0) -> "Connection":
+            timeout: float = 30.0, write_options: Any = None,
+            allow_unfiltered_writes: bool = False) -> "Connection":
     """Open a connection to a Mailjet account (or to the demo sandbox with ``demo=True``).
 
     Keys default to ``MJ_APIKEY_PUBLIC`` / ``MJ_APIKEY_PRIVATE``; the base URL to
     ``https://api.mailjet.com``. ``cache_ttl`` is how long (seconds) API answers are reused
     within the connection (0 turns the cache off). ``max_fanout`` bounds how many parents a
-    sub-resource query may fan out over.
+    sub-resource query may fan out over. ``write_options`` (:class:`mjquery.writes.WriteOptions`)
+    and ``allow_unfiltered_writes`` (UPDATE/DELETE without WHERE) configure the write path.
     """
     from mjquery.schema import load_catalog
 
@@ -60,6 +62,14 @@ def connect(api_key: str | None = None, api_secret: str | None = None, base_url:
     client = ApiClient(config, transport=transport)
     options = PlannerOptions(max_fanout=max_fanout, max_dependent_keys=max_dependent_keys)
     engine = Engine(catalog or load_catalog(), client, options=options, max_concurrency=max_concurrency)
+    if write_options is not None or allow_unfiltered_writes:
+        from dataclasses import replace
+
+        from mjquery.writes import WriteOptions
+
+        engine.write_options = replace(write_options or WriteOptions(),
+                                       allow_unfiltered=allow_unfiltered_writes or bool(
+                                           write_options and write_options.allow_unfiltered))
     return Connection(engine, sandbox)
 
 
@@ -179,6 +189,29 @@ class Connection:
             return [{"column_name": c} for c in local]
         return [dict(zip(DESCRIBE_COLUMNS, row)) for row in describe_rows(schema)]
 
+    # -- writes (mjquery.writes) --------------------------------------------------------------------
+
+    @property
+    def write_options(self) -> Any:
+        """:class:`mjquery.writes.WriteOptions`: bulk threshold, on-error stop, allow_unfiltered."""
+        return self._engine.write_options
+
+    @write_options.setter
+    def write_options(self, options: Any) -> None:
+        self._engine.write_options = options
+
+    def dry_run(self, sql: str, parameters: Sequence[object] | None = None) -> Any:
+        """The writes an INSERT/UPDATE/DELETE would make and how many rows (``.count``); sends no write."""
+        self._check_open()
+        return self._engine.dry_run(sql, check_parameters(parameters))
+
+    def gdpr_delete_contacts(self, contact_ids: Sequence[object]) -> Any:
+        """Anonymise contacts through ``DELETE /v4/contacts/{id}`` (Mailjet's GDPR deletion; irreversible)."""
+        from mjquery.writes import gdpr_delete_contacts
+
+        self._check_open()
+        return gdpr_delete_contacts(self._engine.client, contact_ids)
+
     def _check_open(self) -> None:
         if self._closed:
             raise InterfaceError("The connection is closed.")
@@ -194,6 +227,7 @@ class Cursor:
         self._result: Result | None = None
         self._position = 0
         self._stats = StatementStats()
+        self.messages: list[tuple[type, str]] = []
 
     # -- PEP 249 --------------------------------------------------------------------------------
 
@@ -226,6 +260,9 @@ class Cursor:
         result = self.connection._engine.execute(operation, params)
         self._result = result
         self._stats = result.stats
+        write = self.connection._engine.last_write
+        # Rows a write could not change are reported here (the statement raised if none was written).
+        self.messages = [(errors.Warning, write.message)] if write is not None and write.message else []
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[object]]) -> "Cursor":

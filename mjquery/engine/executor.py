@@ -29,6 +29,8 @@ from mjquery.errors import (
     DatabaseError, DataError, Error, IntegrityError, InterfaceError, NotSupportedError,
     OperationalError, ProgrammingError, SqlSyntaxError,
 )
+from mjquery.planner.dml import plan_dml
+from mjquery.writes.plan import WriteOptions
 from mjquery.planner import (
     ApiFetch, ApiRequest, ColumnFill, DescribeTable, ExplainPlan, LocalStatement, LocalTables,
     OverLimit, PlannerOptions, QueryParam, QueryPlan, ShowTables, explain_lines, plan_statement,
@@ -90,6 +92,8 @@ class Engine:
         self._lock = threading.RLock()
         self._counter = itertools.count(1)
         self._closed = False
+        self.write_options = WriteOptions()  # bulk threshold, on-error, allow_unfiltered (mjquery.writes)
+        self.last_write: Any = None          # the last write statement's outcome (failed rows, message)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -134,8 +138,13 @@ class Engine:
             before = self.client.stats
             started = time.perf_counter()
             prefix = f"mjq{next(self._counter)}"
-            planned = self.plan(sql, params, prefix)
-            columns, rows, rowcount = self._run(planned, params)
+            self.last_write = None
+            write = plan_dml(sql, params, self.catalog)
+            if write is not None:  # INSERT/UPDATE/DELETE on a Mailjet table, COPY ... TO
+                columns, rows, rowcount = self._write(write)
+            else:
+                planned = self.plan(sql, params, prefix)
+                columns, rows, rowcount = self._run(planned, params)
             after = self.client.stats
             stats = StatementStats(
                 requests=after.requests - before.requests,
@@ -143,6 +152,32 @@ class Engine:
                 elapsed_s=time.perf_counter() - started,
                 rows=len(rows) if columns is not None else max(rowcount, 0))
             return Result(columns, rows, rowcount, stats)
+
+    # -- writes: mjquery.writes runs them; the rows they change are found by a SELECT here ---------
+
+    def _select(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        columns, rows, _ = self._run(self.plan(sql, None, f"mjq{next(self._counter)}"), None)
+        return tuple(c.name for c in columns or ()), rows
+
+    def _write(self, write: Any) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+        from mjquery.writes.statement import run_statement
+
+        outcome = run_statement(write, select=self._select, catalog=self.catalog, client=self.client,
+                                options=self.write_options)
+        self.last_write = outcome
+        columns = None if outcome.columns is None else tuple(ResultColumn(n, t) for n, t in outcome.columns)
+        return columns, outcome.rows, outcome.rowcount
+
+    def dry_run(self, sql: str, params: Sequence[object] | None = None) -> Any:
+        """The writes an INSERT/UPDATE/DELETE would make (``DryRun.count`` rows), without making them."""
+        from mjquery.writes.statement import plan_dry_run
+
+        with self._lock:
+            write = plan_dml(sql, params, self.catalog)
+            if write is None:
+                raise ProgrammingError("dry_run() takes an INSERT, UPDATE or DELETE on a Mailjet table.")
+            return plan_dry_run(write, select=self._select, catalog=self.catalog, client=self.client,
+                                options=self.write_options)
 
     def _run(self, planned: Any, params: Sequence[object] | None
              ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:

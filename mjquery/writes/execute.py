@@ -150,12 +150,12 @@ def run(prepared: PreparedWrite, client: Any, options: WriteOptions = WriteOptio
         except _SYSTEMIC as exc:
             stop.set()
             with lock:
-                failures.extend(RowFailure(i, write.label, _message(exc)) for i in write.rows)
+                failures.extend(RowFailure(i, write.label, _message(exc), exc) for i in write.rows)
             report(len(write.rows))
             return
         except ApiError as exc:
             with lock:
-                failures.extend(RowFailure(i, write.label, _message(exc)) for i in write.rows)
+                failures.extend(RowFailure(i, write.label, _message(exc), exc) for i in write.rows)
             if options.on_error is OnError.STOP:
                 stop.set()
             report(len(write.rows))

@@ -36,7 +36,7 @@ class WriteOptions:
 
     on_error: OnError = OnError.CONTINUE
     bulk_threshold: int = 100
-    bulk_batch_size: int = 5000
+    bulk_batch_size: int = 1000
     poll_interval: float = 0.2
     poll_max_interval: float = 5.0
     poll_timeout: float = 3600.0
@@ -134,6 +134,7 @@ class RowFailure:
     row_index: int
     key: str
     message: str
+    error: Exception | None = field(default=None, compare=False, repr=False)  # the API's error, if any
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,208 @@
+"""INSERT / UPDATE / DELETE on Mailjet tables, and ``COPY ... TO``: parsed into typed descriptions.
+
+The write path never sees SQL. Each statement becomes a :class:`DmlStatement` whose rows come
+from a SELECT the engine runs like any other query (pushdown included):
+
+* ``INSERT INTO t (cols) VALUES ...`` — literal rows are read here; rows with expressions
+  (``upper('x')``, ``now()``) become ``SELECT * FROM (VALUES ...) AS v(cols)``.
+* ``INSERT INTO t (cols) SELECT ...`` — the SELECT as written (other Mailjet tables,
+  ``read_csv('new.csv')``, literals).
+* ``UPDATE t SET c = expr WHERE w`` — ``SELECT t.*, expr AS "__mjq_set_0", ..., (<the object's
+  write condition>) AS "__mjq_condition" FROM t WHERE w``: the current rows (their keys), the
+  new values evaluated per row, and whether each row may be updated (CampaignDraft: ``Used =
+  false``).
+* ``DELETE FROM t WHERE w`` — ``SELECT t.* FROM t WHERE w``.
+* ``COPY (SELECT ...) TO 'file' (FORMAT ..., HEADER ..., DELIMITER ...)`` and ``COPY t TO ...``.
+
+A missing WHERE is recorded (``unfiltered``); the statement-level opt-in is the comment
+``-- mjquery: allow-all-rows`` anywhere in the statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from mjquery.errors import NotSupportedError, ProgrammingError
+from mjquery.planner.parse import DIALECT, bind_parameters, parse
+from mjquery.planner.predicates import literal_value
+from mjquery.schema.model import ObjectSchema, Operation
+
+SET_PREFIX = "__mjq_set_"
+CONDITION_COLUMN = "__mjq_condition"
+
+_OPT_IN = re.compile(r"--\s*mjquery\s*:\s*allow-all-rows\b", re.IGNORECASE)
+_MAYBE_DML = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|COPY)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DmlStatement:
+    """A write on one Mailjet table.
+
+    ``columns``: INSERT's target columns, or UPDATE's SET columns (``source_sql`` names their new
+    values ``__mjq_set_<i>``). ``rows``: INSERT's literal rows when no SELECT is needed; otherwise
+    ``source_sql`` gives them.
+    """
+
+    operation: Operation
+    table: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...] | None
+    source_sql: str | None
+    returning: tuple[str, ...] = ()
+    unfiltered: bool = False
+    opt_in: bool = False
+
+
+@dataclass(frozen=True)
+class CopyStatement:
+    """``COPY (SELECT ...) TO 'file'``: the query, the file and the options given."""
+
+    source_sql: str
+    path: str
+    format: str | None
+    header: bool = True
+    delimiter: str = ","
+
+
+def maybe_dml(sql: str) -> bool:
+    """Cheap check: could ``sql`` be a statement this module handles?"""
+    return bool(_MAYBE_DML.match(sql))
+
+
+def plan_dml(sql: str, params: Sequence[object] | None, catalog: object) -> DmlStatement | CopyStatement | None:
+    """The write or COPY described by ``sql``, or None when it is not one on a Mailjet table."""
+    if not maybe_dml(sql):
+        return None
+    tree = parse(sql)
+    if isinstance(tree, exp.Copy):
+        return _copy(tree, params)
+    if not isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
+        return None
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(target, exp.Table) or target.args.get("db"):
+        return None
+    schema: ObjectSchema | None = catalog.find(target.name)  # type: ignore[attr-defined]
+    if schema is None:
+        return None  # a local DuckDB table: the engine's usual path
+    tree = bind_parameters(tree, params)
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    opt_in = bool(_OPT_IN.search(sql))
+    returning = _returning(tree)
+    if isinstance(tree, exp.Insert):
+        return _insert(tree, schema, returning)
+    if tree.args.get("from") or tree.args.get("from_") or tree.args.get("using"):
+        raise NotSupportedError(
+            f"{type(tree).__name__.upper()} ... FROM/USING is not supported on Mailjet tables; "
+            "use a subquery in WHERE instead (WHERE ID IN (SELECT ...)).")
+    where = tree.args.get("where")
+    select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(target.alias_or_name)))
+    select = select.from_(target.copy())
+    if where is not None:
+        select = select.where(where.this.copy())
+    if isinstance(tree, exp.Update):
+        columns = []
+        for index, assignment in enumerate(tree.expressions):
+            if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
+                raise ProgrammingError("UPDATE ... SET takes column = value pairs.")
+            columns.append(assignment.this.name)
+            select = select.select(exp.alias_(assignment.expression.copy(), f"{SET_PREFIX}{index}", quoted=True))
+        rule = schema.write_rule(Operation.UPDATE)
+        if rule is not None and rule.condition:
+            condition = parse(f"SELECT {rule.condition}").expressions[0]
+            select = select.select(exp.alias_(condition, CONDITION_COLUMN, quoted=True))
+        return DmlStatement(Operation.UPDATE, schema.name, tuple(columns), None, select.sql(dialect=DIALECT),
+                            returning, where is None, opt_in)
+    return DmlStatement(Operation.DELETE, schema.name, (), None, select.sql(dialect=DIALECT),
+                        returning, where is None, opt_in)
+
+
+def _insert(tree: exp.Insert, schema: ObjectSchema, returning: tuple[str, ...]) -> DmlStatement:
+    if not isinstance(tree.this, exp.Schema) or not tree.this.expressions:
+        raise ProgrammingError(
+            f"INSERT INTO {schema.name} needs its column list: INSERT INTO {schema.name} (col, ...) VALUES ...")
+    columns = tuple(c.name for c in tree.this.expressions)
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        rows: list[tuple[object, ...]] = []
+        literal_only = True
+        for row in source.expressions:
+            items = row.expressions if isinstance(row, exp.Tuple) else [row]
+            if len(items) != len(columns):
+                raise ProgrammingError(
+                    f"INSERT INTO {schema.name}: {len(columns)} column(s) but a row of {len(items)} value(s).")
+            try:
+                rows.append(tuple(_literal(item) for item in items))
+            except _NotLiteral:
+                literal_only = False
+                break
+        if literal_only:
+            return DmlStatement(Operation.INSERT, schema.name, columns, tuple(rows), None, returning)
+        alias = exp.TableAlias(this=exp.to_identifier("v"),
+                               columns=[exp.to_identifier(c, quoted=True) for c in columns])
+        select = exp.select("*").from_(exp.Subquery(this=source.copy(), alias=alias))
+        return DmlStatement(Operation.INSERT, schema.name, columns, None, select.sql(dialect=DIALECT), returning)
+    if isinstance(source, exp.Query):
+        return DmlStatement(Operation.INSERT, schema.name, columns, None, source.sql(dialect=DIALECT), returning)
+    raise ProgrammingError(f"INSERT INTO {schema.name} takes VALUES or a SELECT.")
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _literal(node: exp.Expression) -> object:
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, (exp.Literal, exp.Boolean)) or (
+            isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal)):
+        return literal_value(node)
+    raise _NotLiteral
+
+
+def _returning(tree: exp.Expression) -> tuple[str, ...]:
+    clause = tree.args.get("returning")
+    if clause is None:
+        return ()
+    names = []
+    for item in clause.expressions:
+        if isinstance(item, exp.Star):
+            return ("*",)
+        if not isinstance(item, exp.Column):
+            raise NotSupportedError("RETURNING takes column names (or *) on Mailjet tables.")
+        names.append(item.name)
+    return tuple(names)
+
+
+def _copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement | None:
+    if tree.args.get("kind"):
+        return None  # COPY ... FROM: local tables only, DuckDB's own
+    tree = bind_parameters(tree, params)
+    source = tree.this
+    if isinstance(source, exp.Subquery):
+        source_sql = source.this.sql(dialect=DIALECT)
+    elif isinstance(source, exp.Table):
+        source_sql = exp.select("*").from_(source.copy()).sql(dialect=DIALECT)
+    else:
+        raise ProgrammingError("COPY takes (SELECT ...) or a table name before TO.")
+    files = tree.args.get("files") or []
+    if len(files) != 1 or not isinstance(files[0], exp.Literal) or not files[0].is_string:
+        raise ProgrammingError("COPY ... TO needs one file name in quotes: COPY (SELECT ...) TO 'out.csv'")
+    fmt: str | None = None
+    header, delimiter = True, ","
+    for param in tree.args.get("params") or []:
+        name = param.this.name.upper()
+        value = param.expression
+        text = value.name if value is not None else None
+        if name == "FORMAT":
+            fmt = (text or "").lower()
+        elif name == "HEADER":
+            header = text is None or text.lower() in ("true", "1", "on")
+        elif name in ("DELIMITER", "DELIM", "SEP"):
+            delimiter = text or ","
+        else:
+            raise NotSupportedError(f"COPY option {name} is not supported; use FORMAT, HEADER or DELIMITER.")
+    return CopyStatement(source_sql, files[0].name, fmt, header, delimiter)

@@ -1,0 +1,113 @@
+"""Run a parsed write statement: rows from the SELECT engine, then the write path.
+
+The engine hands over a :class:`~mjquery.planner.dml.DmlStatement`-shaped description (duck
+typed: this package never imports the planner) and a ``select(sql)`` callback that runs a SELECT
+through the engine — pushdown included — and returns column names and rows. This module builds
+the :class:`WritePlan` from those rows and runs it; it also serves ``COPY ... TO`` and dry runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mjquery.errors import DatabaseError, NotSupportedError, ProgrammingError
+from mjquery.schema.model import Operation
+from mjquery.writes.execute import CatalogLike, dry_run, execute
+from mjquery.writes.plan import DryRun, RowWrite, WriteOptions, WritePlan, WriteResult
+from mjquery.writes.transfer import ExportFormat, write_rows
+
+SET_PREFIX = "__mjq_set_"
+CONDITION_COLUMN = "__mjq_condition"
+
+SelectRows = Callable[[str], tuple[Sequence[str], Sequence[Sequence[Any]]]]
+
+
+@dataclass(frozen=True)
+class StatementOutcome:
+    """What the front end shows: RETURNING rows (if any), the rowcount, and the write's report."""
+
+    columns: tuple[tuple[str, str], ...] | None  # (name, SQL type) of RETURNING, None otherwise
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+    result: WriteResult | None = None
+    message: str = ""
+
+
+def build_plan(statement: Any, select: SelectRows) -> WritePlan:
+    """The WritePlan of a parsed INSERT/UPDATE/DELETE, its rows read through ``select``."""
+    operation: Operation = statement.operation
+    columns: tuple[str, ...] = statement.columns
+    rows: list[RowWrite] = []
+    if operation is Operation.INSERT:
+        if statement.rows is not None:
+            values = statement.rows
+        else:
+            names, values = select(statement.source_sql)
+            if len(names) != len(columns):
+                raise ProgrammingError(
+                    f"INSERT INTO {statement.table}: {len(columns)} column(s) but the SELECT gives {len(names)}.")
+        rows = [RowWrite(values=dict(zip(columns, row))) for row in values]
+    else:
+        names, values = select(statement.source_sql)
+        positions = {name: i for i, name in enumerate(names)}
+        set_positions = [positions[f"{SET_PREFIX}{i}"] for i in range(len(columns))]
+        condition = positions.get(CONDITION_COLUMN)
+        hidden = set(set_positions) | ({condition} if condition is not None else set())
+        for row in values:
+            current = {name: row[i] for i, name in enumerate(names) if i not in hidden}
+            new = {column: row[p] for column, p in zip(columns, set_positions)}
+            met = None if condition is None else bool(row[condition])
+            rows.append(RowWrite(values=new, current=current, condition_met=met))
+    return WritePlan(statement.table, operation, tuple(rows), returning=statement.returning,
+                     unfiltered=statement.unfiltered, unfiltered_opt_in=statement.opt_in)
+
+
+def run_statement(statement: Any, *, select: SelectRows, catalog: CatalogLike, client: Any,
+                  options: WriteOptions = WriteOptions()) -> StatementOutcome:
+    """Run a write statement; raise when nothing was written and rows failed."""
+    if hasattr(statement, "path"):  # COPY ... TO
+        return run_copy(statement, select)
+    plan = build_plan(statement, select)
+    result = execute(plan, catalog, client, options)
+    if result.failed and result.written == 0:
+        classes = {type(f.error) for f in result.failed if f.error is not None}
+        kind: type[DatabaseError] = DatabaseError
+        if len(classes) == 1 and issubclass(next(iter(classes)), DatabaseError):
+            kind = next(iter(classes))
+        elif all(f.error is None for f in result.failed):
+            kind = NotSupportedError  # only rule refusals (CampaignDraft with Used = true)
+        raise kind(f"{plan.operation.value} {plan.table}: nothing written; {result.summary()}")
+    columns = None
+    rows: list[tuple[Any, ...]] = []
+    if plan.returning:
+        schema = catalog.get(plan.table)
+        columns = tuple((name, _type_name(schema, name)) for name in result.returned_columns)
+        rows = [tuple(r.get(name) for name in result.returned_columns) for r in result.returned_rows]
+    return StatementOutcome(columns, rows, result.written, result,
+                            result.summary() if result.failed else "")
+
+
+def plan_dry_run(statement: Any, *, select: SelectRows, catalog: CatalogLike, client: Any,
+                 options: WriteOptions = WriteOptions()) -> DryRun:
+    """The writes the statement would make (reads happen: the matching rows are found)."""
+    if hasattr(statement, "path"):
+        raise ProgrammingError("COPY writes a file, not the account: there is nothing to dry-run.")
+    return dry_run(build_plan(statement, select), catalog, client, options)
+
+
+def run_copy(statement: Any, select: SelectRows) -> StatementOutcome:
+    """``COPY (SELECT ...) TO 'file'``: run the SELECT, write the file."""
+    names, values = select(statement.source_sql)
+    fmt = ExportFormat.for_path(statement.path, statement.format)
+    if len(statement.delimiter) != 1:
+        raise ProgrammingError(f"COPY: the delimiter must be one character, not {statement.delimiter!r}")
+    count = write_rows(statement.path, fmt, tuple(names), [values], header=statement.header,
+                       delimiter=statement.delimiter)
+    return StatementOutcome(None, [], count, None, f"{count} rows written to {statement.path}")
+
+
+def _type_name(schema: Any, name: str) -> str:
+    column = schema.column(name)
+    return column.type.value if column is not None else "VARCHAR"

@@ -159,3 +159,13 @@ def test_local_tables_keep_their_own_writes(conn, sb):
     assert run(conn, "INSERT INTO mine VALUES (1), (2)").rowcount == 2
     assert plan_dml("INSERT INTO mine VALUES (1)", None, CATALOG) is None
     assert writes_in(sb) == []
+
+
+def test_executemany_insert_is_one_write_and_uses_bulk_jobs(sb):
+    rows = [(f"m{i}@example.com", f"M {i}") for i in range(5)]
+    with mjquery.connect(sandbox=sb, write_options=WriteOptions(bulk_threshold=3, poll_interval=0)) as conn:
+        cur = conn.cursor()
+        cur.executemany("INSERT INTO Contact (Email, Name, ContactsList) VALUES (?, ?, 8)", rows)
+        assert cur.rowcount == 5
+    assert writes_in(sb) == [("POST", "/v3/REST/contactslist/8/managemanycontacts")]
+    assert {c["Email"] for c in sb.data.resources["contact"]} >= {e for e, _ in rows}

@@ -157,6 +157,11 @@ class Connection:
     def clear_cache(self) -> None:
         self._engine.client.clear_cache()
 
+    def interrupt(self) -> None:
+        """Stop the DuckDB part of a running statement (called by the shell on Ctrl-C)."""
+        if not self._closed:
+            self._engine.db.interrupt()
+
     @property
     def api(self) -> ApiClient:
         """The connection's API client (for the write path and tools)."""
@@ -267,6 +272,15 @@ class Cursor:
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[object]]) -> "Cursor":
         self._check_open()
+        if isinstance(operation, str) and isinstance(seq_of_parameters, Sequence) and seq_of_parameters:
+            # INSERT into a Mailjet table: all rows in one write (bulk jobs for many contacts).
+            many = self.connection._engine.execute_many(
+                operation, [check_parameters(p) or () for p in seq_of_parameters])
+            if many is not None:
+                self._result, self._position, self._stats = many, 0, many.stats
+                write = self.connection._engine.last_write
+                self.messages = [(errors.Warning, write.message)] if write is not None and write.message else []
+                return self
         total = 0
         known = True
         requests = hits = rows = 0

@@ -29,7 +29,7 @@ from mjquery.errors import (
     DatabaseError, DataError, Error, IntegrityError, InterfaceError, NotSupportedError,
     OperationalError, ProgrammingError, SqlSyntaxError,
 )
-from mjquery.planner.dml import plan_dml
+from mjquery.planner.dml import plan_dml, plan_dml_many
 from mjquery.writes.plan import WriteOptions
 from mjquery.planner import (
     ApiFetch, ApiRequest, ColumnFill, DescribeTable, ExplainPlan, LocalStatement, LocalTables,
@@ -168,6 +168,22 @@ class Engine:
         columns = None if outcome.columns is None else tuple(ResultColumn(n, t) for n, t in outcome.columns)
         return columns, outcome.rows, outcome.rowcount
 
+    def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[object]]) -> Result | None:
+        """``executemany`` of an INSERT into a Mailjet table as one write (bulk jobs for many
+        contacts); None when the statement is something else (the caller runs it row by row)."""
+        with self._lock:
+            write = plan_dml_many(sql, seq_of_params, self.catalog)
+            if write is None:
+                return None
+            before, started = self.client.stats, time.perf_counter()
+            self.last_write = None
+            columns, rows, rowcount = self._write(write)
+            after = self.client.stats
+            stats = StatementStats(requests=after.requests - before.requests,
+                                   cache_hits=after.cache_hits - before.cache_hits,
+                                   elapsed_s=time.perf_counter() - started, rows=max(rowcount, 0))
+            return Result(columns, rows, rowcount, stats)
+
     def dry_run(self, sql: str, params: Sequence[object] | None = None) -> Any:
         """The writes an INSERT/UPDATE/DELETE would make (``DryRun.count`` rows), without making them."""
         from mjquery.writes.statement import plan_dry_run
@@ -284,12 +300,46 @@ class Engine:
             for request, page in zip(single_shot, pages):
                 if page is not None:
                     loader.append(page.data_json, page.rows, request.fills)
-        for request in scans:
+        if len(scans) == 1:
+            # one scan: stream it page by page, memory stays at a few pages
+            request = scans[0]
             for page in self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
                                              offset=fetch.offset, on_progress=self.progress):
                 loader.append(page.data_json, page.rows, request.fills)
+        elif scans:
+            self._load_many(fetch, scans, loader)
         if len(requests) > 1:
             loader.deduplicate(fetch.dedupe_columns)
+
+    def _load_many(self, fetch: ApiFetch, scans: list[ApiRequest], loader: TableLoader) -> None:
+        """Several scans (one per key or value): run up to ``max_concurrency`` at once.
+
+        Each running scan holds its pages until it is loaded, so memory is bounded by the
+        concurrency times one request's rows (these requests are narrowed by a key).
+        """
+        def read(request: ApiRequest) -> list[Any]:
+            return list(self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
+                                             offset=fetch.offset))
+
+        pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(scans)))
+        try:
+            pending = iter(scans)
+            window: list[tuple[ApiRequest, Any]] = []
+            for request in itertools.islice(pending, self.max_concurrency):
+                window.append((request, pool.submit(read, request)))
+            done = 0
+            while window:
+                request, future = window.pop(0)
+                for page in future.result():
+                    loader.append(page.data_json, page.rows, request.fills)
+                done += 1
+                if self.progress is not None:
+                    self.progress(done, len(scans))
+                following = next(pending, None)
+                if following is not None:
+                    window.append((following, pool.submit(read, following)))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _get_one(self, request: ApiRequest) -> Any:
         try:

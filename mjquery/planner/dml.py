@@ -206,3 +206,36 @@ def _copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement | No
         else:
             raise NotSupportedError(f"COPY option {name} is not supported; use FORMAT, HEADER or DELIMITER.")
     return CopyStatement(source_sql, files[0].name, fmt, header, delimiter)
+
+
+def plan_dml_many(sql: str, seq_of_params: Sequence[Sequence[object]], catalog: object) -> DmlStatement | None:
+    """``executemany`` of ``INSERT INTO <Mailjet table> (cols) VALUES (?, ...)``: one statement, all rows.
+
+    Parsed once; each parameter set becomes one row, so many rows can go out as bulk jobs
+    instead of one statement per row. None for anything else (the caller runs them one by one).
+    """
+    if not maybe_dml(sql) or not seq_of_params:
+        return None
+    tree = parse(sql)
+    if not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values):
+        return None
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(target, exp.Table) or target.args.get("db") or catalog.find(target.name) is None:  # type: ignore[attr-defined]
+        return None
+    values = tree.expression.expressions
+    if len(values) != 1 or not isinstance(values[0], exp.Tuple):
+        return None
+    first = plan_dml(sql, seq_of_params[0], catalog)
+    if not isinstance(first, DmlStatement) or first.rows is None:
+        return None  # expressions in VALUES: evaluated per statement
+    items = values[0].expressions
+    marks = [i for i, item in enumerate(items) if isinstance(item, exp.Placeholder) and not item.this]
+    fixed = {i: value for i, value in enumerate(first.rows[0]) if i not in marks}
+    rows = []
+    for params in seq_of_params:
+        if len(params) != len(marks):
+            raise ProgrammingError(
+                f"The statement has {len(marks)} parameter marker(s) (?) but {len(params)} value(s) were given.")
+        given = dict(zip(marks, params))
+        rows.append(tuple(given[i] if i in given else fixed[i] for i in range(len(items))))
+    return DmlStatement(Operation.INSERT, first.table, first.columns, tuple(rows), None, first.returning)

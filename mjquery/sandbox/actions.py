@@ -122,7 +122,63 @@ def _set_draft_status(sb: Sandbox, draft: Row, status: int) -> None:
             draft["DeliveredAt"] = now_iso()
         if "Used" in draft:
             draft["Used"] = True
+        campaign = _campaign_of_draft(sb, draft)
+        if "CampaignID" in draft:
+            draft["CampaignID"] = campaign["ID"]
     sb.store.table("campaigndraft").touch()
+
+
+def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
+    """The ``campaign`` row of a sent draft (CustomValue ``mj.nl=<draft id>``), created on first send."""
+    marker = f"mj.nl={draft['ID']}"
+    table = sb.store.table("campaign")
+    for row in table.rows:
+        if row.get("CustomValue") == marker:
+            return row
+    spec = sb.specs["campaign"]
+    row: Row = {f.name: ({"int": 0, "bool": False, "float": 0.0}.get(f.type, "")) for f in spec.fields}
+    sender_email = str(draft.get("SenderEmail", ""))
+    sender = next((s for s in sb.store.table("sender").rows if str(s.get("Email", "")).lower() == sender_email.lower()), None)
+    stamp = now_iso()
+    values = {
+        "ID": table.next_id(),
+        "CampaignType": 2,  # marketing (FromType 2)
+        "CreatedAt": stamp,
+        "CustomValue": marker,
+        "FromEmail": sender_email,
+        "FromID": sender["ID"] if sender else 0,
+        "FromName": draft.get("SenderName", "") or draft.get("Sender", ""),
+        "ListID": draft.get("ContactsListID", 0) or 0,
+        "NewsLetterID": draft["ID"],
+        "SegmentationID": draft.get("SegmentationID", 0) or 0,
+        "SendStartAt": stamp,
+        "Subject": draft.get("Subject", ""),
+    }
+    row.update({k: v for k, v in values.items() if k in row})
+    table.insert(row)
+    return row
+
+
+def run_due_schedules(sb: Sandbox) -> None:
+    """Send the programmed drafts whose schedule date has passed (checked when drafts or campaigns are read)."""
+    from mjquery.sandbox.query import QueryError, parse_time
+
+    schedules = sb.store.sub_resources.get("campaigndraft/schedule") or {}
+    if not schedules:
+        return
+    now = time.time()
+    drafts = sb.store.table("campaigndraft").by_id()
+    for draft_id, record in list(schedules.items()):
+        draft = drafts.get(draft_id)
+        if draft is None or draft.get("Status") != 1:
+            continue
+        try:
+            when = parse_time("Date", str(record.get("Date", "")))
+        except QueryError:
+            continue
+        if when <= now:
+            del schedules[draft_id]
+            _set_draft_status(sb, draft, 2)
 
 
 def _schedule(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:

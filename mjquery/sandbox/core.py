@@ -28,7 +28,11 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
 - ``Limit`` above 1000 is capped at 1000, a negative or non-numeric Limit/Offset is 400.
 - Campaign drafts: ``send`` marks the draft Sent (2) at once, ``schedule`` marks it Programmed
   (1), both answer ``[{"Status": "programmed"}]`` as the guide shows; ``DELETE schedule`` sets it
-  back to Draft (0). Validation failures are 400 with the reason as ErrorMessage.
+  back to Draft (0). Validation failures are 400 with the reason as ErrorMessage. Sending creates
+  the ``campaign`` row (CustomValue ``mj.nl=<draft id>``, NewsLetterID, ListID, FromEmail/FromID,
+  CampaignType 2) and sets the draft's CampaignID; a programmed draft whose date has passed (the
+  machine clock) is sent when drafts or campaigns are next read.
+- Unique-key lookups (``/resource/<unique key>``) use an index rebuilt when the table changes.
 - Bulk jobs (``managemanycontacts``) are applied when posted; the first poll of a job answers
   ``In Progress``, the next ones ``Completed`` with ``Count`` = contacts processed and, when some
   failed, ``Error`` = ``"<n> contact(s) could not be processed"`` and ``ErrorFile`` = the URL of
@@ -68,9 +72,11 @@ from mjquery.sandbox.query import (
     QueryError,
     compile_filter,
     parse_bool,
+    parse_ints,
     parse_sort,
     sort_rows,
 )
+from mjquery.sandbox.counters import statcounter_rows
 from mjquery.sandbox.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
 from mjquery.sandbox.store import Row, Store, Table
 
@@ -347,6 +353,10 @@ class Sandbox:
         if not segments:
             raise ApiError(400, 'Unknown resource: ""')
         names = [s.lower() for s in segments]
+        if names[0] in ("campaign", "campaigndraft", "newsletter", "campaignoverview"):
+            from mjquery.sandbox.actions import run_due_schedules
+
+            run_due_schedules(self)
         # Global actions and two-segment resources: contact/managemanycontacts, statistics/link-click.
         if len(names) >= 2 and f"{names[0]}/{names[1]}" in self.specs:
             spec = self.specs[f"{names[0]}/{names[1]}"]
@@ -397,6 +407,13 @@ class Sandbox:
                 if low not in COMMON_PARAMS and low in spec.filters_by_lower
             )
         )
+        routed = self._routed_rows(spec, params)
+        if routed is not None:
+            if sort_keys:
+                routed = sort_rows(spec, self.store, routed, sort_keys)
+            if count_only:
+                return SandboxResponse(200, JSON_HEADERS, orjson.dumps({"Count": len(routed), "Data": [], "Total": len(routed)}))
+            return envelope(routed[offset : offset + limit])
         table = self.store.table(spec.name.lower())
         hide_anonymized = spec.name == "contact" and bool(self.store.anonymized)
         if hide_anonymized and "includeanonymized" in params:
@@ -424,6 +441,24 @@ class Sandbox:
         if spec.name == "message":
             page = self._project_message(page, params)
         return envelope(page)
+
+    def _routed_rows(self, spec: ResourceSpec, params: dict[str, tuple[str, str]]) -> list[Row] | None:
+        """Rows computed for the request rather than filtered from a table (see ``ROUTED_FILTERS``)."""
+        name = spec.name.lower()
+        if name == "statcounters":
+            return statcounter_rows(self.data, self.store.table("statcounters").rows, params)
+        if name == "messagehistory" and "message" in params:
+            message_id = parse_ints(*params["message"])
+            history = getattr(self.data, "message_history", None)
+            if history is None:
+                return None
+            return [event for mid in sorted(message_id) for event in history(mid)]
+        if name in ("statistics/link-click", "statistics/recipient-esp") and "campaignid" in params:
+            produce = getattr(self.data, "link_clicks" if name.endswith("link-click") else "recipient_esp", None)
+            if produce is None:
+                return None
+            return [r for cid in sorted(parse_ints(*params["campaignid"])) for r in produce(cid)]
+        return None
 
     @staticmethod
     def _int_param(params: dict[str, tuple[str, str]], low: str, default: int) -> int:
@@ -506,22 +541,34 @@ class Sandbox:
         parts = key.split("|")
         if len(parts) != len(spec.unique_key):
             return None
-        checks: list[Callable[[Row], bool]] = []
+        columns: list[str] = []
+        wanted: list[str] = []
         for name, part in zip(spec.unique_key, parts, strict=True):
             field = spec.fields_by_lower.get(name.lower()) or spec.fields_by_lower.get(name.lower() + "id")
             if field is not None:
-                wanted = part.lower()
-                checks.append(lambda row, f=field.name, w=wanted: str(row.get(f, "")).lower() == w)
+                columns.append(field.name)
+                wanted.append(part.lower())
             elif name.lower() == "email" and "contactid" in spec.fields_by_lower:
                 contact = self.store.contact(part)
-                cid = contact.get("ID") if contact else None
-                checks.append(lambda row, c=cid: c is not None and row.get("ContactID") == c)
-        if not checks:
+                if contact is None:
+                    return None
+                columns.append("ContactID")
+                wanted.append(str(contact.get("ID")).lower())
+        if not columns:
             return None
-        for row in table.rows:
-            if all(check(row) for check in checks):
-                return row
-        return None
+        return self._unique_index(table, tuple(columns)).get(tuple(wanted))
+
+    def _unique_index(self, table: Table, columns: tuple[str, ...]) -> dict[tuple[str, ...], Row]:
+        """Rows by their unique-key values (lower-cased text), rebuilt when the table changes."""
+
+        def build() -> dict[tuple[str, ...], Row]:
+            index: dict[tuple[str, ...], Row] = {}
+            for row in table.rows:
+                index.setdefault(tuple(str(row.get(c, "")).lower() for c in columns), row)
+            return index
+
+        name = table.spec.name.lower()
+        return self.store.derived(f"unique:{name}:{'|'.join(columns)}", (name,), build)
 
     def _item(self, method: str, spec: ResourceSpec, key: str, request: SandboxRequest) -> SandboxResponse:
         if method not in ("GET", "PUT", "DELETE"):

@@ -40,8 +40,67 @@ filter                         semantics
 ``ShowSubject`` ...            message: ``Subject``, ``ContactAlt`` and ``CustomID`` are only
                                returned with ``ShowSubject`` / ``ShowContactAlt`` /
                                ``ShowCustomID`` = true (the reference says so).
-anything else listed           accepted and has no effect (e.g. statcounters
-                               ``CounterSource``): :func:`inert_filters` lists them.
+``MessageStatus`` elsewhere     the status of the row's message (by ``MessageID``, message
+                               ``ID``, or campaign + contact), names or Mailjet codes
+                               (0 processed, 1 queued, 2 sent, 3 opened, 4 clicked, 5 bounce,
+                               6 spam, 7 unsub, 8 blocked, 9 softbounced, 10 hardbounced).
+campaign-level filters         on message-level and campaign statistics rows, checked on the
+                               row's campaign (``CampaignID``, or via ``MessageID``):
+                               ``CampaignStatus`` = Status, ``CustomCampaign`` = CustomValue,
+                               ``IsDeleted``/``IsStarred``, ``IsNewsletterTool`` = has a
+                               NewsLetterID, ``FromType`` = CampaignType (1 transactional,
+                               2 marketing), ``FromDomain`` = domain of FromEmail, ``From`` =
+                               FromEmail (or FromID when numeric), ``FromID``/``Sender`` =
+                               FromID, ``CampaignID``, ``ContactsList`` = ListID,
+                               ``Segmentation`` = SegmentationID, ``Subject`` = contains.
+``Period``                     Day/Week/Month/Year: the row's time (as ``FromTS``) is at or
+                               after the start of the current period at the account's clock
+                               (weeks start on Monday); another value is 400.
+``EventFromTs``/``EventToTs``  bounds (inclusive) on BouncedAt / ClickedAt / OpenedAt;
+                               ``BounceEvent*``/``SpamEvent*``: BounceDate / ComplaintDate.
+``Min<F>`` / ``Max<F>``        ``F >= value`` / ``F < value`` (the reference: "strictly less").
+counters                       statistics: ``Open``/``Click``/``Blocked``/``Bounced``/``Spam``/
+                               ``Sent``/``Queued``/``Unsubscribed``/``SoftBounced``/
+                               ``HardBounced``/``Deferred`` = true: the matching ``...Count``
+                               is > 0 (false: = 0). campaigngraphstatistics ``Open``/``Click``/
+                               ``Spam``/``Unsub`` likewise, ``IDS`` = ID in the list.
+via the described row          listrecipientstatistics filters on its listrecipient
+                               (``ContactsList``, ``Contact``, ``IsActive``, ``IsUnsubscribed``,
+                               ``Min/MaxUnsubscribedAt``...); contactdata / contactstatistics on
+                               their contact (``Campaign``, ``Email*``, ``IsUnsubscribed``,
+                               ``LastActivityAt``; ``IncludeAnonymized=false`` hides anonymised
+                               contacts); listrecipient ``Opened``/``Blocked``: the contact has
+                               an opened / blocked message (contactstatistics);
+                               ``LastActivityAt``: its listrecipientstatistics LastActivityAt.
+draft/newsletter switches      ``IsArchived`` = Status -1, ``IsDeleted`` = Status -2,
+                               ``IsCampaign`` = has a CampaignID, ``Modified`` = ModifiedAt set
+                               and not CreatedAt, ``NewsLetterTemplate`` = TemplateID,
+                               ``IsHandled`` (draft) = sent or used. campaignoverview ``All``
+                               (not deleted), ``Archived``/``Drafts``/``Programmed``/``Sent``:
+                               Status -1/0/1/2.
+addresses                      sender/contactslistsignup ``Domain``/``LocalPart`` = the parts
+                               of Email; sender ``IsDomainSender`` = Email is ``*@domain``;
+                               senderstatistics ``domain``/``Email`` on its sender's Email.
+others                         liststatistics ``ContactsListID``/``ExcludeID`` on ID; axtesting
+                               ``ContactsList``/``IsDeleted``/``IsStarred``; template/preset
+                               ``APIKey``/``User`` = OwnerType + owner id; widget ``Sender`` =
+                               FromID, ``active``/``Status`` = IsActive; workflow ``IsActive`` =
+                               Status active; apitoken ``IsAPIKeyActive`` = its key's IsActive;
+                               eventcallbackurl ``Backup`` = IsBackup; contacthistorydata
+                               ``Last`` = latest row per contact and name.
+statcounters                   see :mod:`mjquery.sandbox.counters` (required filters, 400s).
+``Message`` on messagehistory  the message's events (as ``GET /messagehistory/{id}``).
+``CampaignID`` on statistics/  the campaign's rows (link-click, recipient-esp).
+anything else listed           accepted and has no effect; each such filter is on the
+                               justified list of :mod:`mjquery.sandbox.semantics` with its
+                               reason (display flags such as ``ShowExtraData``, options without
+                               a documented effect, properties the rows do not carry, contact /
+                               list-recipient ``Status`` whose values the reference does not
+                               list). The campaign, list, sender and time filters of the
+                               aggregate statistics (domain, geo, graph, toplinkclicked,
+                               useragent, open, message statistics) are inert too: their rows
+                               aggregate all messages and the sandbox does not recompute them
+                               for a subset. :func:`inert_filters` lists them all.
 =============================  ==============================================================
 
 Bad values: a boolean filter takes ``true``/``false``/``1``/``0``, an integer filter digits;
@@ -59,6 +118,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mjquery.sandbox.reference import ResourceSpec
+from mjquery.sandbox.semantics import derived_filter, message_status_values
 from mjquery.sandbox.store import Row, Store
 
 Predicate = Callable[[Row], bool]
@@ -72,6 +132,18 @@ DRAFT_STATUS_NAMES = {
     2: "Sent",
     3: "AXTested",
     4: "AXSelected",
+}
+
+#: Filters answered by a dedicated code path of :class:`mjquery.sandbox.core.Sandbox` (rows
+#: produced from the demo account's counters for the requested source, resolution and window).
+ROUTED_FILTERS = {
+    "statcounters": frozenset(
+        {"countersource", "counterresolution", "countertiming", "countertype", "sourceid", "sourceids", "campaignid",
+         "apikeyid", "fromts", "tots"}
+    ),
+    "messagehistory": frozenset({"message"}),
+    "statistics/link-click": frozenset({"campaignid"}),
+    "statistics/recipient-esp": frozenset({"campaignid"}),
 }
 
 #: message properties only returned when their Show* flag is true.
@@ -252,7 +324,7 @@ def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predica
         if low == "messagestate":
             return _equals("int", name, "StateID", value)
         if low == "messagestatus":
-            wanted = {part.strip().lower() for part in value.split(",")}
+            wanted = message_status_values(value)
             return lambda row: str(row.get("Status", "")).lower() in wanted
 
     if resource == "campaigndraft" and low == "status":
@@ -323,15 +395,25 @@ def compile_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
     """The predicate of one filter, or None when the filter has no effect."""
     predicate = _special(spec, store, name, value)
     if predicate is None:
+        predicate = derived_filter(spec, store, name, value)
+    if predicate is None:
         predicate = _generic(spec, name, value)
     return predicate
 
 
 def inert_filters(spec: ResourceSpec, store: Store) -> list[str]:
-    """The filters of ``spec`` that are accepted but have no effect in the sandbox."""
+    """The filters of ``spec`` that are accepted but have no effect in the sandbox.
+
+    Each is on the justified list (:func:`mjquery.sandbox.semantics.is_justified_inert` gives
+    the reason); a filter the sandbox answers in its own code path (statcounters, message
+    history, per-campaign statistics) is not inert.
+    """
     inert = []
+    served = ROUTED_FILTERS.get(spec.name.lower(), frozenset())
     for name in spec.filters:
-        for probe in ("1", "true", "2020-01-01T00:00:00Z", "x@example.com", "Draft"):
+        if name.lower() in served:
+            continue
+        for probe in ("1", "true", "2020-01-01T00:00:00Z", "x@example.com", "Draft", "Day"):
             try:
                 if compile_filter(spec, store, name, probe) is not None:
                     break

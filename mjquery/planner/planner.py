@@ -69,6 +69,9 @@ class PlannerOptions:
     max_fanout: int = 100           # parents a sub-resource fans out over (0: always refuse)
     max_dependent_keys: int = 50    # keys pushed into a dependent join before a full scan
     max_value_requests: int = 100   # requests one IN list may turn into
+    # ORDER BY -> Sort, LIMIT/OFFSET -> Limit/Offset, COUNT(*) -> countOnly. Off: DuckDB does all
+    # three over every matching row (same rows, more requests; tests compare the two).
+    push_limit_sort_count: bool = True
 
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\b(?!\s+ANALY[SZ]E\b)", re.IGNORECASE)
@@ -168,6 +171,8 @@ class _Planner:
         self.refs: list[_Ref] = []
         self.extra_fetches: list[ApiFetch] = []
         self.count_rewrites: list[tuple[exp.Select, _Ref]] = []
+        # SELECTs whose OFFSET the API applied (Offset=): DuckDB must not skip those rows again
+        self.offset_rewrites: list[exp.Select] = []
         self._local_conjuncts: dict[str, list[exp.Expression]] = {}
 
     # -- step 2/3: route and resolve tables ---------------------------------------------------
@@ -506,7 +511,8 @@ class _Planner:
     def _limit_sort_count(self, select: exp.Select, ref: _Ref) -> None:
         schema = ref.schema
         pushed = ref.pushed
-        if pushed.contradiction or ref.keys is not None or not schema.paged:
+        if pushed.contradiction or ref.keys is not None or not schema.paged \
+                or not self.options.push_limit_sort_count:
             return
         plain = not (select.args.get("group") or select.args.get("having") or select.args.get("qualify")
                      or select.args.get("distinct") or any(s.find(exp.Window) for s in select.selects))
@@ -523,7 +529,7 @@ class _Planner:
         order = select.args.get("order")
         sort_exact = True
         if order is not None:
-            sort_exact = self._sort(order, ref)
+            sort_exact = self._sort(order, ref, select)
         limit_node = select.args.get("limit")
         offset_node = select.args.get("offset")
         limit = _int_of(limit_node.expression if limit_node is not None else None)
@@ -536,17 +542,23 @@ class _Planner:
             return
         requests = _product(pushed.dimensions)
         if len(requests) <= 1:
+            # the fetched table holds exactly the rows [offset, offset + limit): DuckDB keeps the
+            # LIMIT (and the ORDER BY) but must not apply the OFFSET a second time
             ref.limit, ref.offset = limit, offset
+            if offset:
+                self.offset_rewrites.append(select)
         else:
             ref.limit = limit + offset   # each request's first rows; DuckDB picks the final ones
 
-    def _sort(self, order: exp.Order, ref: _Ref) -> bool:
+    def _sort(self, order: exp.Order, ref: _Ref, select: exp.Select) -> bool:
         """Push ORDER BY as Sort; True when the API's order gives SQL's first rows."""
         terms = order.expressions
         first = terms[0]
         column = first.this
         if not isinstance(column, exp.Column):
             return False
+        if not column.table and _shadowed_by_alias(select, column.name):
+            return False  # ORDER BY names an output alias (SELECT ID AS CreatedAt ... ORDER BY CreatedAt)
         key = ref.schema.sort_key(column.name)
         if key is None:
             return False
@@ -627,6 +639,8 @@ class _Planner:
                                       exp.Literal.number(0)), exp.DataType.build("BIGINT"))
             select.set("expressions", [exp.alias_(total, name, quoted=True)])
             select.set("where", None)
+        for select in self.offset_rewrites:
+            select.set("offset", None)
         for ref in self.refs:
             alias = ref.node.args.get("alias")
             replacement = exp.table_(ref.name)
@@ -685,6 +699,16 @@ def _is_count_star(node: exp.Expression, schema: ObjectSchema) -> bool:
     if isinstance(arg, exp.Column) and schema.key and arg.name.lower() == schema.key.lower():
         column = schema.column(arg.name)
         return column is not None and not column.nullable
+    return False
+
+
+def _shadowed_by_alias(select: exp.Select, name: str) -> bool:
+    """True when an output column is called ``name`` but is not the table column ``name``."""
+    for output in select.selects:
+        if isinstance(output, exp.Alias) and output.alias.lower() == name.lower():
+            inner = output.this
+            if not (isinstance(inner, exp.Column) and inner.name.lower() == name.lower()):
+                return True
     return False
 
 

@@ -224,6 +224,30 @@ def test_limit_and_offset_cap_the_pages_requested() -> None:
     assert limits == [(10, 100), (110, 100), (210, 50)]
 
 
+def test_a_limit_beyond_the_first_page_needs_no_count() -> None:
+    server = FakeMailjet(n_contacts=1000)
+    with make_client(server) as api:
+        rows = [r for page in api.scan(CONTACTS, {"Sort": "Email"}, limit=250) for r in page]
+    assert len(rows) == 250
+    assert sorted((s.params for s in server.seen), key=lambda p: int(p["Offset"])) == [
+        {"Sort": "Email", "Limit": "100", "Offset": "0"},
+        {"Sort": "Email", "Limit": "100", "Offset": "100"},
+        {"Sort": "Email", "Limit": "50", "Offset": "200"},
+    ]
+    assert not any("countOnly" in s.params for s in server.seen)
+
+
+def test_a_limit_past_the_matching_rows_stops_at_the_short_page() -> None:
+    server = FakeMailjet(n_contacts=230)
+    with make_client(server, max_concurrency=1) as api:
+        rows = [r for page in api.scan(CONTACTS, limit=900) for r in page]
+    assert [r["Email"] for r in rows] == [f"user{i}@example.com" for i in range(230)]
+    offsets = [int(s.params["Offset"]) for s in server.seen]
+    assert not any("countOnly" in s.params for s in server.seen)
+    # the first page alone, then one page in flight at a time: the short page at 200 ends the scan
+    assert offsets == [0, 100, 200]
+
+
 def test_a_limit_within_the_first_page_costs_one_request() -> None:
     server = FakeMailjet(n_contacts=1000)
     with make_client(server) as api:
@@ -564,7 +588,7 @@ def test_progress_reports_pages_done_and_expected_with_a_limit() -> None:
     progress: list[tuple[int, int | None]] = []
     with make_client(server) as api:
         list(api.scan(CONTACTS, limit=350, on_progress=lambda done, expected: progress.append((done, expected))))
-    assert progress == [(1, None), (1, 4), (2, 4), (3, 4), (4, 4)]
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]  # with a limit the pages are known at once
     assert sorted(int(s.params["Limit"]) for s in server.seen if "Limit" in s.params) == [50, 100, 100, 100]
 
 

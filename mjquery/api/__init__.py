@@ -15,8 +15,9 @@ One :class:`ApiClient` per connection wraps one ``httpx.Client`` (made by
 
 Reading
     ``get`` is one GET. ``count`` is one ``countOnly=1`` GET. ``scan`` pages with
-    ``Limit=page_size``: the first page alone (a short one ends the scan: one request), then one
-    ``countOnly=1`` for the total, then the remaining pages concurrently (``max_concurrency``
+    ``Limit=page_size``: the first page alone (a short one ends the scan: one request), then
+    (without a ``limit``) one ``countOnly=1`` for the total, then the remaining pages concurrently
+    (with a ``limit`` their offsets are known: no count, and a short page ends the scan) (``max_concurrency``
     threads, the client-side rate limiter), yielded in order, never more than
     ``max_concurrency`` pages ahead of the consumer — memory does not grow with the account.
     ``scan`` and ``count`` refuse ``Limit``/``Offset``/``countOnly`` in ``params``: use the

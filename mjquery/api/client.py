@@ -316,9 +316,10 @@ class ApiClient:
         """The matching rows, page by page in offset order, fetching pages concurrently.
 
         The first page is read alone (``Limit=min(page_size, limit)``); a short page ends the
-        scan after one request. Otherwise one ``countOnly=1`` request learns the total and the
-        remaining pages are fetched by up to ``max_concurrency`` threads, at most that many
-        pages ahead of the consumer. ``limit`` caps the rows, ``offset`` skips rows first.
+        scan after one request. With a ``limit`` the remaining pages' offsets and sizes are
+        known, so they are fetched at once (no count; a short page ends the scan). Without one,
+        one ``countOnly=1`` request learns the total first. The remaining pages are fetched by
+        up to ``max_concurrency`` threads, at most that many pages ahead of the consumer. ``limit`` caps the rows, ``offset`` skips rows first.
         ``on_progress(pages_done, pages_expected)`` is called after each page
         (``pages_expected`` is None until the total is known). Empty pages are not yielded.
         """
@@ -357,30 +358,54 @@ class ApiClient:
                 yield first
             return
 
+        if limit is not None:
+            # Every page's offset and size follow from the limit: no count needed. The pages are
+            # fetched concurrently; a short page means the matching rows ended there.
+            end = offset + limit
+            plan = deque(_PlannedPage(start, min(size, end - start), min(size, end - start))
+                         for start in range(offset + len(first.data), end, size))
+            yield from self._pages_concurrently(path, encoded, plan, first, None, progress)
+            return
+
         # More pages are wanted: learn the total while the consumer handles the first page.
         total_future = self._pool().submit(self._fetch, path, encoded + (("countOnly", "1"),))
-        pending: deque[tuple[_PlannedPage, Future[Page]]] = deque()
         try:
             progress(1, None)
             yield first
             total = total_future.result().total
-            end = total if limit is None else min(total, offset + limit)
-            # Without a caller's limit every page asks for a full page, so rows added since the
-            # count still arrive (and a full last page means there may be more: read on).
-            plan = deque(_PlannedPage(start, size if limit is None else min(size, end - start),
-                                      min(size, end - start))
-                         for start in range(offset + len(first.data), end, size))
-            expected = 1 + len(plan)
-            done = 1
-            progress(done, expected)
+            # Every page asks for a full page, so rows added since the count still arrive (and a
+            # full last page means there may be more: read on).
+            plan = deque(_PlannedPage(start, size, min(size, total - start))
+                         for start in range(offset + len(first.data), total, size))
+            yield from self._pages_concurrently(path, encoded, plan, None, size, progress)
+        finally:
+            total_future.cancel()
 
-            def refill() -> None:
-                while plan and len(pending) < self.config.max_concurrency:
-                    planned = plan.popleft()
-                    pending.append((planned, self._pool().submit(self._page, path, encoded, planned.limit,
-                                                                 planned.start)))
+    def _pages_concurrently(self, path: str, encoded: EncodedParams, plan: deque[_PlannedPage],
+                            first: Page | None, read_on: int | None,
+                            progress: ProgressCallback) -> Iterator[Page]:
+        """The planned pages in order, at most ``max_concurrency`` in flight or waiting.
 
+        ``first``: the scan's first page, not yet yielded (it is, once the next pages are on
+        their way), or None when the caller already yielded it. A page shorter than planned ends the scan (rows were deleted, or fewer match than a
+        limit asked for). ``read_on``: the page size with which to keep reading past the plan
+        while the last page comes back full (rows added since the count).
+        """
+        pending: deque[tuple[_PlannedPage, Future[Page]]] = deque()
+        done = 1
+        expected = done + len(plan)
+
+        def refill() -> None:
+            while plan and len(pending) < self.config.max_concurrency:
+                planned = plan.popleft()
+                pending.append((planned, self._pool().submit(self._page, path, encoded, planned.limit,
+                                                             planned.start)))
+
+        try:
             refill()
+            progress(done, expected)
+            if first is not None:
+                yield first
             while pending:
                 planned, future = pending.popleft()
                 page = future.result()
@@ -390,16 +415,16 @@ class ApiClient:
                 if page.data:
                     yield page
                 if len(page.data) < planned.expected and not planned.beyond_count:
-                    # Rows were deleted since the count: later pages would only repeat or skip rows.
+                    # Rows were deleted since the count, or fewer match than the limit asked
+                    # for: later pages would only repeat or skip rows, or be empty.
                     return
                 grew = len(page.data) > planned.expected or planned.beyond_count
-                if not pending and not plan and limit is None and grew and len(page.data) == planned.limit:
+                if not pending and not plan and read_on is not None and grew and len(page.data) == planned.limit:
                     # Rows were added since the count: page on until a short page.
-                    plan.append(_PlannedPage(planned.start + size, size, 0, beyond_count=True))
+                    plan.append(_PlannedPage(planned.start + read_on, read_on, 0, beyond_count=True))
                     expected += 1
                     refill()
         finally:
-            total_future.cancel()
             for _, future in pending:
                 future.cancel()
 

@@ -22,7 +22,10 @@ __all__ = [
 
 
 def sql_keywords() -> tuple[str, ...]:
-    """SQL keywords the parser knows, for completion in the shell."""
-    from sqlglot.tokens import Tokenizer
+    """The SQL keywords of sqlglot's DuckDB tokenizer (the dialect mjquery parses), upper case,
+    multi-word ones included (``ORDER BY``), sorted; operators and symbols are left out. For
+    completion in the shell."""
+    from sqlglot.dialects.duckdb import DuckDB
 
-    return tuple(sorted({k.upper() for k in Tokenizer.KEYWORDS if k.replace(" ", "").isalpha()}))
+    words = {k.upper() for k in DuckDB.Tokenizer.KEYWORDS}
+    return tuple(sorted(w for w in words if w[:1].isalpha() and w.replace(" ", "").replace("_", "").isalnum()))

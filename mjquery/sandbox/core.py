@@ -63,6 +63,7 @@ from urllib.parse import unquote
 import httpx
 import orjson
 
+from mjquery.sandbox.aggregates import aggregate_query, aggregate_rows, served_filters
 from mjquery.sandbox.config import SandboxConfig
 from mjquery.sandbox.log import LoggedRequest, RequestLog
 from mjquery.sandbox.query import (
@@ -418,16 +419,27 @@ class Sandbox:
         hide_anonymized = spec.name == "contact" and bool(self.store.anonymized)
         if hide_anonymized and "includeanonymized" in params:
             hide_anonymized = not parse_bool(*params["includeanonymized"])
+        # Aggregate statistics: filters that pick the messages are answered by recomputing the rows.
+        aggregate = aggregate_query(spec, self.store, params)
+        recomputed = served_filters(spec) if aggregate is not None else frozenset()
         predicates = [
             p
             for low, value in filters
-            if (p := compile_filter(spec, self.store, spec.filters_by_lower[low], value)) is not None
+            if low not in recomputed
+            and (p := compile_filter(spec, self.store, spec.filters_by_lower[low], value)) is not None
         ]
         if hide_anonymized:
             hidden = frozenset(self.store.anonymized)
             predicates.append(lambda row: row.get("ID") not in hidden)
-        key = (spec.name, filters, sort_keys, hide_anonymized, self.store.versions(spec.name.lower()))
+        versions = self.store.versions(spec.name.lower())
+        if aggregate is not None:
+            versions += (self.store.table("campaign").version,)
+        key = (spec.name, filters, sort_keys, hide_anonymized, versions)
         compute = lambda: self._matching(table, predicates, sort_keys)  # noqa: E731
+        if aggregate is not None:
+            compute = lambda: self._matching_rows(  # noqa: E731
+                spec, aggregate_rows(self.store, aggregate), predicates, sort_keys
+            )
         if spec.name == "contact" and [low for low, _ in filters] == ["contactslist"] and not sort_keys:
             compute = lambda: self._list_members_in_id_order(filters[0][1], hide_anonymized)  # noqa: E731
         matched = self.store.cached_query(key, compute)
@@ -489,6 +501,13 @@ class Sandbox:
         if not self._is_id_ordered(table):
             matched.sort(key=lambda row: row.get("ID") or 0)
         return matched
+
+    def _matching_rows(
+        self, spec: ResourceSpec, rows: list[Row], predicates: list[Predicate], sort_keys: tuple[Any, ...]
+    ) -> list[Row]:
+        """Rows computed for the request (kept in their computed order), filtered and sorted."""
+        matched = [row for row in rows if all(p(row) for p in predicates)] if predicates else rows
+        return sort_rows(spec, self.store, matched, sort_keys) if sort_keys else matched
 
     def _list_members_in_id_order(self, value: str, hide_anonymized: bool) -> list[Row]:
         """Contacts of lists, straight from the membership index (no scan of every contact)."""

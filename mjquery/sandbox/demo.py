@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from mjquery.sandbox.aggregates import AggregateQuery
 from mjquery.sandbox.demo_campaigns import campaign_rows, plan_campaigns
 from mjquery.sandbox.demo_extra import account_resources
 from mjquery.sandbox.demo_messages import MessageViews, simulate
@@ -68,6 +69,11 @@ class DemoData:
         """``GET /statistics/recipient-esp?CampaignID=``: one row per mailbox provider."""
         assert self.statistics is not None
         return self.statistics.recipient_esp(campaign_id)
+
+    def aggregate_rows(self, query: AggregateQuery) -> list[dict[str, Any]]:
+        """An aggregate statistics resource summed over the messages ``query`` selects."""
+        assert self.statistics is not None
+        return self.statistics.aggregate_rows(query)
 
     def statcounters(
         self, source: str, resolution: str, timing: str, source_ids: Sequence[int] = (), from_ts: int | None = None, to_ts: int | None = None

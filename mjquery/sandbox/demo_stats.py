@@ -16,15 +16,18 @@ Queued, pre-queued, deferred and workflow-exit counters are 0 (the demo has none
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from mjquery.sandbox import demo_vocab as vocab
+from mjquery.sandbox.aggregates import AggregateQuery
 from mjquery.sandbox.demo_messages import (
     BLOCKED,
     HARDBOUNCED,
     SOFTBOUNCED,
     SPAM,
+    STATUS_NAMES,
     UNSUB,
     LazyRows,
     MessageViews,
@@ -101,6 +104,31 @@ class Counts:
         return self.c[_LAST]
 
 
+@dataclass
+class Tally:
+    """The counters of one set of messages: per (campaign, day), per contact, per link...
+
+    :meth:`Statistics.tally` fills it; the demo account's statistics are the tally of every
+    message, a filtered aggregate request the tally of the messages its filters select.
+    """
+
+    by_day: dict[tuple[int, int], list[int]]  # (campaign index, UTC day) -> counters
+    by_event_day: dict[tuple[int, int], list[int]]  # the same, opens and clicks on the day they happened
+    by_contact: dict[int, list[int]]  # contact index -> counters
+    by_member: dict[tuple[int, int], list[int]]  # (contact index, list index) -> counters
+    by_esp: dict[tuple[int, int], list[int]]  # (campaign index, mailbox provider) -> counters
+    links: dict[tuple[int, int], list[int]]  # (campaign index, link position) -> [clicking messages, click events]
+    agents: list[list[int]]  # per user agent: open events, opened messages, click events, clicked messages
+    first_message: list[int]  # per campaign index: id of its first message (0 = none in the set)
+    send_start: list[int]  # per campaign index: arrival of its first message (0 = none)
+    send_end: list[int]
+    by_campaign: list[list[int]]
+    total: list[int]
+
+
+_ZERO: list[int] = [0] * _WIDTH
+
+
 class Statistics:
     """Counters computed once from the messages, and the statistics rows built from them."""
 
@@ -108,15 +136,40 @@ class Statistics:
         self.views = views
         self.api_key_id = api_key_id
         self.now = now
-        store, audience, catalogue = views.store, views.audience, views.catalogue
+        audience, catalogue = views.audience, views.catalogue
         self.campaigns = catalogue.campaigns
-        n_campaigns = len(self.campaigns)
         esp_names = sorted({d[2] for d in vocab.RECIPIENT_DOMAINS})
         self.esp_names = esp_names
         esp_of_domain = [esp_names.index(d[2]) for d in vocab.RECIPIENT_DOMAINS]
-        contact_esp = [esp_of_domain[d] if d >= 0 else esp_names.index("others") for d in audience.domain]
-        campaign_list = [plan.list_index for plan in self.campaigns]
+        self._contact_esp = [esp_of_domain[d] if d >= 0 else esp_names.index("others") for d in audience.domain]
+        self._campaign_list = [plan.list_index for plan in self.campaigns]
+        self._contact_index: dict[int, int] | None = None
 
+        everything = self.tally(range(len(views.store)))
+        self.all = everything
+        self.by_day = everything.by_day
+        self.by_event_day = everything.by_event_day
+        self.by_contact = everything.by_contact
+        self.by_member = everything.by_member
+        self.by_esp = everything.by_esp
+        self.links = everything.links
+        self.agents = everything.agents
+        self.first_message = everything.first_message
+        self.send_start = everything.send_start
+        self.send_end = everything.send_end
+        self.by_campaign = everything.by_campaign
+        self.total = everything.total
+
+    def tally(self, indices: Iterable[int]) -> Tally:
+        """Count the messages at ``indices`` (ascending store positions, i.e. arrival order).
+
+        The one computation behind every statistics resource: the demo account's rows are the
+        tally of all messages, a filtered aggregate the tally of the messages selected.
+        """
+        views = self.views
+        store = views.store
+        n_campaigns = len(self.campaigns)
+        contact_esp, campaign_list = self._contact_esp, self._campaign_list
         by_day: dict[tuple[int, int], list[int]] = {}
         # The same counters attributed to the day each event happened (CounterTiming=Event).
         by_event_day: dict[tuple[int, int], list[int]] = {}
@@ -128,28 +181,31 @@ class Statistics:
                 bucket = by_event_day[key] = _new()
             return bucket
 
-        by_contact = [_new() for _ in range(audience.size)]
+        by_contact: dict[int, list[int]] = {}
         by_member: dict[tuple[int, int], list[int]] = {}
         by_esp: dict[tuple[int, int], list[int]] = {}
         links: dict[tuple[int, int], list[int]] = {}
-        agents = [[0, 0, 0] for _ in vocab.USER_AGENTS]  # open events, opened messages, click events
-        self.first_message = [0] * n_campaigns
-        self.send_start = [0] * n_campaigns
-        self.send_end = [0] * n_campaigns
+        agents = [[0, 0, 0, 0] for _ in vocab.USER_AGENTS]
+        first_message = [0] * n_campaigns
+        send_start = [0] * n_campaigns
+        send_end = [0] * n_campaigns
 
         arrived, campaign_col, contact_col, status_col = store.arrived, store.campaign, store.contact, store.status
         first_open_col, opens_col, clicks_col, delay_col = store.first_open, store.opens, store.clicks, store.click_delay
         link_col, agent_col = store.click_link, store.agent
-        for i in range(len(store)):
+        for i in indices:
             ts = arrived[i]
             c = campaign_col[i]
             contact = contact_col[i]
             status = status_col[i]
-            if not self.send_start[c]:
-                self.send_start[c] = ts
-                self.first_message[c] = store.id_of(i)
-            self.send_end[c] = ts
-            groups = [by_contact[contact]]
+            if not send_start[c]:
+                send_start[c] = ts
+                first_message[c] = store.id_of(i)
+            send_end[c] = ts
+            group = by_contact.get(contact)
+            if group is None:
+                group = by_contact[contact] = _new()
+            groups = [group]
             key = (c, ts - ts % 86400)
             group = by_day.get(key)
             if group is None:
@@ -195,8 +251,9 @@ class Statistics:
                 agent = agents[agent_col[i]]
                 agent[0] += opens
                 agent[1] += 1
-                agent[2] += clicks
                 if clicks:
+                    agent[2] += clicks
+                    agent[3] += 1
                     link = links.get((c, link_col[i]))
                     if link is None:
                         link = links[(c, link_col[i])] = [0, 0]
@@ -219,19 +276,14 @@ class Statistics:
                     if last > group[_LAST]:
                         group[_LAST] = last
 
-        self.by_day = by_day
-        self.by_event_day = by_event_day
-        self.by_contact = by_contact
-        self.by_member = by_member
-        self.by_esp = by_esp
-        self.links = links
-        self.agents = agents
-        self.by_campaign = [_new() for _ in range(n_campaigns)]
+        by_campaign = [_new() for _ in range(n_campaigns)]
         for (c, _day), counters in by_day.items():
-            _add_into(self.by_campaign[c], counters)
-        self.total = _new()
-        for counters in self.by_campaign:
-            _add_into(self.total, counters)
+            _add_into(by_campaign[c], counters)
+        total = _new()
+        for counters in by_campaign:
+            _add_into(total, counters)
+        return Tally(by_day, by_event_day, by_contact, by_member, by_esp, links, agents, first_message, send_start,
+                     send_end, by_campaign, total)
 
     # -- helpers for other builders --------------------------------------------------------------
     def first_message_ids(self) -> list[int]:
@@ -325,7 +377,7 @@ class Statistics:
         audience = self.views.audience
 
         def make(index: int) -> dict[str, Any]:
-            return self._core("contactstatistics", self.by_contact[index], ContactID=audience.contact_id[index],
+            return self._core("contactstatistics", self.by_contact.get(index, _ZERO), ContactID=audience.contact_id[index],
                               MarketingContacts=0, UserMarketingContacts=0)
 
         return LazyRows(audience.size, make)
@@ -343,29 +395,31 @@ class Statistics:
 
         return LazyRows(len(keys), make)
 
-    def _domainstatistics(self) -> list[dict[str, Any]]:
+    def _domainstatistics(self, t: Tally) -> list[dict[str, Any]]:
         audience = self.views.audience
         per_domain: dict[str, list[int]] = {}
-        for index, domain in enumerate(audience.domain):
+        for index in sorted(t.by_contact):
+            domain = audience.domain[index]
             name = vocab.RECIPIENT_DOMAINS[domain][0] if domain >= 0 else audience.email[index].rsplit("@", 1)[1]
             counters = per_domain.setdefault(name, _new())
-            _add_into(counters, self.by_contact[index])
+            _add_into(counters, t.by_contact[index])
         return [self._core("domainstatistics", counters, Domain=name, ID=-1) for name, counters in sorted(per_domain.items())]
 
-    def _geostatistics(self) -> list[dict[str, Any]]:
+    def _geostatistics(self, t: Tally) -> list[dict[str, Any]]:
         audience = self.views.audience
         per_country: dict[str, list[int]] = {}
-        for index, country in enumerate(audience.country):
+        for index in sorted(t.by_contact):
+            country = audience.country[index]
             code = vocab.COUNTRIES[country][0] if country >= 0 else ""
             counters = per_country.setdefault(code, [0, 0])
-            counters[0] += self.by_contact[index][_CLICKED]
-            counters[1] += self.by_contact[index][_OPENED]
+            counters[0] += t.by_contact[index][_CLICKED]
+            counters[1] += t.by_contact[index][_OPENED]
         return [row("geostatistics", ClickedCount=c, Country=code, OpenedCount=o)
                 for code, (c, o) in sorted(per_country.items(), key=lambda item: -item[1][1]) if code]
 
-    def _graphstatistics(self) -> list[dict[str, Any]]:
+    def _graphstatistics(self, t: Tally) -> list[dict[str, Any]]:
         per_day: dict[int, list[int]] = {}
-        for (_c, day), counters in self.by_day.items():
+        for (_c, day), counters in t.by_day.items():
             _add_into(per_day.setdefault(day, _new()), counters)
         out = []
         for day in sorted(per_day):
@@ -388,19 +442,20 @@ class Statistics:
                            Spamcount=k.spam, Tick=day, Unsubcount=k.unsub))
         return out
 
-    def _messagestatistics(self) -> dict[str, Any]:
-        k = Counts(self.total)
-        transactional = sum(Counts(self.by_campaign[p.index]).processed for p in self.campaigns if p.kind == "transactional")
+    def _messagestatistics(self, t: Tally) -> dict[str, Any]:
+        total = t.total
+        k = Counts(total)
+        transactional = sum(Counts(t.by_campaign[p.index]).processed for p in self.campaigns if p.kind == "transactional")
         return row(
             "messagestatistics",
-            AverageClickDelay=round(self.total[_CLICK_DELAY] / k.clicked, 2) if k.clicked else 0.0,
-            AverageClickedCount=round(self.total[_CLICK_EVENTS] / k.clicked, 2) if k.clicked else 0.0,
-            AverageOpenDelay=round(self.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
-            AverageOpenedCount=round(self.total[_OPEN_EVENTS] / k.opened, 2) if k.opened else 0.0,
-            BlockedCount=k.blocked, BouncedCount=k.bounced, CampaignCount=sum(1 for s in self.send_start if s),
+            AverageClickDelay=round(total[_CLICK_DELAY] / k.clicked, 2) if k.clicked else 0.0,
+            AverageClickedCount=round(total[_CLICK_EVENTS] / k.clicked, 2) if k.clicked else 0.0,
+            AverageOpenDelay=round(total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
+            AverageOpenedCount=round(total[_OPEN_EVENTS] / k.opened, 2) if k.opened else 0.0,
+            BlockedCount=k.blocked, BouncedCount=k.bounced, CampaignCount=sum(1 for s in t.send_start if s),
             ClickedCount=k.clicked, DeferredCount=0, DeliveredCount=k.delivered, HardBouncedCount=k.hard, OpenedCount=k.opened,
             ProcessedCount=k.processed, QueuedCount=0, SoftBouncedCount=k.soft, SpamComplaintCount=k.spam,
-            TotalClicksCount=self.total[_CLICK_EVENTS], TotalOpensCount=self.total[_OPEN_EVENTS], TransactionalCount=transactional,
+            TotalClicksCount=total[_CLICK_EVENTS], TotalOpensCount=total[_OPEN_EVENTS], TransactionalCount=transactional,
             UnsubscribedCount=k.unsub,
         )
 
@@ -413,26 +468,93 @@ class Statistics:
             WorkFlowExitedCount=0,
         )
 
-    def _openstatistics(self) -> dict[str, Any]:
-        k = Counts(self.total)
-        return row("openstatistics", OpenedCount=k.opened, OpenedDelay=round(self.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
+    def _openstatistics(self, t: Tally) -> dict[str, Any]:
+        k = Counts(t.total)
+        return row("openstatistics", OpenedCount=k.opened, OpenedDelay=round(t.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
                    ProcessedCount=k.processed)
 
-    def _toplinkclicked(self) -> list[dict[str, Any]]:
+    def _toplinkclicked(self, t: Tally, actual_clicks: bool = False) -> list[dict[str, Any]]:
+        """One row per tracked link clicked; ClickedCount counts clicking messages (de-duplicated),
+        or click events with ``actual_clicks`` (the reference's ``ActualClicks``)."""
         out = []
-        for (c, position), (_messages, events) in self.links.items():
+        for (c, position), (messages, events) in t.links.items():
             link_id, url = self.campaigns[c].links[position]
             if link_id:
-                out.append(row("toplinkclicked", ClickedCount=events, LinkId=link_id, Url=url))
+                out.append(row("toplinkclicked", ClickedCount=events if actual_clicks else messages, LinkId=link_id, Url=url))
         out.sort(key=lambda r: (-r["ClickedCount"], r["LinkId"]))
         return out
 
-    def _useragentstatistics(self) -> list[dict[str, Any]]:
+    def _useragentstatistics(self, t: Tally, event: str = "open") -> list[dict[str, Any]]:
+        """One row per user agent seen: open events / opened messages, or clicks with ``event="click"``."""
+        first = 0 if event == "open" else 2
         return [
-            row("useragentstatistics", Count=open_events, DistinctCount=opened, Platform=vocab.USER_AGENTS[index][1],
+            row("useragentstatistics", Count=counts[first], DistinctCount=counts[first + 1], Platform=vocab.USER_AGENTS[index][1],
                 UserAgent=vocab.USER_AGENT_NAMES[index])
-            for index, (open_events, opened, _clicks) in enumerate(self.agents)
+            for index, counts in enumerate(t.agents)
+            if counts[first + 1]
         ]
+
+    # -- aggregates over a subset of messages ----------------------------------------------------
+    def aggregate_rows(self, query: AggregateQuery) -> list[dict[str, Any]]:
+        """The rows of an aggregate resource summed over the messages ``query`` selects."""
+        t = self.tally(self.select_messages(query))
+        return self._aggregate(query.resource, t, query.event, query.actual_clicks)
+
+    def _aggregate(self, resource: str, t: Tally, event: str = "open", actual_clicks: bool = False) -> list[dict[str, Any]]:
+        if resource == "domainstatistics":
+            return self._domainstatistics(t)
+        if resource == "geostatistics":
+            return self._geostatistics(t)
+        if resource == "graphstatistics":
+            return self._graphstatistics(t)
+        if resource == "toplinkclicked":
+            return self._toplinkclicked(t, actual_clicks)
+        if resource == "useragentstatistics":
+            return self._useragentstatistics(t, event)
+        if resource == "openstatistics":
+            return [self._openstatistics(t)]
+        if resource == "messagestatistics":
+            return [self._messagestatistics(t)]
+        raise ValueError(f"{resource} is not an aggregate of messages")
+
+    def select_messages(self, query: AggregateQuery) -> Sequence[int]:
+        """Store positions (ascending) of the messages ``query`` selects."""
+        store = self.views.store
+        everything = range(len(store))
+        parts = (query.campaign_ids, query.campaigns_sent_to, query.contact_ids, query.message_ids, query.statuses)
+        if all(part is None for part in parts):
+            return everything
+        campaign_col, contact_col, status_col = store.campaign, store.contact, store.status
+        campaign_ok: list[bool] | None = None
+        if query.campaign_ids is not None:
+            campaign_ok = [plan.id in query.campaign_ids for plan in self.campaigns]
+        contacts: set[int] | None = None
+        if query.contact_ids is not None or query.campaigns_sent_to is not None:
+            index = self._contact_indices()
+            if query.contact_ids is not None:
+                contacts = {index[c] for c in query.contact_ids if c in index}
+            if query.campaigns_sent_to is not None:
+                recipients = {index[c] for c in query.campaigns_sent_to if c in index}
+                sent_to = {campaign_col[i] for i in everything if contact_col[i] in recipients}
+                campaign_ok = [ok and plan.index in sent_to for ok, plan in
+                               zip(campaign_ok or [True] * len(self.campaigns), self.campaigns, strict=True)]
+        statuses = None
+        if query.statuses is not None:
+            statuses = {code for code, name in enumerate(STATUS_NAMES) if name in query.statuses}
+        candidates: Iterable[int] = everything
+        if query.message_ids is not None:
+            candidates = sorted(i for i in (store.index_of(m) for m in query.message_ids) if i >= 0)
+        return [
+            i for i in candidates
+            if (campaign_ok is None or campaign_ok[campaign_col[i]])
+            and (contacts is None or contact_col[i] in contacts)
+            and (statuses is None or status_col[i] in statuses)
+        ]
+
+    def _contact_indices(self) -> dict[int, int]:
+        if self._contact_index is None:
+            self._contact_index = {cid: index for index, cid in enumerate(self.views.audience.contact_id)}
+        return self._contact_index
 
     def _campaignoverview(self) -> list[dict[str, Any]]:
         catalogue = self.views.catalogue
@@ -466,15 +588,15 @@ class Statistics:
             "senderstatistics": self._senderstatistics(),
             "contactstatistics": self._contactstatistics(),
             "listrecipientstatistics": self._listrecipientstatistics(recipients),
-            "domainstatistics": self._domainstatistics(),
-            "geostatistics": self._geostatistics(),
-            "graphstatistics": self._graphstatistics(),
+            "domainstatistics": self._domainstatistics(self.all),
+            "geostatistics": self._geostatistics(self.all),
+            "graphstatistics": self._graphstatistics(self.all),
             "campaigngraphstatistics": self._campaigngraphstatistics(),
-            "messagestatistics": [self._messagestatistics()],
+            "messagestatistics": [self._messagestatistics(self.all)],
             "apikeytotals": [self._apikeytotals()],
-            "openstatistics": [self._openstatistics()],
-            "toplinkclicked": self._toplinkclicked(),
-            "useragentstatistics": self._useragentstatistics(),
+            "openstatistics": [self._openstatistics(self.all)],
+            "toplinkclicked": self._toplinkclicked(self.all),
+            "useragentstatistics": self._useragentstatistics(self.all),
             "campaignoverview": self._campaignoverview(),
             "statcounters": self._lifetime_statcounters(),
             "statistics/link-click": [r for plan in self.campaigns for r in self.link_clicks(plan.id)],

@@ -91,16 +91,37 @@ others                         liststatistics ``ContactsListID``/``ExcludeID`` o
 statcounters                   see :mod:`mjquery.sandbox.counters` (required filters, 400s).
 ``Message`` on messagehistory  the message's events (as ``GET /messagehistory/{id}``).
 ``CampaignID`` on statistics/  the campaign's rows (link-click, recipient-esp).
+aggregate statistics           domainstatistics, geostatistics, graphstatistics,
+                               toplinkclicked, useragentstatistics, openstatistics,
+                               messagestatistics: the campaign (``CampaignID``,
+                               ``CampaignStatus``, ``CustomCampaign``, ``IsDeleted``,
+                               ``IsStarred``, ``IsNewsletterTool``, ``FromType``), list
+                               (``ContactsList``/``ContactsListID``/``ContactListID``), sender
+                               (``From``, ``FromDomain``, ``FromID``), time (``FromTS`` /
+                               ``ToTS`` / ``Period`` on the campaign's SendStartAt: "Only
+                               retrieve campaigns with SendStartAt after ..."), status
+                               (``MessageStatus``) and contact / message (``Contact``,
+                               ``ContactID``, ``ContactEmail``, ``Message``, ``WorkflowID``)
+                               filters select the messages the rows are summed over; the rows
+                               are recomputed for that subset with the demo account's own
+                               statistics code and cached. ``Event=click`` (useragent) counts
+                               clicks, ``ActualClicks=true`` (toplinkclicked) click events
+                               instead of clicking messages; ``ExcludePlatform`` drops that
+                               ``Platform``. Details: :mod:`mjquery.sandbox.aggregates`.
 anything else listed           accepted and has no effect; each such filter is on the
                                justified list of :mod:`mjquery.sandbox.semantics` with its
-                               reason (display flags such as ``ShowExtraData``, options without
-                               a documented effect, properties the rows do not carry, contact /
-                               list-recipient ``Status`` whose values the reference does not
-                               list). The campaign, list, sender and time filters of the
-                               aggregate statistics (domain, geo, graph, toplinkclicked,
-                               useragent, open, message statistics) are inert too: their rows
-                               aggregate all messages and the sandbox does not recompute them
-                               for a subset. :func:`inert_filters` lists them all.
+                               reason: display flags (``ShowExtraData``, ``ProcessTotalClicksCount``
+                               / ``ProcessTotalOpensCount`` on messagestatistics, whose rows
+                               always carry the totals, graphstatistics
+                               ``RefTimeStampOldFormat``), aggregation options without a usable
+                               description or a second aggregation to serve (graphstatistics
+                               ``Scale``: day rows only, ``TimeShift``: no unit or effect given;
+                               ``Range`` of campaigngraph / aggregategraph statistics: one
+                               aggregation is served), properties the rows do not carry, contact
+                               / list-recipient ``Status`` whose values the reference does not
+                               list. On an account without message-level data (a hand-made test
+                               account) the aggregate filters above are inert as well.
+                               :func:`inert_filters` lists them all, :func:`inert_reason` says why.
 =============================  ==============================================================
 
 Bad values: a boolean filter takes ``true``/``false``/``1``/``0``, an integer filter digits;
@@ -118,7 +139,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mjquery.sandbox.reference import ResourceSpec
-from mjquery.sandbox.semantics import derived_filter, message_status_values
+from mjquery.sandbox.aggregates import can_recompute, served_filters
+from mjquery.sandbox.semantics import derived_filter, is_justified_inert, message_status_values
 from mjquery.sandbox.store import Row, Store
 
 Predicate = Callable[[Row], bool]
@@ -402,14 +424,16 @@ def compile_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
 
 
 def inert_filters(spec: ResourceSpec, store: Store) -> list[str]:
-    """The filters of ``spec`` that are accepted but have no effect in the sandbox.
+    """The filters of ``spec`` that are accepted but have no effect in the sandbox serving ``store``.
 
-    Each is on the justified list (:func:`mjquery.sandbox.semantics.is_justified_inert` gives
-    the reason); a filter the sandbox answers in its own code path (statcounters, message
-    history, per-campaign statistics) is not inert.
+    :func:`inert_reason` gives each one's reason. A filter the sandbox answers in its own code
+    path (statcounters, message history, per-campaign statistics, aggregates recomputed for the
+    selected messages) is not inert.
     """
     inert = []
     served = ROUTED_FILTERS.get(spec.name.lower(), frozenset())
+    if can_recompute(store):
+        served = served | served_filters(spec)
     for name in spec.filters:
         if name.lower() in served:
             continue
@@ -422,6 +446,16 @@ def inert_filters(spec: ResourceSpec, store: Store) -> list[str]:
         else:
             inert.append(name)
     return inert
+
+
+def inert_reason(spec: ResourceSpec, store: Store, name: str) -> str | None:
+    """Why filter ``name`` has no effect on ``spec`` in the sandbox serving ``store`` (None: it has one)."""
+    if name not in inert_filters(spec, store):
+        return None
+    reason = is_justified_inert(spec.name.lower(), name)
+    if reason is None and name.lower() in served_filters(spec):
+        reason = "selects the messages an aggregate sums; this account has no message-level data to recompute from"
+    return reason or "no reason recorded"
 
 
 # -- sorting -------------------------------------------------------------------------------------

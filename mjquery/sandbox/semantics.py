@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from mjquery.sandbox.aggregates import AGGREGATE_RESOURCES
 from mjquery.sandbox.reference import ResourceSpec, load_reference
 from mjquery.sandbox.store import Row, Store
 
@@ -42,11 +43,11 @@ JUSTIFIED_INERT: dict[tuple[str, str], str] = {
     ("*", "processemailautomationrelations"): "no description in the reference",
     ("*", "rawdata"): "display flag (messagesentstatistics): returns fewer properties",
     ("*", "allmessages"): "the sandbox always returns every message (the reference: 'normally only the first of each campaign')",
-    ("*", "actualclicks"): "display flag (toplinkclicked): counts events instead of de-duplicated clicks",
     ("*", "refttimestampoldformat"): "display option",
     ("*", "reftimestampoldformat"): "display option: format of RefTimestamp",
     ("*", "scale"): "aggregation option (graphstatistics): the sandbox serves day rows only",
-    ("*", "timeshift"): "aggregation option (graphstatistics): no description of its effect",
+    ("*", "timeshift"): "aggregation option (graphstatistics): 'Time shift for the interval', no unit or effect given",
+    ("graphstatistics", "reftimestampoldformat"): "display option: 'Enforce previous RefTimeStamp format', which the reference does not show",
     ("*", "range"): "aggregation option (24h/7d); the sandbox serves one aggregation",
     ("*", "groupax"): "aggregation option (campaignstatistics): groups rows by A/X test",
     ("*", "throttlecheck"): "no description in the reference",
@@ -86,17 +87,12 @@ JUSTIFIED_INERT: dict[tuple[str, str], str] = {
     ("metasender", "user"): "metasender rows carry no user id",
     ("contactdata", "status"): "the reference lists no contact status values",
     ("listrecipient", "status"): "the reference lists no list-recipient status values",
-    ("useragentstatistics", "event"): "aggregate rows: the sandbox does not recompute per event source",
-    ("useragentstatistics", "excludeplatform"): "aggregate rows: the sandbox does not recompute without a platform",
 }
 
-#: Aggregate statistics: one row per domain / country / link / user agent / account over ALL
-#: messages. A filter that narrows the messages would need the aggregate recomputed; the sandbox
-#: does not, and says so here (their campaign, list, sender and time filters stay inert).
-AGGREGATES = frozenset(
-    {"domainstatistics", "geostatistics", "toplinkclicked", "useragentstatistics", "openstatistics", "messagestatistics",
-     "graphstatistics", "aggregategraphstatistics"}
-)
+#: Aggregate statistics: one row per domain / country / day / link / user agent / account, summed
+#: over messages. Their message-selecting filters are answered by recomputing the rows
+#: (:mod:`mjquery.sandbox.aggregates`), never as row predicates.
+AGGREGATES = AGGREGATE_RESOURCES
 
 #: Boolean counter filters of the statistics resources: ``Open=true`` = ``OpenedCount > 0``.
 COUNTER_FILTERS = {
@@ -166,10 +162,7 @@ def _row_time(value: Any) -> float | None:
 def is_justified_inert(resource: str, name: str) -> str | None:
     """Why ``name`` has no effect on ``resource``, or None when it should have one."""
     low = name.lower()
-    reason = JUSTIFIED_INERT.get((resource, low)) or JUSTIFIED_INERT.get(("*", low))
-    if reason is None and resource in AGGREGATES:
-        reason = "aggregate rows over all messages: the sandbox does not recompute them for a subset"
-    return reason
+    return JUSTIFIED_INERT.get((resource, low)) or JUSTIFIED_INERT.get(("*", low))
 
 
 # -- indexes over the live tables ----------------------------------------------------------------
@@ -336,8 +329,11 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
     resource = spec.name.lower()
     low = name.lower()
     fields = spec.fields_by_lower
+    if resource == "useragentstatistics" and low == "excludeplatform":
+        excluded = value.strip().lower()
+        return lambda row: str(row.get("Platform", "")).lower() != excluded
     if resource in AGGREGATES or is_justified_inert(resource, name) is not None:
-        return None
+        return None  # aggregates: their message filters are recomputations, see mjquery.sandbox.aggregates
 
     # Status switches of drafts and campaign overviews.
     if resource in ("campaigndraft", "newsletter"):

@@ -386,7 +386,7 @@ def _report_b(b: speed.PartB, add: Callable[[str], None]) -> None:
     add(f"Median: mailjet-rest {b.baseline_s:.2f} s, mjquery {b.mjquery_s:.2f} s: **{b.speedup:.1f}x faster** "
         f"(target: at least 5x). The loop is bound by latency: {b.baseline[0].requests} sequential round trips of "
         f"at least 50 ms. mjquery reads the first page, asks for the total, then fetches the other pages 8 at a "
-        "time, and loads each page into DuckDB while the next ones are in flight.")
+        "time, and loads the pages into DuckDB (8 pages per `read_json`) while the next ones are in flight.")
     add("")
     cpu = statistics.median(r.cpu_s or 0.0 for r in b.mjquery)
     pages = b.mjquery[0].requests - 1
@@ -398,7 +398,7 @@ def _report_b(b: speed.PartB, add: Callable[[str], None]) -> None:
         f"{b.baseline_s / latency_floor:.0f}x.")
     if share > 0.6:
         add("So on this 2-core machine the scan is bound by CPU, not by latency: the API client's parsing of "
-            "each page and the loader's per-page scratch file, `read_json` and `INSERT` (part (c) breaks "
+            "each page and the loader's scratch file, `read_json` and `INSERT` (part (c) breaks "
             "these down), plus turning the result into Python tuples. The sandbox server, building and "
             "serialising the same pages, shares the two cores, and so does anything else running on the "
             "machine, which is why this ratio moves more between runs than the latency-bound baseline does.")
@@ -435,13 +435,14 @@ def _report_c(c: speed.PartC, add: Callable[[str], None]) -> None:
     add("- **mjquery engine**: a connection whose HTTP transport replays the recorded bodies runs "
         "`CREATE TABLE loaded AS SELECT * FROM Contact`. This is the real code path end to end: planning, "
         "the API client (request, orjson parse of the body, re-serialising `Data`), the loader "
-        "(`mjquery.engine.loader.TableLoader`: each page's `Data` written to a scratch file, read by DuckDB's "
-        "`read_json` with an explicit typed column list and converted in one `INSERT ... SELECT`), and the "
+        "(`mjquery.engine.loader.TableLoader`: each page's `Data` appended to a scratch file, every 8 pages "
+        "read by DuckDB's `read_json` with an explicit typed column list and converted in one "
+        "`INSERT ... SELECT`), and the "
         "CTAS copy. `connect()` itself is not timed.")
     add("- **mjquery API client alone**: `ApiClient.scan_raw` over the same replayed bodies, pages not "
         "loaded (the client's share of the engine path).")
     add("- **mjquery loading step alone**: `TableLoader.append(data_json, rows, fills)` for each page's "
-        "`Data` array, as the engine calls it.")
+        "`Data` array, then `flush()`, as the engine calls them.")
     add("- **DuckDB read_json of the HTTP bodies**: the same bytes the API sent, one `CREATE TABLE AS SELECT "
         "unnest(Data, recursive := true) FROM read_json([...files])` with DuckDB's own type detection. "
         "This is the baseline of the target.")
@@ -461,8 +462,8 @@ def _report_c(c: speed.PartC, add: Callable[[str], None]) -> None:
     add(f"mjquery's load costs **{ratio:.2f}x** the CPU of DuckDB reading the same bytes (target: within 2x). "
         f"Of its {c.cpu(speed.ENGINE):.2f} s, the API client takes {c.cpu(speed.CLIENT):.2f} s (httpx, orjson "
         f"parse of each body, re-serialising `Data` to bytes), the loader {c.cpu(speed.LOADER):.2f} s "
-        f"({c.cpu(speed.LOADER) / base:.2f}x read_json on its own: one scratch file, one `read_json` and one "
-        f"`INSERT ... SELECT` per page of 1,000 rows), leaving {rest:.2f} s for planning, the final copy into "
+        f"({c.cpu(speed.LOADER) / base:.2f}x read_json on its own: pages appended to a scratch file, one "
+        f"`read_json` and one `INSERT ... SELECT` per 8 pages), leaving {rest:.2f} s for planning, the final copy into "
         "the new table, and the client's worker threads and the loader contending for the two cores when "
         "they run together rather than one after the other. Unlike plain `read_json`, the loader types every column by its schema "
         "(timestamps parsed, \"\" and 0 made NULL, ids exact).")
@@ -489,7 +490,7 @@ def _report_d(d: speed.PartD, add: Callable[[str], None]) -> None:
     add("")
     add(f"Server-side count for the scan: {d.served} requests. Target under 1 GB (1,024 MB): "
         f"{'met' if d.scan.error is None and d.scan.peak_rss_mb < 1024 else '**not met**'}. The engine streams "
-        "pages into a DuckDB table page by page (one page's JSON in memory at a time, a bounded number of pages "
+        "pages into a DuckDB table (a batch of pages on disk at a time, a bounded number of pages "
         "in flight), so what grows with the account is the fetched table itself, held by DuckDB.")
     add("")
 

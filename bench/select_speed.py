@@ -322,6 +322,7 @@ def load_with_loader(arrays: tuple[tuple[bytes, int], ...], resource: str) -> Lo
             loader = TableLoader(db, "loaded", schema, scratch)
             for data, rows in arrays:
                 loader.append(data, rows, ())
+            loader.flush()  # the engine flushes after the last page
         count = db.execute("SELECT COUNT(*) FROM loaded").fetchone()[0]
     db.close()
     return LoadRun(LOADER, clock.cpu_s, clock.wall_s, int(count))

@@ -293,6 +293,15 @@ class Engine:
                 append_count(self.db, fetch.name, count)
             return
         loader = TableLoader(self.db, fetch.name, fetch.schema, self._scratch)
+        try:
+            self._fill(fetch, requests, loader)
+            loader.flush()
+        finally:
+            loader.discard()  # the scratch file
+        if len(requests) > 1:
+            loader.deduplicate(fetch.dedupe_columns)
+
+    def _fill(self, fetch: ApiFetch, requests: list[ApiRequest], loader: TableLoader) -> None:
         single_shot = [r for r in requests if r.item or not fetch.schema.paged]
         scans = [r for r in requests if not (r.item or not fetch.schema.paged)]
         if single_shot:
@@ -308,8 +317,6 @@ class Engine:
                 loader.append(page.data_json, page.rows, request.fills)
         elif scans:
             self._load_many(fetch, scans, loader)
-        if len(requests) > 1:
-            loader.deduplicate(fetch.dedupe_columns)
 
     def _load_many(self, fetch: ApiFetch, scans: list[ApiRequest], loader: TableLoader) -> None:
         """Several scans (one per key or value): run up to ``max_concurrency`` at once.

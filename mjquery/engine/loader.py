@@ -1,10 +1,12 @@
 """Load API pages into a DuckDB table, typed by the object's schema, one page at a time.
 
-Each page's ``Data`` array (JSON bytes from the client) is written to a scratch file and read by
-DuckDB's own ``read_json`` with an explicit column list, then converted in one ``INSERT ...
-SELECT``: RFC 3339 strings and epoch seconds become TIMESTAMP ("" and 0 become NULL), arrays and
-objects stay JSON, ids stay exact 64-bit integers. No Python loop touches individual values, and
-only one page is held in memory at a time.
+Each page's ``Data`` array (JSON bytes from the client) is appended to the loader's scratch file
+(the pages' arrays joined into one array); every few pages (``batch_pages``, and at
+:meth:`TableLoader.flush`) DuckDB's own ``read_json`` reads that file with an explicit column list, converted in one ``INSERT ... SELECT``: RFC 3339
+strings and epoch seconds become TIMESTAMP ("" and 0 become NULL), arrays and objects stay JSON,
+ids stay exact 64-bit integers. No Python loop touches individual values; pages wait on disk, not
+in memory. One ``read_json`` per batch rather than per page halves the loading CPU (the
+per-statement cost dominates a 1,000-row page).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import duckdb
 
@@ -79,16 +82,21 @@ def _conversion(column: TableColumn, lenient: bool) -> str:
 
 
 class TableLoader:
-    """Creates one fetched table and appends pages to it."""
+    """Creates one fetched table and appends pages to it; call :meth:`flush` after the last page."""
 
     def __init__(self, db: duckdb.DuckDBPyConnection, name: str, schema: ObjectSchema,
-                 scratch_dir: str) -> None:
+                 scratch_dir: str, *, batch_pages: int = 8) -> None:
         self.db = db
         self.name = name
         self.schema = schema
         self.columns = table_columns(schema)
         self.scratch_dir = scratch_dir
+        self.batch_pages = max(1, batch_pages)
         self.rows = 0
+        self._pending = 0                          # pages in the scratch file, not yet in the table
+        self._pending_fills: tuple[ColumnFill, ...] = ()
+        self._file: BinaryIO | None = None
+        self._path: str | None = None
         definition = ", ".join(f"{quote(c.name)} {c.type.value}" for c in self.columns)
         db.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} ({definition})")
         self._strict_sql = self._insert_sql(lenient=False)
@@ -112,30 +120,66 @@ class TableLoader:
                 f"maximum_object_size = 268435456)")
 
     def append(self, data_json: bytes, rows: int, fills: tuple[ColumnFill, ...]) -> None:
-        """Append one page (a JSON array of objects)."""
+        """Add one page (a JSON array of objects); it is in the table after the next flush."""
         if rows == 0:
             return
-        values = {f.column.lower(): f.value for f in fills}
+        if self._pending and fills != self._pending_fills:
+            self.flush()  # one batch shares one set of filled values
+        body = data_json.strip()
+        if not (body.startswith(b"[") and body.endswith(b"]")):
+            raise ValueError("a page must be a JSON array")
+        if self._file is None:
+            fd, self._path = tempfile.mkstemp(suffix=".json", dir=self.scratch_dir)
+            self._file = os.fdopen(fd, "wb")
+        # the batch is one JSON array: "[" + page 1's objects + "," + page 2's objects ... + "]"
+        self._file.write(b"," if self._pending else b"[")
+        self._file.write(memoryview(body)[1:-1])
+        self._pending += 1
+        self._pending_fills = fills
+        self.rows += rows
+        if self._pending >= self.batch_pages:
+            self.flush()
+
+    def flush(self) -> None:
+        """Read the pages appended since the last flush into the table (one ``read_json``)."""
+        if not self._pending or self._file is None:
+            return
+        self._pending = 0
+        self._file.write(b"]")
+        self._file.flush()
+        values = {f.column.lower(): f.value for f in self._pending_fills}
         params: dict[str, object] = {}
         for index, column in enumerate(self.columns):
             if not column.from_api:
                 params[f"fill_{index}"] = values.get(column.name.lower())
-        fd, path = tempfile.mkstemp(suffix=".json", dir=self.scratch_dir)
+        params["path"] = self._path
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data_json)
-            params["path"] = path
             try:
                 self.db.execute(self._strict_sql, params)
-            except duckdb.ConversionException:
-                # a value not of the documented type (e.g. "" for a number): read it leniently
+            except (duckdb.ConversionException, duckdb.InvalidInputException):
+                # a value not of the documented type (e.g. "" for a number; read_json reports it
+                # as invalid input): read the batch leniently
                 self.db.execute(self._lenient_sql, params)
         finally:
-            os.unlink(path)
-        self.rows += rows
+            self._file.seek(0)
+            self._file.truncate()
+
+    def discard(self) -> None:
+        """Forget pages not yet flushed and delete the scratch file (also after the last flush)."""
+        self._pending = 0
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._path is not None:
+            try:
+                os.unlink(self._path)
+            except OSError:  # pragma: no cover - the scratch directory is already gone
+                pass
+            self._path = None
 
     def deduplicate(self, columns: tuple[str, ...]) -> None:
         """Keep one row per ``columns`` (several requests may return the same object)."""
+        self.flush()
         if not columns:
             return
         keys = ", ".join(quote(c) for c in columns)

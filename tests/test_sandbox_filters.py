@@ -375,3 +375,182 @@ def test_unique_key_lookup_sees_writes(http: httpx.Client) -> None:
     created = http.post("/v3/REST/contactslist", json={"Name": "Index check"}).json()["Data"][0]
     found = http.get(f"/v3/REST/contactslist/{created['Address']}")
     assert found.status_code == 200 and found.json()["Data"][0]["ID"] == created["ID"]
+
+
+# -- aggregates recomputed for a subset of the messages: expected sums from the message rows ------
+
+DELIVERED = {"sent", "opened", "clicked", "spam", "unsub"}
+
+
+class Messages:
+    """The account's messages with what happened to them, read from the message-level resources."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        store = sandbox.store
+        self.rows = list(store.table("message").rows)
+        self.opened = {o["MessageID"] for o in store.table("openinformation").rows}
+        self.clicks = list(store.table("clickstatistics").rows)
+        self.clicked = {c["MessageID"] for c in self.clicks}
+        self.campaigns = store.table("campaign").by_id()
+        self.contacts = store.table("contact").by_id()
+        self.country = {
+            d["ContactID"]: next((p["Value"] for p in d["Data"] if p["Name"] == "country"), "")
+            for d in store.table("contactdata").rows
+        }
+
+    def of_campaigns(self, campaign_ids: set[int]) -> list[dict[str, Any]]:
+        return [m for m in self.rows if m["CampaignID"] in campaign_ids]
+
+    def counts(self, messages: list[dict[str, Any]]) -> dict[str, int]:
+        ids_ = {m["ID"] for m in messages}
+        return {
+            "ProcessedCount": len(messages),
+            "DeliveredCount": sum(m["Status"] in DELIVERED for m in messages),
+            "OpenedCount": len(ids_ & self.opened),
+            "ClickedCount": len(ids_ & self.clicked),
+            "BouncedCount": sum(m["Status"] in ("hardbounced", "softbounced") for m in messages),
+            "BlockedCount": sum(m["Status"] == "blocked" for m in messages),
+            "SpamComplaintCount": sum(m["Status"] == "spam" for m in messages),
+            "UnsubscribedCount": sum(m["Status"] == "unsub" for m in messages),
+        }
+
+
+@pytest.fixture(scope="module")
+def messages(sandbox: Sandbox) -> Messages:
+    return Messages(sandbox)
+
+
+def _busiest_marketing_campaigns(messages: Messages, n: int) -> list[int]:
+    clicks: dict[int, int] = {}
+    by_id = {m["ID"]: m for m in messages.rows}
+    for c in messages.clicks:
+        campaign = by_id[c["MessageID"]]["CampaignID"]
+        if messages.campaigns[campaign]["CampaignType"] == 2:
+            clicks[campaign] = clicks.get(campaign, 0) + 1
+    return sorted(clicks, key=lambda c: -clicks[c])[:n]
+
+
+def test_geostatistics_for_one_campaign_sums_its_opens_and_clicks_per_country(
+    sandbox: Sandbox, http: httpx.Client, messages: Messages
+) -> None:
+    (campaign,) = _busiest_marketing_campaigns(messages, 1)
+    expected: dict[str, list[int]] = {}
+    for m in messages.of_campaigns({campaign}):
+        country = messages.country.get(m["ContactID"], "")
+        if country:
+            counts = expected.setdefault(country, [0, 0])
+            counts[0] += m["ID"] in messages.opened
+            counts[1] += m["ID"] in messages.clicked
+    sandbox.log.clear()
+    found = rows(http, "geostatistics", CampaignID=campaign)
+    assert {r["Country"]: [r["OpenedCount"], r["ClickedCount"]] for r in found} == expected
+    assert sum(r["OpenedCount"] for r in found) < sum(r["OpenedCount"] for r in rows(http, "geostatistics"))
+    (request,) = sandbox.log.requests(method="GET", path="/v3/REST/geostatistics")[:1]
+    assert request.param("CampaignID") == str(campaign)
+
+
+def test_toplinkclicked_for_one_campaign_counts_clicking_messages_or_click_events(
+    http: httpx.Client, messages: Messages
+) -> None:
+    (campaign,) = _busiest_marketing_campaigns(messages, 1)
+    ids_ = {m["ID"] for m in messages.of_campaigns({campaign})}
+    clicks = [c for c in messages.clicks if c["MessageID"] in ids_]
+    per_url_messages: dict[str, set[int]] = {}
+    for c in clicks:
+        per_url_messages.setdefault(c["Url"], set()).add(c["MessageID"])
+    found = rows(http, "toplinkclicked", CampaignID=campaign)
+    assert {r["Url"]: r["ClickedCount"] for r in found} == {u: len(m) for u, m in per_url_messages.items()}
+    assert [r["ClickedCount"] for r in found] == sorted((r["ClickedCount"] for r in found), reverse=True)
+    actual = rows(http, "toplinkclicked", CampaignID=campaign, ActualClicks="true")
+    events: dict[str, int] = {}
+    for c in clicks:
+        events[c["Url"]] = events.get(c["Url"], 0) + 1
+    assert {r["Url"]: r["ClickedCount"] for r in actual} == events
+
+
+def test_domainstatistics_with_a_fromts_window_sums_the_campaigns_started_later(
+    http: httpx.Client, messages: Messages
+) -> None:
+    starts = sorted(c["SendStartAt"] for c in messages.campaigns.values() if c["SendStartAt"])
+    since = starts[len(starts) // 2]
+    later = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] > since}  # exclusive
+    assert 0 < len(later) < len(messages.campaigns)
+    per_domain: dict[str, list[dict[str, Any]]] = {}
+    for m in messages.of_campaigns(later):
+        domain = messages.contacts[m["ContactID"]]["Email"].rsplit("@", 1)[1]
+        per_domain.setdefault(domain, []).append(m)
+    found = rows(http, "domainstatistics", FromTS=since)
+    assert {r["Domain"] for r in found} == set(per_domain)
+    for r in found:
+        expected = messages.counts(per_domain[r["Domain"]])
+        assert {k: r[k] for k in expected} == expected, r["Domain"]
+    until = rows(http, "domainstatistics", ToTS=since)  # strictly earlier
+    earlier = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] < since}
+    assert sum(r["ProcessedCount"] for r in until) == len(messages.of_campaigns(earlier))
+
+
+def test_messagestatistics_per_campaign_equals_the_counts_of_its_messages(
+    http: httpx.Client, messages: Messages
+) -> None:
+    for campaign in _busiest_marketing_campaigns(messages, 3) + [next(iter(messages.campaigns))]:
+        of_campaign = messages.of_campaigns({campaign})
+        (found,) = rows(http, "messagestatistics", CampaignID=campaign)
+        expected = messages.counts(of_campaign)
+        assert {k: found[k] for k in expected} == expected, campaign
+        assert found["CampaignCount"] == 1
+        assert found["TransactionalCount"] == (len(of_campaign) if messages.campaigns[campaign]["CampaignType"] == 1 else 0)
+        ids_ = {m["ID"] for m in of_campaign}
+        assert found["TotalClicksCount"] == sum(c["MessageID"] in ids_ for c in messages.clicks)
+    contact = messages.contacts[messages.clicks[0]["ContactID"]]
+    (found,) = rows(http, "messagestatistics", ContactEmail=contact["Email"])
+    expected = messages.counts([m for m in messages.rows if m["ContactID"] == contact["ID"]])
+    assert {k: found[k] for k in expected} == expected
+    (nothing,) = rows(http, "messagestatistics", ContactEmail="nobody@nowhere.example")
+    assert nothing["ProcessedCount"] == 0 and nothing["CampaignCount"] == 0
+
+
+def test_aggregate_status_contact_and_period_filters(sandbox: Sandbox, http: httpx.Client, messages: Messages) -> None:
+    (opened,) = rows(http, "openstatistics", MessageStatus="opened,clicked")
+    assert opened["ProcessedCount"] == sum(m["Status"] in ("opened", "clicked") for m in messages.rows)
+    contact_id = messages.clicks[0]["ContactID"]
+    sent_to = {m["CampaignID"] for m in messages.rows if m["ContactID"] == contact_id}
+    graph = rows(http, "graphstatistics", Contact=contact_id)  # the campaigns sent to the contact
+    assert sum(r["ProcessedCount"] for r in graph) == len(messages.of_campaigns(sent_to))
+    year = f"{sandbox.store.now.year}-01-01T00:00:00Z"
+    this_year = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] >= year}
+    (found,) = rows(http, "messagestatistics", Period="Year")
+    assert found["ProcessedCount"] == len(messages.of_campaigns(this_year)) > 0
+    response = http.get("/v3/REST/geostatistics", params={"Period": "Fortnight"})
+    assert response.status_code == 400
+
+
+def test_useragentstatistics_event_and_excludeplatform(http: httpx.Client, messages: Messages) -> None:
+    everything = rows(http, "useragentstatistics")
+    agent_names = {r["UserAgent"] for r in everything}
+    by_click = rows(http, "useragentstatistics", Event="click")
+    assert sum(r["Count"] for r in by_click) == len(messages.clicks)
+    assert sum(r["DistinctCount"] for r in by_click) == len(messages.clicked)
+    assert {r["UserAgent"] for r in by_click} <= agent_names
+    response = http.get("/v3/REST/useragentstatistics", params={"Event": "bounce"})
+    assert response.status_code == 400 and response.json()["ErrorMessage"] == 'Invalid value for filter "Event": "bounce"'
+    kept = rows(http, "useragentstatistics", ExcludePlatform="iOS")
+    assert kept == [r for r in everything if r["Platform"] != "iOS"] and len(kept) < len(everything)
+
+
+def test_a_recomputed_aggregate_is_cached_for_paging_and_follows_campaign_writes(
+    sandbox: Sandbox, http: httpx.Client, monkeypatch: pytest.MonkeyPatch, messages: Messages
+) -> None:
+    calls = []
+    produce = sandbox.data.aggregate_rows
+    monkeypatch.setattr(sandbox.data, "aggregate_rows", lambda query: calls.append(query) or produce(query))
+    campaign = _busiest_marketing_campaigns(messages, 2)[1]
+    pages = [http.get("/v3/REST/domainstatistics", params={"CampaignID": campaign, "IsStarred": "false",
+                                                            "Limit": 3, "Offset": offset}).json()["Data"]
+             for offset in (0, 3, 6)]
+    assert len(calls) == 1
+    assert [r for page in pages for r in page] == rows(http, "domainstatistics", CampaignID=campaign, IsStarred="false")[:9]
+    assert http.put(f"/v3/REST/campaign/{campaign}", json={"IsStarred": True}).status_code == 200
+    assert rows(http, "domainstatistics", CampaignID=campaign, IsStarred="false") == []
+    starred = rows(http, "domainstatistics", CampaignID=campaign, IsStarred="true")
+    assert sum(r["ProcessedCount"] for r in starred) == len(messages.of_campaigns({campaign}))
+    assert http.put(f"/v3/REST/campaign/{campaign}", json={"IsStarred": False}).status_code == 200

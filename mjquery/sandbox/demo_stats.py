@@ -6,6 +6,14 @@ statistics resource is a sum of those, so a campaign's ``campaignstatistics`` eq
 its ``message`` rows by status, a list's ``liststatistics`` equals the sum over the campaigns sent
 to it, the API key's totals equal the sum over all campaigns, and so on.
 
+That pass is :meth:`Statistics.tally`, and it is the only one: the demo account's rows are built
+from the tally of every message, and a filtered request on an aggregate resource (domain, geo,
+graph, toplinkclicked, user agent, open, message statistics with a campaign, list, sender, time
+or status filter; see :mod:`mjquery.sandbox.aggregates`) gets the same row builders applied to
+the tally of the messages :meth:`Statistics.select_messages` picks.
+``toplinkclicked.ClickedCount`` counts clicking messages (the reference's default,
+de-duplicated count); ``ActualClicks`` asks for click events.
+
 Counting rules (one message counts once per flag, events count every time):
 ``Processed`` = every message; ``Delivered`` = sent, opened, clicked, spam, unsub; ``Opened`` /
 ``Clicked`` = messages opened / clicked at least once (whatever their later status);
@@ -16,6 +24,7 @@ Queued, pre-queued, deferred and workflow-exit counters are 0 (the demo has none
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +153,7 @@ class Statistics:
         self._contact_esp = [esp_of_domain[d] if d >= 0 else esp_names.index("others") for d in audience.domain]
         self._campaign_list = [plan.list_index for plan in self.campaigns]
         self._contact_index: dict[int, int] | None = None
+        self._campaign_positions: list[array] | None = None
 
         everything = self.tally(range(len(views.store)))
         self.all = everything
@@ -544,12 +554,25 @@ class Statistics:
         candidates: Iterable[int] = everything
         if query.message_ids is not None:
             candidates = sorted(i for i in (store.index_of(m) for m in query.message_ids) if i >= 0)
+        elif campaign_ok is not None and sum(campaign_ok) < len(campaign_ok):
+            # A few campaigns of a million messages: read their positions, not every message.
+            positions = self._positions_by_campaign()
+            candidates = sorted(i for c, ok in enumerate(campaign_ok) if ok for i in positions[c])
         return [
             i for i in candidates
             if (campaign_ok is None or campaign_ok[campaign_col[i]])
             and (contacts is None or contact_col[i] in contacts)
             and (statuses is None or status_col[i] in statuses)
         ]
+
+    def _positions_by_campaign(self) -> list[array]:
+        """Store positions of each campaign's messages (built on first use)."""
+        if self._campaign_positions is None:
+            positions = [array("I") for _ in self.campaigns]
+            for i, c in enumerate(self.views.store.campaign):
+                positions[c].append(i)
+            self._campaign_positions = positions
+        return self._campaign_positions
 
     def _contact_indices(self) -> dict[int, int]:
         if self._contact_index is None:

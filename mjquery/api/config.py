@@ -105,7 +105,7 @@ class ApiConfig:
     api_key: str = ""
     api_secret: str = field(default="", repr=False)
     page_size: int = MAX_PAGE_SIZE
-    max_concurrency: int = 8
+    max_concurrency: int = 16
     rate_limit_per_second: float | None = None
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)

@@ -80,7 +80,7 @@ class Engine:
     """Plans and runs statements for one connection."""
 
     def __init__(self, catalog: Any, client: ApiClient, *, options: PlannerOptions | None = None,
-                 max_concurrency: int = 8) -> None:
+                 max_concurrency: int = 16) -> None:
         self.catalog = catalog
         self.client = client
         self.options = options or PlannerOptions()

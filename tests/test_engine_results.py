@@ -88,6 +88,18 @@ def test_message_ids_stay_exact_64_bit(conn, sandbox: Sandbox) -> None:
     assert cur.fetchone() == (biggest,)
 
 
+def test_message_subject_and_recipient_are_read(conn, sandbox: Sandbox) -> None:
+    """Subject, ContactAlt and CustomID come back only with the schema's Show... parameters."""
+    first = rows(sandbox, "message")[0]
+    cur = conn.cursor()
+    cur.execute("SELECT Subject, ContactAlt FROM Message WHERE ID = ?", [first["ID"]])
+    assert cur.fetchall() == [(first["Subject"], first["ContactAlt"])]
+    assert first["Subject"]
+    cur.execute("SELECT COUNT(*) FROM Message WHERE Subject = ?", [first["Subject"]])
+    assert cur.fetchone()[0] == sum(1 for m in rows(sandbox, "message") if m["Subject"] == first["Subject"])
+    assert all(r.param("ShowSubject") == "true" for r in sandbox.log.requests(path="/v3/REST/message"))
+
+
 def test_count_star_with_pushed_filter(conn, sandbox: Sandbox) -> None:
     campaign = rows(sandbox, "message")[0]["CampaignID"]
     expected = sum(1 for m in rows(sandbox, "message") if m["CampaignID"] == campaign)

@@ -21,7 +21,17 @@ def plan(sql: str, params: list | None = None, **options: int) -> QueryPlan:
 
 
 def params(planned: QueryPlan, index: int = 0) -> list[tuple[str, str]]:
-    return [(p.name, p.value) for r in planned.fetches[index].requests for p in r.params]
+    """The pushed parameters of one fetch (the schema's fixed parameters left out)."""
+    fetch = planned.fetches[index]
+    fixed = {f.name for f in fetch.schema.fixed_params}
+    return [(p.name, p.value) for r in fetch.requests for p in r.params if p.name not in fixed]
+
+
+def test_fixed_parameters_of_the_schema_go_with_every_request() -> None:
+    planned = plan("SELECT ID, Subject FROM Message WHERE CampaignID IN (1, 2)")
+    for request in planned.fetches[0].requests:
+        sent = {(p.name, p.value) for p in request.params}
+        assert {("ShowSubject", "true"), ("ShowContactAlt", "true"), ("ShowCustomID", "true")} <= sent
 
 
 def test_inclusive_time_bound_is_widened_and_rechecked() -> None:

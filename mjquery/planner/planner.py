@@ -750,6 +750,9 @@ def _request(schema: ObjectSchema, params: list[QueryParam], combo: tuple[Altern
     if item:
         # an item GET takes no filters: DuckDB re-checks them (they stay in the residual SQL)
         all_params = []
+    # parameters the schema sends with every request (message ShowSubject=true, ...): without
+    # them the API leaves those columns empty
+    all_params += [QueryParam(fixed.name, fixed.value) for fixed in schema.fixed_params]
     return ApiRequest(path, tuple(all_params), tuple(fills), item=item)
 
 

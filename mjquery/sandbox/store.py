@@ -4,6 +4,13 @@ Each table wraps the demo account's row sequence for one resource. Writable reso
 lists mutated in place (so ``Sandbox.data`` shows the writes); read-only ones may be lazy
 sequences and are never copied. Every write bumps the table's ``version``; indexes and the
 query cache are keyed by versions, so nothing stale is ever served.
+
+Inserts and deletes are also recorded in a short change log per table, so the indexes the write
+path reads after every row (contacts by email, list recipients by list and by contact, list
+members) are brought up to date by applying the rows added or removed since they were built,
+instead of being rebuilt from the whole account: importing a contact costs the same whatever the
+size of the account. An in-place change (``touch``) may change any indexed field, so it makes
+the next read rebuild.
 """
 
 from __future__ import annotations
@@ -11,7 +18,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from mjquery.sandbox.reference import ResourceSpec
@@ -21,6 +31,23 @@ Row = dict[str, Any]
 #: Tables whose versions every cached query result depends on: the cross-resource filters
 #: (contact by list, list recipient by contact email, ...) read them.
 SHARED_DEPENDENCIES = ("contact", "listrecipient", "contactslist")
+
+#: Changes kept per table for incremental index updates; an index older than that is rebuilt.
+CHANGE_LOG_LIMIT = 4096
+
+
+class ChangeKind(Enum):
+    INSERT = "insert"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, eq=False)
+class Change:
+    """One row added to or removed from a table; ``version`` is the table's version after it."""
+
+    version: int
+    kind: ChangeKind
+    row: Row
 
 
 class Table:
@@ -32,6 +59,11 @@ class Table:
         self.version = 0
         self._by_id: dict[int, Row] | None = None
         self._by_id_version = -1
+        self._max_id = 0
+        self._max_id_version = -1
+        self._changes: list[Change] = []
+        #: The oldest version from which ``_changes`` holds every change (a touch moves it on).
+        self._changes_from = 0
 
     @property
     def writable(self) -> bool:
@@ -51,17 +83,26 @@ class Table:
         return self._by_id
 
     def next_id(self) -> int:
-        ids = self.by_id()
-        return (max(ids) + 1) if ids else 1
+        if self._max_id_version != self.version:
+            self._max_id = max((i for i in self.by_id() if isinstance(i, int)), default=0)
+            self._max_id_version = self.version
+        return self._max_id + 1
 
     def insert(self, row: Row) -> None:
         rows = self.ensure_list()
         index = self.by_id()
         rows.append(row)
+        max_id_valid = self._max_id_version == self.version
         self.version += 1
         # An insert keeps the id index valid: update it instead of rebuilding 100,000 entries.
-        index[row.get(self.spec.id_field or "ID")] = row
+        row_id = row.get(self.spec.id_field or "ID")
+        index[row_id] = row
         self._by_id_version = self.version
+        if max_id_valid:
+            if isinstance(row_id, int) and row_id > self._max_id:
+                self._max_id = row_id
+            self._max_id_version = self.version
+        self._record(ChangeKind.INSERT, row)
 
     def delete(self, row: Row) -> None:
         rows = self.ensure_list()
@@ -70,6 +111,7 @@ class Table:
                 del rows[position]
                 break
         self.version += 1
+        self._record(ChangeKind.DELETE, row)
 
     def touch(self) -> None:
         """Record an in-place change of some row."""
@@ -77,6 +119,31 @@ class Table:
         self.version += 1
         if index_valid:
             self._by_id_version = self.version
+        self._changes.clear()
+        self._changes_from = self.version
+
+    def _record(self, kind: ChangeKind, row: Row) -> None:
+        self._changes.append(Change(self.version, kind, row))
+        if len(self._changes) > CHANGE_LOG_LIMIT:
+            dropped = self._changes[: len(self._changes) // 2]
+            del self._changes[: len(dropped)]
+            self._changes_from = dropped[-1].version
+
+    def changes_since(self, version: int) -> list[Change] | None:
+        """The inserts and deletes after ``version``, or None when they are not all known."""
+        if version < self._changes_from or version > self.version:
+            return None
+        if not self._changes or self._changes[-1].version <= version:
+            return []
+        # Versions in the log are increasing: find the first change after ``version``.
+        low, high = 0, len(self._changes)
+        while low < high:
+            middle = (low + high) // 2
+            if self._changes[middle].version <= version:
+                low = middle + 1
+            else:
+                high = middle
+        return self._changes[low:]
 
 
 class Store:
@@ -108,11 +175,31 @@ class Store:
 
     # -- derived views, rebuilt when the tables they read change -------------------------------
 
-    def derived(self, key: str, depends_on: tuple[str, ...], build: Callable[[], Any]) -> Any:
+    def derived(
+        self,
+        key: str,
+        depends_on: tuple[str, ...],
+        build: Callable[[], Any],
+        apply: Callable[[Any, Change], None] | None = None,
+    ) -> Any:
+        """A value computed from tables, cached until one of them changes.
+
+        With ``apply`` (which updates the value in place for one inserted or deleted row of the
+        single table it depends on), a value older than the table is caught up from the table's
+        change log rather than rebuilt, when the log covers the gap.
+        """
         stamp = tuple(self.tables[n].version for n in depends_on)
         cached = self._derived.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
+        if cached is not None and apply is not None and len(depends_on) == 1:
+            changes = self.tables[depends_on[0]].changes_since(cached[0][0])
+            if changes is not None:
+                value = cached[1]
+                for change in changes:
+                    apply(value, change)
+                self._derived[key] = (stamp, value)
+                return value
         value = build()
         self._derived[key] = (stamp, value)
         return value
@@ -121,7 +208,19 @@ class Store:
         def build() -> dict[str, Row]:
             return {str(row.get("Email", "")).lower(): row for row in self.tables["contact"].rows}
 
-        return self.derived("contact-email", ("contact",), build)
+        def apply(index: dict[str, Row], change: Change) -> None:
+            email = str(change.row.get("Email", "")).lower()
+            if change.kind is ChangeKind.INSERT:
+                index[email] = change.row
+            elif index.get(email) is change.row:
+                del index[email]
+                # Emails are unique, but a built index keeps the last row of a duplicate: do the same.
+                for row in reversed(self.tables["contact"].rows):
+                    if str(row.get("Email", "")).lower() == email:
+                        index[email] = row
+                        break
+
+        return self.derived("contact-email", ("contact",), build, apply)
 
     def contact(self, key: str | int) -> Row | None:
         """A contact by numeric ID or by email (case-insensitive)."""
@@ -129,29 +228,53 @@ class Store:
             return self.tables["contact"].by_id().get(int(key))
         return self.contacts_by_email().get(str(key).lower())
 
-    def recipients_by_list(self) -> dict[int, list[Row]]:
+    def _recipients_by(self, field: str) -> dict[int, list[Row]]:
+        """List recipient rows grouped by ``field``, in table order."""
+
         def build() -> dict[int, list[Row]]:
             index: dict[int, list[Row]] = {}
             for row in self.tables["listrecipient"].rows:
-                index.setdefault(row.get("ListID"), []).append(row)
+                index.setdefault(row.get(field), []).append(row)
             return index
 
-        return self.derived("recipients-by-list", ("listrecipient",), build)
+        def apply(index: dict[int, list[Row]], change: Change) -> None:
+            value = change.row.get(field)
+            if change.kind is ChangeKind.INSERT:
+                index.setdefault(value, []).append(change.row)
+                return
+            group = index.get(value, [])
+            for position, row in enumerate(group):
+                if row is change.row:
+                    del group[position]
+                    break
+            if not group:
+                index.pop(value, None)
+
+        return self.derived(f"recipients-by-{field}", ("listrecipient",), build, apply)
+
+    def recipients_by_list(self) -> dict[int, list[Row]]:
+        return self._recipients_by("ListID")
 
     def recipients_by_contact(self) -> dict[int, list[Row]]:
-        def build() -> dict[int, list[Row]]:
-            index: dict[int, list[Row]] = {}
-            for row in self.tables["listrecipient"].rows:
-                index.setdefault(row.get("ContactID"), []).append(row)
-            return index
+        return self._recipients_by("ContactID")
 
-        return self.derived("recipients-by-contact", ("listrecipient",), build)
+    def list_members(self, list_id: int) -> AbstractSet[int]:
+        """The contact IDs on a list (a live index: read it, do not change it)."""
 
-    def list_members(self, list_id: int) -> frozenset[int]:
-        def build() -> dict[int, frozenset[int]]:
-            return {lid: frozenset(r.get("ContactID") for r in rows) for lid, rows in self.recipients_by_list().items()}
+        def build() -> dict[int, set[int]]:
+            return {lid: {r.get("ContactID") for r in rows} for lid, rows in self.recipients_by_list().items()}
 
-        return self.derived("list-members", ("listrecipient",), build).get(list_id, frozenset())
+        def apply(index: dict[int, set[int]], change: Change) -> None:
+            list_id, contact_id = change.row.get("ListID"), change.row.get("ContactID")
+            if change.kind is ChangeKind.INSERT:
+                index.setdefault(list_id, set()).add(contact_id)
+                return
+            members = index.get(list_id)
+            still_there = any(r.get("ContactID") == contact_id for r in self.recipients_by_list().get(list_id, ()))
+            if members is not None and not still_there:
+                members.discard(contact_id)
+
+        return self.derived("list-members", ("listrecipient",), build, apply).get(list_id, frozenset())
 
     def campaign_contacts(self, campaign_id: int) -> frozenset[int]:
         """Contacts a campaign sent to (read from the messages: a read-only table)."""

@@ -30,6 +30,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mjquery.sandbox.log import LoggedRequest
+
 _HERE = Path(__file__).resolve()
 
 
@@ -40,16 +42,6 @@ class ServedRequests:
     requests: int
     throttled: int  # answered 429
     by_status: dict[str, int]
-
-
-@dataclass(frozen=True)
-class LoggedCall:
-    """One served request: method, path, query parameters and status."""
-
-    method: str
-    path: str
-    params: tuple[tuple[str, str], ...]
-    status: int
 
 
 class SandboxProcess:
@@ -116,8 +108,8 @@ class SandboxProcess:
         answer = json.loads(self._ask("log"))
         return ServedRequests(answer["requests"], answer["throttled"], answer["by_status"])
 
-    def calls(self) -> list[LoggedCall]:
-        return [LoggedCall(c["method"], c["path"], tuple((k, v) for k, v in c["params"]), c["status"])
+    def calls(self) -> list[LoggedRequest]:
+        return [LoggedRequest(c["method"], c["path"], tuple((k, v) for k, v in c["params"]), c["status"])
                 for c in json.loads(self._ask("params"))]
 
     def clear(self) -> None:

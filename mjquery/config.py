@@ -16,7 +16,7 @@ The config file is ``mjquery/config.toml`` in the user's config directory
     api_secret = "..."
     base_url = "https://api.mailjet.com"
     cache_ttl = 300
-    max_concurrency = 8
+    max_concurrency = 4     # optional; unset = mjquery.api.DEFAULT_MAX_CONCURRENCY
 
 Secrets live only in that file, which mjquery writes with mode 600 and warns about when others
 can read it. A :class:`Profile` never shows its secret in ``repr`` and nothing here prints it.

@@ -350,6 +350,37 @@ def test_get_gives_up_after_max_attempts_with_an_operational_error() -> None:
     assert len(server.seen) == 4
 
 
+@pytest.mark.parametrize("status", [501, 505])
+def test_a_permanent_server_error_fails_at_once_with_the_apis_message(status: int) -> None:
+    server = FakeMailjet(n_contacts=3, faults=[status_fault(status)] * 10)
+    with make_client(server) as api, pytest.raises(errors.OperationalError) as info:
+        api.get(CONTACTS)
+    assert str(info.value) == f"The Mailjet API failed on GET /v3/REST/contact (HTTP {status}): boom"
+    assert len(server.seen) == 1 and api.stats.retries == 0
+
+
+def test_the_unknown_path_500_is_not_retried_but_another_500_is() -> None:
+    efp = lambda request: httpx.Response(500, content=orjson.dumps({  # noqa: E731
+        "ErrorInfo": "EFPWebError", "ErrorMessage": 'Could not determine HTTP module for request "x"',
+        "StatusCode": 500}))
+    server = FakeMailjet(n_contacts=3, faults=[efp] * 10)
+    with make_client(server) as api, pytest.raises(errors.OperationalError, match="Could not determine HTTP module"):
+        api.get(CONTACTS)
+    assert len(server.seen) == 1
+    server = FakeMailjet(n_contacts=3, faults=[status_fault(500)])
+    with make_client(server) as api:
+        assert len(api.get(CONTACTS, {"Limit": 10}).data) == 3
+    assert len(server.seen) == 2
+
+
+def test_a_write_answered_501_is_not_sent_again_nor_read_back() -> None:
+    server = FakeMailjet(faults=[status_fault(501)] * 10)
+    calls: list[int] = []
+    with make_client(server) as api, pytest.raises(errors.OperationalError, match=r"HTTP 501\): boom"):
+        api.post(CONTACTS, {"Email": "a@b.c"}, verify=lambda: calls.append(1) or False)
+    assert len(server.seen) == 1 and calls == []
+
+
 def test_an_unreachable_api_is_an_operational_error_naming_the_host() -> None:
     server = FakeMailjet(faults=[raise_fault(httpx.ConnectError)] * 10)
     with make_client(server) as api, pytest.raises(ApiUnreachableError) as info:

@@ -181,3 +181,29 @@ def test_the_client_works_over_real_sockets_on_loopback() -> None:
             got = emails(api.scan(CONTACTS))
     assert len(got) == 1200 and len(set(got)) == 1200
     assert len(sb.log) == 3
+
+
+def test_a_501_fault_fails_at_once_with_the_apis_message() -> None:
+    sb = make_sandbox(2, fault_rate=1.0, fault_statuses=(501,))
+    with make_client(sb) as api, pytest.raises(errors.OperationalError) as info:
+        api.get(CONTACTS)
+    assert str(info.value) == ("The Mailjet API failed on GET /v3/REST/contact (HTTP 501): "
+                               "Internal server error (injected by the sandbox)")
+    assert [(r.method, r.status) for r in sb.log] == [("GET", 501)]
+
+
+def test_a_transient_5xx_fault_is_still_retried() -> None:
+    sb = make_sandbox(2, fault_rate=1.0, fault_statuses=(503,))
+    with make_client(sb, retry=RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)) as api, \
+            pytest.raises(errors.OperationalError, match=r"HTTP 503\) after 3 attempts"):
+        api.get(CONTACTS)
+    assert [r.status for r in sb.log] == [503, 503, 503]
+
+
+def test_a_path_the_api_has_no_handler_for_is_not_retried() -> None:
+    sb = make_sandbox(2)
+    with make_client(sb) as api, pytest.raises(errors.OperationalError) as info:
+        api.get("/v3/wrongresourcepath")
+    assert str(info.value) == ("The Mailjet API failed on GET /v3/wrongresourcepath (HTTP 500): "
+                               'Could not determine HTTP module for request "wrongresourcepath"')
+    assert [(r.method, r.status) for r in sb.log] == [("GET", 500)]

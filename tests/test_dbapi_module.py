@@ -116,3 +116,19 @@ def test_connection_extras_for_front_ends(conn) -> None:
     assert {"Contact", "List", "ListRecipient", "Message"} <= names
     assert conn.catalog.find("contactslist").name == "List"
     assert "GET /v3/REST/contactslist" in conn.explain("SELECT * FROM List")
+
+
+def test_a_profile_without_max_concurrency_gets_the_one_default(sandbox: Sandbox) -> None:
+    import re
+
+    from mjquery import config
+    from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiConfig
+
+    profile = config.Profile(name="work", api_key="k", api_secret="s")
+    with mjquery.connect(sandbox=sandbox, **profile.connect_kwargs()) as connection:
+        in_use = (connection.engine.max_concurrency, connection.api.config.max_concurrency)
+    assert in_use == (DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY) == (ApiConfig().max_concurrency,) * 2
+    # The config file's documentation names no other default.
+    for line in (config.__doc__ or "").splitlines():
+        if re.search(r"max_concurrency\s*=\s*\d+", line):
+            assert "DEFAULT_MAX_CONCURRENCY" in line, line

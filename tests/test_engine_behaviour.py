@@ -206,3 +206,42 @@ def test_slow_api_and_rate_limit_are_survived() -> None:
         cur = conn.cursor()
         cur.execute("SELECT count(*) FROM Contact WHERE Email <> ''")
         assert cur.fetchone()[0] == len(sandbox.data.resources["contact"])
+
+
+def test_a_parent_without_the_sub_resource_contributes_no_rows() -> None:
+    from mjquery.api import action_path
+
+    sandbox = Sandbox(seed=7, scale=0.2)
+    with mjquery.connect(sandbox=sandbox, cache_ttl=0) as conn:
+        cur = conn.cursor()
+        drafts = [r[0] for r in cur.execute("SELECT ID FROM CampaignDraft WHERE Status = 0 ORDER BY ID").fetchall()]
+        every = [r[0] for r in cur.execute("SELECT ID FROM CampaignDraft").fetchall()]
+        scheduled, unscheduled = drafts[0], drafts[1]
+        conn.api.post(action_path("campaigndraft", scheduled, "schedule"), {"Date": "2031-01-01T10:00:00Z"})
+        sandbox.log.clear()
+        cur.execute("SELECT CampaignDraftID FROM CampaignDraftSchedule")
+        assert cur.fetchall() == [(scheduled,)]
+        schedule_reads = [r for r in sandbox.log if r.path.endswith("/schedule")]
+        assert sorted(int(r.path.split("/")[4]) for r in schedule_reads) == sorted(every)
+        assert sorted(r.status for r in schedule_reads) == [200] + [404] * (len(every) - 1)
+        # Explicit parent ids: the one without a schedule adds nothing, the other its row.
+        cur.execute("SELECT CampaignDraftID FROM CampaignDraftSchedule WHERE CampaignDraftID IN (?, ?)",
+                    [unscheduled, scheduled])
+        assert cur.fetchall() == [(scheduled,)]
+        cur.execute("SELECT * FROM CampaignDraftSchedule WHERE CampaignDraftID = ?", [unscheduled])
+        assert cur.fetchall() == []
+
+
+def test_other_errors_of_a_sub_resource_still_fail_the_query(sandbox: Sandbox) -> None:
+    import httpx
+
+    inner = sandbox.transport()
+
+    def refuse_schedules(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/schedule"):
+            return httpx.Response(403, json={"ErrorMessage": "no access", "StatusCode": 403})
+        return inner.handle_request(request)
+
+    with mjquery.connect(sandbox=sandbox, transport=httpx.MockTransport(refuse_schedules)) as conn:
+        with pytest.raises(OperationalError, match=r"not allowed to GET /v3/REST/campaigndraft/\d+/schedule"):
+            conn.cursor().execute("SELECT * FROM CampaignDraftSchedule")

@@ -133,6 +133,11 @@ BROKEN = [
     ("path placeholder without parent", MINIMAL.replace('/v3/REST/thing"', '/v3/REST/x/{XID}/thing"'),
      "Thing.toml: path: has a {placeholder} but the file has no [parent] table"),
     ("duplicate column", MINIMAL.replace('name = "Name"', 'name = "id"'), "Thing.toml: columns: duplicate column 'id'"),
+    ("unknown size hint", MINIMAL + 'expected_rows = "tiny"\n',
+     "Thing.toml: expected_rows: 'tiny' is not one of small, unknown"),
+    ("size hint on a sub-resource", MINIMAL.replace('/v3/REST/thing"', '/v3/REST/other/{OtherID}/thing"')
+     + 'expected_rows = "small"\n[parent]\nplaceholder = "OtherID"\ncolumn = "ID"\ntable = "Other"\n',
+     "Thing.toml: expected_rows: a sub-resource is read per parent"),
     ("time format on text", MINIMAL.replace('type = "VARCHAR"', 'type = "VARCHAR", time_format = "epoch"'),
      "Thing.toml: columns[1].time_format: only TIMESTAMP columns have a time format"),
 ]
@@ -179,3 +184,13 @@ table = "Thing"
 def test_missing_directory_is_a_schema_error(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="schema directory not found"):
         load_catalog(tmp_path / "absent")
+
+
+def test_small_tables_are_marked_and_growing_ones_are_not() -> None:
+    from mjquery.schema import ExpectedRows
+
+    catalog = load_catalog()
+    small = {s.name for s in catalog if s.expected_rows is ExpectedRows.SMALL}
+    assert {"List", "Campaign", "CampaignDraft", "Template", "Sender", "MetaSender", "Segmentation",
+            "ContactMetadata", "EventCallbackUrl", "ParseRoute", "APIKey", "Widget", "Workflow"} <= small
+    assert not small & {"Contact", "ListRecipient", "Message", "MessageHistory", "ContactData", "OpenInformation"}

@@ -1,8 +1,9 @@
 """The Mailjet API client: one ``httpx.Client`` per connection, paging, retries, rate limit, cache.
 
 Every request goes through :class:`ApiClient`. GETs are retried by the :class:`RetryPolicy` on
-429 (honouring ``Retry-After``), 5xx, timeouts, dropped connections and cut-short answers.
-Writes are never repeated blindly: see :meth:`ApiClient.post`. Every failure becomes an
+429 (honouring ``Retry-After``), transient 5xx, timeouts, dropped connections and cut-short
+answers; a permanent 5xx (501, 505, the 500 for a path the API has no handler for) fails at
+once with the API's message. Writes are never repeated blindly: see :meth:`ApiClient.post`. Every failure becomes an
 :mod:`mjquery.api.errors` class here, at one boundary, with ``raise ... from exc``.
 """
 
@@ -34,6 +35,7 @@ from mjquery.api.errors import (
     ApiResponseError,
     ApiUnreachableError,
     error_for_status,
+    is_permanent_server_error,
 )
 from mjquery.api.paths import resource_path
 from mjquery.api.ratelimit import RateLimiter
@@ -468,7 +470,7 @@ class ApiClient:
                 self._throttled("GET", path, response, attempt)
                 continue
             if status >= 500:
-                if last:
+                if last or is_permanent_server_error(status, response.content):
                     raise error_for_status(status, response.content, method="GET", path=path, attempts=attempt)
                 self._backoff("GET", path, attempt, f"HTTP {status}")
                 continue
@@ -558,6 +560,8 @@ class ApiClient:
                 continue
             if status >= 500:
                 error = error_for_status(status, response.content, method=method, path=path, attempts=attempt)
+                if is_permanent_server_error(status, response.content):
+                    raise error  # the API did not process it (no handler, not implemented)
                 applied = self._verify(method, path, verify, f"HTTP {status}", error)
                 if applied is not None:
                     return applied

@@ -90,6 +90,12 @@ def _mask(value: str) -> str:
     return f"{value[:4]}…" if len(value) >= 12 else "…"
 
 
+#: Requests in flight at once when nothing else is configured: the one definition of the default
+#: (``ApiConfig``, ``mjquery.connect`` and profiles without ``max_concurrency`` all use it). A
+#: 1,000-row page is mostly latency, and a 429 lowers the pace adaptively (see ``RateLimiter``).
+DEFAULT_MAX_CONCURRENCY = 16
+
+
 @dataclass(frozen=True, repr=False)
 class ApiConfig:
     """Settings of one connection to the Mailjet API.
@@ -105,7 +111,7 @@ class ApiConfig:
     api_key: str = ""
     api_secret: str = field(default="", repr=False)
     page_size: int = MAX_PAGE_SIZE
-    max_concurrency: int = 16
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     rate_limit_per_second: float | None = None
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)

@@ -104,6 +104,33 @@ def api_message_of(body: bytes) -> str | None:
     return text
 
 
+#: 5xx answers that say the request can never succeed: 501 Not Implemented, 505 HTTP Version Not
+#: Supported. Repeating them only delays the error.
+_PERMANENT_5XX = frozenset({501, 505})
+
+
+def is_permanent_server_error(status: int, body: bytes) -> bool:
+    """A 5xx that is not transient and must not be retried.
+
+    501 and 505 by their definition, and the 500 the API answers for a path it has no handler
+    for (``{"ErrorInfo": "EFPWebError", "ErrorMessage": "Could not determine HTTP module for
+    request ..."}``): that answer comes back the same every time.
+    """
+    if status in _PERMANENT_5XX:
+        return True
+    if status != 500 or not body:
+        return False
+    try:
+        parsed: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(parsed, dict):
+        return False
+    message = parsed.get("ErrorMessage")
+    return parsed.get("ErrorInfo") == "EFPWebError" or (
+        isinstance(message, str) and message.startswith("Could not determine HTTP module"))
+
+
 def error_for_status(status: int, body: bytes, *, method: str, path: str,
                      attempts: int = 1) -> ApiError:
     """The error for a non-2xx answer that will not be retried (any more)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mjquery import errors
-from mjquery.api import ApiClient, ApiConfig
+from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient, ApiConfig
 from mjquery.engine import Engine, Result, StatementStats
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
@@ -24,7 +24,7 @@ _SANDBOX_URL = "http://127.0.0.1"
 
 
 def connect(api_key: str | None = None, api_secret: str | None = None, base_url: str | None = None,
-            demo: bool = False, cache_ttl: float = 300, max_concurrency: int = 16,
+            demo: bool = False, cache_ttl: float = 300, max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
             rate_limit_per_second: float | None = None, transport: Any = None, sandbox: Any = None,
             *, max_fanout: int = 100, max_dependent_keys: int = 50, catalog: Any = None,
             timeout: float = 30.0, write_options: Any = None,
@@ -34,8 +34,8 @@ def connect(api_key: str | None = None, api_secret: str | None = None, base_url:
     Keys default to ``MJ_APIKEY_PUBLIC`` / ``MJ_APIKEY_PRIVATE``; the base URL to
     ``https://api.mailjet.com``. ``cache_ttl`` is how long (seconds) API answers are reused
     within the connection (0 turns the cache off). ``max_concurrency``: requests in flight at
-    once (16: a 1,000-row page is mostly latency; a 429 from the API is retried, every thread
-    waiting). ``max_fanout`` bounds how many parents a
+    once (default ``mjquery.api.DEFAULT_MAX_CONCURRENCY``, 16: a 1,000-row page is mostly
+    latency; after a 429 the client lowers its pace by itself and retries). ``max_fanout`` bounds how many parents a
     sub-resource query may fan out over. ``write_options`` (:class:`mjquery.writes.WriteOptions`)
     and ``allow_unfiltered_writes`` (UPDATE/DELETE without WHERE) configure the write path.
     """

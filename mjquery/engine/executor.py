@@ -14,14 +14,14 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 
-from mjquery.api import ApiClient
+from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient
 from mjquery.api.errors import ApiNotFoundError
 from mjquery.engine.describe import describe_rows, show_tables_rows, DESCRIBE_COLUMNS, SHOW_COLUMNS
 from mjquery.engine.loader import TableLoader, append_count, create_count_table, quote
@@ -80,7 +80,7 @@ class Engine:
     """Plans and runs statements for one connection."""
 
     def __init__(self, catalog: Any, client: ApiClient, *, options: PlannerOptions | None = None,
-                 max_concurrency: int = 16) -> None:
+                 max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
         self.catalog = catalog
         self.client = client
         self.options = options or PlannerOptions()
@@ -262,7 +262,9 @@ class Engine:
             if keys.over_limit is OverLimit.REFUSE:
                 raise ProgrammingError(keys.refusal)
             if keys.target_placeholder == "id":
-                return [ApiRequest(fetch.schema.path, (), ())]
+                # one read of the table instead of a GET per id; its own pushed filters still apply
+                return list(dict.fromkeys(ApiRequest(fetch.schema.path, t.params, t.fills)
+                                          for t in fetch.requests))
             return list(fetch.requests)
         spelled = [_spell(v) for v in values]
         requests: list[ApiRequest] = []
@@ -305,15 +307,14 @@ class Engine:
         single_shot = [r for r in requests if r.item or not fetch.schema.paged]
         scans = [r for r in requests if not (r.item or not fetch.schema.paged)]
         if single_shot:
-            pages = self._parallel([lambda r=r: self._get_one(r) for r in single_shot])
+            pages = self._parallel([lambda r=r: self._get_one(fetch, r) for r in single_shot])
             for request, page in zip(single_shot, pages):
                 if page is not None:
                     loader.append(page.data_json, page.rows, request.fills)
         if len(scans) == 1:
             # one scan: stream it page by page, memory stays at a few pages
             request = scans[0]
-            for page in self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
-                                             offset=fetch.offset, on_progress=self.progress):
+            for page in self._scan(fetch, request, on_progress=self.progress):
                 loader.append(page.data_json, page.rows, request.fills)
         elif scans:
             self._load_many(fetch, scans, loader)
@@ -325,8 +326,7 @@ class Engine:
         concurrency times one request's rows (these requests are narrowed by a key).
         """
         def read(request: ApiRequest) -> list[Any]:
-            return list(self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
-                                             offset=fetch.offset))
+            return list(self._scan(fetch, request))
 
         pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(scans)))
         try:
@@ -348,19 +348,38 @@ class Engine:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _get_one(self, request: ApiRequest) -> Any:
+    def _get_one(self, fetch: ApiFetch, request: ApiRequest) -> Any:
         try:
             return self.client.get_raw(request.path, _params(request))
         except ApiNotFoundError:
-            if request.item:
+            if request.item or _per_parent(fetch):
                 return None  # GET of one id that does not exist: no rows
             raise
+
+    def _scan(self, fetch: ApiFetch, request: ApiRequest, on_progress: Any = None) -> Iterator[Any]:
+        """The pages of one paged request; a parent without the sub-resource has no pages."""
+        pages = self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
+                                     offset=fetch.offset, on_progress=on_progress)
+        try:
+            yield from pages
+        except ApiNotFoundError:
+            if not _per_parent(fetch):
+                raise
 
     def _parallel(self, calls: list[Callable[[], Any]]) -> list[Any]:
         if len(calls) <= 1:
             return [c() for c in calls]
         with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(calls))) as pool:
             return list(pool.map(lambda c: c(), calls))
+
+
+def _per_parent(fetch: ApiFetch) -> bool:
+    """Whether the fetch's requests each address one parent's sub-resource.
+
+    Mailjet answers 404 when that parent has no such sub-object (a campaign draft without a
+    schedule): that parent contributes no rows, whether its id came from WHERE or a fan-out.
+    """
+    return fetch.schema.parent is not None
 
 
 def _params(request: ApiRequest) -> dict[str, str]:

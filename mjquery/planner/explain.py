@@ -63,7 +63,8 @@ def explain_lines(plan: QueryPlan) -> list[str]:
             if keys.over_limit is OverLimit.REFUSE:
                 lines.append(f"   more than {keys.max_keys} keys: refused ({keys.refusal})")
             else:
-                lines.append(f"   more than {keys.max_keys} keys: reads the whole table instead")
+                lines.append(f"   more than {keys.max_keys} key{'' if keys.max_keys == 1 else 's'}: "
+                             "reads the whole table instead")
             key = f"<{keys.source}>"
             for request in fetch.requests:
                 if keys.target_param:

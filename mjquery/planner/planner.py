@@ -32,7 +32,7 @@ from mjquery.planner.model import (
 from mjquery.planner.parse import DIALECT, bind_parameters, parse
 from mjquery.planner.predicates import is_false, split_conjuncts
 from mjquery.planner.pushdown import Alternative, Pushed, classify
-from mjquery.schema.model import FilterOp, ObjectSchema, SqlType
+from mjquery.schema.model import ExpectedRows, FilterOp, ObjectSchema, SqlType
 
 
 class CatalogLike:
@@ -471,13 +471,26 @@ class _Planner:
             comma = any(f.op is FilterOp.IN for f in filters)
             param = next((f.param for f in filters if f.op is FilterOp.IN), filters[0].param)
             return KeySource(key_sql="", source=words, source_fetch=None, target_param=param,
-                             comma_list=comma, max_keys=self.options.max_dependent_keys,
+                             comma_list=comma, max_keys=self._key_bound(ref, comma),
                              over_limit=OverLimit.FULL_SCAN)
         if schema.key and schema.key.lower() == column.lower() and schema.item_path \
                 and not any(schema.pseudo_column(c) for c in constrained):
             return KeySource(key_sql="", source=words, source_fetch=None, target_placeholder="id",
-                             max_keys=self.options.max_dependent_keys, over_limit=OverLimit.FULL_SCAN)
+                             max_keys=self._key_bound(ref, False), over_limit=OverLimit.FULL_SCAN)
         return None
+
+    def _key_bound(self, ref: _Ref, comma_list: bool) -> int:
+        """How many keys are sent one request each before one read of the whole table is cheaper.
+
+        A table the schema calls small fits in one page: with two keys or more, one read of the
+        table (its own pushed filters applied) costs one request, fewer than one per key. A
+        comma-list parameter already takes up to 50 keys in one request.
+        """
+        if ref.schema.expected_rows is ExpectedRows.SMALL and not comma_list:
+            ref.notes.append(f"{ref.schema.name} is small (one page): with more than one key it is "
+                             "read once instead of once per key")
+            return min(1, self.options.max_dependent_keys)
+        return self.options.max_dependent_keys
 
     def _fan_out(self, ref: _Ref) -> None:
         """A sub-resource without its parent id: read the parents' ids first (bounded)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import mjquery
 from mjquery.schema.catalog import Catalog, load_catalog
 from mjquery.schema.model import (
-    Column, Filter, FilterOp, ObjectSchema, PseudoColumn, SqlType, TimeFormat,
+    Column, ExpectedRows, Filter, FilterOp, ObjectSchema, PseudoColumn, SqlType, TimeFormat,
 )
 
 __all__ = ["default_output", "example_query", "main", "render", "sql_shape"]
@@ -130,7 +130,9 @@ def render(catalog: Catalog) -> str:
         "- **Pseudo-columns** exist only to pass API filters (`WHERE ContactsList = 7`); each fetched",
         "  row carries the value given. *Required* ones must be given with `=` in every query.",
         "- **Sub-resources** (a parent id in the path) need the parent id in WHERE, or are read for",
-        "  each parent row.",
+        "  each parent row; a parent without the sub-object (HTTP 404) adds no rows.",
+        "- **Size: small** (`expected_rows = \"small\"` in the schema) marks tables that typically hold",
+        "  well under 1,000 rows: a join that needs several of their rows reads the table once.",
         "",
         "## Index",
         "",
@@ -168,6 +170,9 @@ def _section(obj: ObjectSchema) -> list[str]:
         out.append("- Timestamps: " + ", ".join(stamps))
     if not obj.paged:
         out.append("- Answered in one response (no paging)")
+    if obj.expected_rows is ExpectedRows.SMALL:
+        out.append("- Size: small (typically well under 1,000 rows, one page): joined by more than one "
+                   "key, it is read once rather than once per key")
 
     out += ["", "### Columns", "", "| Column | Type | Writable | Description |", "|---|---|---|---|"]
     for column in obj.columns:

@@ -21,6 +21,7 @@ File layout (all keys optional unless marked)::
     unpushed_sorts = [ { name, reason }, ... ]
     fixed_params = [ { name, value, reason }, ... ]
     example = "SELECT ..."                # an example query for docs/tables.md
+    expected_rows = "small"               # or "unknown" (default): typically well under 1,000 rows
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 
 from mjquery.errors import Error
 from mjquery.schema.model import (
-    Column, Filter, FilterOp, FixedParam, ObjectSchema, Operation, Parent, PseudoColumn, SortKey, SqlType,
+    Column, ExpectedRows, Filter, FilterOp, FixedParam, ObjectSchema, Operation, Parent, PseudoColumn, SortKey, SqlType,
     TimeFormat, UnpushedParam, WriteRule,
 )
 
@@ -50,7 +51,7 @@ _TOP_KEYS = {
     "name", "resource", "path", "description", "aliases", "item_path", "key", "unique_keys",
     "paged", "created_column", "updated_column", "notes", "parent", "columns", "filters",
     "pseudo_columns", "sortable", "writes", "unpushed_filters", "unpushed_sorts", "fixed_params",
-    "example",
+    "example", "expected_rows",
 }
 _FIXED_KEYS = {"name", "value", "reason"}
 _COLUMN_KEYS = {"name", "type", "read_only", "description", "time_format", "nullable", "write_only"}
@@ -252,6 +253,9 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
 
     item_path = r.optional_string(data, "item_path", "")
     paged = r.boolean(data, "paged", "", True)
+    expected_rows = r.enum(data, "expected_rows", "", ExpectedRows, required=False) or ExpectedRows.UNKNOWN
+    if expected_rows is ExpectedRows.SMALL and parent is not None:
+        raise r.fail("expected_rows", "a sub-resource is read per parent; the hint applies to top-level tables")
     return ObjectSchema(
         name=name, resource=resource, path=path, columns=columns,
         description=r.string(data, "description", ""), aliases=tuple(aliases), item_path=item_path,
@@ -261,6 +265,7 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
         notes=r.strings(data, "notes", ""), source_file=source,
         unpushed_filters=unpushed_filters, unpushed_sorts=unpushed_sorts,
         fixed_params=tuple(fixed_params), example=r.string(data, "example", "").strip(),
+        expected_rows=expected_rows,
     )
 
 

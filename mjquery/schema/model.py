@@ -30,6 +30,18 @@ class TimeFormat(str, enum.Enum):
     EPOCH = "epoch"      # Unix seconds as an integer; unset values are 0 or ""
 
 
+class ExpectedRows(str, enum.Enum):
+    """How many rows a table typically holds in an account: a planning hint, never a limit.
+
+    ``SMALL``: well under 1,000 rows, so one page reads the whole table (lists, campaigns,
+    senders, templates...). The planner then prefers one read of the table to one request per
+    key. ``UNKNOWN``: no guess (contacts, messages, statistics grow with the account).
+    """
+
+    SMALL = "small"
+    UNKNOWN = "unknown"
+
+
 class FilterOp(str, enum.Enum):
     """The SQL predicate shape a query parameter implements.
 
@@ -194,6 +206,7 @@ class ObjectSchema:
     unpushed_sorts: tuple[UnpushedParam, ...] = ()    # API Sort fields that are not usable here
     fixed_params: tuple[FixedParam, ...] = ()         # sent with every list request (ShowSubject=true)
     example: str = ""                                 # an example query for the docs
+    expected_rows: ExpectedRows = ExpectedRows.UNKNOWN  # size hint for the planner (SMALL: one page)
 
     # -- lookups used by every layer; kept here so nobody re-implements them -------------------
 

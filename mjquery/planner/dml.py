@@ -15,7 +15,9 @@ from a SELECT the engine runs like any other query (pushdown included):
 * ``COPY (SELECT ...) TO 'file' (FORMAT ..., HEADER ..., DELIMITER ...)`` and ``COPY t TO ...``.
 
 A missing WHERE is recorded (``unfiltered``); the statement-level opt-in is the comment
-``-- mjquery: allow-all-rows`` anywhere in the statement.
+``-- mjquery: allow-all-rows`` anywhere in the statement. UPDATE's ``SET col = <literal>`` values
+are kept as well (``set_literals``), so the write path can refuse a value of the wrong type
+before the SELECT that finds the rows runs.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ _MAYBE_DML = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|COPY)\b", 
 
 
 @dataclass(frozen=True)
+class SetLiteral:
+    """``SET column = <literal>`` of an UPDATE: the value is known before any row is read."""
+
+    column: str
+    value: object
+
+
+@dataclass(frozen=True)
 class DmlStatement:
     """A write on one Mailjet table.
 
@@ -55,6 +65,7 @@ class DmlStatement:
     returning: tuple[str, ...] = ()
     unfiltered: bool = False
     opt_in: bool = False
+    set_literals: tuple[SetLiteral, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,17 +116,22 @@ def plan_dml(sql: str, params: Sequence[object] | None, catalog: object) -> DmlS
         select = select.where(where.this.copy())
     if isinstance(tree, exp.Update):
         columns = []
+        literals = []
         for index, assignment in enumerate(tree.expressions):
             if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
                 raise ProgrammingError("UPDATE ... SET takes column = value pairs.")
             columns.append(assignment.this.name)
+            try:
+                literals.append(SetLiteral(assignment.this.name, _literal(assignment.expression)))
+            except _NotLiteral:
+                pass  # an expression of the row: evaluated by the SELECT, checked per row
             select = select.select(exp.alias_(assignment.expression.copy(), f"{SET_PREFIX}{index}", quoted=True))
         rule = schema.write_rule(Operation.UPDATE)
         if rule is not None and rule.condition:
             condition = parse(f"SELECT {rule.condition}").expressions[0]
             select = select.select(exp.alias_(condition, CONDITION_COLUMN, quoted=True))
         return DmlStatement(Operation.UPDATE, schema.name, tuple(columns), None, select.sql(dialect=DIALECT),
-                            returning, where is None, opt_in)
+                            returning, where is None, opt_in, tuple(literals))
     return DmlStatement(Operation.DELETE, schema.name, (), None, select.sql(dialect=DIALECT),
                         returning, where is None, opt_in)
 

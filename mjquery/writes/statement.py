@@ -4,6 +4,10 @@ The engine hands over a :class:`~mjquery.planner.dml.DmlStatement`-shaped descri
 typed: this package never imports the planner) and a ``select(sql)`` callback that runs a SELECT
 through the engine — pushdown included — and returns column names and rows. This module builds
 the :class:`WritePlan` from those rows and runs it; it also serves ``COPY ... TO`` and dry runs.
+
+Before the rows are read, :func:`check_statement` refuses what no row could make valid (a
+read-only object or column, an operation or column the object does not allow, a literal of the
+wrong type, Contact DELETE, a missing WHERE): a refused statement sends no request at all.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from mjquery.schema.model import Operation
 from mjquery.writes.execute import CatalogLike, dry_run, execute
 from mjquery.writes.plan import DryRun, RowWrite, WriteOptions, WritePlan, WriteResult
 from mjquery.writes.transfer import ExportFormat, write_rows
+from mjquery.writes.validate import check_statement as check_columns_and_values
 
 SET_PREFIX = "__mjq_set_"
 CONDITION_COLUMN = "__mjq_condition"
@@ -64,11 +69,26 @@ def build_plan(statement: Any, select: SelectRows) -> WritePlan:
                      unfiltered=statement.unfiltered, unfiltered_opt_in=statement.opt_in)
 
 
+def check_statement(statement: Any, catalog: CatalogLike, options: WriteOptions = WriteOptions()) -> None:
+    """Refuse the statement now if no row could make it valid (no request is sent or needed)."""
+    if hasattr(statement, "path"):  # COPY ... TO writes a file
+        return
+    schema = catalog.get(statement.table)
+    literals: list[dict[str, Any]] = []
+    if statement.operation is Operation.INSERT and statement.rows is not None:
+        literals = [dict(zip(statement.columns, row)) for row in statement.rows]
+    elif statement.operation is Operation.UPDATE:
+        literals = [{item.column: item.value for item in getattr(statement, "set_literals", ())}]
+    check_columns_and_values(schema, statement.operation, statement.columns, literals=literals,
+                             unfiltered=statement.unfiltered, opt_in=statement.opt_in, options=options)
+
+
 def run_statement(statement: Any, *, select: SelectRows, catalog: CatalogLike, client: Any,
                   options: WriteOptions = WriteOptions()) -> StatementOutcome:
     """Run a write statement; raise when nothing was written and rows failed."""
     if hasattr(statement, "path"):  # COPY ... TO
         return run_copy(statement, select)
+    check_statement(statement, catalog, options)
     plan = build_plan(statement, select)
     result = execute(plan, catalog, client, options)
     if result.failed and result.written == 0:
@@ -94,6 +114,7 @@ def plan_dry_run(statement: Any, *, select: SelectRows, catalog: CatalogLike, cl
     """The writes the statement would make (reads happen: the matching rows are found)."""
     if hasattr(statement, "path"):
         raise ProgrammingError("COPY writes a file, not the account: there is nothing to dry-run.")
+    check_statement(statement, catalog, options)
     return dry_run(build_plan(statement, select), catalog, client, options)
 
 

@@ -12,12 +12,18 @@ Everything that can be known without the API is refused here, with the rule name
 
 Rows that break a per-row condition (CampaignDraft UPDATE needs ``Used = false``) are not an
 error for the whole statement: they are returned as refused rows, named, and the others go on.
+
+:func:`check_statement` runs the same checks on a statement before its rows are known — before
+the SELECT that finds the rows of an UPDATE or DELETE, so a refused statement costs no request at
+all, whatever rows would match. It sees the operation, the columns, the literal values given and
+whether there is a WHERE; only the checks that need rows or the account (the row condition,
+ContactData property names) wait for :func:`validate`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,25 +78,39 @@ def needs_properties(plan: WritePlan, schema: ObjectSchema) -> bool:
     return is_contact_data(schema) and plan.operation is not Operation.DELETE
 
 
+def check_statement(schema: ObjectSchema, operation: Operation, columns: Sequence[str], *,
+                    literals: Sequence[Mapping[str, Any]] = (), unfiltered: bool = False,
+                    opt_in: bool = False, options: WriteOptions = WriteOptions()) -> WriteRule:
+    """Refuse a statement that no row could make valid; sends nothing and reads nothing.
+
+    ``columns``: INSERT's target columns or UPDATE's SET columns. ``literals``: the values known
+    from the statement text (INSERT's literal rows; UPDATE's ``SET col = <literal>``), column ->
+    value. ContactData property columns are left to :func:`validate` (they need one read of
+    ContactMetadata).
+    """
+    rule = _rule_for(schema, operation)
+    _check_unfiltered(schema, operation, unfiltered, opt_in, options)
+    settable = _check_columns(operation, schema, rule, list(columns), None, defer_properties=True)
+    if operation is Operation.INSERT:
+        _check_required(schema, rule, columns, list_given=False)
+    for index, row in enumerate(literals):
+        for name, value in row.items():
+            target = settable.get(name.lower())
+            if not isinstance(target, Column):
+                continue
+            _api_value(schema, rule, operation, target, value, index)
+    return rule
+
+
 def validate(plan: WritePlan, schema: ObjectSchema, *, options: WriteOptions = WriteOptions(),
              defined_properties: Collection[str] | None = None) -> ValidatedPlan:
     """The checked plan, or an error that names the rule. Sends nothing."""
-    rule = _rule(plan, schema)
-    if plan.unfiltered and plan.operation in (Operation.UPDATE, Operation.DELETE) \
-            and not (options.allow_unfiltered or plan.unfiltered_opt_in):
-        raise NotSupportedError(
-            f"{plan.operation.value} on {schema.name} without WHERE would change every row, so it "
-            f"is refused. Add a WHERE clause, or opt in: end the statement with "
-            f"'-- mjquery: allow-all-rows', or connect with allow_unfiltered_writes=True.")
+    rule = _rule_for(schema, plan.operation)
+    _check_unfiltered(schema, plan.operation, plan.unfiltered, plan.unfiltered_opt_in, options)
     columns = _columns_used(plan)
-    settable = _check_columns(plan, schema, rule, columns, defined_properties)
+    settable = _check_columns(plan.operation, schema, rule, columns, defined_properties)
     if plan.operation is Operation.INSERT:
-        missing = [c for c in rule.required if c.lower() not in {k.lower() for k in columns}
-                   and not (is_contact(schema) and plan.list_id is not None and c.lower() == "contactslist")]
-        if missing:
-            raise ProgrammingError(
-                f"INSERT INTO {schema.name} needs {_and(missing)} "
-                f"({'it is' if len(missing) == 1 else 'they are'} required by the Mailjet API).")
+        _check_required(schema, rule, columns, list_given=plan.list_id is not None)
     rows: list[CheckedRow] = []
     refused: list[RowFailure] = []
     for index, row in enumerate(plan.rows):
@@ -118,30 +138,56 @@ def validate(plan: WritePlan, schema: ObjectSchema, *, options: WriteOptions = W
             if is_contact_data(schema) and target.name.lower() == "data":
                 properties.update(_data_properties(schema, value, defined_properties))
                 continue
-            api_value = to_api_value(schema.name, target, value, allow_now=_allows_now(schema))
-            if plan.operation is Operation.INSERT and api_value is None and target.name in rule.required:
-                raise DataError(f"{schema.name}.{target.name} is required: row {index + 1} has NULL")
-            if target.name.lower() == "action" and api_value is not None \
-                    and str(api_value).lower() not in LIST_ACTIONS:
-                raise DataError(f"{schema.name}.Action must be one of {', '.join(LIST_ACTIONS)}: "
-                                f"row {index + 1} has '{api_value}'")
-            body[target.name] = api_value
+            body[target.name] = _api_value(schema, rule, plan.operation, target, value, index)
         rows.append(CheckedRow(index, body, address, label, properties, list_id))
     return ValidatedPlan(schema, plan, rule, tuple(rows), tuple(refused))
 
 
 # -- rules ---------------------------------------------------------------------------------------
 
-def _rule(plan: WritePlan, schema: ObjectSchema) -> WriteRule:
+def _api_value(schema: ObjectSchema, rule: WriteRule, operation: Operation, target: Column, value: Any,
+               index: int) -> Any:
+    """``value`` as the API takes it for ``target``; DataError naming the column otherwise."""
+    api_value = to_api_value(schema.name, target, value, allow_now=_allows_now(schema))
+    if operation is Operation.INSERT and api_value is None and target.name in rule.required:
+        raise DataError(f"{schema.name}.{target.name} is required: row {index + 1} has NULL")
+    if target.name.lower() == "action" and api_value is not None \
+            and str(api_value).lower() not in LIST_ACTIONS:
+        raise DataError(f"{schema.name}.Action must be one of {', '.join(LIST_ACTIONS)}: "
+                        f"row {index + 1} has '{api_value}'")
+    return api_value
+
+
+def _check_unfiltered(schema: ObjectSchema, operation: Operation, unfiltered: bool, opt_in: bool,
+                      options: WriteOptions) -> None:
+    if unfiltered and operation in (Operation.UPDATE, Operation.DELETE) \
+            and not (options.allow_unfiltered or opt_in):
+        raise NotSupportedError(
+            f"{operation.value} on {schema.name} without WHERE would change every row, so it "
+            f"is refused. Add a WHERE clause, or opt in: end the statement with "
+            f"'-- mjquery: allow-all-rows', or connect with allow_unfiltered_writes=True.")
+
+
+def _check_required(schema: ObjectSchema, rule: WriteRule, columns: Sequence[str], *, list_given: bool) -> None:
+    given = {k.lower() for k in columns}
+    missing = [c for c in rule.required if c.lower() not in given
+               and not (is_contact(schema) and list_given and c.lower() == "contactslist")]
+    if missing:
+        raise ProgrammingError(
+            f"INSERT INTO {schema.name} needs {_and(missing)} "
+            f"({'it is' if len(missing) == 1 else 'they are'} required by the Mailjet API).")
+
+
+def _rule_for(schema: ObjectSchema, operation: Operation) -> WriteRule:
     where = f" (rules in {schema.source_file})" if schema.source_file else ""
     if schema.read_only:
         raise NotSupportedError(
             f"{schema.name} is read-only: the Mailjet API allows no INSERT, UPDATE or DELETE on it{where}.")
-    rule = schema.write_rule(plan.operation)
+    rule = schema.write_rule(operation)
     if rule is not None:
         return rule
     allowed = _and([op.value for op in schema.operations])
-    if is_contact(schema) and plan.operation is Operation.DELETE:
+    if is_contact(schema) and operation is Operation.DELETE:
         raise NotSupportedError(
             "DELETE FROM Contact is refused: the Mailjet v3 API has no contact deletion. The only "
             f"documented way is GDPR deletion, {GDPR_DELETE_PATH}, which anonymises the contact at "
@@ -150,9 +196,9 @@ def _rule(plan: WritePlan, schema: ObjectSchema) -> WriteRule:
             "contacts off a list instead, UPDATE ListRecipient SET IsUnsubscribed = true or "
             "DELETE FROM ListRecipient.")
     raise NotSupportedError(
-        f"{schema.name} does not allow {plan.operation.value}: it allows {allowed} only{where}."
+        f"{schema.name} does not allow {operation.value}: it allows {allowed} only{where}."
         + (f" {schema.write_rule(schema.operations[0]).note}"  # type: ignore[union-attr]
-           if plan.operation is Operation.INSERT and schema.operations and
+           if schema.operations and
            schema.write_rule(schema.operations[0]).note else ""))  # type: ignore[union-attr]
 
 
@@ -164,25 +210,31 @@ def _columns_used(plan: WritePlan) -> list[str]:
     return list(seen.values())
 
 
-def _check_columns(plan: WritePlan, schema: ObjectSchema, rule: WriteRule, columns: list[str],
-                   defined_properties: Collection[str] | None) -> dict[str, Column | str | None]:
-    """Map each used column (lower-case) to its Column, 'address'/'list', or None (a property)."""
+def _check_columns(operation: Operation, schema: ObjectSchema, rule: WriteRule, columns: list[str],
+                   defined_properties: Collection[str] | None, *,
+                   defer_properties: bool = False) -> dict[str, Column | str | None]:
+    """Map each used column (lower-case) to its Column, 'address'/'list', or None (a property).
+
+    ``defer_properties``: ContactData names that are not columns are taken as properties without
+    checking them against ContactMetadata (the statement-level check has not read it).
+    """
     allowed = {c.lower() for c in rule.columns}
-    op = plan.operation.value
+    op = operation.value
     address_columns = {c.lower() for c in path_columns(schema, rule)}
     result: dict[str, Column | str | None] = {}
     for name in columns:
         lowered = name.lower()
         column = schema.column(name)
-        if lowered in address_columns and plan.operation is Operation.INSERT:
+        if lowered in address_columns and operation is Operation.INSERT:
             result[lowered] = "address"  # it goes into the path, not the body
             continue
-        if is_contact(schema) and lowered == "contactslist" and plan.operation is Operation.INSERT:
+        if is_contact(schema) and lowered == "contactslist" and operation is Operation.INSERT:
             result[lowered] = "list"
             continue
         if column is None:
             if is_contact_data(schema) and schema.pseudo_column(name) is None:
-                _check_property(schema, name, defined_properties)
+                if not defer_properties:
+                    _check_property(schema, name, defined_properties)
                 result[lowered] = None
                 continue
             if schema.pseudo_column(name) is not None:
@@ -191,7 +243,8 @@ def _check_columns(plan: WritePlan, schema: ObjectSchema, rule: WriteRule, colum
                     f"{op} cannot set it. {op} of {schema.name} may set {_and(rule.columns)}.")
             suggestion = closest(name, schema.all_column_names)
             hint = f" Did you mean {suggestion!r}?" if suggestion else ""
-            raise ProgrammingError(f"{schema.name} has no column {name!r}.{hint}")
+            may_set = f" {op} of {schema.name} may set {_and(rule.columns)}." if rule.columns else ""
+            raise ProgrammingError(f"{schema.name} has no column {name!r}.{hint}{may_set}")
         if lowered in allowed:
             result[lowered] = column
             continue

@@ -1,9 +1,40 @@
 """Sub-resources and actions: draft content and sending, list memberships, bulk contact jobs, DATA API.
 
+Import jobs (``importlist``, ``csvimport`` and its CSV error file) are in :mod:`mjquery.sandbox.imports`.
+
 Each handler takes ``(sandbox, method, parent key, remaining path segments, request)`` and is
 called with the store lock held and the method already checked against the reference. What
 can be derived from the live tables is derived (a contact's lists from listrecipient, a draft's
 status from its ``Status``), so the views stay consistent after writes.
+
+Choices where the reference is silent:
+
+- ``newsletter/{id}/...`` is the legacy view of the campaign draft with the same ID (or, for a
+  newsletter created by ``POST /newsletter``, of the newsletter row itself): content, schedule and
+  status are the draft's, not copies. ``detailcontent`` shows ``Headers``, ``Html-part``,
+  ``Text-part`` (the reference's fields); POST replaces them and clears the draft's
+  ``MJMLContent``, PUT merges, DELETE empties the content (204). ``schedule`` GET answers
+  ``[{"Date"}]`` for a programmed draft and an empty ``Data`` otherwise (the draft's own
+  endpoint answers 404 then); POST/PUT/DELETE schedule like the draft's and answer ``[{"Date"}]``.
+  ``send``, ``test`` and ``status`` (the reference lists no answer fields) answer as the draft's
+  actions do, ``[{"Status": ...}]``. A trailing id (``/newsletter/1/detailcontent/1``, recorded)
+  is ignored. Changes of a draft's Status/DeliveredAt/CampaignID/ModifiedAt show in its
+  newsletter row (``IsHandled`` = sent).
+- ``contactslist/{id}/verify`` is computed on each GET from the list's members: ``Count`` =
+  members, ``Summary`` = ``{"result": {deliverable, undeliverable, do_not_send, catch_all,
+  unknown}, "risk": {low, medium, high, unknown}}`` counts, per member (first rule that applies):
+  missing/anonymised contact or invalid address -> undeliverable/high; spam complaint ->
+  do_not_send/high; excluded from campaigns or unsubscribed from the list -> do_not_send/medium;
+  a role address (info@, sales@, ...) -> catch_all/medium; else deliverable/low. ``ID`` = the
+  list ID (one verification per list), ``Akid`` = the API key ID, ``Status`` ``Completed``,
+  ``Method`` ``verify``, ``JobStart``/``JobEnd`` = now, ``Error``/``ResponseURL`` empty.
+- ``sender/{id}/validate``: a sender already ``Active``, or whose domain's ``dns`` record has
+  DKIM or SPF ``OK`` (taken as the ownership record being found), validates:
+  ``[{"Errors": {}, "GlobalError": "", "ValidationMethod": "DNS"}]`` and becomes ``Active``;
+  otherwise the guide's failure answer (both errors, the token file name), status unchanged.
+- ``dns/{id|domain}/check``: DKIM/SPF are ``OK`` when the record's status is ``OK`` and its value
+  set, else ``Error`` with ``["no DKIM record"]`` / ``["no SPF record"]``; the record's
+  statuses and ``LastCheckAt`` are updated. Both actions answer 201 like every POST.
 """
 
 from __future__ import annotations
@@ -81,7 +112,7 @@ def _content(resource: str, empty: Any) -> Handler:
         store[row["ID"]] = updated
         if resource == "campaigndraft" and "ModifiedAt" in row:
             row["ModifiedAt"] = now_iso()
-            sb.store.table("campaigndraft").touch()
+            _touch_draft(sb, row)
         return envelope([updated], 201 if method == "POST" else 200)
 
     return handle
@@ -125,7 +156,25 @@ def _set_draft_status(sb: Sandbox, draft: Row, status: int) -> None:
         campaign = _campaign_of_draft(sb, draft)
         if "CampaignID" in draft:
             draft["CampaignID"] = campaign["ID"]
-    sb.store.table("campaigndraft").touch()
+    _touch_draft(sb, draft)
+
+
+def _touch_draft(sb: Sandbox, draft: Row) -> None:
+    """Record a change of a draft, and show it in its legacy ``newsletter`` row (same ID)."""
+    drafts = sb.store.table("campaigndraft")
+    if drafts.by_id().get(draft["ID"]) is draft:
+        drafts.touch()
+    newsletters = sb.store.table("newsletter")
+    newsletter = newsletters.by_id().get(draft["ID"])
+    if newsletter is None:
+        return
+    if newsletter is not draft:
+        for name in ("Status", "DeliveredAt", "CampaignID", "ModifiedAt"):
+            if name in draft and name in newsletter:
+                newsletter[name] = draft[name]
+    if "IsHandled" in newsletter:
+        newsletter["IsHandled"] = newsletter.get("Status") == 2
+    newsletters.touch()
 
 
 def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
@@ -168,8 +217,9 @@ def run_due_schedules(sb: Sandbox) -> None:
         return
     now = time.time()
     drafts = sb.store.table("campaigndraft").by_id()
+    newsletters = sb.store.table("newsletter").by_id()
     for draft_id, record in list(schedules.items()):
-        draft = drafts.get(draft_id)
+        draft = drafts.get(draft_id) or newsletters.get(draft_id)
         if draft is None or draft.get("Status") != 1:
             continue
         try:
@@ -182,7 +232,10 @@ def run_due_schedules(sb: Sandbox) -> None:
 
 
 def _schedule(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
-    draft = _parent(sb, "campaigndraft", key)
+    return _schedule_draft(sb, _parent(sb, "campaigndraft", key), method, request)
+
+
+def _schedule_draft(sb: Sandbox, draft: Row, method: str, request: SandboxRequest) -> SandboxResponse:
     schedules = sb.store.sub_resources.setdefault("campaigndraft/schedule", {})
     if method == "GET":
         record = schedules.get(draft["ID"])
@@ -219,7 +272,10 @@ def _schedule(sb: Sandbox, method: str, key: str | None, rest: list[str], reques
 
 
 def _send(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
-    draft = _parent(sb, "campaigndraft", key)
+    return _send_draft(sb, _parent(sb, "campaigndraft", key))
+
+
+def _send_draft(sb: Sandbox, draft: Row) -> SandboxResponse:
     problem = _draft_problems(sb, draft)
     if problem:
         raise ApiError(400, problem)
@@ -229,7 +285,10 @@ def _send(sb: Sandbox, method: str, key: str | None, rest: list[str], request: S
 
 
 def _test(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
-    draft = _parent(sb, "campaigndraft", key)
+    return _test_draft(sb, _parent(sb, "campaigndraft", key), request)
+
+
+def _test_draft(sb: Sandbox, draft: Row, request: SandboxRequest) -> SandboxResponse:
     recipients = _get(_object_body(request.body), "Recipients")
     if not isinstance(recipients, list) or not recipients:
         raise ApiError(400, 'Mandatory property "Recipients" is missing')
@@ -414,7 +473,7 @@ def _managecontact(sb: Sandbox, method: str, key: str | None, rest: list[str], r
 # -- bulk jobs ---------------------------------------------------------------------------------
 
 
-def _job_row(sb: Sandbox, job: Job) -> dict[str, Any]:
+def job_row(sb: Sandbox, job: Job) -> dict[str, Any]:
     done = job.polls > 1
     row: dict[str, Any] = {
         "Status": "Completed" if done else "In Progress",
@@ -434,7 +493,9 @@ def _managemanycontacts(scope: str) -> Handler:
     def handle(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
         lst = _parent(sb, "contactslist", key) if scope == "contactslist" else None
         if method == "GET":
-            jobs = [j for j in sb._jobs.values() if j.list_id == (lst["ID"] if lst else None)]
+            jobs = [
+                j for j in sb._jobs.values() if j.kind == "managemanycontacts" and j.list_id == (lst["ID"] if lst else None)
+            ]
             if rest:
                 wanted = rest[0]
                 jobs = [j for j in jobs if str(j.id) == wanted]
@@ -444,8 +505,8 @@ def _managemanycontacts(scope: str) -> Handler:
             for job in jobs:
                 if rest:
                     job.polls += 1  # polling moves the job along: In Progress, then Completed
-                    _sync_batchjob(sb, job)
-                rows.append(_job_row(sb, job))
+                    sync_batchjob(sb, job)
+                rows.append(job_row(sb, job))
             return envelope(rows)
         if rest:
             raise ApiError(405, "Method not allowed")
@@ -481,22 +542,32 @@ def _managemanycontacts(scope: str) -> Handler:
             for target, action in list_actions:
                 subscribe(sb, contact, target, action)
             processed += 1
-        job = _new_job(sb, lst["ID"] if lst else None, processed, errors)
+        job = new_job(sb, lst["ID"] if lst else None, processed, errors)
         return envelope([{"JobID": job.id}], 201)
 
     return handle
 
 
-def _new_job(sb: Sandbox, list_id: int | None, count: int, errors: list[dict[str, str]]) -> Job:
+def new_job(
+    sb: Sandbox,
+    list_id: int | None,
+    count: int,
+    errors: list[dict[str, str]],
+    *,
+    kind: str = "managemanycontacts",
+    job_type: str = "Contact Manage Many",
+    detail: dict[str, Any] | None = None,
+) -> Job:
+    """Record a bulk job applied now, and its ``batchjob`` row (``Status`` In Progress until polled)."""
     table = sb.store.table("batchjob")
     job_id = max(table.next_id(), max(sb._jobs, default=0) + 1)
-    job = Job(id=job_id, list_id=list_id, count=count, errors=errors, start=int(time.time()))
+    job = Job(id=job_id, list_id=list_id, count=count, errors=errors, start=int(time.time()), kind=kind, detail=detail)
     sb._jobs[job_id] = job
     spec = sb.specs["batchjob"]
     row: dict[str, Any] = {f.name: ({"int": 0}.get(f.type, "")) for f in spec.fields}
     row.update(
         ID=job_id,
-        JobType="Contact Manage Many",
+        JobType=job_type,
         Status="In Progress",
         RequestAt=job.start,
         JobStart=job.start,
@@ -511,12 +582,197 @@ def _new_job(sb: Sandbox, list_id: int | None, count: int, errors: list[dict[str
     return job
 
 
-def _sync_batchjob(sb: Sandbox, job: Job) -> None:
+def sync_batchjob(sb: Sandbox, job: Job) -> None:
     row = sb.store.table("batchjob").by_id().get(job.id)
     if row is not None and job.polls > 1 and row.get("Status") != "Completed":
         row["Status"] = "Completed"
         row["JobEnd"] = job.start + 1
         sb.store.table("batchjob").touch()
+
+
+# -- newsletter: the legacy view of campaign drafts ----------------------------------------------
+
+NEWSLETTER_PARTS = ("Headers", "Html-part", "Text-part")
+
+
+def newsletter_draft(sb: Sandbox, key: str | None) -> Row:
+    """The draft a newsletter id stands for: the ``campaigndraft`` row with that ID, else the
+    ``newsletter`` row itself (one created through ``POST /newsletter``); 404 when neither exists."""
+    newsletter = sb._find(sb.specs["newsletter"], key or "")
+    draft_id = newsletter["ID"] if newsletter is not None else (int(key) if key and key.isdigit() else None)
+    draft = sb.store.table("campaigndraft").by_id().get(draft_id) if draft_id is not None else None
+    row = draft or newsletter
+    if row is None:
+        raise _not_found()
+    return row
+
+
+def _newsletter_content(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
+    draft = newsletter_draft(sb, key)
+    store = sb.store.sub_resources.setdefault("campaigndraft/detailcontent", {})
+    current = store.get(draft["ID"]) or {part: "" for part in CONTENT_PARTS}
+    if method == "GET":
+        return envelope([{part: current.get(part, "") for part in NEWSLETTER_PARTS}])
+    if method == "DELETE":
+        store.pop(draft["ID"], None)
+    else:
+        body = _object_body(request.body)
+        known = {part.lower(): part for part in NEWSLETTER_PARTS}
+        for name in body:
+            if name.lower() not in known:
+                raise ApiError(400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"')
+        given = {known[name.lower()]: value for name, value in body.items()}
+        if method == "POST":
+            # Replaces the content like the draft's POST; the MJML source no longer matches it.
+            updated = {part: given.get(part, {} if part == "Headers" else "") for part in NEWSLETTER_PARTS}
+            updated["MJMLContent"] = ""
+        else:
+            updated = {**current, **given}
+        store[draft["ID"]] = updated
+    if "ModifiedAt" in draft:
+        draft["ModifiedAt"] = now_iso()
+    _touch_draft(sb, draft)
+    if method == "DELETE":
+        return SandboxResponse(204)
+    return envelope([{part: updated[part] for part in NEWSLETTER_PARTS}], 201 if method == "POST" else 200)
+
+
+def _newsletter_schedule(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
+    draft = newsletter_draft(sb, key)
+    if method == "GET":
+        record = sb.store.sub_resources.get("campaigndraft/schedule", {}).get(draft["ID"])
+        if record is None or draft.get("Status") != 1:
+            return envelope([])  # not programmed: no schedule row (the draft's endpoint answers 404)
+        return envelope([{"Date": record.get("Date", "")}])
+    answer = _schedule_draft(sb, draft, method, request)
+    if method == "DELETE":
+        return answer
+    record = sb.store.sub_resources.get("campaigndraft/schedule", {}).get(draft["ID"])
+    date = record.get("Date", "") if record else now_iso()  # "NOW" sends at once
+    return envelope([{"Date": date}], answer.status)
+
+
+def _newsletter_send(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    return _send_draft(sb, newsletter_draft(sb, key))
+
+
+def _newsletter_test(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    return _test_draft(sb, newsletter_draft(sb, key), request)
+
+
+def _newsletter_status(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
+    draft = newsletter_draft(sb, key)
+    return envelope([{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}])
+
+
+# -- list verification ----------------------------------------------------------------------------
+
+ROLE_ACCOUNTS = frozenset({"admin", "contact", "hello", "info", "noreply", "no-reply", "office", "sales", "support", "team"})
+VERIFICATION_RESULTS = ("deliverable", "undeliverable", "do_not_send", "catch_all", "unknown")
+VERIFICATION_RISKS = ("low", "medium", "high", "unknown")
+
+
+def verification_of(contact: Row | None, recipient: Row, anonymized: bool) -> tuple[str, str]:
+    """The (result, risk) of one list member, from the contact and its subscription."""
+    email = str(contact.get("Email", "")) if contact else ""
+    if contact is None or anonymized or not _EMAIL.match(email) or email.lower().endswith(".invalid"):
+        return "undeliverable", "high"
+    if contact.get("IsSpamComplaining"):
+        return "do_not_send", "high"
+    if contact.get("IsExcludedFromCampaigns") or recipient.get("IsUnsubscribed"):
+        return "do_not_send", "medium"
+    if email.split("@", 1)[0].lower() in ROLE_ACCOUNTS:
+        return "catch_all", "medium"
+    return "deliverable", "low"
+
+
+def _verify(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    lst = _parent(sb, "contactslist", key)
+    contacts = sb.store.table("contact").by_id()
+    results = dict.fromkeys(VERIFICATION_RESULTS, 0)
+    risks = dict.fromkeys(VERIFICATION_RISKS, 0)
+    recipients = sb.store.recipients_by_list().get(lst["ID"], ())
+    for recipient in recipients:
+        contact_id = recipient.get("ContactID")
+        result, risk = verification_of(contacts.get(contact_id), recipient, contact_id in sb.store.anonymized)
+        results[result] += 1
+        risks[risk] += 1
+    stamp = now_iso()
+    row = {
+        "Akid": getattr(sb.data, "api_key_id", 0) or 0,
+        "ContactListID": lst["ID"],
+        "Count": len(recipients),
+        "Error": "",
+        "ID": lst["ID"],
+        "JobEnd": stamp,
+        "JobStart": stamp,
+        "Method": "verify",
+        "ResponseURL": "",
+        "Status": "Completed",
+        "Summary": {"result": results, "risk": risks},
+    }
+    return envelope([row])
+
+
+# -- sender validation and DNS check ----------------------------------------------------------------
+
+
+def _domain_record(sb: Sandbox, sender: Row) -> Row | None:
+    dns = sb.store.table("dns")
+    record = dns.by_id().get(sender.get("DNSID"))
+    if record is None:
+        domain = str(sender.get("Email", "")).rsplit("@", 1)[-1].lower()
+        record = next((r for r in dns.rows if str(r.get("Domain", "")).lower() == domain), None)
+    return record
+
+
+def _validate(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    sender = _parent(sb, "sender", key)
+    record = _domain_record(sb, sender)
+    owned = record is not None and "OK" in (record.get("DKIMStatus"), record.get("SPFStatus"))
+    if sender.get("Status") == "Active" or owned:
+        if sender.get("Status") != "Active":
+            sender["Status"] = "Active"
+            sb.store.table("sender").touch()
+        answer = {"Errors": {}, "GlobalError": "", "ValidationMethod": "DNS"}
+        return envelope([answer], 201)
+    token = str(sender.get("Filename") or (record.get("OwnerShipToken", "") if record else "") + ".txt")
+    answer = {
+        "Errors": {
+            "DNSValidationError": " DNS record verification failed as no TXT record for that ownership token"
+            " was found on the remote server.",
+            "FileValidationError": f" File verification failed as {token} cannot be found at domain root.",
+        },
+        "GlobalError": "Neither the file at your domain root nor the DNS TXT record have been found to validate"
+        " this sender.",
+        "ValidationMethod": "",
+    }
+    return envelope([answer], 201)
+
+
+def _check(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    record = _parent(sb, "dns", key)
+    dkim_ok = record.get("DKIMStatus") == "OK" and bool(record.get("DKIMRecordValue"))
+    spf_ok = record.get("SPFStatus") == "OK" and bool(record.get("SPFRecordValue"))
+    answer = {
+        "DKIMErrors": [] if dkim_ok else ["no DKIM record"],
+        "DKIMRecordCurrentValue": record.get("DKIMRecordValue", "") if dkim_ok else "",
+        "DKIMStatus": "OK" if dkim_ok else "Error",
+        "SPFErrors": [] if spf_ok else ["no SPF record"],
+        "SPFRecordsCurrentValues": [record.get("SPFRecordValue", "")] if spf_ok else [],
+        "SPFStatus": "OK" if spf_ok else "Error",
+    }
+    record.update(
+        DKIMStatus=answer["DKIMStatus"], SPFStatus=answer["SPFStatus"], LastCheckAt=now_iso(), IsCheckInProgress=False
+    )
+    sb.store.table("dns").touch()
+    return envelope([answer], 201)
 
 
 # -- DATA API -------------------------------------------------------------------------------------
@@ -530,14 +786,18 @@ def data_api(sb: Sandbox, method: str, segments: list[str], request: SandboxRequ
         lst = sb._find(sb.specs["contactslist"], segments[1])
         if lst is None:
             raise ApiError(404, "Source object not found")
-        data_id = len(sb._csv_data) + 1
+        data_id = max(sb._csv_data, default=0) + 1
         sb._csv_data[data_id] = request.body
         return SandboxResponse(201, JSON_HEADERS, orjson.dumps({"ID": data_id}))
     if len(names) >= 4 and names[0] == "batchjob" and names[2] in ("jsonerror", "csverror"):
         if method != "GET":
             raise ApiError(405, "Method not allowed")
+        if names[2] == "csverror":
+            from mjquery.sandbox.imports import csv_error_file
+
+            return csv_error_file(sb, segments[1])
         job = sb._jobs.get(int(segments[1])) if segments[1].isdigit() else None
-        if job is None or names[2] != "jsonerror":
+        if job is None:
             raise ApiError(404, "Source object not found")
         return SandboxResponse(200, JSON_HEADERS, orjson.dumps(job.errors))
     raise ApiError(400, f'Unknown resource: "{segments[0] if segments else ""}"')
@@ -555,4 +815,24 @@ HANDLERS: dict[str, Handler] = {
     "contactslist/managecontact": _managecontact,
     "contact/managemanycontacts": _managemanycontacts("contact"),
     "contactslist/managemanycontacts": _managemanycontacts("contactslist"),
+    "contactslist/verify": _verify,
+    "newsletter/detailcontent": _newsletter_content,
+    "newsletter/schedule": _newsletter_schedule,
+    "newsletter/send": _newsletter_send,
+    "newsletter/test": _newsletter_test,
+    "newsletter/status": _newsletter_status,
+    "sender/validate": _validate,
+    "dns/check": _check,
 }
+
+#: Actions whose path may end with one more segment: a job id to poll, or (recorded for the legacy
+#: newsletter sub-resources, ``GET /newsletter/1/detailcontent/1``) an id that is ignored.
+TAKES_TRAILING_ID = frozenset(
+    {
+        "contact/managemanycontacts",
+        "contactslist/managemanycontacts",
+        "contactslist/importlist",
+        "newsletter/detailcontent",
+        "newsletter/schedule",
+    }
+)

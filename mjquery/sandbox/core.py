@@ -24,7 +24,14 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
   exists.``; a list Name and a (contact, list) recipient pair get the same MJ18 wording.
 - Methods a resource does not allow: 405 ``Method not allowed``. Unknown resource: 400
   ``Unknown resource: "<name>"``. Paths outside ``/v3/REST``, ``/v3/DATA``, ``/v4/contacts``:
-  500 EFPWebError as recorded. Reference actions the sandbox does not model: 501.
+  500 EFPWebError as recorded. An unknown action or sub-path under a known resource
+  (``/v3/REST/contact/1/nosuchaction``, ``/v3/REST/contact/1/getcontactslists/x/y``): 400
+  ``Unknown action: "<name>"`` -- the reference lists "unknown resource/action" under 400, and
+  the recorded 500 is only for paths outside ``/v3/REST``. Every action of the reference is
+  modelled (see :mod:`mjquery.sandbox.actions` and :mod:`mjquery.sandbox.imports`); nothing
+  answers 501.
+- ``campaigndraft`` and ``newsletter`` share one ID space (a newsletter is the legacy view of a
+  draft): a row created through either gets an ID neither table uses yet.
 - ``Limit`` above 1000 is capped at 1000, a negative or non-numeric Limit/Offset is 400.
 - Campaign drafts: ``send`` marks the draft Sent (2) at once, ``schedule`` marks it Programmed
   (1), both answer ``[{"Status": "programmed"}]`` as the guide shows; ``DELETE schedule`` sets it
@@ -214,6 +221,8 @@ class Job:
     errors: list[dict[str, str]]
     start: int
     polls: int = 0
+    kind: str = "managemanycontacts"  # or "importlist": each action lists only its own jobs
+    detail: dict[str, Any] | None = None  # importlist: the source ListID and Action, echoed by polls
 
 
 class Sandbox:
@@ -249,6 +258,8 @@ class Sandbox:
         self._fault_lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._csv_data: dict[int, bytes] = {}
+        #: CSV import jobs by csvimport ID (:mod:`mjquery.sandbox.imports`); their rows live in the table.
+        self._csv_jobs: dict[int, Any] = {}
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -387,6 +398,10 @@ class Sandbox:
             return self._list(spec, request.params)
         if method == "POST":
             self._check_method(spec, "POST")
+            if spec.name == "csvimport":
+                from mjquery.sandbox.imports import create_csvimport
+
+                return create_csvimport(self, _object_body(request.body))
             row = self._create(spec, _object_body(request.body))
             return envelope([row], 201)
         raise ApiError(405, "Method not allowed")
@@ -596,6 +611,10 @@ class Sandbox:
         row = self._find(spec, key)
         if row is None:
             raise _not_found()
+        if spec.name == "csvimport" and method in ("GET", "PUT"):
+            from mjquery.sandbox.imports import csvimport_item
+
+            return csvimport_item(self, method, row, request)
         if method == "GET":
             if spec.name == "message":
                 params = {k.lower(): (k, v) for k, v in reversed(request.params)}
@@ -708,6 +727,8 @@ class Sandbox:
         row: Row = {field.name: _default(field) for field in spec.fields}
         if "ID" in row:
             row["ID"] = table.next_id()
+            if name in ("campaigndraft", "newsletter"):
+                row["ID"] = max(self.store.table("campaigndraft").next_id(), self.store.table("newsletter").next_id())
         stamp = now_iso()
         if spec.created_field and spec.created_field in row and isinstance(row[spec.created_field], str):
             row[spec.created_field] = stamp
@@ -792,14 +813,18 @@ class Sandbox:
     def _action(
         self, method: str, spec: ResourceSpec, parent: str | None, rest: list[str], request: SandboxRequest
     ) -> SandboxResponse:
-        from mjquery.sandbox import actions
+        from mjquery.sandbox import actions, imports
 
         self._check_method(spec, method)
-        handler = actions.HANDLERS.get(spec.name.lower())
+        handler = actions.HANDLERS.get(spec.name.lower()) or imports.IMPORT_HANDLERS.get(spec.name.lower())
         if handler is None and parent is None and not rest and method == "GET" and spec.fields:
             return self._list(spec, request.params)  # statistics/link-click, statistics/recipient-esp
         if handler is None:
-            raise ApiError(501, f'The sandbox does not model "{spec.name}"')
+            raise ApiError(400, f'Unknown action: "{spec.name.rsplit("/", 1)[-1]}"')
+        # Only job polls (and the legacy newsletter sub-resources, recorded with a trailing id)
+        # take one more segment; anything deeper is an unknown action.
+        if len(rest) > (1 if spec.name.lower() in actions.TAKES_TRAILING_ID else 0):
+            raise ApiError(400, f'Unknown action: "{rest[-1]}"')
         return handler(self, method, parent, rest, request)
 
     def _route_data(self, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:

@@ -317,3 +317,31 @@ def test_unknown_actions_are_400(client: httpx.Client, method: str, path: str, m
     answer = client.request(method, path)
     assert answer.status_code == 400
     assert answer.json()["ErrorMessage"] == message
+
+
+# -- the SQL tables over these endpoints ------------------------------------------------------------
+
+
+def test_mjquery_reads_verification_and_newsletter_tables(sandbox: Sandbox) -> None:
+    import mjquery
+
+    sandbox.store.table("campaigndraft").by_id()[1]["Status"] = 1
+    sandbox.store.sub_resources["campaigndraft/schedule"][1] = {"Date": "2099-01-02T09:00:00Z", "Status": "Programmed"}
+    with mjquery.connect(sandbox=sandbox, cache_ttl=0) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT ContactListID, Count FROM ListVerification WHERE ContactListID = 1")
+        assert cursor.fetchall() == [(1, 4)]
+        cursor.execute('SELECT NewsletterID, "Text-part" FROM NewsletterDetailContent WHERE NewsletterID = 1')
+        assert cursor.fetchall() == [(1, "Hi")]
+        cursor.execute("SELECT NewsletterID, CAST(Date AS VARCHAR) FROM NewsletterSchedule WHERE NewsletterID = 1")
+        assert cursor.fetchall() == [(1, "2099-01-02 09:00:00")]
+    paths = [r.path for r in sandbox.log]
+    assert paths[-3:] == ["/v3/REST/contactslist/1/verify", "/v3/REST/newsletter/1/detailcontent", "/v3/REST/newsletter/1/schedule"]
+
+
+def test_drafts_and_newsletters_never_share_a_new_id(client: httpx.Client) -> None:
+    body = {"Locale": "en_US", "Sender": "Acme", "SenderEmail": "news@acme.com", "Subject": "Hi", "ContactsListID": 1}
+    newsletters = [data(client.post("/v3/REST/newsletter", json=body))[0]["ID"] for _ in range(2)]
+    draft = data(client.post("/v3/REST/campaigndraft", json={**body, "Title": "t"}))[0]["ID"]
+    drafts = {r["ID"] for r in data(client.get("/v3/REST/campaigndraft", params={"Limit": 0}))}
+    assert draft not in newsletters and not drafts & set(newsletters)

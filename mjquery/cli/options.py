@@ -29,11 +29,18 @@ examples:
 
 credentials: MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE, or a profile of the config file
 (see `mjquery config --help`). Exit status: 0 on success, 1 when a statement or command
-fails, 2 for a usage error, 130 when interrupted."""
+fails, 2 for a usage error, 3 when an import wrote some rows and rejected others, 130 when
+interrupted."""
+
+#: File formats of ``mjquery export`` (``--format``, else the extension of ``-o``).
+EXPORT_FORMATS = ("csv", "parquet", "json", "jsonl", "tsv")
 
 
-def _add_common(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
-    """The options every command accepts. On sub-commands, absent options keep the top-level value."""
+def _add_common(parser: argparse.ArgumentParser, *, top_level: bool, output_format: bool = True) -> None:
+    """The options every command accepts. On sub-commands, absent options keep the top-level value.
+
+    ``output_format=False``: the command declares its own ``--format`` (export: file formats).
+    """
     default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
     group = parser.add_argument_group("common options")
     group.add_argument("--demo", action="store_true", default=default(False),
@@ -42,9 +49,10 @@ def _add_common(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
                        help="Mailjet API base URL (default https://api.mailjet.com)")
     group.add_argument("--profile", metavar="NAME", default=default(None),
                        help="use this profile of the config file")
-    group.add_argument("--format", "-f", metavar="FORMAT", default=default(None),
-                       choices=[f.value for f in OutputFormat],
-                       help="output format: " + ", ".join(f.value for f in OutputFormat) + " (default table)")
+    if output_format:
+        group.add_argument("--format", "-f", metavar="FORMAT", default=default(None),
+                           choices=[f.value for f in OutputFormat],
+                           help="output format: " + ", ".join(f.value for f in OutputFormat) + " (default table)")
     group.add_argument("-o", "--output", metavar="FILE", default=default(None),
                        help="write results to FILE instead of standard output")
     group.add_argument("--verbose", "-v", action="store_true", default=default(False),
@@ -106,22 +114,42 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(describe, top_level=False)
 
     export = _sub(subparsers, "export", "export a table or query to a file",
-                  "Export the rows of a table or a SELECT to a CSV or JSON lines file.",
+                  "Export the rows of a table or a SELECT to a CSV, Parquet or JSON file. The format\n"
+                  "is --format, or else the extension of the file (.csv, .parquet, .json; also .jsonl\n"
+                  "and .tsv). A progress line shows on standard error on a terminal or with --verbose.",
                   """\
                   examples:
-                    mjquery export Contact contacts.csv --demo
-                    mjquery export "SELECT Email FROM Contact WHERE IsExcludedFromCampaigns" excluded.jsonl --demo""")
+                    mjquery export Contact -o contacts.csv --demo
+                    mjquery export "SELECT Email, Name FROM Contact WHERE ContactsList = 7" -o list7.parquet --demo
+                    mjquery export List -o lists.out --format json --demo""")
     export.add_argument("source", metavar="TABLE_OR_SELECT", help="a table name or a SELECT statement")
-    export.add_argument("file", metavar="FILE", help="destination (.csv, .tsv, .json or .jsonl)")
-    _add_common(export, top_level=False)
+    export.add_argument("file", metavar="FILE", nargs="?", default=None, help=argparse.SUPPRESS)
+    export.add_argument("--format", "-f", metavar="FORMAT", choices=EXPORT_FORMATS, default=argparse.SUPPRESS,
+                        help="csv, parquet or json (default: from the extension of -o); also jsonl, tsv")
+    _add_common(export, top_level=False, output_format=False)
 
-    import_ = _sub(subparsers, "import", "import rows from a CSV or JSON lines file",
-                   "Insert the rows of a CSV or JSON lines file into a table.",
+    import_ = _sub(subparsers, "import", "import rows from a CSV file",
+                   "Insert the rows of a CSV file into a table through the write path (one bulk job\n"
+                   "per 1,000 contacts for many contacts). CSV columns match the table's columns by\n"
+                   "name (case-insensitive) or by --map; other columns are ignored and named. Rows\n"
+                   "that are refused (a bad value, or the API's answer) do not stop the others: they\n"
+                   "are written to <input>.rejected.csv, with the original columns and an error\n"
+                   "column. A progress line shows on standard error on a terminal or with --verbose.\n"
+                   "Exit status 3 when some rows were rejected (the others are written); 0 when none.",
                    """\
                    examples:
-                     mjquery import Contact new_contacts.csv --demo""")
-    import_.add_argument("table", metavar="TABLE", help="the table to insert into")
-    import_.add_argument("file", metavar="FILE", help="a .csv or .jsonl file whose columns are the table's")
+                     mjquery import new_contacts.csv --into Contact --demo
+                     mjquery import people.csv --into Contact --list Newsletter --map email_address=Email --map "full name=Name"
+
+                   JSON lines files (.jsonl) are inserted as they are, without --list, --map or a
+                   rejected-rows file: mjquery import rows.jsonl --into Template.""")
+    import_.add_argument("file", metavar="FILE", help="the CSV file (.csv; .tsv and .jsonl also read)")
+    import_.add_argument("legacy_file", metavar="FILE", nargs="?", default=None, help=argparse.SUPPRESS)
+    import_.add_argument("--into", metavar="TABLE", help="the table to insert into (e.g. Contact)")
+    import_.add_argument("--list", metavar="NAME", dest="list_name",
+                         help="Contact only: subscribe the imported contacts to the list with this name")
+    import_.add_argument("--map", metavar="CSVCOL=COLUMN", action="append", default=[], dest="mapping",
+                         help="take COLUMN from the CSV column CSVCOL (repeat for several)")
     _add_common(import_, top_level=False)
 
     config = _sub(subparsers, "config", "manage credentials profiles",

@@ -1,9 +1,12 @@
 """``mjquery export`` and ``mjquery import``: move rows between a file and the account.
 
-Export runs a SELECT through the DB-API and streams it through the output formatters, so a
-large table is written page by page. Import reads a CSV or JSON lines file and inserts its rows
-with ``executemany`` and an ``INSERT`` whose values are parameters; the write path of the library
-decides how to send them (one request per row, or a bulk job for many contacts).
+Both are thin layers over :mod:`mjquery.writes.transfer`. ``export "<select or table>" -o FILE``
+runs the SELECT through the DB-API and streams its rows to CSV, Parquet or JSON
+(``export_query``); ``import FILE --into TABLE [--list NAME] [--map csvcol=Column ...]`` inserts
+the rows of a CSV through the write path (``import_csv``: bulk jobs for many contacts) and
+writes the refused rows to ``<input>.rejected.csv``. Both show a progress line on standard
+error when it is a terminal, or with ``--verbose``. JSON lines and TSV files keep the older,
+simpler path (the output formatters; ``executemany`` of an INSERT).
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mjquery.cli.runner import StatementRunner, paramstyle
 from mjquery.cli.sqltext import bind_parameters
@@ -60,16 +64,93 @@ def export_sql(source: str) -> str:
     return source
 
 
+#: Exit status of an import that wrote some rows and rejected others.
+EXIT_REJECTED = 3
+
+#: Formats only the output formatters write (the library writes csv, parquet and json).
+_FORMATTER_ONLY = {"jsonl", "ndjson", "tsv", "md"}
+
+
+class Progress:
+    """``importing: 2,000/10,000 rows`` on standard error: rewritten in place on a terminal,
+    one line at most every second otherwise (``--verbose``)."""
+
+    def __init__(self, stream: TextIO, verb: str, *, terminal: bool, interval: float = 1.0) -> None:
+        self.stream, self.verb, self.terminal, self.interval = stream, verb, terminal, interval
+        self.shown = False
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.terminal and now - self._last < self.interval:
+            return
+        self._last = now
+        text = f"{self.verb}: {done:,}/{total:,} rows" if total else f"{self.verb}: {done:,} rows"
+        if self.terminal:
+            self.stream.write("\r\x1b[K" + text)
+            self.shown = True
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def progress_for(context: "Context", verb: str) -> Progress | None:
+    """A progress printer when standard error is a terminal or --verbose is on, else None."""
+    terminal = _is_terminal(context.stderr)
+    if not (terminal or context.options_verbose):
+        return None
+    return Progress(context.stderr, verb, terminal=terminal)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def export_target(options: Any) -> str:
+    """The file of ``export``: ``-o FILE`` (or, the older form, a second argument)."""
+    legacy = getattr(options, "file", None)
+    if legacy and options.output and legacy != options.output:
+        raise ProgrammingError("export takes one destination: -o FILE")
+    target = options.output or legacy
+    if not target:
+        raise ProgrammingError('export needs a destination: mjquery export "<select or table>" -o file.csv')
+    return str(target)
+
+
 def export(context: "Context") -> int:
+    from mjquery.writes.transfer import export_query
+
     options = context.options
-    fmt = file_format(options.file, options.format)
+    target = export_target(options)
+    explicit = getattr(options, "format", None)
+    suffix = Path(target).suffix.lower().lstrip(".")
+    source = export_sql(options.source)
+    if (explicit or suffix) not in _FORMATTER_ONLY:
+        progress = progress_for(context, "exporting")
+        try:
+            report = export_query(context.connection(), source, target, explicit, progress=progress)
+        finally:
+            if progress is not None:
+                progress.clear()
+        print(f"exported {report.rows} rows to {target} ({report.format.value})", file=context.stderr)
+        return 0
+    fmt = file_format(target, explicit)
     runner = StatementRunner(context.connection())
-    executed = runner.execute(export_sql(options.source))
+    executed = runner.execute(source)
     if executed.columns is None:
         raise ProgrammingError("export needs a table name or a statement that returns rows")
-    with open(options.file, "w", encoding="utf-8", newline="") as handle:
+    with open(target, "w", encoding="utf-8", newline="") as handle:
         count = write_result(ResultSet(executed.columns, executed.rows()), fmt, handle)
-    print(f"exported {count} rows to {options.file}", file=context.stderr)
+    print(f"exported {count} rows to {target} ({fmt.value})", file=context.stderr)
     return 0
 
 
@@ -110,23 +191,69 @@ def insert_statement(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {quote_identifier(schema.name)} ({cols}) VALUES ({markers})"
 
 
+def import_source(options: Any) -> tuple[str, str]:
+    """(table, file) of ``import FILE --into TABLE``, or of the older ``import TABLE FILE``."""
+    if options.into:
+        if options.legacy_file is not None:
+            raise ProgrammingError("import takes one file: mjquery import file.csv --into Contact")
+        return options.into, options.file
+    if options.legacy_file is not None:
+        return options.file, options.legacy_file
+    raise ProgrammingError("import needs the table: mjquery import file.csv --into Contact")
+
+
 def import_file(context: "Context") -> int:
     options = context.options
-    fmt = file_format(options.file, None if options.format in (None, "table") else options.format)
-    columns, records = read_rows(options.file, fmt)
+    table, path = import_source(options)
+    table = _table_name(table)
+    explicit = None if options.format in (None, "table") else options.format
+    fmt = file_format(path, explicit)
+    if fmt in (OutputFormat.CSV, OutputFormat.TSV):
+        return import_csv_file(context, table, path, "," if fmt is OutputFormat.CSV else "\t")
+    if options.list_name or options.mapping:
+        raise ProgrammingError("--list and --map apply to CSV files only")
+    columns, records = read_rows(path, fmt)
     if not columns:
-        raise ProgrammingError(f"{options.file}: no columns (is the header row missing?)")
-    sql = insert_statement(options.table, columns)
+        raise ProgrammingError(f"{path}: no columns (is the header row missing?)")
+    sql = insert_statement(table, columns)
     style = paramstyle()
     bound_rows = []
     for record in records:
         values = {f"p{i}": record.get(c) for i, c in enumerate(columns)}
         bound_rows.append(bind_parameters(sql, values, style))
     if not bound_rows:
-        print(f"{options.file}: no rows to import", file=context.stderr)
+        print(f"{path}: no rows to import", file=context.stderr)
         return 0
     cursor = context.connection().cursor()
     cursor.executemany(bound_rows[0].sql, [b.parameters for b in bound_rows])
     count = cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(bound_rows)
-    print(f"imported {count} rows into {options.table}", file=context.stderr)
+    print(f"imported {count} rows into {table}", file=context.stderr)
     return 0
+
+
+def import_csv_file(context: "Context", table: str, path: str, delimiter: str) -> int:
+    """A CSV through ``import_csv``: one summary line, the rejected rows next to the input."""
+    from mjquery.writes.transfer import import_csv, parse_mapping
+
+    options = context.options
+    mapping = parse_mapping(options.mapping)
+    connection = context.connection()
+    progress = progress_for(context, "importing")
+    try:
+        report = import_csv(connection.api, path, table, catalog=connection.catalog, list_name=options.list_name,
+                            mapping=mapping, delimiter=delimiter,
+                            options=getattr(connection, "write_options", None) or _default_write_options(),
+                            progress=progress)
+    finally:
+        if progress is not None:
+            progress.clear()
+    if hasattr(connection, "clear_cache"):
+        connection.clear_cache()  # later statements of this connection see the new rows
+    print(report.summary(), file=context.stderr)
+    return EXIT_REJECTED if report.rejected else 0
+
+
+def _default_write_options() -> Any:
+    from mjquery.writes import WriteOptions
+
+    return WriteOptions()

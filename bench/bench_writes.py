@@ -145,8 +145,10 @@ Round trip: the mjquery import read back and written out as CSV is {"identical t
 the input CSV ({args.rows:,} rows).
 
 mjquery's requests: one POST per job, the job polls (the sandbox reports a job In Progress on its first
-poll and Completed on the next), and no error-file request because no contact failed. Its wall time
-is dominated by the server applying the jobs, not by latency.
+poll and Completed on the next), and no error-file request because no contact failed. Of its
+{mjq_seconds:.1f} s, {mjq_requests:,} x {args.latency_ms:g} ms = {mjq_requests * args.latency_ms / 1000:.1f} s are added latency; the rest is
+the server applying the jobs (the sandbox updates its indexes per inserted contact, so a job of
+1,000 contacts takes it well under 0.1 s at scale 1) and the client's polling interval.
 
 Machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores.
 """

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="base URL of the sandbox server")
     parser.add_argument("--sql", required=True)
+    parser.add_argument("--fetchmany", type=int, default=0, metavar="N",
+                        help="fetch the rows N at a time with fetchmany (default: fetchall)")
     args = parser.parse_args(argv)
 
     import mjquery
@@ -45,9 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         cursor = conn.cursor()
         started = time.perf_counter()
         cursor.execute(args.sql)
-        rows = cursor.fetchall()
+        if args.fetchmany > 0:
+            count = 0
+            while batch := cursor.fetchmany(args.fetchmany):
+                count += len(batch)
+        else:
+            count = len(cursor.fetchall())
         elapsed = time.perf_counter() - started
-        print(json.dumps({"rows": len(rows), "requests": cursor.stats.requests, "elapsed_s": elapsed,
+        print(json.dumps({"rows": count, "requests": cursor.stats.requests, "elapsed_s": elapsed,
                           "peak_rss_kb": peak_rss_kb()}))
     finally:
         conn.close()

@@ -207,3 +207,15 @@ def test_a_path_the_api_has_no_handler_for_is_not_retried() -> None:
     assert str(info.value) == ("The Mailjet API failed on GET /v3/wrongresourcepath (HTTP 500): "
                                'Could not determine HTTP module for request "wrongresourcepath"')
     assert [(r.method, r.status) for r in sb.log] == [("GET", 500)]
+
+
+def test_after_a_429_the_client_slows_down_by_itself() -> None:
+    sb = make_sandbox(1500, rate_limit=25)
+    patient = RetryPolicy(max_attempts=8, backoff_base=0.1, backoff_max=1.0)
+    with make_client(sb, page_size=25, max_concurrency=16, retry=patient) as api:
+        got = emails(api.scan(CONTACTS))
+        stats = api.stats
+    assert len(got) == 1500
+    throttled = [r.status for r in sb.log].count(429)
+    # 61 useful requests at 16 in flight; without adapting the pace, 60-80 of them were refused
+    assert 0 < throttled <= 4 and stats.throttled == throttled

@@ -141,6 +141,42 @@ def test_limiter_pause_holds_every_caller_back() -> None:
     assert limiter.acquire() == 0
 
 
+def test_limiter_halves_towards_the_accepted_rate_on_429_and_creeps_back_up() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
+    for _ in range(20):              # 20 answers in the last second, unpaced
+        limiter.acquire()
+        limiter.answered()
+        clock.now += 0.05
+    assert limiter.rate is None
+    limiter.throttled()
+    assert limiter.rate == pytest.approx(0.8 * 20)
+    limiter.throttled()              # the rest of the same volley: no second cut
+    assert limiter.rate == pytest.approx(16.0)
+    starts = []
+    for _ in range(3):
+        limiter.acquire()
+        starts.append(clock.now)
+    assert starts[2] - starts[0] == pytest.approx(2 / 16.0)
+    for _ in range(40):              # 4 s of answers without a 429: about +1/s per second
+        clock.now += 0.1
+        limiter.answered()
+    assert limiter.rate == pytest.approx(20.0, abs=0.2)
+
+
+def test_limiter_never_exceeds_the_configured_rate_and_never_drops_below_one() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(5.0, clock=clock, sleep=clock.sleep)
+    for _ in range(30):
+        clock.now += 0.1
+        limiter.answered()
+    assert limiter.rate == 5.0
+    for _ in range(10):
+        clock.now += 2.0             # long apart, nothing accepted in between
+        limiter.throttled()
+    assert limiter.rate == 1.0
+
+
 # ---------------------------------------------------------------------------------------- cache
 
 def test_cache_key_ignores_parameter_order_and_name_case() -> None:

@@ -132,3 +132,42 @@ def test_a_profile_without_max_concurrency_gets_the_one_default(sandbox: Sandbox
     for line in (config.__doc__ or "").splitlines():
         if re.search(r"max_concurrency\s*=\s*\d+", line):
             assert "DEFAULT_MAX_CONCURRENCY" in line, line
+
+
+def test_rows_stream_in_chunks_and_the_fetched_tables_go_when_exhausted(conn) -> None:
+    engine = conn.engine
+    fetched_tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'mjq%'"
+    cur = conn.cursor()
+    cur.execute("SELECT ID FROM Contact ORDER BY ID")
+    assert cur.rowcount == -1
+    first = cur.fetchmany(3)
+    assert len(first) == 3 and cur.stats.rows == 3 and cur.rowcount == -1
+    rest = list(cur)
+    assert cur.fetchone() is None and cur.fetchmany(5) == []
+    total = len(first) + len(rest)
+    assert cur.rowcount == total == cur.stats.rows
+    assert engine.db.execute(fetched_tables).fetchone() == (0,)
+
+
+def test_another_statement_keeps_an_open_result_complete(conn) -> None:
+    a, b = conn.cursor(), conn.cursor()
+    everything = [r[0] for r in conn.cursor().execute("SELECT ID FROM Contact ORDER BY ID").fetchall()]
+    a.execute("SELECT ID FROM Contact ORDER BY ID")
+    head = a.fetchmany(2)
+    b.execute("SELECT count(*) FROM List")                    # the rest of a's rows are read first
+    assert b.fetchone()[0] > 0
+    assert a.rowcount == len(everything)                       # known once read
+    assert [r[0] for r in head + a.fetchall()] == everything
+
+
+def test_a_new_execute_or_close_drops_the_unfetched_rows(conn) -> None:
+    fetched_tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'mjq%'"
+    cur = conn.cursor()
+    cur.execute("SELECT ID FROM Contact")
+    cur.fetchone()
+    cur.execute("SELECT 1")
+    assert cur.fetchall() == [(1,)]
+    assert conn.engine.db.execute(fetched_tables).fetchone() == (0,)
+    cur.execute("SELECT ID FROM List")
+    cur.close()
+    assert conn.engine.db.execute(fetched_tables).fetchone() == (0,)

@@ -180,5 +180,8 @@ def test_local_table_joins_and_ctas_from_mailjet(conn, sandbox: Sandbox) -> None
 def test_stats_of_the_last_statement(conn, sandbox: Sandbox) -> None:
     cur = conn.cursor()
     cur.execute("SELECT Name FROM List")
-    assert cur.stats.requests == 1 and cur.stats.rows == len(rows(sandbox, "contactslist"))
+    assert cur.rowcount == -1        # a query's row count is known once its rows are fetched
+    fetched = cur.fetchall()
+    assert cur.stats.requests == 1 and cur.stats.rows == len(fetched) == len(rows(sandbox, "contactslist"))
+    assert cur.rowcount == len(fetched)
     assert cur.stats.elapsed_s > 0

@@ -630,6 +630,8 @@ class ApiClient:
                          type(exc).__name__, (time.perf_counter() - started) * 1000, attempt)
             raise
         self._count(bytes_received=len(response.content))
+        if response.status_code != 429:
+            self._limiter.answered()
         logger.debug("%s %s %s -> %d in %.1f ms (attempt %d)", method, path, dict(params),
                      response.status_code, (time.perf_counter() - started) * 1000, attempt)
         return response
@@ -643,6 +645,7 @@ class ApiClient:
     def _throttled(self, method: str, path: str, response: httpx.Response, attempt: int) -> None:
         """Account for a 429 and hold every thread back; raise when out of attempts."""
         self._count(throttled=1)
+        self._limiter.throttled()  # a slower pace from now on, not only a pause
         policy = self.config.retry
         asked = _retry_after(response)
         if asked is not None and asked > policy.retry_after_max:

@@ -1,42 +1,109 @@
-"""A client-side rate limiter shared by every thread of one API client.
+"""A client-side rate limiter shared by every thread of one API client, adapting to 429s.
 
 Requests are paced, not bursted: at most one request starts every ``1 / rate`` seconds. Mailjet
 counts calls per key over a sliding window, and a burst followed by the steady rate would
 overrun such a window; pacing never does. After a 429, :meth:`RateLimiter.pause_until` holds every
 thread back, so one refusal does not turn into a volley of refused retries.
+
+The pace adapts (additive increase, multiplicative decrease), so an account with a rate limit
+costs few 429s without the user setting one:
+
+* a 429 (:meth:`RateLimiter.throttled`) cuts the pace to ``DECREASE`` times the rate the API
+  accepted over the last second (or the current pace, if lower) — at most once per second, as
+  the requests already in flight when the limit was hit are refused together — and starts the
+  next request once the oldest answer of that second has left a one-second window;
+* every other answer (:meth:`RateLimiter.answered`) raises the pace by ``INCREASE`` requests per
+  second per second, up to the configured ``rate_per_second`` (none: unbounded; once the pace
+  is far above what is being used the limiter stops pacing altogether).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+
+#: The pace after a 429, as a share of the rate the API accepted over the last second.
+DECREASE = 0.8
+#: Requests per second added to the pace for each second of answers without a 429.
+INCREASE = 1.0
+#: The slowest pace the limiter ever sets by itself.
+MIN_RATE = 1.0
+#: The window over which accepted requests are counted.
+WINDOW_S = 1.0
 
 
 class RateLimiter:
     """Hands out start times; :meth:`acquire` sleeps until the caller's turn."""
 
-    def __init__(self, rate_per_second: float | None, *,
+    def __init__(self, rate_per_second: float | None, *, adaptive: bool = True,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self._interval = 0.0 if rate_per_second is None else 1.0 / rate_per_second
+        self._ceiling = rate_per_second
+        self._rate = rate_per_second        # the current pace; None = no pacing
+        self._adaptive = adaptive
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._paused_until = 0.0
+        self._accepted: deque[float] = deque()   # answer times of the last WINDOW_S
+        self._last_cut = float("-inf")
+        self._last_answer: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        """The current pace in requests per second (None: not paced)."""
+        with self._lock:
+            return self._rate
 
     def acquire(self) -> float:
         """Wait for this request's turn; returns the seconds waited."""
         with self._lock:
             now = self._clock()
             start = max(now, self._next_start, self._paused_until)
-            if self._interval:
-                self._next_start = start + self._interval
+            if self._rate:
+                self._next_start = start + 1.0 / self._rate
         waited = start - now
         if waited > 0:
             self._sleep(waited)
         return max(0.0, waited)
+
+    def answered(self) -> None:
+        """An answer that was not a 429: count it, and let the pace creep back up."""
+        if not self._adaptive:
+            return
+        with self._lock:
+            now = self._clock()
+            self._accepted.append(now)
+            self._trim(now)
+            previous, self._last_answer = self._last_answer, now
+            if self._rate is None or self._rate == self._ceiling or previous is None:
+                return
+            self._rate += INCREASE * max(0.0, min(now - previous, WINDOW_S))
+            if self._ceiling is not None:
+                self._rate = min(self._rate, self._ceiling)
+            elif self._rate > 4 * max(len(self._accepted) / WINDOW_S, MIN_RATE) and now - self._last_cut > 10 * WINDOW_S:
+                self._rate = None  # long recovered and far above the rate in use: stop pacing
+
+    def throttled(self) -> None:
+        """A 429: lower the pace (once per window; the requests in flight were refused together)."""
+        if not self._adaptive:
+            return
+        with self._lock:
+            now = self._clock()
+            if now - self._last_cut < WINDOW_S:
+                return
+            self._last_cut = now
+            self._trim(now)
+            accepted = len(self._accepted) / WINDOW_S
+            base = accepted if self._rate is None else min(self._rate, accepted or self._rate)
+            self._rate = max(MIN_RATE, DECREASE * base)
+            # A sliding window counts the requests it accepted: the next one fits once the
+            # oldest of them has left it (the requests refused meanwhile were not counted).
+            resume = self._accepted[0] + WINDOW_S if self._accepted else now
+            self._next_start = max(self._next_start, resume)
 
     def pause_until(self, when: float) -> None:
         """Start no request before ``when`` (a time on this limiter's clock)."""
@@ -45,3 +112,7 @@ class RateLimiter:
 
     def now(self) -> float:
         return self._clock()
+
+    def _trim(self, now: float) -> None:
+        while self._accepted and self._accepted[0] < now - WINDOW_S:
+            self._accepted.popleft()

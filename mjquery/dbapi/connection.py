@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from mjquery import errors
@@ -224,8 +225,20 @@ class Connection:
             raise InterfaceError("The connection is closed.")
 
 
+#: Rows read from DuckDB at a time for ``fetchone`` and iteration.
+_CHUNK_ROWS = 1000
+
+
 class Cursor:
-    """A DB-API 2.0 cursor. Results are held in memory once the statement has run."""
+    """A DB-API 2.0 cursor.
+
+    A query's rows are pulled from DuckDB in chunks as they are fetched (``fetchmany(n)`` reads
+    ``n``; ``fetchone`` and iteration read 1,000 at a time), so iterating over a large result
+    holds one chunk in Python, not the whole result. ``rowcount`` of a query is -1 until the
+    last row has been fetched (PEP 249 allows it), then the number of rows; ``stats.rows``
+    counts the rows fetched so far, i.e. all of them once the result is exhausted. Another
+    statement on the same connection reads the rest of an open result into memory first.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -233,6 +246,9 @@ class Cursor:
         self._closed = False
         self._result: Result | None = None
         self._position = 0
+        self._chunk: list[tuple[Any, ...]] = []   # rows read from the stream, not yet fetched
+        self._chunk_position = 0
+        self._delivered = 0
         self._stats = StatementStats()
         self.messages: list[tuple[type, str]] = []
 
@@ -246,7 +262,12 @@ class Cursor:
 
     @property
     def rowcount(self) -> int:
-        return -1 if self._result is None else self._result.rowcount
+        if self._result is None:
+            return -1
+        stream = self._result.stream
+        if stream is not None:
+            return -1 if stream.total is None else stream.total
+        return self._result.rowcount
 
     @property
     def lastrowid(self) -> None:
@@ -254,7 +275,10 @@ class Cursor:
 
     @property
     def stats(self) -> StatementStats:
-        """Requests, cache hits, elapsed seconds and rows of the last statement."""
+        """Requests, cache hits, elapsed seconds and rows of the last statement (for a query,
+        the rows fetched so far: all of them once the result is exhausted)."""
+        if self._result is not None and self._result.stream is not None:
+            return replace(self._stats, rows=self._delivered)
         return self._stats
 
     def execute(self, operation: str, parameters: Sequence[object] | None = None) -> "Cursor":
@@ -262,8 +286,7 @@ class Cursor:
         if not isinstance(operation, str):
             raise InterfaceError("execute() takes the SQL statement as a string.")
         params = check_parameters(parameters)
-        self._result = None
-        self._position = 0
+        self._discard()
         result = self.connection._engine.execute(operation, params)
         self._result = result
         self._stats = result.stats
@@ -279,6 +302,7 @@ class Cursor:
             many = self.connection._engine.execute_many(
                 operation, [check_parameters(p) or () for p in seq_of_parameters])
             if many is not None:
+                self._discard()
                 self._result, self._position, self._stats = many, 0, many.stats
                 write = self.connection._engine.last_write
                 self.messages = [(errors.Warning, write.message)] if write is not None and write.message else []
@@ -297,33 +321,57 @@ class Cursor:
             elapsed += self._stats.elapsed_s
             rows += self._stats.rows
         if self._result is not None:
-            self._result = Result(None, [], total if known else -1, self._result.stats)
+            self._discard()
+            self._result = Result(None, [], total if known else -1, self._stats)
         self._stats = StatementStats(requests, hits, elapsed, rows)
         return self
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        rows = self._rows()
-        if self._position >= len(rows):
-            return None
-        row = rows[self._position]
-        self._position += 1
+        stream = self._stream()
+        if stream is None:
+            rows = self._rows()
+            if self._position >= len(rows):
+                return None
+            row = rows[self._position]
+            self._position += 1
+            return row
+        if self._chunk_position >= len(self._chunk):
+            self._chunk, self._chunk_position = stream.fetch(_CHUNK_ROWS), 0
+            if not self._chunk:
+                return None
+        row = self._chunk[self._chunk_position]
+        self._chunk_position += 1
+        self._delivered += 1
         return row
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
-        rows = self._rows()
         size = self.arraysize if size is None else size
-        chunk = rows[self._position:self._position + max(size, 0)]
-        self._position += len(chunk)
+        stream = self._stream()
+        if stream is None:
+            rows = self._rows()
+            chunk = rows[self._position:self._position + max(size, 0)]
+            self._position += len(chunk)
+            return chunk
+        chunk = self._take_buffered(max(size, 0))
+        if len(chunk) < size:
+            chunk += stream.fetch(size - len(chunk))
+        self._delivered += len(chunk)
         return chunk
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        rows = self._rows()
-        chunk = rows[self._position:]
-        self._position = len(rows)
+        stream = self._stream()
+        if stream is None:
+            rows = self._rows()
+            chunk = rows[self._position:]
+            self._position = len(rows)
+            return chunk
+        chunk = self._take_buffered(len(self._chunk)) + stream.fetch_all()
+        self._delivered += len(chunk)
         return chunk
 
     def close(self) -> None:
         self._check_open()
+        self._discard()
         self._closed = True
         self._result = None
 
@@ -350,6 +398,27 @@ class Cursor:
             self.close()
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _discard(self) -> None:
+        """Let go of the current result (its stream's remaining rows and fetched tables)."""
+        if self._result is not None and self._result.stream is not None and not self.connection._closed:
+            self._result.stream.close()
+        self._result = None
+        self._position = 0
+        self._chunk, self._chunk_position, self._delivered = [], 0, 0
+
+    def _stream(self) -> Any:
+        """The current result's row stream, or None when its rows are a list."""
+        self._rows()  # the checks: open, executed, returns rows
+        assert self._result is not None
+        return self._result.stream
+
+    def _take_buffered(self, size: int) -> list[tuple[Any, ...]]:
+        rows = self._chunk[self._chunk_position:self._chunk_position + size]
+        self._chunk_position += len(rows)
+        if self._chunk_position >= len(self._chunk):
+            self._chunk, self._chunk_position = [], 0
+        return rows
 
     def _rows(self) -> list[tuple[Any, ...]]:
         self._check_open()

@@ -3,7 +3,13 @@
 One :class:`Engine` per connection owns the connection's DuckDB database (which also holds the
 user's own tables) and its :class:`~mjquery.api.ApiClient`. ``execute`` plans the statement,
 loads every fetch in dependency order (keys of one fetch feed the requests of the next), runs the
-residual SQL, drops the fetched tables and returns a :class:`Result`.
+residual SQL and returns a :class:`Result`.
+
+The rows of a query are not collected at once: ``Result.stream`` (a :class:`RowStream`) pulls
+them from DuckDB in chunks as the caller fetches, and drops the fetched tables once the rows are
+exhausted or the stream is closed. DuckDB has one pending result per connection, so before any
+other statement runs the open stream's remaining rows are read into memory (``materialise``):
+the earlier result stays complete, as DB-API requires.
 """
 
 from __future__ import annotations
@@ -62,13 +68,106 @@ class Result:
     """The outcome of one statement.
 
     ``columns`` is None for statements that return no rows; ``rowcount`` is the number of rows
-    returned, or changed by a DML statement, or -1 when unknown.
+    returned, or changed by a DML statement, or -1 when unknown. With ``stream`` the rows are
+    in the stream (``rows`` is empty and ``rowcount`` -1 until the stream is exhausted).
     """
 
     columns: tuple[ResultColumn, ...] | None
     rows: list[tuple[Any, ...]]
     rowcount: int
     stats: StatementStats
+    stream: "RowStream | None" = None
+
+
+class RowStream:
+    """The rows of one query, pulled from the engine's DuckDB connection as they are fetched.
+
+    ``fetch(n)`` returns up to ``n`` rows (fewer only at the end). ``total`` is the number of
+    rows once known (the stream was exhausted or materialised), else None. ``close()`` gives up
+    the remaining rows. The fetched tables of the statement are dropped as soon as DuckDB has
+    handed over its last row.
+    """
+
+    def __init__(self, engine: "Engine", cleanup: Callable[[], None]) -> None:
+        self._engine = engine
+        self._cleanup: Callable[[], None] | None = cleanup
+        self._live = True                 # DuckDB still holds the pending result
+        self._buffer: list[tuple[Any, ...]] = []   # rows read ahead by materialise()
+        self._position = 0
+        self.fetched = 0                  # rows handed to the caller
+
+    @property
+    def total(self) -> int | None:
+        """The number of rows of the result, once DuckDB has handed over the last one."""
+        return None if self._live else self.fetched + len(self._buffer) - self._position
+
+    @property
+    def exhausted(self) -> bool:
+        return not self._live and self._position >= len(self._buffer)
+
+    def fetch(self, size: int) -> list[tuple[Any, ...]]:
+        with self._engine._lock:
+            if size <= 0:
+                return []
+            if self._position < len(self._buffer):
+                rows = self._buffer[self._position:self._position + size]
+                self._position += len(rows)
+                if self._position >= len(self._buffer):
+                    self._buffer, self._position = [], 0
+            elif self._live:
+                rows = self._read(lambda: self._engine.db.fetchmany(size))
+                if len(rows) < size:
+                    self._finish()
+            else:
+                rows = []
+            self.fetched += len(rows)
+            return rows
+
+    def fetch_all(self) -> list[tuple[Any, ...]]:
+        with self._engine._lock:
+            rows = self._buffer[self._position:]
+            self._buffer, self._position = [], 0
+            if self._live:
+                rows += self._read(self._engine.db.fetchall)
+                self._finish()
+            self.fetched += len(rows)
+            return rows
+
+    def materialise(self) -> None:
+        """Read the remaining rows into memory and release DuckDB (another statement is next)."""
+        with self._engine._lock:
+            if self._live:
+                self._buffer = self._buffer[self._position:] + self._read(self._engine.db.fetchall)
+                self._position = 0
+                self._finish()
+
+    def close(self) -> None:
+        """Give up the remaining rows; drop the fetched tables."""
+        with self._engine._lock:
+            self._buffer, self._position = [], 0
+            if self._live:
+                self._live = False
+                self._release()
+
+    def _read(self, call: Callable[[], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+        try:
+            with _duckdb_errors():
+                return call()
+        except BaseException:
+            self._live = False
+            self._release()
+            raise
+
+    def _finish(self) -> None:
+        self._live = False
+        self._release()
+
+    def _release(self) -> None:
+        if self._engine._open is self:
+            self._engine._open = None
+        cleanup, self._cleanup = self._cleanup, None
+        if cleanup is not None:
+            cleanup()
 
 
 _DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
@@ -92,6 +191,7 @@ class Engine:
         self._lock = threading.RLock()
         self._counter = itertools.count(1)
         self._closed = False
+        self._open: RowStream | None = None  # the result DuckDB is still handing over
         self.write_options = WriteOptions()  # bulk threshold, on-error, allow_unfiltered (mjquery.writes)
         self.last_write: Any = None          # the last write statement's outcome (failed rows, message)
 
@@ -100,6 +200,8 @@ class Engine:
     def close(self) -> None:
         if self._closed:
             return
+        if self._open is not None:
+            self._open.close()
         self._closed = True
         try:
             self.db.close()
@@ -108,8 +210,15 @@ class Engine:
 
     # -- planning -------------------------------------------------------------------------------
 
+    def settle(self) -> None:
+        """Read the open result's remaining rows into memory: another statement is about to run."""
+        with self._lock:
+            if self._open is not None:
+                self._open.materialise()
+
     def local_tables(self) -> LocalTables:
         """The user's tables and views in the local DuckDB database, with their columns."""
+        self.settle()
         rows = self.db.execute(
             "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
             "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name").fetchall()
@@ -120,6 +229,7 @@ class Engine:
 
     def explain(self, sql: str, params: Sequence[object] | None = None) -> str:
         with self._lock:
+            self.settle()
             planned = self.plan(sql, params, prefix="mjq_explain")
             if isinstance(planned, ExplainPlan):
                 planned = planned.plan
@@ -135,23 +245,27 @@ class Engine:
         with self._lock:
             if self._closed:
                 raise InterfaceError("The connection is closed.")
+            self.settle()
             before = self.client.stats
             started = time.perf_counter()
             prefix = f"mjq{next(self._counter)}"
             self.last_write = None
             write = plan_dml(sql, params, self.catalog)
+            stream: RowStream | None = None
             if write is not None:  # INSERT/UPDATE/DELETE on a Mailjet table, COPY ... TO
                 columns, rows, rowcount = self._write(write)
             else:
                 planned = self.plan(sql, params, prefix)
-                columns, rows, rowcount = self._run(planned, params)
+                columns, rows, rowcount = self._run(planned, params, stream=True)
+                if isinstance(rows, RowStream):
+                    stream, rows = rows, []
             after = self.client.stats
             stats = StatementStats(
                 requests=after.requests - before.requests,
                 cache_hits=after.cache_hits - before.cache_hits,
                 elapsed_s=time.perf_counter() - started,
                 rows=len(rows) if columns is not None else max(rowcount, 0))
-            return Result(columns, rows, rowcount, stats)
+            return Result(columns, rows, rowcount, stats, stream)
 
     # -- writes: mjquery.writes runs them; the rows they change are found by a SELECT here ---------
 
@@ -172,6 +286,7 @@ class Engine:
         """``executemany`` of an INSERT into a Mailjet table as one write (bulk jobs for many
         contacts); None when the statement is something else (the caller runs it row by row)."""
         with self._lock:
+            self.settle()
             write = plan_dml_many(sql, seq_of_params, self.catalog)
             if write is None:
                 return None
@@ -189,14 +304,17 @@ class Engine:
         from mjquery.writes.statement import plan_dry_run
 
         with self._lock:
+            self.settle()
             write = plan_dml(sql, params, self.catalog)
             if write is None:
                 raise ProgrammingError("dry_run() takes an INSERT, UPDATE or DELETE on a Mailjet table.")
             return plan_dry_run(write, select=self._select, catalog=self.catalog, client=self.client,
                                 options=self.write_options)
 
-    def _run(self, planned: Any, params: Sequence[object] | None
-             ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+    def _run(self, planned: Any, params: Sequence[object] | None, *, stream: bool = False
+             ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+        """Columns, rows and rowcount; with ``stream`` a query's rows are a :class:`RowStream`
+        (rowcount -1), other statements' a list."""
         if isinstance(planned, ShowTables):
             rows = show_tables_rows(self.catalog, self.local_tables())
             return _text_columns(SHOW_COLUMNS), rows, len(rows)
@@ -207,29 +325,58 @@ class Engine:
             rows = [(line,) for line in explain_lines(planned.plan)]
             return (ResultColumn("explain", "VARCHAR"),), rows, len(rows)
         if isinstance(planned, LocalStatement):
-            return self._local(planned.sql, planned.params)
+            return self._local(planned.sql, planned.params, stream)
         assert isinstance(planned, QueryPlan)
-        return self._query(planned)
+        return self._query(planned, stream)
 
-    def _local(self, sql: str, params: Sequence[object]
-               ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+    def _local(self, sql: str, params: Sequence[object], stream: bool = False
+               ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         with _duckdb_errors():
             self.db.execute(sql, list(params) if params else None)
-            return self._collect(sql)
+            return self._collect(sql, self._stream(()) if stream else None)
 
-    def _collect(self, sql: str) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+    def _collect(self, sql: str, stream: RowStream | None = None
+                 ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+        """The result of the statement just run on ``db``: a list of rows, or ``stream`` for a
+        query (the stream then owns the pending result)."""
         description = self.db.description
+        rows: Any
         if _DML.match(sql):
             row = self.db.fetchone() if description else None
+            if stream is not None:
+                stream.close()
             return None, [], int(row[0]) if row and row[0] is not None else -1
         if _DDL.match(sql) or description is None:
+            if stream is not None:
+                stream.close()
             return None, [], -1
-        rows = self.db.fetchall()
         columns = tuple(ResultColumn(d[0], str(d[1])) for d in description)
+        if stream is not None:
+            self._open = stream
+            return columns, stream, -1
+        rows = self.db.fetchall()
         return columns, rows, len(rows)
 
-    def _query(self, plan: QueryPlan) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+    def _stream(self, tables: Sequence[str]) -> RowStream:
+        names = tuple(tables)
+
+        def drop() -> None:
+            self._drop(names)
+        return RowStream(self, drop)
+
+    def _drop(self, names: Sequence[str]) -> None:
+        if self._closed:
+            return
+        for name in names:
+            try:
+                self.db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+            except duckdb.Error:  # pragma: no cover - the connection is being torn down
+                pass
+
+    def _query(self, plan: QueryPlan, stream: bool = False
+               ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         created: list[str] = []
+        handed_over = False
         try:
             for fetch in plan.fetches:
                 created.append(fetch.name)
@@ -238,16 +385,15 @@ class Engine:
                 self.db.execute(plan.residual_sql)
                 if not plan.returns_rows:
                     return self._collect(plan.residual_sql)
-                description = self.db.description
-                rows = self.db.fetchall()
-            columns = tuple(ResultColumn(d[0], str(d[1])) for d in description) if description else None
-            return columns, rows, len(rows)
+                if stream:
+                    # the stream drops the fetched tables once DuckDB has handed over every row
+                    result = self._collect(plan.residual_sql, self._stream(created))
+                    handed_over = True
+                    return result
+                return self._collect(plan.residual_sql)
         finally:
-            for name in created:
-                try:
-                    self.db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
-                except duckdb.Error:  # pragma: no cover - the connection is being torn down
-                    pass
+            if not handed_over:
+                self._drop(created)
 
     # -- one fetch ------------------------------------------------------------------------------
 

@@ -26,7 +26,9 @@ Reading
     re-serialised by orjson (64-bit ids exact), so they are always one valid JSON array.
 
     GETs are retried (:class:`RetryPolicy`) on 429 (``Retry-After`` honoured; every thread of the
-    client waits), 5xx, timeouts, dropped connections and cut-short answers. Answers are cached
+    client waits, and the client's pace drops to what the API accepts, creeping back up after),
+    transient 5xx, timeouts, dropped connections and cut-short answers. A permanent 5xx (501,
+    505, the 500 ``EFPWebError`` for a path the API has no handler for) fails at once. Answers are cached
     for ``cache_ttl`` seconds per client, keyed by path + parameters (``cache_enabled = False`` or
     ``cache_ttl=0`` turns it off; ``invalidate("contact")``, ``clear_cache()``).
 

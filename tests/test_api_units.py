@@ -164,6 +164,20 @@ def test_limiter_halves_towards_the_accepted_rate_on_429_and_creeps_back_up() ->
     assert limiter.rate == pytest.approx(20.0, abs=0.2)
 
 
+def test_limiter_first_cut_counts_the_requests_started_not_only_those_answered() -> None:
+    """A first volley refused because other traffic filled the API's window: the pace is cut
+    from the rate the client was starting requests at, not from the one answer it had so far."""
+    clock = FakeClock()
+    limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.answered()                # the first page
+    for _ in range(16):               # then 16 requests at once, refused
+        limiter.acquire()
+    clock.now += 0.05
+    limiter.throttled()
+    assert limiter.rate == pytest.approx(0.8 * 17)
+
+
 def test_limiter_never_exceeds_the_configured_rate_and_never_drops_below_one() -> None:
     clock = FakeClock()
     limiter = RateLimiter(5.0, clock=clock, sleep=clock.sleep)

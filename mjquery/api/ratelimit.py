@@ -9,7 +9,10 @@ The pace adapts (additive increase, multiplicative decrease), so an account with
 costs few 429s without the user setting one:
 
 * a 429 (:meth:`RateLimiter.throttled`) cuts the pace to ``DECREASE`` times the rate the API
-  accepted over the last second (or the current pace, if lower) — at most once per second, as
+  accepted over the last second (or the current pace, if lower). When the client was not paced
+  yet, the rate it started requests at over the last second counts too: a first volley refused
+  because other traffic filled the API's window says little about the limit, and cutting to the
+  one or two answers accepted so far would crawl for many seconds. At most once per second, as
   the requests already in flight when the limit was hit are refused together — and starts the
   next request once the oldest answer of that second has left a one-second window;
 * every other answer (:meth:`RateLimiter.answered`) raises the pace by ``INCREASE`` requests per
@@ -49,6 +52,7 @@ class RateLimiter:
         self._next_start = 0.0
         self._paused_until = 0.0
         self._accepted: deque[float] = deque()   # answer times of the last WINDOW_S
+        self._started: deque[float] = deque()    # start times of the last WINDOW_S
         self._last_cut = float("-inf")
         self._last_answer: float | None = None
 
@@ -65,6 +69,9 @@ class RateLimiter:
             start = max(now, self._next_start, self._paused_until)
             if self._rate:
                 self._next_start = start + 1.0 / self._rate
+            if self._adaptive:
+                self._started.append(start)
+                self._trim(now)
         waited = start - now
         if waited > 0:
             self._sleep(waited)
@@ -98,7 +105,10 @@ class RateLimiter:
             self._last_cut = now
             self._trim(now)
             accepted = len(self._accepted) / WINDOW_S
-            base = accepted if self._rate is None else min(self._rate, accepted or self._rate)
+            if self._rate is None:
+                base = max(accepted, len(self._started) / WINDOW_S)
+            else:
+                base = min(self._rate, accepted or self._rate)
             self._rate = max(MIN_RATE, DECREASE * base)
             # A sliding window counts the requests it accepted: the next one fits once the
             # oldest of them has left it (the requests refused meanwhile were not counted).
@@ -114,5 +124,6 @@ class RateLimiter:
         return self._clock()
 
     def _trim(self, now: float) -> None:
-        while self._accepted and self._accepted[0] < now - WINDOW_S:
-            self._accepted.popleft()
+        for times in (self._accepted, self._started):
+            while times and times[0] < now - WINDOW_S:
+                times.popleft()

@@ -8,6 +8,7 @@ templates and their content are built here too, while campaign rows wait for the
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,14 +123,17 @@ def _content(subject: str, links: list[tuple[int, str]], sender: tuple[Any, ...]
 def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: int, now: int) -> Catalogue:
     """Senders, templates, drafts (sent, programmed, draft, archived) and every campaign's plan."""
     dns_company, dns_events = 325867200 + rng.randrange(100), 325867400 + rng.randrange(100)
+    # domain ownership tokens: 32 hex digits derived from the domain (the seeded draws stay as they were)
+    token_company, token_events = (hashlib.blake2b(f"ownership:{domain}".encode(), digest_size=16).hexdigest()
+                                   for domain in (vocab.COMPANY_DOMAIN, "kestrel-events.test"))
     dns = [
         row("dns", DKIMRecordName=f"mailjet._domainkey.{vocab.COMPANY_DOMAIN}", DKIMRecordValue="k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDk3xq2",
             DKIMStatus="OK", Domain=vocab.COMPANY_DOMAIN, ID=dns_company, IsCheckInProgress=False, LastCheckAt=rfc3339(now - 2 * DAY - 3600),
-            OwnerShipToken="5f1c0a7e9b2d4c6e8a0b1c2d3e4f5a6b", OwnerShipTokenRecordName=f"mailjet._5f1c0a7e.{vocab.COMPANY_DOMAIN}",
+            OwnerShipToken=token_company, OwnerShipTokenRecordName=f"mailjet._{token_company[:8]}.{vocab.COMPANY_DOMAIN}",
             SPFRecordValue="v=spf1 include:spf.mailjet.com ?all", SPFStatus="OK"),
         row("dns", DKIMRecordName="mailjet._domainkey.kestrel-events.test", DKIMRecordValue="k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC9a7",
             DKIMStatus="Not Checked", Domain="kestrel-events.test", ID=dns_events, IsCheckInProgress=False, LastCheckAt="",
-            OwnerShipToken="9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b", OwnerShipTokenRecordName="mailjet._9e8d7c6b.kestrel-events.test",
+            OwnerShipToken=token_events, OwnerShipTokenRecordName=f"mailjet._{token_events[:8]}.kestrel-events.test",
             SPFRecordValue="", SPFStatus="Not Checked"),
     ]
     senders = []

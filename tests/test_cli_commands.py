@@ -119,6 +119,15 @@ def test_run_without_a_parameter_value_fails_with_a_hint(tmp_path: Path) -> None
     assert result.err == ("mjquery: error: no value for parameter :list_name; pass --param list_name=VALUE\n")
 
 
+def test_run_refuses_a_parameter_the_file_does_not_use(tmp_path: Path) -> None:
+    report = tmp_path / "report.sql"
+    report.write_text("-- :list_name in a comment is not a parameter\nSELECT Name FROM List WHERE Name = :name;")
+    result = run("--demo", "run", str(report), "--param", "list_name=Newsletter", "--param", "name=x")
+    assert result.status == 1
+    assert result.err == ("mjquery: error: --param list_name: not used by the SQL (its parameters: :name)\n")
+    assert result.connections == [] or result.connections[0].executed == []
+
+
 def test_run_reads_standard_input_for_dash() -> None:
     result = run("--demo", "run", "-", "-f", "csv", stdin="SELECT COUNT(*) AS n FROM Contact;")
     assert result.out.splitlines() == ["n", "2"]

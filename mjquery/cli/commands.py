@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from mjquery import config as config_module
 from mjquery.cli.runner import StatementRunner, WriteGuard, status_line
-from mjquery.cli.sqltext import StatementKind, parse_param_value, split_statements
+from mjquery.cli.sqltext import StatementKind, parameter_names, parse_param_value, split_statements
 from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntaxError
 from mjquery.output import OutputFormat, ResultSet, write_result
 
@@ -180,6 +180,12 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
     statements = split_statements(text)
     if not statements:
         raise ProgrammingError("no SQL statement to run")
+    # a --param no statement uses is a typo or the wrong file: say so rather than run without it
+    used = {name for sql in statements for name in parameter_names(sql)}
+    unused = sorted(set(params) - used)
+    if unused:
+        known = ", ".join(f":{name}" for name in sorted(used)) or "none"
+        raise ProgrammingError(f"--param {', '.join(unused)}: not used by the SQL (its parameters: {known})")
     connection = context.connection()
     progress = _ProgressPrinter(context.stderr) if _is_terminal(context.stderr) else None
     if progress is not None and hasattr(connection, "progress"):

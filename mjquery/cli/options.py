@@ -24,7 +24,7 @@ examples:
   mjquery --demo                                  # the shell, on the built-in demo account
   mjquery --demo -c "SELECT Name, SubscriberCount FROM List ORDER BY SubscriberCount DESC"
   echo "SELECT COUNT(*) FROM Contact" | mjquery --demo --format csv
-  mjquery run examples/list_growth.sql --demo --param list_name=Newsletter
+  mjquery run examples/list_members.sql --demo --param list_name=Newsletter
   mjquery --profile work tables
 
 credentials: MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE, or a profile of the config file
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                """\
                examples:
                  mjquery run examples/campaign_performance.sql --demo
-                 mjquery run list_growth.sql --param list_name=Newsletter --format csv -o growth.csv
+                 mjquery run list_members.sql --param list_name=Newsletter --format csv -o members.csv
                  cat report.sql | mjquery run - --demo
 
                Values that look like integers or decimals (42, -1.5) are passed as numbers;

@@ -339,7 +339,7 @@ def test_message_time_window_status_and_fromtype(sandbox: Sandbox, http: httpx.C
 
 def test_period_uses_the_account_clock(sandbox: Sandbox, http: httpx.Client) -> None:
     year = rows(http, "clickstatistics", Period="Year")
-    start = f"{sandbox.store.now.year}-01-01T00:00:00Z"
+    start = f"{sandbox.store.clock().year}-01-01T00:00:00Z"
     assert ids(year) == {r["ID"] for r in sandbox.store.table("clickstatistics").rows if r["ClickedAt"] >= start}
     response = http.get("/v3/REST/clickstatistics", params={"Period": "Fortnight"})
     assert response.status_code == 400 and response.json()["ErrorMessage"] == 'Invalid value for filter "Period": "Fortnight"'
@@ -516,7 +516,7 @@ def test_aggregate_status_contact_and_period_filters(sandbox: Sandbox, http: htt
     sent_to = {m["CampaignID"] for m in messages.rows if m["ContactID"] == contact_id}
     graph = rows(http, "graphstatistics", Contact=contact_id)  # the campaigns sent to the contact
     assert sum(r["ProcessedCount"] for r in graph) == len(messages.of_campaigns(sent_to))
-    year = f"{sandbox.store.now.year}-01-01T00:00:00Z"
+    year = f"{sandbox.store.clock().year}-01-01T00:00:00Z"
     this_year = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] >= year}
     (found,) = rows(http, "messagestatistics", Period="Year")
     assert found["ProcessedCount"] == len(messages.of_campaigns(this_year)) > 0

@@ -35,11 +35,14 @@ Choices where the reference is silent:
 - ``dns/{id|domain}/check``: DKIM/SPF are ``OK`` when the record's status is ``OK`` and its value
   set, else ``Error`` with ``["no DKIM record"]`` / ``["no SPF record"]``; the record's
   statuses and ``LastCheckAt`` are updated. Both actions answer 201 like every POST.
+
+"Now" is the account clock (:meth:`mjquery.sandbox.store.Store.clock`) everywhere here: the times
+written (``ModifiedAt``, ``DeliveredAt``, ``SubscribedAt``, job times), the due check of a
+programmed draft and the refusal of a schedule date in the past.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -58,7 +61,6 @@ from mjquery.sandbox.core import (
     _not_found,
     _object_body,
     envelope,
-    now_iso,
 )
 from mjquery.sandbox.query import DRAFT_STATUS_NAMES
 from mjquery.sandbox.store import Row
@@ -111,7 +113,7 @@ def _content(resource: str, empty: Any) -> Handler:
             updated = {**current, **given}
         store[row["ID"]] = updated
         if resource == "campaigndraft" and "ModifiedAt" in row:
-            row["ModifiedAt"] = now_iso()
+            row["ModifiedAt"] = sb.store.clock_iso()
             _touch_draft(sb, row)
         return envelope([updated], 201 if method == "POST" else 200)
 
@@ -150,7 +152,7 @@ def _set_draft_status(sb: Sandbox, draft: Row, status: int) -> None:
     draft["Status"] = status
     if status == 2:
         if "DeliveredAt" in draft:
-            draft["DeliveredAt"] = now_iso()
+            draft["DeliveredAt"] = sb.store.clock_iso()
         if "Used" in draft:
             draft["Used"] = True
         campaign = _campaign_of_draft(sb, draft)
@@ -188,7 +190,7 @@ def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
     row: Row = {f.name: ({"int": 0, "bool": False, "float": 0.0}.get(f.type, "")) for f in spec.fields}
     sender_email = str(draft.get("SenderEmail", ""))
     sender = next((s for s in sb.store.table("sender").rows if str(s.get("Email", "")).lower() == sender_email.lower()), None)
-    stamp = now_iso()
+    stamp = sb.store.clock_iso()
     values = {
         "ID": table.next_id(),
         "CampaignType": 2,  # marketing (FromType 2)
@@ -209,13 +211,14 @@ def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
 
 
 def run_due_schedules(sb: Sandbox) -> None:
-    """Send the programmed drafts whose schedule date has passed (checked when drafts or campaigns are read)."""
+    """Send the programmed drafts whose schedule date is behind the account clock (checked when
+    drafts or campaigns are read)."""
     from mjquery.sandbox.query import QueryError, parse_time
 
     schedules = sb.store.sub_resources.get("campaigndraft/schedule") or {}
     if not schedules:
         return
-    now = time.time()
+    now = sb.store.clock_timestamp()
     drafts = sb.store.table("campaigndraft").by_id()
     newsletters = sb.store.table("newsletter").by_id()
     for draft_id, record in list(schedules.items()):
@@ -257,14 +260,14 @@ def _schedule_draft(sb: Sandbox, draft: Row, method: str, request: SandboxReques
     if date.upper() == "NOW":
         _set_draft_status(sb, draft, 2)
         schedules.pop(draft["ID"], None)
-        return envelope([{"Date": now_iso(), "Status": "programmed"}], 201 if method == "POST" else 200)
+        return envelope([{"Date": sb.store.clock_iso(), "Status": "programmed"}], 201 if method == "POST" else 200)
     from mjquery.sandbox.query import QueryError, parse_time
 
     try:
         when = parse_time("Date", date)
     except QueryError:
         raise ApiError(400, f'Invalid value for property "Date": "{date}"') from None
-    if when < time.time():
+    if when < sb.store.clock_timestamp():
         raise ApiError(400, "The schedule date is in the past")
     schedules[draft["ID"]] = {"Date": date, "Status": "Programmed"}
     _set_draft_status(sb, draft, 1)
@@ -320,7 +323,7 @@ def subscribe(sb: Sandbox, contact: Row, lst: Row, action: str) -> None:
             table.delete(existing)
     elif existing is None:
         if action == "addforce" or action == "addnoforce" or action == "unsub":
-            stamp = now_iso()
+            stamp = sb.store.clock_iso()
             table.insert(
                 {
                     "ContactID": contact["ID"],
@@ -338,7 +341,7 @@ def subscribe(sb: Sandbox, contact: Row, lst: Row, action: str) -> None:
             existing.update(IsUnsubscribed=False, IsActive=True, UnsubscribedAt="")
             table.touch()
     elif action == "unsub" and not existing.get("IsUnsubscribed"):
-        existing.update(IsUnsubscribed=True, UnsubscribedAt=now_iso())
+        existing.update(IsUnsubscribed=True, UnsubscribedAt=sb.store.clock_iso())
         table.touch()
     sb.store.refresh_subscriber_count(lst["ID"])
 
@@ -561,7 +564,8 @@ def new_job(
     """Record a bulk job applied now, and its ``batchjob`` row (``Status`` In Progress until polled)."""
     table = sb.store.table("batchjob")
     job_id = max(table.next_id(), max(sb._jobs, default=0) + 1)
-    job = Job(id=job_id, list_id=list_id, count=count, errors=errors, start=int(time.time()), kind=kind, detail=detail)
+    start = int(sb.store.clock_timestamp())
+    job = Job(id=job_id, list_id=list_id, count=count, errors=errors, start=start, kind=kind, detail=detail)
     sb._jobs[job_id] = job
     spec = sb.specs["batchjob"]
     row: dict[str, Any] = {f.name: ({"int": 0}.get(f.type, "")) for f in spec.fields}
@@ -632,7 +636,7 @@ def _newsletter_content(
             updated = {**current, **given}
         store[draft["ID"]] = updated
     if "ModifiedAt" in draft:
-        draft["ModifiedAt"] = now_iso()
+        draft["ModifiedAt"] = sb.store.clock_iso()
     _touch_draft(sb, draft)
     if method == "DELETE":
         return SandboxResponse(204)
@@ -652,7 +656,7 @@ def _newsletter_schedule(
     if method == "DELETE":
         return answer
     record = sb.store.sub_resources.get("campaigndraft/schedule", {}).get(draft["ID"])
-    date = record.get("Date", "") if record else now_iso()  # "NOW" sends at once
+    date = record.get("Date", "") if record else sb.store.clock_iso()  # "NOW" sends at once
     return envelope([{"Date": date}], answer.status)
 
 
@@ -703,7 +707,7 @@ def _verify(sb: Sandbox, method: str, key: str | None, rest: list[str], request:
         result, risk = verification_of(contacts.get(contact_id), recipient, contact_id in sb.store.anonymized)
         results[result] += 1
         risks[risk] += 1
-    stamp = now_iso()
+    stamp = sb.store.clock_iso()
     row = {
         "Akid": getattr(sb.data, "api_key_id", 0) or 0,
         "ContactListID": lst["ID"],
@@ -769,7 +773,7 @@ def _check(sb: Sandbox, method: str, key: str | None, rest: list[str], request: 
         "SPFStatus": "OK" if spf_ok else "Error",
     }
     record.update(
-        DKIMStatus=answer["DKIMStatus"], SPFStatus=answer["SPFStatus"], LastCheckAt=now_iso(), IsCheckInProgress=False
+        DKIMStatus=answer["DKIMStatus"], SPFStatus=answer["SPFStatus"], LastCheckAt=sb.store.clock_iso(), IsCheckInProgress=False
     )
     sb.store.table("dns").touch()
     return envelope([answer], 201)

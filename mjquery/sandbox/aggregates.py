@@ -147,7 +147,7 @@ def _campaign_predicate(store: Store, low: str, name: str, value: str) -> Callab
         low = "contactslist"
     if low in ("fromts", "tots", "period"):
         if low == "period":
-            start, end = period_start(store, name, value), store.now.timestamp()
+            start, end = period_start(store, name, value), store.clock_timestamp()
             return lambda c: (t := row_time(c.get("SendStartAt"))) is not None and start <= t <= end
         bound = parse_time(name, value)
         if low == "fromts":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 #: The demo key pair, documented in the README: ``mjquery --demo`` and ``mjquery sandbox`` use it
 #: when no key pair is given. It only ever opens the local sandbox.
@@ -20,6 +21,10 @@ class SandboxConfig:
     get one of ``fault_statuses``; ``drop_rate`` are dropped without an answer; ``truncate_rate``
     get a body shorter than their Content-Length. Faults are drawn from a generator seeded with
     ``fault_seed`` so a test run is repeatable.
+
+    ``start`` is the account clock's time when the sandbox starts (UTC when naive); by default
+    the account's own ``now`` (the demo account's fixed date), or the machine's clock for an
+    account without one. The clock then advances in real time (see :mod:`mjquery.sandbox.store`).
     """
 
     api_key: str = DEMO_API_KEY
@@ -31,3 +36,4 @@ class SandboxConfig:
     drop_rate: float = 0.0
     truncate_rate: float = 0.0
     fault_seed: int = 0
+    start: datetime | None = None

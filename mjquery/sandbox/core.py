@@ -37,8 +37,9 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
   (1), both answer ``[{"Status": "programmed"}]`` as the guide shows; ``DELETE schedule`` sets it
   back to Draft (0). Validation failures are 400 with the reason as ErrorMessage. Sending creates
   the ``campaign`` row (CustomValue ``mj.nl=<draft id>``, NewsLetterID, ListID, FromEmail/FromID,
-  CampaignType 2) and sets the draft's CampaignID; a programmed draft whose date has passed (the
-  machine clock) is sent when drafts or campaigns are next read.
+  CampaignType 2) and sets the draft's CampaignID; a programmed draft whose date has passed on
+  the account clock is sent when drafts or campaigns are next read, and a schedule date behind
+  the account clock is refused (400 ``The schedule date is in the past``).
 - Unique-key lookups (``/resource/<unique key>``) use an index rebuilt when the table changes.
 - Bulk jobs (``managemanycontacts``) are applied when posted; the first poll of a job answers
   ``In Progress``, the next ones ``Completed`` with ``Count`` = contacts processed and, when some
@@ -47,6 +48,13 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
   ``{"Email", "Error"}`` objects (not enveloped, like other DATA answers). Each job is also a
   ``batchjob`` row.
 - A 429 carries the usual error body (``Too many requests``) and no Retry-After header.
+
+Time: the sandbox has one clock, the account's (:meth:`mjquery.sandbox.store.Store.clock`).
+The demo account lives at its own date (``DemoData.now``, so its data is the same on every run),
+which advances in real time from the moment the sandbox starts; every timestamp a request writes
+(``CreatedAt``, ``SubscribedAt``, ``ModifiedAt``, ``LastUpdateAt``, job times...), every schedule
+check and every ``Period`` filter reads that clock. ``SandboxConfig.start`` sets its starting
+point; a hand-made account without ``now`` follows the machine's clock.
 """
 
 from __future__ import annotations
@@ -63,7 +71,6 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -141,10 +148,6 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.info = info
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def error_response(status: int, message: Any, info: Any = "") -> SandboxResponse:
@@ -230,7 +233,8 @@ class Sandbox:
 
     ``data`` replaces the generated demo account (any object with ``resources``,
     ``sub_resources``, ``api_key_id`` and ``now``, as :func:`mjquery.sandbox.demo.build_demo_account`
-    returns); tests use it for small hand-made accounts.
+    returns); tests use it for small hand-made accounts. ``now`` is optional: without it (and
+    without ``config.start``) the account clock is the machine's clock.
     """
 
     def __init__(
@@ -249,7 +253,7 @@ class Sandbox:
             data = build_demo_account(seed=seed, scale=scale)
         self.data = data
         self.specs = load_reference()
-        self.store = Store(self.specs, data)
+        self.store = Store(self.specs, data, start=self.config.start)
         self._expected_auth = "Basic " + base64.b64encode(
             f"{self.config.api_key}:{self.config.api_secret}".encode()
         ).decode("ascii")
@@ -449,7 +453,9 @@ class Sandbox:
         versions = self.store.versions(spec.name.lower())
         if aggregate is not None:
             versions += (self.store.table("campaign").version,)
-        key = (spec.name, filters, sort_keys, hide_anonymized, versions)
+        # ``Period`` reads the account clock: its answer changes when the day does, not only with the data.
+        period_day = self.store.clock().date() if any(low == "period" for low, _ in filters) else None
+        key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day)
         compute = lambda: self._matching(table, predicates, sort_keys)  # noqa: E731
         if aggregate is not None:
             compute = lambda: self._matching_rows(  # noqa: E731
@@ -729,7 +735,7 @@ class Sandbox:
             row["ID"] = table.next_id()
             if name in ("campaigndraft", "newsletter"):
                 row["ID"] = max(self.store.table("campaigndraft").next_id(), self.store.table("newsletter").next_id())
-        stamp = now_iso()
+        stamp = self.store.clock_iso()
         if spec.created_field and spec.created_field in row and isinstance(row[spec.created_field], str):
             row[spec.created_field] = stamp
         if name == "listrecipient":
@@ -758,8 +764,9 @@ class Sandbox:
                     "for ContactID|ListID already exists.",
                 )
         row["ListName"] = lst.get("Name", "")
-        row["SubscribedAt"] = now_iso()
-        row["UnsubscribedAt"] = now_iso() if row.get("IsUnsubscribed") else ""
+        stamp = self.store.clock_iso()
+        row["SubscribedAt"] = stamp
+        row["UnsubscribedAt"] = stamp if row.get("IsUnsubscribed") else ""
         self.store.table("listrecipient").insert(row)
         self.store.refresh_subscriber_count(row["ListID"])
         return row
@@ -777,13 +784,14 @@ class Sandbox:
         self._check_unique(spec, changes, exclude=row)
         old_list = row.get("ListID")
         row.update(changes)
+        stamp = self.store.clock_iso()
         if spec.updated_field and spec.updated_field in row:
-            row[spec.updated_field] = now_iso()
+            row[spec.updated_field] = stamp
         if name == "contact" and "IsExcludedFromCampaigns" in changes and "ExclusionFromCampaignsUpdatedAt" in row:
-            row["ExclusionFromCampaignsUpdatedAt"] = now_iso()
+            row["ExclusionFromCampaignsUpdatedAt"] = stamp
         if name == "listrecipient":
             if "IsUnsubscribed" in changes:
-                row["UnsubscribedAt"] = now_iso() if row["IsUnsubscribed"] else ""
+                row["UnsubscribedAt"] = stamp if row["IsUnsubscribed"] else ""
             if "ListID" in changes:
                 lst = self.store.table("contactslist").by_id().get(row["ListID"])
                 row["ListName"] = lst.get("Name", "") if lst else ""
@@ -839,7 +847,7 @@ class Sandbox:
             contact["Email"] = f"\\x{digest}@domain.invalid"
             contact["Name"] = "Anonymized"
             if "LastUpdateAt" in contact:
-                contact["LastUpdateAt"] = now_iso()
+                contact["LastUpdateAt"] = self.store.clock_iso()
             self.store.anonymized.add(contact["ID"])
             self.store.table("contact").touch()
             recipients = self.store.table("listrecipient")

@@ -82,7 +82,6 @@ from mjquery.sandbox.core import (
     _not_found,
     _object_body,
     envelope,
-    now_iso,
 )
 from mjquery.sandbox.store import Row
 
@@ -205,7 +204,7 @@ def create_csvimport(sb: Sandbox, body: dict[str, Any]) -> SandboxResponse:
         ErrTreshold=values.get("ErrTreshold", 0),
         ImportOptions=values.get("ImportOptions", ""),
         Method=method,
-        RequestAt=now_iso(),
+        RequestAt=sb.store.clock_iso(),
         Status="Upload",
     )
     table.insert(row)
@@ -255,13 +254,14 @@ def csvimport_item(sb: Sandbox, method: str, row: Row, request: SandboxRequest) 
         raise ApiError(400, f'Invalid value for property "Status": "{changes["Status"]}" (only "Abort" is accepted)')
     if row.get("Status") not in RUNNING:
         raise ApiError(400, f'The import job has already ended (Status "{row.get("Status")}")')
-    row.update(Status="Abort", JobEnd=now_iso(), AliveAt=now_iso())
+    stamp = sb.store.clock_iso()
+    row.update(Status="Abort", JobEnd=stamp, AliveAt=stamp)
     table.touch()
     return envelope([row])
 
 
 def _advance(sb: Sandbox, job: CsvImportJob, row: Row) -> None:
-    stamp = now_iso()
+    stamp = sb.store.clock_iso()
     row["AliveAt"] = stamp
     if row["Status"] == "Upload":
         row.update(Status="Prepare", JobStart=stamp)

@@ -230,7 +230,7 @@ def message_status_values(value: str) -> frozenset[str]:
 
 def period_start(store: Store, name: str, value: str) -> float:
     """Start of the current Day / Week / Month / Year at the account's clock (``Period``)."""
-    now: datetime = store.now
+    now: datetime = store.clock()
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     period = value.strip().lower()
     if period == "day":

@@ -11,16 +11,30 @@ members) are brought up to date by applying the rows added or removed since they
 instead of being rebuilt from the whole account: importing a contact costs the same whatever the
 size of the account. An in-place change (``touch``) may change any indexed field, so it makes
 the next read rebuild.
+
+The account clock (:meth:`Store.clock`) is the one time every part of the sandbox reads: the
+timestamps written by requests (``CreatedAt`` of a new row, ``SubscribedAt``, ``ModifiedAt``,
+``LastUpdateAt``, job times...), the schedule checks of campaign drafts (a programmed draft is
+sent once its date is behind the clock; a schedule date behind it is refused), ``Period``
+filters and the statistics recomputed for them. An account that has its own ``now`` (the demo
+account: a fixed date, so its data is the same on every run) lives at its own date, which
+advances in real time from the moment the sandbox starts: the clock is that ``now`` plus the
+time elapsed since the store was built (a monotonic count, so changes of the machine's clock
+do not move it). So data written during a session is a few minutes newer than the account's
+history, not months, and the demo's programmed draft stays programmed until its date comes in
+account time. ``SandboxConfig.start`` sets the starting point explicitly (tests); an account
+without ``now`` and no explicit start keeps the machine's wall clock.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -149,7 +163,7 @@ class Table:
 class Store:
     """All tables of the account, the derived indexes, and the cache of query results."""
 
-    def __init__(self, specs: dict[str, ResourceSpec], data: Any) -> None:
+    def __init__(self, specs: dict[str, ResourceSpec], data: Any, start: datetime | None = None) -> None:
         self.data = data
         self.lock = threading.RLock()
         self.tables: dict[str, Table] = {}
@@ -161,13 +175,34 @@ class Store:
                 resources[spec.name] = rows
             self.tables[name] = Table(spec, rows)
         self.sub_resources: dict[str, dict[int, Row]] = data.sub_resources
-        self.now: datetime = getattr(data, "now", None) or datetime.now(UTC)
+        origin: datetime | None = start or getattr(data, "now", None)
+        if origin is not None and origin.tzinfo is None:
+            origin = origin.replace(tzinfo=UTC)  # account times are UTC
+        #: The account's time when the store was built; None = the account follows the wall clock.
+        self.clock_origin = origin
+        self._clock_started = time.monotonic()
         self.anonymized: set[int] = set()
         self._derived: dict[Hashable, tuple[Hashable, Any]] = {}
         self._query_cache: OrderedDict[Hashable, list[Row]] = OrderedDict()
 
     def table(self, name: str) -> Table:
         return self.tables[name]
+
+    # -- the account clock --------------------------------------------------------------------------
+
+    def clock(self) -> datetime:
+        """The account's current time (UTC): its ``now`` plus the real time elapsed since it was built."""
+        if self.clock_origin is None:
+            return datetime.now(UTC)
+        return self.clock_origin + timedelta(seconds=time.monotonic() - self._clock_started)
+
+    def clock_timestamp(self) -> float:
+        """The account clock as Unix seconds (to compare with parsed dates)."""
+        return self.clock().timestamp()
+
+    def clock_iso(self) -> str:
+        """The account clock as the API writes times (``2026-10-03T09:12:44Z``)."""
+        return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def versions(self, name: str) -> tuple[int, ...]:
         names = (name, *SHARED_DEPENDENCIES)

@@ -265,6 +265,8 @@ class Sandbox:
         #: CSV import jobs by csvimport ID (:mod:`mjquery.sandbox.imports`); their rows live in the table.
         self._csv_jobs: dict[int, Any] = {}
         self._warm_up()
+        # The account's time starts when it can first be asked, not before the warm-up of a big account.
+        self.store.start_clock()
 
     def _warm_up(self) -> None:
         """Build the contact indexes now, so the first request does not pay for them."""

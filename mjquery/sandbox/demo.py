@@ -13,6 +13,10 @@ properties are ``XxxID`` integers (0 when unset); message ids are above 2^53.
 
 The same ``seed`` and ``scale`` always give the same data: everything is drawn from one
 ``random.Random(seed)`` in a fixed order, and the "current time" is the fixed :data:`DEMO_NOW`.
+A sandbox serving the account starts its clock there: the demo account lives at its own date,
+which advances in real time from the moment the sandbox starts (:meth:`Store.clock
+<mjquery.sandbox.store.Store.clock>`), so its programmed draft stays programmed for two days of
+running and what a session writes is stamped just after the account's history.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from mjquery.sandbox.demo_messages import MessageViews, simulate
 from mjquery.sandbox.demo_people import audience_resources, build_audience
 from mjquery.sandbox.demo_stats import Statistics
 
-#: The demo account's fixed "current time".
+#: The demo account's fixed "current time" (``DemoData.now``): where the sandbox's clock starts.
 DEMO_NOW = datetime(2026, 10, 3, 9, 12, 44, tzinfo=timezone.utc)
 _ACCOUNT_AGE_DAYS = 3 * 365
 

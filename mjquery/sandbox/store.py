@@ -190,6 +190,10 @@ class Store:
 
     # -- the account clock --------------------------------------------------------------------------
 
+    def start_clock(self) -> None:
+        """Count the account's elapsed time from now on (the sandbox calls it once it is ready)."""
+        self._clock_started = time.monotonic()
+
     def clock(self) -> datetime:
         """The account's current time (UTC): its ``now`` plus the real time elapsed since it was built."""
         if self.clock_origin is None:

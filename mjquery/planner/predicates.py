@@ -69,9 +69,15 @@ def literal_value(node: exp.Expression) -> object:
             return NOT_A_LITERAL
         target = node.to.this
         if target in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ,
-                      exp.DataType.Type.DATETIME, exp.DataType.Type.DATE):
-            parsed = parse_timestamp(inner)
+                      exp.DataType.Type.DATETIME):
+            parsed = _sql_timestamp(inner)
             return parsed if parsed is not None else NOT_A_LITERAL
+        if target is exp.DataType.Type.DATE:
+            # DuckDB keeps only the date: CAST('2024-03-01 15:30' AS DATE) compares as midnight
+            parsed = _sql_timestamp(inner)
+            if parsed is None:
+                return NOT_A_LITERAL
+            return _dt.datetime.combine(parsed.date(), _dt.time())
         if target in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
             return inner
         return NOT_A_LITERAL
@@ -87,6 +93,22 @@ def parse_timestamp(text: str) -> _dt.datetime | None:
     if value.tzinfo is not None:
         value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+def _sql_timestamp(text: str) -> _dt.datetime | None:
+    """The instant DuckDB's TIMESTAMP compares ``text`` as, or None when pushing it is unsafe.
+
+    A non-zero UTC offset gives None: DuckDB's TIMESTAMP reads such a string as its wall-clock
+    time and drops the offset ('10:00+02:00' compares as 10:00), while the offset says 08:00
+    UTC. Which instant the user meant is unclear, so the predicate stays in DuckDB only.
+    """
+    try:
+        value = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is not None and value.utcoffset() != _dt.timedelta(0):
+        return None
+    return value.replace(tzinfo=None)
 
 
 def coerce(value: object, sql_type: SqlType) -> object:
@@ -115,7 +137,7 @@ def coerce(value: object, sql_type: SqlType) -> object:
         if isinstance(value, _dt.datetime):
             return value
         if isinstance(value, str):
-            parsed = parse_timestamp(value)
+            parsed = _sql_timestamp(value)
             return parsed if parsed is not None else NOT_A_LITERAL
         return NOT_A_LITERAL
     return NOT_A_LITERAL
@@ -167,6 +189,11 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
     """The constraints one conjunct puts on one column, or None when it is not API-shaped."""
     while isinstance(node, exp.Paren):
         node = node.this
+    if node.args.get("negate") or node.args.get("symmetric"):
+        # sqlglot keeps NOT LIKE / NOT ILIKE as LIKE with negate=True, and BETWEEN SYMMETRIC's
+        # bounds may come in either order: reading either as its plain form would push the
+        # opposite (or a too narrow) filter
+        return None
     if isinstance(node, exp.Column):  # a bare boolean column
         return node, [Constraint(node.name, Shape.VALUES, (True,))]
     if isinstance(node, exp.Not) and isinstance(node.this, exp.Column):

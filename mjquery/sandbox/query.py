@@ -18,7 +18,8 @@ filter                         semantics
 ``<Field>Like`` / ``LLike`` /  contains / begins with / ends with, case-sensitive; with the
 ``RLike`` [``CI``]             ``CI`` suffix case-insensitive.
 ``FromTS`` / ``ToTS``          time window on the resource's creation timestamp (message
-                               ``ArrivedAt``, campaign ``CreatedAt``; else its first timestamp
+                               ``ArrivedAt``, campaign ``SendStartAt`` as the reference
+                               documents; else the creation time or first timestamp
                                property): ``FromTS`` is exclusive (> : "later than"),
                                ``ToTS`` inclusive (<= : "before or equal to"). Values are Unix
                                seconds or RFC 3339.
@@ -255,7 +256,17 @@ def _equals(spec_type: str, name: str, field: str, value: str) -> Predicate:
 # -- filter rules --------------------------------------------------------------------------------
 
 
+#: Resources whose FromTS/ToTS window is documented on another property than the creation time.
+TIME_WINDOW_FIELDS = {
+    # "Only retrieve campaigns with SendStartAt after this timestamp" (openapi-mailjet.yaml)
+    "campaign": "SendStartAt",
+}
+
+
 def _time_field(spec: ResourceSpec) -> str | None:
+    documented = TIME_WINDOW_FIELDS.get(spec.name.lower())
+    if documented is not None and documented in spec.field_names:
+        return documented
     if spec.created_field and spec.created_field in spec.field_names:
         return spec.created_field
     for fld in spec.fields:

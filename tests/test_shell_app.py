@@ -135,3 +135,10 @@ def test_quit_words_and_help(tmp_path: Path) -> None:
 def test_tab_completes_a_table_name(tmp_path: Path) -> None:
     s = shell(["SELECT Name FROM Contac", "\t", ";\n"], tmp_path)
     assert s.connection.executed[0][0] == "SELECT Name FROM Contact"
+
+
+def test_refusals_a_write_leaves_on_the_cursor_are_shown_as_warnings(tmp_path: Path) -> None:
+    connection = FakeConnection()
+    connection.write_warnings = ["1 row written, 1 failed — ListID 7: MJ18 already exists."]
+    s = shell("UPDATE Contact SET Name = 'Ann B' WHERE ID = 1;\ny\n", tmp_path, connection)
+    assert "warning: 1 row written, 1 failed — ListID 7: MJ18 already exists." in s.err

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mjquery import config as config_module
-from mjquery.cli.runner import StatementRunner, WriteGuard, status_line
+from mjquery.cli.runner import EXIT_PARTLY_REFUSED, StatementRunner, WriteGuard, status_line
 from mjquery.cli.sqltext import StatementKind, parameter_names, parse_param_value, split_statements
 from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntaxError
 from mjquery.output import OutputFormat, ResultSet, write_result
@@ -192,6 +192,7 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
         connection.progress = progress
     runner = StatementRunner(connection, guard=WriteGuard(safe_updates=context.options.safe_updates))
     fmt = context.output_format
+    partly_refused = False
     with context.output() as out:
         printed = 0
         for sql in statements:
@@ -208,8 +209,12 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
                     StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT):
                 print(status_line(stats, kind=executed.kind, timing=context.options_verbose),
                       file=context.stderr)
+            warnings = executed.warnings()
+            for warning in warnings:
+                print(f"mjquery: warning: {warning}", file=context.stderr)
+            partly_refused = partly_refused or bool(warnings)
         out.flush()
-    return 0
+    return EXIT_PARTLY_REFUSED if partly_refused else 0
 
 
 class _ProgressPrinter:

@@ -29,8 +29,8 @@ examples:
 
 credentials: MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE, or a profile of the config file
 (see `mjquery config --help`). Exit status: 0 on success, 1 when a statement or command
-fails, 2 for a usage error, 3 when an import wrote some rows and rejected others, 130 when
-interrupted."""
+fails, 2 for a usage error, 3 when a write or an import applied some rows and the API refused
+others (each refusal is printed as a warning), 130 when interrupted."""
 
 #: File formats of ``mjquery export`` (``--format``, else the extension of ``-o``).
 EXPORT_FORMATS = ("csv", "parquet", "json", "jsonl", "tsv")

@@ -38,6 +38,10 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
+#: Exit status when a write or an import applied some rows and the API refused others.
+EXIT_PARTLY_REFUSED = 3
+
+
 class WriteCancelled(InterfaceError):
     """The user answered no to a write confirmation."""
 
@@ -87,6 +91,10 @@ class ExecutedStatement:
             for row in batch:
                 self._rows_seen += 1
                 yield row
+
+    def warnings(self) -> list[str]:
+        """What the statement left in ``Cursor.messages`` (PEP 249): rows a write could not apply."""
+        return [str(value) for _kind, value in getattr(self.cursor, "messages", None) or ()]
 
     def stats(self) -> Stats:
         """Call after :meth:`rows` was consumed: the statement's cost."""

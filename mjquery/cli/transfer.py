@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from mjquery.cli.runner import StatementRunner, paramstyle
+from mjquery.cli.runner import EXIT_PARTLY_REFUSED, StatementRunner, paramstyle
 from mjquery.cli.sqltext import bind_parameters
 from mjquery.errors import ProgrammingError
 from mjquery.output import OutputFormat, ResultSet, write_result
@@ -65,7 +65,6 @@ def export_sql(source: str) -> str:
 
 
 #: Exit status of an import that wrote some rows and rejected others.
-EXIT_REJECTED = 3
 
 #: Formats only the output formatters write (the library writes csv, parquet and json).
 _FORMATTER_ONLY = {"jsonl", "ndjson", "tsv", "md"}
@@ -250,7 +249,7 @@ def import_csv_file(context: "Context", table: str, path: str, delimiter: str) -
     if hasattr(connection, "clear_cache"):
         connection.clear_cache()  # later statements of this connection see the new rows
     print(report.summary(), file=context.stderr)
-    return EXIT_REJECTED if report.rejected else 0
+    return EXIT_PARTLY_REFUSED if report.rejected else 0
 
 
 def _default_write_options() -> Any:

@@ -195,6 +195,8 @@ class Shell:
             self.print_result(ResultSet(executed.columns, executed.rows()))
         stats = executed.stats()
         self.info(status_line(stats, kind=executed.kind, timing=self.state.timing))
+        for warning in executed.warnings():
+            self.warn(warning)
 
     # -- output -----------------------------------------------------------------------------------
 
@@ -231,6 +233,10 @@ class Shell:
 
     def info(self, message: str) -> None:
         self.stderr.write((f"{DIM}{message}{RESET}" if self.color else message) + "\n")
+        self.stderr.flush()
+
+    def warn(self, message: str) -> None:
+        self.stderr.write((f"{YELLOW}warning: {message}{RESET}" if self.color else f"warning: {message}") + "\n")
         self.stderr.flush()
 
     def error(self, message: str) -> None:

@@ -83,15 +83,21 @@ class ApiResponseError(ApiError, OperationalError):
     """The answer could not be read (cut short or not JSON), after every retry."""
 
 
-def api_message_of(body: bytes) -> str | None:
-    """The API's ``ErrorMessage`` (an object one is rendered as compact JSON), or None."""
+def _error_body(body: bytes) -> dict[str, Any] | None:
+    """The API's error object ``{"ErrorInfo", "ErrorMessage", "StatusCode"}``, or None."""
     if not body:
         return None
     try:
         parsed: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(parsed, dict):
+    return parsed if isinstance(parsed, dict) else None
+
+
+def api_message_of(body: bytes) -> str | None:
+    """The API's ``ErrorMessage`` (an object one is rendered as compact JSON), or None."""
+    parsed = _error_body(body)
+    if parsed is None:
         return None
     message = parsed.get("ErrorMessage")
     if message in (None, ""):
@@ -118,13 +124,8 @@ def is_permanent_server_error(status: int, body: bytes) -> bool:
     """
     if status in _PERMANENT_5XX:
         return True
-    if status != 500 or not body:
-        return False
-    try:
-        parsed: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return False
-    if not isinstance(parsed, dict):
+    parsed = _error_body(body) if status == 500 else None
+    if parsed is None:
         return False
     message = parsed.get("ErrorMessage")
     return parsed.get("ErrorInfo") == "EFPWebError" or (

@@ -44,7 +44,7 @@ programmed draft and the refusal of a schedule date in the past.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -101,11 +101,7 @@ def _content(resource: str, empty: Any) -> Handler:
         if method == "GET":
             return envelope([current])
         body = _object_body(request.body)
-        known = {part.lower(): part for part in CONTENT_PARTS}
-        for name in body:
-            if name.lower() not in known:
-                raise ApiError(400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"')
-        given = {known[name.lower()]: value for name, value in body.items()}
+        given = _content_parts(body, CONTENT_PARTS)
         if method == "POST":
             # POST replaces the content: a part left out becomes empty (guide).
             updated = {part: given.get(part, empty if part != "Headers" else {}) for part in CONTENT_PARTS}
@@ -623,11 +619,7 @@ def _newsletter_content(
         store.pop(draft["ID"], None)
     else:
         body = _object_body(request.body)
-        known = {part.lower(): part for part in NEWSLETTER_PARTS}
-        for name in body:
-            if name.lower() not in known:
-                raise ApiError(400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"')
-        given = {known[name.lower()]: value for name, value in body.items()}
+        given = _content_parts(body, NEWSLETTER_PARTS)
         if method == "POST":
             # Replaces the content like the draft's POST; the MJML source no longer matches it.
             updated = {part: given.get(part, {} if part == "Headers" else "") for part in NEWSLETTER_PARTS}
@@ -840,3 +832,13 @@ TAKES_TRAILING_ID = frozenset(
         "newsletter/schedule",
     }
 )
+
+
+def _content_parts(body: dict[str, Any], parts: Sequence[str]) -> dict[str, Any]:
+    """A detailcontent body keyed by the parts' canonical spelling (names are case-insensitive);
+    an unknown property is the API's 400."""
+    known = {part.lower(): part for part in parts}
+    for name in body:
+        if name.lower() not in known:
+            raise ApiError(400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"')
+    return {known[name.lower()]: value for name, value in body.items()}

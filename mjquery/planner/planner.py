@@ -27,7 +27,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 from mjquery.errors import NotSupportedError, ProgrammingError, closest
 from mjquery.planner.model import (
     ApiFetch, ApiRequest, DescribeTable, ExplainPlan, KeySource, LocalStatement, OverLimit,
-    Predicate, Pushdown, QueryParam, QueryPlan, ShowTables, Statement,
+    Predicate, QueryParam, QueryPlan, ShowTables, Statement,
 )
 from mjquery.planner.parse import DIALECT, bind_parameters, parse
 from mjquery.planner.predicates import is_false, split_conjuncts

@@ -60,7 +60,6 @@ point; a hand-made account without ``now`` follows the machine's clock.
 from __future__ import annotations
 
 import base64
-import binascii
 import enum
 import hashlib
 import random
@@ -69,7 +68,6 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -81,7 +79,6 @@ from mjquery.sandbox.aggregates import aggregate_query, aggregate_rows, served_f
 from mjquery.sandbox.config import SandboxConfig
 from mjquery.sandbox.log import LoggedRequest, RequestLog
 from mjquery.sandbox.query import (
-    DRAFT_STATUS_NAMES,
     MESSAGE_OPTIONAL_FIELDS,
     Predicate,
     QueryError,

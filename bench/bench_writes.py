@@ -35,15 +35,31 @@ from mjquery.writes.transfer import ExportFormat, import_csv, write_rows  # noqa
 
 def start_server(latency_ms: float, scale: float) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mjquery.cli.main", "sandbox", "--port", "0", "--latency-ms", str(latency_ms),
-         "--scale", str(scale)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "mjquery.cli.main",
+            "sandbox",
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+            "--scale",
+            str(scale),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
     if not match:
         process.kill()
-        raise SystemExit(f"sandbox did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
+        raise SystemExit(
+            f"sandbox did not start: {line!r} {process.stderr.read() if process.stderr else ''}"
+        )
     return process, match.group(1)
 
 
@@ -51,7 +67,9 @@ def write_csv(path: Path, prefix: str, rows: int) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["Email", "Name"])
-        writer.writerows([f"{prefix}{i:05d}@bench.example", f"Bench {prefix} {i}"] for i in range(rows))
+        writer.writerows(
+            [f"{prefix}{i:05d}@bench.example", f"Bench {prefix} {i}"] for i in range(rows)
+        )
 
 
 def members(api: ApiClient, list_id: int) -> list[dict]:
@@ -62,7 +80,9 @@ def members(api: ApiClient, list_id: int) -> list[dict]:
 def run_mjquery(api: ApiClient, source: Path, list_id: int) -> tuple[int, float]:
     before = api.stats.requests
     started = time.perf_counter()
-    report = import_csv(api, source, "Contact", list_id=list_id, options=WriteOptions(poll_interval=0.2))
+    report = import_csv(
+        api, source, "Contact", list_id=list_id, options=WriteOptions(poll_interval=0.2)
+    )
     elapsed = time.perf_counter() - started
     if report.rejected:
         raise SystemExit(f"mjquery import rejected rows: {report.rejected[:3]}")
@@ -79,28 +99,45 @@ def run_baseline(url: str, source: Path, list_id: int) -> tuple[int, float]:
     started = time.perf_counter()
     for row in rows:
         response = mj.contactslist_managecontact.create(
-            id=list_id, data={"Email": row["Email"], "Name": row["Name"], "Action": "addnoforce"})
+            id=list_id, data={"Email": row["Email"], "Name": row["Name"], "Action": "addnoforce"}
+        )
         requests += 1
         if response.status_code != 201:
-            raise SystemExit(f"mailjet-rest loop failed: {response.status_code} {response.text[:200]}")
+            raise SystemExit(
+                f"mailjet-rest loop failed: {response.status_code} {response.text[:200]}"
+            )
     return requests, time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000, help="contacts to insert (default 10,000)")
-    parser.add_argument("--latency-ms", type=float, default=50, help="latency per request (default 50)")
-    parser.add_argument("--scale", type=float, default=1.0, help="size of the demo account (default 1)")
-    parser.add_argument("--output", default=str(ROOT / "docs" / "bench-writes.md"), help="Markdown report")
+    parser.add_argument(
+        "--rows", type=int, default=10_000, help="contacts to insert (default 10,000)"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=50, help="latency per request (default 50)"
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="size of the demo account (default 1)"
+    )
+    parser.add_argument(
+        "--output", default=str(ROOT / "docs" / "bench-writes.md"), help="Markdown report"
+    )
     args = parser.parse_args(argv)
 
     process, url = start_server(args.latency_ms, args.scale)
     try:
-        config = ApiConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, base_url=url, timeout=300.0)
+        config = ApiConfig(
+            api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, base_url=url, timeout=300.0
+        )
         with ApiClient(config) as api, tempfile.TemporaryDirectory(prefix="mjquery-bench-") as tmp:
             stamp = str(int(time.time()))
-            ours = api.post("/v3/REST/contactslist", {"Name": f"bench mjquery {stamp}"}).data[0]["ID"]
-            theirs = api.post("/v3/REST/contactslist", {"Name": f"bench mailjet-rest {stamp}"}).data[0]["ID"]
+            ours = api.post("/v3/REST/contactslist", {"Name": f"bench mjquery {stamp}"}).data[0][
+                "ID"
+            ]
+            theirs = api.post(
+                "/v3/REST/contactslist", {"Name": f"bench mailjet-rest {stamp}"}
+            ).data[0]["ID"]
             source_a, source_b = Path(tmp) / "a.csv", Path(tmp) / "b.csv"
             write_csv(source_a, "mjq", args.rows)
             write_csv(source_b, "rest", args.rows)
@@ -110,11 +147,17 @@ def main(argv: list[str] | None = None) -> int:
             got = members(api, ours)
             assert len(got) == args.rows, f"mjquery: {len(got)} contacts in the list"
             exported = Path(tmp) / "back.csv"
-            write_rows(exported, ExportFormat.CSV, ("Email", "Name"),
-                       [sorted((r["Email"], r["Name"]) for r in got)])
+            write_rows(
+                exported,
+                ExportFormat.CSV,
+                ("Email", "Name"),
+                [sorted((r["Email"], r["Name"]) for r in got)],
+            )
             round_trip = exported.read_text() == source_a.read_text().replace("\r\n", "\n")
-            print(f"mjquery: {mjq_requests} requests, {mjq_seconds:.1f} s; round trip identical: {round_trip}",
-                  flush=True)
+            print(
+                f"mjquery: {mjq_requests} requests, {mjq_seconds:.1f} s; round trip identical: {round_trip}",
+                flush=True,
+            )
 
             print(f"mailjet-rest: posting {args.rows:,} contacts one at a time ...", flush=True)
             rest_requests, rest_seconds = run_baseline(url, source_b, theirs)

@@ -50,8 +50,15 @@ class SandboxProcess:
     ``start_timeout`` covers building the demo account (about 30 s at scale 50 on a small machine).
     """
 
-    def __init__(self, *, scale: float, seed: int = 42, latency_ms: float = 0.0, rate_limit: float = 0.0,
-                 start_timeout: float = 300.0) -> None:
+    def __init__(
+        self,
+        *,
+        scale: float,
+        seed: int = 42,
+        latency_ms: float = 0.0,
+        rate_limit: float = 0.0,
+        start_timeout: float = 300.0,
+    ) -> None:
         self.scale = scale
         self.seed = seed
         self.latency_ms = latency_ms
@@ -64,13 +71,26 @@ class SandboxProcess:
     # The child is started in start() and waited for in wait_ready(), so two servers can be built
     # at the same time.
     def start(self) -> SandboxProcess:
-        command = [sys.executable, str(_HERE), "--scale", f"{self.scale:g}", "--seed", str(self.seed),
-                   "--latency-ms", f"{self.latency_ms:g}", "--rate-limit", f"{self.rate_limit:g}"]
+        command = [
+            sys.executable,
+            str(_HERE),
+            "--scale",
+            f"{self.scale:g}",
+            "--seed",
+            str(self.seed),
+            "--latency-ms",
+            f"{self.latency_ms:g}",
+            "--rate-limit",
+            f"{self.rate_limit:g}",
+        ]
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_HERE.parent.parent), env.get("PYTHONPATH")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(_HERE.parent.parent), env.get("PYTHONPATH")) if p
+        )
         self._started = time.perf_counter()
-        self._proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                      bufsize=1, env=env)
+        self._proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=env
+        )
         return self
 
     def wait_ready(self) -> SandboxProcess:
@@ -99,7 +119,11 @@ class SandboxProcess:
         return self._proc.pid
 
     def _ask(self, command: str) -> str:
-        assert self._proc is not None and self._proc.stdin is not None and self._proc.stdout is not None
+        assert (
+            self._proc is not None
+            and self._proc.stdin is not None
+            and self._proc.stdout is not None
+        )
         self._proc.stdin.write(command + "\n")
         self._proc.stdin.flush()
         return self._proc.stdout.readline().strip()
@@ -109,8 +133,12 @@ class SandboxProcess:
         return ServedRequests(answer["requests"], answer["throttled"], answer["by_status"])
 
     def calls(self) -> list[LoggedRequest]:
-        return [LoggedRequest(c["method"], c["path"], tuple((k, v) for k, v in c["params"]), c["status"])
-                for c in json.loads(self._ask("params"))]
+        return [
+            LoggedRequest(
+                c["method"], c["path"], tuple((k, v) for k, v in c["params"]), c["status"]
+            )
+            for c in json.loads(self._ask("params"))
+        ]
 
     def clear(self) -> None:
         if self._ask("clear") != "ok":
@@ -142,8 +170,11 @@ def _serve(argv: list[str] | None = None) -> int:
 
     from mjquery.sandbox import Sandbox, SandboxConfig, SandboxServer
 
-    sandbox = Sandbox(seed=args.seed, scale=args.scale,
-                      config=SandboxConfig(latency_ms=args.latency_ms, rate_limit=args.rate_limit))
+    sandbox = Sandbox(
+        seed=args.seed,
+        scale=args.scale,
+        config=SandboxConfig(latency_ms=args.latency_ms, rate_limit=args.rate_limit),
+    )
     server = SandboxServer(sandbox, host="127.0.0.1", port=0).start()
     print(f"ready {server.url}", flush=True)
     try:
@@ -151,14 +182,34 @@ def _serve(argv: list[str] | None = None) -> int:
             command = line.strip()
             if command == "log":
                 statuses = Counter(str(r.status) for r in sandbox.log)
-                print(json.dumps({"requests": sum(statuses.values()), "throttled": statuses.get("429", 0),
-                                  "by_status": dict(statuses)}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "requests": sum(statuses.values()),
+                            "throttled": statuses.get("429", 0),
+                            "by_status": dict(statuses),
+                        }
+                    ),
+                    flush=True,
+                )
             elif command == "clear":
                 sandbox.log.clear()
                 print("ok", flush=True)
             elif command == "params":
-                print(json.dumps([{"method": r.method, "path": r.path, "params": list(r.params),
-                                   "status": r.status} for r in sandbox.log]), flush=True)
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "method": r.method,
+                                "path": r.path,
+                                "params": list(r.params),
+                                "status": r.status,
+                            }
+                            for r in sandbox.log
+                        ]
+                    ),
+                    flush=True,
+                )
             else:
                 print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
     finally:

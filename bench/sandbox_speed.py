@@ -26,9 +26,18 @@ def main() -> None:
     started = time.perf_counter()
     sandbox = Sandbox(seed=args.seed, scale=args.scale)
     contacts = sandbox.data.resources["contact"]
-    print(f"built demo account: {len(contacts):,} contacts in {time.perf_counter() - started:.1f} s")
-    auth = (("Authorization", "Basic " + base64.b64encode(f"{DEMO_API_KEY}:{DEMO_API_SECRET}".encode()).decode()),)
-    biggest_list = max(sandbox.data.resources["contactslist"], key=lambda row: row["SubscriberCount"])
+    print(
+        f"built demo account: {len(contacts):,} contacts in {time.perf_counter() - started:.1f} s"
+    )
+    auth = (
+        (
+            "Authorization",
+            "Basic " + base64.b64encode(f"{DEMO_API_KEY}:{DEMO_API_SECRET}".encode()).decode(),
+        ),
+    )
+    biggest_list = max(
+        sandbox.data.resources["contactslist"], key=lambda row: row["SubscriberCount"]
+    )
     prefix = contacts[len(contacts) // 2]["Email"][:1]
 
     queries = {
@@ -51,7 +60,9 @@ def main() -> None:
             assert response.status == 200, response.body[:200]
             rows += response.body.count(b'"Email"')
         warm = statistics.median(timings[1:])
-        print(f"{label:45s} first page {timings[0]:7.1f} ms   next pages median {warm:5.1f} ms   ({rows:,} rows)")
+        print(
+            f"{label:45s} first page {timings[0]:7.1f} ms   next pages median {warm:5.1f} ms   ({rows:,} rows)"
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="base URL of the sandbox server")
     parser.add_argument("--sql", required=True)
-    parser.add_argument("--fetchmany", type=int, default=0, metavar="N",
-                        help="fetch the rows N at a time with fetchmany (default: fetchall)")
+    parser.add_argument(
+        "--fetchmany",
+        type=int,
+        default=0,
+        metavar="N",
+        help="fetch the rows N at a time with fetchmany (default: fetchall)",
+    )
     args = parser.parse_args(argv)
 
     import mjquery
@@ -54,8 +59,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             count = len(cursor.fetchall())
         elapsed = time.perf_counter() - started
-        print(json.dumps({"rows": count, "requests": cursor.stats.requests, "elapsed_s": elapsed,
-                          "peak_rss_kb": peak_rss_kb()}))
+        print(
+            json.dumps(
+                {
+                    "rows": count,
+                    "requests": cursor.stats.requests,
+                    "elapsed_s": elapsed,
+                    "peak_rss_kb": peak_rss_kb(),
+                }
+            )
+        )
     finally:
         conn.close()
     return 0

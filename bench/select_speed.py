@@ -50,8 +50,10 @@ def scan_predicate(row: dict[str, Any]) -> bool:
 
 
 #: Part (d)'s query: a full scan of every message (Status is a column, not an API filter).
-MESSAGE_SCAN_SQL = ("SELECT Status, COUNT(*) AS messages, AVG(MessageSize) AS avg_size, "
-                    "MAX(ArrivedAt) AS last_arrived FROM Message GROUP BY Status ORDER BY messages DESC")
+MESSAGE_SCAN_SQL = (
+    "SELECT Status, COUNT(*) AS messages, AVG(MessageSize) AS avg_size, "
+    "MAX(ArrivedAt) AS last_arrived FROM Message GROUP BY Status ORDER BY messages DESC"
+)
 
 
 # ---------------------------------------------------------------------------------- (b) scan
@@ -64,15 +66,16 @@ class ScanRun:
     runner: str
     elapsed_s: float
     rows: int
-    requests: int              # as the server counted them
-    throttled: int = 0         # 429 answers the server gave during the run
+    requests: int  # as the server counted them
+    throttled: int = 0  # 429 answers the server gave during the run
     retries: int | None = None  # the mjquery client's own count
     error: str | None = None
     cpu_s: float | None = None  # CPU seconds of this process during the run (all its threads)
 
 
-def mailjet_rest_scan(url: str, predicate: Callable[[dict[str, Any]], bool] = scan_predicate
-                      ) -> tuple[float, list[int], float]:
+def mailjet_rest_scan(
+    url: str, predicate: Callable[[dict[str, Any]], bool] = scan_predicate
+) -> tuple[float, list[int], float]:
     """The baseline: the official client, one page of 1,000 after another, rows kept in Python."""
     from mailjet_rest import Client
 
@@ -92,12 +95,15 @@ def mailjet_rest_scan(url: str, predicate: Callable[[dict[str, Any]], bool] = sc
     return time.perf_counter() - started, kept, time.process_time() - cpu
 
 
-def mjquery_scan(url: str, sql: str = SCAN_SQL, **options: Any) -> tuple[float, list[int], Any, Any, float]:
+def mjquery_scan(
+    url: str, sql: str = SCAN_SQL, **options: Any
+) -> tuple[float, list[int], Any, Any, float]:
     """mjquery over the same server: (wall seconds, ids, statement stats, client stats, CPU seconds)."""
     import mjquery
 
-    conn = mjquery.connect(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, base_url=url, cache_ttl=0,
-                           **options)
+    conn = mjquery.connect(
+        api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, base_url=url, cache_ttl=0, **options
+    )
     try:
         cursor = conn.cursor()
         started, cpu = time.perf_counter(), time.process_time()
@@ -115,7 +121,7 @@ class PartB:
     baseline: tuple[ScanRun, ...]
     mjquery: tuple[ScanRun, ...]
     limited_baseline: ScanRun | None
-    limited: tuple[ScanRun, ...]   # mjquery against the rate-limited server (per client setting)
+    limited: tuple[ScanRun, ...]  # mjquery against the rate-limited server (per client setting)
     rate_limit: float
     same_rows: bool
     contacts: int
@@ -138,8 +144,13 @@ def _served(counter: Any) -> tuple[int, int]:
     return served.requests, served.throttled
 
 
-def run_part_b(server: Any, limited: Any | None, repeats: int, contacts: int,
-               log: Callable[[str], None] = print) -> PartB:
+def run_part_b(
+    server: Any,
+    limited: Any | None,
+    repeats: int,
+    contacts: int,
+    log: Callable[[str], None] = print,
+) -> PartB:
     """Baseline and mjquery alternately, ``repeats`` times each, then the rate-limited runs."""
     from bench.select_suite import ProcessLogCounter
 
@@ -152,15 +163,21 @@ def run_part_b(server: Any, limited: Any | None, repeats: int, contacts: int,
         counter.clear()
         elapsed, kept, cpu = mailjet_rest_scan(server.url)
         requests, throttled = _served(counter)
-        baseline.append(ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled, cpu_s=cpu))
+        baseline.append(
+            ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled, cpu_s=cpu)
+        )
         expected = set(kept)
         log(f"  (b) round {round_ + 1}: mailjet-rest {elapsed:.2f}s, {requests} requests")
         counter.clear()
         elapsed, ids, stats, client, cpu = mjquery_scan(server.url)
         requests, throttled = _served(counter)
         same = same and set(ids) == expected
-        runs.append(ScanRun("mjquery", elapsed, len(ids), requests, throttled, client.retries, cpu_s=cpu))
-        log(f"  (b) round {round_ + 1}: mjquery {elapsed:.2f}s, {requests} requests (stats: {stats.requests})")
+        runs.append(
+            ScanRun("mjquery", elapsed, len(ids), requests, throttled, client.retries, cpu_s=cpu)
+        )
+        log(
+            f"  (b) round {round_ + 1}: mjquery {elapsed:.2f}s, {requests} requests (stats: {stats.requests})"
+        )
 
     limited_runs: list[ScanRun] = []
     limited_baseline = None
@@ -169,27 +186,56 @@ def run_part_b(server: Any, limited: Any | None, repeats: int, contacts: int,
         limited_counter.clear()
         elapsed, kept, cpu = mailjet_rest_scan(limited.url)
         requests, throttled = _served(limited_counter)
-        limited_baseline = ScanRun("mailjet-rest loop", elapsed, len(kept), requests, throttled, cpu_s=cpu)
-        log(f"  (b) rate-limited: mailjet-rest {elapsed:.2f}s, {requests} requests, {throttled} x 429")
-        for label, options in (("mjquery, default settings", {}),
-                               (f"mjquery, rate_limit_per_second={limited.rate_limit:g}",
-                                {"rate_limit_per_second": limited.rate_limit})):
+        limited_baseline = ScanRun(
+            "mailjet-rest loop", elapsed, len(kept), requests, throttled, cpu_s=cpu
+        )
+        log(
+            f"  (b) rate-limited: mailjet-rest {elapsed:.2f}s, {requests} requests, {throttled} x 429"
+        )
+        for label, options in (
+            ("mjquery, default settings", {}),
+            (
+                f"mjquery, rate_limit_per_second={limited.rate_limit:g}",
+                {"rate_limit_per_second": limited.rate_limit},
+            ),
+        ):
             limited_counter.clear()
             try:
                 elapsed, ids, stats, client, cpu = mjquery_scan(limited.url, **options)
                 requests, throttled = _served(limited_counter)
                 same = same and set(ids) == set(kept)
-                limited_runs.append(ScanRun(label, elapsed, len(ids), requests, throttled, client.retries,
-                                            cpu_s=cpu))
+                limited_runs.append(
+                    ScanRun(
+                        label, elapsed, len(ids), requests, throttled, client.retries, cpu_s=cpu
+                    )
+                )
             except Exception as exc:  # the point of the test: report it if a 429 reaches the user
                 requests, throttled = _served(limited_counter)
-                limited_runs.append(ScanRun(label, math.nan, 0, requests, throttled, None,
-                                            f"{type(exc).__name__}: {exc}"))
+                limited_runs.append(
+                    ScanRun(
+                        label,
+                        math.nan,
+                        0,
+                        requests,
+                        throttled,
+                        None,
+                        f"{type(exc).__name__}: {exc}",
+                    )
+                )
             run = limited_runs[-1]
-            log(f"  (b) rate-limited: {label}: {run.elapsed_s:.2f}s, {run.requests} requests, "
-                f"{run.throttled} x 429, retries {run.retries}, error {run.error}")
-    return PartB(tuple(baseline), tuple(runs), limited_baseline, tuple(limited_runs),
-                 limited.rate_limit if limited is not None else 0.0, same, contacts)
+            log(
+                f"  (b) rate-limited: {label}: {run.elapsed_s:.2f}s, {run.requests} requests, "
+                f"{run.throttled} x 429, retries {run.retries}, error {run.error}"
+            )
+    return PartB(
+        tuple(baseline),
+        tuple(runs),
+        limited_baseline,
+        tuple(limited_runs),
+        limited.rate_limit if limited is not None else 0.0,
+        same,
+        contacts,
+    )
 
 
 # ------------------------------------------------------------------------------- (c) loading
@@ -201,7 +247,7 @@ class RecordedPages:
 
     resource: str
     count_body: bytes
-    bodies: tuple[bytes, ...]   # offset 0, 1000, 2000, ... (the last one short or empty)
+    bodies: tuple[bytes, ...]  # offset 0, 1000, 2000, ... (the last one short or empty)
     rows: int
 
     @property
@@ -218,7 +264,7 @@ def _get(url: str, params: dict[str, str]) -> bytes:
     request = urllib.request.Request(url + "?" + urllib.parse.urlencode(params))
     token = b64encode(f"{DEMO_API_KEY}:{DEMO_API_SECRET}".encode()).decode()
     request.add_header("Authorization", "Basic " + token)
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=60) as response:
         return response.read()
 
 
@@ -226,8 +272,10 @@ def record_pages(base_url: str, resource: str = "contact") -> RecordedPages:
     url = f"{base_url}/v3/REST/{resource}"
     count_body = _get(url, {"countOnly": "1"})
     total = orjson.loads(count_body)["Total"]
-    bodies = tuple(_get(url, {"Limit": str(PAGE_SIZE), "Offset": str(offset)})
-                   for offset in range(0, total + 1, PAGE_SIZE))
+    bodies = tuple(
+        _get(url, {"Limit": str(PAGE_SIZE), "Offset": str(offset)})
+        for offset in range(0, total + 1, PAGE_SIZE)
+    )
     return RecordedPages(resource, count_body, bodies, total)
 
 
@@ -286,8 +334,13 @@ def load_with_engine(pages: RecordedPages) -> LoadRun:
     """
     import mjquery
 
-    conn = mjquery.connect(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, base_url="http://127.0.0.1:9",
-                           cache_ttl=0, transport=_replay_transport(pages))
+    conn = mjquery.connect(
+        api_key=DEMO_API_KEY,
+        api_secret=DEMO_API_SECRET,
+        base_url="http://127.0.0.1:9",
+        cache_ttl=0,
+        transport=_replay_transport(pages),
+    )
     try:
         cursor = conn.cursor()
         with _Clock() as clock:
@@ -302,10 +355,11 @@ def read_with_client(pages: RecordedPages) -> LoadRun:
     """The API client's part of the engine path alone: every page as ``RawPage`` bytes, not loaded."""
     from mjquery.api import ApiClient, ApiConfig
 
-    config = ApiConfig(base_url="http://127.0.0.1:9", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, cache_ttl=0)
-    with ApiClient(config, transport=_replay_transport(pages)) as api:
-        with _Clock() as clock:
-            rows = sum(page.rows for page in api.scan_raw(f"/v3/REST/{pages.resource}"))
+    config = ApiConfig(
+        base_url="http://127.0.0.1:9", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, cache_ttl=0
+    )
+    with ApiClient(config, transport=_replay_transport(pages)) as api, _Clock() as clock:
+        rows = sum(page.rows for page in api.scan_raw(f"/v3/REST/{pages.resource}"))
     return LoadRun(CLIENT, clock.cpu_s, clock.wall_s, rows)
 
 
@@ -334,14 +388,22 @@ def load_with_read_json(paths: list[str], envelope: bool) -> LoadRun:
     db.execute("SET TimeZone = 'UTC'")
     with _Clock() as clock:
         if envelope:
-            db.execute("CREATE TABLE loaded AS SELECT unnest(Data, recursive := true) "
-                       "FROM read_json(?, format = 'auto', maximum_object_size = 268435456)", [paths])
+            db.execute(
+                "CREATE TABLE loaded AS SELECT unnest(Data, recursive := true) "
+                "FROM read_json(?, format = 'auto', maximum_object_size = 268435456)",
+                [paths],
+            )
         else:
-            db.execute("CREATE TABLE loaded AS SELECT * FROM read_json(?, format = 'array', "
-                       "maximum_object_size = 268435456)", [paths])
+            db.execute(
+                "CREATE TABLE loaded AS SELECT * FROM read_json(?, format = 'array', "
+                "maximum_object_size = 268435456)",
+                [paths],
+            )
     count = db.execute("SELECT COUNT(*) FROM loaded").fetchone()[0]
     db.close()
-    return LoadRun(READ_JSON_BODIES if envelope else READ_JSON_ARRAYS, clock.cpu_s, clock.wall_s, int(count))
+    return LoadRun(
+        READ_JSON_BODIES if envelope else READ_JSON_ARRAYS, clock.cpu_s, clock.wall_s, int(count)
+    )
 
 
 @dataclass(frozen=True)
@@ -357,12 +419,17 @@ class PartC:
         return statistics.median(r.wall_s for r in self.runs[method])
 
 
-
 def run_part_c(base_url: str, repeats: int, log: Callable[[str], None] = print) -> PartC:
     pages = record_pages(base_url, "contact")
     arrays = pages.data_arrays
     counted = tuple((array, len(orjson.loads(array))) for array in arrays)
-    runs: dict[str, list[LoadRun]] = {ENGINE: [], CLIENT: [], LOADER: [], READ_JSON_BODIES: [], READ_JSON_ARRAYS: []}
+    runs: dict[str, list[LoadRun]] = {
+        ENGINE: [],
+        CLIENT: [],
+        LOADER: [],
+        READ_JSON_BODIES: [],
+        READ_JSON_ARRAYS: [],
+    }
     with tempfile.TemporaryDirectory(prefix="mjquery-bench-") as folder:
         body_paths, array_paths = [], []
         for index, (body, array) in enumerate(zip(pages.bodies, arrays, strict=True)):
@@ -378,8 +445,10 @@ def run_part_c(base_url: str, repeats: int, log: Callable[[str], None] = print) 
             runs[LOADER].append(load_with_loader(counted, "Contact"))
             runs[CLIENT].append(read_with_client(pages))
             runs[ENGINE].append(load_with_engine(pages))
-            log("  (c) round {}: ".format(round_ + 1)
-                + ", ".join(f"{runs[m][-1].cpu_s:.2f}s CPU ({runs[m][-1].rows} rows)" for m in runs))
+            log(
+                f"  (c) round {round_ + 1}: "
+                + ", ".join(f"{runs[m][-1].cpu_s:.2f}s CPU ({runs[m][-1].rows} rows)" for m in runs)
+            )
     return PartC(pages.rows, pages.size, {m: tuple(r) for m, r in runs.items()})
 
 
@@ -391,7 +460,7 @@ class ChildRun:
     """A child process running one query: its peak RSS and what it reported."""
 
     sql: str
-    peak_rss_mb: float            # VmHWM, reported by the child itself
+    peak_rss_mb: float  # VmHWM, reported by the child itself
     time_max_rss_mb: float | None  # /usr/bin/time's "maximum resident set size", when available
     elapsed_s: float
     rows: int
@@ -410,7 +479,9 @@ def run_child(url: str, sql: str) -> ChildRun:
     the high-water mark of the process it was forked from, which is the benchmark itself.)
     """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_HERE.parent.parent), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_HERE.parent.parent), env.get("PYTHONPATH")) if p
+    )
     env["MJ_APIKEY_PUBLIC"], env["MJ_APIKEY_PRIVATE"] = DEMO_API_KEY, DEMO_API_SECRET
     command = [sys.executable, str(_HERE.parent / "scan_child.py"), "--url", url, "--sql", sql]
     with tempfile.TemporaryDirectory(prefix="mjquery-bench-") as folder:
@@ -424,8 +495,15 @@ def run_child(url: str, sql: str) -> ChildRun:
             time_kb = int(lines[-1]) if lines and lines[-1].isdigit() else None
     time_mb = time_kb / 1024 if time_kb is not None else None
     if done.returncode != 0:
-        return ChildRun(sql, math.nan, time_mb, math.nan, 0, 0,
-                        done.stderr.decode(errors="replace").strip()[-500:])
+        return ChildRun(
+            sql,
+            math.nan,
+            time_mb,
+            math.nan,
+            0,
+            0,
+            done.stderr.decode(errors="replace").strip()[-500:],
+        )
     report = json.loads(done.stdout)
     peak = report["peak_rss_kb"] / 1024 if report.get("peak_rss_kb") else math.nan
     return ChildRun(sql, peak, time_mb, report["elapsed_s"], report["rows"], report["requests"])
@@ -448,6 +526,8 @@ def run_part_d(server: Any, messages: int, log: Callable[[str], None] = print) -
     counter.clear()
     scan = run_child(server.url, MESSAGE_SCAN_SQL)
     served = counter.count().requests
-    log(f"  (d) message scan: {scan.peak_rss_mb:.0f} MB peak (time: {scan.time_max_rss_mb}), {scan.elapsed_s:.1f}s, {served} requests, "
-        f"error {scan.error}")
+    log(
+        f"  (d) message scan: {scan.peak_rss_mb:.0f} MB peak (time: {scan.time_max_rss_mb}), {scan.elapsed_s:.1f}s, {served} requests, "
+        f"error {scan.error}"
+    )
     return PartD(idle, scan, messages, served)

@@ -71,7 +71,9 @@ class RequestCounter(Protocol):
 
 def _call_words(method: str, path: str, params: Sequence[tuple[str, str]], status: int) -> str:
     query = "&".join(f"{k}={v}" for k, v in params)
-    return f"{method} {path}{'?' + query if query else ''}" + ("" if status == 200 else f" -> {status}")
+    return f"{method} {path}{'?' + query if query else ''}" + (
+        "" if status == 200 else f" -> {status}"
+    )
 
 
 class SandboxLogCounter:
@@ -105,7 +107,9 @@ class ProcessLogCounter:
         return ServedCount(served.requests, served.throttled)
 
     def calls(self) -> tuple[str, ...]:
-        return tuple(_call_words(c.method, c.path, c.params, c.status) for c in self.process.calls())
+        return tuple(
+            _call_words(c.method, c.path, c.params, c.status) for c in self.process.calls()
+        )
 
 
 # ----------------------------------------------------------------------------- the minimum
@@ -160,7 +164,9 @@ class Prober:
         return ReadCost(label or f"{resource} ({described})", rows, read_cost(rows))
 
     def rows(self, resource: str, params: Params = ()) -> list[dict[str, Any]]:
-        return [row for page in self.api.scan(resource_path(resource), dict(params)) for row in page]
+        return [
+            row for page in self.api.scan(resource_path(resource), dict(params)) for row in page
+        ]
 
     def item(self, resource: str, key: object) -> dict[str, Any]:
         page = self.api.get(item_path(resource, str(key)))
@@ -174,14 +180,14 @@ class Prober:
 class Facts:
     """Values the queries use, looked up in the demo account (they depend on its scale)."""
 
-    small_list_id: int          # the list named SMALL_LIST
+    small_list_id: int  # the list named SMALL_LIST
     small_list_name: str
-    big_list_id: int            # the list with the most subscribers
+    big_list_id: int  # the list with the most subscribers
     contact_ids: tuple[int, ...]  # the first three contacts by id
-    contact_email: str          # the first contact's email
-    member_email: str           # a contact in at least two lists
-    campaign_id: int            # the first campaign sent to the small list
-    window_start: datetime      # a week of messages, two weeks before the latest one
+    contact_email: str  # the first contact's email
+    member_email: str  # a contact in at least two lists
+    campaign_id: int  # the first campaign sent to the small list
+    window_start: datetime  # a week of messages, two weeks before the latest one
     window_end: datetime
     contact_total: int
 
@@ -198,23 +204,34 @@ def resolve_facts(prober: Prober) -> Facts:
     small = next(row for row in lists if row["Name"] == SMALL_LIST)
     big = max(lists, key=lambda row: row.get("SubscriberCount") or 0)
     first = prober.api.get(resource_path("contact"), {"Sort": "ID", "Limit": "3"}).data
-    members = prober.api.get(resource_path("listrecipient"),
-                             {"ContactsList": str(small["ID"]), "Limit": "1000"}).data
+    members = prober.api.get(
+        resource_path("listrecipient"), {"ContactsList": str(small["ID"]), "Limit": "1000"}
+    ).data
     member_email = ""
     for member in members:
-        lists_of = prober.api.get(resource_path("listrecipient"),
-                                  {"Contact": str(member["ContactID"]), "Limit": "10"}).data
+        lists_of = prober.api.get(
+            resource_path("listrecipient"), {"Contact": str(member["ContactID"]), "Limit": "10"}
+        ).data
         if len(lists_of) >= 2:
             member_email = prober.item("contact", member["ContactID"])["Email"]
             break
     campaigns = prober.rows("campaign", (("ContactsList", str(small["ID"])),))
-    latest = prober.api.get(resource_path("message"), {"Sort": "ArrivedAt DESC", "Limit": "1"}).data[0]
+    latest = prober.api.get(
+        resource_path("message"), {"Sort": "ArrivedAt DESC", "Limit": "1"}
+    ).data[0]
     end = _parse_time(latest["ArrivedAt"]).replace(hour=0, minute=0, second=0) - timedelta(days=7)
     return Facts(
-        small_list_id=int(small["ID"]), small_list_name=SMALL_LIST, big_list_id=int(big["ID"]),
-        contact_ids=tuple(int(row["ID"]) for row in first), contact_email=first[0]["Email"],
-        member_email=member_email, campaign_id=int(min(c["ID"] for c in campaigns)),
-        window_start=end - timedelta(days=7), window_end=end, contact_total=prober.count("contact"))
+        small_list_id=int(small["ID"]),
+        small_list_name=SMALL_LIST,
+        big_list_id=int(big["ID"]),
+        contact_ids=tuple(int(row["ID"]) for row in first),
+        contact_email=first[0]["Email"],
+        member_email=member_email,
+        campaign_id=int(min(c["ID"] for c in campaigns)),
+        window_start=end - timedelta(days=7),
+        window_end=end,
+        contact_total=prober.count("contact"),
+    )
 
 
 def _ts(moment: datetime) -> str:
@@ -243,10 +260,13 @@ def _no_params(facts: Facts) -> tuple[object, ...]:
     return ()
 
 
-def one_read(resource: str, params: Callable[[Facts], Params] = lambda f: (), label: str = "") -> MinimumRule:
+def one_read(
+    resource: str, params: Callable[[Facts], Params] = lambda f: (), label: str = ""
+) -> MinimumRule:
     def rule(prober: Prober, facts: Facts) -> Minimum:
         cost = prober.read(resource, params(facts), label or None)
         return Minimum(cost.requests, "one filtered read. " + cost.words())
+
     return rule
 
 
@@ -257,32 +277,45 @@ def fixed(requests: int, reasoning: str) -> MinimumRule:
 def top_n(limit: int, sort: str) -> MinimumRule:
     def rule(prober: Prober, facts: Facts) -> Minimum:
         pages = math.ceil(limit / PAGE_SIZE)
-        return Minimum(pages, f"Sort={sort} is sortable: LIMIT {limit} = ceil({limit}/1000) = {pages} "
-                              f"page{'s' if pages > 1 else ''}, offsets known from the limit (no count)")
+        return Minimum(
+            pages,
+            f"Sort={sort} is sortable: LIMIT {limit} = ceil({limit}/1000) = {pages} "
+            f"page{'s' if pages > 1 else ''}, offsets known from the limit (no count)",
+        )
+
     return rule
 
 
 def _list_join(prober: Prober, facts: Facts) -> Minimum:
     small = prober.read("contactslist", (("Name", facts.small_list_name),), "List (Name=...)")
-    per_key = prober.read("listrecipient", (("ContactsList", str(facts.small_list_id)),),
-                          "ListRecipient per key (ContactsList=id)")
+    per_key = prober.read(
+        "listrecipient",
+        (("ContactsList", str(facts.small_list_id)),),
+        "ListRecipient per key (ContactsList=id)",
+    )
     whole = prober.read("listrecipient", (), "whole ListRecipient")
     best = min(per_key.requests, whole.requests)
-    return Minimum(small.requests + best,
-                   f"small side {small.words()}; 1 key. {per_key.words()}; vs {whole.words()}; "
-                   f"{small.requests} + {best}")
+    return Minimum(
+        small.requests + best,
+        f"small side {small.words()}; 1 key. {per_key.words()}; vs {whole.words()}; "
+        f"{small.requests} + {best}",
+    )
 
 
 def _member_lists(prober: Prober, facts: Facts) -> Minimum:
     contact = prober.read("contact", (("Email", facts.member_email),), "Contact (Email=...)")
     contact_id = prober.rows("contact", (("Email", facts.member_email),))[0]["ID"]
-    memberships = prober.read("listrecipient", (("Contact", str(contact_id)),), "ListRecipient (Contact=id)")
+    memberships = prober.read(
+        "listrecipient", (("Contact", str(contact_id)),), "ListRecipient (Contact=id)"
+    )
     keys = {row["ListID"] for row in prober.rows("listrecipient", (("Contact", str(contact_id)),))}
     whole = prober.read("contactslist", (), "whole List")
     best = min(len(keys), whole.requests)
-    return Minimum(contact.requests + memberships.requests + best,
-                   f"{contact.words()}; {memberships.words()}; then List: {len(keys)} keys (one GET each) "
-                   f"vs {whole.words()}; {contact.requests} + {memberships.requests} + {best}")
+    return Minimum(
+        contact.requests + memberships.requests + best,
+        f"{contact.words()}; {memberships.words()}; then List: {len(keys)} keys (one GET each) "
+        f"vs {whole.words()}; {contact.requests} + {memberships.requests} + {best}",
+    )
 
 
 def _starred_join(prober: Prober, facts: Facts) -> Minimum:
@@ -293,9 +326,11 @@ def _starred_join(prober: Prober, facts: Facts) -> Minimum:
     whole = prober.read("message", (), "whole Message")
     best = min(per_key_total, whole.requests)
     sizes = ", ".join(f"{c.rows:,}" for c in per_key)
-    return Minimum(small.requests + best,
-                   f"small side {small.words()}; {len(keys)} keys, messages per key N = {sizes} "
-                   f"-> {per_key_total} requests; vs {whole.words()}; {small.requests} + {best}")
+    return Minimum(
+        small.requests + best,
+        f"small side {small.words()}; {len(keys)} keys, messages per key N = {sizes} "
+        f"-> {per_key_total} requests; vs {whole.words()}; {small.requests} + {best}",
+    )
 
 
 BOUNCED = ("softbounced", "hardbounced")
@@ -304,12 +339,16 @@ BOUNCED = ("softbounced", "hardbounced")
 def _bounce_join(prober: Prober, facts: Facts) -> Minimum:
     params = (("Campaign", str(facts.campaign_id)),)
     small = prober.read("message", params, "Message (Campaign=id)")
-    keys = {row["ContactID"] for row in prober.rows("message", params) if row.get("Status") in BOUNCED}
+    keys = {
+        row["ContactID"] for row in prober.rows("message", params) if row.get("Status") in BOUNCED
+    }
     whole = prober.read("contact", (), "whole Contact")
     best = min(len(keys), whole.requests)
-    return Minimum(small.requests + best,
-                   f"small side {small.words()}; {len(keys)} bounced contacts (one GET each) "
-                   f"vs {whole.words()}; {small.requests} + {best}")
+    return Minimum(
+        small.requests + best,
+        f"small side {small.words()}; {len(keys)} bounced contacts (one GET each) "
+        f"vs {whole.words()}; {small.requests} + {best}",
+    )
 
 
 def _offset_rows(prober: Prober, facts: Facts) -> int:
@@ -318,110 +357,302 @@ def _offset_rows(prober: Prober, facts: Facts) -> int:
 
 SUITE: tuple[BenchQuery, ...] = (
     # -- one table, equality and ids
-    BenchQuery("q01", "single table",
-               "SELECT ID, Name, SubscriberCount FROM List WHERE IsDeleted = false ORDER BY Name",
-               _no_params, one_read("contactslist", lambda f: (("IsDeleted", "false"),))),
-    BenchQuery("q02", "by id", "SELECT ID, Email, Name, CreatedAt FROM Contact WHERE ID = ?",
-               lambda f: (f.contact_ids[0],), fixed(1, "one GET /contact/{id}"), lambda p, f: 1),
-    BenchQuery("q03", "by id", "SELECT ID, Email FROM Contact WHERE ID IN (?, ?, ?)",
-               lambda f: f.contact_ids, fixed(3, "three ids, one GET /contact/{id} each"), lambda p, f: 3),
-    BenchQuery("q04", "equality (re-checked)", "SELECT * FROM Contact WHERE Email = ?",
-               lambda f: (f.contact_email,), one_read("contact", lambda f: (("Email", f.contact_email),),
-                                                      "Contact (Email=...)"), lambda p, f: 1),
-    BenchQuery("q05", "sub-resource", "SELECT ListID, IsUnsub, SubscribedAt FROM ContactList WHERE ContactID = ?",
-               lambda f: (f.contact_ids[0],), fixed(1, "GET /contact/{id}/getcontactslists is answered in one "
-                                                       "response: 1 request")),
+    BenchQuery(
+        "q01",
+        "single table",
+        "SELECT ID, Name, SubscriberCount FROM List WHERE IsDeleted = false ORDER BY Name",
+        _no_params,
+        one_read("contactslist", lambda f: (("IsDeleted", "false"),)),
+    ),
+    BenchQuery(
+        "q02",
+        "by id",
+        "SELECT ID, Email, Name, CreatedAt FROM Contact WHERE ID = ?",
+        lambda f: (f.contact_ids[0],),
+        fixed(1, "one GET /contact/{id}"),
+        lambda p, f: 1,
+    ),
+    BenchQuery(
+        "q03",
+        "by id",
+        "SELECT ID, Email FROM Contact WHERE ID IN (?, ?, ?)",
+        lambda f: f.contact_ids,
+        fixed(3, "three ids, one GET /contact/{id} each"),
+        lambda p, f: 3,
+    ),
+    BenchQuery(
+        "q04",
+        "equality (re-checked)",
+        "SELECT * FROM Contact WHERE Email = ?",
+        lambda f: (f.contact_email,),
+        one_read("contact", lambda f: (("Email", f.contact_email),), "Contact (Email=...)"),
+        lambda p, f: 1,
+    ),
+    BenchQuery(
+        "q05",
+        "sub-resource",
+        "SELECT ListID, IsUnsub, SubscribedAt FROM ContactList WHERE ContactID = ?",
+        lambda f: (f.contact_ids[0],),
+        fixed(1, "GET /contact/{id}/getcontactslists is answered in one response: 1 request"),
+    ),
     # -- filter families
-    BenchQuery("q06", "LIKE prefix", "SELECT ID, Email FROM Contact WHERE Email LIKE 'anna%'",
-               _no_params, one_read("contact", lambda f: (("EmailLLike", "anna"),))),
-    BenchQuery("q07", "LIKE suffix", "SELECT ID, Email, CreatedAt FROM Contact WHERE Email LIKE '%@oldisp.test'",
-               _no_params, one_read("contact", lambda f: (("EmailRLike", "@oldisp.test"),))),
-    BenchQuery("q08", "LIKE contains", "SELECT ID, Email FROM Contact WHERE Email LIKE '%son%'",
-               _no_params, one_read("contact", lambda f: (("EmailLike", "son"),))),
-    BenchQuery("q09", "ILIKE prefix", "SELECT ID, Email FROM Contact WHERE Email ILIKE 'ANNA%'",
-               _no_params, one_read("contact", lambda f: (("EmailLLikeCI", "ANNA"),))),
-    BenchQuery("q10", "boolean", "SELECT ID, Email FROM Contact WHERE IsExcludedFromCampaigns = true",
-               _no_params, one_read("contact", lambda f: (("IsExcludedFromCampaigns", "true"),))),
-    BenchQuery("q11", "pseudo-column", "SELECT ID, Email FROM Contact WHERE ContactsList = ?",
-               lambda f: (f.small_list_id,), one_read("contact", lambda f: (("ContactsList", str(f.small_list_id)),),
-                                                      "Contact (ContactsList=small list)")),
-    BenchQuery("q12", "two filters",
-               "SELECT ContactID, UnsubscribedAt FROM ListRecipient WHERE ListID = ? AND IsUnsubscribed = true",
-               lambda f: (f.small_list_id,),
-               one_read("listrecipient", lambda f: (("ContactsList", str(f.small_list_id)), ("Unsub", "true")))),
-    BenchQuery("q13", "time range",
-               "SELECT ID, ArrivedAt, Status FROM Message WHERE ArrivedAt >= ? AND ArrivedAt < ?",
-               lambda f: (f.window_start, f.window_end),
-               one_read("message", lambda f: (("FromTS", _ts(f.window_start - timedelta(seconds=1))),
-                                              ("ToTS", _ts(f.window_end))),
-                        "Message (FromTS=start-1s, exclusive; ToTS=end)")),
-    BenchQuery("q14", "not pushable, small table", "SELECT ID, Subject FROM CampaignDraft WHERE Status = 2",
-               _no_params, one_read("campaigndraft", label="whole CampaignDraft (Status is never pushed)")),
-    BenchQuery("q15", "boolean + sort", "SELECT ID, Subject, SendStartAt FROM Campaign WHERE IsStarred = true ORDER BY ID DESC",
-               _no_params, one_read("campaign", lambda f: (("IsStarred", "true"),))),
+    BenchQuery(
+        "q06",
+        "LIKE prefix",
+        "SELECT ID, Email FROM Contact WHERE Email LIKE 'anna%'",
+        _no_params,
+        one_read("contact", lambda f: (("EmailLLike", "anna"),)),
+    ),
+    BenchQuery(
+        "q07",
+        "LIKE suffix",
+        "SELECT ID, Email, CreatedAt FROM Contact WHERE Email LIKE '%@oldisp.test'",
+        _no_params,
+        one_read("contact", lambda f: (("EmailRLike", "@oldisp.test"),)),
+    ),
+    BenchQuery(
+        "q08",
+        "LIKE contains",
+        "SELECT ID, Email FROM Contact WHERE Email LIKE '%son%'",
+        _no_params,
+        one_read("contact", lambda f: (("EmailLike", "son"),)),
+    ),
+    BenchQuery(
+        "q09",
+        "ILIKE prefix",
+        "SELECT ID, Email FROM Contact WHERE Email ILIKE 'ANNA%'",
+        _no_params,
+        one_read("contact", lambda f: (("EmailLLikeCI", "ANNA"),)),
+    ),
+    BenchQuery(
+        "q10",
+        "boolean",
+        "SELECT ID, Email FROM Contact WHERE IsExcludedFromCampaigns = true",
+        _no_params,
+        one_read("contact", lambda f: (("IsExcludedFromCampaigns", "true"),)),
+    ),
+    BenchQuery(
+        "q11",
+        "pseudo-column",
+        "SELECT ID, Email FROM Contact WHERE ContactsList = ?",
+        lambda f: (f.small_list_id,),
+        one_read(
+            "contact",
+            lambda f: (("ContactsList", str(f.small_list_id)),),
+            "Contact (ContactsList=small list)",
+        ),
+    ),
+    BenchQuery(
+        "q12",
+        "two filters",
+        "SELECT ContactID, UnsubscribedAt FROM ListRecipient WHERE ListID = ? AND IsUnsubscribed = true",
+        lambda f: (f.small_list_id,),
+        one_read(
+            "listrecipient", lambda f: (("ContactsList", str(f.small_list_id)), ("Unsub", "true"))
+        ),
+    ),
+    BenchQuery(
+        "q13",
+        "time range",
+        "SELECT ID, ArrivedAt, Status FROM Message WHERE ArrivedAt >= ? AND ArrivedAt < ?",
+        lambda f: (f.window_start, f.window_end),
+        one_read(
+            "message",
+            lambda f: (
+                ("FromTS", _ts(f.window_start - timedelta(seconds=1))),
+                ("ToTS", _ts(f.window_end)),
+            ),
+            "Message (FromTS=start-1s, exclusive; ToTS=end)",
+        ),
+    ),
+    BenchQuery(
+        "q14",
+        "not pushable, small table",
+        "SELECT ID, Subject FROM CampaignDraft WHERE Status = 2",
+        _no_params,
+        one_read("campaigndraft", label="whole CampaignDraft (Status is never pushed)"),
+    ),
+    BenchQuery(
+        "q15",
+        "boolean + sort",
+        "SELECT ID, Subject, SendStartAt FROM Campaign WHERE IsStarred = true ORDER BY ID DESC",
+        _no_params,
+        one_read("campaign", lambda f: (("IsStarred", "true"),)),
+    ),
     # -- COUNT
-    BenchQuery("q16", "COUNT", "SELECT COUNT(*) FROM Contact", _no_params, fixed(1, "one countOnly request")),
-    BenchQuery("q17", "COUNT", "SELECT COUNT(*) FROM Contact WHERE ContactsList = ?", lambda f: (f.big_list_id,),
-               fixed(1, "exact filter: one countOnly request")),
-    BenchQuery("q18", "COUNT", "SELECT COUNT(*) FROM Message WHERE CampaignID = ?", lambda f: (f.campaign_id,),
-               fixed(1, "exact filter: one countOnly request")),
-    BenchQuery("q19", "COUNT", "SELECT COUNT(*) FROM Contact WHERE IsExcludedFromCampaigns = true AND ContactsList = ?",
-               lambda f: (f.big_list_id,), fixed(1, "two exact filters: one countOnly request")),
-    BenchQuery("q20", "COUNT (inexact filter)", "SELECT COUNT(*) FROM Contact WHERE Email LIKE '%@oldisp.test'",
-               _no_params, one_read("contact", lambda f: (("EmailRLike", "@oldisp.test"),),
-                                    "EmailRLike is re-checked, so rows are read: Contact (EmailRLike)")),
+    BenchQuery(
+        "q16",
+        "COUNT",
+        "SELECT COUNT(*) FROM Contact",
+        _no_params,
+        fixed(1, "one countOnly request"),
+    ),
+    BenchQuery(
+        "q17",
+        "COUNT",
+        "SELECT COUNT(*) FROM Contact WHERE ContactsList = ?",
+        lambda f: (f.big_list_id,),
+        fixed(1, "exact filter: one countOnly request"),
+    ),
+    BenchQuery(
+        "q18",
+        "COUNT",
+        "SELECT COUNT(*) FROM Message WHERE CampaignID = ?",
+        lambda f: (f.campaign_id,),
+        fixed(1, "exact filter: one countOnly request"),
+    ),
+    BenchQuery(
+        "q19",
+        "COUNT",
+        "SELECT COUNT(*) FROM Contact WHERE IsExcludedFromCampaigns = true AND ContactsList = ?",
+        lambda f: (f.big_list_id,),
+        fixed(1, "two exact filters: one countOnly request"),
+    ),
+    BenchQuery(
+        "q20",
+        "COUNT (inexact filter)",
+        "SELECT COUNT(*) FROM Contact WHERE Email LIKE '%@oldisp.test'",
+        _no_params,
+        one_read(
+            "contact",
+            lambda f: (("EmailRLike", "@oldisp.test"),),
+            "EmailRLike is re-checked, so rows are read: Contact (EmailRLike)",
+        ),
+    ),
     # -- ORDER BY ... LIMIT
-    BenchQuery("q21", "ORDER BY LIMIT", "SELECT Email, CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 20",
-               _no_params, top_n(20, "CreatedAt DESC"), lambda p, f: 20),
-    BenchQuery("q22", "ORDER BY LIMIT", "SELECT ID, ArrivedAt, Status FROM Message ORDER BY ArrivedAt DESC LIMIT 100",
-               _no_params, top_n(100, "ArrivedAt DESC"), lambda p, f: 100),
-    BenchQuery("q23", "ORDER BY LIMIT",
-               "SELECT ID, Email FROM Contact WHERE ContactsList = ? ORDER BY CreatedAt DESC LIMIT 10",
-               lambda f: (f.small_list_id,), top_n(10, "CreatedAt DESC with ContactsList=id"), lambda p, f: 10),
-    BenchQuery("q24", "ORDER BY LIMIT", "SELECT Email, CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 2500",
-               _no_params, top_n(2500, "CreatedAt DESC"), lambda p, f: min(2500, f.contact_total)),
-    BenchQuery("q25", "ORDER BY LIMIT (not sortable)",
-               "SELECT Email, LastActivityAt FROM Contact ORDER BY LastActivityAt DESC LIMIT 10",
-               _no_params, one_read("contact", label="LastActivityAt is not sortable, every contact is read: Contact"),
-               lambda p, f: 10),
-    BenchQuery("q26", "LIMIT OFFSET", "SELECT ID, Email FROM Contact LIMIT 10 OFFSET 500",
-               _no_params, fixed(1, "no ORDER BY, nothing local: one page Limit=10&Offset=500"), _offset_rows),
+    BenchQuery(
+        "q21",
+        "ORDER BY LIMIT",
+        "SELECT Email, CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 20",
+        _no_params,
+        top_n(20, "CreatedAt DESC"),
+        lambda p, f: 20,
+    ),
+    BenchQuery(
+        "q22",
+        "ORDER BY LIMIT",
+        "SELECT ID, ArrivedAt, Status FROM Message ORDER BY ArrivedAt DESC LIMIT 100",
+        _no_params,
+        top_n(100, "ArrivedAt DESC"),
+        lambda p, f: 100,
+    ),
+    BenchQuery(
+        "q23",
+        "ORDER BY LIMIT",
+        "SELECT ID, Email FROM Contact WHERE ContactsList = ? ORDER BY CreatedAt DESC LIMIT 10",
+        lambda f: (f.small_list_id,),
+        top_n(10, "CreatedAt DESC with ContactsList=id"),
+        lambda p, f: 10,
+    ),
+    BenchQuery(
+        "q24",
+        "ORDER BY LIMIT",
+        "SELECT Email, CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 2500",
+        _no_params,
+        top_n(2500, "CreatedAt DESC"),
+        lambda p, f: min(2500, f.contact_total),
+    ),
+    BenchQuery(
+        "q25",
+        "ORDER BY LIMIT (not sortable)",
+        "SELECT Email, LastActivityAt FROM Contact ORDER BY LastActivityAt DESC LIMIT 10",
+        _no_params,
+        one_read("contact", label="LastActivityAt is not sortable, every contact is read: Contact"),
+        lambda p, f: 10,
+    ),
+    BenchQuery(
+        "q26",
+        "LIMIT OFFSET",
+        "SELECT ID, Email FROM Contact LIMIT 10 OFFSET 500",
+        _no_params,
+        fixed(1, "no ORDER BY, nothing local: one page Limit=10&Offset=500"),
+        _offset_rows,
+    ),
     # -- aggregates
-    BenchQuery("q27", "aggregate",
-               "SELECT split_part(Email, '@', 2) AS domain, COUNT(*) AS contacts FROM Contact "
-               "GROUP BY domain ORDER BY contacts DESC LIMIT 10",
-               _no_params, one_read("contact", label="every contact: Contact")),
-    BenchQuery("q28", "aggregate",
-               "SELECT date_trunc('month', CreatedAt) AS month, COUNT(*) AS signups FROM Contact "
-               "WHERE ContactsList = ? GROUP BY month ORDER BY month",
-               lambda f: (f.big_list_id,), one_read("contact", lambda f: (("ContactsList", str(f.big_list_id)),),
-                                                    "Contact (ContactsList=biggest list)")),
-    BenchQuery("q29", "aggregate",
-               "SELECT AVG(DeliveredCount) AS avg_delivered, MAX(LastActivityAt) AS last_activity FROM Contact "
-               "WHERE IsExcludedFromCampaigns = false",
-               _no_params, one_read("contact", lambda f: (("IsExcludedFromCampaigns", "false"),))),
-    BenchQuery("q30", "aggregate", "SELECT Status, COUNT(*) AS messages FROM Message WHERE CampaignID = ? GROUP BY Status",
-               lambda f: (f.campaign_id,), one_read("message", lambda f: (("Campaign", str(f.campaign_id)),))),
+    BenchQuery(
+        "q27",
+        "aggregate",
+        "SELECT split_part(Email, '@', 2) AS domain, COUNT(*) AS contacts FROM Contact "
+        "GROUP BY domain ORDER BY contacts DESC LIMIT 10",
+        _no_params,
+        one_read("contact", label="every contact: Contact"),
+    ),
+    BenchQuery(
+        "q28",
+        "aggregate",
+        "SELECT date_trunc('month', CreatedAt) AS month, COUNT(*) AS signups FROM Contact "
+        "WHERE ContactsList = ? GROUP BY month ORDER BY month",
+        lambda f: (f.big_list_id,),
+        one_read(
+            "contact",
+            lambda f: (("ContactsList", str(f.big_list_id)),),
+            "Contact (ContactsList=biggest list)",
+        ),
+    ),
+    BenchQuery(
+        "q29",
+        "aggregate",
+        "SELECT AVG(DeliveredCount) AS avg_delivered, MAX(LastActivityAt) AS last_activity FROM Contact "
+        "WHERE IsExcludedFromCampaigns = false",
+        _no_params,
+        one_read("contact", lambda f: (("IsExcludedFromCampaigns", "false"),)),
+    ),
+    BenchQuery(
+        "q30",
+        "aggregate",
+        "SELECT Status, COUNT(*) AS messages FROM Message WHERE CampaignID = ? GROUP BY Status",
+        lambda f: (f.campaign_id,),
+        one_read("message", lambda f: (("Campaign", str(f.campaign_id)),)),
+    ),
     # -- joins
-    BenchQuery("q31", "dependent join",
-               "SELECT lr.ContactID, lr.SubscribedAt FROM List l JOIN ListRecipient lr ON lr.ListID = l.ID "
-               "WHERE l.Name = ?", lambda f: (f.small_list_name,), _list_join),
-    BenchQuery("q32", "three-table join",
-               "SELECT l.Name, lr.SubscribedAt FROM Contact c JOIN ListRecipient lr ON lr.ContactID = c.ID "
-               "JOIN List l ON l.ID = lr.ListID WHERE c.Email = ?", lambda f: (f.member_email,), _member_lists),
-    BenchQuery("q33", "join + aggregate",
-               "SELECT c.Subject, m.Status, COUNT(*) AS messages FROM Campaign c JOIN Message m ON m.CampaignID = c.ID "
-               "WHERE c.IsStarred = true GROUP BY ALL ORDER BY ALL", _no_params, _starred_join),
-    BenchQuery("q34", "dependent join",
-               "SELECT c.Email, c.Name FROM Message m JOIN Contact c ON c.ID = m.ContactID "
-               "WHERE m.CampaignID = ? AND m.Status IN ('softbounced', 'hardbounced')", lambda f: (f.campaign_id,),
-               _bounce_join),
+    BenchQuery(
+        "q31",
+        "dependent join",
+        "SELECT lr.ContactID, lr.SubscribedAt FROM List l JOIN ListRecipient lr ON lr.ListID = l.ID "
+        "WHERE l.Name = ?",
+        lambda f: (f.small_list_name,),
+        _list_join,
+    ),
+    BenchQuery(
+        "q32",
+        "three-table join",
+        "SELECT l.Name, lr.SubscribedAt FROM Contact c JOIN ListRecipient lr ON lr.ContactID = c.ID "
+        "JOIN List l ON l.ID = lr.ListID WHERE c.Email = ?",
+        lambda f: (f.member_email,),
+        _member_lists,
+    ),
+    BenchQuery(
+        "q33",
+        "join + aggregate",
+        "SELECT c.Subject, m.Status, COUNT(*) AS messages FROM Campaign c JOIN Message m ON m.CampaignID = c.ID "
+        "WHERE c.IsStarred = true GROUP BY ALL ORDER BY ALL",
+        _no_params,
+        _starred_join,
+    ),
+    BenchQuery(
+        "q34",
+        "dependent join",
+        "SELECT c.Email, c.Name FROM Message m JOIN Contact c ON c.ID = m.ContactID "
+        "WHERE m.CampaignID = ? AND m.Status IN ('softbounced', 'hardbounced')",
+        lambda f: (f.campaign_id,),
+        _bounce_join,
+    ),
     # -- contradictions
-    BenchQuery("q35", "contradiction", "SELECT * FROM Contact WHERE ID = 1 AND ID = 2", _no_params,
-               fixed(0, "ID = 1 AND ID = 2 is always false: no request"), lambda p, f: 0),
-    BenchQuery("q36", "contradiction",
-               "SELECT COUNT(*) FROM Contact WHERE IsExcludedFromCampaigns = true AND IsExcludedFromCampaigns = false",
-               _no_params, fixed(0, "a boolean both true and false: no request")),
+    BenchQuery(
+        "q35",
+        "contradiction",
+        "SELECT * FROM Contact WHERE ID = 1 AND ID = 2",
+        _no_params,
+        fixed(0, "ID = 1 AND ID = 2 is always false: no request"),
+        lambda p, f: 0,
+    ),
+    BenchQuery(
+        "q36",
+        "contradiction",
+        "SELECT COUNT(*) FROM Contact WHERE IsExcludedFromCampaigns = true AND IsExcludedFromCampaigns = false",
+        _no_params,
+        fixed(0, "a boolean both true and false: no request"),
+    ),
 )
 
 
@@ -435,7 +666,7 @@ class QueryOutcome:
     query: BenchQuery
     params: tuple[object, ...]
     minimum: Minimum
-    served: int                  # requests the server served for the query
+    served: int  # requests the server served for the query
     engine_requests: int | None  # cursor.stats.requests (None if the query failed)
     rows: int | None
     expected_rows: int | None
@@ -466,8 +697,13 @@ class SuiteResult:
         return sum(1 for o in self.outcomes if o.at_minimum)
 
 
-def run_suite(connection: Any, counter: RequestCounter, prober: Prober,
-              queries: Sequence[BenchQuery] = SUITE, facts: Facts | None = None) -> SuiteResult:
+def run_suite(
+    connection: Any,
+    counter: RequestCounter,
+    prober: Prober,
+    queries: Sequence[BenchQuery] = SUITE,
+    facts: Facts | None = None,
+) -> SuiteResult:
     """Run ``queries`` on ``connection`` (cache off), counting what the server serves for each."""
     facts = facts or resolve_facts(prober)
     outcomes = []
@@ -490,5 +726,9 @@ def run_suite(connection: Any, counter: RequestCounter, prober: Prober,
         elapsed = time.perf_counter() - started
         served = counter.count().requests
         calls = counter.calls() if served != minimum.requests or error else ()
-        outcomes.append(QueryOutcome(query, params, minimum, served, engine, rows, expected, elapsed, error, calls))
+        outcomes.append(
+            QueryOutcome(
+                query, params, minimum, served, engine, rows, expected, elapsed, error, calls
+            )
+        )
     return SuiteResult(facts, tuple(outcomes))

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from mjquery.errors import (  # noqa: E402
-    DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
-    NotSupportedError, OperationalError, ProgrammingError, Warning,
+from mjquery.errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
 )
 
 apilevel = "2.0"
-threadsafety = 1      # threads may share the module, not connections
+threadsafety = 1  # threads may share the module, not connections
 paramstyle = "qmark"
 
 
@@ -42,8 +50,30 @@ def connect(*args: object, **kwargs: object) -> object:
 
 
 __all__ = [
-    "apilevel", "threadsafety", "paramstyle", "connect", "Warning", "Error", "InterfaceError",
-    "DatabaseError", "DataError", "OperationalError", "IntegrityError", "InternalError",
-    "ProgrammingError", "NotSupportedError", "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID",
-    "Date", "Time", "Timestamp", "DateFromTicks", "TimeFromTicks", "TimestampFromTicks", "Binary",
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "Warning",
+    "apilevel",
+    "connect",
+    "paramstyle",
+    "threadsafety",
 ]

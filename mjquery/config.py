@@ -49,6 +49,7 @@ class ConfigError(InterfaceError):
 
 # -- paths -----------------------------------------------------------------------------------
 
+
 def _home_dir(env: Mapping[str, str], xdg_name: str, fallback: str, windows_name: str) -> Path:
     value = env.get(xdg_name)
     if value and os.path.isabs(value):
@@ -80,6 +81,7 @@ def history_path(env: Mapping[str, str] | None = None) -> Path:
 
 # -- the model -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Profile:
     """What one connection needs: a key pair and the connection settings."""
@@ -95,8 +97,14 @@ class Profile:
     def connect_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``mjquery.connect``, leaving out what is not set."""
         kwargs: dict[str, object] = {}
-        for name in ("api_key", "api_secret", "base_url", "cache_ttl", "max_concurrency",
-                     "rate_limit_per_second"):
+        for name in (
+            "api_key",
+            "api_secret",
+            "base_url",
+            "cache_ttl",
+            "max_concurrency",
+            "rate_limit_per_second",
+        ):
             value = getattr(self, name)
             if value is not None:
                 kwargs[name] = value
@@ -137,7 +145,9 @@ def _profile_from_table(path: Path, name: str, table: object) -> Profile:
     for key, value in table.items():
         if key not in _PROFILE_KEYS:
             known = ", ".join(sorted(_PROFILE_KEYS))
-            raise ConfigError(f"{path}: unknown key {key!r} in [profiles.{name}] (known keys: {known})")
+            raise ConfigError(
+                f"{path}: unknown key {key!r} in [profiles.{name}] (known keys: {known})"
+            )
         if key in _NUMBER_KEYS:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{path}: profiles.{name}.{key} must be a number")
@@ -148,7 +158,9 @@ def _profile_from_table(path: Path, name: str, table: object) -> Profile:
     return Profile(name=name, **values)  # type: ignore[arg-type]
 
 
-def load_config(path: Path | None = None, *, warn: Callable[[str], None] | None = None) -> ConfigFile:
+def load_config(
+    path: Path | None = None, *, warn: Callable[[str], None] | None = None
+) -> ConfigFile:
     """Read the config file; a missing file is an empty config.
 
     ``warn`` receives a message when the file is readable by other users (it holds secrets).
@@ -172,7 +184,9 @@ def load_config(path: Path | None = None, *, warn: Callable[[str], None] | None 
     profiles_table = data.get("profiles", {})
     if not isinstance(profiles_table, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table of [profiles.NAME] tables")
-    profiles = tuple(_profile_from_table(path, name, table) for name, table in profiles_table.items())
+    profiles = tuple(
+        _profile_from_table(path, name, table) for name, table in profiles_table.items()
+    )
     default = data.get("default_profile")
     if default is not None and not isinstance(default, str):
         raise ConfigError(f"{path}: default_profile must be a string")
@@ -188,12 +202,15 @@ def permission_warning(path: Path) -> str | None:
     except OSError:
         return None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return (f"warning: {path} is readable by other users and holds API secrets; "
-                f"run: chmod 600 {path}")
+        return (
+            f"warning: {path} is readable by other users and holds API secrets; "
+            f"run: chmod 600 {path}"
+        )
     return None
 
 
 # -- choosing the settings -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ResolvedSettings:
@@ -209,9 +226,14 @@ NO_CREDENTIALS_MESSAGE = (
 )
 
 
-def resolve_settings(*, profile: str | None = None, base_url: str | None = None,
-                     env: Mapping[str, str] | None = None, config: ConfigFile | None = None,
-                     warn: Callable[[str], None] | None = None) -> ResolvedSettings:
+def resolve_settings(
+    *,
+    profile: str | None = None,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    config: ConfigFile | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> ResolvedSettings:
     """Pick the profile for a connection (see the module docstring for the order)."""
     env = os.environ if env is None else env
     config = load_config(config_path(env), warn=warn) if config is None else config
@@ -222,8 +244,10 @@ def resolve_settings(*, profile: str | None = None, base_url: str | None = None,
         found = config.get(profile)
         if found is None:
             known = ", ".join(config.names) or "none"
-            raise ConfigError(f"no profile {profile!r} in {config.path} (profiles: {known}); "
-                              f"add it with `mjquery config add-profile {profile}`")
+            raise ConfigError(
+                f"no profile {profile!r} in {config.path} (profiles: {known}); "
+                f"add it with `mjquery config add-profile {profile}`"
+            )
         source = f"profile {profile!r} in {config.path}"
     elif env.get(ENV_KEY) and env.get(ENV_SECRET):
         found = Profile(name="environment", api_key=env[ENV_KEY], api_secret=env[ENV_SECRET])
@@ -233,19 +257,23 @@ def resolve_settings(*, profile: str | None = None, base_url: str | None = None,
         found = config.get(name) if name else None
         if found is None:
             if config.default_profile:
-                raise ConfigError(f"default_profile {config.default_profile!r} is not a profile "
-                                  f"in {config.path}")
+                raise ConfigError(
+                    f"default_profile {config.default_profile!r} is not a profile in {config.path}"
+                )
             raise ConfigError(NO_CREDENTIALS_MESSAGE)
         source = f"profile {name!r} in {config.path}"
     if not found.api_key or not found.api_secret:
-        raise ConfigError(f"{source} has no api_key/api_secret; "
-                          f"set them with `mjquery config add-profile {found.name}`")
+        raise ConfigError(
+            f"{source} has no api_key/api_secret; "
+            f"set them with `mjquery config add-profile {found.name}`"
+        )
     if base_url:
         found = replace(found, base_url=base_url)
     return ResolvedSettings(profile=found, source=source)
 
 
 # -- writing ---------------------------------------------------------------------------------
+
 
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
@@ -295,7 +323,9 @@ def save_config(config: ConfigFile) -> None:
 def add_profile(config: ConfigFile, profile: Profile, *, make_default: bool = False) -> ConfigFile:
     """``config`` with ``profile`` added (or replaced), optionally made the default."""
     if not profile.name or not profile.name.replace("-", "").replace("_", "").isalnum():
-        raise ConfigError(f"invalid profile name {profile.name!r}: use letters, digits, '-' and '_'")
+        raise ConfigError(
+            f"invalid profile name {profile.name!r}: use letters, digits, '-' and '_'"
+        )
     others = tuple(p for p in config.profiles if p.name != profile.name)
     default = profile.name if make_default or not config.default_profile else config.default_profile
     return replace(config, profiles=others + (profile,), default_profile=default)
@@ -305,8 +335,11 @@ def remove_profile(config: ConfigFile, name: str) -> ConfigFile:
     if config.get(name) is None:
         raise ConfigError(f"no profile {name!r} in {config.path}")
     default = None if config.default_profile == name else config.default_profile
-    return replace(config, profiles=tuple(p for p in config.profiles if p.name != name),
-                   default_profile=default)
+    return replace(
+        config,
+        profiles=tuple(p for p in config.profiles if p.name != name),
+        default_profile=default,
+    )
 
 
 def prompt_secret(prompt: str = "API secret key (MJ_APIKEY_PRIVATE): ") -> str:

@@ -9,7 +9,7 @@ and what to type instead. They never contain credentials.
 from __future__ import annotations
 
 
-class Warning(Exception):  # noqa: A001 - the name is required by PEP 249
+class Warning(Exception):
     """Important warnings such as data truncation (PEP 249)."""
 
 
@@ -52,8 +52,14 @@ class NotSupportedError(DatabaseError):
 class SqlSyntaxError(ProgrammingError):
     """SQL that does not parse. Carries the position so front ends can point at it."""
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None,
-                 highlight: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        highlight: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
@@ -75,9 +81,15 @@ class ApiError(DatabaseError):
     front ends can show ``status`` and ``api_message`` without importing the API layer.
     """
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 api_message: str | None = None, method: str | None = None,
-                 path: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        api_message: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.api_message = api_message
@@ -86,13 +98,21 @@ class ApiError(DatabaseError):
 
 
 EXCEPTION_CLASSES: tuple[type[Exception], ...] = (
-    Warning, Error, InterfaceError, DatabaseError, DataError, OperationalError,
-    IntegrityError, InternalError, ProgrammingError, NotSupportedError,
+    Warning,
+    Error,
+    InterfaceError,
+    DatabaseError,
+    DataError,
+    OperationalError,
+    IntegrityError,
+    InternalError,
+    ProgrammingError,
+    NotSupportedError,
 )
 """The PEP 249 classes, also exposed as attributes of every Connection."""
 
 
-def closest(name: str, candidates: "list[str] | tuple[str, ...] | set[str]") -> str | None:
+def closest(name: str, candidates: list[str] | tuple[str, ...] | set[str]) -> str | None:
     """The candidate closest to ``name`` (case-insensitive), for 'did you mean' messages."""
     import difflib
 

@@ -6,7 +6,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Clear credentials and point config/history at a throw-away directory for every test."""
     for name in ("MJ_APIKEY_PUBLIC", "MJ_APIKEY_PRIVATE", "MJQUERY_PROFILE", "MJQUERY_BASE_URL"):
         monkeypatch.delenv(name, raising=False)

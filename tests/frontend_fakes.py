@@ -22,7 +22,7 @@ class FakeStats:
 
 
 class FakeCursor:
-    def __init__(self, connection: "FakeConnection") -> None:
+    def __init__(self, connection: FakeConnection) -> None:
         self._connection = connection
         self._cursor = connection.db.cursor()
         self.description: Any = None
@@ -30,7 +30,7 @@ class FakeCursor:
         self.stats: FakeStats | None = None
         self.messages: list[tuple[type, str]] = []
 
-    def execute(self, sql: str, parameters: Any = None) -> "FakeCursor":
+    def execute(self, sql: str, parameters: Any = None) -> FakeCursor:
         self._connection.executed.append((sql, parameters))
         try:
             if parameters is None:
@@ -74,16 +74,22 @@ class FakeConnection:
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
         self.executed: list[tuple[str, Any]] = []
-        self.write_warnings: list[str] = []   # messages every write leaves on the cursor
+        self.write_warnings: list[str] = []  # messages every write leaves on the cursor
         self.progress = None
         self.cache_enabled = True
         self.cleared = 0
         self.closed = False
         self.db = duckdb.connect()
-        self.db.execute('CREATE TABLE "List" ("ID" BIGINT, "Name" VARCHAR, "SubscriberCount" BIGINT)')
-        self.db.execute("INSERT INTO \"List\" VALUES (1, 'Newsletter', 1200), (2, 'VIP', 7), (3, 'Trial', 310)")
+        self.db.execute(
+            'CREATE TABLE "List" ("ID" BIGINT, "Name" VARCHAR, "SubscriberCount" BIGINT)'
+        )
+        self.db.execute(
+            "INSERT INTO \"List\" VALUES (1, 'Newsletter', 1200), (2, 'VIP', 7), (3, 'Trial', 310)"
+        )
         self.db.execute('CREATE TABLE "Contact" ("ID" BIGINT, "Email" VARCHAR, "Name" VARCHAR)')
-        self.db.execute("INSERT INTO \"Contact\" VALUES (1, 'ann@example.com', 'Ann'), (2, 'bob@acme.test', 'Bob')")
+        self.db.execute(
+            "INSERT INTO \"Contact\" VALUES (1, 'ann@example.com', 'Ann'), (2, 'bob@acme.test', 'Bob')"
+        )
 
     def cursor(self) -> FakeCursor:
         return FakeCursor(self)

@@ -79,17 +79,37 @@ def small_account() -> SmallAccount:
     resources["contact"] = [
         contact(1, "alice@acme.com", Name="Alice"),
         contact(2, "bob@acme.com", Name="Bob", DeliveredCount=9),
-        contact(3, "Carol@Example.org", Name="Carol", UnsubscribedAt="2024-02-02T00:00:00Z", UnsubscribedBy="api"),
+        contact(
+            3,
+            "Carol@Example.org",
+            Name="Carol",
+            UnsubscribedAt="2024-02-02T00:00:00Z",
+            UnsubscribedBy="api",
+        ),
         contact(4, "dave@example.org", Name="Dave", IsExcludedFromCampaigns=True),
         contact(5, "erin@acme.com", Name="Erin"),
         contact(6, "frank@other.net", Name="Frank"),
     ]
     resources["contactslist"] = [
-        reference_row("contactslist", 1, Name="Newsletter", IsDeleted=False, SubscriberCount=4, Address="nl1"),
-        reference_row("contactslist", 2, Name="VIP", IsDeleted=False, SubscriberCount=2, Address="vip2"),
-        reference_row("contactslist", 3, Name="Old", IsDeleted=True, SubscriberCount=1, Address="old3"),
+        reference_row(
+            "contactslist", 1, Name="Newsletter", IsDeleted=False, SubscriberCount=4, Address="nl1"
+        ),
+        reference_row(
+            "contactslist", 2, Name="VIP", IsDeleted=False, SubscriberCount=2, Address="vip2"
+        ),
+        reference_row(
+            "contactslist", 3, Name="Old", IsDeleted=True, SubscriberCount=1, Address="old3"
+        ),
     ]
-    memberships = [(1, 1, False), (2, 1, False), (3, 1, True), (5, 1, False), (2, 2, False), (4, 2, False), (6, 3, False)]
+    memberships = [
+        (1, 1, False),
+        (2, 1, False),
+        (3, 1, True),
+        (5, 1, False),
+        (2, 2, False),
+        (4, 2, False),
+        (6, 3, False),
+    ]
     names = {1: "Newsletter", 2: "VIP", 3: "Old"}
     resources["listrecipient"] = [
         reference_row(
@@ -127,7 +147,9 @@ def small_account() -> SmallAccount:
         reference_row("contactmetadata", 1, Name="age", Datatype="int", NameSpace="static"),
         reference_row("contactmetadata", 2, Name="city", Datatype="str", NameSpace="static"),
     ]
-    resources["contactdata"] = [reference_row("contactdata", 1, ContactID=1, Data=[{"Name": "age", "Value": "31"}])]
+    resources["contactdata"] = [
+        reference_row("contactdata", 1, ContactID=1, Data=[{"Name": "age", "Value": "31"}])
+    ]
     resources["campaigndraft"] = [
         reference_row(
             "campaigndraft",
@@ -145,16 +167,22 @@ def small_account() -> SmallAccount:
     ]
     resources["template"] = [reference_row("template", 1, Name="Welcome", OwnerType="apikey")]
     sub = {
-        "campaigndraft/detailcontent": {1: {"Headers": {}, "Html-part": "<p>Hi</p>", "Text-part": "Hi", "MJMLContent": ""}},
+        "campaigndraft/detailcontent": {
+            1: {"Headers": {}, "Html-part": "<p>Hi</p>", "Text-part": "Hi", "MJMLContent": ""}
+        },
         "campaigndraft/schedule": {},
-        "template/detailcontent": {1: {"Headers": {}, "Html-part": "Hello", "Text-part": None, "MJMLContent": None}},
+        "template/detailcontent": {
+            1: {"Headers": {}, "Html-part": "Hello", "Text-part": None, "MJMLContent": None}
+        },
     }
     return SmallAccount(resources=resources, sub_resources=sub)
 
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return Sandbox(data=small_account(), config=SandboxConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET))
+    return Sandbox(
+        data=small_account(), config=SandboxConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET)
+    )
 
 
 @pytest.fixture

@@ -59,8 +59,10 @@ class FakeMailjet:
     max_in_flight: int = 0
 
     def __post_init__(self) -> None:
-        self.contacts = [{"ID": 1152921509561800000 + i, "Email": f"user{i}@example.com", "Name": f"User {i}"}
-                         for i in range(self.n_contacts)]
+        self.contacts = [
+            {"ID": 1152921509561800000 + i, "Email": f"user{i}@example.com", "Name": f"User {i}"}
+            for i in range(self.n_contacts)
+        ]
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -79,7 +81,10 @@ class FakeMailjet:
             if self.latency:
                 time.sleep(self.latency)
             if request.headers.get("Authorization") != httpx.BasicAuth(KEY, SECRET)._auth_header:
-                return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="Provide an apiKey and secretKey"'})
+                return httpx.Response(
+                    401,
+                    headers={"WWW-Authenticate": 'Basic realm="Provide an apiKey and secretKey"'},
+                )
             if fault is not None:
                 answer = fault(request)
                 if answer is not None:
@@ -100,7 +105,7 @@ class FakeMailjet:
                 return envelope([], total=len(rows))
             limit = int(lower.get("limit", "10")) or 1000
             offset = int(lower.get("offset", "0"))
-            page = rows[offset:offset + min(limit, 1000)]
+            page = rows[offset : offset + min(limit, 1000)]
             return envelope(page)
         if path.startswith(CONTACTS + "/"):
             key = path.rsplit("/", 1)[1]
@@ -121,7 +126,10 @@ class FakeMailjet:
         if request.method == "POST" and path == CONTACTS:
             body = orjson.loads(request.content)
             if any(r["Email"] == body["Email"] for r in self.contacts):
-                return error(400, f'MJ18 A Contact resource with value "{body["Email"]}" for Email already exists.')
+                return error(
+                    400,
+                    f'MJ18 A Contact resource with value "{body["Email"]}" for Email already exists.',
+                )
             row = {"ID": 1152921509561800000 + len(self.contacts) + 1000, **body}
             self.contacts.append(row)
             return envelope([row], status=201)
@@ -132,57 +140,80 @@ class FakeMailjet:
 
 def envelope(rows: list[dict], *, total: int | None = None, status: int = 200) -> httpx.Response:
     n = len(rows) if total is None else total
-    return httpx.Response(status, content=orjson.dumps({"Count": n, "Data": rows, "Total": n}),
-                          headers={"Content-Type": "application/json"})
+    return httpx.Response(
+        status,
+        content=orjson.dumps({"Count": n, "Data": rows, "Total": n}),
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def error(status: int, message: str) -> httpx.Response:
-    return httpx.Response(status, content=orjson.dumps({"ErrorInfo": "", "ErrorMessage": message, "StatusCode": status}))
+    return httpx.Response(
+        status,
+        content=orjson.dumps({"ErrorInfo": "", "ErrorMessage": message, "StatusCode": status}),
+    )
 
 
 def status_fault(status: int, headers: dict[str, str] | None = None) -> Fault:
-    return lambda request: httpx.Response(status, headers=headers or {}, content=b'{"ErrorMessage":"boom"}')
+    return lambda request: httpx.Response(
+        status, headers=headers or {}, content=b'{"ErrorMessage":"boom"}'
+    )
 
 
 def raise_fault(exc_type: type[httpx.HTTPError]) -> Fault:
     def fault(request: httpx.Request) -> httpx.Response:
         raise exc_type("simulated", request=request)
+
     return fault
 
 
 def after_serving(exc_type: type[httpx.HTTPError], server: FakeMailjet) -> Fault:
     """The server applies the request, then the answer is lost."""
+
     def fault(request: httpx.Request) -> httpx.Response:
         server.serve(request, dict(request.url.params))
         raise exc_type("simulated", request=request)
+
     return fault
 
 
 def truncated_fault(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, headers={"Content-Length": "500"}, content=b'{"Count": 1, "Data": [{"ID"')
+    return httpx.Response(
+        200, headers={"Content-Length": "500"}, content=b'{"Count": 1, "Data": [{"ID"'
+    )
 
 
 def make_client(server: FakeMailjet, **overrides: object) -> ApiClient:
-    settings: dict[str, object] = {"api_key": KEY, "api_secret": SECRET, "retry": FAST_RETRY, "page_size": 100}
+    settings: dict[str, object] = {
+        "api_key": KEY,
+        "api_secret": SECRET,
+        "retry": FAST_RETRY,
+        "page_size": 100,
+    }
     settings.update(overrides)
     return ApiClient(ApiConfig(**settings), transport=server.transport())  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------- paging
 
+
 def test_a_short_first_page_is_the_only_request() -> None:
     server = FakeMailjet(n_contacts=42)
     with make_client(server) as api:
         pages = list(api.scan(CONTACTS, {"Sort": "Email DESC"}))
     assert [len(p) for p in pages] == [42]
-    assert [s.params for s in server.seen] == [{"Sort": "Email DESC", "Limit": "100", "Offset": "0"}]
+    assert [s.params for s in server.seen] == [
+        {"Sort": "Email DESC", "Limit": "100", "Offset": "0"}
+    ]
 
 
 def test_a_full_scan_counts_once_then_fetches_the_rest_in_order() -> None:
     server = FakeMailjet(n_contacts=1050)
     progress: list[tuple[int, int | None]] = []
     with make_client(server) as api:
-        pages = list(api.scan(CONTACTS, on_progress=lambda done, expected: progress.append((done, expected))))
+        pages = list(
+            api.scan(CONTACTS, on_progress=lambda done, expected: progress.append((done, expected)))
+        )
         stats = api.stats
     rows = [r for page in pages for r in page]
     assert [r["Email"] for r in rows] == [f"user{i}@example.com" for i in range(1050)]
@@ -190,7 +221,9 @@ def test_a_full_scan_counts_once_then_fetches_the_rest_in_order() -> None:
     gets = server.seen
     assert len(gets) == 1 + 1 + 10
     assert [s.params for s in gets if "countOnly" in s.params] == [{"countOnly": "1"}]
-    page_params = sorted((int(s.params["Offset"]), int(s.params["Limit"])) for s in gets if "Offset" in s.params)
+    page_params = sorted(
+        (int(s.params["Offset"]), int(s.params["Limit"])) for s in gets if "Offset" in s.params
+    )
     assert page_params == [(o, 100) for o in range(0, 1100, 100)]
     assert progress[0] == (1, None) and progress[-1] == (11, 11)
     assert (stats.requests, stats.pages, stats.retries) == (12, 11, 0)
@@ -204,10 +237,14 @@ def test_rows_added_during_a_scan_are_still_read() -> None:
         nonlocal grown
         if request.url.params.get("countOnly") and not grown:
             grown = True
-            server.contacts.extend({"ID": 9000 + i, "Email": f"late{i}@example.com"} for i in range(200))
+            server.contacts.extend(
+                {"ID": 9000 + i, "Email": f"late{i}@example.com"} for i in range(200)
+            )
         return None
 
-    server.faults = [grow] * 2  # the first page, then the count (which sees the old total, then rows arrive)
+    server.faults = [
+        grow
+    ] * 2  # the first page, then the count (which sees the old total, then rows arrive)
     with make_client(server, max_concurrency=2) as api:
         rows = [r for page in api.scan(CONTACTS) for r in page]
     assert len(rows) == 450 and len({r["Email"] for r in rows}) == 450
@@ -220,7 +257,11 @@ def test_limit_and_offset_cap_the_pages_requested() -> None:
     with make_client(server) as api:
         rows = [r for page in api.scan(CONTACTS, limit=250, offset=10) for r in page]
     assert [r["Email"] for r in rows] == [f"user{i}@example.com" for i in range(10, 260)]
-    limits = sorted((int(s.params["Offset"]), int(s.params["Limit"])) for s in server.seen if "Offset" in s.params)
+    limits = sorted(
+        (int(s.params["Offset"]), int(s.params["Limit"]))
+        for s in server.seen
+        if "Offset" in s.params
+    )
     assert limits == [(10, 100), (110, 100), (210, 50)]
 
 
@@ -293,7 +334,10 @@ def test_count_is_one_countonly_request() -> None:
     with make_client(server) as api:
         assert api.count(CONTACTS, {"Email": "user5@example.com"}) == 1
         assert api.count(CONTACTS) == 1234
-    assert [s.params for s in server.seen] == [{"Email": "user5@example.com", "countOnly": "1"}, {"countOnly": "1"}]
+    assert [s.params for s in server.seen] == [
+        {"Email": "user5@example.com", "countOnly": "1"},
+        {"countOnly": "1"},
+    ]
 
 
 def test_scan_refuses_paging_parameters_in_params() -> None:
@@ -306,21 +350,36 @@ def test_scan_raw_gives_each_page_as_json_bytes() -> None:
     with make_client(server) as api:
         raw = list(api.scan_raw(CONTACTS))
     assert [p.rows for p in raw] == [100, 50]
-    assert orjson.loads(raw[1].data_json)[0] == {"ID": 1152921509561800100, "Email": "user100@example.com",
-                                                  "Name": "User 100"}
+    assert orjson.loads(raw[1].data_json)[0] == {
+        "ID": 1152921509561800100,
+        "Email": "user100@example.com",
+        "Name": "User 100",
+    }
 
 
 def test_parameters_are_encoded_as_the_api_reads_them() -> None:
     server = FakeMailjet()
     with make_client(server) as api:
-        api.get(CONTACTS, {"IsExcludedFromCampaigns": False, "ContactsList": 7, "Sort": "CreatedAt DESC"})
-    assert server.seen[0].params == {"IsExcludedFromCampaigns": "false", "ContactsList": "7", "Sort": "CreatedAt DESC"}
+        api.get(
+            CONTACTS,
+            {"IsExcludedFromCampaigns": False, "ContactsList": 7, "Sort": "CreatedAt DESC"},
+        )
+    assert server.seen[0].params == {
+        "IsExcludedFromCampaigns": "false",
+        "ContactsList": "7",
+        "Sort": "CreatedAt DESC",
+    }
 
 
 def test_paths_that_are_not_plain_api_paths_are_refused() -> None:
     server = FakeMailjet()
     with make_client(server) as api:
-        for bad in ("https://evil.example/v3/REST/contact", "//evil.example/x", "/v3/REST/../x", "/v3/REST/contact?Limit=1"):
+        for bad in (
+            "https://evil.example/v3/REST/contact",
+            "//evil.example/x",
+            "/v3/REST/../x",
+            "/v3/REST/contact?Limit=1",
+        ):
             with pytest.raises(errors.InterfaceError, match="Not an API path"):
                 api.get(bad)
     assert server.seen == []
@@ -328,11 +387,21 @@ def test_paths_that_are_not_plain_api_paths_are_refused() -> None:
 
 # --------------------------------------------------------------------------------------- retries
 
-@pytest.mark.parametrize("fault", [
-    status_fault(500), status_fault(502), status_fault(503),
-    raise_fault(httpx.ReadTimeout), raise_fault(httpx.ReadError), raise_fault(httpx.RemoteProtocolError),
-    raise_fault(httpx.ConnectError), truncated_fault,
-], ids=["500", "502", "503", "timeout", "read-error", "dropped", "connect", "truncated"])
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        status_fault(500),
+        status_fault(502),
+        status_fault(503),
+        raise_fault(httpx.ReadTimeout),
+        raise_fault(httpx.ReadError),
+        raise_fault(httpx.RemoteProtocolError),
+        raise_fault(httpx.ConnectError),
+        truncated_fault,
+    ],
+    ids=["500", "502", "503", "timeout", "read-error", "dropped", "connect", "truncated"],
+)
 def test_get_is_retried_after_a_transient_failure(fault: Fault) -> None:
     server = FakeMailjet(n_contacts=3, faults=[fault, fault])
     with make_client(server) as api:
@@ -346,7 +415,10 @@ def test_get_gives_up_after_max_attempts_with_an_operational_error() -> None:
     server = FakeMailjet(faults=[status_fault(503)] * 10)
     with make_client(server) as api, pytest.raises(errors.OperationalError) as info:
         api.get(CONTACTS)
-    assert str(info.value) == "The Mailjet API failed on GET /v3/REST/contact (HTTP 503) after 4 attempts: boom"
+    assert (
+        str(info.value)
+        == "The Mailjet API failed on GET /v3/REST/contact (HTTP 503) after 4 attempts: boom"
+    )
     assert len(server.seen) == 4
 
 
@@ -355,16 +427,28 @@ def test_a_permanent_server_error_fails_at_once_with_the_apis_message(status: in
     server = FakeMailjet(n_contacts=3, faults=[status_fault(status)] * 10)
     with make_client(server) as api, pytest.raises(errors.OperationalError) as info:
         api.get(CONTACTS)
-    assert str(info.value) == f"The Mailjet API failed on GET /v3/REST/contact (HTTP {status}): boom"
+    assert (
+        str(info.value) == f"The Mailjet API failed on GET /v3/REST/contact (HTTP {status}): boom"
+    )
     assert len(server.seen) == 1 and api.stats.retries == 0
 
 
 def test_the_unknown_path_500_is_not_retried_but_another_500_is() -> None:
-    efp = lambda request: httpx.Response(500, content=orjson.dumps({  # noqa: E731
-        "ErrorInfo": "EFPWebError", "ErrorMessage": 'Could not determine HTTP module for request "x"',
-        "StatusCode": 500}))
+    efp = lambda request: httpx.Response(
+        500,
+        content=orjson.dumps(
+            {
+                "ErrorInfo": "EFPWebError",
+                "ErrorMessage": 'Could not determine HTTP module for request "x"',
+                "StatusCode": 500,
+            }
+        ),
+    )
     server = FakeMailjet(n_contacts=3, faults=[efp] * 10)
-    with make_client(server) as api, pytest.raises(errors.OperationalError, match="Could not determine HTTP module"):
+    with (
+        make_client(server) as api,
+        pytest.raises(errors.OperationalError, match="Could not determine HTTP module"),
+    ):
         api.get(CONTACTS)
     assert len(server.seen) == 1
     server = FakeMailjet(n_contacts=3, faults=[status_fault(500)])
@@ -376,7 +460,10 @@ def test_the_unknown_path_500_is_not_retried_but_another_500_is() -> None:
 def test_a_write_answered_501_is_not_sent_again_nor_read_back() -> None:
     server = FakeMailjet(faults=[status_fault(501)] * 10)
     calls: list[int] = []
-    with make_client(server) as api, pytest.raises(errors.OperationalError, match=r"HTTP 501\): boom"):
+    with (
+        make_client(server) as api,
+        pytest.raises(errors.OperationalError, match=r"HTTP 501\): boom"),
+    ):
         api.post(CONTACTS, {"Email": "a@b.c"}, verify=lambda: calls.append(1) or False)
     assert len(server.seen) == 1 and calls == []
 
@@ -386,8 +473,10 @@ def test_an_unreachable_api_is_an_operational_error_naming_the_host() -> None:
     with make_client(server) as api, pytest.raises(ApiUnreachableError) as info:
         api.get(CONTACTS)
     assert isinstance(info.value, errors.OperationalError)
-    assert str(info.value).startswith("Cannot reach the Mailjet API at https://api.mailjet.com (GET /v3/REST/contact): "
-                                      "could not connect")
+    assert str(info.value).startswith(
+        "Cannot reach the Mailjet API at https://api.mailjet.com (GET /v3/REST/contact): "
+        "could not connect"
+    )
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 
@@ -437,7 +526,10 @@ def test_client_side_rate_limit_paces_requests() -> None:
 def test_400_and_404_are_not_retried() -> None:
     server = FakeMailjet()
     with make_client(server) as api:
-        with pytest.raises(errors.ProgrammingError, match=r"Not found: GET /v3/REST/contact/nobody@x.com \(HTTP 404\)"):
+        with pytest.raises(
+            errors.ProgrammingError,
+            match=r"Not found: GET /v3/REST/contact/nobody@x.com \(HTTP 404\)",
+        ):
             api.get(item_path("contact", "nobody@x.com"))
         with pytest.raises(errors.ProgrammingError, match="Unknown resource"):
             api.get("/v3/REST/contacts")
@@ -446,10 +538,16 @@ def test_400_and_404_are_not_retried() -> None:
 
 # ------------------------------------------------------------------------------------------ auth
 
-def test_401_says_the_key_pair_was_refused_and_never_shows_the_secret(caplog: pytest.LogCaptureFixture) -> None:
+
+def test_401_says_the_key_pair_was_refused_and_never_shows_the_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     server = FakeMailjet()
     caplog.set_level(logging.DEBUG, logger="mjquery.api")
-    api = ApiClient(ApiConfig(api_key=KEY, api_secret="wrong-" + SECRET, retry=FAST_RETRY), transport=server.transport())
+    api = ApiClient(
+        ApiConfig(api_key=KEY, api_secret="wrong-" + SECRET, retry=FAST_RETRY),
+        transport=server.transport(),
+    )
     with api, pytest.raises(errors.AuthenticationError) as info:
         api.get(CONTACTS)
     message = str(info.value)
@@ -459,7 +557,9 @@ def test_401_says_the_key_pair_was_refused_and_never_shows_the_secret(caplog: py
         assert SECRET not in text and "Authorization" not in text
 
 
-def test_logs_name_method_path_params_and_status_but_not_credentials(caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_name_method_path_params_and_status_but_not_credentials(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     server = FakeMailjet(n_contacts=2, faults=[status_fault(503)])
     caplog.set_level(logging.DEBUG, logger="mjquery.api")
     with make_client(server) as api:
@@ -470,6 +570,7 @@ def test_logs_name_method_path_params_and_status_but_not_credentials(caplog: pyt
 
 
 # ----------------------------------------------------------------------------------------- cache
+
 
 def test_repeated_gets_are_answered_from_the_cache() -> None:
     server = FakeMailjet(n_contacts=5)
@@ -517,12 +618,15 @@ def test_a_repeated_scan_is_served_from_the_cache() -> None:
 
 # ---------------------------------------------------------------------------------------- writes
 
+
 def test_post_creates_and_a_duplicate_email_is_an_integrity_error() -> None:
     server = FakeMailjet(n_contacts=1)
     with make_client(server) as api:
         created = api.post(CONTACTS, {"Email": "new@example.com"})
         assert created.data[0]["Email"] == "new@example.com"
-        with pytest.raises(errors.IntegrityError, match='MJ18 A Contact resource with value "user0@example.com"'):
+        with pytest.raises(
+            errors.IntegrityError, match='MJ18 A Contact resource with value "user0@example.com"'
+        ):
             api.post(CONTACTS, {"Email": "user0@example.com"})
     assert len(server.requests("POST")) == 2
 
@@ -547,7 +651,9 @@ def test_put_returns_none_on_304_and_delete_returns_none() -> None:
 
 
 @pytest.mark.parametrize("exc_type", [httpx.ReadTimeout, httpx.RemoteProtocolError])
-def test_a_lost_answer_without_verify_is_an_unknown_outcome_not_a_retry(exc_type: type[httpx.HTTPError]) -> None:
+def test_a_lost_answer_without_verify_is_an_unknown_outcome_not_a_retry(
+    exc_type: type[httpx.HTTPError],
+) -> None:
     server = FakeMailjet()
     server.faults = [after_serving(exc_type, server)]
     with make_client(server) as api, pytest.raises(ApiOutcomeUnknownError) as info:
@@ -561,8 +667,10 @@ def test_a_lost_answer_is_resolved_by_reading_the_object_back() -> None:
     server = FakeMailjet()
     server.faults = [after_serving(httpx.ReadTimeout, server)]
     with make_client(server) as api:
+
         def verify() -> Page:
             return api.get(CONTACTS, {"Email": "new@example.com"})
+
         created = api.post(CONTACTS, {"Email": "new@example.com"}, verify=verify)
     assert created.data[0]["Email"] == "new@example.com"
     assert len(server.requests("POST")) == 1  # applied: not sent again
@@ -573,9 +681,11 @@ def test_a_write_that_did_not_land_is_sent_again_after_verify_says_so() -> None:
     server = FakeMailjet(faults=[status_fault(503)])
     checks: list[bool] = []
     with make_client(server) as api:
+
         def verify() -> bool:
             checks.append(bool(api.get(CONTACTS, {"Email": "new@example.com"}).data))
             return checks[-1]
+
         created = api.post(CONTACTS, {"Email": "new@example.com"}, verify=verify)
     assert checks == [False]
     assert created.data[0]["Email"] == "new@example.com"
@@ -608,19 +718,32 @@ def test_a_delete_with_a_lost_answer_is_confirmed_by_a_404() -> None:
             except errors.ProgrammingError:
                 return True
             return False
+
         api.delete(path, verify=gone)
     assert len(server.requests("DELETE")) == 1 and server.contacts == []
 
 
 # ------------------------------------------------------------------------------ life cycle, misc
 
+
 def test_progress_reports_pages_done_and_expected_with_a_limit() -> None:
     server = FakeMailjet(n_contacts=1000)
     progress: list[tuple[int, int | None]] = []
     with make_client(server) as api:
-        list(api.scan(CONTACTS, limit=350, on_progress=lambda done, expected: progress.append((done, expected))))
+        list(
+            api.scan(
+                CONTACTS,
+                limit=350,
+                on_progress=lambda done, expected: progress.append((done, expected)),
+            )
+        )
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]  # with a limit the pages are known at once
-    assert sorted(int(s.params["Limit"]) for s in server.seen if "Limit" in s.params) == [50, 100, 100, 100]
+    assert sorted(int(s.params["Limit"]) for s in server.seen if "Limit" in s.params) == [
+        50,
+        100,
+        100,
+        100,
+    ]
 
 
 def test_stats_are_snapshots_and_can_be_reset() -> None:
@@ -656,8 +779,10 @@ def test_concurrent_callers_share_one_client_safely() -> None:
     server = FakeMailjet(n_contacts=600, latency=0.005)
     results: list[int] = []
     with make_client(server, cache_ttl=0) as api:
+
         def work() -> None:
             results.append(sum(len(p) for p in api.scan(CONTACTS)))
+
         threads = [threading.Thread(target=work) for _ in range(4)]
         for t in threads:
             t.start()

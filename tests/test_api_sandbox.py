@@ -7,11 +7,11 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from tests.sandbox_fixtures import contact, small_account
 
 from mjquery import errors
 from mjquery.api import ApiClient, ApiConfig, Page, RetryPolicy, item_path, resource_path
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig, SandboxServer
+from tests.sandbox_fixtures import contact, small_account
 
 CONTACTS = "/v3/REST/contact"
 FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.005, backoff_max=0.05)
@@ -20,13 +20,18 @@ FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.005, backoff_max=0.05)
 def make_sandbox(n_contacts: int, **knobs: object) -> Sandbox:
     account = small_account()
     account.resources["contact"] = [
-        contact(i, f"user{i:05d}@example.com", CreatedAt="2024-01-01T10:00:00Z") for i in range(1, n_contacts + 1)
+        contact(i, f"user{i:05d}@example.com", CreatedAt="2024-01-01T10:00:00Z")
+        for i in range(1, n_contacts + 1)
     ]
     return Sandbox(data=account, config=SandboxConfig(**knobs))  # type: ignore[arg-type]
 
 
 def make_client(sb: Sandbox, **overrides: object) -> ApiClient:
-    settings: dict[str, object] = {"api_key": DEMO_API_KEY, "api_secret": DEMO_API_SECRET, "retry": FAST_RETRY}
+    settings: dict[str, object] = {
+        "api_key": DEMO_API_KEY,
+        "api_secret": DEMO_API_SECRET,
+        "retry": FAST_RETRY,
+    }
     settings.update(overrides)
     return ApiClient(ApiConfig(**settings), transport=sb.transport())  # type: ignore[arg-type]
 
@@ -55,7 +60,11 @@ def test_a_full_scan_asks_for_1000_rows_a_page_and_counts_once(big: Sandbox) -> 
     gets = big.log.requests("GET", CONTACTS)
     assert len(gets) == 4
     assert [r.param("countOnly") for r in gets].count("1") == 1
-    pages = sorted((int(r.param("Offset") or 0), r.param("Limit")) for r in gets if r.param("countOnly") is None)
+    pages = sorted(
+        (int(r.param("Offset") or 0), r.param("Limit"))
+        for r in gets
+        if r.param("countOnly") is None
+    )
     # without a caller's limit the last page asks for a full page too: rows added since the count arrive
     assert pages == [(0, "1000"), (1000, "1000"), (2000, "1000")]
 
@@ -108,11 +117,16 @@ def test_a_client_side_rate_limit_under_the_servers_avoids_429s() -> None:
     assert len(sb.log) == 1 + 1 + 11
 
 
-def test_a_refused_key_pair_is_one_request_and_a_message_without_the_secret(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_refused_key_pair_is_one_request_and_a_message_without_the_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     sb = make_sandbox(3)
     caplog.set_level(logging.DEBUG, logger="mjquery.api")
     secret = "not-the-demo-secret-0123"
-    api = ApiClient(ApiConfig(api_key=DEMO_API_KEY, api_secret=secret, retry=FAST_RETRY), transport=sb.transport())
+    api = ApiClient(
+        ApiConfig(api_key=DEMO_API_KEY, api_secret=secret, retry=FAST_RETRY),
+        transport=sb.transport(),
+    )
     with api, pytest.raises(errors.OperationalError) as info:
         list(api.scan(CONTACTS))
     assert "refused the API key pair (HTTP 401)" in str(info.value)
@@ -135,11 +149,19 @@ def test_the_cache_answers_repeats_and_a_write_refreshes_it() -> None:
 def test_duplicate_email_is_an_integrity_error_and_unknown_contact_is_not_found() -> None:
     sb = make_sandbox(2)
     with make_client(sb) as api:
-        with pytest.raises(errors.IntegrityError, match='MJ18 A Contact resource with value "user00001@example.com"'):
+        with pytest.raises(
+            errors.IntegrityError,
+            match='MJ18 A Contact resource with value "user00001@example.com"',
+        ):
             api.post(resource_path("contact"), {"Email": "user00001@example.com"})
-        with pytest.raises(errors.ProgrammingError, match=r"Not found: GET /v3/REST/contact/nobody%2Bx@example.com"):
+        with pytest.raises(
+            errors.ProgrammingError, match=r"Not found: GET /v3/REST/contact/nobody%2Bx@example.com"
+        ):
             api.get(item_path("contact", "nobody+x@example.com"))
-        assert api.get(item_path("contact", "user00002@example.com")).data[0]["Email"] == "user00002@example.com"
+        assert (
+            api.get(item_path("contact", "user00002@example.com")).data[0]["Email"]
+            == "user00002@example.com"
+        )
 
 
 def _read_back(api: ApiClient, sb: Sandbox, email: str, **knobs: object) -> Page:
@@ -150,8 +172,11 @@ def _read_back(api: ApiClient, sb: Sandbox, email: str, **knobs: object) -> Page
 def test_a_dropped_answer_to_a_post_is_resolved_by_reading_back_not_by_resending() -> None:
     sb = make_sandbox(2, drop_rate=1.0)
     with make_client(sb) as api:
-        created = api.post(resource_path("contact"), {"Email": "new@example.com"},
-                           verify=lambda: _read_back(api, sb, "new@example.com", drop_rate=0.0))
+        created = api.post(
+            resource_path("contact"),
+            {"Email": "new@example.com"},
+            verify=lambda: _read_back(api, sb, "new@example.com", drop_rate=0.0),
+        )
     assert created.data[0]["Email"] == "new@example.com"
     assert [(r.method, r.status) for r in sb.log] == [("POST", 0), ("GET", 200)]
 
@@ -159,15 +184,21 @@ def test_a_dropped_answer_to_a_post_is_resolved_by_reading_back_not_by_resending
 def test_a_post_that_failed_with_5xx_is_sent_again_once_reading_back_shows_it_missing() -> None:
     sb = make_sandbox(2, fault_rate=1.0, fault_statuses=(503,))
     with make_client(sb) as api:
-        created = api.post(resource_path("contact"), {"Email": "new@example.com"},
-                           verify=lambda: _read_back(api, sb, "new@example.com", fault_rate=0.0))
+        created = api.post(
+            resource_path("contact"),
+            {"Email": "new@example.com"},
+            verify=lambda: _read_back(api, sb, "new@example.com", fault_rate=0.0),
+        )
     assert created.data[0]["Email"] == "new@example.com"
     assert [(r.method, r.status) for r in sb.log] == [("POST", 503), ("GET", 200), ("POST", 201)]
 
 
 def test_a_dropped_post_without_verify_says_the_outcome_is_unknown() -> None:
     sb = make_sandbox(2, drop_rate=1.0)
-    with make_client(sb) as api, pytest.raises(errors.OperationalError, match="may or may not have been applied"):
+    with (
+        make_client(sb) as api,
+        pytest.raises(errors.OperationalError, match="may or may not have been applied"),
+    ):
         api.post(resource_path("contact"), {"Email": "new@example.com"})
     assert [(r.method, r.status) for r in sb.log] == [("POST", 0)]
 
@@ -175,10 +206,15 @@ def test_a_dropped_post_without_verify_says_the_outcome_is_unknown() -> None:
 @pytest.mark.server
 def test_the_client_works_over_real_sockets_on_loopback() -> None:
     sb = make_sandbox(1200)
-    with SandboxServer(sb, host="127.0.0.1", port=0) as server:
-        with ApiClient(ApiConfig(base_url=server.url, api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET,
-                                 retry=FAST_RETRY)) as api:
-            got = emails(api.scan(CONTACTS))
+    with SandboxServer(sb, host="127.0.0.1", port=0) as server, ApiClient(
+        ApiConfig(
+            base_url=server.url,
+            api_key=DEMO_API_KEY,
+            api_secret=DEMO_API_SECRET,
+            retry=FAST_RETRY,
+        )
+    ) as api:
+        got = emails(api.scan(CONTACTS))
     assert len(got) == 1200 and len(set(got)) == 1200
     assert len(sb.log) == 3
 
@@ -187,15 +223,21 @@ def test_a_501_fault_fails_at_once_with_the_apis_message() -> None:
     sb = make_sandbox(2, fault_rate=1.0, fault_statuses=(501,))
     with make_client(sb) as api, pytest.raises(errors.OperationalError) as info:
         api.get(CONTACTS)
-    assert str(info.value) == ("The Mailjet API failed on GET /v3/REST/contact (HTTP 501): "
-                               "Internal server error (injected by the sandbox)")
+    assert str(info.value) == (
+        "The Mailjet API failed on GET /v3/REST/contact (HTTP 501): "
+        "Internal server error (injected by the sandbox)"
+    )
     assert [(r.method, r.status) for r in sb.log] == [("GET", 501)]
 
 
 def test_a_transient_5xx_fault_is_still_retried() -> None:
     sb = make_sandbox(2, fault_rate=1.0, fault_statuses=(503,))
-    with make_client(sb, retry=RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)) as api, \
-            pytest.raises(errors.OperationalError, match=r"HTTP 503\) after 3 attempts"):
+    with (
+        make_client(
+            sb, retry=RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)
+        ) as api,
+        pytest.raises(errors.OperationalError, match=r"HTTP 503\) after 3 attempts"),
+    ):
         api.get(CONTACTS)
     assert [r.status for r in sb.log] == [503, 503, 503]
 
@@ -204,8 +246,10 @@ def test_a_path_the_api_has_no_handler_for_is_not_retried() -> None:
     sb = make_sandbox(2)
     with make_client(sb) as api, pytest.raises(errors.OperationalError) as info:
         api.get("/v3/wrongresourcepath")
-    assert str(info.value) == ("The Mailjet API failed on GET /v3/wrongresourcepath (HTTP 500): "
-                               'Could not determine HTTP module for request "wrongresourcepath"')
+    assert str(info.value) == (
+        "The Mailjet API failed on GET /v3/wrongresourcepath (HTTP 500): "
+        'Could not determine HTTP module for request "wrongresourcepath"'
+    )
     assert [(r.method, r.status) for r in sb.log] == [("GET", 500)]
 
 

@@ -42,6 +42,7 @@ class FakeClock:
 
 # --------------------------------------------------------------------------------------- config
 
+
 def test_config_repr_and_str_hide_the_secret_and_most_of_the_key() -> None:
     cfg = ApiConfig(api_key="0123456789abcdef", api_secret=SECRET)
     for text in (repr(cfg), str(cfg), f"{cfg}"):
@@ -54,7 +55,9 @@ def test_default_base_url_is_mailjet_over_https() -> None:
     assert ApiConfig().base_url == "https://api.mailjet.com"
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8025", "http://localhost:1234/", "http://[::1]:80"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8025", "http://localhost:1234/", "http://[::1]:80"]
+)
 def test_plain_http_is_accepted_for_loopback(url: str) -> None:
     assert ApiConfig(base_url=url).base_url == url.rstrip("/")
 
@@ -70,14 +73,17 @@ def test_credentials_in_the_base_url_are_refused_without_echoing_them() -> None:
     assert SECRET not in str(info.value)
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"page_size": 1001}, "page_size must be between 1 and 1000"),
-    ({"page_size": 0}, "page_size"),
-    ({"max_concurrency": 0}, "max_concurrency"),
-    ({"rate_limit_per_second": 0}, "rate_limit_per_second"),
-    ({"timeout": 0}, "timeout"),
-    ({"cache_ttl": -1}, "cache_ttl"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"page_size": 1001}, "page_size must be between 1 and 1000"),
+        ({"page_size": 0}, "page_size"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"rate_limit_per_second": 0}, "rate_limit_per_second"),
+        ({"timeout": 0}, "timeout"),
+        ({"cache_ttl": -1}, "cache_ttl"),
+    ],
+)
 def test_bad_settings_are_named(kwargs: dict, fragment: str) -> None:
     with pytest.raises(errors.InterfaceError, match=fragment):
         ApiConfig(**kwargs)
@@ -94,6 +100,7 @@ def test_retry_backoff_grows_exponentially_within_jitter_and_cap() -> None:
 
 
 # ---------------------------------------------------------------------------------------- paths
+
 
 def test_item_path_percent_encodes_user_values() -> None:
     assert item_path("contact", "a+b@x.com") == "/v3/REST/contact/a%2Bb@x.com"
@@ -112,8 +119,14 @@ def test_paths_refuse_bad_resource_names_and_empty_keys() -> None:
 
 
 def test_action_and_data_paths() -> None:
-    assert action_path("contact", "a@b.c", "getcontactslists") == "/v3/REST/contact/a@b.c/getcontactslists"
-    assert action_path("contact", None, "managemanycontacts", 35800) == "/v3/REST/contact/managemanycontacts/35800"
+    assert (
+        action_path("contact", "a@b.c", "getcontactslists")
+        == "/v3/REST/contact/a@b.c/getcontactslists"
+    )
+    assert (
+        action_path("contact", None, "managemanycontacts", 35800)
+        == "/v3/REST/contact/managemanycontacts/35800"
+    )
     assert resource_path("batchjob", api="DATA") == "/v3/DATA/batchjob"
     assert resource_of("/v3/REST/ContactsList/7/managecontact") == "contactslist"
     assert resource_of("/v3/DATA/contactslist/7/CSVData/text:plain") == "contactslist"
@@ -121,6 +134,7 @@ def test_action_and_data_paths() -> None:
 
 
 # -------------------------------------------------------------------------------- rate limiter
+
 
 def test_limiter_paces_requests_one_interval_apart() -> None:
     clock = FakeClock()
@@ -144,21 +158,21 @@ def test_limiter_pause_holds_every_caller_back() -> None:
 def test_limiter_halves_towards_the_accepted_rate_on_429_and_creeps_back_up() -> None:
     clock = FakeClock()
     limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
-    for _ in range(20):              # 20 answers in the last second, unpaced
+    for _ in range(20):  # 20 answers in the last second, unpaced
         limiter.acquire()
         limiter.answered()
         clock.now += 0.05
     assert limiter.rate is None
     limiter.throttled()
     assert limiter.rate == pytest.approx(0.8 * 20)
-    limiter.throttled()              # the rest of the same volley: no second cut
+    limiter.throttled()  # the rest of the same volley: no second cut
     assert limiter.rate == pytest.approx(16.0)
     starts = []
     for _ in range(3):
         limiter.acquire()
         starts.append(clock.now)
     assert starts[2] - starts[0] == pytest.approx(2 / 16.0)
-    for _ in range(40):              # 4 s of answers without a 429: about +1/s per second
+    for _ in range(40):  # 4 s of answers without a 429: about +1/s per second
         clock.now += 0.1
         limiter.answered()
     assert limiter.rate == pytest.approx(20.0, abs=0.2)
@@ -170,8 +184,8 @@ def test_limiter_first_cut_counts_the_requests_started_not_only_those_answered()
     clock = FakeClock()
     limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
     limiter.acquire()
-    limiter.answered()                # the first page
-    for _ in range(16):               # then 16 requests at once, refused
+    limiter.answered()  # the first page
+    for _ in range(16):  # then 16 requests at once, refused
         limiter.acquire()
     clock.now += 0.05
     limiter.throttled()
@@ -186,12 +200,13 @@ def test_limiter_never_exceeds_the_configured_rate_and_never_drops_below_one() -
         limiter.answered()
     assert limiter.rate == 5.0
     for _ in range(10):
-        clock.now += 2.0             # long apart, nothing accepted in between
+        clock.now += 2.0  # long apart, nothing accepted in between
         limiter.throttled()
     assert limiter.rate == 1.0
 
 
 # ---------------------------------------------------------------------------------------- cache
+
 
 def test_cache_key_ignores_parameter_order_and_name_case() -> None:
     a = CacheKey.of("/v3/REST/Contact", (("Limit", "10"), ("ContactsList", "7")))
@@ -206,8 +221,8 @@ def test_cache_expires_after_ttl_and_respects_its_byte_budget() -> None:
     k1, k2, k3 = (CacheKey.of(f"/v3/REST/r{i}", ()) for i in range(3))
     cache.put(k1, b"aaaa")
     cache.put(k2, b"bbbb")
-    assert cache.get(k1) == b"aaaa"          # k1 is now the most recently used
-    cache.put(k3, b"cccc")                   # 12 bytes > 10: the least recently used (k2) goes
+    assert cache.get(k1) == b"aaaa"  # k1 is now the most recently used
+    cache.put(k3, b"cccc")  # 12 bytes > 10: the least recently used (k2) goes
     assert cache.get(k2) is None and cache.get(k1) == b"aaaa" and cache.get(k3) == b"cccc"
     clock.now += 5
     assert cache.get(k1) is None and len(cache) == 1
@@ -215,7 +230,12 @@ def test_cache_expires_after_ttl_and_respects_its_byte_budget() -> None:
 
 def test_cache_invalidation_is_by_resource_prefix_case_insensitive() -> None:
     cache = ResponseCache(ttl=60, max_bytes=1000)
-    for path in ("/v3/REST/contact", "/v3/REST/contact/5", "/v3/REST/contactslist", "/v3/REST/contactdata/5"):
+    for path in (
+        "/v3/REST/contact",
+        "/v3/REST/contact/5",
+        "/v3/REST/contactslist",
+        "/v3/REST/contactdata/5",
+    ):
         cache.put(CacheKey.of(path, ()), b"x")
     assert cache.invalidate("/v3/rest/CONTACT") == 2
     assert cache.get(CacheKey.of("/v3/REST/contactslist", ())) == b"x"
@@ -223,6 +243,7 @@ def test_cache_invalidation_is_by_resource_prefix_case_insensitive() -> None:
 
 
 # ------------------------------------------------------------------------------- error mapping
+
 
 def test_401_says_the_key_pair_was_refused() -> None:
     err = error_for_status(401, b"", method="GET", path="/v3/REST/contact")
@@ -235,28 +256,44 @@ def test_mj18_is_an_integrity_error_with_the_api_message() -> None:
     body = b'{"ErrorInfo": "", "ErrorMessage": "MJ18 A Contact resource with value \\"a@b.c\\" for Email already exists.", "StatusCode": 400}'
     err = error_for_status(400, body, method="POST", path="/v3/REST/contact")
     assert isinstance(err, ApiDuplicateError) and isinstance(err, errors.IntegrityError)
-    assert str(err).startswith('MJ18 A Contact resource with value "a@b.c" for Email already exists.')
+    assert str(err).startswith(
+        'MJ18 A Contact resource with value "a@b.c" for Email already exists.'
+    )
     assert (err.status, err.method, err.path) == (400, "POST", "/v3/REST/contact")
 
 
 def test_400_shows_the_api_error_message_including_object_details() -> None:
-    body = (b'{"ErrorInfo":{"Properties":[{"age":"Property not defined"}]},'
-            b'"ErrorMessage":"Object properties invalid","StatusCode":400}')
+    body = (
+        b'{"ErrorInfo":{"Properties":[{"age":"Property not defined"}]},'
+        b'"ErrorMessage":"Object properties invalid","StatusCode":400}'
+    )
     err = error_for_status(400, body, method="POST", path="/v3/REST/contactslist/7/managecontact")
     assert isinstance(err, ApiRequestError) and isinstance(err, errors.ProgrammingError)
-    assert err.api_message == 'Object properties invalid {"Properties":[{"age":"Property not defined"}]}'
-    assert "rejected POST /v3/REST/contactslist/7/managecontact (HTTP 400): Object properties invalid" in str(err)
+    assert (
+        err.api_message
+        == 'Object properties invalid {"Properties":[{"age":"Property not defined"}]}'
+    )
+    assert (
+        "rejected POST /v3/REST/contactslist/7/managecontact (HTTP 400): Object properties invalid"
+        in str(err)
+    )
 
 
 def test_404_is_a_clear_not_found() -> None:
-    err = error_for_status(404, b'{"ErrorInfo":"","ErrorMessage":"Object not found","StatusCode":404}',
-                           method="GET", path="/v3/REST/contact/x@y.z")
+    err = error_for_status(
+        404,
+        b'{"ErrorInfo":"","ErrorMessage":"Object not found","StatusCode":404}',
+        method="GET",
+        path="/v3/REST/contact/x@y.z",
+    )
     assert isinstance(err, ApiNotFoundError)
     assert str(err) == "Not found: GET /v3/REST/contact/x@y.z (HTTP 404): Object not found"
 
 
 def test_5xx_is_operational_and_html_bodies_are_not_echoed() -> None:
-    err = error_for_status(502, b"<html>Bad gateway</html>", method="GET", path="/v3/REST/contact", attempts=6)
+    err = error_for_status(
+        502, b"<html>Bad gateway</html>", method="GET", path="/v3/REST/contact", attempts=6
+    )
     assert isinstance(err, ApiServerError) and isinstance(err, errors.OperationalError)
     assert str(err) == "The Mailjet API failed on GET /v3/REST/contact (HTTP 502) after 6 attempts"
 
@@ -265,7 +302,11 @@ def test_the_api_layer_imports_neither_sqlglot_nor_duckdb() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, mjquery.api; "
-            "print(sorted(m for m in ('sqlglot', 'duckdb') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, mjquery.api; "
+        "print(sorted(m for m in ('sqlglot', 'duckdb') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -60,8 +60,9 @@ def test_minimums_follow_the_rules(suite_result: SuiteResult) -> None:
 
 def test_report_renders_part_a(suite_result: SuiteResult) -> None:
     settings = bench_select.Settings(quick=True, scale=1, repeats=1)
-    results = bench_select.Results(settings, datetime(2026, 1, 1, tzinfo=UTC), 1.0, 0.0, suite_result,
-                                   None, None, None)
+    results = bench_select.Results(
+        settings, datetime(2026, 1, 1, tzinfo=UTC), 1.0, 0.0, suite_result, None, None, None
+    )
     text = bench_select.report(results)
     assert "## (a) API requests per query" in text
     assert "| q31 | dependent join |" in text

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import mjquery
-from tests.frontend_fakes import FakeConnection
 from mjquery.cli.main import main
+from tests.frontend_fakes import FakeConnection
 
 
 @pytest.fixture(autouse=True)
@@ -55,26 +55,42 @@ def test_c_prints_an_aligned_table_and_closes_the_connection() -> None:
     assert result.connections[0].closed
 
 
-@pytest.mark.parametrize("argv", [
-    ["--demo", "--format", "csv", "-c", QUERY],
-    ["-c", QUERY, "--format", "csv", "--demo"],
-    ["-f", "csv", "--demo", "-c", QUERY],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--demo", "--format", "csv", "-c", QUERY],
+        ["-c", QUERY, "--format", "csv", "--demo"],
+        ["-f", "csv", "--demo", "-c", QUERY],
+    ],
+)
 def test_common_options_anywhere(argv: list[str]) -> None:
     result = run(*argv)
     assert result.status == 0, result.err
     assert list(csv.reader(io.StringIO(result.out)))[1] == ["Newsletter", "1200"]
 
 
-@pytest.mark.parametrize(("fmt", "check"), [
-    ("table", lambda out: out.splitlines()[2] == " Newsletter |            1200"),
-    ("csv", lambda out: out.splitlines()[:2] == ["Name,SubscriberCount", "Newsletter,1200"]),
-    ("tsv", lambda out: out.splitlines()[1] == "Newsletter\t1200"),
-    ("json", lambda out: json.loads(out)[2] == {"Name": "VIP", "SubscriberCount": 7}),
-    ("jsonl", lambda out: json.loads(out.splitlines()[1]) == {"Name": "Trial", "SubscriberCount": 310}),
-    ("markdown", lambda out: out.splitlines()[:3] == ["| Name | SubscriberCount |", "| --- | ---: |",
-                                                     "| Newsletter | 1200 |"]),
-])
+@pytest.mark.parametrize(
+    ("fmt", "check"),
+    [
+        ("table", lambda out: out.splitlines()[2] == " Newsletter |            1200"),
+        ("csv", lambda out: out.splitlines()[:2] == ["Name,SubscriberCount", "Newsletter,1200"]),
+        ("tsv", lambda out: out.splitlines()[1] == "Newsletter\t1200"),
+        ("json", lambda out: json.loads(out)[2] == {"Name": "VIP", "SubscriberCount": 7}),
+        (
+            "jsonl",
+            lambda out: (
+                json.loads(out.splitlines()[1]) == {"Name": "Trial", "SubscriberCount": 310}
+            ),
+        ),
+        (
+            "markdown",
+            lambda out: (
+                out.splitlines()[:3]
+                == ["| Name | SubscriberCount |", "| --- | ---: |", "| Newsletter | 1200 |"]
+            ),
+        ),
+    ],
+)
 def test_every_format(fmt: str, check) -> None:  # type: ignore[no-untyped-def]
     result = run("--demo", "--format", fmt, "-c", QUERY)
     assert result.status == 0, result.err
@@ -101,9 +117,13 @@ def test_stdin_is_read_when_it_is_not_a_terminal() -> None:
 
 def test_run_binds_file_parameters_as_query_parameters(tmp_path: Path) -> None:
     report = tmp_path / "report.sql"
-    report.write_text("-- lists bigger than :min\nSELECT Name FROM List WHERE SubscriberCount > :min\n"
-                      "AND Name <> :skip ORDER BY Name;\n")
-    result = run("run", str(report), "--param", "min=100", "-p", "skip=Trial", "--demo", "-f", "csv")
+    report.write_text(
+        "-- lists bigger than :min\nSELECT Name FROM List WHERE SubscriberCount > :min\n"
+        "AND Name <> :skip ORDER BY Name;\n"
+    )
+    result = run(
+        "run", str(report), "--param", "min=100", "-p", "skip=Trial", "--demo", "-f", "csv"
+    )
     assert result.status == 0, result.err
     assert result.out.splitlines() == ["Name", "Newsletter"]
     sql, params = result.connections[0].executed[0]
@@ -116,15 +136,23 @@ def test_run_without_a_parameter_value_fails_with_a_hint(tmp_path: Path) -> None
     report.write_text("SELECT Name FROM List WHERE Name = :list_name;")
     result = run("--demo", "run", str(report))
     assert result.status == 1
-    assert result.err == ("mjquery: error: no value for parameter :list_name; pass --param list_name=VALUE\n")
+    assert result.err == (
+        "mjquery: error: no value for parameter :list_name; pass --param list_name=VALUE\n"
+    )
 
 
 def test_run_refuses_a_parameter_the_file_does_not_use(tmp_path: Path) -> None:
     report = tmp_path / "report.sql"
-    report.write_text("-- :list_name in a comment is not a parameter\nSELECT Name FROM List WHERE Name = :name;")
-    result = run("--demo", "run", str(report), "--param", "list_name=Newsletter", "--param", "name=x")
+    report.write_text(
+        "-- :list_name in a comment is not a parameter\nSELECT Name FROM List WHERE Name = :name;"
+    )
+    result = run(
+        "--demo", "run", str(report), "--param", "list_name=Newsletter", "--param", "name=x"
+    )
     assert result.status == 1
-    assert result.err == ("mjquery: error: --param list_name: not used by the SQL (its parameters: :name)\n")
+    assert result.err == (
+        "mjquery: error: --param list_name: not used by the SQL (its parameters: :name)\n"
+    )
     assert result.connections == [] or result.connections[0].executed == []
 
 
@@ -149,7 +177,9 @@ def test_sql_errors_are_one_line_without_traceback() -> None:
 def test_verbose_shows_the_traceback_and_status_lines() -> None:
     ok = run("--demo", "--verbose", "-c", "SELECT 1")
     assert ok.status == 0
-    assert ok.err.startswith("1 row in ") and ok.err.rstrip().endswith("2 API requests · 1 cache hit")
+    assert ok.err.startswith("1 row in ") and ok.err.rstrip().endswith(
+        "2 API requests · 1 cache hit"
+    )
     failed = run("--demo", "-c", "SELECT nope FROM List", "--verbose")
     assert failed.status == 1 and "Traceback (most recent call last)" in failed.err
 
@@ -171,19 +201,28 @@ def test_no_credentials_is_an_error_that_names_the_fixes() -> None:
     assert result.connections == []
 
 
-def test_environment_credentials_reach_connect_and_the_secret_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_credentials_reach_connect_and_the_secret_is_scrubbed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     secret = "very-private-secret"
     monkeypatch.setenv("MJ_APIKEY_PUBLIC", "pub")
     monkeypatch.setenv("MJ_APIKEY_PRIVATE", secret)
     result = run("--base-url", "http://127.0.0.1:1", "-c", f"SELECT '{secret}' AS s FROM nowhere")
-    assert result.connections[0].kwargs == {"api_key": "pub", "api_secret": secret, "base_url": "http://127.0.0.1:1"}
+    assert result.connections[0].kwargs == {
+        "api_key": "pub",
+        "api_secret": secret,
+        "base_url": "http://127.0.0.1:1",
+    }
     assert result.status == 1
     assert secret not in result.err
 
 
 def test_demo_and_profile_conflict() -> None:
     result = run("--demo", "--profile", "work", "-c", "SELECT 1")
-    assert (result.status, result.err) == (1, "mjquery: error: --demo and --profile cannot be used together\n")
+    assert (result.status, result.err) == (
+        1,
+        "mjquery: error: --demo and --profile cannot be used together\n",
+    )
 
 
 def test_no_statement_is_an_error() -> None:
@@ -219,8 +258,10 @@ def test_export_writes_the_file_in_the_format_of_its_extension(tmp_path: Path) -
     result = run("export", "Contact", str(target), "--demo")
     assert result.status == 0, result.err
     assert result.err == f"exported 2 rows to {target} (jsonl)\n"
-    assert [json.loads(line)["Email"] for line in target.read_text().splitlines()] == \
-        ["ann@example.com", "bob@acme.test"]
+    assert [json.loads(line)["Email"] for line in target.read_text().splitlines()] == [
+        "ann@example.com",
+        "bob@acme.test",
+    ]
     assert result.connections[0].executed[0][0] == 'SELECT * FROM "Contact"'
 
 

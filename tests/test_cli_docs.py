@@ -13,11 +13,13 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 def test_cli_reference_is_up_to_date() -> None:
     assert DOC.read_text(encoding="utf-8") == render_cli_reference(), (
-        "docs/cli.md is out of date: run `python -m mjquery.cli.docs > docs/cli.md`")
+        "docs/cli.md is out of date: run `python -m mjquery.cli.docs > docs/cli.md`"
+    )
 
 
-@pytest.mark.parametrize("command", [(), ("run",), ("tables",), ("describe",), ("export",), ("import",),
-                                     ("config",)])
+@pytest.mark.parametrize(
+    "command", [(), ("run",), ("tables",), ("describe",), ("export",), ("import",), ("config",)]
+)
 def test_every_command_has_help_with_examples(command: tuple[str, ...]) -> None:
     text = help_text(command)
     assert "examples:" in text

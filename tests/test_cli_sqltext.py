@@ -22,25 +22,30 @@ def test_split_ignores_semicolons_in_strings_names_and_comments() -> None:
     SELECT 'a;b' AS "x;y" FROM List; /* c; */
     -- only a comment;
     SELECT 2"""
-    assert split_statements(text) == ["-- a report\n    SELECT 'a;b' AS \"x;y\" FROM List",
-                                      "/* c; */\n    -- only a comment;\n    SELECT 2"]
+    assert split_statements(text) == [
+        "-- a report\n    SELECT 'a;b' AS \"x;y\" FROM List",
+        "/* c; */\n    -- only a comment;\n    SELECT 2",
+    ]
 
 
 def test_split_of_comments_only_is_empty() -> None:
     assert split_statements("-- nothing\n/* here */ ;;") == []
 
 
-@pytest.mark.parametrize(("text", "complete"), [
-    ("SELECT 1;", True),
-    ("SELECT 1; -- trailing comment", True),
-    ("SELECT 1", False),
-    ("SELECT ';'", False),
-    ("SELECT 'it''s';", True),
-    ("SELECT 'open;", False),
-    ("SELECT 1 /* ; */", False),
-    ("SELECT 1; /* open", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        ("SELECT 1;", True),
+        ("SELECT 1; -- trailing comment", True),
+        ("SELECT 1", False),
+        ("SELECT ';'", False),
+        ("SELECT 'it''s';", True),
+        ("SELECT 'open;", False),
+        ("SELECT 1 /* ; */", False),
+        ("SELECT 1; /* open", False),
+        ("", False),
+    ],
+)
 def test_is_complete(text: str, complete: bool) -> None:
     assert is_complete(text) is complete
 
@@ -53,14 +58,32 @@ def test_parameter_names_skip_casts_strings_and_comments() -> None:
 SQL = "SELECT * FROM List WHERE Name = :name AND ID > :id AND Name LIKE '%x' OR ID = :id"
 
 
-@pytest.mark.parametrize(("style", "sql", "params"), [
-    ("named", SQL, {"name": "N", "id": 3}),
-    ("qmark", "SELECT * FROM List WHERE Name = ? AND ID > ? AND Name LIKE '%x' OR ID = ?", ["N", 3, 3]),
-    ("numeric", "SELECT * FROM List WHERE Name = :1 AND ID > :2 AND Name LIKE '%x' OR ID = :2", ["N", 3]),
-    ("pyformat", "SELECT * FROM List WHERE Name = %(name)s AND ID > %(id)s AND Name LIKE '%%x' OR ID = %(id)s",
-     {"name": "N", "id": 3}),
-    ("format", "SELECT * FROM List WHERE Name = %s AND ID > %s AND Name LIKE '%%x' OR ID = %s", ["N", 3, 3]),
-])
+@pytest.mark.parametrize(
+    ("style", "sql", "params"),
+    [
+        ("named", SQL, {"name": "N", "id": 3}),
+        (
+            "qmark",
+            "SELECT * FROM List WHERE Name = ? AND ID > ? AND Name LIKE '%x' OR ID = ?",
+            ["N", 3, 3],
+        ),
+        (
+            "numeric",
+            "SELECT * FROM List WHERE Name = :1 AND ID > :2 AND Name LIKE '%x' OR ID = :2",
+            ["N", 3],
+        ),
+        (
+            "pyformat",
+            "SELECT * FROM List WHERE Name = %(name)s AND ID > %(id)s AND Name LIKE '%%x' OR ID = %(id)s",
+            {"name": "N", "id": 3},
+        ),
+        (
+            "format",
+            "SELECT * FROM List WHERE Name = %s AND ID > %s AND Name LIKE '%%x' OR ID = %s",
+            ["N", 3, 3],
+        ),
+    ],
+)
 def test_bind_rewrites_markers_not_values(style: str, sql: str, params: object) -> None:
     bound = bind_parameters(SQL, {"name": "N", "id": 3, "unused": 1}, style)
     assert (bound.sql, bound.parameters) == (sql, params)
@@ -73,7 +96,9 @@ def test_a_value_with_quotes_never_reaches_the_sql_text() -> None:
 
 
 def test_missing_parameter_says_how_to_pass_it() -> None:
-    with pytest.raises(ProgrammingError, match="no value for parameter :list_name; pass --param list_name=VALUE"):
+    with pytest.raises(
+        ProgrammingError, match="no value for parameter :list_name; pass --param list_name=VALUE"
+    ):
         bind_parameters("SELECT :list_name", {}, "named")
 
 
@@ -81,21 +106,37 @@ def test_statements_without_parameters_pass_none() -> None:
     assert bind_parameters("SELECT 1", {"x": 1}, "qmark").parameters is None
 
 
-@pytest.mark.parametrize(("sql", "kind", "where"), [
-    ("UPDATE Contact SET Name = 'x' WHERE ID = 1", StatementKind.UPDATE, True),
-    ("update Contact set Name = 'where'", StatementKind.UPDATE, False),
-    ("DELETE FROM List WHERE ID IN (SELECT ID FROM List)", StatementKind.DELETE, True),
-    ("DELETE FROM List -- WHERE ID = 1", StatementKind.DELETE, False),
-    ("UPDATE List SET Name = (SELECT Name FROM List WHERE ID = 1)", StatementKind.UPDATE, False),
-    ("WITH x AS (SELECT 1) SELECT * FROM x", StatementKind.QUERY, False),
-    ("INSERT INTO Contact (Email) VALUES ('a@b.c')", StatementKind.INSERT, False),
-])
+@pytest.mark.parametrize(
+    ("sql", "kind", "where"),
+    [
+        ("UPDATE Contact SET Name = 'x' WHERE ID = 1", StatementKind.UPDATE, True),
+        ("update Contact set Name = 'where'", StatementKind.UPDATE, False),
+        ("DELETE FROM List WHERE ID IN (SELECT ID FROM List)", StatementKind.DELETE, True),
+        ("DELETE FROM List -- WHERE ID = 1", StatementKind.DELETE, False),
+        (
+            "UPDATE List SET Name = (SELECT Name FROM List WHERE ID = 1)",
+            StatementKind.UPDATE,
+            False,
+        ),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", StatementKind.QUERY, False),
+        ("INSERT INTO Contact (Email) VALUES ('a@b.c')", StatementKind.INSERT, False),
+    ],
+)
 def test_statement_kind_and_top_level_where(sql: str, kind: StatementKind, where: bool) -> None:
     assert statement_kind(sql) is kind
     assert has_where(sql) is where
 
 
-@pytest.mark.parametrize(("text", "value"), [("42", 42), ("-1.5", -1.5), ("007", "007"), ("Newsletter", "Newsletter"),
-                                             ("", ""), ("1e3", "1e3")])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("42", 42),
+        ("-1.5", -1.5),
+        ("007", "007"),
+        ("Newsletter", "Newsletter"),
+        ("", ""),
+        ("1e3", "1e3"),
+    ],
+)
 def test_param_values(text: str, value: object) -> None:
     assert parse_param_value(text) == value

@@ -50,6 +50,7 @@ def emails_in_list(sb, list_id: int) -> list[str]:
 
 # -- export ---------------------------------------------------------------------------------------
 
+
 def test_export_a_table_to_csv_with_dash_o(sb, tmp_path: Path) -> None:
     target = tmp_path / "lists.csv"
     result = run(sb, "export", "List", "-o", str(target))
@@ -64,14 +65,18 @@ def test_export_a_select_to_parquet_and_json(sb, tmp_path: Path) -> None:
     parquet = tmp_path / "list7.parquet"
     assert run(sb, "export", select, "-o", str(parquet)).status == 0
     assert duckdb.sql(f"SELECT Email, Name FROM read_parquet('{parquet}')").fetchall() == [
-        ("ann@example.com", "Ann"), ("bob@example.com", "Bob")]
+        ("ann@example.com", "Ann"),
+        ("bob@example.com", "Bob"),
+    ]
     reads = [r for r in sb.log if r.path == "/v3/REST/contact"]
     assert reads and all(r.param("ContactsList") == "7" for r in reads)  # the WHERE was pushed down
 
     as_json = tmp_path / "list7.json"
     assert run(sb, "export", select, "-o", str(as_json)).status == 0
-    assert json.loads(as_json.read_text()) == [{"Email": "ann@example.com", "Name": "Ann"},
-                                               {"Email": "bob@example.com", "Name": "Bob"}]
+    assert json.loads(as_json.read_text()) == [
+        {"Email": "ann@example.com", "Name": "Ann"},
+        {"Email": "bob@example.com", "Name": "Bob"},
+    ]
 
 
 def test_export_format_option_wins_over_the_extension(sb, tmp_path: Path) -> None:
@@ -80,14 +85,19 @@ def test_export_format_option_wins_over_the_extension(sb, tmp_path: Path) -> Non
     assert result.status == 0, result.err
     assert [r["Name"] for r in json.loads(target.read_text())] == ["Newsletter", "VIP"]
     parquet = tmp_path / "lists.data"
-    assert run(sb, "export", "SELECT ID FROM List", "--format", "parquet", "-o", str(parquet)).status == 0
+    assert (
+        run(sb, "export", "SELECT ID FROM List", "--format", "parquet", "-o", str(parquet)).status
+        == 0
+    )
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchall() == [(2,)]
 
 
 def test_export_errors_are_one_line(sb, tmp_path: Path) -> None:
     missing = run(sb, "export", "List")
     assert (missing.status, missing.err) == (
-        1, 'mjquery: error: export needs a destination: mjquery export "<select or table>" -o file.csv\n')
+        1,
+        'mjquery: error: export needs a destination: mjquery export "<select or table>" -o file.csv\n',
+    )
     unknown = run(sb, "export", "List", "-o", str(tmp_path / "x.xlsx"))
     assert unknown.status == 1 and "Cannot tell the format" in unknown.err
     bad_format = run(sb, "export", "List", "-o", str(tmp_path / "x.csv"), "--format", "xml")
@@ -103,11 +113,23 @@ def test_export_progress_with_verbose(sb, tmp_path: Path) -> None:
 
 # -- import ---------------------------------------------------------------------------------------
 
+
 def test_import_into_contact_with_list_and_map(sb, tmp_path: Path) -> None:
     source = tmp_path / "people.csv"
     source.write_text("email_address,full name,shoe\nlu@example.com,Lu,41\nmo@example.com,Mo,44\n")
-    result = run(sb, "import", str(source), "--into", "Contact", "--list", "VIP",
-                 "--map", "email_address=Email", "--map", "full name=Name")
+    result = run(
+        sb,
+        "import",
+        str(source),
+        "--into",
+        "Contact",
+        "--list",
+        "VIP",
+        "--map",
+        "email_address=Email",
+        "--map",
+        "full name=Name",
+    )
     assert result.status == 0, result.err
     assert result.err == "imported 2 of 2 rows into Contact; ignored columns: shoe\n"
     assert emails_in_list(sb, 8) == ["lu@example.com", "mo@example.com"]
@@ -121,18 +143,22 @@ def test_import_into_contact_with_list_and_map(sb, tmp_path: Path) -> None:
 
 def test_import_writes_the_rejected_rows_next_to_the_input_and_exits_3(sb, tmp_path: Path) -> None:
     source = tmp_path / "new.csv"
-    source.write_text("Email,Name,IsExcludedFromCampaigns\n"
-                      "ok@example.com,Ok,false\n"
-                      "ann@example.com,Ann again,false\n"     # exists already: MJ18 from the API
-                      "odd@example.com,Odd,perhaps\n")        # not a boolean: refused before sending
+    source.write_text(
+        "Email,Name,IsExcludedFromCampaigns\n"
+        "ok@example.com,Ok,false\n"
+        "ann@example.com,Ann again,false\n"  # exists already: MJ18 from the API
+        "odd@example.com,Odd,perhaps\n"
+    )  # not a boolean: refused before sending
     result = run(sb, "import", str(source), "--into", "Contact")
     rejected = tmp_path / "new.rejected.csv"
     assert result.status == 3
     assert result.err == f"imported 1 of 3 rows into Contact; 2 rejected, see {rejected}\n"
     rows = list(csv.reader(io.StringIO(rejected.read_text())))
     assert rows[0] == ["Email", "Name", "IsExcludedFromCampaigns", "error"]
-    assert [r[:3] for r in rows[1:]] == [["ann@example.com", "Ann again", "false"],
-                                        ["odd@example.com", "Odd", "perhaps"]]
+    assert [r[:3] for r in rows[1:]] == [
+        ["ann@example.com", "Ann again", "false"],
+        ["odd@example.com", "Odd", "perhaps"],
+    ]
     assert "MJ18" in rows[1][3]
     assert "IsExcludedFromCampaigns" in rows[2][3] and "BOOLEAN" in rows[2][3]
     assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2  # the bad value never left
@@ -141,7 +167,9 @@ def test_import_writes_the_rejected_rows_next_to_the_input_and_exits_3(sb, tmp_p
 def test_import_many_contacts_uses_bulk_jobs_and_shows_progress(sb, tmp_path: Path) -> None:
     source = tmp_path / "many.csv"
     source.write_text("Email\n" + "".join(f"p{i}@bulk.example\n" for i in range(150)))
-    result = run(sb, "import", str(source), "--into", "Contact", "--list", "Newsletter", "--verbose")
+    result = run(
+        sb, "import", str(source), "--into", "Contact", "--list", "Newsletter", "--verbose"
+    )
     assert result.status == 0, result.err
     assert result.err.splitlines()[-1] == "imported 150 of 150 rows into Contact"
     assert "importing: " in result.err and "/150 rows" in result.err
@@ -152,20 +180,27 @@ def test_import_many_contacts_uses_bulk_jobs_and_shows_progress(sb, tmp_path: Pa
 def test_import_older_form_and_usage_errors(sb, tmp_path: Path) -> None:
     source = tmp_path / "new.csv"
     source.write_text("Email,Name\ncat@example.com,Cat\n")
-    assert run(sb, "import", "Contact", str(source)).status == 0  # mjquery import TABLE FILE still works
+    assert (
+        run(sb, "import", "Contact", str(source)).status == 0
+    )  # mjquery import TABLE FILE still works
     assert "cat@example.com" in {c["Email"] for c in sb.data.resources["contact"]}
     no_table = run(sb, "import", str(source))
     assert (no_table.status, no_table.err) == (
-        1, "mjquery: error: import needs the table: mjquery import file.csv --into Contact\n")
+        1,
+        "mjquery: error: import needs the table: mjquery import file.csv --into Contact\n",
+    )
     bad_map = run(sb, "import", str(source), "--into", "Contact", "--map", "mail=Email")
     assert bad_map.status == 1 and "the file has no column 'mail'" in bad_map.err
     no_list = run(sb, "import", str(source), "--into", "Contact", "--list", "Nope")
     assert no_list.status == 1 and "No contact list named 'Nope'" in no_list.err
     not_contact = run(sb, "import", str(source), "--into", "Template", "--list", "VIP")
-    assert not_contact.status == 1 and "--list only applies to imports into Contact" in not_contact.err
+    assert (
+        not_contact.status == 1 and "--list only applies to imports into Contact" in not_contact.err
+    )
 
 
 # -- --no-safe-updates reaches the connection ---------------------------------------------------
+
 
 def test_no_safe_updates_reaches_the_library_and_allows_update_without_where(sb) -> None:
     refused = run(sb, "-c", "UPDATE Campaign SET IsStarred = true")
@@ -180,15 +215,26 @@ def test_no_safe_updates_reaches_the_library_and_allows_update_without_where(sb)
 
 def test_a_write_the_api_partly_refuses_prints_each_refusal_and_exits_3(sb) -> None:
     member = sb.data.resources["listrecipient"][0]
-    outsider = next(c["ID"] for c in sb.data.resources["contact"]
-                    if not any(r["ContactID"] == c["ID"] and r["ListID"] == member["ListID"]
-                               for r in sb.data.resources["listrecipient"]))
-    result = run(sb, "-c", "INSERT INTO ListRecipient (ContactID, ListID) VALUES "
-                           f"({member['ContactID']}, {member['ListID']}), ({outsider}, {member['ListID']})")
+    outsider = next(
+        c["ID"]
+        for c in sb.data.resources["contact"]
+        if not any(
+            r["ContactID"] == c["ID"] and r["ListID"] == member["ListID"]
+            for r in sb.data.resources["listrecipient"]
+        )
+    )
+    result = run(
+        sb,
+        "-c",
+        "INSERT INTO ListRecipient (ContactID, ListID) VALUES "
+        f"({member['ContactID']}, {member['ListID']}), ({outsider}, {member['ListID']})",
+    )
     assert result.status == 3
     lines = result.err.splitlines()
     assert lines[0].startswith("1 row inserted")
     assert lines[1].startswith("mjquery: warning: 1 row written, 1 failed")
     assert "MJ18" in lines[1] and f"{member['ContactID']}|{member['ListID']}" in lines[1]
-    assert any(r["ContactID"] == outsider and r["ListID"] == member["ListID"]
-               for r in sb.data.resources["listrecipient"])
+    assert any(
+        r["ContactID"] == outsider and r["ListID"] == member["ListID"]
+        for r in sb.data.resources["listrecipient"]
+    )

@@ -41,19 +41,33 @@ def test_environment_keys_are_used_without_a_config_file() -> None:
 
 
 def test_named_profile_wins_over_environment_and_base_url_overrides() -> None:
-    write_config(f'[profiles.work]\napi_key = "wk"\napi_secret = "{SECRET}"\ncache_ttl = 60\nmax_concurrency = 4\n')
-    settings = config.resolve_settings(profile="work", base_url="http://127.0.0.1:9",
-                                       env={**os.environ, "MJ_APIKEY_PUBLIC": "env", "MJ_APIKEY_PRIVATE": "x"})
+    write_config(
+        f'[profiles.work]\napi_key = "wk"\napi_secret = "{SECRET}"\ncache_ttl = 60\nmax_concurrency = 4\n'
+    )
+    settings = config.resolve_settings(
+        profile="work",
+        base_url="http://127.0.0.1:9",
+        env={**os.environ, "MJ_APIKEY_PUBLIC": "env", "MJ_APIKEY_PRIVATE": "x"},
+    )
     assert settings.profile.connect_kwargs() == {
-        "api_key": "wk", "api_secret": SECRET, "base_url": "http://127.0.0.1:9",
-        "cache_ttl": 60.0, "max_concurrency": 4}
+        "api_key": "wk",
+        "api_secret": SECRET,
+        "base_url": "http://127.0.0.1:9",
+        "cache_ttl": 60.0,
+        "max_concurrency": 4,
+    }
 
 
 def test_default_profile_is_used_when_nothing_else_is_given() -> None:
-    write_config(f'default_profile = "eu"\n[profiles.eu]\napi_key = "eu"\napi_secret = "{SECRET}"\n'
-                 'base_url = "https://api.eu.mailjet.com"\n')
+    write_config(
+        f'default_profile = "eu"\n[profiles.eu]\napi_key = "eu"\napi_secret = "{SECRET}"\n'
+        'base_url = "https://api.eu.mailjet.com"\n'
+    )
     settings = config.resolve_settings()
-    assert (settings.profile.name, settings.profile.base_url) == ("eu", "https://api.eu.mailjet.com")
+    assert (settings.profile.name, settings.profile.base_url) == (
+        "eu",
+        "https://api.eu.mailjet.com",
+    )
 
 
 def test_missing_credentials_say_what_to_do() -> None:
@@ -69,7 +83,9 @@ def test_unknown_profile_lists_the_known_ones() -> None:
 
 def test_bad_keys_and_types_name_the_file_and_key() -> None:
     write_config('[profiles.work]\napi_key = "wk"\napi_secret = "x"\ncache_tll = 3\n')
-    with pytest.raises(config.ConfigError, match=r"config.toml: unknown key 'cache_tll' in \[profiles.work\]"):
+    with pytest.raises(
+        config.ConfigError, match=r"config.toml: unknown key 'cache_tll' in \[profiles.work\]"
+    ):
         config.resolve_settings(profile="work")
     write_config('[profiles.work]\napi_key = "wk"\napi_secret = "x"\nmax_concurrency = "many"\n')
     with pytest.raises(config.ConfigError, match="profiles.work.max_concurrency must be a number"):
@@ -88,7 +104,9 @@ def test_a_config_file_readable_by_others_gets_a_warning() -> None:
     path = write_config(f'[profiles.work]\napi_key = "wk"\napi_secret = "{SECRET}"\n', mode=0o644)
     warnings: list[str] = []
     config.resolve_settings(profile="work", warn=warnings.append)
-    assert warnings == [f"warning: {path} is readable by other users and holds API secrets; run: chmod 600 {path}"]
+    assert warnings == [
+        f"warning: {path} is readable by other users and holds API secrets; run: chmod 600 {path}"
+    ]
 
 
 def test_a_private_config_file_gets_no_warning() -> None:
@@ -106,8 +124,15 @@ def test_profile_repr_hides_the_secret() -> None:
 
 def test_saved_config_round_trips_with_mode_600() -> None:
     empty = config.load_config()
-    profile = config.Profile(name="work", api_key="k", api_secret='we"ird\\secret', base_url="https://x",
-                             cache_ttl=30.0, max_concurrency=2, rate_limit_per_second=5.0)
+    profile = config.Profile(
+        name="work",
+        api_key="k",
+        api_secret='we"ird\\secret',
+        base_url="https://x",
+        cache_ttl=30.0,
+        max_concurrency=2,
+        rate_limit_per_second=5.0,
+    )
     config.save_config(config.add_profile(empty, profile))
     path = config.config_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -118,7 +143,9 @@ def test_saved_config_round_trips_with_mode_600() -> None:
     assert config.load_config().profiles == ()
 
 
-def test_add_profile_command_prompts_for_the_secret_without_echo(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_add_profile_command_prompts_for_the_secret_without_echo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     prompts: list[str] = []
 
     def fake_getpass(prompt: str) -> str:
@@ -127,8 +154,12 @@ def test_add_profile_command_prompts_for_the_secret_without_echo(monkeypatch: py
 
     monkeypatch.setattr(config.getpass, "getpass", fake_getpass)
     out, err = io.StringIO(), io.StringIO()
-    status = main(["config", "add-profile", "work", "--base-url", "https://api.eu.mailjet.com"],
-                  stdin=io.StringIO("mypublickey\n"), stdout=out, stderr=err)
+    status = main(
+        ["config", "add-profile", "work", "--base-url", "https://api.eu.mailjet.com"],
+        stdin=io.StringIO("mypublickey\n"),
+        stdout=out,
+        stderr=err,
+    )
     assert status == 0
     assert prompts == ["API secret key (MJ_APIKEY_PRIVATE): "]
     assert "API key (MJ_APIKEY_PUBLIC): " in err.getvalue()

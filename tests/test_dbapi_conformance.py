@@ -7,6 +7,7 @@ objects, so they live in the connection's local DuckDB database; no API request 
 from __future__ import annotations
 
 import dbapi20
+
 import mjquery
 from mjquery.sandbox import Sandbox
 

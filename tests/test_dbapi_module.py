@@ -23,15 +23,27 @@ def conn(sandbox: Sandbox):
 
 def test_module_globals() -> None:
     assert (mjquery.apilevel, mjquery.threadsafety, mjquery.paramstyle) == ("2.0", 1, "qmark")
-    assert issubclass(mjquery.SqlSyntaxError if hasattr(mjquery, "SqlSyntaxError") else mjquery.ProgrammingError,
-                      mjquery.Error)
+    assert issubclass(
+        mjquery.SqlSyntaxError if hasattr(mjquery, "SqlSyntaxError") else mjquery.ProgrammingError,
+        mjquery.Error,
+    )
     assert mjquery.Timestamp(2024, 1, 2) == dt.datetime(2024, 1, 2)
     assert mjquery.Binary("a") == b"a"
 
 
 def test_exceptions_are_connection_attributes(conn) -> None:
-    for name in ("Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
-                 "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError"):
+    for name in (
+        "Warning",
+        "Error",
+        "InterfaceError",
+        "DatabaseError",
+        "DataError",
+        "OperationalError",
+        "IntegrityError",
+        "InternalError",
+        "ProgrammingError",
+        "NotSupportedError",
+    ):
         assert getattr(conn, name) is getattr(mjquery, name)
 
 
@@ -40,7 +52,9 @@ def test_description_type_codes_come_from_the_schemas(conn) -> None:
     cur.execute("SELECT ID, Email, CreatedAt, IsExcludedFromCampaigns FROM Contact LIMIT 1")
     codes = [d[1] for d in cur.description]
     assert codes == ["BIGINT", "VARCHAR", "TIMESTAMP", "BOOLEAN"]
-    assert codes[0] == mjquery.NUMBER and codes[1] == mjquery.STRING and codes[2] == mjquery.DATETIME
+    assert (
+        codes[0] == mjquery.NUMBER and codes[1] == mjquery.STRING and codes[2] == mjquery.DATETIME
+    )
     assert codes[1] != mjquery.NUMBER
 
 
@@ -127,7 +141,11 @@ def test_a_profile_without_max_concurrency_gets_the_one_default(sandbox: Sandbox
     profile = config.Profile(name="work", api_key="k", api_secret="s")
     with mjquery.connect(sandbox=sandbox, **profile.connect_kwargs()) as connection:
         in_use = (connection.engine.max_concurrency, connection.api.config.max_concurrency)
-    assert in_use == (DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY) == (ApiConfig().max_concurrency,) * 2
+    assert (
+        in_use
+        == (DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY)
+        == (ApiConfig().max_concurrency,) * 2
+    )
     # The config file's documentation names no other default.
     for line in (config.__doc__ or "").splitlines():
         if re.search(r"max_concurrency\s*=\s*\d+", line):
@@ -151,12 +169,14 @@ def test_rows_stream_in_chunks_and_the_fetched_tables_go_when_exhausted(conn) ->
 
 def test_another_statement_keeps_an_open_result_complete(conn) -> None:
     a, b = conn.cursor(), conn.cursor()
-    everything = [r[0] for r in conn.cursor().execute("SELECT ID FROM Contact ORDER BY ID").fetchall()]
+    everything = [
+        r[0] for r in conn.cursor().execute("SELECT ID FROM Contact ORDER BY ID").fetchall()
+    ]
     a.execute("SELECT ID FROM Contact ORDER BY ID")
     head = a.fetchmany(2)
-    b.execute("SELECT count(*) FROM List")                    # the rest of a's rows are read first
+    b.execute("SELECT count(*) FROM List")  # the rest of a's rows are read first
     assert b.fetchone()[0] > 0
-    assert a.rowcount == len(everything)                       # known once read
+    assert a.rowcount == len(everything)  # known once read
     assert [r[0] for r in head + a.fetchall()] == everything
 
 

@@ -6,7 +6,10 @@ import pytest
 
 import mjquery
 from mjquery.errors import (
-    NotSupportedError, OperationalError, ProgrammingError, SqlSyntaxError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    SqlSyntaxError,
 )
 from mjquery.sandbox import Sandbox, SandboxConfig
 
@@ -41,7 +44,9 @@ def test_unknown_table_names_the_closest_mailjet_or_local_table(conn) -> None:
 
 
 def test_unknown_column_names_the_closest_column(conn, sandbox: Sandbox) -> None:
-    with pytest.raises(ProgrammingError, match="Unknown column 'Emial' in Contact. Did you mean 'Email'"):
+    with pytest.raises(
+        ProgrammingError, match="Unknown column 'Emial' in Contact. Did you mean 'Email'"
+    ):
         conn.cursor().execute("SELECT Emial FROM Contact")
     with pytest.raises(ProgrammingError, match="Did you mean 'Name'"):
         conn.cursor().execute("SELECT l.Nme FROM List l")
@@ -62,9 +67,10 @@ def test_pseudo_column_in_an_unpushable_predicate_is_refused(conn) -> None:
 
 
 def test_sub_resource_fan_out_is_bounded_and_names_the_predicate(sandbox: Sandbox) -> None:
-    with mjquery.connect(sandbox=sandbox, max_fanout=3) as conn:
-        with pytest.raises(ProgrammingError, match=r"needs CampaignDraftID: add WHERE CampaignDraftID = \.\.\."):
-            conn.cursor().execute("SELECT * FROM CampaignDraftDetailContent")
+    with mjquery.connect(sandbox=sandbox, max_fanout=3) as conn, pytest.raises(
+        ProgrammingError, match=r"needs CampaignDraftID: add WHERE CampaignDraftID = \.\.\."
+    ):
+        conn.cursor().execute("SELECT * FROM CampaignDraftDetailContent")
     with mjquery.connect(sandbox=sandbox, max_fanout=0) as conn:
         sandbox.log.clear()
         with pytest.raises(ProgrammingError, match="ContactList needs ContactID"):
@@ -76,11 +82,21 @@ def test_dependent_join_over_the_key_bound_falls_back_to_one_scan(sandbox: Sandb
     with mjquery.connect(sandbox=sandbox, max_dependent_keys=1) as conn:
         sandbox.log.clear()
         cur = conn.cursor()
-        cur.execute("SELECT count(*) FROM List l JOIN ListRecipient r ON r.ListID = l.ID WHERE l.IsDeleted = false")
-        expected = sum(1 for r in sandbox.data.resources["listrecipient"]
-                       if r["ListID"] in {x["ID"] for x in sandbox.data.resources["contactslist"] if not x["IsDeleted"]})
+        cur.execute(
+            "SELECT count(*) FROM List l JOIN ListRecipient r ON r.ListID = l.ID WHERE l.IsDeleted = false"
+        )
+        expected = sum(
+            1
+            for r in sandbox.data.resources["listrecipient"]
+            if r["ListID"]
+            in {x["ID"] for x in sandbox.data.resources["contactslist"] if not x["IsDeleted"]}
+        )
         assert cur.fetchone() == (expected,)
-        pages = [r for r in sandbox.log.requests(path="/v3/REST/listrecipient") if r.param("countOnly") is None]
+        pages = [
+            r
+            for r in sandbox.log.requests(path="/v3/REST/listrecipient")
+            if r.param("countOnly") is None
+        ]
         assert all(r.param("ContactsList") is None for r in pages)
 
 
@@ -133,9 +149,10 @@ def test_keyboard_interrupt_propagates_and_leaves_the_connection_usable(conn) ->
 
 
 def test_bad_credentials_are_an_operational_error_without_the_secret(sandbox: Sandbox) -> None:
-    with mjquery.connect(sandbox=sandbox, api_key="wrong-key", api_secret="very-secret-value") as conn:
-        with pytest.raises(OperationalError) as info:
-            conn.cursor().execute("SELECT * FROM List")
+    with mjquery.connect(
+        sandbox=sandbox, api_key="wrong-key", api_secret="very-secret-value"
+    ) as conn, pytest.raises(OperationalError) as info:
+        conn.cursor().execute("SELECT * FROM List")
     assert "401" in str(info.value)
     assert "very-secret-value" not in str(info.value)
 
@@ -201,7 +218,9 @@ def test_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch, sandbox: San
 
 
 def test_slow_api_and_rate_limit_are_survived() -> None:
-    sandbox = Sandbox(seed=3, scale=0.05, config=SandboxConfig(latency_ms=5, fault_rate=0.2, fault_seed=1))
+    sandbox = Sandbox(
+        seed=3, scale=0.05, config=SandboxConfig(latency_ms=5, fault_rate=0.2, fault_seed=1)
+    )
     with mjquery.connect(sandbox=sandbox, cache_ttl=0) as conn:
         cur = conn.cursor()
         cur.execute("SELECT count(*) FROM Contact WHERE Email <> ''")
@@ -214,22 +233,35 @@ def test_a_parent_without_the_sub_resource_contributes_no_rows() -> None:
     sandbox = Sandbox(seed=7, scale=0.2)
     with mjquery.connect(sandbox=sandbox, cache_ttl=0) as conn:
         cur = conn.cursor()
-        drafts = [r[0] for r in cur.execute("SELECT ID FROM CampaignDraft WHERE Status = 0 ORDER BY ID").fetchall()]
+        drafts = [
+            r[0]
+            for r in cur.execute(
+                "SELECT ID FROM CampaignDraft WHERE Status = 0 ORDER BY ID"
+            ).fetchall()
+        ]
         every = [r[0] for r in cur.execute("SELECT ID FROM CampaignDraft").fetchall()]
         # The demo's own programmed draft stays programmed (its date is ahead of the account clock).
-        programmed = [r[0] for r in cur.execute("SELECT ID FROM CampaignDraft WHERE Status = 1").fetchall()]
+        programmed = [
+            r[0] for r in cur.execute("SELECT ID FROM CampaignDraft WHERE Status = 1").fetchall()
+        ]
         scheduled, unscheduled = drafts[0], drafts[1]
-        conn.api.post(action_path("campaigndraft", scheduled, "schedule"), {"Date": "2031-01-01T10:00:00Z"})
+        conn.api.post(
+            action_path("campaigndraft", scheduled, "schedule"), {"Date": "2031-01-01T10:00:00Z"}
+        )
         sandbox.log.clear()
         cur.execute("SELECT CampaignDraftID FROM CampaignDraftSchedule")
         assert sorted(cur.fetchall()) == sorted((i,) for i in [*programmed, scheduled])
         schedule_reads = [r for r in sandbox.log if r.path.endswith("/schedule")]
         assert sorted(int(r.path.split("/")[4]) for r in schedule_reads) == sorted(every)
         with_schedule = len(programmed) + 1
-        assert sorted(r.status for r in schedule_reads) == [200] * with_schedule + [404] * (len(every) - with_schedule)
+        assert sorted(r.status for r in schedule_reads) == [200] * with_schedule + [404] * (
+            len(every) - with_schedule
+        )
         # Explicit parent ids: the one without a schedule adds nothing, the other its row.
-        cur.execute("SELECT CampaignDraftID FROM CampaignDraftSchedule WHERE CampaignDraftID IN (?, ?)",
-                    [unscheduled, scheduled])
+        cur.execute(
+            "SELECT CampaignDraftID FROM CampaignDraftSchedule WHERE CampaignDraftID IN (?, ?)",
+            [unscheduled, scheduled],
+        )
         assert cur.fetchall() == [(scheduled,)]
         cur.execute("SELECT * FROM CampaignDraftSchedule WHERE CampaignDraftID = ?", [unscheduled])
         assert cur.fetchall() == []
@@ -246,5 +278,7 @@ def test_other_errors_of_a_sub_resource_still_fail_the_query(sandbox: Sandbox) -
         return inner.handle_request(request)
 
     with mjquery.connect(sandbox=sandbox, transport=httpx.MockTransport(refuse_schedules)) as conn:
-        with pytest.raises(OperationalError, match=r"not allowed to GET /v3/REST/campaigndraft/\d+/schedule"):
+        with pytest.raises(
+            OperationalError, match=r"not allowed to GET /v3/REST/campaigndraft/\d+/schedule"
+        ):
             conn.cursor().execute("SELECT * FROM CampaignDraftSchedule")

@@ -32,8 +32,13 @@ from mjquery.sandbox import Sandbox
 from mjquery.schema import load_catalog
 
 SEED = 20240601
-TABLES = {"Contact": "contact", "List": "contactslist", "ListRecipient": "listrecipient",
-          "Message": "message", "Campaign": "campaign"}
+TABLES = {
+    "Contact": "contact",
+    "List": "contactslist",
+    "ListRecipient": "listrecipient",
+    "Message": "message",
+    "Campaign": "campaign",
+}
 
 
 # -- the reference database --------------------------------------------------------------------
@@ -64,7 +69,9 @@ def sandbox() -> Sandbox:
 
 
 @pytest.fixture(scope="module")
-def reference(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+def reference(
+    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
     catalog = load_catalog()
     db = duckdb.connect()
     folder = tmp_path_factory.mktemp("reference")
@@ -73,13 +80,21 @@ def reference(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
         assert schema is not None
         columns = [(c.name, c.type.value) for c in schema.columns]
         path = Path(folder) / f"{resource}.json"
-        rows = [{n: _typed(row.get(n), t) for n, t in columns} for row in sandbox.data.resources[resource]]
+        rows = [
+            {n: _typed(row.get(n), t) for n, t in columns}
+            for row in sandbox.data.resources[resource]
+        ]
         path.write_text(json.dumps(rows))
         spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
         # SELECT * shows the pseudo-columns too: NULL unless a request filled them
-        pseudo = "".join(f', CAST(NULL AS {p.type.value}) AS "{p.name}"' for p in schema.pseudo_columns)
-        db.execute(f'CREATE TABLE "{name}" AS SELECT *{pseudo} FROM read_json(?, columns = {{{spec}}}, '
-                   "format = 'array')", [str(path)])
+        pseudo = "".join(
+            f', CAST(NULL AS {p.type.value}) AS "{p.name}"' for p in schema.pseudo_columns
+        )
+        db.execute(
+            f'CREATE TABLE "{name}" AS SELECT *{pseudo} FROM read_json(?, columns = {{{spec}}}, '
+            "format = 'array')",
+            [str(path)],
+        )
     yield db
     db.close()
 
@@ -99,9 +114,9 @@ def connections(sandbox: Sandbox) -> Iterator[dict[str, object]]:
 
 @dataclass(frozen=True)
 class Case:
-    sql: str                  # what mjquery runs
-    reference_sql: str        # what the reference runs (differs only for pseudo-columns)
-    ordered: bool             # ORDER BY fully determines the row order
+    sql: str  # what mjquery runs
+    reference_sql: str  # what the reference runs (differs only for pseudo-columns)
+    ordered: bool  # ORDER BY fully determines the row order
 
 
 def _lit(text: str) -> str:
@@ -135,9 +150,9 @@ class Generator:
         rng = self.rng
         n = len(text)
         a = rng.randint(1, max(1, min(6, n)))
-        prefix, suffix = text[:a], text[n - a:]
+        prefix, suffix = text[:a], text[n - a :]
         i = rng.randint(0, max(0, n - 3))
-        inner = text[i:i + rng.randint(1, 4)]
+        inner = text[i : i + rng.randint(1, 4)]
         change = rng.choice([str, str, str.upper, str.capitalize, str.swapcase])
         return change(prefix), change(suffix), change(inner)
 
@@ -146,12 +161,26 @@ class Generator:
         text = str(self.pick(rows, field)) or "x"
         prefix, suffix, inner = self.text_piece(text)
         op = rng.choice(["LIKE", "LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"])
-        pattern = rng.choice([
-            prefix + "%", "%" + suffix, "%" + inner + "%", text, text.upper(),
-            "%" + inner.replace(inner[:1], "_", 1) + "%", prefix + "_%", "%", "", "%%",
-            "%o'b%", "%" + inner + "%" + suffix, "%\\_%", "%50\\%%", prefix.lower() + "%",
-            "%@" + text.rsplit("@", 1)[-1].upper(),
-        ])
+        pattern = rng.choice(
+            [
+                prefix + "%",
+                "%" + suffix,
+                "%" + inner + "%",
+                text,
+                text.upper(),
+                "%" + inner.replace(inner[:1], "_", 1) + "%",
+                prefix + "_%",
+                "%",
+                "",
+                "%%",
+                "%o'b%",
+                "%" + inner + "%" + suffix,
+                "%\\_%",
+                "%50\\%%",
+                prefix.lower() + "%",
+                "%@" + text.rsplit("@", 1)[-1].upper(),
+            ]
+        )
         return f"{column} {op} {_lit(pattern)}"
 
     def timestamp(self, rows: list[dict], field: str) -> str:
@@ -159,9 +188,16 @@ class Generator:
         rng = self.rng
         raw = str(self.pick(rows, field) or "2024-06-01T00:00:00Z")
         moment = dt.datetime.fromisoformat(raw).replace(tzinfo=None)
-        moment += rng.choice([dt.timedelta(0)] * 4 + [
-            dt.timedelta(microseconds=500_000), dt.timedelta(microseconds=-1), dt.timedelta(seconds=1),
-            dt.timedelta(seconds=-1), dt.timedelta(microseconds=1)])
+        moment += rng.choice(
+            [dt.timedelta(0)] * 4
+            + [
+                dt.timedelta(microseconds=500_000),
+                dt.timedelta(microseconds=-1),
+                dt.timedelta(seconds=1),
+                dt.timedelta(seconds=-1),
+                dt.timedelta(microseconds=1),
+            ]
+        )
         form = rng.randrange(8)
         if form == 0:
             return _lit(moment.isoformat() + "Z")
@@ -189,7 +225,9 @@ class Generator:
             return f"{a} {rng.choice(['<', '<=', '>', '>='])} {column}"
         return f"{column} {rng.choice(['<', '<=', '>', '>=', '='])} {a}"
 
-    def values(self, column: str, rows: list[dict], field: str, quote: bool = False, odd: bool = True) -> str:
+    def values(
+        self, column: str, rows: list[dict], field: str, quote: bool = False, odd: bool = True
+    ) -> str:
         rng = self.rng
         picks = [self.pick(rows, field) for _ in range(rng.randint(1, 4))]
         spell = (lambda v: v if v in ("''", "'no one'") else _lit(str(v))) if quote else str
@@ -202,8 +240,17 @@ class Generator:
         return f"{column} {neg}IN ({', '.join(spell(p) for p in picks)})"
 
     def boolean(self, column: str) -> str:
-        return self.rng.choice([f"{column} = true", f"{column} = false", column, f"NOT {column}",
-                                f"{column} IS TRUE", f"{column} IS NOT FALSE", f"{column} IN (true)"])
+        return self.rng.choice(
+            [
+                f"{column} = true",
+                f"{column} = false",
+                column,
+                f"NOT {column}",
+                f"{column} IS TRUE",
+                f"{column} IS NOT FALSE",
+                f"{column} IN (true)",
+            ]
+        )
 
     # atoms per table ------------------------------------------------------------------------
 
@@ -212,7 +259,11 @@ class Generator:
         d, rng = self.d, self.rng
         kind = rng.randrange(12)
         if kind <= 2:
-            return self.like(p + rng.choice(["Email", "Email", "Name"]), d.contacts, "Email" if kind < 2 else "Name")
+            return self.like(
+                p + rng.choice(["Email", "Email", "Name"]),
+                d.contacts,
+                "Email" if kind < 2 else "Name",
+            )
         if kind == 3:
             return self.values(p + "ID", d.contacts, "ID")
         if kind == 4:
@@ -222,8 +273,15 @@ class Generator:
         if kind == 6:
             return self.window(p + "LastActivityAt", d.contacts, "LastActivityAt")
         if kind == 7:
-            return p + rng.choice(["UnsubscribedAt IS NULL", "UnsubscribedAt IS NOT NULL",
-                                   "LastUpdateAt IS NULL", "Name IS NULL", "Email IS NOT NULL"])
+            return p + rng.choice(
+                [
+                    "UnsubscribedAt IS NULL",
+                    "UnsubscribedAt IS NOT NULL",
+                    "LastUpdateAt IS NULL",
+                    "Name IS NULL",
+                    "Email IS NOT NULL",
+                ]
+            )
         if kind == 8:
             return self.values(p + "Email", d.contacts, "Email", quote=True)
         if kind == 9:
@@ -231,7 +289,9 @@ class Generator:
         if kind == 10:
             email = str(self.pick(d.contacts, "Email"))
             return f"{p}Email {rng.choice(['=', 'ILIKE'])} {_lit(rng.choice([email.upper(), email.capitalize(), email]))}"
-        return self.values(p + "LastActivityAt", d.contacts, "LastActivityAt", quote=True, odd=False)
+        return self.values(
+            p + "LastActivityAt", d.contacts, "LastActivityAt", quote=True, odd=False
+        )
 
     def message_atom(self, alias: str = "") -> str:
         p = alias + "." if alias else ""
@@ -293,7 +353,9 @@ class Generator:
         d, rng = self.d, self.rng
         kind = rng.randrange(6)
         if kind <= 1:
-            return self.window(p + "SendStartAt", d.campaigns, rng.choice(["SendStartAt", "CreatedAt"]))
+            return self.window(
+                p + "SendStartAt", d.campaigns, rng.choice(["SendStartAt", "CreatedAt"])
+            )
         if kind == 2:
             return self.boolean(p + rng.choice(["IsDeleted", "IsStarred"]))
         if kind == 3:
@@ -318,15 +380,26 @@ class Generator:
 
     # whole queries ----------------------------------------------------------------------------
 
-    ATOMS = {"Contact": "contact_atom", "Message": "message_atom", "List": "list_atom",
-             "ListRecipient": "recipient_atom", "Campaign": "campaign_atom"}
-    ORDER = {"Contact": ["ID", "Email", "DeliveredCount", "CreatedAt", "Name"],
-             "Message": ["ID", "ArrivedAt", "CampaignID"], "List": ["ID", "Name", "CreatedAt", "IsDeleted"],
-             "ListRecipient": ["ID", "ListID"], "Campaign": ["ID", "SendStartAt"]}
+    ATOMS = {
+        "Contact": "contact_atom",
+        "Message": "message_atom",
+        "List": "list_atom",
+        "ListRecipient": "recipient_atom",
+        "Campaign": "campaign_atom",
+    }
+    ORDER = {
+        "Contact": ["ID", "Email", "DeliveredCount", "CreatedAt", "Name"],
+        "Message": ["ID", "ArrivedAt", "CampaignID"],
+        "List": ["ID", "Name", "CreatedAt", "IsDeleted"],
+        "ListRecipient": ["ID", "ListID"],
+        "Campaign": ["ID", "SendStartAt"],
+    }
 
     def single(self) -> Case:
         rng = self.rng
-        table = rng.choice(["Contact", "Contact", "Message", "Message", "List", "ListRecipient", "Campaign"])
+        table = rng.choice(
+            ["Contact", "Contact", "Message", "Message", "List", "ListRecipient", "Campaign"]
+        )
         where = self.where(getattr(self, self.ATOMS[table]))
         shape = rng.randrange(5)
         if shape == 0:
@@ -363,9 +436,11 @@ class Generator:
                 sql = f"SELECT ID, Email, ContactsList FROM Contact WHERE ContactsList = {lists[0]}{extra}"
             else:
                 sql = f"SELECT ID, Email, ContactsList FROM Contact WHERE ContactsList IN ({', '.join(map(str, lists))}){extra}"
-            ref = ("SELECT Contact.ID, Email, r.ListID AS ContactsList FROM Contact JOIN "
-                   f"(SELECT DISTINCT ContactID, ListID FROM ListRecipient) r ON r.ContactID = Contact.ID "
-                   f"WHERE r.ListID IN ({', '.join(map(str, lists))}){extra}")
+            ref = (
+                "SELECT Contact.ID, Email, r.ListID AS ContactsList FROM Contact JOIN "
+                f"(SELECT DISTINCT ContactID, ListID FROM ListRecipient) r ON r.ContactID = Contact.ID "
+                f"WHERE r.ListID IN ({', '.join(map(str, lists))}){extra}"
+            )
             if rng.random() < 0.4:
                 tail = f" ORDER BY ID{rng.choice(['', ' DESC'])}, ContactsList LIMIT {rng.choice([1, 5, 50])}"
                 tail += rng.choice(["", f" OFFSET {rng.choice([1, 7])}"])
@@ -374,55 +449,75 @@ class Generator:
         if kind == 1:
             want = rng.choice([True, False])
             sql = f"SELECT ID, IsUnsubscribed FROM Contact WHERE IsUnsubscribed = {str(want).lower()}{extra}"
-            ref = (f"SELECT ID, {str(want).lower()} FROM Contact WHERE UnsubscribedAt IS "
-                   f"{'NOT ' if want else ''}NULL{extra}")
+            ref = (
+                f"SELECT ID, {str(want).lower()} FROM Contact WHERE UnsubscribedAt IS "
+                f"{'NOT ' if want else ''}NULL{extra}"
+            )
             return Case(sql, ref, ordered=False)
         if kind == 2:
             campaign = rng.choice(d.campaigns)["ID"]
             sql = f"SELECT ID, Campaign FROM Contact WHERE Campaign = {campaign}{extra}"
-            ref = (f"SELECT ID, {campaign} FROM Contact WHERE ID IN "
-                   f"(SELECT ContactID FROM Message WHERE CampaignID = {campaign}){extra}")
+            ref = (
+                f"SELECT ID, {campaign} FROM Contact WHERE ID IN "
+                f"(SELECT ContactID FROM Message WHERE CampaignID = {campaign}){extra}"
+            )
             return Case(sql, ref, ordered=False)
         lid = rng.choice(d.lists)["ID"]
         sql = f"SELECT COUNT(*) FROM Contact WHERE ContactsList = {lid}{extra}"
-        ref = (f"SELECT COUNT(*) FROM Contact WHERE ID IN (SELECT ContactID FROM ListRecipient "
-               f"WHERE ListID = {lid}){extra}")
+        ref = (
+            f"SELECT COUNT(*) FROM Contact WHERE ID IN (SELECT ContactID FROM ListRecipient "
+            f"WHERE ListID = {lid}){extra}"
+        )
         return Case(sql, ref, ordered=True)
 
     def join(self) -> Case:
         rng = self.rng
         kind = rng.randrange(6)
         if kind == 0:
-            sql = ("SELECT l.ID, r.ID, c.Email FROM List l JOIN ListRecipient r ON r.ListID = l.ID "
-                   f"JOIN Contact c ON c.ID = r.ContactID WHERE {self.where(self.list_atom, 'l')}")
+            sql = (
+                "SELECT l.ID, r.ID, c.Email FROM List l JOIN ListRecipient r ON r.ListID = l.ID "
+                f"JOIN Contact c ON c.ID = r.ContactID WHERE {self.where(self.list_atom, 'l')}"
+            )
             if rng.random() < 0.5:
                 sql += f" AND {self.where(self.contact_atom, 'c')}"
         elif kind == 1:
-            sql = ("SELECT c.ID, m.ID, m.ArrivedAt FROM Campaign c JOIN Message m ON m.CampaignID = c.ID "
-                   f"WHERE {self.where(self.campaign_atom, 'c')}")
+            sql = (
+                "SELECT c.ID, m.ID, m.ArrivedAt FROM Campaign c JOIN Message m ON m.CampaignID = c.ID "
+                f"WHERE {self.where(self.campaign_atom, 'c')}"
+            )
             if rng.random() < 0.5:
                 sql += f" AND {self.where(self.message_atom, 'm')}"
         elif kind == 2:
-            sql = ("SELECT r.ID, c.ID, c.Email FROM ListRecipient r LEFT JOIN Contact c "
-                   f"ON c.ID = r.ContactID AND {self.contact_atom('c')} WHERE {self.where(self.recipient_atom, 'r')}")
+            sql = (
+                "SELECT r.ID, c.ID, c.Email FROM ListRecipient r LEFT JOIN Contact c "
+                f"ON c.ID = r.ContactID AND {self.contact_atom('c')} WHERE {self.where(self.recipient_atom, 'r')}"
+            )
         elif kind == 3:
-            sql = (f"SELECT ID, Email FROM Contact WHERE ID IN (SELECT ContactID FROM ListRecipient "
-                   f"WHERE {self.where(self.recipient_atom)})")
+            sql = (
+                f"SELECT ID, Email FROM Contact WHERE ID IN (SELECT ContactID FROM ListRecipient "
+                f"WHERE {self.where(self.recipient_atom)})"
+            )
             if rng.random() < 0.5:
                 sql += f" AND {self.where(self.contact_atom)}"
         elif kind == 4:
-            sql = (f"SELECT ID, CampaignID FROM Message WHERE CampaignID IN (SELECT ID FROM Campaign "
-                   f"WHERE {self.where(self.campaign_atom)}) AND {self.where(self.message_atom)}")
+            sql = (
+                f"SELECT ID, CampaignID FROM Message WHERE CampaignID IN (SELECT ID FROM Campaign "
+                f"WHERE {self.where(self.campaign_atom)}) AND {self.where(self.message_atom)}"
+            )
         else:
-            sql = ("SELECT l.Name, COUNT(*) AS n FROM List l JOIN ListRecipient r ON r.ListID = l.ID "
-                   f"WHERE {self.where(self.list_atom, 'l')} GROUP BY l.Name")
+            sql = (
+                "SELECT l.Name, COUNT(*) AS n FROM List l JOIN ListRecipient r ON r.ListID = l.ID "
+                f"WHERE {self.where(self.list_atom, 'l')} GROUP BY l.Name"
+            )
         return Case(sql, sql, ordered=False)
 
     def cases(self, count: int) -> list[Case]:
         made = []
         for _ in range(count):
             roll = self.rng.random()
-            made.append(self.single() if roll < 0.6 else self.pseudo() if roll < 0.75 else self.join())
+            made.append(
+                self.single() if roll < 0.6 else self.pseudo() if roll < 0.75 else self.join()
+            )
         return made
 
 
@@ -438,8 +533,9 @@ def _normalise(rows: list[tuple], ordered: bool) -> object:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"q{i:03d}" for i in range(len(CASES))])
-def test_rows_match_the_reference(case: Case, reference: duckdb.DuckDBPyConnection,
-                                  connections: dict[str, object]) -> None:
+def test_rows_match_the_reference(
+    case: Case, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+) -> None:
     expected = _normalise(reference.execute(case.reference_sql).fetchall(), case.ordered)
     for mode, conn in connections.items():
         cur = conn.cursor()  # type: ignore[attr-defined]
@@ -451,7 +547,9 @@ def test_rows_match_the_reference(case: Case, reference: duckdb.DuckDBPyConnecti
 # -- the mismatches found, each as a small test ----------------------------------------------
 
 
-def _rows_and_params(sandbox: Sandbox, connections: dict[str, object], sql: str, path: str) -> tuple[list, list]:
+def _rows_and_params(
+    sandbox: Sandbox, connections: dict[str, object], sql: str, path: str
+) -> tuple[list, list]:
     sandbox.log.clear()
     cur = connections["pushed"].cursor()  # type: ignore[attr-defined]
     cur.execute(sql)
@@ -459,8 +557,9 @@ def _rows_and_params(sandbox: Sandbox, connections: dict[str, object], sql: str,
     return rows, [dict(r.params) for r in sandbox.log.requests(path=path)]
 
 
-def test_not_like_is_not_pushed_as_like(sandbox: Sandbox, reference: duckdb.DuckDBPyConnection,
-                                        connections: dict[str, object]) -> None:
+def test_not_like_is_not_pushed_as_like(
+    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+) -> None:
     # sqlglot spells NOT LIKE as LIKE(negate=True): it was sent as EmailRLike, the opposite set
     sql = "SELECT ID FROM Contact WHERE Email NOT LIKE '%@example.com' AND Email NOT ILIKE 'A%'"
     rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/contact")
@@ -468,8 +567,9 @@ def test_not_like_is_not_pushed_as_like(sandbox: Sandbox, reference: duckdb.Duck
     assert rows and not any(k.startswith("Email") for p in params for k in p)
 
 
-def test_a_date_cast_bounds_at_midnight(sandbox: Sandbox, reference: duckdb.DuckDBPyConnection,
-                                        connections: dict[str, object]) -> None:
+def test_a_date_cast_bounds_at_midnight(
+    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+) -> None:
     # CAST('2026-03-27 15:30:00' AS DATE) is 2026-03-27 for DuckDB; FromTS was sent as 15:29:59
     sql = "SELECT ID FROM Message WHERE ArrivedAt >= CAST('2026-03-27 15:30:00' AS DATE)"
     rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/message")
@@ -477,8 +577,9 @@ def test_a_date_cast_bounds_at_midnight(sandbox: Sandbox, reference: duckdb.Duck
     assert {p.get("FromTS") for p in params} == {"2026-03-26T23:59:59Z"}
 
 
-def test_a_timestamp_with_an_offset_stays_in_duckdb(sandbox: Sandbox, reference: duckdb.DuckDBPyConnection,
-                                                    connections: dict[str, object]) -> None:
+def test_a_timestamp_with_an_offset_stays_in_duckdb(
+    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+) -> None:
     # DuckDB compares '... 10:00:00+02:00' as 10:00 (offset dropped); ToTS was sent as 08:00 UTC
     sql = "SELECT ID FROM Message WHERE ArrivedAt < '2026-03-27 10:00:00+02:00'"
     rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/message")
@@ -486,8 +587,9 @@ def test_a_timestamp_with_an_offset_stays_in_duckdb(sandbox: Sandbox, reference:
     assert rows and not any("ToTS" in p or "FromTS" in p for p in params)
 
 
-def test_campaign_time_window_is_on_send_start(sandbox: Sandbox, reference: duckdb.DuckDBPyConnection,
-                                               connections: dict[str, object]) -> None:
+def test_campaign_time_window_is_on_send_start(
+    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+) -> None:
     # the sandbox bounded CreatedAt while the schema (and the reference) push SendStartAt
     sql = "SELECT ID FROM Campaign WHERE SendStartAt > TIMESTAMP '2025-06-01' AND SendStartAt < '2026-06-01'"
     rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/campaign")

@@ -75,7 +75,9 @@ def test_pushed_offset_is_not_applied_twice(sandbox: Sandbox) -> None:
     contacts = sandbox.data.resources["contact"]
     expected = [(c["ID"], c["Email"]) for c in contacts[500:510]]
     sandbox.log.clear()
-    assert run(sandbox, "SELECT ID, Email FROM Contact LIMIT 10 OFFSET 500", pushdown=True) == expected
+    assert (
+        run(sandbox, "SELECT ID, Email FROM Contact LIMIT 10 OFFSET 500", pushdown=True) == expected
+    )
     (request,) = sandbox.log.requests(path="/v3/REST/contact")
     assert (request.param("Limit"), request.param("Offset")) == ("10", "500")
 
@@ -86,12 +88,20 @@ def test_sorted_page_with_offset_reads_one_page(sandbox: Sandbox) -> None:
     got = run(sandbox, "SELECT ID FROM Contact ORDER BY ID LIMIT 7 OFFSET 3", pushdown=True)
     assert [r[0] for r in got] == expected
     (request,) = sandbox.log.requests(path="/v3/REST/contact")
-    assert (request.param("Sort"), request.param("Limit"), request.param("Offset")) == ("ID", "7", "3")
+    assert (request.param("Sort"), request.param("Limit"), request.param("Offset")) == (
+        "ID",
+        "7",
+        "3",
+    )
 
 
 def test_order_by_an_output_alias_is_not_sent_as_sort(sandbox: Sandbox) -> None:
     ids = sorted((c["ID"] for c in sandbox.data.resources["contact"]), reverse=True)[:5]
     sandbox.log.clear()
-    got = run(sandbox, "SELECT ID AS CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 5", pushdown=True)
+    got = run(
+        sandbox,
+        "SELECT ID AS CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 5",
+        pushdown=True,
+    )
     assert [r[0] for r in got] == ids
     assert all(r.param("Sort") is None for r in sandbox.log.requests(path="/v3/REST/contact"))

@@ -20,12 +20,15 @@ def test_pages_are_loaded_in_order_in_batches_with_their_fills(tmp_path) -> None
     ids = iter(range(1152921509561800000, 1152921509561900000))
     expected = []
     for page in range(8):
-        rows = [{"ID": next(ids), "Email": f"p{page}r{i}@example.com", "DeliveredCount": i} for i in range(5)]
+        rows = [
+            {"ID": next(ids), "Email": f"p{page}r{i}@example.com", "DeliveredCount": i}
+            for i in range(5)
+        ]
         fill = (ColumnFill("ContactsList", 1 if page < 4 else 2, SqlType.BIGINT),)
         loader.append(orjson.dumps(rows), len(rows), fill)
         expected += [(r["ID"], r["Email"], fill[0].value) for r in rows]
     # pages 0-2 (a full batch), 3 (flushed when the fill changed), 4-6 (a full batch); 7 waits
-    assert db.execute('SELECT count(*) FROM loaded').fetchone()[0] == 35
+    assert db.execute("SELECT count(*) FROM loaded").fetchone()[0] == 35
     loader.flush()
     assert db.execute('SELECT "ID", "Email", "ContactsList" FROM loaded').fetchall() == expected
     assert loader.rows == 40
@@ -40,5 +43,8 @@ def test_a_batch_with_a_value_of_the_wrong_type_is_read_leniently(tmp_path) -> N
     loader.append(orjson.dumps([{"ID": 1, "DeliveredCount": 3}]), 1, ())
     loader.append(orjson.dumps([{"ID": 2, "DeliveredCount": ""}]), 1, ())
     loader.flush()
-    assert db.execute('SELECT "ID", "DeliveredCount" FROM loaded ORDER BY 1').fetchall() == [(1, 3), (2, None)]
+    assert db.execute('SELECT "ID", "DeliveredCount" FROM loaded ORDER BY 1').fetchall() == [
+        (1, 3),
+        (2, None),
+    ]
     loader.discard()

@@ -39,34 +39,56 @@ def ts(text: str) -> dt.datetime | None:
 def test_every_list_with_typed_columns(conn, sandbox: Sandbox) -> None:
     cur = conn.cursor()
     cur.execute("SELECT ID, Name, IsDeleted, CreatedAt, SubscriberCount FROM List ORDER BY ID")
-    expected = sorted((r["ID"], r["Name"], r["IsDeleted"], ts(r["CreatedAt"]), r["SubscriberCount"])
-                      for r in rows(sandbox, "contactslist"))
+    expected = sorted(
+        (r["ID"], r["Name"], r["IsDeleted"], ts(r["CreatedAt"]), r["SubscriberCount"])
+        for r in rows(sandbox, "contactslist")
+    )
     assert cur.fetchall() == expected
-    assert [d[1] for d in cur.description] == ["BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP", "BIGINT"]
+    assert [d[1] for d in cur.description] == [
+        "BIGINT",
+        "VARCHAR",
+        "BOOLEAN",
+        "TIMESTAMP",
+        "BIGINT",
+    ]
     assert len(sandbox.log.requests(path="/v3/REST/contactslist")) == 1
 
 
 def test_list_members_through_dependent_join_read_only_that_list(conn, sandbox: Sandbox) -> None:
     newsletter = next(r for r in rows(sandbox, "contactslist") if r["Name"] == "Newsletter")
-    expected = sorted(r["ContactID"] for r in rows(sandbox, "listrecipient") if r["ListID"] == newsletter["ID"])
+    expected = sorted(
+        r["ContactID"] for r in rows(sandbox, "listrecipient") if r["ListID"] == newsletter["ID"]
+    )
     cur = conn.cursor()
-    cur.execute("SELECT r.ContactID FROM List JOIN ListRecipient r ON r.ListID = List.ID "
-                "WHERE List.Name = 'Newsletter' ORDER BY 1")
+    cur.execute(
+        "SELECT r.ContactID FROM List JOIN ListRecipient r ON r.ListID = List.ID "
+        "WHERE List.Name = 'Newsletter' ORDER BY 1"
+    )
     assert [r[0] for r in cur.fetchall()] == expected
     recipient_requests = sandbox.log.requests(path="/v3/REST/listrecipient")
-    assert recipient_requests and all(r.param("ContactsList") == str(newsletter["ID"])
-                                      for r in recipient_requests if r.param("countOnly") is None)
+    assert recipient_requests and all(
+        r.param("ContactsList") == str(newsletter["ID"])
+        for r in recipient_requests
+        if r.param("countOnly") is None
+    )
 
 
 def test_contacts_of_a_list_by_pseudo_column_join(conn, sandbox: Sandbox) -> None:
     target = next(r for r in rows(sandbox, "contactslist") if r["Name"] == "Wholesale partners")
-    members = {r["ContactID"] for r in rows(sandbox, "listrecipient") if r["ListID"] == target["ID"]}
+    members = {
+        r["ContactID"] for r in rows(sandbox, "listrecipient") if r["ListID"] == target["ID"]
+    }
     expected = sorted(c["Email"] for c in rows(sandbox, "contact") if c["ID"] in members)
     cur = conn.cursor()
-    cur.execute("SELECT c.Email FROM List l JOIN Contact c ON c.ContactsList = l.ID "
-                "WHERE l.Name = ? ORDER BY 1", ["Wholesale partners"])
+    cur.execute(
+        "SELECT c.Email FROM List l JOIN Contact c ON c.ContactsList = l.ID "
+        "WHERE l.Name = ? ORDER BY 1",
+        ["Wholesale partners"],
+    )
     assert [r[0] for r in cur.fetchall()] == expected
-    contact_requests = [r for r in sandbox.log.requests(path="/v3/REST/contact") if r.param("countOnly") is None]
+    contact_requests = [
+        r for r in sandbox.log.requests(path="/v3/REST/contact") if r.param("countOnly") is None
+    ]
     assert {r.param("ContactsList") for r in contact_requests} == {str(target["ID"])}
 
 
@@ -75,7 +97,9 @@ def test_aggregate_over_all_messages(conn, sandbox: Sandbox) -> None:
     cur = conn.cursor()
     cur.execute("SELECT Status, COUNT(*) FROM Message GROUP BY Status")
     assert dict(cur.fetchall()) == dict(expected)
-    pages = [r for r in sandbox.log.requests(path="/v3/REST/message") if r.param("countOnly") is None]
+    pages = [
+        r for r in sandbox.log.requests(path="/v3/REST/message") if r.param("countOnly") is None
+    ]
     assert len(pages) == -(-len(rows(sandbox, "message")) // 1000)
     assert all(r.param("Limit") == "1000" for r in pages)
 
@@ -96,8 +120,12 @@ def test_message_subject_and_recipient_are_read(conn, sandbox: Sandbox) -> None:
     assert cur.fetchall() == [(first["Subject"], first["ContactAlt"])]
     assert first["Subject"]
     cur.execute("SELECT COUNT(*) FROM Message WHERE Subject = ?", [first["Subject"]])
-    assert cur.fetchone()[0] == sum(1 for m in rows(sandbox, "message") if m["Subject"] == first["Subject"])
-    assert all(r.param("ShowSubject") == "true" for r in sandbox.log.requests(path="/v3/REST/message"))
+    assert cur.fetchone()[0] == sum(
+        1 for m in rows(sandbox, "message") if m["Subject"] == first["Subject"]
+    )
+    assert all(
+        r.param("ShowSubject") == "true" for r in sandbox.log.requests(path="/v3/REST/message")
+    )
 
 
 def test_count_star_with_pushed_filter(conn, sandbox: Sandbox) -> None:
@@ -112,7 +140,9 @@ def test_count_star_with_pushed_filter(conn, sandbox: Sandbox) -> None:
 
 
 def test_order_by_limit_matches_sorting_the_data(conn, sandbox: Sandbox) -> None:
-    expected = sorted(rows(sandbox, "message"), key=lambda m: (m["ArrivedAt"], m["ID"]), reverse=True)[:5]
+    expected = sorted(
+        rows(sandbox, "message"), key=lambda m: (m["ArrivedAt"], m["ID"]), reverse=True
+    )[:5]
     cur = conn.cursor()
     cur.execute("SELECT ArrivedAt FROM Message ORDER BY ArrivedAt DESC LIMIT 5")
     assert [r[0] for r in cur.fetchall()] == [ts(m["ArrivedAt"]) for m in expected]
@@ -121,12 +151,16 @@ def test_order_by_limit_matches_sorting_the_data(conn, sandbox: Sandbox) -> None
 
 
 def test_like_is_rechecked_case_sensitively(conn, sandbox: Sandbox) -> None:
-    expected = sorted(c["Email"] for c in rows(sandbox, "contact") if c["Email"].endswith("@example.com"))
+    expected = sorted(
+        c["Email"] for c in rows(sandbox, "contact") if c["Email"].endswith("@example.com")
+    )
     cur = conn.cursor()
     cur.execute("SELECT Email FROM Contact WHERE Email LIKE '%@example.com' ORDER BY Email")
     assert [r[0] for r in cur.fetchall()] == expected
     cur.execute("SELECT count(*) FROM Contact WHERE Email LIKE '%@EXAMPLE.COM'")
-    assert cur.fetchone() == (sum(1 for c in rows(sandbox, "contact") if c["Email"].endswith("@EXAMPLE.COM")),)
+    assert cur.fetchone() == (
+        sum(1 for c in rows(sandbox, "contact") if c["Email"].endswith("@EXAMPLE.COM")),
+    )
 
 
 def test_timestamps_empty_strings_become_null(conn, sandbox: Sandbox) -> None:
@@ -154,8 +188,11 @@ def test_union_cte_and_window(conn, sandbox: Sandbox) -> None:
 def test_sub_resource_with_parent_id_and_missing_item(conn, sandbox: Sandbox) -> None:
     draft = rows(sandbox, "campaigndraft")[0]["ID"]
     cur = conn.cursor()
-    cur.execute("SELECT CampaignDraftID, \"Html-part\" IS NOT NULL FROM CampaignDraftDetailContent "
-                "WHERE CampaignDraftID = ?", [draft])
+    cur.execute(
+        'SELECT CampaignDraftID, "Html-part" IS NOT NULL FROM CampaignDraftDetailContent '
+        "WHERE CampaignDraftID = ?",
+        [draft],
+    )
     assert [r[0] for r in cur.fetchall()] == [draft]
     cur.execute("SELECT * FROM Contact WHERE ID = 1")
     assert cur.fetchall() == []
@@ -164,14 +201,18 @@ def test_sub_resource_with_parent_id_and_missing_item(conn, sandbox: Sandbox) ->
 def test_local_table_joins_and_ctas_from_mailjet(conn, sandbox: Sandbox) -> None:
     cur = conn.cursor()
     cur.execute("CREATE TEMP TABLE vip AS SELECT ID, Email FROM Contact WHERE Email LIKE 'giulia%'")
-    expected = sorted(c["Email"] for c in rows(sandbox, "contact") if c["Email"].startswith("giulia"))
+    expected = sorted(
+        c["Email"] for c in rows(sandbox, "contact") if c["Email"].startswith("giulia")
+    )
     cur.execute("SELECT Email FROM vip ORDER BY 1")
     assert [r[0] for r in cur.fetchall()] == expected
     sandbox.log.clear()
-    cur.execute("SELECT v.Email, c.CreatedAt IS NOT NULL FROM vip v JOIN Contact c ON c.Email = v.Email ORDER BY 1")
+    cur.execute(
+        "SELECT v.Email, c.CreatedAt IS NOT NULL FROM vip v JOIN Contact c ON c.Email = v.Email ORDER BY 1"
+    )
     assert [r[0] for r in cur.fetchall()] == expected
     emails = {r.param("Email") for r in sandbox.log.requests(path="/v3/REST/contact")}
-    assert emails == set(expected)   # one request per staged email, no full scan
+    assert emails == set(expected)  # one request per staged email, no full scan
     cur.execute("INSERT INTO vip VALUES (1, 'x@y.z')")
     assert cur.rowcount == 1
     cur.execute("DROP TABLE vip")
@@ -180,8 +221,10 @@ def test_local_table_joins_and_ctas_from_mailjet(conn, sandbox: Sandbox) -> None
 def test_stats_of_the_last_statement(conn, sandbox: Sandbox) -> None:
     cur = conn.cursor()
     cur.execute("SELECT Name FROM List")
-    assert cur.rowcount == -1        # a query's row count is known once its rows are fetched
+    assert cur.rowcount == -1  # a query's row count is known once its rows are fetched
     fetched = cur.fetchall()
-    assert cur.stats.requests == 1 and cur.stats.rows == len(fetched) == len(rows(sandbox, "contactslist"))
+    assert cur.stats.requests == 1 and cur.stats.rows == len(fetched) == len(
+        rows(sandbox, "contactslist")
+    )
     assert cur.rowcount == len(fetched)
     assert cur.stats.elapsed_s > 0

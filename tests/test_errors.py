@@ -4,9 +4,16 @@ from mjquery import errors
 
 
 def test_every_error_is_rooted_at_error() -> None:
-    for cls in (errors.ProgrammingError, errors.NotSupportedError, errors.OperationalError,
-                errors.IntegrityError, errors.DataError, errors.SqlSyntaxError,
-                errors.AuthenticationError, errors.RateLimitError):
+    for cls in (
+        errors.ProgrammingError,
+        errors.NotSupportedError,
+        errors.OperationalError,
+        errors.IntegrityError,
+        errors.DataError,
+        errors.SqlSyntaxError,
+        errors.AuthenticationError,
+        errors.RateLimitError,
+    ):
         assert issubclass(cls, errors.Error)
     assert issubclass(errors.SqlSyntaxError, errors.ProgrammingError)
     assert issubclass(errors.AuthenticationError, errors.OperationalError)

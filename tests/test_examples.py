@@ -22,8 +22,16 @@ COLUMNS = {
     "list_growth.sql": ["list", "month", "subscribed", "unsubscribed_since"],
     "list_unsubscribes.sql": ["list", "subscribers", "unsubscribed", "unsubscribe_pct"],
     "list_members.sql": ["Email", "Name", "SubscribedAt", "IsUnsubscribed"],
-    "campaign_performance.sql": ["subject", "sent_on", "delivered", "opened", "clicked", "bounced",
-                                 "open_pct", "click_pct"],
+    "campaign_performance.sql": [
+        "subject",
+        "sent_on",
+        "delivered",
+        "opened",
+        "clicked",
+        "bounced",
+        "open_pct",
+        "click_pct",
+    ],
     "top_clicked_links.sql": ["Url", "ClickedCount"],
     "contacts_never_opened.sql": ["Email", "Name", "delivered", "LastActivityAt"],
     "bounces_by_domain.sql": ["domain", "bounces", "hard", "soft", "contacts"],
@@ -59,15 +67,26 @@ def test_example_runs_against_the_demo_account(name: str) -> None:
 
 def test_export_segment_writes_a_csv_file(tmp_path: Path) -> None:
     target = tmp_path / "clickers.csv"
-    argv = ["run", str(EXAMPLES / "export_segment.sql"), "--demo", "--param", "list_name=Newsletter",
-            "--format", "csv", "-o", str(target)]
+    argv = [
+        "run",
+        str(EXAMPLES / "export_segment.sql"),
+        "--demo",
+        "--param",
+        "list_name=Newsletter",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+    ]
     assert main(argv, stdout=io.StringIO(), stderr=io.StringIO()) == 0
     with target.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and all(int(r["clicks"]) > 0 for r in rows)
 
 
-def test_pandas_example(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pandas_example(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.argv", ["pandas_report.py"])
     runpy.run_path(str(EXAMPLES / "pandas_report.py"), run_name="__main__")
     out = capsys.readouterr().out

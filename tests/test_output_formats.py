@@ -57,7 +57,11 @@ def test_tsv_uses_tabs() -> None:
 
 def test_json_is_an_array_of_objects_with_native_types() -> None:
     data = json.loads(render(OutputFormat.JSON))
-    assert data[0] == {"Name": "Newsletter", "SubscriberCount": 1200, "CreatedAt": "2024-01-02T03:04:05"}
+    assert data[0] == {
+        "Name": "Newsletter",
+        "SubscriberCount": 1200,
+        "CreatedAt": "2024-01-02T03:04:05",
+    }
     assert data[1]["CreatedAt"] is None
 
 
@@ -66,8 +70,11 @@ def test_json_of_no_rows_is_an_empty_array() -> None:
 
 
 def test_json_keeps_big_ids_exact_and_writes_nan_as_null() -> None:
-    text = render(OutputFormat.JSONL, rows=[(2**60 + 1, float("nan"), decimal.Decimal("2.50"))],
-                  columns=("ID", "Ratio", "Price"))
+    text = render(
+        OutputFormat.JSONL,
+        rows=[(2**60 + 1, float("nan"), decimal.Decimal("2.50"))],
+        columns=("ID", "Ratio", "Price"),
+    )
     assert json.loads(text) == {"ID": 2**60 + 1, "Ratio": None, "Price": 2.5}
 
 

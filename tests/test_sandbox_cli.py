@@ -17,7 +17,20 @@ from mjquery.sandbox.cli import main
 @pytest.mark.server
 def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mjquery.cli.main", "sandbox", "--port", "0", "--scale", "0.05", "--api-key", "k", "--api-secret", "s3cret"],
+        [
+            sys.executable,
+            "-m",
+            "mjquery.cli.main",
+            "sandbox",
+            "--port",
+            "0",
+            "--scale",
+            "0.05",
+            "--api-key",
+            "k",
+            "--api-secret",
+            "s3cret",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

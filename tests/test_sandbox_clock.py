@@ -27,7 +27,9 @@ FUTURE_START = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
 
 
 def client_for(sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(transport=sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET))
+    return httpx.Client(
+        transport=sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET)
+    )
 
 
 def data(response: httpx.Response) -> list[dict[str, Any]]:
@@ -64,7 +66,9 @@ def test_the_demo_clock_starts_at_the_demo_date_and_advances(demo: Sandbox) -> N
     assert demo.store.clock() > first
 
 
-def test_a_fresh_demo_sandbox_shows_its_programmed_draft(demo: Sandbox, demo_http: httpx.Client) -> None:
+def test_a_fresh_demo_sandbox_shows_its_programmed_draft(
+    demo: Sandbox, demo_http: httpx.Client
+) -> None:
     # The machine's clock may well be past the draft's date; the account's is not.
     programmed = data(demo_http.get("/v3/REST/campaigndraft", params={"Status": 1, "Limit": 0}))
     assert len(programmed) == 1 and programmed[0]["Status"] == 1
@@ -88,14 +92,20 @@ def test_mjquery_reads_the_programmed_draft_and_its_schedule() -> None:
     assert schedules[0][1] > DEMO_NOW.replace(tzinfo=None)  # DuckDB gives naive UTC times
 
 
-def test_a_contact_created_in_the_demo_is_stamped_with_the_account_clock(demo: Sandbox, demo_http: httpx.Client) -> None:
+def test_a_contact_created_in_the_demo_is_stamped_with_the_account_clock(
+    demo: Sandbox, demo_http: httpx.Client
+) -> None:
     (created,) = data(demo_http.post("/v3/REST/contact", json={"Email": "clock.check@example.com"}))
     stamped = moment(created["CreatedAt"])
     assert abs((stamped - demo.store.clock()).total_seconds()) < 1
     newest_before = max(
-        moment(c["CreatedAt"]) for c in demo.store.table("contact").rows if c["ID"] != created["ID"] and c["CreatedAt"]
+        moment(c["CreatedAt"])
+        for c in demo.store.table("contact").rows
+        if c["ID"] != created["ID"] and c["CreatedAt"]
     )
-    assert newest_before <= stamped < DEMO_NOW + timedelta(minutes=5)  # just after the account's history
+    assert (
+        newest_before <= stamped < DEMO_NOW + timedelta(minutes=5)
+    )  # just after the account's history
 
 
 def test_writes_and_jobs_of_a_session_read_the_account_clock() -> None:
@@ -103,12 +113,18 @@ def test_writes_and_jobs_of_a_session_read_the_account_clock() -> None:
     with client_for(sandbox) as http:
         (recipient,) = data(http.post("/v3/REST/listrecipient", json={"ContactID": 4, "ListID": 1}))
         (renamed,) = data(http.put("/v3/REST/contact/2", json={"Name": "Renamed"}))
-        body = {"Contacts": [{"Email": "job.clock@example.com"}], "ContactsLists": [{"ListID": 1, "Action": "addforce"}]}
+        body = {
+            "Contacts": [{"Email": "job.clock@example.com"}],
+            "ContactsLists": [{"ListID": 1, "Action": "addforce"}],
+        }
         (job,) = data(http.post("/v3/REST/contact/managemanycontacts", json=body))
         (batchjob,) = data(http.get(f"/v3/REST/batchjob/{job['JobID']}"))
     clock = sandbox.store.clock()
     assert abs((moment(recipient["SubscribedAt"]) - clock).total_seconds()) < 1
-    assert abs(batchjob["JobStart"] - clock.timestamp()) < 1 and batchjob["RequestAt"] == batchjob["JobStart"]
+    assert (
+        abs(batchjob["JobStart"] - clock.timestamp()) < 1
+        and batchjob["RequestAt"] == batchjob["JobStart"]
+    )
     assert abs((moment(renamed["LastUpdateAt"]) - clock).total_seconds()) < 1
 
 
@@ -133,14 +149,26 @@ def test_a_schedule_just_ahead_of_the_account_clock_fires_once_that_time_has_com
     assert abs((moment(draft["DeliveredAt"]) - due).total_seconds()) < 1
 
 
-def test_a_schedule_behind_the_account_clock_is_refused_even_if_the_machine_clock_is_earlier() -> None:
+def test_a_schedule_behind_the_account_clock_is_refused_even_if_the_machine_clock_is_earlier() -> (
+    None
+):
     sandbox = started_at(FUTURE_START)
-    machine_future = FUTURE_START - timedelta(days=1)  # after the machine's clock, before the account's
+    machine_future = FUTURE_START - timedelta(
+        days=1
+    )  # after the machine's clock, before the account's
     assert machine_future > datetime.now(UTC)
     with client_for(sandbox) as http:
-        refused = http.post("/v3/REST/campaigndraft/1/schedule", json={"Date": machine_future.isoformat()})
-        accepted = http.post("/v3/REST/campaigndraft/1/schedule", json={"Date": (FUTURE_START + timedelta(hours=1)).isoformat()})
-    assert refused.status_code == 400 and refused.json()["ErrorMessage"] == "The schedule date is in the past"
+        refused = http.post(
+            "/v3/REST/campaigndraft/1/schedule", json={"Date": machine_future.isoformat()}
+        )
+        accepted = http.post(
+            "/v3/REST/campaigndraft/1/schedule",
+            json={"Date": (FUTURE_START + timedelta(hours=1)).isoformat()},
+        )
+    assert (
+        refused.status_code == 400
+        and refused.json()["ErrorMessage"] == "The schedule date is in the past"
+    )
     assert accepted.status_code == 201, accepted.text
 
 
@@ -152,7 +180,10 @@ def test_period_reads_the_configured_start() -> None:
     def campaign_ids(start: datetime | None, period: str) -> list[int]:
         sandbox = started_at(start) if start else Sandbox(data=small_account())
         with client_for(sandbox) as http:
-            return [c["ID"] for c in data(http.get("/v3/REST/clickstatistics", params={"Period": period}))]
+            return [
+                c["ID"]
+                for c in data(http.get("/v3/REST/clickstatistics", params={"Period": period}))
+            ]
 
     assert campaign_ids(datetime(2024, 2, 11, 15, 0, tzinfo=UTC), "Day") == [1]
     assert campaign_ids(datetime(2024, 2, 12, 1, 0), "Day") == []  # naive: UTC
@@ -162,7 +193,9 @@ def test_period_reads_the_configured_start() -> None:
 
 def test_an_account_without_a_date_follows_the_machine_clock() -> None:
     account = small_account()
-    undated = SimpleNamespace(resources=account.resources, sub_resources=account.sub_resources, api_key_id=1)
+    undated = SimpleNamespace(
+        resources=account.resources, sub_resources=account.sub_resources, api_key_id=1
+    )
     sandbox = Sandbox(data=undated)
     with client_for(sandbox) as http:
         (created,) = data(http.post("/v3/REST/contact", json={"Email": "wall.clock@example.com"}))

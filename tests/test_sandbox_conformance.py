@@ -17,13 +17,31 @@ from mjquery.sandbox.reference import ResourceSpec, top_level_resources
 from tests.sandbox_fixtures import BASE_URL, reference_row, small_account
 
 RESOURCES = sorted(name for name, spec in top_level_resources().items() if "GET" in spec.methods)
-PROBES = {"int": "1", "bool": "true", "float": "1.5", "datetime": "2024-01-01T00:00:00Z", "str": "x"}
+PROBES = {
+    "int": "1",
+    "bool": "true",
+    "float": "1.5",
+    "datetime": "2024-01-01T00:00:00Z",
+    "str": "x",
+}
 SHOW_ALL = {"ShowSubject": "true", "ShowContactAlt": "true", "ShowCustomID": "true"}
 #: Filters the reference makes mandatory (statcounters refuses a request without them).
-REQUIRED = {"statcounters": {"CounterSource": "APIKey", "CounterResolution": "Lifetime", "CounterTiming": "Message"}}
+REQUIRED = {
+    "statcounters": {
+        "CounterSource": "APIKey",
+        "CounterResolution": "Lifetime",
+        "CounterTiming": "Message",
+    }
+}
 #: Valid values for the statcounters filters (their probes would be refused as invalid values).
-STATCOUNTER_PROBES = {"CounterSource": "Campaign", "CounterResolution": "Day", "CounterTiming": "Event", "CounterType": "CMD",
-                      "FromTS": "2024-01-01T00:00:00Z", "ToTS": "2030-01-01T00:00:00Z"}
+STATCOUNTER_PROBES = {
+    "CounterSource": "Campaign",
+    "CounterResolution": "Day",
+    "CounterTiming": "Event",
+    "CounterType": "CMD",
+    "FromTS": "2024-01-01T00:00:00Z",
+    "ToTS": "2030-01-01T00:00:00Z",
+}
 
 
 @pytest.fixture(scope="module", params=["small", "demo"])
@@ -33,14 +51,23 @@ def conformance_sandbox(request: pytest.FixtureRequest) -> Sandbox:
     account = small_account()
     for name in RESOURCES:
         rows = account.resources[name]
-        if len(rows) == 1 and name not in ("contactdata", "contactslist", "template", "contactmetadata"):
+        if len(rows) == 1 and name not in (
+            "contactdata",
+            "contactslist",
+            "template",
+            "contactmetadata",
+        ):
             rows.extend(reference_row(name, i) for i in (2, 3))
     return Sandbox(data=account)
 
 
 @pytest.fixture(scope="module")
 def http(conformance_sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(transport=conformance_sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET))
+    return httpx.Client(
+        transport=conformance_sandbox.transport(),
+        base_url=BASE_URL,
+        auth=(DEMO_API_KEY, DEMO_API_SECRET),
+    )
 
 
 def spec(name: str) -> ResourceSpec:
@@ -52,9 +79,13 @@ def test_every_get_resource_is_covered() -> None:
 
 
 @pytest.mark.parametrize("name", RESOURCES)
-def test_fields_are_exactly_the_reference_fields(http: httpx.Client, conformance_sandbox: Sandbox, name: str) -> None:
+def test_fields_are_exactly_the_reference_fields(
+    http: httpx.Client, conformance_sandbox: Sandbox, name: str
+) -> None:
     conformance_sandbox.log.clear()
-    response = http.get(f"/v3/REST/{name}", params={"Limit": 1000, **SHOW_ALL, **REQUIRED.get(name, {})})
+    response = http.get(
+        f"/v3/REST/{name}", params={"Limit": 1000, **SHOW_ALL, **REQUIRED.get(name, {})}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["Count"] == body["Total"] == len(body["Data"]) > 0
@@ -96,15 +127,21 @@ def _order_key(value: Any) -> tuple[int, Any]:
     ("name", "field", "desc_allowed"),
     [(name, s.field, s.desc_allowed) for name in RESOURCES for s in spec(name).sortable],
 )
-def test_every_sortable_field_sorts(http: httpx.Client, name: str, field: str, desc_allowed: bool) -> None:
-    ascending = http.get(f"/v3/REST/{name}", params={"Sort": field, "Limit": 1000, **SHOW_ALL, **REQUIRED.get(name, {})})
+def test_every_sortable_field_sorts(
+    http: httpx.Client, name: str, field: str, desc_allowed: bool
+) -> None:
+    ascending = http.get(
+        f"/v3/REST/{name}",
+        params={"Sort": field, "Limit": 1000, **SHOW_ALL, **REQUIRED.get(name, {})},
+    )
     assert ascending.status_code == 200, ascending.text
     rows = ascending.json()["Data"]
     if field in spec(name).field_names:
         values = [_order_key(row[field]) for row in rows]
         assert values == sorted(values)
     descending = http.get(
-        f"/v3/REST/{name}", params={"Sort": f"{field} DESC", "Limit": 1000, **SHOW_ALL, **REQUIRED.get(name, {})}
+        f"/v3/REST/{name}",
+        params={"Sort": f"{field} DESC", "Limit": 1000, **SHOW_ALL, **REQUIRED.get(name, {})},
     )
     if desc_allowed:
         assert descending.status_code == 200
@@ -113,7 +150,10 @@ def test_every_sortable_field_sorts(http: httpx.Client, name: str, field: str, d
             assert values == sorted(values, reverse=True)
     else:
         assert descending.status_code == 400
-        assert descending.json()["ErrorMessage"] == f'Sort: property "{field}" cannot be sorted in descending order'
+        assert (
+            descending.json()["ErrorMessage"]
+            == f'Sort: property "{field}" cannot be sorted in descending order'
+        )
 
 
 @pytest.mark.parametrize("name", RESOURCES)
@@ -122,6 +162,8 @@ def test_a_field_that_is_not_sortable_is_refused(http: httpx.Client, name: str) 
     unsortable = [f.name for f in spec(name).fields if f.name.lower() not in sortable]
     if not unsortable:
         pytest.fail(f"{name}: every field is sortable; pick another probe")
-    response = http.get(f"/v3/REST/{name}", params={"Sort": unsortable[0], **REQUIRED.get(name, {})})
+    response = http.get(
+        f"/v3/REST/{name}", params={"Sort": unsortable[0], **REQUIRED.get(name, {})}
+    )
     assert response.status_code == 400
     assert response.json()["ErrorMessage"] == f'Sort: property "{unsortable[0]}" is not sortable'

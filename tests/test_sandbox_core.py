@@ -22,7 +22,9 @@ def emails(response: httpx.Response) -> list[str]:
 
 
 def test_wrong_credentials_get_401_with_empty_body_and_challenge(sandbox: Sandbox) -> None:
-    with httpx.Client(transport=sandbox.transport(), base_url=BASE_URL, auth=("demo-api-key", "wrong")) as bad:
+    with httpx.Client(
+        transport=sandbox.transport(), base_url=BASE_URL, auth=("demo-api-key", "wrong")
+    ) as bad:
         response = bad.get("/v3/REST/contact")
     assert response.status_code == 401
     assert response.content == b""
@@ -35,9 +37,12 @@ def test_no_credentials_get_401(sandbox: Sandbox) -> None:
         assert anonymous.get("/v3/REST/contactslist").status_code == 401
 
 
-def test_default_limit_is_ten_and_total_is_the_page_size(client: httpx.Client, sandbox: Sandbox) -> None:
+def test_default_limit_is_ten_and_total_is_the_page_size(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
     sandbox.store.table("contact").ensure_list().extend(
-        dict(row, ID=100 + i, Email=f"x{i}@bulk.com") for i, row in enumerate([sandbox.data.resources["contact"][0]] * 20)
+        dict(row, ID=100 + i, Email=f"x{i}@bulk.com")
+        for i, row in enumerate([sandbox.data.resources["contact"][0]] * 20)
     )
     sandbox.store.table("contact").touch()
     body = client.get("/v3/REST/contact").json()
@@ -54,14 +59,18 @@ def test_limit_offset_page_through_in_id_order(client: httpx.Client) -> None:
     assert (second["Count"], second["Total"]) == (2, 2)
 
 
-def test_count_only_gives_the_number_of_matches_and_no_rows(client: httpx.Client, sandbox: Sandbox) -> None:
+def test_count_only_gives_the_number_of_matches_and_no_rows(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
     body = client.get("/v3/REST/contact", params={"countOnly": 1, "ContactsList": 1}).json()
     assert body == {"Count": 4, "Data": [], "Total": 4}
     assert sandbox.log.requests(path="/v3/REST/contact")[-1].param("countonly") == "1"
 
 
 def test_resource_and_parameter_names_are_case_insensitive(client: httpx.Client) -> None:
-    response = client.get("/v3/REST/Contact", params={"limit": 2, "OFFSET": 1, "sort": "email DESC"})
+    response = client.get(
+        "/v3/REST/Contact", params={"limit": 2, "OFFSET": 1, "sort": "email DESC"}
+    )
     assert response.status_code == 200
     assert emails(response) == ["erin@acme.com", "dave@example.org"]
 
@@ -79,9 +88,17 @@ def test_message_ids_above_2_53_come_back_exact(client: httpx.Client) -> None:
 
 def test_message_optional_fields_need_their_show_flag(client: httpx.Client) -> None:
     plain = data(client.get("/v3/REST/message", params={"Limit": 1}))[0]
-    shown = data(client.get("/v3/REST/message", params={"Limit": 1, "ShowSubject": "true", "ShowCustomID": 1}))[0]
+    shown = data(
+        client.get(
+            "/v3/REST/message", params={"Limit": 1, "ShowSubject": "true", "ShowCustomID": 1}
+        )
+    )[0]
     assert "Subject" not in plain and "CustomID" not in plain and "ContactAlt" not in plain
-    assert shown["Subject"] == "Subject 1" and shown["CustomID"] == "cust-1" and "ContactAlt" not in shown
+    assert (
+        shown["Subject"] == "Subject 1"
+        and shown["CustomID"] == "cust-1"
+        and "ContactAlt" not in shown
+    )
 
 
 # -- single records --------------------------------------------------------------------------------
@@ -94,10 +111,18 @@ def test_contact_by_id_and_by_email_case_insensitively(client: httpx.Client) -> 
 
 
 def test_unknown_record_is_404_object_not_found(client: httpx.Client) -> None:
-    for path in ("/v3/REST/contact/nobody@nowhere.com", "/v3/REST/contact/999", "/v3/REST/contact/999/getcontactslists"):
+    for path in (
+        "/v3/REST/contact/nobody@nowhere.com",
+        "/v3/REST/contact/999",
+        "/v3/REST/contact/999/getcontactslists",
+    ):
         response = client.get(path)
         assert response.status_code == 404
-        assert response.json() == {"ErrorInfo": "", "ErrorMessage": "Object not found", "StatusCode": 404}
+        assert response.json() == {
+            "ErrorInfo": "",
+            "ErrorMessage": "Object not found",
+            "StatusCode": 404,
+        }
 
 
 def test_composite_unique_key_joined_with_pipe(client: httpx.Client) -> None:
@@ -119,7 +144,10 @@ def test_unknown_resource_and_path(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"ContactsList": 1}, ["alice@acme.com", "bob@acme.com", "Carol@Example.org", "erin@acme.com"]),
+        (
+            {"ContactsList": 1},
+            ["alice@acme.com", "bob@acme.com", "Carol@Example.org", "erin@acme.com"],
+        ),
         ({"ContactsList": 2, "EmailRLike": "@example.org"}, ["dave@example.org"]),
         ({"EmailLLike": "carol"}, []),
         ({"EmailLLikeCI": "carol"}, ["Carol@Example.org"]),
@@ -129,7 +157,10 @@ def test_unknown_resource_and_path(client: httpx.Client) -> None:
         ({"IsExcludedFromCampaigns": "true"}, ["dave@example.org"]),
         ({"IsUnsubscribed": "true"}, ["Carol@Example.org"]),
         ({"Campaign": 100}, ["alice@acme.com", "Carol@Example.org", "erin@acme.com"]),
-        ({"ContactsList": 1, "contactslist": 2}, ["alice@acme.com", "bob@acme.com", "Carol@Example.org", "erin@acme.com"]),
+        (
+            {"ContactsList": 1, "contactslist": 2},
+            ["alice@acme.com", "bob@acme.com", "Carol@Example.org", "erin@acme.com"],
+        ),
     ],
 )
 def test_contact_filters(client: httpx.Client, params: dict, expected: list[str]) -> None:
@@ -140,7 +171,10 @@ def test_contact_filters(client: httpx.Client, params: dict, expected: list[str]
 
 def test_listrecipient_filters(client: httpx.Client) -> None:
     def ids(**params: object) -> list[int]:
-        return [r["ID"] for r in data(client.get("/v3/REST/listrecipient", params={**params, "Limit": 100}))]
+        return [
+            r["ID"]
+            for r in data(client.get("/v3/REST/listrecipient", params={**params, "Limit": 100}))
+        ]
 
     assert ids(ContactsList=1) == [1, 2, 3, 4]
     assert ids(Contact=2) == [2, 5]
@@ -151,9 +185,15 @@ def test_listrecipient_filters(client: httpx.Client) -> None:
 
 
 def test_contactslist_filters(client: httpx.Client) -> None:
-    assert [r["ID"] for r in data(client.get("/v3/REST/contactslist", params={"IsDeleted": "false"}))] == [1, 2]
-    assert [r["ID"] for r in data(client.get("/v3/REST/contactslist", params={"ExcludeID": 2}))] == [1, 3]
-    assert [r["ID"] for r in data(client.get("/v3/REST/contactslist", params={"Name": "vip"}))] == [2]
+    assert [
+        r["ID"] for r in data(client.get("/v3/REST/contactslist", params={"IsDeleted": "false"}))
+    ] == [1, 2]
+    assert [
+        r["ID"] for r in data(client.get("/v3/REST/contactslist", params={"ExcludeID": 2}))
+    ] == [1, 3]
+    assert [r["ID"] for r in data(client.get("/v3/REST/contactslist", params={"Name": "vip"}))] == [
+        2
+    ]
 
 
 def test_time_window_from_exclusive_to_inclusive(client: httpx.Client) -> None:
@@ -167,16 +207,23 @@ def test_time_window_from_exclusive_to_inclusive(client: httpx.Client) -> None:
 
 
 def test_integer_filter_accepts_a_comma_list(client: httpx.Client) -> None:
-    assert [r["ID"] for r in data(client.get("/v3/REST/listrecipient", params={"Contact": "1,6"}))] == [1, 7]
+    assert [
+        r["ID"] for r in data(client.get("/v3/REST/listrecipient", params={"Contact": "1,6"}))
+    ] == [1, 7]
 
 
 def test_bad_filter_value_is_400(client: httpx.Client) -> None:
     response = client.get("/v3/REST/contact", params={"IsExcludedFromCampaigns": "maybe"})
     assert response.status_code == 400
-    assert response.json()["ErrorMessage"] == 'Invalid value for filter "IsExcludedFromCampaigns": "maybe"'
+    assert (
+        response.json()["ErrorMessage"]
+        == 'Invalid value for filter "IsExcludedFromCampaigns": "maybe"'
+    )
 
 
-def test_filtered_pages_come_from_the_cache_and_see_writes(client: httpx.Client, sandbox: Sandbox) -> None:
+def test_filtered_pages_come_from_the_cache_and_see_writes(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
     assert client.get("/v3/REST/contact", params={"ContactsList": 2}).json()["Count"] == 2
     client.post("/v3/REST/listrecipient", json={"ContactAlt": "frank@other.net", "ListID": 2})
     assert client.get("/v3/REST/contact", params={"ContactsList": 2}).json()["Count"] == 3
@@ -186,11 +233,15 @@ def test_filtered_pages_come_from_the_cache_and_see_writes(client: httpx.Client,
 
 
 def test_sort_ascending_descending_and_refusals(client: httpx.Client) -> None:
-    by_delivered = data(client.get("/v3/REST/contact", params={"Sort": "DeliveredCount DESC", "Limit": 3}))
+    by_delivered = data(
+        client.get("/v3/REST/contact", params={"Sort": "DeliveredCount DESC", "Limit": 3})
+    )
     assert [r["DeliveredCount"] for r in by_delivered] == [9, 5, 4]
     refused = client.get("/v3/REST/contact", params={"Sort": "ID DESC"})
     assert refused.status_code == 400
-    assert refused.json()["ErrorMessage"] == 'Sort: property "ID" cannot be sorted in descending order'
+    assert (
+        refused.json()["ErrorMessage"] == 'Sort: property "ID" cannot be sorted in descending order'
+    )
     not_sortable = client.get("/v3/REST/contact", params={"Sort": "Name"})
     assert not_sortable.status_code == 400
     assert not_sortable.json()["ErrorMessage"] == 'Sort: property "Name" is not sortable'
@@ -203,7 +254,12 @@ def test_create_contact_returns_201_with_the_record(client: httpx.Client, sandbo
     response = client.post("/v3/REST/contact", json={"Email": "new@acme.com", "Name": "New"})
     assert response.status_code == 201
     row = response.json()["Data"][0]
-    assert (row["ID"], row["Email"], row["Name"], row["LastActivityAt"]) == (7, "new@acme.com", "New", "")
+    assert (row["ID"], row["Email"], row["Name"], row["LastActivityAt"]) == (
+        7,
+        "new@acme.com",
+        "New",
+        "",
+    )
     assert sandbox.data.resources["contact"][-1]["Email"] == "new@acme.com"
     assert data(client.get("/v3/REST/contact/new@acme.com"))[0]["ID"] == 7
 
@@ -218,10 +274,16 @@ def test_duplicate_contact_email_is_mj18(client: httpx.Client) -> None:
     }
 
 
-def test_put_is_a_patch_and_304_when_nothing_changes(client: httpx.Client, sandbox: Sandbox) -> None:
-    same = client.put("/v3/REST/contact/2", json={"Name": "Bob", "CreatedAt": "2020-12-10 17:35:35 UTC", "ID": 2})
+def test_put_is_a_patch_and_304_when_nothing_changes(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    same = client.put(
+        "/v3/REST/contact/2", json={"Name": "Bob", "CreatedAt": "2020-12-10 17:35:35 UTC", "ID": 2}
+    )
     assert same.status_code == 304 and same.content == b""
-    changed = client.put("/v3/REST/contact/bob@acme.com", json={"Name": "Robert", "Email": "bob@acme.com"})
+    changed = client.put(
+        "/v3/REST/contact/bob@acme.com", json={"Name": "Robert", "Email": "bob@acme.com"}
+    )
     assert changed.status_code == 200
     row = changed.json()["Data"][0]
     assert row["Name"] == "Robert" and row["LastUpdateAt"] != "" and row["DeliveredCount"] == 9
@@ -231,7 +293,10 @@ def test_put_is_a_patch_and_304_when_nothing_changes(client: httpx.Client, sandb
 def test_unknown_property_is_refused(client: httpx.Client) -> None:
     response = client.post("/v3/REST/contact", json={"Email": "x@y.com", "Contacts": []})
     assert response.status_code == 400
-    assert response.json()["ErrorMessage"] == 'Invalid json input: object ""->"TContact" has no property "Contacts"'
+    assert (
+        response.json()["ErrorMessage"]
+        == 'Invalid json input: object ""->"TContact" has no property "Contacts"'
+    )
 
 
 def test_methods_not_allowed_are_405(client: httpx.Client) -> None:
@@ -248,13 +313,25 @@ def test_deleting_a_list_is_a_soft_delete(client: httpx.Client) -> None:
 
 
 def test_listrecipient_writes_by_alt_keys_update_subscriber_count(client: httpx.Client) -> None:
-    created = client.post("/v3/REST/listrecipient", json={"ContactAlt": "frank@other.net", "ListAlt": "VIP"})
+    created = client.post(
+        "/v3/REST/listrecipient", json={"ContactAlt": "frank@other.net", "ListAlt": "VIP"}
+    )
     assert created.status_code == 201
     row = created.json()["Data"][0]
-    assert (row["ContactID"], row["ListID"], row["ListName"], row["IsActive"]) == (6, 2, "VIP", True)
+    assert (row["ContactID"], row["ListID"], row["ListName"], row["IsActive"]) == (
+        6,
+        2,
+        "VIP",
+        True,
+    )
     assert data(client.get("/v3/REST/contactslist/2"))[0]["SubscriberCount"] == 3
-    unknown = client.post("/v3/REST/listrecipient", json={"ContactAlt": "nobody@x.com", "ListID": 2})
-    assert unknown.json()["ErrorMessage"] == 'Property "Contact", alternate key value "nobody@x.com" could not be resolved to an ID'
+    unknown = client.post(
+        "/v3/REST/listrecipient", json={"ContactAlt": "nobody@x.com", "ListID": 2}
+    )
+    assert (
+        unknown.json()["ErrorMessage"]
+        == 'Property "Contact", alternate key value "nobody@x.com" could not be resolved to an ID'
+    )
     assert client.delete(f"/v3/REST/listrecipient/{row['ID']}").status_code == 204
     assert data(client.get("/v3/REST/contactslist/2"))[0]["SubscriberCount"] == 2
 
@@ -271,25 +348,41 @@ def test_getcontactslists_is_derived_from_listrecipient(client: httpx.Client) ->
 
 
 def test_managecontactslists_applies_each_action(client: httpx.Client) -> None:
-    body = {"ContactsLists": [{"ListID": 2, "Action": "addnoforce"}, {"ListID": 1, "Action": "remove"}]}
+    body = {
+        "ContactsLists": [{"ListID": 2, "Action": "addnoforce"}, {"ListID": 1, "Action": "remove"}]
+    }
     response = client.post("/v3/REST/contact/1/managecontactslists", json=body)
     assert response.status_code == 201
     assert [r["ListID"] for r in data(client.get("/v3/REST/contact/1/getcontactslists"))] == [2]
-    bad = client.post("/v3/REST/contact/1/managecontactslists", json={"ContactsLists": [{"ListID": 99, "Action": "x"}]})
+    bad = client.post(
+        "/v3/REST/contact/1/managecontactslists",
+        json={"ContactsLists": [{"ListID": 99, "Action": "x"}]},
+    )
     assert bad.status_code == 400
-    assert bad.json()["ErrorMessage"] == {"ContactsLists": [{"ListID": 99, "Action": "x", "Error": "listID missing or not valid"}]}
+    assert bad.json()["ErrorMessage"] == {
+        "ContactsLists": [{"ListID": 99, "Action": "x", "Error": "listID missing or not valid"}]
+    }
 
 
 def test_managecontact_creates_and_subscribes(client: httpx.Client, sandbox: Sandbox) -> None:
-    body = {"Email": "gina@acme.com", "Name": "Gina", "Action": "addforce", "Properties": {"age": 40}}
+    body = {
+        "Email": "gina@acme.com",
+        "Name": "Gina",
+        "Action": "addforce",
+        "Properties": {"age": 40},
+    }
     response = client.post("/v3/REST/contactslist/2/managecontact", json=body)
     assert response.status_code == 201
     answer = data(response)[0]
     assert answer["Email"] == "gina@acme.com" and answer["Action"] == "addforce"
     assert "gina@acme.com" in emails(client.get("/v3/REST/contact", params={"ContactsList": 2}))
-    stored = [r for r in sandbox.data.resources["contactdata"] if r["ContactID"] == answer["ContactID"]]
+    stored = [
+        r for r in sandbox.data.resources["contactdata"] if r["ContactID"] == answer["ContactID"]
+    ]
     assert stored[0]["Data"] == [{"Name": "age", "Value": "40"}]
-    bad = client.post("/v3/REST/contactslist/2/managecontact", json={**body, "Properties": {"shoe": 1}})
+    bad = client.post(
+        "/v3/REST/contactslist/2/managecontact", json={**body, "Properties": {"shoe": 1}}
+    )
     assert bad.json() == {
         "ErrorInfo": {"Properties": [{"shoe": "Property not defined"}]},
         "ErrorMessage": "Object properties invalid",
@@ -300,7 +393,11 @@ def test_managecontact_creates_and_subscribes(client: httpx.Client, sandbox: San
 def test_bulk_job_goes_through_in_progress_then_completed_with_errors(client: httpx.Client) -> None:
     body = {
         "ContactsLists": [{"ListID": 2, "Action": "addnoforce"}],
-        "Contacts": [{"Email": "h1@acme.com", "Name": "H1"}, {"Email": "not-an-email"}, {"Email": "bob@acme.com"}],
+        "Contacts": [
+            {"Email": "h1@acme.com", "Name": "H1"},
+            {"Email": "not-an-email"},
+            {"Email": "bob@acme.com"},
+        ],
     }
     posted = client.post("/v3/REST/contact/managemanycontacts", json=body)
     assert posted.status_code == 201
@@ -308,18 +405,29 @@ def test_bulk_job_goes_through_in_progress_then_completed_with_errors(client: ht
     first = data(client.get(f"/v3/REST/contact/managemanycontacts/{job_id}"))[0]
     assert first["Status"] == "In Progress"
     done = data(client.get(f"/v3/REST/contact/managemanycontacts/{job_id}"))[0]
-    assert (done["Status"], done["Count"], done["Error"]) == ("Completed", 2, "1 contact(s) could not be processed")
+    assert (done["Status"], done["Count"], done["Error"]) == (
+        "Completed",
+        2,
+        "1 contact(s) could not be processed",
+    )
     assert done["ErrorFile"].endswith(f"/v3/DATA/batchjob/{job_id}/JSONError/application:json/LAST")
     errors = client.get(f"/v3/DATA/batchjob/{job_id}/JSONError/application:json/LAST").json()
     assert errors == [{"Email": "not-an-email", "Error": "Invalid email address"}]
-    assert {"h1@acme.com", "bob@acme.com"} <= set(emails(client.get("/v3/REST/contact", params={"ContactsList": 2})))
+    assert {"h1@acme.com", "bob@acme.com"} <= set(
+        emails(client.get("/v3/REST/contact", params={"ContactsList": 2}))
+    )
 
 
 def test_list_bulk_job_polls_under_its_list(client: httpx.Client) -> None:
-    posted = client.post("/v3/REST/contactslist/1/ManageManyContacts", json={"Action": "unsub", "Contacts": [{"Email": "alice@acme.com"}]})
+    posted = client.post(
+        "/v3/REST/contactslist/1/ManageManyContacts",
+        json={"Action": "unsub", "Contacts": [{"Email": "alice@acme.com"}]},
+    )
     job_id = data(posted)[0]["JobID"]
     for _ in range(2):
-        status = data(client.get(f"/v3/REST/contactslist/1/managemanycontacts/{job_id}"))[0]["Status"]
+        status = data(client.get(f"/v3/REST/contactslist/1/managemanycontacts/{job_id}"))[0][
+            "Status"
+        ]
     assert status == "Completed"
     assert client.get(f"/v3/REST/contactslist/2/managemanycontacts/{job_id}").status_code == 404
     assert data(client.get("/v3/REST/contact/1/getcontactslists"))[0]["IsUnsub"] is True
@@ -328,23 +436,44 @@ def test_list_bulk_job_polls_under_its_list(client: httpx.Client) -> None:
 def test_draft_content_schedule_send_and_status(client: httpx.Client) -> None:
     assert data(client.get("/v3/REST/campaigndraft/1/detailcontent"))[0]["Html-part"] == "<p>Hi</p>"
     put = client.put("/v3/REST/campaigndraft/1/detailcontent", json={"Text-part": "Hello"})
-    assert data(put)[0] == {"Headers": {}, "Html-part": "<p>Hi</p>", "Text-part": "Hello", "MJMLContent": ""}
-    scheduled = client.post("/v3/REST/campaigndraft/1/schedule", json={"Date": "2099-01-01T09:00:00+01:00"})
+    assert data(put)[0] == {
+        "Headers": {},
+        "Html-part": "<p>Hi</p>",
+        "Text-part": "Hello",
+        "MJMLContent": "",
+    }
+    scheduled = client.post(
+        "/v3/REST/campaigndraft/1/schedule", json={"Date": "2099-01-01T09:00:00+01:00"}
+    )
     assert scheduled.status_code == 201 and data(scheduled)[0]["Status"] == "programmed"
     assert data(client.get("/v3/REST/campaigndraft/1/status"))[0] == {"Status": "Programmed"}
     assert client.delete("/v3/REST/campaigndraft/1/schedule").status_code == 204
     assert data(client.get("/v3/REST/campaigndraft/1/status"))[0] == {"Status": "Draft"}
-    assert client.post("/v3/REST/campaigndraft/1/test", json={"Recipients": [{"Email": "t@acme.com"}]}).status_code == 201
+    assert (
+        client.post(
+            "/v3/REST/campaigndraft/1/test", json={"Recipients": [{"Email": "t@acme.com"}]}
+        ).status_code
+        == 201
+    )
     assert client.post("/v3/REST/campaigndraft/1/send").status_code == 201
     assert data(client.get("/v3/REST/campaigndraft/1"))[0]["Status"] == 2
     again = client.post("/v3/REST/campaigndraft/1/send")
-    assert again.status_code == 400 and again.json()["ErrorMessage"] == "The campaign draft status is Sent"
+    assert (
+        again.status_code == 400
+        and again.json()["ErrorMessage"] == "The campaign draft status is Sent"
+    )
 
 
-def test_template_detailcontent_unknown_template_has_the_newer_error_shape(client: httpx.Client) -> None:
+def test_template_detailcontent_unknown_template_has_the_newer_error_shape(
+    client: httpx.Client,
+) -> None:
     assert data(client.get("/v3/REST/template/1/detailcontent"))[0]["Text-part"] is None
     response = client.get("/v3/REST/template/77/detailcontent")
-    assert response.status_code == 404 and set(response.json()) == {"ErrorIdentifier", "StatusCode", "ErrorMessage"}
+    assert response.status_code == 404 and set(response.json()) == {
+        "ErrorIdentifier",
+        "StatusCode",
+        "ErrorMessage",
+    }
 
 
 def test_v4_contact_delete_anonymises(client: httpx.Client) -> None:
@@ -361,7 +490,9 @@ def test_v4_contact_delete_anonymises(client: httpx.Client) -> None:
 # -- request log -----------------------------------------------------------------------------------
 
 
-def test_log_records_method_path_params_as_sent_and_status(client: httpx.Client, sandbox: Sandbox) -> None:
+def test_log_records_method_path_params_as_sent_and_status(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
     sandbox.log.clear()
     client.get("/v3/REST/contact?Limit=2&EmailLLike=a&Limit=3")
     client.get("/v3/REST/contact/nobody@x.com")
@@ -381,7 +512,9 @@ def test_log_records_method_path_params_as_sent_and_status(client: httpx.Client,
 
 def _client(config: SandboxConfig) -> tuple[Sandbox, httpx.Client]:
     sb = Sandbox(data=small_account(), config=config)
-    return sb, httpx.Client(transport=sb.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET))
+    return sb, httpx.Client(
+        transport=sb.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET)
+    )
 
 
 def test_rate_limit_answers_429() -> None:

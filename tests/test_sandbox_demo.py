@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +15,38 @@ import pytest
 from mjquery.sandbox.aggregates import AggregateQuery
 from mjquery.sandbox.demo import DemoData, build_demo_account
 
-REFERENCE = json.loads((Path(__file__).parents[1] / "mjquery/sandbox/reference/resources.json").read_text("utf-8"))
+REFERENCE = json.loads(
+    (Path(__file__).parents[1] / "mjquery/sandbox/reference/resources.json").read_text("utf-8")
+)
 BY_NAME = {entry["resource"]: entry for entry in REFERENCE}
-GETTABLE = sorted(e["resource"] for e in REFERENCE if "/" not in e["resource"] and " " not in e["resource"] and "GET" in e["methods"])
+GETTABLE = sorted(
+    e["resource"]
+    for e in REFERENCE
+    if "/" not in e["resource"] and " " not in e["resource"] and "GET" in e["methods"]
+)
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 # Properties the reference documents as Unix epoch integers rather than RFC 3339 strings.
 EPOCH_FIELDS = {
-    ("messagehistory", "EventAt"), ("campaignoverview", "SendTimeStart"), ("contactslistsignup", "ConfirmAt"),
-    ("contactslistsignup", "SignupAt"), ("batchjob", "AliveAt"), ("batchjob", "JobStart"), ("batchjob", "JobEnd"),
-    ("batchjob", "RequestAt"), ("widget", "CreatedAt"),
+    ("messagehistory", "EventAt"),
+    ("campaignoverview", "SendTimeStart"),
+    ("contactslistsignup", "ConfirmAt"),
+    ("contactslistsignup", "SignupAt"),
+    ("batchjob", "AliveAt"),
+    ("batchjob", "JobStart"),
+    ("batchjob", "JobEnd"),
+    ("batchjob", "RequestAt"),
+    ("widget", "CreatedAt"),
 }
-MARKETING_STATUSES = {"sent", "opened", "clicked", "hardbounced", "softbounced", "blocked", "spam", "unsub"}
+MARKETING_STATUSES = {
+    "sent",
+    "opened",
+    "clicked",
+    "hardbounced",
+    "softbounced",
+    "blocked",
+    "spam",
+    "unsub",
+}
 DELIVERED = {"sent", "opened", "clicked", "spam", "unsub"}
 
 
@@ -52,18 +73,36 @@ def by_status(messages: Sequence[dict[str, Any]]) -> Counter[str]:
 
 # -- shape -----------------------------------------------------------------------------------------
 
+
 def test_contract(demo: DemoData) -> None:
-    assert demo.now == datetime(2026, 10, 3, 9, 12, 44, tzinfo=timezone.utc)
+    assert demo.now == datetime(2026, 10, 3, 9, 12, 44, tzinfo=UTC)
     assert demo.api_key_id == demo.resources["apikey"][0]["ID"]
     assert demo.resources["statcounters"][0]["APIKeyID"] == demo.api_key_id
-    for name in ("contact", "contactslist", "listrecipient", "contactmetadata", "contactdata", "sender", "template",
-                 "campaigndraft", "campaign", "contactfilter", "eventcallbackurl", "parseroute", "widget", "workflow", "apikey"):
+    for name in (
+        "contact",
+        "contactslist",
+        "listrecipient",
+        "contactmetadata",
+        "contactdata",
+        "sender",
+        "template",
+        "campaigndraft",
+        "campaign",
+        "contactfilter",
+        "eventcallbackurl",
+        "parseroute",
+        "widget",
+        "workflow",
+        "apikey",
+    ):
         assert type(demo.resources[name]) is list, name
         assert all(type(r) is dict for r in demo.resources[name])
 
 
 @pytest.mark.parametrize("resource", GETTABLE)
-def test_every_gettable_resource_has_rows_with_exactly_its_reference_fields(demo: DemoData, resource: str) -> None:
+def test_every_gettable_resource_has_rows_with_exactly_its_reference_fields(
+    demo: DemoData, resource: str
+) -> None:
     rows = demo.resources[resource]
     assert len(rows) >= 1
     expected = [field["name"] for field in BY_NAME[resource]["fields"]]
@@ -87,9 +126,7 @@ def test_values_have_the_reference_types(demo: DemoData, resource: str) -> None:
             where = f"{resource}.{field['name']}={value!r}"
             if (resource, field["name"]) in NULLABLE and value is None:
                 continue
-            if (resource, field["name"]) in EPOCH_FIELDS:
-                assert type(value) is int, where
-            elif kind == "int":
+            if (resource, field["name"]) in EPOCH_FIELDS or kind == "int":
                 assert type(value) is int, where
             elif kind == "float":
                 assert type(value) is float, where
@@ -111,14 +148,18 @@ def test_sub_resources_for_every_draft_and_template_with_content(demo: DemoData)
     drafts = demo.resources["campaigndraft"]
     content = demo.sub_resources["campaigndraft/detailcontent"]
     assert set(content) == {d["ID"] for d in drafts if d["Title"] != "Untitled draft"}
-    assert set(demo.sub_resources["template/detailcontent"]) == {t["ID"] for t in demo.resources["template"]}
+    assert set(demo.sub_resources["template/detailcontent"]) == {
+        t["ID"] for t in demo.resources["template"]
+    }
     for name in ("campaigndraft/detailcontent", "template/detailcontent", "campaigndraft/schedule"):
         expected = {field["name"] for field in BY_NAME[name]["fields"]}
         for record in demo.sub_resources[name].values():
             assert set(record) == expected
     for draft_id, record in content.items():
         assert "<html>" in record["Html-part"]
-        assert record["Headers"]["Subject"] == next(d["Subject"] for d in drafts if d["ID"] == draft_id)
+        assert record["Headers"]["Subject"] == next(
+            d["Subject"] for d in drafts if d["ID"] == draft_id
+        )
     programmed = [d for d in drafts if d["Status"] == 1]
     assert len(programmed) == 1
     schedule = demo.sub_resources["campaigndraft/schedule"]
@@ -134,13 +175,20 @@ def test_message_ids_are_64_bit_unique_and_grow_with_arrival(demo: DemoData) -> 
     arrivals = [m["ArrivedAt"] for m in messages]
     assert arrivals == sorted(arrivals)
     assert ts(arrivals[-1]) <= demo.now.timestamp()
-    assert all(m["ID"] == i["ID"] for m, i in zip(messages[:100], demo.resources["messageinformation"][:100], strict=True))
+    assert all(
+        m["ID"] == i["ID"]
+        for m, i in zip(messages[:100], demo.resources["messageinformation"][:100], strict=True)
+    )
 
 
 def test_lazy_rows_behave_like_a_sequence_of_fresh_dicts(demo: DemoData) -> None:
     messages = demo.resources["message"]
     assert messages[-1] == messages[len(messages) - 1]
-    assert [m["ID"] for m in messages[5:8]] == [messages[5]["ID"], messages[6]["ID"], messages[7]["ID"]]
+    assert [m["ID"] for m in messages[5:8]] == [
+        messages[5]["ID"],
+        messages[6]["ID"],
+        messages[7]["ID"],
+    ]
     first = messages[0]
     first["Status"] = "changed"
     assert messages[0]["Status"] != "changed"
@@ -152,8 +200,18 @@ def test_lazy_rows_behave_like_a_sequence_of_fresh_dicts(demo: DemoData) -> None
 def test_timestamps_are_rfc3339_or_empty_and_never_in_the_future(demo: DemoData) -> None:
     now = demo.now.timestamp()
     contact = demo.resources["contact"]
-    assert any(c["LastActivityAt"] == "" for c in contact) or any(c["UnsubscribedAt"] == "" for c in contact)
-    for resource in ("contact", "listrecipient", "campaign", "campaigndraft", "template", "sender", "contactslist"):
+    assert any(c["LastActivityAt"] == "" for c in contact) or any(
+        c["UnsubscribedAt"] == "" for c in contact
+    )
+    for resource in (
+        "contact",
+        "listrecipient",
+        "campaign",
+        "campaigndraft",
+        "template",
+        "sender",
+        "contactslist",
+    ):
         for r in demo.resources[resource]:
             for field in BY_NAME[resource]["fields"]:
                 if field["type"] == "datetime" and r[field["name"]]:
@@ -163,6 +221,7 @@ def test_timestamps_are_rfc3339_or_empty_and_never_in_the_future(demo: DemoData)
 
 
 # -- lists and contacts ----------------------------------------------------------------------------
+
 
 def test_subscriber_count_matches_list_recipients(demo: DemoData) -> None:
     per_list = Counter(r["ListID"] for r in demo.resources["listrecipient"])
@@ -194,8 +253,13 @@ def test_unsubscriptions_and_exclusions(demo: DemoData) -> None:
     for m in demo.resources["message"]:
         if m["CampaignID"] in marketing:
             arrived = ts(m["ArrivedAt"])
-            assert arrived > excluded_at.get(m["ContactID"], arrived) - 600 or arrived < excluded_at[m["ContactID"]]
-            assert arrived <= left.get((m["ContactID"], marketing[m["CampaignID"]]), arrived) + 86400
+            assert (
+                arrived > excluded_at.get(m["ContactID"], arrived) - 600
+                or arrived < excluded_at[m["ContactID"]]
+            )
+            assert (
+                arrived <= left.get((m["ContactID"], marketing[m["CampaignID"]]), arrived) + 86400
+            )
     # Some unsubscriptions came from a campaign's unsubscribe link.
     assert sum(1 for m in demo.resources["message"] if m["Status"] == "unsub") >= 5
 
@@ -208,12 +272,16 @@ def test_contacts_look_real_and_use_reserved_domains(demo: DemoData) -> None:
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     for c in contacts:
         domain = c["Email"].rsplit("@", 1)[1]
-        assert domain in ("example.com", "example.org", "example.net") or domain.endswith((".example", ".test")), domain
+        assert domain in ("example.com", "example.org", "example.net") or domain.endswith(
+            (".example", ".test")
+        ), domain
     assert sum(1 for c in contacts if c["Name"]) > 1500
 
 
 def test_contact_delivered_count_and_last_activity_come_from_messages(demo: DemoData) -> None:
-    delivered = Counter(m["ContactID"] for m in demo.resources["message"] if m["Status"] in DELIVERED)
+    delivered = Counter(
+        m["ContactID"] for m in demo.resources["message"] if m["Status"] in DELIVERED
+    )
     last_arrival: dict[int, str] = {}
     for m in demo.resources["message"]:
         last_arrival[m["ContactID"]] = max(last_arrival.get(m["ContactID"], ""), m["ArrivedAt"])
@@ -249,6 +317,7 @@ def test_contact_data_uses_only_defined_properties_with_plausible_values(demo: D
 
 
 # -- campaigns and messages ------------------------------------------------------------------------
+
 
 def test_drafts_and_campaigns_link_to_each_other(demo: DemoData) -> None:
     drafts = demo.resources["campaigndraft"]
@@ -298,7 +367,9 @@ def test_event_resources_match_message_status(demo: DemoData) -> None:
     assert set(statuses) <= MARKETING_STATUSES
     assert statuses["opened"] > statuses["clicked"] > statuses["hardbounced"] > 0
     opened = {o["MessageID"] for o in demo.resources["openinformation"]}
-    assert opened == {i for i, m in messages.items() if m["Status"] in ("opened", "clicked", "unsub")}
+    assert opened == {
+        i for i, m in messages.items() if m["Status"] in ("opened", "clicked", "unsub")
+    }
     for o in demo.resources["openinformation"][:500]:
         assert o["OpenedAt"] > o["ArrivedAt"] == messages[o["MessageID"]]["ArrivedAt"]
     clicked = {c["MessageID"] for c in demo.resources["clickstatistics"]}
@@ -306,7 +377,9 @@ def test_event_resources_match_message_status(demo: DemoData) -> None:
     assert all(messages[i]["Status"] in ("clicked", "unsub") for i in clicked)
     bounced = demo.resources["bouncestatistics"]
     assert len(bounced) == statuses["hardbounced"] + statuses["softbounced"] + statuses["blocked"]
-    ids = {i for i, m in messages.items() if m["Status"] in ("hardbounced", "softbounced", "blocked")}
+    ids = {
+        i for i, m in messages.items() if m["Status"] in ("hardbounced", "softbounced", "blocked")
+    }
     contact_ids = {messages[i]["ContactID"] for i in ids}
     assert {b["ContactID"] for b in bounced} == contact_ids
     for b in bounced:
@@ -316,7 +389,9 @@ def test_event_resources_match_message_status(demo: DemoData) -> None:
 
 def test_bounces_concentrate_on_a_few_domains(demo: DemoData) -> None:
     emails = {c["ID"]: c["Email"] for c in demo.resources["contact"]}
-    addresses = {emails[m["ContactID"]] for m in demo.resources["message"] if m["Status"] == "hardbounced"}
+    addresses = {
+        emails[m["ContactID"]] for m in demo.resources["message"] if m["Status"] == "hardbounced"
+    }
     assert 0.005 * len(emails) < len(addresses) < 0.08 * len(emails)
     hard = Counter(address.rsplit("@", 1)[1] for address in addresses)
     top_two = sum(count for _domain, count in hard.most_common(2))
@@ -325,14 +400,21 @@ def test_bounces_concentrate_on_a_few_domains(demo: DemoData) -> None:
 
 def test_some_templates_unused_in_the_last_90_days(demo: DemoData) -> None:
     cutoff = demo.now.timestamp() - 90 * 86400
-    recent = {d["TemplateID"] for d in demo.resources["campaigndraft"] if d["DeliveredAt"] and ts(d["DeliveredAt"]) >= cutoff}
+    recent = {
+        d["TemplateID"]
+        for d in demo.resources["campaigndraft"]
+        if d["DeliveredAt"] and ts(d["DeliveredAt"]) >= cutoff
+    }
     templates = {t["ID"] for t in demo.resources["template"]}
     assert len(templates - recent) >= 2 and recent
 
 
 # -- statistics ------------------------------------------------------------------------------------
 
-def _expected_counts(messages: list[dict[str, Any]], opened_ids: set[int], clicked_ids: set[int]) -> dict[str, int]:
+
+def _expected_counts(
+    messages: list[dict[str, Any]], opened_ids: set[int], clicked_ids: set[int]
+) -> dict[str, int]:
     statuses = by_status(messages)
     return {
         "ProcessedCount": len(messages),
@@ -373,7 +455,14 @@ def test_account_totals_agree_across_statistics_resources(demo: DemoData) -> Non
     expected = _expected_counts(list(messages), opened, clicked)
     totals = demo.resources["apikeytotals"][0]
     overall = demo.resources["messagestatistics"][0]
-    for name in ("ProcessedCount", "DeliveredCount", "OpenedCount", "ClickedCount", "BouncedCount", "BlockedCount"):
+    for name in (
+        "ProcessedCount",
+        "DeliveredCount",
+        "OpenedCount",
+        "ClickedCount",
+        "BouncedCount",
+        "BlockedCount",
+    ):
         assert totals[name] == overall[name] == expected[name]
         assert sum(s[name] for s in demo.resources["campaignstatistics"]) == expected[name]
         assert sum(s[name] for s in demo.resources["senderstatistics"]) == expected[name]
@@ -381,7 +470,9 @@ def test_account_totals_agree_across_statistics_resources(demo: DemoData) -> Non
         assert sum(s[name] for s in demo.resources["domainstatistics"]) == expected[name]
         assert sum(s[name] for s in demo.resources["graphstatistics"]) == expected[name]
     api = demo.statcounters("APIKey", "Lifetime", "Message")
-    assert len(api) == 1 and api[0]["Total"] == len(messages) and api[0]["SourceID"] == demo.api_key_id
+    assert (
+        len(api) == 1 and api[0]["Total"] == len(messages) and api[0]["SourceID"] == demo.api_key_id
+    )
     assert api[0]["EventClickedCount"] == len(demo.resources["clickstatistics"])
     days = demo.statcounters("APIKey", "Day", "Message")
     assert sum(d["Total"] for d in days) == len(messages)
@@ -420,7 +511,9 @@ def test_link_statistics_agree_with_clicks(demo: DemoData) -> None:
     campaign_id, events = per_campaign.most_common(1)[0]
     rows = demo.link_clicks(campaign_id)
     assert sum(r["ClickedEventsCount"] for r in rows) == events
-    assert [r["PositionIndex"] for r in sorted(rows, key=lambda r: r["PositionIndex"])] == list(range(1, len(rows) + 1))
+    assert [r["PositionIndex"] for r in sorted(rows, key=lambda r: r["PositionIndex"])] == list(
+        range(1, len(rows) + 1)
+    )
     esp = demo.recipient_esp(campaign_id)
     stats = next(s for s in demo.resources["campaignstatistics"] if s["CampaignID"] == campaign_id)
     assert sum(r["AttemptedMessagesCount"] for r in esp) == stats["ProcessedCount"]
@@ -441,9 +534,12 @@ def test_message_history_tells_the_story_of_a_message(demo: DemoData) -> None:
 
 # -- determinism and scale -------------------------------------------------------------------------
 
+
 def _snapshot(data: DemoData) -> str:
     everything = {name: list(rows) for name, rows in data.resources.items()}
-    return json.dumps([everything, data.sub_resources, data.api_key_id], sort_keys=True, default=str)
+    return json.dumps(
+        [everything, data.sub_resources, data.api_key_id], sort_keys=True, default=str
+    )
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
@@ -478,13 +574,25 @@ def test_statcounters_by_day_add_up_to_lifetime_for_both_timings(demo: DemoData)
     for timing in ("Message", "Event"):
         days = demo.statcounters("Campaign", "Day", timing, source_ids=[campaign])
         assert {d["SourceID"] for d in days} == {campaign}
-        for name in ("Total", "MessageSentCount", "MessageOpenedCount", "EventOpenedCount", "EventClickedCount"):
+        for name in (
+            "Total",
+            "MessageSentCount",
+            "MessageOpenedCount",
+            "EventOpenedCount",
+            "EventClickedCount",
+        ):
             assert sum(d[name] for d in days) == lifetime[0][name], (timing, name)
     # A campaign goes out within the hour, but its opens keep coming on the following days.
     assert len(demo.statcounters("Campaign", "Day", "Message", source_ids=[campaign])) == 1
     assert len(demo.statcounters("Campaign", "Day", "Event", source_ids=[campaign])) > 1
     first_day = demo.statcounters("Campaign", "Day", "Event", source_ids=[campaign])[0]
-    window = demo.statcounters("APIKey", "Day", "Message", from_ts=ts(first_day["Timeslice"]), to_ts=ts(first_day["Timeslice"]))
+    window = demo.statcounters(
+        "APIKey",
+        "Day",
+        "Message",
+        from_ts=ts(first_day["Timeslice"]),
+        to_ts=ts(first_day["Timeslice"]),
+    )
     assert len(window) == 1 and window[0]["Timeslice"] == first_day["Timeslice"]
 
 

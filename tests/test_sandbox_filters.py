@@ -28,14 +28,18 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture(scope="module")
 def http(sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(transport=sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET))
+    return httpx.Client(
+        transport=sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET)
+    )
 
 
 def rows(http: httpx.Client, resource: str, **params: Any) -> list[dict[str, Any]]:
     """Every matching row, page after page."""
     found: list[dict[str, Any]] = []
     while True:
-        response = http.get(f"/v3/REST/{resource}", params={"Limit": 1000, "Offset": len(found), **params})
+        response = http.get(
+            f"/v3/REST/{resource}", params={"Limit": 1000, "Offset": len(found), **params}
+        )
         assert response.status_code == 200, response.text
         page = response.json()["Data"]
         found.extend(page)
@@ -49,10 +53,14 @@ def ids(found: list[dict[str, Any]], key: str = "ID") -> set[Any]:
 
 # -- every effective filter narrows ----------------------------------------------------------------
 
-RESOURCES = sorted(n for n, s in top_level_resources().items() if "GET" in s.methods and n != "statcounters")
+RESOURCES = sorted(
+    n for n, s in top_level_resources().items() if "GET" in s.methods and n != "statcounters"
+)
 
 
-def _candidates(sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows: list[dict[str, Any]]) -> list[str]:
+def _candidates(
+    sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows: list[dict[str, Any]]
+) -> list[str]:
     """Values likely to select some but not all rows."""
     low = name.lower()
     spec = load_reference()[resource]
@@ -60,8 +68,17 @@ def _candidates(sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows
     if ftype == "bool" or low in ("period",):
         return ["true", "false"] if ftype == "bool" else ["Month", "Year", "Week"]
     field = spec.fields_by_lower.get(low) or spec.fields_by_lower.get(low + "id")
-    times = [t for row in all_rows for v in row.values() if isinstance(v, str) and v[:2] == "20" and "T" in v
-             for t in [v]] if ftype == "datetime" or low.endswith("ts") else []
+    times = (
+        [
+            t
+            for row in all_rows
+            for v in row.values()
+            if isinstance(v, str) and v[:2] == "20" and "T" in v
+            for t in [v]
+        ]
+        if ftype == "datetime" or low.endswith("ts")
+        else []
+    )
     if low.startswith(("min", "max")) and spec.fields_by_lower.get(low[3:]):
         key = spec.fields_by_lower[low[3:]].name
         values = sorted(str(r[key]) for r in all_rows if r.get(key) not in ("", None))
@@ -70,7 +87,11 @@ def _candidates(sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows
         return [sorted(times)[len(times) // 2]]
     starts = sorted(c["SendStartAt"] for c in store.table("campaign").rows if c["SendStartAt"])
     marketing = {c["ID"] for c in store.table("campaign").rows if c["CampaignType"] == 2}
-    clicked = next(m for m in store.table("message").rows if m["Status"] == "clicked" and m["CampaignID"] in marketing)
+    clicked = next(
+        m
+        for m in store.table("message").rows
+        if m["Status"] == "clicked" and m["CampaignID"] in marketing
+    )
     if field is not None and field.type != "bool":
         counts: dict[str, int] = {}
         for row in all_rows:
@@ -95,7 +116,9 @@ def _candidates(sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows
         "localpart": ["news", "hello"],
         "email": ["news", "kestrelcoffee.example"],
         "ids": [c["ID"] for c in store.table("campaign").rows][3:4],
-        "lastactivityat": [str(r["LastActivityAt"]) for r in store.table("listrecipientstatistics").rows][:1],
+        "lastactivityat": [
+            str(r["LastActivityAt"]) for r in store.table("listrecipientstatistics").rows
+        ][:1],
         "segmentation": [0],
         "customid": [""],
         "newslettertemplate": [r["TemplateID"] for r in store.table("campaigndraft").rows][:1],
@@ -105,18 +128,30 @@ def _candidates(sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows
     }
     if resource in AGGREGATE_RESOURCES:
         # Values that select some of the messages an aggregate sums.
-        pools.update({
-            "fromts": [starts[len(starts) // 2]],
-            "tots": [starts[len(starts) // 2]],
-            "contact": [clicked["ContactID"]],
-            "contactid": [clicked["ContactID"]],
-            "contactemail": [store.contact(clicked["ContactID"])["Email"]],  # type: ignore[index]
-            "message": [clicked["ID"]],
-            "contactlistid": [r["ID"] for r in store.table("contactslist").rows][:3],
-            "from": [c["FromEmail"] for c in store.table("campaign").rows if c["ID"] == clicked["CampaignID"]],
-            "customcampaign": [c["CustomValue"] for c in store.table("campaign").rows if c["ID"] == clicked["CampaignID"]],
-            "workflowid": sorted({c["WorkflowID"] for c in store.table("campaign").rows if c["WorkflowID"]}),
-        })
+        pools.update(
+            {
+                "fromts": [starts[len(starts) // 2]],
+                "tots": [starts[len(starts) // 2]],
+                "contact": [clicked["ContactID"]],
+                "contactid": [clicked["ContactID"]],
+                "contactemail": [store.contact(clicked["ContactID"])["Email"]],  # type: ignore[index]
+                "message": [clicked["ID"]],
+                "contactlistid": [r["ID"] for r in store.table("contactslist").rows][:3],
+                "from": [
+                    c["FromEmail"]
+                    for c in store.table("campaign").rows
+                    if c["ID"] == clicked["CampaignID"]
+                ],
+                "customcampaign": [
+                    c["CustomValue"]
+                    for c in store.table("campaign").rows
+                    if c["ID"] == clicked["CampaignID"]
+                ],
+                "workflowid": sorted(
+                    {c["WorkflowID"] for c in store.table("campaign").rows if c["WorkflowID"]}
+                ),
+            }
+        )
     values = pools.get(low)
     if values is None and low.startswith("email"):
         values = ["a", "inboxly.test"]
@@ -127,10 +162,18 @@ def _candidates(sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows
 #: no anonymised contacts, one history row per contact property, no workflow statistics). For
 #: them the test still checks that the answer is a subset of the rows.
 DATA_CANNOT_NARROW = {
-    ("apikeyaccessgrantor", "APIKey"), ("apikeyaccessgrantor", "Name"), ("contact", "IncludeAnonymized"),
-    ("contactdata", "IncludeAnonymized"), ("contactstatistics", "IncludeAnonymized"), ("contacthistorydata", "Last"),
-    ("myprofile", "User"), ("parseroute", "APIKey"), ("user", "UserName"), ("workflowstatistics", "FromTS"),
-    ("workflowstatistics", "ToTS"), ("workflowstatistics", "WorkflowID"),
+    ("apikeyaccessgrantor", "APIKey"),
+    ("apikeyaccessgrantor", "Name"),
+    ("contact", "IncludeAnonymized"),
+    ("contactdata", "IncludeAnonymized"),
+    ("contactstatistics", "IncludeAnonymized"),
+    ("contacthistorydata", "Last"),
+    ("myprofile", "User"),
+    ("parseroute", "APIKey"),
+    ("user", "UserName"),
+    ("workflowstatistics", "FromTS"),
+    ("workflowstatistics", "ToTS"),
+    ("workflowstatistics", "WorkflowID"),
 }
 
 #: Options of aggregate resources that change what is counted, not which messages: focused tests.
@@ -163,7 +206,9 @@ def test_the_justified_inert_list_is_what_inert_filters_reports(sandbox: Sandbox
         spec = load_reference()[name]
         inert = inert_filters(spec, sandbox.store)
         assert all(is_justified_inert(name, f) for f in inert), (name, inert)
-        assert all(inert_reason(spec, sandbox.store, f) == is_justified_inert(name, f) for f in inert)
+        assert all(
+            inert_reason(spec, sandbox.store, f) == is_justified_inert(name, f) for f in inert
+        )
         recomputed = {f for f in spec.filters if _recomputed(name, f)}
         assert not recomputed & set(inert), (name, recomputed & set(inert))
     assert sum(len(inert_filters(load_reference()[n], sandbox.store)) for n in RESOURCES) < 70
@@ -183,14 +228,18 @@ def test_an_effective_filter_selects_a_strict_subset(
 ) -> None:
     everything = rows(http, resource)
     if (resource, name) in DATA_CANNOT_NARROW:
-        narrowed = rows(http, resource, **{name: _candidates(sandbox, resource, name, ftype, everything)[0]})
+        narrowed = rows(
+            http, resource, **{name: _candidates(sandbox, resource, name, ftype, everything)[0]}
+        )
         assert all(row in everything for row in narrowed)
         return
     if len(everything) < 2:
         pytest.fail(f"{resource}: the demo account needs 2 rows to test {name}")
     universe = {orjson.dumps(row, option=orjson.OPT_SORT_KEYS) for row in everything}
     sizes = []
-    fallback = {"bool": [], "datetime": ["2000-01-01T00:00:00Z"]}.get(ftype, ["987654321", "no-such-value"])
+    fallback = {"bool": [], "datetime": ["2000-01-01T00:00:00Z"]}.get(
+        ftype, ["987654321", "no-such-value"]
+    )
     for value in _candidates(sandbox, resource, name, ftype, everything) + fallback:
         found = rows(http, resource, **{name: value})
         assert {orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in found} <= universe
@@ -199,20 +248,26 @@ def test_an_effective_filter_selects_a_strict_subset(
             return
         if found == [] and value in fallback:
             return  # a value no row holds selects nothing
-    assert min(sizes) < len(everything), f"{resource}?{name}: no value narrowed the {len(everything)} rows ({sizes})"
+    assert min(sizes) < len(everything), (
+        f"{resource}?{name}: no value narrowed the {len(everything)} rows ({sizes})"
+    )
 
 
 #: Aggregate filters the demo data cannot split: every campaign has Status 0 and is sent from
 #: kestrelcoffee.example; every tracked link (toplinkclicked) belongs to a marketing campaign.
 #: The test checks they select all or nothing.
-AGGREGATE_CANNOT_NARROW = {(r, f) for r in AGGREGATE_RESOURCES for f in ("CampaignStatus", "FromDomain")} | {
-    ("toplinkclicked", "FromType")
-}
+AGGREGATE_CANNOT_NARROW = {
+    (r, f) for r in AGGREGATE_RESOURCES for f in ("CampaignStatus", "FromDomain")
+} | {("toplinkclicked", "FromType")}
 
 #: What identifies an aggregate row (the same key in the filtered and the unfiltered answer).
 AGGREGATE_KEYS = {
-    "domainstatistics": ("Domain",), "geostatistics": ("Country",), "graphstatistics": ("RefTimestamp",),
-    "toplinkclicked": ("LinkId", "Url"), "useragentstatistics": ("UserAgent", "Platform"), "openstatistics": (),
+    "domainstatistics": ("Domain",),
+    "geostatistics": ("Country",),
+    "graphstatistics": ("RefTimestamp",),
+    "toplinkclicked": ("LinkId", "Url"),
+    "useragentstatistics": ("UserAgent", "Platform"),
+    "openstatistics": (),
     "messagestatistics": (),
 }
 
@@ -224,7 +279,9 @@ def _counters(resource: str, found: list[dict[str, Any]]) -> dict[tuple[Any, ...
     for row in found:
         key = tuple(row[k] for k in keys)
         assert key not in out, (resource, key)
-        out[key] = {k: v for k, v in row.items() if k.lower().endswith("count") and isinstance(v, int)}
+        out[key] = {
+            k: v for k, v in row.items() if k.lower().endswith("count") and isinstance(v, int)
+        }
     return out
 
 
@@ -238,13 +295,20 @@ def test_an_aggregate_filter_sums_a_strict_subset_of_the_messages(
     full = sum(sum(c.values()) for c in everything.values())
     assert full > 0
     volumes = []
-    fallback = {"bool": [], "datetime": ["2000-01-01T00:00:00Z"], "int": ["987654321"]}.get(ftype, ["no-such-value"])
+    fallback = {"bool": [], "datetime": ["2000-01-01T00:00:00Z"], "int": ["987654321"]}.get(
+        ftype, ["no-such-value"]
+    )
     for value in _candidates(sandbox, resource, name, ftype, []) + fallback:
         found = _counters(resource, rows(http, resource, **{name: value}))
         assert set(found) <= set(everything), (name, value)
         for key, counters in found.items():
             assert set(counters) == set(everything[key])
-            assert all(0 <= counters[c] <= everything[key][c] for c in counters), (name, value, key, counters)
+            assert all(0 <= counters[c] <= everything[key][c] for c in counters), (
+                name,
+                value,
+                key,
+                counters,
+            )
         volume = sum(sum(c.values()) for c in found.values())
         volumes.append(volume)
         if 0 < volume < full and (resource, name) not in AGGREGATE_CANNOT_NARROW:
@@ -252,25 +316,39 @@ def test_an_aggregate_filter_sums_a_strict_subset_of_the_messages(
     if (resource, name) in AGGREGATE_CANNOT_NARROW:
         assert full in volumes and 0 in volumes, volumes  # the filter has an effect: all or nothing
         return
-    pytest.fail(f"{resource}?{name}: no value gave a non-empty strict part of the aggregate ({volumes} of {full})")
+    pytest.fail(
+        f"{resource}?{name}: no value gave a non-empty strict part of the aggregate ({volumes} of {full})"
+    )
 
 
 # -- focused semantics -----------------------------------------------------------------------------
 
 
-def test_statcounters_refuses_requests_without_the_three_required_filters(http: httpx.Client) -> None:
+def test_statcounters_refuses_requests_without_the_three_required_filters(
+    http: httpx.Client,
+) -> None:
     response = http.get("/v3/REST/statcounters", params={"CounterSource": "Campaign"})
     assert response.status_code == 400
-    assert response.json()["ErrorMessage"] == "Missing mandatory filter(s): CounterResolution, CounterTiming"
+    assert (
+        response.json()["ErrorMessage"]
+        == "Missing mandatory filter(s): CounterResolution, CounterTiming"
+    )
     response = http.get(
         "/v3/REST/statcounters",
-        params={"CounterSource": "Campaign", "CounterResolution": "Lifetime", "CounterTiming": "Message", "FromTS": "1700000000"},
+        params={
+            "CounterSource": "Campaign",
+            "CounterResolution": "Lifetime",
+            "CounterTiming": "Message",
+            "FromTS": "1700000000",
+        },
     )
     assert response.status_code == 400
     assert "cannot be set with CounterResolution Lifetime" in response.json()["ErrorMessage"]
 
 
-def test_statcounters_rows_follow_source_resolution_timing_and_source_id(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_statcounters_rows_follow_source_resolution_timing_and_source_id(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
     base = {"CounterResolution": "Lifetime", "CounterTiming": "Message"}
     campaigns = rows(http, "statcounters", CounterSource="Campaign", **base)
     lists = rows(http, "statcounters", CounterSource="List", **base)
@@ -288,18 +366,47 @@ def test_statcounters_rows_follow_source_resolution_timing_and_source_id(sandbox
     assert only[0]["Total"] == sum(1 for m in messages if m["CampaignID"] == one)
     shortcut = rows(http, "statcounters", CampaignID=one, **base)
     assert shortcut == only
-    days = rows(http, "statcounters", CounterSource="Campaign", SourceID=one, CounterResolution="Day", CounterTiming="Message")
-    assert len(days) > 1 and all(r["Timeslice"] for r in days) and sum(r["Total"] for r in days) == only[0]["Total"]
-    by_event = rows(http, "statcounters", CounterSource="APIKey", CounterResolution="Day", CounterTiming="Event")
-    by_message = rows(http, "statcounters", CounterSource="APIKey", CounterResolution="Day", CounterTiming="Message")
+    days = rows(
+        http,
+        "statcounters",
+        CounterSource="Campaign",
+        SourceID=one,
+        CounterResolution="Day",
+        CounterTiming="Message",
+    )
+    assert (
+        len(days) > 1
+        and all(r["Timeslice"] for r in days)
+        and sum(r["Total"] for r in days) == only[0]["Total"]
+    )
+    by_event = rows(
+        http, "statcounters", CounterSource="APIKey", CounterResolution="Day", CounterTiming="Event"
+    )
+    by_message = rows(
+        http,
+        "statcounters",
+        CounterSource="APIKey",
+        CounterResolution="Day",
+        CounterTiming="Message",
+    )
     assert by_event != by_message
-    assert sum(r["EventOpenedCount"] for r in by_event) == sum(r["EventOpenedCount"] for r in by_message)
-    late = rows(http, "statcounters", CounterSource="APIKey", CounterResolution="Day", CounterTiming="Message",
-                FromTS=by_message[len(by_message) // 2]["Timeslice"])
+    assert sum(r["EventOpenedCount"] for r in by_event) == sum(
+        r["EventOpenedCount"] for r in by_message
+    )
+    late = rows(
+        http,
+        "statcounters",
+        CounterSource="APIKey",
+        CounterResolution="Day",
+        CounterTiming="Message",
+        FromTS=by_message[len(by_message) // 2]["Timeslice"],
+    )
     assert 0 < len(late) < len(by_message)
 
 
-def test_contact_campaign_contactslist_and_isunsubscribed(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_contact_campaign_contactslist_and_isunsubscribed(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
     store = sandbox.store
     campaign = store.table("campaign").rows[4]["ID"]
     expected = {m["ContactID"] for m in store.table("message").rows if m["CampaignID"] == campaign}
@@ -315,9 +422,17 @@ def test_contact_campaign_contactslist_and_isunsubscribed(sandbox: Sandbox, http
 
 def test_listrecipient_unsub_active_and_opened(sandbox: Sandbox, http: httpx.Client) -> None:
     recipients = sandbox.store.table("listrecipient").rows
-    assert ids(rows(http, "listrecipient", Unsub="true")) == {r["ID"] for r in recipients if r["IsUnsubscribed"]}
-    assert ids(rows(http, "listrecipient", Active="false")) == {r["ID"] for r in recipients if not r["IsActive"]}
-    opened_contacts = {m["ContactID"] for m in sandbox.store.table("message").rows if m["Status"] in ("opened", "clicked", "unsub")}
+    assert ids(rows(http, "listrecipient", Unsub="true")) == {
+        r["ID"] for r in recipients if r["IsUnsubscribed"]
+    }
+    assert ids(rows(http, "listrecipient", Active="false")) == {
+        r["ID"] for r in recipients if not r["IsActive"]
+    }
+    opened_contacts = {
+        m["ContactID"]
+        for m in sandbox.store.table("message").rows
+        if m["Status"] in ("opened", "clicked", "unsub")
+    }
     opened = ids(rows(http, "listrecipient", Opened="true"))
     assert opened == {r["ID"] for r in recipients if r["ContactID"] in opened_contacts}
     assert 0 < len(opened) < len(recipients)
@@ -328,7 +443,9 @@ def test_message_time_window_status_and_fromtype(sandbox: Sandbox, http: httpx.C
     times = sorted(m["ArrivedAt"] for m in messages)
     low, high = times[len(times) // 3], times[2 * len(times) // 3]
     window = rows(http, "message", FromTS=low, ToTS=high)
-    assert ids(window) == {m["ID"] for m in messages if low < m["ArrivedAt"] <= high}  # FromTS exclusive, ToTS inclusive
+    assert ids(window) == {
+        m["ID"] for m in messages if low < m["ArrivedAt"] <= high
+    }  # FromTS exclusive, ToTS inclusive
     statuses = ids(rows(http, "message", MessageStatus="opened,clicked"))
     assert statuses == {m["ID"] for m in messages if m["Status"] in ("opened", "clicked")}
     assert ids(rows(http, "message", MessageStatus="3,4")) == statuses  # Mailjet's numeric codes
@@ -340,22 +457,33 @@ def test_message_time_window_status_and_fromtype(sandbox: Sandbox, http: httpx.C
 def test_period_uses_the_account_clock(sandbox: Sandbox, http: httpx.Client) -> None:
     year = rows(http, "clickstatistics", Period="Year")
     start = f"{sandbox.store.clock().year}-01-01T00:00:00Z"
-    assert ids(year) == {r["ID"] for r in sandbox.store.table("clickstatistics").rows if r["ClickedAt"] >= start}
+    assert ids(year) == {
+        r["ID"] for r in sandbox.store.table("clickstatistics").rows if r["ClickedAt"] >= start
+    }
     response = http.get("/v3/REST/clickstatistics", params={"Period": "Fortnight"})
-    assert response.status_code == 400 and response.json()["ErrorMessage"] == 'Invalid value for filter "Period": "Fortnight"'
+    assert (
+        response.status_code == 400
+        and response.json()["ErrorMessage"] == 'Invalid value for filter "Period": "Fortnight"'
+    )
 
 
 def test_sending_a_draft_creates_its_campaign(sandbox: Sandbox, http: httpx.Client) -> None:
     draft = next(d for d in sandbox.store.table("campaigndraft").rows if d["Status"] == 0)
     content = {"Html-part": "<p>Hi</p>", "Text-part": "Hi"}
-    assert http.post(f"/v3/REST/campaigndraft/{draft['ID']}/detailcontent", json=content).status_code == 201
+    assert (
+        http.post(f"/v3/REST/campaigndraft/{draft['ID']}/detailcontent", json=content).status_code
+        == 201
+    )
     before = len(rows(http, "campaign"))
     response = http.post(f"/v3/REST/campaigndraft/{draft['ID']}/send")
     assert response.status_code == 201, response.text
     campaign = http.get(f"/v3/REST/campaign/mj.nl={draft['ID']}").json()["Data"][0]
     assert campaign["NewsLetterID"] == draft["ID"] and campaign["ListID"] == draft["ContactsListID"]
     assert len(rows(http, "campaign")) == before + 1
-    assert http.get(f"/v3/REST/campaigndraft/{draft['ID']}").json()["Data"][0]["CampaignID"] == campaign["ID"]
+    assert (
+        http.get(f"/v3/REST/campaigndraft/{draft['ID']}").json()["Data"][0]["CampaignID"]
+        == campaign["ID"]
+    )
     assert draft["ID"] in ids(rows(http, "campaigndraft", IsCampaign="true"))
     assert ids(rows(http, "campaign", CustomCampaign=f"mj.nl={draft['ID']}")) == {campaign["ID"]}
 
@@ -363,10 +491,14 @@ def test_sending_a_draft_creates_its_campaign(sandbox: Sandbox, http: httpx.Clie
 def test_a_due_schedule_sends_the_draft(sandbox: Sandbox, http: httpx.Client) -> None:
     draft = next(d for d in sandbox.store.table("campaigndraft").rows if d["Status"] == 0)
     http.post(f"/v3/REST/campaigndraft/{draft['ID']}/detailcontent", json={"Text-part": "Hi"})
-    response = http.post(f"/v3/REST/campaigndraft/{draft['ID']}/schedule", json={"Date": "2099-01-01T00:00:00Z"})
+    response = http.post(
+        f"/v3/REST/campaigndraft/{draft['ID']}/schedule", json={"Date": "2099-01-01T00:00:00Z"}
+    )
     assert response.status_code == 201, response.text
     assert http.get(f"/v3/REST/campaign/mj.nl={draft['ID']}").status_code == 404
-    sandbox.store.sub_resources["campaigndraft/schedule"][draft["ID"]]["Date"] = "2020-01-01T00:00:00Z"  # time passes
+    sandbox.store.sub_resources["campaigndraft/schedule"][draft["ID"]]["Date"] = (
+        "2020-01-01T00:00:00Z"  # time passes
+    )
     assert http.get(f"/v3/REST/campaign/mj.nl={draft['ID']}").status_code == 200
     assert http.get(f"/v3/REST/campaigndraft/{draft['ID']}").json()["Data"][0]["Status"] == 2
 
@@ -444,7 +576,9 @@ def test_geostatistics_for_one_campaign_sums_its_opens_and_clicks_per_country(
     sandbox.log.clear()
     found = rows(http, "geostatistics", CampaignID=campaign)
     assert {r["Country"]: [r["OpenedCount"], r["ClickedCount"]] for r in found} == expected
-    assert sum(r["OpenedCount"] for r in found) < sum(r["OpenedCount"] for r in rows(http, "geostatistics"))
+    assert sum(r["OpenedCount"] for r in found) < sum(
+        r["OpenedCount"] for r in rows(http, "geostatistics")
+    )
     (request,) = sandbox.log.requests(method="GET", path="/v3/REST/geostatistics")[:1]
     assert request.param("CampaignID") == str(campaign)
 
@@ -459,8 +593,12 @@ def test_toplinkclicked_for_one_campaign_counts_clicking_messages_or_click_event
     for c in clicks:
         per_url_messages.setdefault(c["Url"], set()).add(c["MessageID"])
     found = rows(http, "toplinkclicked", CampaignID=campaign)
-    assert {r["Url"]: r["ClickedCount"] for r in found} == {u: len(m) for u, m in per_url_messages.items()}
-    assert [r["ClickedCount"] for r in found] == sorted((r["ClickedCount"] for r in found), reverse=True)
+    assert {r["Url"]: r["ClickedCount"] for r in found} == {
+        u: len(m) for u, m in per_url_messages.items()
+    }
+    assert [r["ClickedCount"] for r in found] == sorted(
+        (r["ClickedCount"] for r in found), reverse=True
+    )
     actual = rows(http, "toplinkclicked", CampaignID=campaign, ActualClicks="true")
     events: dict[str, int] = {}
     for c in clicks:
@@ -473,7 +611,11 @@ def test_domainstatistics_with_a_fromts_window_sums_the_campaigns_started_later(
 ) -> None:
     starts = sorted(c["SendStartAt"] for c in messages.campaigns.values() if c["SendStartAt"])
     since = starts[len(starts) // 2]
-    later = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] > since}  # exclusive
+    later = {
+        c["ID"]
+        for c in messages.campaigns.values()
+        if c["SendStartAt"] and c["SendStartAt"] > since
+    }  # exclusive
     assert 0 < len(later) < len(messages.campaigns)
     per_domain: dict[str, list[dict[str, Any]]] = {}
     for m in messages.of_campaigns(later):
@@ -485,7 +627,11 @@ def test_domainstatistics_with_a_fromts_window_sums_the_campaigns_started_later(
         expected = messages.counts(per_domain[r["Domain"]])
         assert {k: r[k] for k in expected} == expected, r["Domain"]
     until = rows(http, "domainstatistics", ToTS=since)  # strictly earlier
-    earlier = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] < since}
+    earlier = {
+        c["ID"]
+        for c in messages.campaigns.values()
+        if c["SendStartAt"] and c["SendStartAt"] < since
+    }
     assert sum(r["ProcessedCount"] for r in until) == len(messages.of_campaigns(earlier))
 
 
@@ -498,7 +644,9 @@ def test_messagestatistics_per_campaign_equals_the_counts_of_its_messages(
         expected = messages.counts(of_campaign)
         assert {k: found[k] for k in expected} == expected, campaign
         assert found["CampaignCount"] == 1
-        assert found["TransactionalCount"] == (len(of_campaign) if messages.campaigns[campaign]["CampaignType"] == 1 else 0)
+        assert found["TransactionalCount"] == (
+            len(of_campaign) if messages.campaigns[campaign]["CampaignType"] == 1 else 0
+        )
         ids_ = {m["ID"] for m in of_campaign}
         assert found["TotalClicksCount"] == sum(c["MessageID"] in ids_ for c in messages.clicks)
     contact = messages.contacts[messages.clicks[0]["ContactID"]]
@@ -509,22 +657,32 @@ def test_messagestatistics_per_campaign_equals_the_counts_of_its_messages(
     assert nothing["ProcessedCount"] == 0 and nothing["CampaignCount"] == 0
 
 
-def test_aggregate_status_contact_and_period_filters(sandbox: Sandbox, http: httpx.Client, messages: Messages) -> None:
+def test_aggregate_status_contact_and_period_filters(
+    sandbox: Sandbox, http: httpx.Client, messages: Messages
+) -> None:
     (opened,) = rows(http, "openstatistics", MessageStatus="opened,clicked")
-    assert opened["ProcessedCount"] == sum(m["Status"] in ("opened", "clicked") for m in messages.rows)
+    assert opened["ProcessedCount"] == sum(
+        m["Status"] in ("opened", "clicked") for m in messages.rows
+    )
     contact_id = messages.clicks[0]["ContactID"]
     sent_to = {m["CampaignID"] for m in messages.rows if m["ContactID"] == contact_id}
     graph = rows(http, "graphstatistics", Contact=contact_id)  # the campaigns sent to the contact
     assert sum(r["ProcessedCount"] for r in graph) == len(messages.of_campaigns(sent_to))
     year = f"{sandbox.store.clock().year}-01-01T00:00:00Z"
-    this_year = {c["ID"] for c in messages.campaigns.values() if c["SendStartAt"] and c["SendStartAt"] >= year}
+    this_year = {
+        c["ID"]
+        for c in messages.campaigns.values()
+        if c["SendStartAt"] and c["SendStartAt"] >= year
+    }
     (found,) = rows(http, "messagestatistics", Period="Year")
     assert found["ProcessedCount"] == len(messages.of_campaigns(this_year)) > 0
     response = http.get("/v3/REST/geostatistics", params={"Period": "Fortnight"})
     assert response.status_code == 400
 
 
-def test_useragentstatistics_event_and_excludeplatform(http: httpx.Client, messages: Messages) -> None:
+def test_useragentstatistics_event_and_excludeplatform(
+    http: httpx.Client, messages: Messages
+) -> None:
     everything = rows(http, "useragentstatistics")
     agent_names = {r["UserAgent"] for r in everything}
     by_click = rows(http, "useragentstatistics", Event="click")
@@ -532,7 +690,10 @@ def test_useragentstatistics_event_and_excludeplatform(http: httpx.Client, messa
     assert sum(r["DistinctCount"] for r in by_click) == len(messages.clicked)
     assert {r["UserAgent"] for r in by_click} <= agent_names
     response = http.get("/v3/REST/useragentstatistics", params={"Event": "bounce"})
-    assert response.status_code == 400 and response.json()["ErrorMessage"] == 'Invalid value for filter "Event": "bounce"'
+    assert (
+        response.status_code == 400
+        and response.json()["ErrorMessage"] == 'Invalid value for filter "Event": "bounce"'
+    )
     kept = rows(http, "useragentstatistics", ExcludePlatform="iOS")
     assert kept == [r for r in everything if r["Platform"] != "iOS"] and len(kept) < len(everything)
 
@@ -542,13 +703,21 @@ def test_a_recomputed_aggregate_is_cached_for_paging_and_follows_campaign_writes
 ) -> None:
     calls = []
     produce = sandbox.data.aggregate_rows
-    monkeypatch.setattr(sandbox.data, "aggregate_rows", lambda query: calls.append(query) or produce(query))
+    monkeypatch.setattr(
+        sandbox.data, "aggregate_rows", lambda query: calls.append(query) or produce(query)
+    )
     campaign = _busiest_marketing_campaigns(messages, 2)[1]
-    pages = [http.get("/v3/REST/domainstatistics", params={"CampaignID": campaign, "IsStarred": "false",
-                                                            "Limit": 3, "Offset": offset}).json()["Data"]
-             for offset in (0, 3, 6)]
+    pages = [
+        http.get(
+            "/v3/REST/domainstatistics",
+            params={"CampaignID": campaign, "IsStarred": "false", "Limit": 3, "Offset": offset},
+        ).json()["Data"]
+        for offset in (0, 3, 6)
+    ]
     assert len(calls) == 1
-    assert [r for page in pages for r in page] == rows(http, "domainstatistics", CampaignID=campaign, IsStarred="false")[:9]
+    assert [r for page in pages for r in page] == rows(
+        http, "domainstatistics", CampaignID=campaign, IsStarred="false"
+    )[:9]
     assert http.put(f"/v3/REST/campaign/{campaign}", json={"IsStarred": True}).status_code == 200
     assert rows(http, "domainstatistics", CampaignID=campaign, IsStarred="false") == []
     starred = rows(http, "domainstatistics", CampaignID=campaign, IsStarred="true")

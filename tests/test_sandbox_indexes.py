@@ -14,7 +14,10 @@ from tests.sandbox_fixtures import BASE_URL, client, sandbox, small_account  # n
 
 
 def _emails(http: httpx.Client, **params: str) -> list[str]:
-    return sorted(r["Email"] for r in http.get("/v3/REST/contact", params={**params, "Limit": "0"}).json()["Data"])
+    return sorted(
+        r["Email"]
+        for r in http.get("/v3/REST/contact", params={**params, "Limit": "0"}).json()["Data"]
+    )
 
 
 def _recipient_contacts(http: httpx.Client, **params: str) -> list[int]:
@@ -22,13 +25,21 @@ def _recipient_contacts(http: httpx.Client, **params: str) -> list[int]:
     return sorted(r["ContactID"] for r in rows)
 
 
-def test_inserted_contacts_update_the_indexes_in_place_instead_of_rebuilding(sandbox: Sandbox,
-                                                                           client: httpx.Client) -> None:
+def test_inserted_contacts_update_the_indexes_in_place_instead_of_rebuilding(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
     store = sandbox.store
-    by_list, by_contact, by_email = store.recipients_by_list(), store.recipients_by_contact(), store.contacts_by_email()
+    by_list, by_contact, by_email = (
+        store.recipients_by_list(),
+        store.recipients_by_contact(),
+        store.contacts_by_email(),
+    )
     members = store.list_members(2)
     contacts = [{"Email": f"new{i}@bulk.example", "Name": f"New {i}"} for i in range(5)]
-    answer = client.post("/v3/REST/contactslist/2/managemanycontacts", json={"Action": "addnoforce", "Contacts": contacts})
+    answer = client.post(
+        "/v3/REST/contactslist/2/managemanycontacts",
+        json={"Action": "addnoforce", "Contacts": contacts},
+    )
     assert answer.status_code == 201
     # The same objects, caught up from the change log: no rebuild from the whole account.
     assert store.recipients_by_list() is by_list
@@ -39,43 +50,87 @@ def test_inserted_contacts_update_the_indexes_in_place_instead_of_rebuilding(san
     assert store.contact("NEW3@bulk.example") is not None
 
 
-def test_writes_followed_by_filtered_reads_return_the_right_rows(sandbox: Sandbox, client: httpx.Client) -> None:
-    assert _emails(client, ContactsList="2") == ["bob@acme.com", "dave@example.org"]  # indexes built and cached
-    client.post("/v3/REST/contactslist/2/managecontact", json={"Email": "zoe@new.example", "Action": "addnoforce"})
-    client.post("/v3/REST/contactslist/2/managemanycontacts",
-                json={"Action": "addforce", "Contacts": [{"Email": "yan@new.example"}, {"Email": "alice@acme.com"}]})
+def test_writes_followed_by_filtered_reads_return_the_right_rows(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
     assert _emails(client, ContactsList="2") == [
-        "alice@acme.com", "bob@acme.com", "dave@example.org", "yan@new.example", "zoe@new.example"]
+        "bob@acme.com",
+        "dave@example.org",
+    ]  # indexes built and cached
+    client.post(
+        "/v3/REST/contactslist/2/managecontact",
+        json={"Email": "zoe@new.example", "Action": "addnoforce"},
+    )
+    client.post(
+        "/v3/REST/contactslist/2/managemanycontacts",
+        json={
+            "Action": "addforce",
+            "Contacts": [{"Email": "yan@new.example"}, {"Email": "alice@acme.com"}],
+        },
+    )
+    assert _emails(client, ContactsList="2") == [
+        "alice@acme.com",
+        "bob@acme.com",
+        "dave@example.org",
+        "yan@new.example",
+        "zoe@new.example",
+    ]
     zoe = client.get("/v3/REST/contact/zoe@new.example").json()["Data"][0]
     assert _recipient_contacts(client, Contact=str(zoe["ID"])) == [zoe["ID"]]
-    assert _recipient_contacts(client, ContactsList="2") == sorted([1, 2, 4, zoe["ID"], zoe["ID"] + 1])
+    assert _recipient_contacts(client, ContactsList="2") == sorted(
+        [1, 2, 4, zoe["ID"], zoe["ID"] + 1]
+    )
 
     # Delete a membership: gone from both list indexes and from the members.
-    recipient = client.get("/v3/REST/listrecipient", params={"Contact": str(zoe["ID"])}).json()["Data"][0]
+    recipient = client.get("/v3/REST/listrecipient", params={"Contact": str(zoe["ID"])}).json()[
+        "Data"
+    ][0]
     assert client.delete(f"/v3/REST/listrecipient/{recipient['ID']}").status_code == 204
     assert "zoe@new.example" not in _emails(client, ContactsList="2")
     assert _recipient_contacts(client, Contact=str(zoe["ID"])) == []
-    assert _recipient_contacts(client, ContactsList="1") == [1, 2, 3, 5]  # the other list is untouched
+    assert _recipient_contacts(client, ContactsList="1") == [
+        1,
+        2,
+        3,
+        5,
+    ]  # the other list is untouched
 
     # Re-add after the delete, and an in-place change (unsubscribe) in between: still right.
-    client.post("/v3/REST/contact/{}/managecontactslists".format(zoe["ID"]),
-                json={"ContactsLists": [{"ListID": 1, "Action": "unsub"}, {"ListID": 2, "Action": "addnoforce"}]})
+    client.post(
+        "/v3/REST/contact/{}/managecontactslists".format(zoe["ID"]),
+        json={
+            "ContactsLists": [
+                {"ListID": 1, "Action": "unsub"},
+                {"ListID": 2, "Action": "addnoforce"},
+            ]
+        },
+    )
     assert "zoe@new.example" in _emails(client, ContactsList="1")
     assert "zoe@new.example" in _emails(client, ContactsList="2")
-    unsubscribed = client.get("/v3/REST/listrecipient",
-                              params={"ContactsList": "1", "Unsub": "true", "Limit": "0"}).json()["Data"]
+    unsubscribed = client.get(
+        "/v3/REST/listrecipient", params={"ContactsList": "1", "Unsub": "true", "Limit": "0"}
+    ).json()["Data"]
     assert sorted(r["ContactID"] for r in unsubscribed) == [3, zoe["ID"]]
-    counts = {r["ID"]: r["SubscriberCount"] for r in client.get("/v3/REST/contactslist").json()["Data"]}
+    counts = {
+        r["ID"]: r["SubscriberCount"] for r in client.get("/v3/REST/contactslist").json()["Data"]
+    }
     assert counts[1] == 5 and counts[2] == 5
 
 
-def test_index_rebuilt_when_the_change_log_no_longer_covers_it(sandbox: Sandbox, client: httpx.Client) -> None:
+def test_index_rebuilt_when_the_change_log_no_longer_covers_it(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
     from mjquery.sandbox import store as store_module
 
     store = sandbox.store
     store.recipients_by_list()
-    contacts = [{"Email": f"many{i}@bulk.example"} for i in range(store_module.CHANGE_LOG_LIMIT + 10)]
-    client.post("/v3/REST/contactslist/3/managemanycontacts", json={"Action": "addnoforce", "Contacts": contacts})
+    contacts = [
+        {"Email": f"many{i}@bulk.example"} for i in range(store_module.CHANGE_LOG_LIMIT + 10)
+    ]
+    client.post(
+        "/v3/REST/contactslist/3/managemanycontacts",
+        json={"Action": "addnoforce", "Contacts": contacts},
+    )
     assert len(store.recipients_by_list()[3]) == 1 + len(contacts)
     counted = client.get("/v3/REST/contact", params={"ContactsList": "3", "countOnly": "1"}).json()
     assert counted["Total"] == 1 + len(contacts)

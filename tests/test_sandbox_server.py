@@ -27,7 +27,9 @@ def served() -> Iterator[tuple[Sandbox, SandboxServer]]:
 
 @pytest.fixture
 def mj(served: tuple[Sandbox, SandboxServer]) -> mailjet_rest.Client:
-    return mailjet_rest.Client(auth=(DEMO_API_KEY, DEMO_API_SECRET), api_url=served[1].url + "/", version="v3")
+    return mailjet_rest.Client(
+        auth=(DEMO_API_KEY, DEMO_API_SECRET), api_url=served[1].url + "/", version="v3"
+    )
 
 
 def test_server_url_is_loopback_with_the_bound_port(served: tuple[Sandbox, SandboxServer]) -> None:
@@ -35,7 +37,9 @@ def test_server_url_is_loopback_with_the_bound_port(served: tuple[Sandbox, Sandb
     assert url.startswith("http://127.0.0.1:") and int(url.rsplit(":", 1)[1]) > 0
 
 
-def test_paging_through_all_contacts_with_limit_1000(mj: mailjet_rest.Client, served: tuple[Sandbox, SandboxServer]) -> None:
+def test_paging_through_all_contacts_with_limit_1000(
+    mj: mailjet_rest.Client, served: tuple[Sandbox, SandboxServer]
+) -> None:
     sandbox = served[0]
     total = mj.contact.get(filters={"countOnly": 1}).json()["Total"]
     assert total == 2345
@@ -50,7 +54,12 @@ def test_paging_through_all_contacts_with_limit_1000(mj: mailjet_rest.Client, se
         offset += 1000
     assert seen == list(range(1, 2346))
     pages = sandbox.log.requests(method="GET", path="/v3/REST/contact")
-    assert [r.param("Offset") for r in pages if r.param("Limit") == "1000"] == ["0", "1000", "2000", "3000"]
+    assert [r.param("Offset") for r in pages if r.param("Limit") == "1000"] == [
+        "0",
+        "1000",
+        "2000",
+        "3000",
+    ]
     assert all(r.status == 200 for r in pages)
 
 
@@ -61,13 +70,17 @@ def test_filter_by_list_and_read_by_email(mj: mailjet_rest.Client) -> None:
     assert one["Count"] == 1 and one["Data"][0]["ID"] == 4
 
 
-def test_create_duplicate_update_and_soft_delete(mj: mailjet_rest.Client, served: tuple[Sandbox, SandboxServer]) -> None:
+def test_create_duplicate_update_and_soft_delete(
+    mj: mailjet_rest.Client, served: tuple[Sandbox, SandboxServer]
+) -> None:
     sandbox = served[0]
     created = mj.contact.create(data={"Email": "zoe@acme.com", "Name": "Zoe"})
     assert created.status_code == 201 and created.json()["Data"][0]["Email"] == "zoe@acme.com"
     with pytest.raises(ValidationError) as duplicate:
         mj.contact.create(data={"Email": "zoe@acme.com"})
-    assert 'MJ18 A Contact resource with value "zoe@acme.com" for Email already exists.' in str(duplicate.value)
+    assert 'MJ18 A Contact resource with value "zoe@acme.com" for Email already exists.' in str(
+        duplicate.value
+    )
     updated = mj.contact.update(id="zoe@acme.com", data={"Name": "Zoé"})
     assert updated.status_code == 200 and updated.json()["Data"][0]["Name"] == "Zoé"
     assert sandbox.store.contact("zoe@acme.com")["Name"] == "Zoé"
@@ -79,7 +92,9 @@ def test_create_duplicate_update_and_soft_delete(mj: mailjet_rest.Client, served
 
 
 def test_bad_credentials_are_401(served: tuple[Sandbox, SandboxServer]) -> None:
-    bad = mailjet_rest.Client(auth=(DEMO_API_KEY, "not-the-secret"), api_url=served[1].url + "/", version="v3")
+    bad = mailjet_rest.Client(
+        auth=(DEMO_API_KEY, "not-the-secret"), api_url=served[1].url + "/", version="v3"
+    )
     with pytest.raises(MailjetAuthError):
         bad.contact.get()
     raw = httpx.get(served[1].url + "/v3/REST/contact", auth=("nope", "nope"))
@@ -88,7 +103,9 @@ def test_bad_credentials_are_401(served: tuple[Sandbox, SandboxServer]) -> None:
     assert served[0].log[-1].status == 401
 
 
-def test_keep_alive_serves_many_requests_on_one_connection(served: tuple[Sandbox, SandboxServer]) -> None:
+def test_keep_alive_serves_many_requests_on_one_connection(
+    served: tuple[Sandbox, SandboxServer],
+) -> None:
     with httpx.Client(base_url=served[1].url, auth=(DEMO_API_KEY, DEMO_API_SECRET)) as http:
         statuses = {http.get("/v3/REST/contactslist").status_code for _ in range(20)}
     assert statuses == {200}
@@ -97,6 +114,5 @@ def test_keep_alive_serves_many_requests_on_one_connection(served: tuple[Sandbox
 def test_dropped_and_truncated_answers_over_sockets() -> None:
     for config in (SandboxConfig(drop_rate=1.0), SandboxConfig(truncate_rate=1.0)):
         sandbox = Sandbox(data=small_account(), config=config)
-        with SandboxServer(sandbox) as server:
-            with pytest.raises(httpx.TransportError):
-                httpx.get(server.url + "/v3/REST/contact", auth=(DEMO_API_KEY, DEMO_API_SECRET))
+        with SandboxServer(sandbox) as server, pytest.raises(httpx.TransportError):
+            httpx.get(server.url + "/v3/REST/contact", auth=(DEMO_API_KEY, DEMO_API_SECRET))

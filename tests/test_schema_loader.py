@@ -9,13 +9,19 @@ import pytest
 import mjquery
 from mjquery.errors import Error, ProgrammingError
 from mjquery.schema import (
-    FilterOp, Operation, SchemaError, SqlType, TimeFormat, load_catalog, load_schema_file,
+    FilterOp,
+    Operation,
+    SchemaError,
+    SqlType,
+    TimeFormat,
+    load_catalog,
+    load_schema_file,
 )
 
 SCHEMAS = Path(mjquery.__file__).resolve().parent.parent / "schemas"
 FILES = sorted(SCHEMAS.glob("*.toml"))
 
-MINIMAL = '''
+MINIMAL = """
 name = "Thing"
 resource = "thing"
 path = "/v3/REST/thing"
@@ -24,7 +30,7 @@ columns = [
   { name = "ID", type = "BIGINT" },
   { name = "Name", type = "VARCHAR", read_only = false },
 ]
-'''
+"""
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -41,16 +47,22 @@ def test_each_committed_file_loads_and_is_named_after_its_table(path: Path) -> N
     assert obj.resource in obj.aliases or obj.resource.lower() == obj.name.lower()
 
 
-def test_default_catalog_is_the_repository_schemas_and_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_catalog_is_the_repository_schemas_and_is_cached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("MJQUERY_SCHEMAS", raising=False)
     catalog = load_catalog()
     assert len(catalog) == len(FILES)
     assert load_catalog() is catalog
-    assert [o.name for o in catalog.objects] == sorted((o.name for o in catalog.objects), key=str.lower)
+    assert [o.name for o in catalog.objects] == sorted(
+        (o.name for o in catalog.objects), key=str.lower
+    )
     assert "contact" in catalog and "CONTACTSLIST" in catalog and "nope" not in catalog
 
 
-def test_environment_variable_points_at_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_variable_points_at_another_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path, "Thing.toml", MINIMAL)
     monkeypatch.setenv("MJQUERY_SCHEMAS", str(tmp_path))
     catalog = load_catalog()
@@ -87,7 +99,11 @@ def test_core_tables_are_described_as_the_planner_needs() -> None:
     assert bounds == {("FromTS", FilterOp.GT), ("ToTS", FilterOp.LT)}
 
     stats = catalog.get("StatCounters")
-    assert {p.name for p in stats.required_pseudo_columns} == {"CounterSource", "CounterResolution", "CounterTiming"}
+    assert {p.name for p in stats.required_pseudo_columns} == {
+        "CounterSource",
+        "CounterResolution",
+        "CounterTiming",
+    }
     assert stats.pseudo_column("CounterTiming").allowed_values == ("Message", "Event")  # type: ignore[union-attr]
 
     content = catalog.get("campaigndraft/detailcontent")
@@ -104,46 +120,105 @@ def test_core_tables_are_described_as_the_planner_needs() -> None:
 
 BROKEN = [
     ("not toml", 'name = "Thing"\nresource = ', "Thing.toml: not valid TOML"),
-    ("unknown top key", MINIMAL + 'colums = []\n', "Thing.toml: colums: unknown key"),
-    ("missing name", MINIMAL.replace('name = "Thing"', ''), "Thing.toml: name: is required"),
-    ("bad type", MINIMAL.replace('"BIGINT"', '"BIGNUM"'), "Thing.toml: columns[0].type: 'BIGNUM' is not one of"),
-    ("unknown column key", MINIMAL.replace('type = "BIGINT"', 'type = "BIGINT", readonly = true'),
-     "Thing.toml: columns[0].readonly: unknown key"),
-    ("filter on missing column", MINIMAL + 'filters = [{ param = "Nom", column = "Nom", op = "eq" }]\n',
-     "Thing.toml: filters[0].column: 'Nom' is neither a column nor a pseudo-column"),
-    ("bad op", MINIMAL + 'filters = [{ param = "Name", column = "Name", op = "equals" }]\n',
-     "Thing.toml: filters[0].op: 'equals' is not one of eq, in"),
-    ("like on a number", MINIMAL + 'filters = [{ param = "IDLike", column = "ID", op = "contains" }]\n',
-     "Thing.toml: filters[0].op: contains needs a VARCHAR column"),
-    ("exact not a boolean", MINIMAL + 'filters = [{ param = "Name", column = "Name", op = "eq", exact = "no" }]\n',
-     "Thing.toml: filters[0].exact: must be true or false"),
-    ("sortable missing column", MINIMAL + 'sortable = [{ column = "CreatedAt", desc_allowed = true }]\n',
-     "Thing.toml: sortable[0].column: 'CreatedAt' is not a column of Thing"),
-    ("key missing column", MINIMAL.replace('key = "ID"', 'key = "Id2"'), "Thing.toml: key: 'Id2' is not a column"),
-    ("created not a timestamp", MINIMAL + 'created_column = "Name"\n',
-     "Thing.toml: created_column: 'Name' is VARCHAR, not TIMESTAMP"),
-    ("write column missing", MINIMAL + '[[writes]]\noperation = "UPDATE"\ncolumns = ["Nome"]\n',
-     "Thing.toml: writes[0].columns: 'Nome' is not a column"),
-    ("required not settable", MINIMAL + '[[writes]]\noperation = "INSERT"\ncolumns = ["Name"]\nrequired = ["ID"]\n',
-     "Thing.toml: writes[0].required: 'ID' is required but not in columns"),
-    ("bad operation", MINIMAL + '[[writes]]\noperation = "UPSERT"\ncolumns = ["Name"]\n',
-     "Thing.toml: writes[0].operation: 'UPSERT' is not one of INSERT, UPDATE, DELETE"),
-    ("placeholder not in path", MINIMAL + '[parent]\nplaceholder = "ThingID"\ncolumn = "ID"\ntable = "Other"\n',
-     "Thing.toml: parent.placeholder: {ThingID} does not appear in path"),
-    ("path placeholder without parent", MINIMAL.replace('/v3/REST/thing"', '/v3/REST/x/{XID}/thing"'),
-     "Thing.toml: path: has a {placeholder} but the file has no [parent] table"),
-    ("duplicate column", MINIMAL.replace('name = "Name"', 'name = "id"'), "Thing.toml: columns: duplicate column 'id'"),
-    ("unknown size hint", MINIMAL + 'expected_rows = "tiny"\n',
-     "Thing.toml: expected_rows: 'tiny' is not one of small, unknown"),
-    ("size hint on a sub-resource", MINIMAL.replace('/v3/REST/thing"', '/v3/REST/other/{OtherID}/thing"')
-     + 'expected_rows = "small"\n[parent]\nplaceholder = "OtherID"\ncolumn = "ID"\ntable = "Other"\n',
-     "Thing.toml: expected_rows: a sub-resource is read per parent"),
-    ("time format on text", MINIMAL.replace('type = "VARCHAR"', 'type = "VARCHAR", time_format = "epoch"'),
-     "Thing.toml: columns[1].time_format: only TIMESTAMP columns have a time format"),
+    ("unknown top key", MINIMAL + "colums = []\n", "Thing.toml: colums: unknown key"),
+    ("missing name", MINIMAL.replace('name = "Thing"', ""), "Thing.toml: name: is required"),
+    (
+        "bad type",
+        MINIMAL.replace('"BIGINT"', '"BIGNUM"'),
+        "Thing.toml: columns[0].type: 'BIGNUM' is not one of",
+    ),
+    (
+        "unknown column key",
+        MINIMAL.replace('type = "BIGINT"', 'type = "BIGINT", readonly = true'),
+        "Thing.toml: columns[0].readonly: unknown key",
+    ),
+    (
+        "filter on missing column",
+        MINIMAL + 'filters = [{ param = "Nom", column = "Nom", op = "eq" }]\n',
+        "Thing.toml: filters[0].column: 'Nom' is neither a column nor a pseudo-column",
+    ),
+    (
+        "bad op",
+        MINIMAL + 'filters = [{ param = "Name", column = "Name", op = "equals" }]\n',
+        "Thing.toml: filters[0].op: 'equals' is not one of eq, in",
+    ),
+    (
+        "like on a number",
+        MINIMAL + 'filters = [{ param = "IDLike", column = "ID", op = "contains" }]\n',
+        "Thing.toml: filters[0].op: contains needs a VARCHAR column",
+    ),
+    (
+        "exact not a boolean",
+        MINIMAL + 'filters = [{ param = "Name", column = "Name", op = "eq", exact = "no" }]\n',
+        "Thing.toml: filters[0].exact: must be true or false",
+    ),
+    (
+        "sortable missing column",
+        MINIMAL + 'sortable = [{ column = "CreatedAt", desc_allowed = true }]\n',
+        "Thing.toml: sortable[0].column: 'CreatedAt' is not a column of Thing",
+    ),
+    (
+        "key missing column",
+        MINIMAL.replace('key = "ID"', 'key = "Id2"'),
+        "Thing.toml: key: 'Id2' is not a column",
+    ),
+    (
+        "created not a timestamp",
+        MINIMAL + 'created_column = "Name"\n',
+        "Thing.toml: created_column: 'Name' is VARCHAR, not TIMESTAMP",
+    ),
+    (
+        "write column missing",
+        MINIMAL + '[[writes]]\noperation = "UPDATE"\ncolumns = ["Nome"]\n',
+        "Thing.toml: writes[0].columns: 'Nome' is not a column",
+    ),
+    (
+        "required not settable",
+        MINIMAL + '[[writes]]\noperation = "INSERT"\ncolumns = ["Name"]\nrequired = ["ID"]\n',
+        "Thing.toml: writes[0].required: 'ID' is required but not in columns",
+    ),
+    (
+        "bad operation",
+        MINIMAL + '[[writes]]\noperation = "UPSERT"\ncolumns = ["Name"]\n',
+        "Thing.toml: writes[0].operation: 'UPSERT' is not one of INSERT, UPDATE, DELETE",
+    ),
+    (
+        "placeholder not in path",
+        MINIMAL + '[parent]\nplaceholder = "ThingID"\ncolumn = "ID"\ntable = "Other"\n',
+        "Thing.toml: parent.placeholder: {ThingID} does not appear in path",
+    ),
+    (
+        "path placeholder without parent",
+        MINIMAL.replace('/v3/REST/thing"', '/v3/REST/x/{XID}/thing"'),
+        "Thing.toml: path: has a {placeholder} but the file has no [parent] table",
+    ),
+    (
+        "duplicate column",
+        MINIMAL.replace('name = "Name"', 'name = "id"'),
+        "Thing.toml: columns: duplicate column 'id'",
+    ),
+    (
+        "unknown size hint",
+        MINIMAL + 'expected_rows = "tiny"\n',
+        "Thing.toml: expected_rows: 'tiny' is not one of small, unknown",
+    ),
+    (
+        "size hint on a sub-resource",
+        MINIMAL.replace('/v3/REST/thing"', '/v3/REST/other/{OtherID}/thing"')
+        + 'expected_rows = "small"\n[parent]\nplaceholder = "OtherID"\ncolumn = "ID"\ntable = "Other"\n',
+        "Thing.toml: expected_rows: a sub-resource is read per parent",
+    ),
+    (
+        "time format on text",
+        MINIMAL.replace('type = "VARCHAR"', 'type = "VARCHAR", time_format = "epoch"'),
+        "Thing.toml: columns[1].time_format: only TIMESTAMP columns have a time format",
+    ),
 ]
 
 
-@pytest.mark.parametrize("text,expected", [(t, e) for _, t, e in BROKEN], ids=[i for i, _, _ in BROKEN])
+@pytest.mark.parametrize(
+    "text,expected", [(t, e) for _, t, e in BROKEN], ids=[i for i, _, _ in BROKEN]
+)
 def test_broken_file_error_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, "Thing.toml", text)
     with pytest.raises(SchemaError) as caught:
@@ -154,14 +229,24 @@ def test_broken_file_error_names_file_and_key(tmp_path: Path, text: str, expecte
 
 def test_duplicate_alias_across_files_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "Thing.toml", MINIMAL)
-    write(tmp_path, "Other.toml", MINIMAL.replace('name = "Thing"', 'name = "Other"\naliases = ["THING"]')
-          .replace('resource = "thing"', 'resource = "other"'))
-    with pytest.raises(SchemaError, match=r"Thing.toml: name or alias 'Thing' is already used by .*Other.toml"):
+    write(
+        tmp_path,
+        "Other.toml",
+        MINIMAL.replace('name = "Thing"', 'name = "Other"\naliases = ["THING"]').replace(
+            'resource = "thing"', 'resource = "other"'
+        ),
+    )
+    with pytest.raises(
+        SchemaError, match=r"Thing.toml: name or alias 'Thing' is already used by .*Other.toml"
+    ):
         load_catalog(tmp_path)
 
 
 def test_parent_table_must_exist(tmp_path: Path) -> None:
-    write(tmp_path, "Part.toml", '''
+    write(
+        tmp_path,
+        "Part.toml",
+        """
 name = "Part"
 resource = "thing/part"
 path = "/v3/REST/thing/{ThingID}/part"
@@ -170,7 +255,8 @@ columns = [{ name = "ThingID", type = "BIGINT" }]
 placeholder = "ThingID"
 column = "ThingID"
 table = "Thing"
-''')
+""",
+    )
     with pytest.raises(SchemaError, match="Part.toml: parent.table: no table named 'Thing'"):
         load_catalog(tmp_path)
     write(tmp_path, "Thing.toml", MINIMAL)
@@ -191,6 +277,26 @@ def test_small_tables_are_marked_and_growing_ones_are_not() -> None:
 
     catalog = load_catalog()
     small = {s.name for s in catalog if s.expected_rows is ExpectedRows.SMALL}
-    assert {"List", "Campaign", "CampaignDraft", "Template", "Sender", "MetaSender", "Segmentation",
-            "ContactMetadata", "EventCallbackUrl", "ParseRoute", "APIKey", "Widget", "Workflow"} <= small
-    assert not small & {"Contact", "ListRecipient", "Message", "MessageHistory", "ContactData", "OpenInformation"}
+    assert {
+        "List",
+        "Campaign",
+        "CampaignDraft",
+        "Template",
+        "Sender",
+        "MetaSender",
+        "Segmentation",
+        "ContactMetadata",
+        "EventCallbackUrl",
+        "ParseRoute",
+        "APIKey",
+        "Widget",
+        "Workflow",
+    } <= small
+    assert not small & {
+        "Contact",
+        "ListRecipient",
+        "Message",
+        "MessageHistory",
+        "ContactData",
+        "OpenInformation",
+    }

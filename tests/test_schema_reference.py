@@ -35,31 +35,68 @@ NOT_TABLES = {
 
 # The write operations Skyvia's Mailjet connector documents (api-behaviour.md section 13).
 SKYVIA_WRITES = {
-    "CampaignDraftDetailContent": {"INSERT"}, "CampaignDraftSchedule": {"INSERT"}, "ContactList": {"INSERT"},
-    "Campaign": {"UPDATE"}, "MyProfile": {"UPDATE"}, "User": {"UPDATE"},
-    "APIKey": {"INSERT", "UPDATE"}, "CampaignDraft": {"INSERT", "UPDATE"}, "Contact": {"INSERT", "UPDATE"},
-    "MetaSender": {"INSERT", "UPDATE"}, "TemplateDetailContent": {"INSERT", "UPDATE"},
+    "CampaignDraftDetailContent": {"INSERT"},
+    "CampaignDraftSchedule": {"INSERT"},
+    "ContactList": {"INSERT"},
+    "Campaign": {"UPDATE"},
+    "MyProfile": {"UPDATE"},
+    "User": {"UPDATE"},
+    "APIKey": {"INSERT", "UPDATE"},
+    "CampaignDraft": {"INSERT", "UPDATE"},
+    "Contact": {"INSERT", "UPDATE"},
+    "MetaSender": {"INSERT", "UPDATE"},
+    "TemplateDetailContent": {"INSERT", "UPDATE"},
     "ContactData": {"UPDATE", "DELETE"},
-    **{name: {"INSERT", "UPDATE", "DELETE"} for name in (
-        "ContactMetadata", "EventCallbackUrl", "List", "ListRecipient", "ParseRoute", "Segmentation",
-        "Sender", "Template")},
+    **{
+        name: {"INSERT", "UPDATE", "DELETE"}
+        for name in (
+            "ContactMetadata",
+            "EventCallbackUrl",
+            "List",
+            "ListRecipient",
+            "ParseRoute",
+            "Segmentation",
+            "Sender",
+            "Template",
+        )
+    },
 }
 
 # Skyvia's object names and the resource each reads (api-behaviour.md section 13 + the issue).
 SKYVIA_NAMES = {
-    "Contact": "contact", "List": "contactslist", "ListRecipient": "listrecipient",
-    "ContactList": "contact/getcontactslists", "ContactData": "contactdata",
-    "ContactMetadata": "contactmetadata", "ContactHistoryData": "contacthistorydata",
-    "Segmentation": "contactfilter", "Campaign": "campaign", "CampaignDraft": "campaigndraft",
-    "CampaignDraftDetailContent": "campaigndraft/detailcontent", "CampaignDraftSchedule": "campaigndraft/schedule",
-    "Template": "template", "TemplateDetailContent": "template/detailcontent", "Sender": "sender",
-    "MetaSender": "metasender", "APIKey": "apikey", "APIKeyAccess": "apikeyaccess", "MyProfile": "myprofile",
-    "User": "user", "EventCallbackUrl": "eventcallbackurl", "ParseRoute": "parseroute",
-    "MessageInformation": "messageinformation", "Message": "message", "MessageHistory": "messagehistory",
-    "StatCounters": "statcounters", "OpenInformation": "openinformation", "ClickStatistics": "clickstatistics",
+    "Contact": "contact",
+    "List": "contactslist",
+    "ListRecipient": "listrecipient",
+    "ContactList": "contact/getcontactslists",
+    "ContactData": "contactdata",
+    "ContactMetadata": "contactmetadata",
+    "ContactHistoryData": "contacthistorydata",
+    "Segmentation": "contactfilter",
+    "Campaign": "campaign",
+    "CampaignDraft": "campaigndraft",
+    "CampaignDraftDetailContent": "campaigndraft/detailcontent",
+    "CampaignDraftSchedule": "campaigndraft/schedule",
+    "Template": "template",
+    "TemplateDetailContent": "template/detailcontent",
+    "Sender": "sender",
+    "MetaSender": "metasender",
+    "APIKey": "apikey",
+    "APIKeyAccess": "apikeyaccess",
+    "MyProfile": "myprofile",
+    "User": "user",
+    "EventCallbackUrl": "eventcallbackurl",
+    "ParseRoute": "parseroute",
+    "MessageInformation": "messageinformation",
+    "Message": "message",
+    "MessageHistory": "messagehistory",
+    "StatCounters": "statcounters",
+    "OpenInformation": "openinformation",
+    "ClickStatistics": "clickstatistics",
 }
 
-GET_RESOURCES = sorted(r for r, e in RESOURCES.items() if "GET" in e["methods"] and r not in NOT_TABLES)
+GET_RESOURCES = sorted(
+    r for r, e in RESOURCES.items() if "GET" in e["methods"] and r not in NOT_TABLES
+)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +143,8 @@ def test_columns_are_the_reference_fields(catalog: Catalog, resource: str) -> No
     if obj.parent is not None and obj.parent.column not in {f["name"] for f in entry["fields"]}:
         added.add(obj.parent.column)
     assert [c.name for c in obj.columns if c.name not in added] == [
-        c.name for c in obj.columns if c.name in {f["name"] for f in entry["fields"]}]
+        c.name for c in obj.columns if c.name in {f["name"] for f in entry["fields"]}
+    ]
     assert {c.name for c in obj.columns} - added == {f["name"] for f in entry["fields"]}
 
 
@@ -116,10 +154,16 @@ def test_column_types_follow_the_reference_types(catalog: Catalog, resource: str
     for field in entry["fields"]:
         column = obj.column(field["name"])
         assert column is not None
-        expected = {"int": {SqlType.BIGINT, SqlType.TIMESTAMP}, "float": {SqlType.DOUBLE},
-                    "bool": {SqlType.BOOLEAN}, "datetime": {SqlType.TIMESTAMP},
-                    "str": {SqlType.VARCHAR}, "array": {SqlType.JSON}, "object": {SqlType.JSON},
-                    "str|object": {SqlType.JSON}}[field["type"]]
+        expected = {
+            "int": {SqlType.BIGINT, SqlType.TIMESTAMP},
+            "float": {SqlType.DOUBLE},
+            "bool": {SqlType.BOOLEAN},
+            "datetime": {SqlType.TIMESTAMP},
+            "str": {SqlType.VARCHAR},
+            "array": {SqlType.JSON},
+            "object": {SqlType.JSON},
+            "str|object": {SqlType.JSON},
+        }[field["type"]]
         assert column.type in expected, (field["name"], field["type"], column.type)
         if field["type"] == "int" and column.type is SqlType.TIMESTAMP:
             # Integer timestamps are Unix epoch seconds; only where api-behaviour documents it.
@@ -129,7 +173,9 @@ def test_column_types_follow_the_reference_types(catalog: Catalog, resource: str
 
 
 @pytest.mark.parametrize("resource", GET_RESOURCES)
-def test_every_reference_filter_is_declared_or_deliberately_unpushed(catalog: Catalog, resource: str) -> None:
+def test_every_reference_filter_is_declared_or_deliberately_unpushed(
+    catalog: Catalog, resource: str
+) -> None:
     obj, entry = _by_resource(catalog)[resource], RESOURCES[resource]
     reference = {name.lower() for name in _reference_filters(entry)}
     declared = {f.param.lower() for f in obj.filters}
@@ -151,7 +197,9 @@ def test_required_filters_are_required_pseudo_columns(catalog: Catalog, resource
 
 
 @pytest.mark.parametrize("resource", GET_RESOURCES)
-def test_filters_on_strings_and_time_bounds_are_not_claimed_exact(catalog: Catalog, resource: str) -> None:
+def test_filters_on_strings_and_time_bounds_are_not_claimed_exact(
+    catalog: Catalog, resource: str
+) -> None:
     """API string matching is case-insensitive or of unknown collation, bound inclusiveness unknown."""
     obj = _by_resource(catalog)[resource]
     for f in obj.filters:
@@ -165,7 +213,9 @@ def test_filters_on_strings_and_time_bounds_are_not_claimed_exact(catalog: Catal
 @pytest.mark.parametrize("resource", GET_RESOURCES)
 def test_sortable_columns_match_the_reference(catalog: Catalog, resource: str) -> None:
     obj, entry = _by_resource(catalog)[resource], RESOURCES[resource]
-    reference = {s["field"]: s["desc_allowed"] for s in (entry.get("sort") or {}).get("sortable", [])}
+    reference = {
+        s["field"]: s["desc_allowed"] for s in (entry.get("sort") or {}).get("sortable", [])
+    }
     declared = {s.column: s.desc_allowed for s in obj.sortable}
     unpushed = {u.name for u in obj.unpushed_sorts}
     assert set(declared) | unpushed == set(reference)
@@ -178,10 +228,18 @@ def test_writes_use_methods_the_reference_allows(catalog: Catalog, resource: str
     obj = _by_resource(catalog)[resource]
     for rule in obj.writes:
         target = RESOURCES[rule.resource or obj.resource]
-        assert HTTP[rule.operation] in target["methods"], (obj.name, rule.operation, target["resource"])
+        assert HTTP[rule.operation] in target["methods"], (
+            obj.name,
+            rule.operation,
+            target["resource"],
+        )
         if rule.path:
-            assert rule.path.replace("{" + (obj.parent.placeholder if obj.parent else "") + "}", "{id}") \
+            assert (
+                rule.path.replace(
+                    "{" + (obj.parent.placeholder if obj.parent else "") + "}", "{id}"
+                )
                 == target["path"]
+            )
         for column in rule.columns:
             assert not obj.column(column).read_only  # type: ignore[union-attr]
 
@@ -205,7 +263,9 @@ def test_read_only_objects_have_only_read_only_columns(catalog: Catalog) -> None
 
 
 @pytest.mark.parametrize("name,resource", sorted(SKYVIA_NAMES.items()))
-def test_skyvia_names_resolve_case_insensitively(catalog: Catalog, name: str, resource: str) -> None:
+def test_skyvia_names_resolve_case_insensitively(
+    catalog: Catalog, name: str, resource: str
+) -> None:
     for spelling in (name, name.lower(), name.upper()):
         assert catalog.get(spelling).resource == resource
 

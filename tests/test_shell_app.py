@@ -28,13 +28,16 @@ class Session:
         self.out, self.err, self.connection, self.status = out, err, connection, status
 
 
-def shell(keys: str | list[str], tmp_path: Path, connection: FakeConnection | None = None) -> Session:
+def shell(
+    keys: str | list[str], tmp_path: Path, connection: FakeConnection | None = None
+) -> Session:
     """Type ``keys`` into a shell, then Ctrl-D. A list is typed in chunks, 1 s apart (generous: the machine may be busy), so that
     completion (which runs after a key press, asynchronously) can catch up between them."""
     connection = connection or FakeConnection()
     out, err = io.StringIO(), io.StringIO()
     chunks = [keys] if isinstance(keys, str) else keys
     with create_pipe_input() as pipe:
+
         def typist() -> None:
             for chunk in chunks:
                 pipe.send_text(chunk)
@@ -42,8 +45,14 @@ def shell(keys: str | list[str], tmp_path: Path, connection: FakeConnection | No
             pipe.send_text("\x04")  # Ctrl-D ends the session
 
         thread = threading.Thread(target=typist, daemon=True)
-        sh = Shell(connection, ShellOptions(source="demo account", history_file=tmp_path / "history"),
-                   input=pipe, output=DummyOutput(), stdout=out, stderr=err)
+        sh = Shell(
+            connection,
+            ShellOptions(source="demo account", history_file=tmp_path / "history"),
+            input=pipe,
+            output=DummyOutput(),
+            stdout=out,
+            stderr=err,
+        )
         thread.start()
         status = sh.run()
         thread.join()
@@ -53,11 +62,16 @@ def shell(keys: str | list[str], tmp_path: Path, connection: FakeConnection | No
 def test_multi_line_statement_runs_at_semicolon_and_prints_table_and_status(tmp_path: Path) -> None:
     s = shell("SELECT Name, SubscriberCount\nFROM List\nORDER BY 2 DESC;\n", tmp_path)
     assert s.status == 0
-    assert s.out.splitlines()[:3] == [" Name       | SubscriberCount", "------------+-----------------",
-                                      " Newsletter |            1200"]
+    assert s.out.splitlines()[:3] == [
+        " Name       | SubscriberCount",
+        "------------+-----------------",
+        " Newsletter |            1200",
+    ]
     status = s.err.splitlines()[-1]
     assert status.startswith("3 rows in ") and status.endswith(" s · 2 API requests · 1 cache hit")
-    assert s.connection.executed == [("SELECT Name, SubscriberCount\nFROM List\nORDER BY 2 DESC", None)]
+    assert s.connection.executed == [
+        ("SELECT Name, SubscriberCount\nFROM List\nORDER BY 2 DESC", None)
+    ]
 
 
 def test_errors_keep_the_shell_running(tmp_path: Path) -> None:
@@ -69,7 +83,9 @@ def test_errors_keep_the_shell_running(tmp_path: Path) -> None:
 def test_syntax_errors_point_at_the_position(tmp_path: Path) -> None:
     class Failing(FakeConnection):
         def cursor(self):  # type: ignore[no-untyped-def]
-            raise SqlSyntaxError("Invalid expression / Unexpected token", line=2, column=9, highlight="FORM")
+            raise SqlSyntaxError(
+                "Invalid expression / Unexpected token", line=2, column=9, highlight="FORM"
+            )
 
     s = shell("SELECT *\nFROM x  FORM y;\n", tmp_path, Failing())
     assert "syntax error at line 2, column 9: Invalid expression / Unexpected token" in s.err
@@ -85,11 +101,18 @@ def test_history_is_saved_privately(tmp_path: Path) -> None:
 
 def test_meta_commands(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
-    s = shell(f".format csv\n.output {target}\nSELECT Name FROM List ORDER BY ID;\n.output\n"
-              ".timing off\n.explain\n.cache clear\n.cache off\n.profile\n.tables\n.schema List\n"
-              "\\d Contcat\n.nope\n", tmp_path)
+    s = shell(
+        f".format csv\n.output {target}\nSELECT Name FROM List ORDER BY ID;\n.output\n"
+        ".timing off\n.explain\n.cache clear\n.cache off\n.profile\n.tables\n.schema List\n"
+        "\\d Contcat\n.nope\n",
+        tmp_path,
+    )
     assert target.read_text() == "Name\nNewsletter\nVIP\nTrial\n"  # results only, not the query
-    assert "format: csv" in s.err and "timing: off" in s.err and "EXPLAIN before each statement: on" in s.err
+    assert (
+        "format: csv" in s.err
+        and "timing: off" in s.err
+        and "EXPLAIN before each statement: on" in s.err
+    )
     assert s.connection.cleared == 1 and s.connection.cache_enabled is False
     assert "connected to: demo account" in s.err
     assert "Table,Resource,Writes,Description" in s.out
@@ -105,23 +128,33 @@ def test_explain_toggle_prefixes_statements(tmp_path: Path) -> None:
 
 def test_read_prompts_for_parameters_and_binds_them(tmp_path: Path) -> None:
     report = tmp_path / "report.sql"
-    report.write_text("-- big lists\nSELECT Name FROM List WHERE SubscriberCount > :min ORDER BY Name;\n")
+    report.write_text(
+        "-- big lists\nSELECT Name FROM List WHERE SubscriberCount > :min ORDER BY Name;\n"
+    )
     s = shell(f".format csv\n.read {report}\n100\n", tmp_path)
     assert s.out.splitlines() == ["Name", "Newsletter", "Trial"]
     assert s.connection.executed[-1][1] == [100]
 
 
-def test_update_without_where_is_refused_then_confirmed_with_the_dry_run_count(tmp_path: Path) -> None:
+def test_update_without_where_is_refused_then_confirmed_with_the_dry_run_count(
+    tmp_path: Path,
+) -> None:
     class Writable(FakeConnection):
         def dry_run(self, sql, params=None):  # type: ignore[no-untyped-def]
             self.dry_runs = getattr(self, "dry_runs", 0) + 1
             return type("DryRun", (), {"count": 2})()
 
-    s = shell("DELETE FROM Contact;\nUPDATE Contact SET Name = 'x' WHERE ID > 0;\nn\n"
-              "UPDATE Contact SET Name = 'x' WHERE ID > 0;\ny\n", tmp_path, Writable())
+    s = shell(
+        "DELETE FROM Contact;\nUPDATE Contact SET Name = 'x' WHERE ID > 0;\nn\n"
+        "UPDATE Contact SET Name = 'x' WHERE ID > 0;\ny\n",
+        tmp_path,
+        Writable(),
+    )
     assert "DELETE without WHERE would change every row" in s.err
     assert "cancelled: nothing was changed" in s.err
-    assert [sql for sql, _ in s.connection.executed] == ["UPDATE Contact SET Name = 'x' WHERE ID > 0"]
+    assert [sql for sql, _ in s.connection.executed] == [
+        "UPDATE Contact SET Name = 'x' WHERE ID > 0"
+    ]
     assert s.connection.dry_runs == 2
     assert "2 rows updated" in s.err
 

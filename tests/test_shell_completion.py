@@ -6,44 +6,51 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
+from mjquery.cli.sqltext import tokenize
 from mjquery.schema.catalog import load_catalog
 from mjquery.shell.completer import SqlCompleter, candidates
 from mjquery.shell.keys import input_is_ready
 from mjquery.shell.suggest import SuggestionKind as K
 from mjquery.shell.suggest import TableRef, suggest, tables_in_scope
-from mjquery.cli.sqltext import tokenize
 from mjquery.shell.vocabulary import sql_functions, sql_keywords
 
 CATALOG = load_catalog()
 
 
 def names(text: str, after: str = "") -> list[str]:
-    return [c.text for c in candidates(suggest(text, after), CATALOG.objects,
-                                        keywords=sql_keywords, functions=sql_functions)]
+    return [
+        c.text
+        for c in candidates(
+            suggest(text, after), CATALOG.objects, keywords=sql_keywords, functions=sql_functions
+        )
+    ]
 
 
-@pytest.mark.parametrize(("text", "kinds", "word"), [
-    ("", (K.KEYWORD,), ""),
-    ("SEL", (K.KEYWORD,), "SEL"),
-    ("SELECT ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
-    ("SELECT Name FROM ", (K.TABLE,), ""),
-    ("SELECT * FROM List l JOIN ", (K.TABLE,), ""),
-    ("INSERT INTO Con", (K.TABLE,), "Con"),
-    ("UPDATE ", (K.TABLE,), ""),
-    ("SELECT * FROM List WHERE ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
-    ("UPDATE Contact SET ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
-    ("SELECT * FROM List a JOIN Contact b ON a.ID = ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
-    ("SELECT * FROM List ", (K.KEYWORD,), ""),
-    ("SELECT * FROM List, ", (K.TABLE,), ""),
-    ("SELECT ID, ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
-    ("SELECT * FROM List WHERE Name = 'Fr", (), ""),
-    ("SELECT 1 -- a comm", (), ""),
-    (".sch", (K.META,), ".sch"),
-    ("\\", (K.META,), "\\"),
-    (".schema Con", (K.TABLE,), "Con"),
-    (".format j", (K.FORMAT,), "j"),
-    (".read ex", (K.PATH,), "ex"),
-])
+@pytest.mark.parametrize(
+    ("text", "kinds", "word"),
+    [
+        ("", (K.KEYWORD,), ""),
+        ("SEL", (K.KEYWORD,), "SEL"),
+        ("SELECT ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
+        ("SELECT Name FROM ", (K.TABLE,), ""),
+        ("SELECT * FROM List l JOIN ", (K.TABLE,), ""),
+        ("INSERT INTO Con", (K.TABLE,), "Con"),
+        ("UPDATE ", (K.TABLE,), ""),
+        ("SELECT * FROM List WHERE ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
+        ("UPDATE Contact SET ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
+        ("SELECT * FROM List a JOIN Contact b ON a.ID = ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
+        ("SELECT * FROM List ", (K.KEYWORD,), ""),
+        ("SELECT * FROM List, ", (K.TABLE,), ""),
+        ("SELECT ID, ", (K.COLUMN, K.FUNCTION, K.KEYWORD), ""),
+        ("SELECT * FROM List WHERE Name = 'Fr", (), ""),
+        ("SELECT 1 -- a comm", (), ""),
+        (".sch", (K.META,), ".sch"),
+        ("\\", (K.META,), "\\"),
+        (".schema Con", (K.TABLE,), "Con"),
+        (".format j", (K.FORMAT,), "j"),
+        (".read ex", (K.PATH,), "ex"),
+    ],
+)
 def test_what_fits_at_the_cursor(text: str, kinds: tuple[K, ...], word: str) -> None:
     context = suggest(text)
     assert context.kinds() == kinds
@@ -53,7 +60,10 @@ def test_what_fits_at_the_cursor(text: str, kinds: tuple[K, ...], word: str) -> 
 def test_tables_in_scope_with_aliases() -> None:
     sql = 'SELECT * FROM List AS l, "Campaign" JOIN Contact c ON c.ID = l.ID WHERE x = 1'
     assert tables_in_scope(list(tokenize(sql))) == (
-        TableRef("List", "l"), TableRef("Campaign", None), TableRef("Contact", "c"))
+        TableRef("List", "l"),
+        TableRef("Campaign", None),
+        TableRef("Contact", "c"),
+    )
 
 
 def test_table_functions_and_subqueries_are_not_tables() -> None:
@@ -73,7 +83,12 @@ def test_qualified_columns_only_list_that_table() -> None:
 
 def test_pushed_columns_are_marked() -> None:
     context = suggest("SELECT * FROM Contact WHERE ")
-    found = {c.text: c for c in candidates(context, CATALOG.objects, keywords=sql_keywords, functions=sql_functions)}
+    found = {
+        c.text: c
+        for c in candidates(
+            context, CATALOG.objects, keywords=sql_keywords, functions=sql_functions
+        )
+    }
     contact = CATALOG.get("Contact")
     pushed = {f.column for f in contact.filters}
     assert pushed, "Contact declares API filters"
@@ -87,10 +102,19 @@ def test_pushed_columns_are_marked() -> None:
 def test_pseudo_columns_are_offered_in_where() -> None:
     contact = CATALOG.get("Contact")
     assert contact.pseudo_columns, "Contact.ContactsList carries the list filter"
-    found = {c.text: c for c in candidates(suggest("SELECT * FROM Contact WHERE "), CATALOG.objects,
-                                            keywords=sql_keywords, functions=sql_functions)}
-    assert found["ContactsList"].meta == "BIGINT · API: = · API filter only" or \
-        "API filter only" in found["ContactsList"].meta
+    found = {
+        c.text: c
+        for c in candidates(
+            suggest("SELECT * FROM Contact WHERE "),
+            CATALOG.objects,
+            keywords=sql_keywords,
+            functions=sql_functions,
+        )
+    }
+    assert (
+        found["ContactsList"].meta == "BIGINT · API: = · API filter only"
+        or "API filter only" in found["ContactsList"].meta
+    )
 
 
 def test_tables_complete_by_prefix_then_substring() -> None:
@@ -114,7 +138,9 @@ def test_meta_commands_complete() -> None:
 
 
 def test_completer_replaces_the_word_and_shows_the_marker() -> None:
-    completer = SqlCompleter(lambda: CATALOG.objects, keywords=sql_keywords, functions=sql_functions)
+    completer = SqlCompleter(
+        lambda: CATALOG.objects, keywords=sql_keywords, functions=sql_functions
+    )
     doc = Document("SELECT * FROM Contact WHERE Ema")
     completions = list(completer.get_completions(doc, CompleteEvent(completion_requested=True)))
     email = next(c for c in completions if c.text == "Email")
@@ -122,9 +148,18 @@ def test_completer_replaces_the_word_and_shows_the_marker() -> None:
     assert email.display_text.endswith("⇣")
 
 
-@pytest.mark.parametrize(("text", "ready"), [
-    ("SELECT 1;", True), ("SELECT 1", False), ("SELECT ';", False), (".tables", True),
-    ("\\d Contact", True), ("", True), ("quit", True), ("SELECT 1;\n", True),
-])
+@pytest.mark.parametrize(
+    ("text", "ready"),
+    [
+        ("SELECT 1;", True),
+        ("SELECT 1", False),
+        ("SELECT ';", False),
+        (".tables", True),
+        ("\\d Contact", True),
+        ("", True),
+        ("quit", True),
+        ("SELECT 1;\n", True),
+    ],
+)
 def test_enter_runs_only_complete_input(text: str, ready: bool) -> None:
     assert input_is_ready(text) is ready

@@ -37,10 +37,23 @@ class Terminal:
     def __init__(self) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "PAGER": "cat",
-               "COLUMNS": "120", "LINES": "40"}
-        self.process = subprocess.Popen(_command(), stdin=slave, stdout=slave, stderr=slave, env=env,
-                                        close_fds=True, start_new_session=True)
+        env = {
+            **os.environ,
+            "TERM": "xterm",
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            "PAGER": "cat",
+            "COLUMNS": "120",
+            "LINES": "40",
+        }
+        self.process = subprocess.Popen(
+            _command(),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
         os.close(slave)
         self.screen = ""
 
@@ -55,7 +68,9 @@ class Terminal:
                     self.screen += os.read(self.master, 65536).decode("utf-8", "replace")
                 except OSError:
                     break
-        raise AssertionError(f"timed out waiting for {pattern!r}; screen was:\n{plain(self.screen)}")
+        raise AssertionError(
+            f"timed out waiting for {pattern!r}; screen was:\n{plain(self.screen)}"
+        )
 
     def type(self, text: str, pause: float = 0.4) -> None:
         os.write(self.master, text.encode())
@@ -77,7 +92,7 @@ def test_typing_a_query_with_completion_prints_the_table() -> None:
     try:
         term.read_until(r"mjquery>")
         term.type("SELECT Name, SubscriberCount FROM Lis")
-        term.type("\t")                      # completes the common part: List
+        term.type("\t")  # completes the common part: List
         term.type(" ORDER BY SubscriberCount DESC;")
         term.type("\r", pause=0)
         screen = term.read_until(r"\d+ rows in [0-9.]+ s")
@@ -86,7 +101,7 @@ def test_typing_a_query_with_completion_prints_the_table() -> None:
         assert re.search(r" Newsletter +\| +1090", screen)
         assert re.search(r"7 rows in [0-9.]+ s · 1 API request", screen)
         term.read_until(r"rows in [0-9.]+ s[^\n]*\n(.|\n)*mjquery>")  # the next prompt is up
-        term.type("\x04", pause=0)           # Ctrl-D
+        term.type("\x04", pause=0)  # Ctrl-D
     finally:
         status = term.close()
     assert status == 0

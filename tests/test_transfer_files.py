@@ -26,8 +26,10 @@ from tests.writes_support import CATALOG, client_for, sandbox, writes_in
 def db():
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE Contact (ID INTEGER, Email TEXT, Name TEXT)")
-    conn.executemany("INSERT INTO Contact VALUES (?, ?, ?)", [(1, "ann@example.com", "Ann"),
-                                                              (2, "bob@example.com", None)])
+    conn.executemany(
+        "INSERT INTO Contact VALUES (?, ?, ?)",
+        [(1, "ann@example.com", "Ann"), (2, "bob@example.com", None)],
+    )
     yield conn
     conn.close()
 
@@ -35,8 +37,16 @@ def db():
 def test_export_csv_with_header_and_delimiter(db, tmp_path):
     out = tmp_path / "c.csv"
     report = export_query(db, "Contact", out, delimiter=";")
-    assert (report.rows, report.format, report.columns) == (2, ExportFormat.CSV, ("ID", "Email", "Name"))
-    assert out.read_text().splitlines() == ["ID;Email;Name", "1;ann@example.com;Ann", "2;bob@example.com;"]
+    assert (report.rows, report.format, report.columns) == (
+        2,
+        ExportFormat.CSV,
+        ("ID", "Email", "Name"),
+    )
+    assert out.read_text().splitlines() == [
+        "ID;Email;Name",
+        "1;ann@example.com;Ann",
+        "2;bob@example.com;",
+    ]
     export_query(db, "SELECT Email FROM Contact ORDER BY ID DESC", out, header=False)
     assert out.read_text().splitlines() == ["bob@example.com", "ann@example.com"]
 
@@ -44,9 +54,13 @@ def test_export_csv_with_header_and_delimiter(db, tmp_path):
 def test_export_json_and_parquet(db, tmp_path):
     export_query(db, "SELECT * FROM Contact", tmp_path / "c.json")
     assert json.loads((tmp_path / "c.json").read_text()) == [
-        {"ID": 1, "Email": "ann@example.com", "Name": "Ann"}, {"ID": 2, "Email": "bob@example.com", "Name": None}]
+        {"ID": 1, "Email": "ann@example.com", "Name": "Ann"},
+        {"ID": 2, "Email": "bob@example.com", "Name": None},
+    ]
     export_query(db, "SELECT * FROM Contact", tmp_path / "c.parquet")
-    rows = duckdb.sql(f"SELECT ID, Email, Name FROM read_parquet('{tmp_path / 'c.parquet'}') ORDER BY ID").fetchall()
+    rows = duckdb.sql(
+        f"SELECT ID, Email, Name FROM read_parquet('{tmp_path / 'c.parquet'}') ORDER BY ID"
+    ).fetchall()
     assert rows == [(1, "ann@example.com", "Ann"), (2, "bob@example.com", None)]
 
 
@@ -59,25 +73,39 @@ def test_export_format_errors(db, tmp_path):
 
 def test_import_maps_columns_rejects_bad_rows_and_writes_the_rejected_file(tmp_path):
     source = tmp_path / "people.csv"
-    source.write_text("email_address,Name,IsExcludedFromCampaigns,shoe size\n"
-                      "gus@example.com,Gus,false,44\n"
-                      "ann@example.com,Ann again,false,38\n"
-                      "hal@example.com,Hal,perhaps,41\n"
-                      "ivy@example.com,Ivy,true,39\n")
+    source.write_text(
+        "email_address,Name,IsExcludedFromCampaigns,shoe size\n"
+        "gus@example.com,Gus,false,44\n"
+        "ann@example.com,Ann again,false,38\n"
+        "hal@example.com,Hal,perhaps,41\n"
+        "ivy@example.com,Ivy,true,39\n"
+    )
     sb = sandbox()
     with client_for(sb) as api:
-        report = import_csv(api, source, "Contact", catalog=CATALOG,
-                            mapping=parse_mapping(["email_address=Email"]), options=WriteOptions(concurrency=1))
+        report = import_csv(
+            api,
+            source,
+            "Contact",
+            catalog=CATALOG,
+            mapping=parse_mapping(["email_address=Email"]),
+            options=WriteOptions(concurrency=1),
+        )
     assert (report.read, report.written) == (4, 2)
     assert report.ignored_columns == ("shoe size",)
-    assert report.rejected_path == str(rejected_path_for(source)) == str(tmp_path / "people.rejected.csv")
+    assert (
+        report.rejected_path
+        == str(rejected_path_for(source))
+        == str(tmp_path / "people.rejected.csv")
+    )
     with open(report.rejected_path, newline="") as handle:
         rejected = list(csv.DictReader(handle))
     assert [r["email_address"] for r in rejected] == ["ann@example.com", "hal@example.com"]
     assert "MJ18" in rejected[0]["error"]
     assert "Contact.IsExcludedFromCampaigns is BOOLEAN" in rejected[1]["error"]
     assert rejected[0]["shoe size"] == "38"
-    assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 3  # the type error never reached the API
+    assert (
+        writes_in(sb) == [("POST", "/v3/REST/contact")] * 3
+    )  # the type error never reached the API
     assert "imported 2 of 4 rows" in report.summary()
 
 
@@ -92,8 +120,15 @@ def test_import_many_rows_into_a_list_round_trips(tmp_path):
     sb = sandbox()
     seen = []
     with client_for(sb) as api:
-        report = import_csv(api, source, "Contact", catalog=CATALOG, list_name="VIP",
-                            options=WriteOptions(poll_interval=0.0, bulk_batch_size=500), progress=lambda d, t: seen.append((d, t)))
+        report = import_csv(
+            api,
+            source,
+            "Contact",
+            catalog=CATALOG,
+            list_name="VIP",
+            options=WriteOptions(poll_interval=0.0, bulk_batch_size=500),
+            progress=lambda d, t: seen.append((d, t)),
+        )
         assert report.written == 1_500 and report.rejected == () and report.rejected_path is None
         writes = writes_in(sb)
         assert writes == [("POST", "/v3/REST/contactslist/8/managemanycontacts")] * 3
@@ -101,7 +136,9 @@ def test_import_many_rows_into_a_list_round_trips(tmp_path):
         # Read the list back through the API and write it out again: the same rows.
         rows = [r for page in api.scan("/v3/REST/contact", {"ContactsList": 8}) for r in page]
     out = tmp_path / "back.csv"
-    write_rows(out, ExportFormat.CSV, ("Email", "Name"), [sorted((r["Email"], r["Name"]) for r in rows)])
+    write_rows(
+        out, ExportFormat.CSV, ("Email", "Name"), [sorted((r["Email"], r["Name"]) for r in rows)]
+    )
     assert out.read_text() == source.read_text().replace("\r\n", "\n")
 
 

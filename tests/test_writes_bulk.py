@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from tests.writes_support import CATALOG, RecordingTransport, client_for, row, sandbox, writes_in
-
 from mjquery.writes import OnError, Operation, RowWrite, WriteOptions, WritePlan, execute
+from tests.writes_support import CATALOG, RecordingTransport, client_for, row, sandbox, writes_in
 
 
 def contacts(n: int, start: int = 0) -> tuple[RowWrite, ...]:
-    return tuple(RowWrite({"Email": f"new{i}@example.com", "Name": f"New {i}"}) for i in range(start, start + n))
+    return tuple(
+        RowWrite({"Email": f"new{i}@example.com", "Name": f"New {i}"})
+        for i in range(start, start + n)
+    )
 
 
 def no_sleep(_: float) -> None:
@@ -19,15 +21,22 @@ def test_large_contact_insert_into_a_list_is_one_job_polled_until_done():
     sb = sandbox()
     rec = RecordingTransport(sb)
     with client_for(sb, rec) as api:
-        result = execute(WritePlan("Contact", Operation.INSERT, contacts(250), list_id=8), CATALOG, api,
-                         WriteOptions(bulk_threshold=100), sleep=no_sleep)
+        result = execute(
+            WritePlan("Contact", Operation.INSERT, contacts(250), list_id=8),
+            CATALOG,
+            api,
+            WriteOptions(bulk_threshold=100),
+            sleep=no_sleep,
+        )
     assert result.written == 250 and result.failed == ()
     assert writes_in(sb) == [("POST", "/v3/REST/contactslist/8/managemanycontacts")]
     body = rec.bodies[0][2]
     assert body["Action"] == "addnoforce" and len(body["Contacts"]) == 250
     assert body["Contacts"][0] == {"Email": "new0@example.com", "Name": "New 0"}
     polls = [r for r in sb.log if r.method == "GET"]
-    assert polls and all(r.path.startswith("/v3/REST/contactslist/8/managemanycontacts/") for r in polls)
+    assert polls and all(
+        r.path.startswith("/v3/REST/contactslist/8/managemanycontacts/") for r in polls
+    )
     assert result.requests == 1 + len(polls)
     emails = {c["Email"] for c in sb.data.resources["contact"]}
     assert {f"new{i}@example.com" for i in range(250)} <= emails
@@ -39,20 +48,30 @@ def test_bulk_batches_and_per_contact_errors_from_the_job():
     sb = sandbox()
     rows = contacts(150) + (RowWrite({"Email": "not-an-email"}),) + contacts(49, start=150)
     with client_for(sb) as api:
-        result = execute(WritePlan("Contact", Operation.INSERT, rows), CATALOG, api,
-                         WriteOptions(bulk_threshold=100, bulk_batch_size=100), sleep=no_sleep)
+        result = execute(
+            WritePlan("Contact", Operation.INSERT, rows),
+            CATALOG,
+            api,
+            WriteOptions(bulk_threshold=100, bulk_batch_size=100),
+            sleep=no_sleep,
+        )
     assert writes_in(sb) == [("POST", "/v3/REST/contact/managemanycontacts")] * 2
     assert result.written == 199
     assert [(f.row_index, f.key, f.message) for f in result.failed] == [
-        (150, "Email not-an-email", "Invalid email address")]
+        (150, "Email not-an-email", "Invalid email address")
+    ]
     assert any("/JSONError/" in r.path for r in sb.log)
 
 
 def test_below_the_threshold_contacts_are_plain_posts():
     sb = sandbox()
     with client_for(sb) as api:
-        result = execute(WritePlan("Contact", Operation.INSERT, contacts(5)), CATALOG, api,
-                         WriteOptions(bulk_threshold=6))
+        result = execute(
+            WritePlan("Contact", Operation.INSERT, contacts(5)),
+            CATALOG,
+            api,
+            WriteOptions(bulk_threshold=6),
+        )
     assert result.written == 5
     assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 5
 
@@ -61,8 +80,16 @@ def test_a_lost_answer_is_read_back_and_not_repeated():
     sb = sandbox()
     rec = RecordingTransport(sb, lose_answer_of="POST")
     with client_for(sb, rec) as api:
-        result = execute(WritePlan("Contact", Operation.INSERT, (RowWrite({"Email": "once@example.com"}),),
-                                   returning=("ID",)), CATALOG, api)
+        result = execute(
+            WritePlan(
+                "Contact",
+                Operation.INSERT,
+                (RowWrite({"Email": "once@example.com"}),),
+                returning=("ID",),
+            ),
+            CATALOG,
+            api,
+        )
     assert result.written == 1 and result.failed == ()
     assert writes_in(sb) == [("POST", "/v3/REST/contact")]  # applied once, never re-sent
     assert [r.path for r in sb.log if r.method == "GET"][0] == "/v3/REST/contact/once@example.com"
@@ -74,8 +101,11 @@ def test_a_write_that_did_not_happen_is_sent_again_after_the_read_back():
     sb = sandbox()
     rec = RecordingTransport(sb, fail_before="PUT")
     with client_for(sb, rec) as api:
-        result = execute(WritePlan("Contact", Operation.UPDATE, (RowWrite({"Name": "Ann B"}, {"ID": 1}),)),
-                         CATALOG, api)
+        result = execute(
+            WritePlan("Contact", Operation.UPDATE, (RowWrite({"Name": "Ann B"}, {"ID": 1}),)),
+            CATALOG,
+            api,
+        )
     assert result.written == 1
     assert [(m, p) for m, p, _ in rec.bodies] == [("PUT", "/v3/REST/contact/1")] * 2
     assert [r.path for r in sb.log if r.method == "GET"] == ["/v3/REST/contact/1"]
@@ -86,21 +116,32 @@ def test_a_lost_delete_answer_is_confirmed_by_the_soft_delete_read_back():
     sb = sandbox()
     rec = RecordingTransport(sb, lose_answer_of="DELETE")
     with client_for(sb, rec) as api:
-        result = execute(WritePlan("List", Operation.DELETE, (RowWrite({}, {"ID": 8}),)), CATALOG, api)
+        result = execute(
+            WritePlan("List", Operation.DELETE, (RowWrite({}, {"ID": 8}),)), CATALOG, api
+        )
     assert result.written == 1
     assert writes_in(sb) == [("DELETE", "/v3/REST/contactslist/8")]
 
 
 def test_failures_keep_going_unless_asked_to_stop():
     sb = sandbox()
-    rows = (RowWrite({"Name": "x"}, {"ID": 1}), RowWrite({"Name": "y"}, {"ID": 999}),
-            RowWrite({"Name": "z"}, {"ID": 2}))
+    rows = (
+        RowWrite({"Name": "x"}, {"ID": 1}),
+        RowWrite({"Name": "y"}, {"ID": 999}),
+        RowWrite({"Name": "z"}, {"ID": 2}),
+    )
     with client_for(sb) as api:
-        going = execute(WritePlan("Contact", Operation.UPDATE, rows), CATALOG, api, WriteOptions(concurrency=1))
+        going = execute(
+            WritePlan("Contact", Operation.UPDATE, rows), CATALOG, api, WriteOptions(concurrency=1)
+        )
         assert going.written == 2 and [f.key for f in going.failed] == ["ID 999"]
         assert "1 failed" in going.summary() and "ID 999" in going.summary()
-        stopping = execute(WritePlan("Contact", Operation.UPDATE, rows), CATALOG, api,
-                           WriteOptions(on_error=OnError.STOP))
+        stopping = execute(
+            WritePlan("Contact", Operation.UPDATE, rows),
+            CATALOG,
+            api,
+            WriteOptions(on_error=OnError.STOP),
+        )
     assert (stopping.written, stopping.skipped, stopping.stopped) == (1, 1, True)
     assert "stopped at the first failure" in stopping.summary()
 
@@ -109,5 +150,9 @@ def test_a_select_right_after_a_write_sees_it():
     sb = sandbox()
     with client_for(sb) as api:
         assert api.get("/v3/REST/contact/1").data[0]["Name"] == "Ann"  # now cached
-        execute(WritePlan("Contact", Operation.UPDATE, (RowWrite({"Name": "Annie"}, {"ID": 1}),)), CATALOG, api)
+        execute(
+            WritePlan("Contact", Operation.UPDATE, (RowWrite({"Name": "Annie"}, {"ID": 1}),)),
+            CATALOG,
+            api,
+        )
         assert api.get("/v3/REST/contact/1").data[0]["Name"] == "Annie"

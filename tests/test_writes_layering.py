@@ -7,7 +7,14 @@ from pathlib import Path
 from tests.test_engine_layering import imported_modules
 
 WRITES = Path(__file__).resolve().parent.parent / "mjquery" / "writes"
-FORBIDDEN = {"sqlglot", "httpx", "mjquery.planner", "mjquery.engine", "mjquery.dbapi", "mjquery.cli"}
+FORBIDDEN = {
+    "sqlglot",
+    "httpx",
+    "mjquery.planner",
+    "mjquery.engine",
+    "mjquery.dbapi",
+    "mjquery.cli",
+}
 
 
 def test_writes_imports_only_api_and_schema():

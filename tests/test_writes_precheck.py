@@ -27,35 +27,76 @@ def conn(sb):
 
 REFUSED = [
     # Campaign: UPDATE of IsDeleted and IsStarred only; the match or not of the WHERE does not matter.
-    ("UPDATE Campaign SET Subject = 'x' WHERE ID = 100", NotSupportedError,
-     r"Campaign\.Subject is read-only.*may set IsDeleted and IsStarred"),
-    ("UPDATE Campaign SET Subject = 'x' WHERE ID = 999", NotSupportedError,
-     r"Campaign\.Subject is read-only.*may set IsDeleted and IsStarred"),
-    ("UPDATE Campaign SET IsStarred = true, Title = 'x' WHERE Subject LIKE 'Spring%'", ProgrammingError,
-     r"Campaign has no column 'Title'.*may set IsDeleted and IsStarred"),
-    ("DELETE FROM Campaign WHERE ID = 100", NotSupportedError,
-     r"Campaign does not allow DELETE.*IsDeleted and IsStarred"),
-    ("INSERT INTO Campaign (Subject) SELECT Subject FROM Campaign", NotSupportedError,
-     r"Campaign does not allow INSERT.*IsDeleted and IsStarred"),
+    (
+        "UPDATE Campaign SET Subject = 'x' WHERE ID = 100",
+        NotSupportedError,
+        r"Campaign\.Subject is read-only.*may set IsDeleted and IsStarred",
+    ),
+    (
+        "UPDATE Campaign SET Subject = 'x' WHERE ID = 999",
+        NotSupportedError,
+        r"Campaign\.Subject is read-only.*may set IsDeleted and IsStarred",
+    ),
+    (
+        "UPDATE Campaign SET IsStarred = true, Title = 'x' WHERE Subject LIKE 'Spring%'",
+        ProgrammingError,
+        r"Campaign has no column 'Title'.*may set IsDeleted and IsStarred",
+    ),
+    (
+        "DELETE FROM Campaign WHERE ID = 100",
+        NotSupportedError,
+        r"Campaign does not allow DELETE.*IsDeleted and IsStarred",
+    ),
+    (
+        "INSERT INTO Campaign (Subject) SELECT Subject FROM Campaign",
+        NotSupportedError,
+        r"Campaign does not allow INSERT.*IsDeleted and IsStarred",
+    ),
     # Read-only object and read-only / unknown column.
     ("UPDATE Message SET Status = 'x' WHERE ID = 1", NotSupportedError, r"Message is read-only"),
     ("DELETE FROM Message WHERE ID = 1", NotSupportedError, r"Message is read-only"),
-    ("UPDATE Contact SET CreatedAt = '2020-01-01' WHERE ID = 999", NotSupportedError,
-     r"Contact\.CreatedAt is read-only.*may set Name and IsExcludedFromCampaigns"),
-    ("UPDATE Contact SET Nmae = 'x' WHERE ContactsList = 7", ProgrammingError,
-     r"Contact has no column 'Nmae'\. Did you mean 'Name'\?"),
-    ("INSERT INTO Contact (Email, Nmae) SELECT Email, Name FROM Contact", ProgrammingError,
-     r"Contact has no column 'Nmae'"),
-    ("INSERT INTO Contact (Name) SELECT Name FROM Contact", ProgrammingError,
-     r"INSERT INTO Contact needs Email"),
+    (
+        "UPDATE Contact SET CreatedAt = '2020-01-01' WHERE ID = 999",
+        NotSupportedError,
+        r"Contact\.CreatedAt is read-only.*may set Name and IsExcludedFromCampaigns",
+    ),
+    (
+        "UPDATE Contact SET Nmae = 'x' WHERE ContactsList = 7",
+        ProgrammingError,
+        r"Contact has no column 'Nmae'\. Did you mean 'Name'\?",
+    ),
+    (
+        "INSERT INTO Contact (Email, Nmae) SELECT Email, Name FROM Contact",
+        ProgrammingError,
+        r"Contact has no column 'Nmae'",
+    ),
+    (
+        "INSERT INTO Contact (Name) SELECT Name FROM Contact",
+        ProgrammingError,
+        r"INSERT INTO Contact needs Email",
+    ),
     # Type errors of literal values name the column.
-    ("UPDATE Campaign SET IsStarred = 'maybe' WHERE ID = 999", DataError, r"Campaign\.IsStarred is BOOLEAN"),
-    ("UPDATE Contact SET IsExcludedFromCampaigns = 'sometimes' WHERE Email LIKE '%@example.com'", DataError,
-     r"Contact\.IsExcludedFromCampaigns is BOOLEAN"),
-    ("UPDATE ListRecipient SET IsUnsubscribed = 'x' WHERE ListID = 7", DataError,
-     r"ListRecipient\.IsUnsubscribed is BOOLEAN"),
+    (
+        "UPDATE Campaign SET IsStarred = 'maybe' WHERE ID = 999",
+        DataError,
+        r"Campaign\.IsStarred is BOOLEAN",
+    ),
+    (
+        "UPDATE Contact SET IsExcludedFromCampaigns = 'sometimes' WHERE Email LIKE '%@example.com'",
+        DataError,
+        r"Contact\.IsExcludedFromCampaigns is BOOLEAN",
+    ),
+    (
+        "UPDATE ListRecipient SET IsUnsubscribed = 'x' WHERE ListID = 7",
+        DataError,
+        r"ListRecipient\.IsUnsubscribed is BOOLEAN",
+    ),
     # Contact DELETE: the GDPR path is named.
-    ("DELETE FROM Contact WHERE ID = 999", NotSupportedError, r"GDPR deletion.*gdpr_delete_contacts"),
+    (
+        "DELETE FROM Contact WHERE ID = 999",
+        NotSupportedError,
+        r"GDPR deletion.*gdpr_delete_contacts",
+    ),
     # No WHERE.
     ("UPDATE Contact SET Name = 'x'", NotSupportedError, r"without WHERE would change every row"),
     ("DELETE FROM ListRecipient", NotSupportedError, r"without WHERE.*allow-all-rows"),
@@ -82,7 +123,9 @@ def test_allowed_statements_still_read_then_write(conn, sb):
     assert cursor.rowcount == 1
     assert writes_in(sb) == [("PUT", "/v3/REST/campaign/100")]
     sb.log.clear()
-    cursor.execute("UPDATE Campaign SET IsStarred = 'false' WHERE ID = 999")  # a string that is a boolean
+    cursor.execute(
+        "UPDATE Campaign SET IsStarred = 'false' WHERE ID = 999"
+    )  # a string that is a boolean
     assert cursor.rowcount == 0 and writes_in(sb) == []
 
 

@@ -31,24 +31,35 @@ def run(conn, sql, params=None):
 
 
 def test_insert_values_with_returning(conn, sb):
-    cur = run(conn, "INSERT INTO Contact (Email, Name) VALUES ('jo@example.com', 'Jo'), (?, upper('kim')) "
-                    "RETURNING ID, Email, Name", ["kim@example.com"])
+    cur = run(
+        conn,
+        "INSERT INTO Contact (Email, Name) VALUES ('jo@example.com', 'Jo'), (?, upper('kim')) "
+        "RETURNING ID, Email, Name",
+        ["kim@example.com"],
+    )
     assert cur.rowcount == 2
     rows = cur.fetchall()
     assert [(r[1], r[2]) for r in rows] == [("jo@example.com", "Jo"), ("kim@example.com", "KIM")]
     assert all(isinstance(r[0], int) for r in rows)
     assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2
-    assert run(conn, "SELECT Name FROM Contact WHERE Email = 'kim@example.com'").fetchall() == [("KIM",)]
+    assert run(conn, "SELECT Name FROM Contact WHERE Email = 'kim@example.com'").fetchall() == [
+        ("KIM",)
+    ]
 
 
 def test_insert_select_from_a_csv_file_into_a_list(conn, sb, tmp_path):
     path = tmp_path / "new.csv"
     path.write_text("email,name\nlu@example.com,Lu\nmo@example.com,Mo\n")
-    cur = run(conn, "INSERT INTO Contact (Email, Name, ContactsList) SELECT email, name, 8 FROM read_csv(?)",
-              [str(path)])
+    cur = run(
+        conn,
+        "INSERT INTO Contact (Email, Name, ContactsList) SELECT email, name, 8 FROM read_csv(?)",
+        [str(path)],
+    )
     assert cur.rowcount == 2
     assert writes_in(sb) == [("POST", "/v3/REST/contactslist/8/managecontact")] * 2
-    members = run(conn, "SELECT Email FROM Contact WHERE ContactsList = 8 ORDER BY Email").fetchall()
+    members = run(
+        conn, "SELECT Email FROM Contact WHERE ContactsList = 8 ORDER BY Email"
+    ).fetchall()
     assert members == [("lu@example.com",), ("mo@example.com",)]
 
 
@@ -80,17 +91,28 @@ def test_campaigndraft_used_rows_are_named_and_the_others_applied(conn, sb):
 
 
 def test_draft_content_schedule_and_template_cleanup(conn, sb):
-    run(conn, "INSERT INTO CampaignDraftDetailContent (CampaignDraftID, \"Html-part\", \"Text-part\") "
-              "VALUES (10, '<p>Hi</p>', 'Hi')")
-    run(conn, "INSERT INTO CampaignDraftSchedule (CampaignDraftID, Date) VALUES (10, '2030-01-01T09:00:00Z')")
+    run(
+        conn,
+        'INSERT INTO CampaignDraftDetailContent (CampaignDraftID, "Html-part", "Text-part") '
+        "VALUES (10, '<p>Hi</p>', 'Hi')",
+    )
+    run(
+        conn,
+        "INSERT INTO CampaignDraftSchedule (CampaignDraftID, Date) VALUES (10, '2030-01-01T09:00:00Z')",
+    )
     assert row(sb, "campaigndraft", 10)["Status"] == 1
     assert run(conn, "DELETE FROM Template WHERE Name LIKE 'Old%'").rowcount == 1
-    assert writes_in(sb) == [("POST", "/v3/REST/campaigndraft/10/detailcontent"),
-                             ("POST", "/v3/REST/campaigndraft/10/schedule"), ("DELETE", "/v3/REST/template/20")]
+    assert writes_in(sb) == [
+        ("POST", "/v3/REST/campaigndraft/10/detailcontent"),
+        ("POST", "/v3/REST/campaigndraft/10/schedule"),
+        ("DELETE", "/v3/REST/template/20"),
+    ]
 
 
 def test_unsubscribe_people_from_a_list(conn, sb):
-    cur = run(conn, "UPDATE ListRecipient SET IsUnsubscribed = true WHERE ListID = 7 AND ContactID = 2")
+    cur = run(
+        conn, "UPDATE ListRecipient SET IsUnsubscribed = true WHERE ListID = 7 AND ContactID = 2"
+    )
     assert cur.rowcount == 1
     assert writes_in(sb) == [("PUT", "/v3/REST/listrecipient/2")]
     assert row(sb, "listrecipient", 2)["IsUnsubscribed"] is True
@@ -131,25 +153,38 @@ def test_connection_option_allows_unfiltered_writes(sb):
 
 
 def test_dry_run_counts_without_writing(conn, sb):
-    planned = conn.dry_run("UPDATE Contact SET IsExcludedFromCampaigns = true WHERE Email LIKE '%@example.com'")
+    planned = conn.dry_run(
+        "UPDATE Contact SET IsExcludedFromCampaigns = true WHERE Email LIKE '%@example.com'"
+    )
     assert planned.count == 3 and planned.requests == 3
     assert writes_in(sb) == []
 
 
 def test_bulk_threshold_from_the_connection_options(sb):
-    with mjquery.connect(sandbox=sb, write_options=WriteOptions(bulk_threshold=2, poll_interval=0)) as conn:
-        cur = run(conn, "INSERT INTO Contact (Email, ContactsList) VALUES ('p1@example.com', 8), ('p2@example.com', 8)")
+    with mjquery.connect(
+        sandbox=sb, write_options=WriteOptions(bulk_threshold=2, poll_interval=0)
+    ) as conn:
+        cur = run(
+            conn,
+            "INSERT INTO Contact (Email, ContactsList) VALUES ('p1@example.com', 8), ('p2@example.com', 8)",
+        )
     assert cur.rowcount == 2
     assert writes_in(sb) == [("POST", "/v3/REST/contactslist/8/managemanycontacts")]
 
 
 def test_copy_to_csv_with_options(conn, tmp_path):
     out = tmp_path / "contacts.csv"
-    cur = run(conn, f"COPY (SELECT ID, Email FROM Contact ORDER BY ID) TO '{out}' (HEADER, DELIMITER ';')")
+    cur = run(
+        conn, f"COPY (SELECT ID, Email FROM Contact ORDER BY ID) TO '{out}' (HEADER, DELIMITER ';')"
+    )
     assert cur.rowcount == 3
     with out.open(newline="") as handle:
         assert list(csv.reader(handle, delimiter=";")) == [
-            ["ID", "Email"], ["1", "ann@example.com"], ["2", "bob@example.com"], ["3", "cy@example.com"]]
+            ["ID", "Email"],
+            ["1", "ann@example.com"],
+            ["2", "bob@example.com"],
+            ["3", "cy@example.com"],
+        ]
     run(conn, f"COPY List TO '{tmp_path / 'lists.json'}'")
     assert (tmp_path / "lists.json").read_text().count('"Name"') == 2
 
@@ -163,7 +198,9 @@ def test_local_tables_keep_their_own_writes(conn, sb):
 
 def test_executemany_insert_is_one_write_and_uses_bulk_jobs(sb):
     rows = [(f"m{i}@example.com", f"M {i}") for i in range(5)]
-    with mjquery.connect(sandbox=sb, write_options=WriteOptions(bulk_threshold=3, poll_interval=0)) as conn:
+    with mjquery.connect(
+        sandbox=sb, write_options=WriteOptions(bulk_threshold=3, poll_interval=0)
+    ) as conn:
         cur = conn.cursor()
         cur.executemany("INSERT INTO Contact (Email, Name, ContactsList) VALUES (?, ?, 8)", rows)
         assert cur.rowcount == 5

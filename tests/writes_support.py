@@ -19,60 +19,153 @@ CATALOG = load_catalog()
 
 def small_account() -> SimpleNamespace:
     contacts = [
-        {"ID": 1, "Email": "ann@example.com", "Name": "Ann", "IsExcludedFromCampaigns": False,
-         "CreatedAt": "2025-01-01T10:00:00Z", "DeliveredCount": 0},
-        {"ID": 2, "Email": "bob@example.com", "Name": "Bob", "IsExcludedFromCampaigns": False,
-         "CreatedAt": "2025-01-02T10:00:00Z", "DeliveredCount": 0},
-        {"ID": 3, "Email": "cy@example.com", "Name": "Cy", "IsExcludedFromCampaigns": False,
-         "CreatedAt": "2025-01-03T10:00:00Z", "DeliveredCount": 0},
+        {
+            "ID": 1,
+            "Email": "ann@example.com",
+            "Name": "Ann",
+            "IsExcludedFromCampaigns": False,
+            "CreatedAt": "2025-01-01T10:00:00Z",
+            "DeliveredCount": 0,
+        },
+        {
+            "ID": 2,
+            "Email": "bob@example.com",
+            "Name": "Bob",
+            "IsExcludedFromCampaigns": False,
+            "CreatedAt": "2025-01-02T10:00:00Z",
+            "DeliveredCount": 0,
+        },
+        {
+            "ID": 3,
+            "Email": "cy@example.com",
+            "Name": "Cy",
+            "IsExcludedFromCampaigns": False,
+            "CreatedAt": "2025-01-03T10:00:00Z",
+            "DeliveredCount": 0,
+        },
     ]
     lists = [
-        {"ID": 7, "Name": "Newsletter", "IsDeleted": False, "Address": "nl7", "SubscriberCount": 2,
-         "CreatedAt": "2024-06-01T00:00:00Z"},
-        {"ID": 8, "Name": "VIP", "IsDeleted": False, "Address": "vip8", "SubscriberCount": 0,
-         "CreatedAt": "2024-06-02T00:00:00Z"},
+        {
+            "ID": 7,
+            "Name": "Newsletter",
+            "IsDeleted": False,
+            "Address": "nl7",
+            "SubscriberCount": 2,
+            "CreatedAt": "2024-06-01T00:00:00Z",
+        },
+        {
+            "ID": 8,
+            "Name": "VIP",
+            "IsDeleted": False,
+            "Address": "vip8",
+            "SubscriberCount": 0,
+            "CreatedAt": "2024-06-02T00:00:00Z",
+        },
     ]
     recipients = [
-        {"ID": 1, "ContactID": 1, "ListID": 7, "IsActive": True, "IsUnsubscribed": False,
-         "SubscribedAt": "2024-07-01T00:00:00Z", "UnsubscribedAt": "", "ListName": "Newsletter"},
-        {"ID": 2, "ContactID": 2, "ListID": 7, "IsActive": True, "IsUnsubscribed": False,
-         "SubscribedAt": "2024-07-01T00:00:00Z", "UnsubscribedAt": "", "ListName": "Newsletter"},
+        {
+            "ID": 1,
+            "ContactID": 1,
+            "ListID": 7,
+            "IsActive": True,
+            "IsUnsubscribed": False,
+            "SubscribedAt": "2024-07-01T00:00:00Z",
+            "UnsubscribedAt": "",
+            "ListName": "Newsletter",
+        },
+        {
+            "ID": 2,
+            "ContactID": 2,
+            "ListID": 7,
+            "IsActive": True,
+            "IsUnsubscribed": False,
+            "SubscribedAt": "2024-07-01T00:00:00Z",
+            "UnsubscribedAt": "",
+            "ListName": "Newsletter",
+        },
     ]
     metadata = [
         {"ID": 1, "Name": "age", "Datatype": "int", "NameSpace": "static"},
         {"ID": 2, "Name": "country", "Datatype": "str", "NameSpace": "static"},
     ]
-    contactdata = [{"ID": 1, "ContactID": 1, "Data": [{"Name": "age", "Value": "30"}], "MethodCollection": ""},
-                   {"ID": 2, "ContactID": 2, "Data": [], "MethodCollection": ""}]
-    campaigns = [
-        {"ID": 100, "Subject": "Spring sale", "IsDeleted": False, "IsStarred": False, "Status": 2,
-         "CustomValue": "mj.nl=11", "CreatedAt": "2025-03-01T00:00:00Z", "FromEmail": "me@example.com"},
+    contactdata = [
+        {"ID": 1, "ContactID": 1, "Data": [{"Name": "age", "Value": "30"}], "MethodCollection": ""},
+        {"ID": 2, "ContactID": 2, "Data": [], "MethodCollection": ""},
     ]
-    draft = {"Locale": "en_US", "Sender": "Me", "SenderEmail": "me@example.com", "ContactsListID": 7,
-             "Title": "", "IsStarred": False, "CreatedAt": "2025-02-01T00:00:00Z", "ModifiedAt": "",
-             "EditMode": "html2", "Url": "", "SegmentationID": 0, "TemplateID": 0, "DeliveredAt": ""}
+    campaigns = [
+        {
+            "ID": 100,
+            "Subject": "Spring sale",
+            "IsDeleted": False,
+            "IsStarred": False,
+            "Status": 2,
+            "CustomValue": "mj.nl=11",
+            "CreatedAt": "2025-03-01T00:00:00Z",
+            "FromEmail": "me@example.com",
+        },
+    ]
+    draft = {
+        "Locale": "en_US",
+        "Sender": "Me",
+        "SenderEmail": "me@example.com",
+        "ContactsListID": 7,
+        "Title": "",
+        "IsStarred": False,
+        "CreatedAt": "2025-02-01T00:00:00Z",
+        "ModifiedAt": "",
+        "EditMode": "html2",
+        "Url": "",
+        "SegmentationID": 0,
+        "TemplateID": 0,
+        "DeliveredAt": "",
+    }
     drafts = [
         {**draft, "ID": 10, "Subject": "Summer news", "Used": False, "Status": 0, "CampaignID": 0},
         {**draft, "ID": 11, "Subject": "Spring sale", "Used": True, "Status": 2, "CampaignID": 100},
     ]
     templates = [
-        {"ID": 20, "Name": "Old promo", "OwnerType": "apikey", "Author": "", "IsStarred": False,
-         "Description": "", "Locale": "en_US", "Purposes": [], "Categories": []},
+        {
+            "ID": 20,
+            "Name": "Old promo",
+            "OwnerType": "apikey",
+            "Author": "",
+            "IsStarred": False,
+            "Description": "",
+            "Locale": "en_US",
+            "Purposes": [],
+            "Categories": [],
+        },
     ]
     return SimpleNamespace(
-        resources={"contact": contacts, "contactslist": lists, "listrecipient": recipients,
-                   "contactmetadata": metadata, "contactdata": contactdata, "campaign": campaigns,
-                   "campaigndraft": drafts, "template": templates},
-        sub_resources={}, api_key_id=1, now=None)
+        resources={
+            "contact": contacts,
+            "contactslist": lists,
+            "listrecipient": recipients,
+            "contactmetadata": metadata,
+            "contactdata": contactdata,
+            "campaign": campaigns,
+            "campaigndraft": drafts,
+            "template": templates,
+        },
+        sub_resources={},
+        api_key_id=1,
+        now=None,
+    )
 
 
 def sandbox(**config: Any) -> Sandbox:
     return Sandbox(data=small_account(), config=SandboxConfig(**config))
 
 
-def client_for(sb: Sandbox, transport: httpx.BaseTransport | None = None, **config: Any) -> ApiClient:
-    cfg = ApiConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET,
-                    retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0), **config)
+def client_for(
+    sb: Sandbox, transport: httpx.BaseTransport | None = None, **config: Any
+) -> ApiClient:
+    cfg = ApiConfig(
+        api_key=DEMO_API_KEY,
+        api_secret=DEMO_API_SECRET,
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0),
+        **config,
+    )
     return ApiClient(cfg, transport=transport or sb.transport())
 
 
@@ -93,8 +186,9 @@ class RecordingTransport(httpx.BaseTransport):
     this method gets a 503 without reaching the sandbox (not applied).
     """
 
-    def __init__(self, sb: Sandbox, *, lose_answer_of: str | None = None,
-                 fail_before: str | None = None) -> None:
+    def __init__(
+        self, sb: Sandbox, *, lose_answer_of: str | None = None, fail_before: str | None = None
+    ) -> None:
         self.inner = sb.transport()
         self.bodies: list[tuple[str, str, Any]] = []
         self.lose_answer_of = lose_answer_of
@@ -105,10 +199,14 @@ class RecordingTransport(httpx.BaseTransport):
 
         if request.method in ("POST", "PUT", "DELETE"):
             content = request.read()
-            self.bodies.append((request.method, request.url.path, orjson.loads(content) if content else None))
+            self.bodies.append(
+                (request.method, request.url.path, orjson.loads(content) if content else None)
+            )
         if self.fail_before == request.method:
             self.fail_before = None
-            return httpx.Response(503, json={"ErrorInfo": "", "ErrorMessage": "Unavailable", "StatusCode": 503})
+            return httpx.Response(
+                503, json={"ErrorInfo": "", "ErrorMessage": "Unavailable", "StatusCode": 503}
+            )
         response = self.inner.handle_request(request)
         if self.lose_answer_of == request.method:
             self.lose_answer_of = None

@@ -61,7 +61,14 @@ from mjquery.api.client import (
     Verify,
     build_http_client,
 )
-from mjquery.api.config import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, MAX_PAGE_SIZE, NO_RETRY, ApiConfig, RetryPolicy
+from mjquery.api.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
+    MAX_PAGE_SIZE,
+    NO_RETRY,
+    ApiConfig,
+    RetryPolicy,
+)
 from mjquery.api.errors import (
     ApiAuthenticationError,
     ApiDuplicateError,
@@ -78,8 +85,8 @@ from mjquery.api.errors import (
 from mjquery.api.paths import action_path, item_path, quote_segment, resource_of, resource_path
 
 __all__ = [
-    "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_CONCURRENCY",
     "MAX_PAGE_SIZE",
     "NO_RETRY",
     "ApiAuthenticationError",

@@ -36,7 +36,9 @@ class _Entry:
 class ResponseCache:
     """Thread-safe TTL + LRU cache of response bodies."""
 
-    def __init__(self, ttl: float, max_bytes: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float, max_bytes: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.max_bytes = max_bytes
         self.enabled = ttl > 0 and max_bytes > 0
@@ -73,7 +75,9 @@ class ResponseCache:
         """Drop entries whose path is ``path_prefix`` or below it; returns how many."""
         prefix = path_prefix.lower().rstrip("/")
         with self._lock:
-            doomed = [k for k in self._entries if k.path == prefix or k.path.startswith(prefix + "/")]
+            doomed = [
+                k for k in self._entries if k.path == prefix or k.path.startswith(prefix + "/")
+            ]
             for key in doomed:
                 self._drop(key)
         return len(doomed)

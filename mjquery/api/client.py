@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
 from typing import Any
@@ -53,8 +53,13 @@ _NO_PARAMS: Params = MappingProxyType({})
 _PAGING_PARAMS = frozenset({"limit", "offset", "countonly"})
 
 # No answer and the request may have reached the server: safe to repeat for reads only.
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
-                     httpx.DecodingError, httpx.ProxyError)
+_RETRYABLE_ERRORS = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.DecodingError,
+    httpx.ProxyError,
+)
 # The request never left: safe to repeat for writes too.
 _NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -109,7 +114,9 @@ Return True/False, or the object read back as a :class:`Page` (an empty page mea
 ProgressCallback = Callable[[int, int | None], None]
 
 
-def build_http_client(config: ApiConfig, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def build_http_client(
+    config: ApiConfig, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
     """The one place an ``httpx.Client`` is made: base URL, Basic auth, timeouts, pool size."""
     size = config.max_concurrency + 2
     return httpx.Client(
@@ -135,8 +142,10 @@ def _encode_params(params: Params) -> EncodedParams:
         elif isinstance(value, int | float | str):
             text = str(value)
         else:
-            raise InterfaceError(f"Query parameter {name!r} must be a string, number or boolean, "
-                                 f"not {type(value).__name__}")
+            raise InterfaceError(
+                f"Query parameter {name!r} must be a string, number or boolean, "
+                f"not {type(value).__name__}"
+            )
         encoded.append((str(name), text))
     return tuple(encoded)
 
@@ -144,9 +153,14 @@ def _encode_params(params: Params) -> EncodedParams:
 def _check_path(path: str) -> str:
     # Only paths relative to the configured base URL: an absolute URL would send the key pair
     # to another host.
-    if (not path.startswith("/") or path.startswith("//") or "?" in path or "#" in path
-            or any(c.isspace() or ord(c) < 32 for c in path)
-            or any(part in (".", "..") for part in path.split("/"))):
+    if (
+        not path.startswith("/")
+        or path.startswith("//")
+        or "?" in path
+        or "#" in path
+        or any(c.isspace() or ord(c) < 32 for c in path)
+        or any(part in (".", "..") for part in path.split("/"))
+    ):
         raise InterfaceError(f"Not an API path: {path!r} (build it with mjquery.api.item_path)")
     return path
 
@@ -195,8 +209,8 @@ def _retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reason(exc: httpx.HTTPError) -> str:
@@ -233,7 +247,9 @@ class ApiClient:
         self._http = build_http_client(config, transport)
         #: Waits between retries go through here (tests may replace it).
         self.sleep: Callable[[float], None] = time.sleep
-        self._limiter = RateLimiter(config.rate_limit_per_second, sleep=lambda seconds: self.sleep(seconds))
+        self._limiter = RateLimiter(
+            config.rate_limit_per_second, sleep=lambda seconds: self.sleep(seconds)
+        )
         self._cache = ResponseCache(config.cache_ttl, config.cache_max_bytes)
         self._stats_lock = threading.Lock()
         self._stats = RequestStats()
@@ -275,8 +291,12 @@ class ApiClient:
     def _count(self, **deltas: int) -> None:
         with self._stats_lock:
             s = self._stats
-            self._stats = RequestStats(**{name: getattr(s, name) + deltas.get(name, 0)
-                                          for name in RequestStats.__dataclass_fields__})
+            self._stats = RequestStats(
+                **{
+                    name: getattr(s, name) + deltas.get(name, 0)
+                    for name in RequestStats.__dataclass_fields__
+                }
+            )
 
     @property
     def cache_enabled(self) -> bool:
@@ -293,8 +313,9 @@ class ApiClient:
 
     def invalidate(self, resource: str) -> int:
         """Drop cached answers under ``/v3/REST/<resource>`` and ``/v3/DATA/<resource>``."""
-        return (self._cache.invalidate(resource_path(resource))
-                + self._cache.invalidate(resource_path(resource, api="DATA")))
+        return self._cache.invalidate(resource_path(resource)) + self._cache.invalidate(
+            resource_path(resource, api="DATA")
+        )
 
     # ----------------------------------------------------------------------------------- reads
 
@@ -313,8 +334,15 @@ class ApiClient:
         encoded = self._scan_params(params)
         return self._fetch(_check_path(path), encoded + (("countOnly", "1"),)).total
 
-    def scan(self, path: str, params: Params = _NO_PARAMS, *, limit: int | None = None, offset: int = 0,
-             on_progress: ProgressCallback | None = None) -> Iterator[list[dict[str, Any]]]:
+    def scan(
+        self,
+        path: str,
+        params: Params = _NO_PARAMS,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        on_progress: ProgressCallback | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
         """The matching rows, page by page in offset order, fetching pages concurrently.
 
         The first page is read alone (``Limit=min(page_size, limit)``); a short page ends the
@@ -328,8 +356,15 @@ class ApiClient:
         for page in self._scan(path, params, limit, offset, on_progress):
             yield page.data
 
-    def scan_raw(self, path: str, params: Params = _NO_PARAMS, *, limit: int | None = None, offset: int = 0,
-                 on_progress: ProgressCallback | None = None) -> Iterator[RawPage]:
+    def scan_raw(
+        self,
+        path: str,
+        params: Params = _NO_PARAMS,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        on_progress: ProgressCallback | None = None,
+    ) -> Iterator[RawPage]:
         """Like :meth:`scan`, each page's ``Data`` as JSON bytes."""
         for page in self._scan(path, params, limit, offset, on_progress):
             yield _raw(page)
@@ -338,11 +373,19 @@ class ApiClient:
         encoded = _encode_params(params)
         clash = [name for name, _ in encoded if name.lower() in _PAGING_PARAMS]
         if clash:
-            raise InterfaceError(f"{', '.join(clash)}: scan and count set Limit, Offset and countOnly themselves")
+            raise InterfaceError(
+                f"{', '.join(clash)}: scan and count set Limit, Offset and countOnly themselves"
+            )
         return encoded
 
-    def _scan(self, path: str, params: Params, limit: int | None, offset: int,
-              on_progress: ProgressCallback | None) -> Iterator[Page]:
+    def _scan(
+        self,
+        path: str,
+        params: Params,
+        limit: int | None,
+        offset: int,
+        on_progress: ProgressCallback | None,
+    ) -> Iterator[Page]:
         _check_path(path)
         encoded = self._scan_params(params)
         if offset < 0 or (limit is not None and limit < 0):
@@ -364,8 +407,10 @@ class ApiClient:
             # Every page's offset and size follow from the limit: no count needed. The pages are
             # fetched concurrently; a short page means the matching rows ended there.
             end = offset + limit
-            plan = deque(_PlannedPage(start, min(size, end - start), min(size, end - start))
-                         for start in range(offset + len(first.data), end, size))
+            plan = deque(
+                _PlannedPage(start, min(size, end - start), min(size, end - start))
+                for start in range(offset + len(first.data), end, size)
+            )
             yield from self._pages_concurrently(path, encoded, plan, first, None, progress)
             return
 
@@ -377,15 +422,23 @@ class ApiClient:
             total = total_future.result().total
             # Every page asks for a full page, so rows added since the count still arrive (and a
             # full last page means there may be more: read on).
-            plan = deque(_PlannedPage(start, size, min(size, total - start))
-                         for start in range(offset + len(first.data), total, size))
+            plan = deque(
+                _PlannedPage(start, size, min(size, total - start))
+                for start in range(offset + len(first.data), total, size)
+            )
             yield from self._pages_concurrently(path, encoded, plan, None, size, progress)
         finally:
             total_future.cancel()
 
-    def _pages_concurrently(self, path: str, encoded: EncodedParams, plan: deque[_PlannedPage],
-                            first: Page | None, read_on: int | None,
-                            progress: ProgressCallback) -> Iterator[Page]:
+    def _pages_concurrently(
+        self,
+        path: str,
+        encoded: EncodedParams,
+        plan: deque[_PlannedPage],
+        first: Page | None,
+        read_on: int | None,
+        progress: ProgressCallback,
+    ) -> Iterator[Page]:
         """The planned pages in order, at most ``max_concurrency`` in flight or waiting.
 
         ``first``: the scan's first page, not yet yielded (it is, once the next pages are on
@@ -400,8 +453,14 @@ class ApiClient:
         def refill() -> None:
             while plan and len(pending) < self.config.max_concurrency:
                 planned = plan.popleft()
-                pending.append((planned, self._pool().submit(self._page, path, encoded, planned.limit,
-                                                             planned.start)))
+                pending.append(
+                    (
+                        planned,
+                        self._pool().submit(
+                            self._page, path, encoded, planned.limit, planned.start
+                        ),
+                    )
+                )
 
         try:
             refill()
@@ -421,9 +480,17 @@ class ApiClient:
                     # for: later pages would only repeat or skip rows, or be empty.
                     return
                 grew = len(page.data) > planned.expected or planned.beyond_count
-                if not pending and not plan and read_on is not None and grew and len(page.data) == planned.limit:
+                if (
+                    not pending
+                    and not plan
+                    and read_on is not None
+                    and grew
+                    and len(page.data) == planned.limit
+                ):
                     # Rows were added since the count: page on until a short page.
-                    plan.append(_PlannedPage(planned.start + read_on, read_on, 0, beyond_count=True))
+                    plan.append(
+                        _PlannedPage(planned.start + read_on, read_on, 0, beyond_count=True)
+                    )
                     expected += 1
                     refill()
         finally:
@@ -440,7 +507,9 @@ class ApiClient:
             if self._closed:
                 raise InterfaceError("The API client is closed")
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.config.max_concurrency, thread_name_prefix="mjquery-api")
+                self._executor = ThreadPoolExecutor(
+                    self.config.max_concurrency, thread_name_prefix="mjquery-api"
+                )
             return self._executor
 
     def _fetch(self, path: str, params: EncodedParams) -> Page:
@@ -471,11 +540,15 @@ class ApiClient:
                 continue
             if status >= 500:
                 if last or is_permanent_server_error(status, response.content):
-                    raise error_for_status(status, response.content, method="GET", path=path, attempts=attempt)
+                    raise error_for_status(
+                        status, response.content, method="GET", path=path, attempts=attempt
+                    )
                 self._backoff("GET", path, attempt, f"HTTP {status}")
                 continue
             if not 200 <= status < 300:
-                raise error_for_status(status, response.content, method="GET", path=path, attempts=attempt)
+                raise error_for_status(
+                    status, response.content, method="GET", path=path, attempts=attempt
+                )
             try:
                 body = _check_complete(response)
                 return body, _parse(body)
@@ -483,9 +556,14 @@ class ApiClient:
                 if last:
                     raise ApiResponseError(
                         f"The Mailjet API's answer to GET {path} could not be read after {attempt} attempts: {exc}",
-                        status=status, method="GET", path=path) from exc
+                        status=status,
+                        method="GET",
+                        path=path,
+                    ) from exc
                 self._backoff("GET", path, attempt, str(exc))
-        raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
+        raise AssertionError(
+            "unreachable: the last attempt always returns or raises"
+        )  # pragma: no cover
 
     # ---------------------------------------------------------------------------------- writes
 
@@ -502,42 +580,73 @@ class ApiClient:
         changes ``contact?ContactsList=...``), so dropping only the written resource would
         leave stale answers.
         """
-        page = self._write("POST", path, content=orjson.dumps(json_body), content_type="application/json",
-                           verify=verify)
+        page = self._write(
+            "POST",
+            path,
+            content=orjson.dumps(json_body),
+            content_type="application/json",
+            verify=verify,
+        )
         return page if page is not None else _EMPTY_PAGE
 
     def put(self, path: str, json_body: Any, *, verify: Verify | None = None) -> Page | None:
         """Update (only the given properties change); None when the API answers 304 (no change)."""
-        return self._write("PUT", path, content=orjson.dumps(json_body), content_type="application/json",
-                           verify=verify)
+        return self._write(
+            "PUT",
+            path,
+            content=orjson.dumps(json_body),
+            content_type="application/json",
+            verify=verify,
+        )
 
     def delete(self, path: str, *, verify: Verify | None = None) -> None:
         """Delete; ``verify`` returns True once the object is gone (e.g. a GET answering 404)."""
         self._write("DELETE", path, content=None, content_type=None, verify=verify)
 
-    def upload(self, path: str, content: bytes, *, content_type: str = "text/plain",
-               verify: Verify | None = None) -> Page:
+    def upload(
+        self,
+        path: str,
+        content: bytes,
+        *,
+        content_type: str = "text/plain",
+        verify: Verify | None = None,
+    ) -> Page:
         """POST raw bytes, e.g. CSV to ``/v3/DATA/contactslist/{id}/CSVData/text:plain``."""
         page = self._write("POST", path, content=content, content_type=content_type, verify=verify)
         return page if page is not None else _EMPTY_PAGE
 
-    def _write(self, method: str, path: str, *, content: bytes | None, content_type: str | None,
-               verify: Verify | None) -> Page | None:
+    def _write(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None,
+        content_type: str | None,
+        verify: Verify | None,
+    ) -> Page | None:
         _check_path(path)
         try:
             return self._write_with_retries(method, path, content, content_type, verify)
         finally:
             self._cache.clear()
 
-    def _write_with_retries(self, method: str, path: str, content: bytes | None, content_type: str | None,
-                            verify: Verify | None) -> Page | None:
+    def _write_with_retries(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        content_type: str | None,
+        verify: Verify | None,
+    ) -> Page | None:
         policy = self.config.retry
         headers = {"Content-Type": content_type} if content_type else None
         maybe_applied = False
         for attempt in range(1, policy.max_attempts + 1):
             last = attempt == policy.max_attempts
             try:
-                response = self._send(method, path, content=content, headers=headers, attempt=attempt)
+                response = self._send(
+                    method, path, content=content, headers=headers, attempt=attempt
+                )
             except httpx.HTTPError as exc:
                 if isinstance(exc, _NOT_SENT_ERRORS) and not last:
                     self._backoff(method, path, attempt, _reason(exc))
@@ -559,7 +668,9 @@ class ApiClient:
                 self._throttled(method, path, response, attempt)
                 continue
             if status >= 500:
-                error = error_for_status(status, response.content, method=method, path=path, attempts=attempt)
+                error = error_for_status(
+                    status, response.content, method=method, path=path, attempts=attempt
+                )
                 if is_permanent_server_error(status, response.content):
                     raise error  # the API did not process it (no handler, not implemented)
                 applied = self._verify(method, path, verify, f"HTTP {status}", error)
@@ -576,7 +687,9 @@ class ApiClient:
                 error = error_for_status(status, response.content, method=method, path=path)
                 if maybe_applied and verify is not None and isinstance(error, ApiDuplicateError):
                     # The earlier attempt landed after all: its object now exists.
-                    applied = self._verify(method, path, verify, "duplicate after a lost answer", error)
+                    applied = self._verify(
+                        method, path, verify, "duplicate after a lost answer", error
+                    )
                     if applied is not None:
                         return applied
                 raise error
@@ -584,23 +697,31 @@ class ApiClient:
                 return _parse(_check_complete(response))
             except _Unreadable as exc:
                 # The API said 2xx: the change is applied, only its echo is lost.
-                logger.warning("%s %s -> HTTP %d but %s; the change was applied", method, path, status, exc)
+                logger.warning(
+                    "%s %s -> HTTP %d but %s; the change was applied", method, path, status, exc
+                )
                 if verify is not None:
                     self._cache.clear()
                     result = verify()
                     if isinstance(result, Page) and result.data:
                         return result
                 return _EMPTY_PAGE
-        raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
+        raise AssertionError(
+            "unreachable: the last attempt always returns or raises"
+        )  # pragma: no cover
 
-    def _verify(self, method: str, path: str, verify: Verify | None, reason: str,
-                cause: BaseException) -> Page | None:
+    def _verify(
+        self, method: str, path: str, verify: Verify | None, reason: str, cause: BaseException
+    ) -> Page | None:
         """The result if ``verify`` confirms the write took effect, None if it did not."""
         if verify is None:
             raise ApiOutcomeUnknownError(
                 f"{method} {path}: {reason}; the change may or may not have been applied. "
                 "Check the object before trying again.",
-                status=getattr(cause, "status", None), method=method, path=path) from cause
+                status=getattr(cause, "status", None),
+                method=method,
+                path=path,
+            ) from cause
         self._cache.clear()  # verify reads through this client: it must see the API, not the cache
         try:
             result = verify()
@@ -608,38 +729,74 @@ class ApiClient:
             raise ApiOutcomeUnknownError(
                 f"{method} {path}: {reason}, and reading the object back failed too ({exc}); "
                 "the change may or may not have been applied.",
-                status=getattr(cause, "status", None), method=method, path=path) from exc
-        logger.info("%s %s: %s; read back: %s", method, path, reason, "applied" if result else "not applied")
+                status=getattr(cause, "status", None),
+                method=method,
+                path=path,
+            ) from exc
+        logger.info(
+            "%s %s: %s; read back: %s", method, path, reason, "applied" if result else "not applied"
+        )
         if isinstance(result, Page):
             return result if result.data else None
         return _EMPTY_PAGE if result else None
 
     # ------------------------------------------------------------------------------ transport
 
-    def _send(self, method: str, path: str, *, params: EncodedParams = (), content: bytes | None = None,
-              headers: Mapping[str, str] | None = None, attempt: int) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: EncodedParams = (),
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        attempt: int,
+    ) -> httpx.Response:
         if self._closed:
             raise InterfaceError("The API client is closed")
         self._limiter.acquire()
         self._count(requests=1, retries=1 if attempt > 1 else 0)
         started = time.perf_counter()
         try:
-            response = self._http.request(method, path, params=params, content=content, headers=headers)
+            response = self._http.request(
+                method, path, params=params, content=content, headers=headers
+            )
         except httpx.HTTPError as exc:
-            logger.debug("%s %s %s -> %s after %.1f ms (attempt %d)", method, path, dict(params),
-                         type(exc).__name__, (time.perf_counter() - started) * 1000, attempt)
+            logger.debug(
+                "%s %s %s -> %s after %.1f ms (attempt %d)",
+                method,
+                path,
+                dict(params),
+                type(exc).__name__,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+            )
             raise
         self._count(bytes_received=len(response.content))
         if response.status_code != 429:
             self._limiter.answered()
-        logger.debug("%s %s %s -> %d in %.1f ms (attempt %d)", method, path, dict(params),
-                     response.status_code, (time.perf_counter() - started) * 1000, attempt)
+        logger.debug(
+            "%s %s %s -> %d in %.1f ms (attempt %d)",
+            method,
+            path,
+            dict(params),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            attempt,
+        )
         return response
 
     def _backoff(self, method: str, path: str, attempt: int, reason: str) -> None:
         delay = self.config.retry.backoff(attempt + 1, self._rng)
-        logger.info("%s %s: %s; retrying in %.2f s (attempt %d of %d)", method, path, reason, delay,
-                    attempt + 1, self.config.retry.max_attempts)
+        logger.info(
+            "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
+            method,
+            path,
+            reason,
+            delay,
+            attempt + 1,
+            self.config.retry.max_attempts,
+        )
         self.sleep(delay)
 
     def _throttled(self, method: str, path: str, response: httpx.Response, attempt: int) -> None:
@@ -651,12 +808,24 @@ class ApiClient:
         if asked is not None and asked > policy.retry_after_max:
             raise ApiRateLimitError(
                 f"The Mailjet API is rate limiting this key (HTTP 429) and asks to wait {asked:.0f} s "
-                f"before {method} {path}. Try again later.", status=429, method=method, path=path)
+                f"before {method} {path}. Try again later.",
+                status=429,
+                method=method,
+                path=path,
+            )
         if attempt == policy.max_attempts:
-            raise error_for_status(429, response.content, method=method, path=path, attempts=attempt)
+            raise error_for_status(
+                429, response.content, method=method, path=path, attempts=attempt
+            )
         delay = asked if asked is not None else policy.backoff(attempt + 1, self._rng)
-        logger.info("%s %s: HTTP 429; all requests wait %.2f s (attempt %d of %d)", method, path, delay,
-                    attempt + 1, policy.max_attempts)
+        logger.info(
+            "%s %s: HTTP 429; all requests wait %.2f s (attempt %d of %d)",
+            method,
+            path,
+            delay,
+            attempt + 1,
+            policy.max_attempts,
+        )
         # The limiter makes every thread (this one included) wait, not only the refused request.
         self._limiter.pause_until(self._limiter.now() + delay)
 
@@ -664,8 +833,12 @@ class ApiClient:
         tried = f" after {attempts} attempts" if attempts > 1 else ""
         return ApiUnreachableError(
             f"Cannot reach the Mailjet API at {self.config.base_url} ({method} {path}): {_reason(exc)}{tried}",
-            method=method, path=path)
+            method=method,
+            path=path,
+        )
 
 
 def _raw(page: Page) -> RawPage:
-    return RawPage(count=page.count, total=page.total, rows=len(page.data), data_json=orjson.dumps(page.data))
+    return RawPage(
+        count=page.count, total=page.total, rows=len(page.data), data_json=orjson.dumps(page.data)
+    )

@@ -72,16 +72,21 @@ def check_base_url(base_url: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InterfaceError(
             f"The API base URL {base_url!r} is not an http(s) URL; "
-            f"use {DEFAULT_BASE_URL!r} or the sandbox's http://127.0.0.1:<port>")
+            f"use {DEFAULT_BASE_URL!r} or the sandbox's http://127.0.0.1:<port>"
+        )
     if parts.username is not None or parts.password is not None:
         raise InterfaceError(
-            "The API base URL must not contain credentials; pass the API key and secret key instead")
+            "The API base URL must not contain credentials; pass the API key and secret key instead"
+        )
     if parts.query or parts.fragment:
-        raise InterfaceError(f"The API base URL must not have a query or fragment: {parts.scheme}://{parts.hostname}")
+        raise InterfaceError(
+            f"The API base URL must not have a query or fragment: {parts.scheme}://{parts.hostname}"
+        )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise InterfaceError(
             f"Refusing plain http:// for {parts.hostname}: the key pair would travel unencrypted. "
-            "Use https://, or http:// only for a loopback address (127.0.0.1, ::1, localhost).")
+            "Use https://, or http:// only for a loopback address (127.0.0.1, ::1, localhost)."
+        )
     return base_url.rstrip("/")
 
 
@@ -121,20 +126,28 @@ class ApiConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise InterfaceError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size}")
+            raise InterfaceError(
+                f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size}"
+            )
         if self.max_concurrency < 1:
             raise InterfaceError(f"max_concurrency must be at least 1, not {self.max_concurrency}")
         if self.rate_limit_per_second is not None and self.rate_limit_per_second <= 0:
-            raise InterfaceError("rate_limit_per_second must be positive, or None for no client-side limit")
+            raise InterfaceError(
+                "rate_limit_per_second must be positive, or None for no client-side limit"
+            )
         if self.timeout <= 0:
             raise InterfaceError(f"timeout must be positive, not {self.timeout}")
         if self.cache_ttl < 0 or self.cache_max_bytes < 0:
-            raise InterfaceError("cache_ttl and cache_max_bytes must not be negative (0 disables the cache)")
+            raise InterfaceError(
+                "cache_ttl and cache_max_bytes must not be negative (0 disables the cache)"
+            )
 
     def __repr__(self) -> str:
-        return (f"ApiConfig(base_url={self.base_url!r}, api_key={_mask(self.api_key)!r}, api_secret=<hidden>, "
-                f"page_size={self.page_size}, max_concurrency={self.max_concurrency}, "
-                f"rate_limit_per_second={self.rate_limit_per_second}, timeout={self.timeout}, "
-                f"retry={self.retry!r}, cache_ttl={self.cache_ttl})")
+        return (
+            f"ApiConfig(base_url={self.base_url!r}, api_key={_mask(self.api_key)!r}, api_secret=<hidden>, "
+            f"page_size={self.page_size}, max_concurrency={self.max_concurrency}, "
+            f"rate_limit_per_second={self.rate_limit_per_second}, timeout={self.timeout}, "
+            f"retry={self.retry!r}, cache_ttl={self.cache_ttl})"
+        )
 
     __str__ = __repr__

@@ -129,11 +129,13 @@ def is_permanent_server_error(status: int, body: bytes) -> bool:
         return False
     message = parsed.get("ErrorMessage")
     return parsed.get("ErrorInfo") == "EFPWebError" or (
-        isinstance(message, str) and message.startswith("Could not determine HTTP module"))
+        isinstance(message, str) and message.startswith("Could not determine HTTP module")
+    )
 
 
-def error_for_status(status: int, body: bytes, *, method: str, path: str,
-                     attempts: int = 1) -> ApiError:
+def error_for_status(
+    status: int, body: bytes, *, method: str, path: str, attempts: int = 1
+) -> ApiError:
     """The error for a non-2xx answer that will not be retried (any more)."""
     api_message = api_message_of(body)
     where = f"{method} {path}"
@@ -143,19 +145,29 @@ def error_for_status(status: int, body: bytes, *, method: str, path: str,
     if status == 401:
         return ApiAuthenticationError(
             "The Mailjet API refused the API key pair (HTTP 401). Check the API key and secret key "
-            "(MJ_APIKEY_PUBLIC / MJ_APIKEY_PRIVATE); each sub-account has its own pair.", **kwargs)
+            "(MJ_APIKEY_PUBLIC / MJ_APIKEY_PRIVATE); each sub-account has its own pair.",
+            **kwargs,
+        )
     if status == 403:
-        return ApiPermissionError(f"This API key is not allowed to {where} (HTTP 403){detail}", **kwargs)
+        return ApiPermissionError(
+            f"This API key is not allowed to {where} (HTTP 403){detail}", **kwargs
+        )
     if status == 404:
         return ApiNotFoundError(f"Not found: {where} (HTTP 404){detail}", **kwargs)
     if status == 405:
-        return ApiNotAllowedError(f"The Mailjet API does not allow {where} (HTTP 405){detail}", **kwargs)
+        return ApiNotAllowedError(
+            f"The Mailjet API does not allow {where} (HTTP 405){detail}", **kwargs
+        )
     if status == 429:
         return ApiRateLimitError(
             f"The Mailjet API is rate limiting this key (HTTP 429) and still refused {where}{tried}. "
-            "Wait a little and try again, or set a lower client-side rate limit.", **kwargs)
+            "Wait a little and try again, or set a lower client-side rate limit.",
+            **kwargs,
+        )
     if status >= 500:
-        return ApiServerError(f"The Mailjet API failed on {where} (HTTP {status}){tried}{detail}", **kwargs)
+        return ApiServerError(
+            f"The Mailjet API failed on {where} (HTTP {status}){tried}{detail}", **kwargs
+        )
     if api_message and "MJ18" in api_message:
         return ApiDuplicateError(f"{api_message} ({where})", **kwargs)
     if status == 400:

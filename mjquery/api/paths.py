@@ -45,7 +45,9 @@ def item_path(resource: str, key: PathKey, *, version: str = "v3", api: str = "R
     return f"{resource_path(resource, version=version, api=api)}/{quote_segment(key)}"
 
 
-def action_path(resource: str, key: PathKey | None, action: str, action_key: PathKey | None = None) -> str:
+def action_path(
+    resource: str, key: PathKey | None, action: str, action_key: PathKey | None = None
+) -> str:
     """``/v3/REST/<resource>[/<key>]/<action>[/<action_key>]``: a sub-resource or action.
 
     ``key`` is None for global actions (``/v3/REST/contact/managemanycontacts``).

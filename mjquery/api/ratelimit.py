@@ -40,19 +40,24 @@ WINDOW_S = 1.0
 class RateLimiter:
     """Hands out start times; :meth:`acquire` sleeps until the caller's turn."""
 
-    def __init__(self, rate_per_second: float | None, *, adaptive: bool = True,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate_per_second: float | None,
+        *,
+        adaptive: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._ceiling = rate_per_second
-        self._rate = rate_per_second        # the current pace; None = no pacing
+        self._rate = rate_per_second  # the current pace; None = no pacing
         self._adaptive = adaptive
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._paused_until = 0.0
-        self._accepted: deque[float] = deque()   # answer times of the last WINDOW_S
-        self._started: deque[float] = deque()    # start times of the last WINDOW_S
+        self._accepted: deque[float] = deque()  # answer times of the last WINDOW_S
+        self._started: deque[float] = deque()  # start times of the last WINDOW_S
         self._last_cut = float("-inf")
         self._last_answer: float | None = None
 
@@ -91,7 +96,10 @@ class RateLimiter:
             self._rate += INCREASE * max(0.0, min(now - previous, WINDOW_S))
             if self._ceiling is not None:
                 self._rate = min(self._rate, self._ceiling)
-            elif self._rate > 4 * max(len(self._accepted) / WINDOW_S, MIN_RATE) and now - self._last_cut > 10 * WINDOW_S:
+            elif (
+                self._rate > 4 * max(len(self._accepted) / WINDOW_S, MIN_RATE)
+                and now - self._last_cut > 10 * WINDOW_S
+            ):
                 self._rate = None  # long recovered and far above the rate in use: stop pacing
 
     def throttled(self) -> None:

@@ -17,7 +17,9 @@ from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntax
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 DEMO_SOURCE = "demo account (in-process sandbox)"
-DESCRIPTION_WIDTH = 70  # table format only: long schema descriptions would push the table off screen
+DESCRIPTION_WIDTH = (
+    70  # table format only: long schema descriptions would push the table off screen
+)
 
 
 @dataclass
@@ -52,18 +54,23 @@ class Context:
 
             connect = getattr(mjquery, "connect", None)
             if connect is None:
-                raise NotSupportedError("this mjquery installation has no DB-API module (mjquery.connect)")
+                raise NotSupportedError(
+                    "this mjquery installation has no DB-API module (mjquery.connect)"
+                )
         if self.options.demo:
             if self.options.profile:
                 raise ProgrammingError("--demo and --profile cannot be used together")
             return connect(demo=True, **self._write_kwargs())
         self.settings = config_module.resolve_settings(
-            profile=self.options.profile, base_url=self.options.base_url, warn=self.warn)
+            profile=self.options.profile, base_url=self.options.base_url, warn=self.warn
+        )
         return connect(**self.settings.profile.connect_kwargs(), **self._write_kwargs())
 
     def _write_kwargs(self) -> dict[str, Any]:
         # The library refuses UPDATE/DELETE without WHERE too; --no-safe-updates lifts both guards.
-        return {} if getattr(self.options, "safe_updates", True) else {"allow_unfiltered_writes": True}
+        return (
+            {} if getattr(self.options, "safe_updates", True) else {"allow_unfiltered_writes": True}
+        )
 
     def close(self) -> None:
         if self._connection is not None:
@@ -88,7 +95,11 @@ class Context:
         if isinstance(exc, SqlSyntaxError) and exc.line is not None:
             head = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid SQL"
             positioned = "line" in head.lower() and "column" in head.lower()
-            text = head if positioned else f"syntax error at line {exc.line}, column {exc.column}: {head}"
+            text = (
+                head
+                if positioned
+                else f"syntax error at line {exc.line}, column {exc.column}: {head}"
+            )
         elif isinstance(exc, FileNotFoundError):
             text = f"{exc.filename}: no such file"
         elif isinstance(exc, OSError) and exc.filename:
@@ -123,6 +134,7 @@ class Context:
 
 # -- dispatch ---------------------------------------------------------------------------------
 
+
 def dispatch(context: Context) -> int:
     command = context.options.command
     if command is None:
@@ -134,8 +146,12 @@ def dispatch(context: Context) -> int:
     if context.options.sql is not None:
         raise ProgrammingError(f"-c cannot be combined with the {command!r} command")
     handlers: dict[str, Callable[[Context], int]] = {
-        "run": run_file, "tables": show_tables, "describe": describe_table,
-        "export": export_command, "import": import_command, "config": config_command,
+        "run": run_file,
+        "tables": show_tables,
+        "describe": describe_table,
+        "export": export_command,
+        "import": import_command,
+        "config": config_command,
     }
     return handlers[command](context)
 
@@ -148,13 +164,22 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 def run_shell(context: Context) -> int:
-    from mjquery.shell.app import ShellOptions, run_shell as run
+    from mjquery.shell.app import ShellOptions
+    from mjquery.shell.app import run_shell as run
 
     connection = context.connection()
-    return run(connection, ShellOptions(
-        source=context.source, output_format=context.output_format,
-        safe_updates=context.options.safe_updates, verbose=context.options_verbose,
-        secrets=config_module.secrets_of(context.settings.profile if context.settings else None)))
+    return run(
+        connection,
+        ShellOptions(
+            source=context.source,
+            output_format=context.output_format,
+            safe_updates=context.options.safe_updates,
+            verbose=context.options_verbose,
+            secrets=config_module.secrets_of(
+                context.settings.profile if context.settings else None
+            ),
+        ),
+    )
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -185,12 +210,16 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
     unused = sorted(set(params) - used)
     if unused:
         known = ", ".join(f":{name}" for name in sorted(used)) or "none"
-        raise ProgrammingError(f"--param {', '.join(unused)}: not used by the SQL (its parameters: {known})")
+        raise ProgrammingError(
+            f"--param {', '.join(unused)}: not used by the SQL (its parameters: {known})"
+        )
     connection = context.connection()
     progress = _ProgressPrinter(context.stderr) if _is_terminal(context.stderr) else None
     if progress is not None and hasattr(connection, "progress"):
         connection.progress = progress
-    runner = StatementRunner(connection, guard=WriteGuard(safe_updates=context.options.safe_updates))
+    runner = StatementRunner(
+        connection, guard=WriteGuard(safe_updates=context.options.safe_updates)
+    )
     fmt = context.output_format
     partly_refused = False
     with context.output() as out:
@@ -206,9 +235,14 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
                 printed += 1
             stats = executed.stats()
             if context.options_verbose or executed.kind in (
-                    StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT):
-                print(status_line(stats, kind=executed.kind, timing=context.options_verbose),
-                      file=context.stderr)
+                StatementKind.UPDATE,
+                StatementKind.DELETE,
+                StatementKind.INSERT,
+            ):
+                print(
+                    status_line(stats, kind=executed.kind, timing=context.options_verbose),
+                    file=context.stderr,
+                )
             warnings = executed.warnings()
             for warning in warnings:
                 print(f"mjquery: warning: {warning}", file=context.stderr)
@@ -241,6 +275,7 @@ class _ProgressPrinter:
 
 # -- schema commands (no credentials needed) -------------------------------------------------
 
+
 def _catalog() -> Any:
     from mjquery.schema.catalog import load_catalog
 
@@ -251,7 +286,12 @@ def show_tables(context: Context) -> int:
     from mjquery.cli.schema_view import tables_result
 
     with context.output() as out:
-        write_result(tables_result(_catalog().objects), context.output_format, out, max_width=DESCRIPTION_WIDTH)
+        write_result(
+            tables_result(_catalog().objects),
+            context.output_format,
+            out,
+            max_width=DESCRIPTION_WIDTH,
+        )
     return 0
 
 
@@ -260,11 +300,14 @@ def describe_table(context: Context) -> int:
 
     table = _catalog().get(context.options.table)
     with context.output() as out:
-        write_result(describe_result(table), context.output_format, out, max_width=DESCRIPTION_WIDTH)
+        write_result(
+            describe_result(table), context.output_format, out, max_width=DESCRIPTION_WIDTH
+        )
     return 0
 
 
 # -- export / import ---------------------------------------------------------------------------
+
 
 def export_command(context: Context) -> int:
     from mjquery.cli.transfer import export
@@ -280,6 +323,7 @@ def import_command(context: Context) -> int:
 
 # -- config ----------------------------------------------------------------------------------
 
+
 def config_command(context: Context) -> int:
     options = context.options
     path = config_module.config_path()
@@ -289,11 +333,21 @@ def config_command(context: Context) -> int:
         return 0
     current = config_module.load_config(path, warn=context.warn)
     if action == "list":
-        rows = [(p.name + (" (default)" if p.name == current.default_profile else ""), p.masked_key,
-                 p.base_url or "", "" if p.cache_ttl is None else p.cache_ttl,
-                 "" if p.max_concurrency is None else p.max_concurrency) for p in current.profiles]
-        write_result(ResultSet(("Profile", "API key", "Base URL", "Cache TTL", "Concurrency"), rows),
-                     context.output_format if options.format else OutputFormat.TABLE, context.stdout)
+        rows = [
+            (
+                p.name + (" (default)" if p.name == current.default_profile else ""),
+                p.masked_key,
+                p.base_url or "",
+                "" if p.cache_ttl is None else p.cache_ttl,
+                "" if p.max_concurrency is None else p.max_concurrency,
+            )
+            for p in current.profiles
+        ]
+        write_result(
+            ResultSet(("Profile", "API key", "Base URL", "Cache TTL", "Concurrency"), rows),
+            context.output_format if options.format else OutputFormat.TABLE,
+            context.stdout,
+        )
         return 0
     if action == "remove-profile":
         config_module.save_config(config_module.remove_profile(current, options.name))
@@ -305,9 +359,14 @@ def config_command(context: Context) -> int:
     if not api_key or not secret:
         raise ProgrammingError("an API key and a secret key are both required")
     profile = config_module.Profile(
-        name=options.name, api_key=api_key, api_secret=secret, base_url=options.profile_base_url,
-        cache_ttl=options.cache_ttl, max_concurrency=options.max_concurrency,
-        rate_limit_per_second=options.rate_limit_per_second)
+        name=options.name,
+        api_key=api_key,
+        api_secret=secret,
+        base_url=options.profile_base_url,
+        cache_ttl=options.cache_ttl,
+        max_concurrency=options.max_concurrency,
+        rate_limit_per_second=options.rate_limit_per_second,
+    )
     updated = config_module.add_profile(current, profile, make_default=options.make_default)
     config_module.save_config(updated)
     default = " (default)" if updated.default_profile == options.name else ""
@@ -322,4 +381,3 @@ def _ask(context: Context, prompt: str) -> str:
     if not line:
         raise ProgrammingError("no input: give the key with --api-key")
     return line.strip()
-

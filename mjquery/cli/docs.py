@@ -11,8 +11,17 @@ import os
 from collections.abc import Iterator
 
 COMMANDS: tuple[tuple[str, ...], ...] = (
-    (), ("run",), ("tables",), ("describe",), ("export",), ("import",), ("config",),
-    ("config", "add-profile"), ("config", "remove-profile"), ("config", "list"), ("config", "path"),
+    (),
+    ("run",),
+    ("tables",),
+    ("describe",),
+    ("export",),
+    ("import",),
+    ("config",),
+    ("config", "add-profile"),
+    ("config", "remove-profile"),
+    ("config", "list"),
+    ("config", "path"),
     ("sandbox",),
 )
 WIDTH = "100"

@@ -18,8 +18,14 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def main(argv: Sequence[str] | None = None, *, connect: Callable[..., Any] | None = None,
-         stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    connect: Callable[..., Any] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Run ``mjquery`` with ``argv``; returns the exit status.
 
     ``connect`` replaces ``mjquery.connect`` and the streams replace the process's (tests).
@@ -53,7 +59,7 @@ def main(argv: Sequence[str] | None = None, *, connect: Callable[..., Any] | Non
         # `mjquery ... | head`: the reader is gone; that is not an error of ours.
         _silence_stdout()
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+    except Exception as exc:
         print(f"mjquery: error: {context.message_of(exc)}", file=stderr)
         if getattr(options, "verbose", False):
             text = "".join(traceback.format_exception(exc))

@@ -36,154 +36,281 @@ others (each refusal is printed as a warning), 130 when interrupted."""
 EXPORT_FORMATS = ("csv", "parquet", "json", "jsonl", "tsv")
 
 
-def _add_common(parser: argparse.ArgumentParser, *, top_level: bool, output_format: bool = True) -> None:
+def _add_common(
+    parser: argparse.ArgumentParser, *, top_level: bool, output_format: bool = True
+) -> None:
     """The options every command accepts. On sub-commands, absent options keep the top-level value.
 
     ``output_format=False``: the command declares its own ``--format`` (export: file formats).
     """
     default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
     group = parser.add_argument_group("common options")
-    group.add_argument("--demo", action="store_true", default=default(False),
-                       help="use the built-in demo account (in-process sandbox: no credentials, no network)")
-    group.add_argument("--base-url", metavar="URL", default=default(None),
-                       help="Mailjet API base URL (default https://api.mailjet.com)")
-    group.add_argument("--profile", metavar="NAME", default=default(None),
-                       help="use this profile of the config file")
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=default(False),
+        help="use the built-in demo account (in-process sandbox: no credentials, no network)",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default(None),
+        help="Mailjet API base URL (default https://api.mailjet.com)",
+    )
+    group.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default(None),
+        help="use this profile of the config file",
+    )
     if output_format:
-        group.add_argument("--format", "-f", metavar="FORMAT", default=default(None),
-                           choices=[f.value for f in OutputFormat],
-                           help="output format: " + ", ".join(f.value for f in OutputFormat) + " (default table)")
-    group.add_argument("-o", "--output", metavar="FILE", default=default(None),
-                       help="write results to FILE instead of standard output")
-    group.add_argument("--verbose", "-v", action="store_true", default=default(False),
-                       help="full error details, and a status line per statement on standard error")
-    group.add_argument("--no-safe-updates", dest="safe_updates", action="store_false",
-                       default=default(True),
-                       help="allow UPDATE and DELETE without a WHERE clause")
+        group.add_argument(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            default=default(None),
+            choices=[f.value for f in OutputFormat],
+            help="output format: " + ", ".join(f.value for f in OutputFormat) + " (default table)",
+        )
+    group.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=default(None),
+        help="write results to FILE instead of standard output",
+    )
+    group.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=default(False),
+        help="full error details, and a status line per statement on standard error",
+    )
+    group.add_argument(
+        "--no-safe-updates",
+        dest="safe_updates",
+        action="store_false",
+        default=default(True),
+        help="allow UPDATE and DELETE without a WHERE clause",
+    )
 
 
-def _sub(subparsers: argparse._SubParsersAction, name: str, help_text: str, description: str,
-         epilog: str) -> argparse.ArgumentParser:
+def _sub(
+    subparsers: argparse._SubParsersAction, name: str, help_text: str, description: str, epilog: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        name, help=help_text, description=description, epilog=textwrap.dedent(epilog),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        name,
+        help=help_text,
+        description=description,
+        epilog=textwrap.dedent(epilog),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description=DESCRIPTION, epilog=MAIN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    parser.add_argument("-c", "--command", metavar="SQL", dest="sql",
-                        help="run these SQL statements (separated by ;) and print the results")
+    parser.add_argument(
+        "-c",
+        "--command",
+        metavar="SQL",
+        dest="sql",
+        help="run these SQL statements (separated by ;) and print the results",
+    )
     _add_common(parser, top_level=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
-    run = _sub(subparsers, "run", "run a saved .sql query file",
-               "Run the statements of a .sql file. Named parameters (:name) are bound from\n"
-               "--param, as query parameters: their values are never pasted into the SQL.",
-               """\
+    run = _sub(
+        subparsers,
+        "run",
+        "run a saved .sql query file",
+        "Run the statements of a .sql file. Named parameters (:name) are bound from\n"
+        "--param, as query parameters: their values are never pasted into the SQL.",
+        """\
                examples:
                  mjquery run examples/campaign_performance.sql --demo
                  mjquery run list_members.sql --param list_name=Newsletter --format csv -o members.csv
                  cat report.sql | mjquery run - --demo
 
                Values that look like integers or decimals (42, -1.5) are passed as numbers;
-               others (including 007) as text.""")
+               others (including 007) as text.""",
+    )
     run.add_argument("file", metavar="FILE", help="the .sql file, or - for standard input")
-    run.add_argument("--param", "-p", metavar="NAME=VALUE", action="append", default=[],
-                     help="value of the :NAME parameter (repeat for several)")
+    run.add_argument(
+        "--param",
+        "-p",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="value of the :NAME parameter (repeat for several)",
+    )
     _add_common(run, top_level=False)
 
-    tables = _sub(subparsers, "tables", "list the tables", "List the SQL tables and the Mailjet resource behind each.",
-                  """\
+    tables = _sub(
+        subparsers,
+        "tables",
+        "list the tables",
+        "List the SQL tables and the Mailjet resource behind each.",
+        """\
                   examples:
                     mjquery tables
-                    mjquery tables --format markdown""")
+                    mjquery tables --format markdown""",
+    )
     _add_common(tables, top_level=False)
 
-    describe = _sub(subparsers, "describe", "show the columns of a table",
-                    "Show the columns of a table: type, the filters mjquery pushes to the API,\n"
-                    "sorting, and whether the column can be written.",
-                    """\
+    describe = _sub(
+        subparsers,
+        "describe",
+        "show the columns of a table",
+        "Show the columns of a table: type, the filters mjquery pushes to the API,\n"
+        "sorting, and whether the column can be written.",
+        """\
                     examples:
                       mjquery describe Contact
-                      mjquery describe contactslist --format json""")
+                      mjquery describe contactslist --format json""",
+    )
     describe.add_argument("table", metavar="TABLE", help="table name or alias (case-insensitive)")
     _add_common(describe, top_level=False)
 
-    export = _sub(subparsers, "export", "export a table or query to a file",
-                  "Export the rows of a table or a SELECT to a CSV, Parquet or JSON file. The format\n"
-                  "is --format, or else the extension of the file (.csv, .parquet, .json; also .jsonl\n"
-                  "and .tsv). A progress line shows on standard error on a terminal or with --verbose.",
-                  """\
+    export = _sub(
+        subparsers,
+        "export",
+        "export a table or query to a file",
+        "Export the rows of a table or a SELECT to a CSV, Parquet or JSON file. The format\n"
+        "is --format, or else the extension of the file (.csv, .parquet, .json; also .jsonl\n"
+        "and .tsv). A progress line shows on standard error on a terminal or with --verbose.",
+        """\
                   examples:
                     mjquery export Contact -o contacts.csv --demo
                     mjquery export "SELECT Email, Name FROM Contact WHERE ContactsList = 7" -o list7.parquet --demo
-                    mjquery export List -o lists.out --format json --demo""")
-    export.add_argument("source", metavar="TABLE_OR_SELECT", help="a table name or a SELECT statement")
+                    mjquery export List -o lists.out --format json --demo""",
+    )
+    export.add_argument(
+        "source", metavar="TABLE_OR_SELECT", help="a table name or a SELECT statement"
+    )
     export.add_argument("file", metavar="FILE", nargs="?", default=None, help=argparse.SUPPRESS)
-    export.add_argument("--format", "-f", metavar="FORMAT", choices=EXPORT_FORMATS, default=argparse.SUPPRESS,
-                        help="csv, parquet or json (default: from the extension of -o); also jsonl, tsv")
+    export.add_argument(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        choices=EXPORT_FORMATS,
+        default=argparse.SUPPRESS,
+        help="csv, parquet or json (default: from the extension of -o); also jsonl, tsv",
+    )
     _add_common(export, top_level=False, output_format=False)
 
-    import_ = _sub(subparsers, "import", "import rows from a CSV file",
-                   "Insert the rows of a CSV file into a table through the write path (one bulk job\n"
-                   "per 1,000 contacts for many contacts). CSV columns match the table's columns by\n"
-                   "name (case-insensitive) or by --map; other columns are ignored and named. Rows\n"
-                   "that are refused (a bad value, or the API's answer) do not stop the others: they\n"
-                   "are written to <input>.rejected.csv, with the original columns and an error\n"
-                   "column. A progress line shows on standard error on a terminal or with --verbose.\n"
-                   "Exit status 3 when some rows were rejected (the others are written); 0 when none.",
-                   """\
+    import_ = _sub(
+        subparsers,
+        "import",
+        "import rows from a CSV file",
+        "Insert the rows of a CSV file into a table through the write path (one bulk job\n"
+        "per 1,000 contacts for many contacts). CSV columns match the table's columns by\n"
+        "name (case-insensitive) or by --map; other columns are ignored and named. Rows\n"
+        "that are refused (a bad value, or the API's answer) do not stop the others: they\n"
+        "are written to <input>.rejected.csv, with the original columns and an error\n"
+        "column. A progress line shows on standard error on a terminal or with --verbose.\n"
+        "Exit status 3 when some rows were rejected (the others are written); 0 when none.",
+        """\
                    examples:
                      mjquery import new_contacts.csv --into Contact --demo
                      mjquery import people.csv --into Contact --list Newsletter --map email_address=Email --map "full name=Name"
 
                    JSON lines files (.jsonl) are inserted as they are, without --list, --map or a
-                   rejected-rows file: mjquery import rows.jsonl --into Template.""")
-    import_.add_argument("file", metavar="FILE", help="the CSV file (.csv; .tsv and .jsonl also read)")
-    import_.add_argument("legacy_file", metavar="FILE", nargs="?", default=None, help=argparse.SUPPRESS)
+                   rejected-rows file: mjquery import rows.jsonl --into Template.""",
+    )
+    import_.add_argument(
+        "file", metavar="FILE", help="the CSV file (.csv; .tsv and .jsonl also read)"
+    )
+    import_.add_argument(
+        "legacy_file", metavar="FILE", nargs="?", default=None, help=argparse.SUPPRESS
+    )
     import_.add_argument("--into", metavar="TABLE", help="the table to insert into (e.g. Contact)")
-    import_.add_argument("--list", metavar="NAME", dest="list_name",
-                         help="Contact only: subscribe the imported contacts to the list with this name")
-    import_.add_argument("--map", metavar="CSVCOL=COLUMN", action="append", default=[], dest="mapping",
-                         help="take COLUMN from the CSV column CSVCOL (repeat for several)")
+    import_.add_argument(
+        "--list",
+        metavar="NAME",
+        dest="list_name",
+        help="Contact only: subscribe the imported contacts to the list with this name",
+    )
+    import_.add_argument(
+        "--map",
+        metavar="CSVCOL=COLUMN",
+        action="append",
+        default=[],
+        dest="mapping",
+        help="take COLUMN from the CSV column CSVCOL (repeat for several)",
+    )
     _add_common(import_, top_level=False)
 
-    config = _sub(subparsers, "config", "manage credentials profiles",
-                  "Manage the profiles of the config file (keys, base URL, cache and\n"
-                  "concurrency settings). The file is written with mode 600.",
-                  """\
+    config = _sub(
+        subparsers,
+        "config",
+        "manage credentials profiles",
+        "Manage the profiles of the config file (keys, base URL, cache and\n"
+        "concurrency settings). The file is written with mode 600.",
+        """\
                   examples:
                     mjquery config add-profile work        # prompts for the keys; the secret is not echoed
                     mjquery config add-profile eu --base-url https://api.eu.mailjet.com --default
                     mjquery config list
-                    mjquery config path""")
-    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", title="actions", required=True)
-    add = config_sub.add_parser("add-profile", help="add or replace a profile (prompts for the secret)",
-                                description="Add or replace a profile. The API key is asked for unless given; "
-                                            "the secret is always asked for, without echo.")
+                    mjquery config path""",
+    )
+    config_sub = config.add_subparsers(
+        dest="config_command", metavar="ACTION", title="actions", required=True
+    )
+    add = config_sub.add_parser(
+        "add-profile",
+        help="add or replace a profile (prompts for the secret)",
+        description="Add or replace a profile. The API key is asked for unless given; "
+        "the secret is always asked for, without echo.",
+    )
     add.add_argument("name", metavar="NAME")
     add.add_argument("--api-key", metavar="KEY", help="the public API key (MJ_APIKEY_PUBLIC)")
-    add.add_argument("--base-url", metavar="URL", dest="profile_base_url", help="API base URL for this profile")
-    add.add_argument("--cache-ttl", metavar="SECONDS", type=float, help="cache lifetime of API responses")
+    add.add_argument(
+        "--base-url", metavar="URL", dest="profile_base_url", help="API base URL for this profile"
+    )
+    add.add_argument(
+        "--cache-ttl", metavar="SECONDS", type=float, help="cache lifetime of API responses"
+    )
     add.add_argument("--max-concurrency", metavar="N", type=int, help="concurrent API requests")
-    add.add_argument("--rate-limit", metavar="PER_SECOND", type=float, dest="rate_limit_per_second",
-                     help="client-side limit of API requests per second")
-    add.add_argument("--default", action="store_true", dest="make_default", help="make it the default profile")
-    remove = config_sub.add_parser("remove-profile", help="remove a profile",
-                                   description="Remove a profile from the config file.")
+    add.add_argument(
+        "--rate-limit",
+        metavar="PER_SECOND",
+        type=float,
+        dest="rate_limit_per_second",
+        help="client-side limit of API requests per second",
+    )
+    add.add_argument(
+        "--default", action="store_true", dest="make_default", help="make it the default profile"
+    )
+    remove = config_sub.add_parser(
+        "remove-profile",
+        help="remove a profile",
+        description="Remove a profile from the config file.",
+    )
     remove.add_argument("name", metavar="NAME")
-    config_sub.add_parser("list", help="list the profiles (secrets are never shown)",
-                          description="List the profiles: name, public key prefix, base URL.")
-    config_sub.add_parser("path", help="print the path of the config file",
-                          description="Print the path of the config file.")
+    config_sub.add_parser(
+        "list",
+        help="list the profiles (secrets are never shown)",
+        description="List the profiles: name, public key prefix, base URL.",
+    )
+    config_sub.add_parser(
+        "path",
+        help="print the path of the config file",
+        description="Print the path of the config file.",
+    )
 
-    subparsers.add_parser("sandbox", help="run the local Mailjet-compatible sandbox server",
-                          description="Run the sandbox server; see `mjquery sandbox --help`.",
-                          add_help=False)
+    subparsers.add_parser(
+        "sandbox",
+        help="run the local Mailjet-compatible sandbox server",
+        description="Run the sandbox server; see `mjquery sandbox --help`.",
+        add_help=False,
+    )
     return parser
 
 

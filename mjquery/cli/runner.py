@@ -110,11 +110,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def status_line(stats: Stats, *, kind: StatementKind = StatementKind.QUERY, timing: bool = True) -> str:
+def status_line(
+    stats: Stats, *, kind: StatementKind = StatementKind.QUERY, timing: bool = True
+) -> str:
     """``3 rows in 0.012 s · 2 API requests · 1 cache hit``."""
     if kind in (StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT):
-        verb = {StatementKind.UPDATE: "updated", StatementKind.DELETE: "deleted",
-                StatementKind.INSERT: "inserted"}[kind]
+        verb = {
+            StatementKind.UPDATE: "updated",
+            StatementKind.DELETE: "deleted",
+            StatementKind.INSERT: "inserted",
+        }[kind]
         parts = [f"{_plural(stats.rows, 'row')} {verb}"]
     else:
         parts = [_plural(stats.rows, "row")]
@@ -137,8 +142,9 @@ def paramstyle() -> str:
 class StatementRunner:
     """Runs statements on one connection for a front end."""
 
-    def __init__(self, connection: Connection, *, guard: WriteGuard | None = None,
-                 explain: bool = False) -> None:
+    def __init__(
+        self, connection: Connection, *, guard: WriteGuard | None = None, explain: bool = False
+    ) -> None:
         self.connection = connection
         self.guard = guard or WriteGuard()
         self.explain = explain
@@ -154,7 +160,8 @@ class StatementRunner:
         if self.guard.safe_updates and not has_where(sql):
             raise ProgrammingError(
                 f"{kind.value.upper()} without WHERE would change every row of the table; add a "
-                f"WHERE clause, or allow it with --no-safe-updates (shell: .safe-updates off)")
+                f"WHERE clause, or allow it with --no-safe-updates (shell: .safe-updates off)"
+            )
         if self.guard.confirm is not None:
             count = self.dry_run_count(bound)
             if not self.guard.confirm(count):
@@ -165,7 +172,11 @@ class StatementRunner:
         dry_run = getattr(self.connection, "dry_run", None)
         if dry_run is None:
             return None
-        result = dry_run(bound.sql, bound.parameters) if bound.parameters is not None else dry_run(bound.sql)
+        result = (
+            dry_run(bound.sql, bound.parameters)
+            if bound.parameters is not None
+            else dry_run(bound.sql)
+        )
         return int(getattr(result, "count", result))
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> ExecutedStatement:
@@ -186,4 +197,6 @@ class StatementRunner:
         columns = None
         if cursor.description is not None:
             columns = tuple(str(d[0]) for d in cursor.description)
-        return ExecutedStatement(sql=text, columns=columns, cursor=cursor, started=started, kind=kind)
+        return ExecutedStatement(
+            sql=text, columns=columns, cursor=cursor, started=started, kind=kind
+        )

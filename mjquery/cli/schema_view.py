@@ -44,10 +44,10 @@ class ColumnInfo:
 
     name: str
     type: str
-    pushed: tuple[str, ...]    # predicates sent to the API
-    pseudo: bool               # exists only to carry an API filter
-    required: bool             # a pseudo-column the API refuses requests without
-    sortable: str              # "", "ASC", "ASC/DESC"
+    pushed: tuple[str, ...]  # predicates sent to the API
+    pseudo: bool  # exists only to carry an API filter
+    required: bool  # a pseudo-column the API refuses requests without
+    sortable: str  # "", "ASC", "ASC/DESC"
     writable: bool
     description: str
 
@@ -59,14 +59,31 @@ def column_infos(table: ObjectSchema) -> tuple[ColumnInfo, ...]:
     infos = []
     for col in table.columns:
         sort = table.sort_key(col.name)
-        infos.append(ColumnInfo(
-            name=col.name, type=col.type.value, pushed=pushed_operators(table, col.name), pseudo=False,
-            required=False, sortable="" if sort is None else ("ASC/DESC" if sort.desc_allowed else "ASC"),
-            writable=col.name.lower() in writable, description=col.description))
+        infos.append(
+            ColumnInfo(
+                name=col.name,
+                type=col.type.value,
+                pushed=pushed_operators(table, col.name),
+                pseudo=False,
+                required=False,
+                sortable="" if sort is None else ("ASC/DESC" if sort.desc_allowed else "ASC"),
+                writable=col.name.lower() in writable,
+                description=col.description,
+            )
+        )
     for p in table.pseudo_columns:
-        infos.append(ColumnInfo(
-            name=p.name, type=p.type.value, pushed=pushed_operators(table, p.name), pseudo=True,
-            required=p.required, sortable="", writable=False, description=p.description))
+        infos.append(
+            ColumnInfo(
+                name=p.name,
+                type=p.type.value,
+                pushed=pushed_operators(table, p.name),
+                pseudo=True,
+                required=p.required,
+                sortable="",
+                writable=False,
+                description=p.description,
+            )
+        )
     return tuple(infos)
 
 
@@ -80,9 +97,19 @@ def describe_result(table: ObjectSchema) -> ResultSet:
     for info in column_infos(table):
         api = ", ".join(info.pushed)
         if info.pseudo:
-            api = (api + " " if api else "") + ("(filter only, required)" if info.required else "(filter only)")
-        rows.append((info.name, info.type, api, info.sortable, "yes" if info.writable else "",
-                     _first_line(info.description)))
+            api = (api + " " if api else "") + (
+                "(filter only, required)" if info.required else "(filter only)"
+            )
+        rows.append(
+            (
+                info.name,
+                info.type,
+                api,
+                info.sortable,
+                "yes" if info.writable else "",
+                _first_line(info.description),
+            )
+        )
     return ResultSet(("Column", "Type", "Pushed to API", "Sort", "Writable", "Description"), rows)
 
 

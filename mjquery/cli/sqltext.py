@@ -19,14 +19,14 @@ from mjquery.errors import ProgrammingError
 
 
 class TokenKind(enum.Enum):
-    WORD = "word"            # keyword or bare name
-    QUOTED = "quoted"        # "quoted name" or `quoted name`
-    STRING = "string"        # 'string literal' (also E'..', $$..$$)
+    WORD = "word"  # keyword or bare name
+    QUOTED = "quoted"  # "quoted name" or `quoted name`
+    STRING = "string"  # 'string literal' (also E'..', $$..$$)
     COMMENT = "comment"
     PARAMETER = "parameter"  # :name
     NUMBER = "number"
     SPACE = "space"
-    SYMBOL = "symbol"        # everything else: ; , ( ) = . * ::
+    SYMBOL = "symbol"  # everything else: ; , ( ) = . * ::
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def split_statements(text: str) -> list[str]:
     for token in tokenize(text):
         if token.kind is TokenKind.SYMBOL and token.text == ";":
             if has_code:
-                statements.append(text[start:token.start].strip())
+                statements.append(text[start : token.start].strip())
             start, has_code = token.end, False
         elif _is_code(token):
             has_code = True
@@ -131,7 +131,11 @@ def is_complete(text: str) -> bool:
     for token in tokenize(text):
         if _is_code(token):
             last = token
-        elif token.kind is TokenKind.COMMENT and token.text.startswith("/*") and not token.text.endswith("*/"):
+        elif (
+            token.kind is TokenKind.COMMENT
+            and token.text.startswith("/*")
+            and not token.text.endswith("*/")
+        ):
             return False
     if last is None:
         return False
@@ -194,7 +198,8 @@ def bind_parameters(text: str, values: Mapping[str, Any], paramstyle: str) -> Bo
         hint = " ".join(f"--param {n}=VALUE" for n in missing)
         plural = "s" if len(missing) > 1 else ""
         raise ProgrammingError(
-            f"no value for parameter{plural} {', '.join(':' + n for n in missing)}; pass {hint}")
+            f"no value for parameter{plural} {', '.join(':' + n for n in missing)}; pass {hint}"
+        )
     if not names:
         return BoundStatement(text, None)
     if paramstyle == "named":
@@ -243,10 +248,23 @@ def statement_kind(text: str) -> StatementKind:
     """What the statement does, from its first word (``WITH`` counts as a query)."""
     tokens = code_tokens(text)
     first = next((t.upper for t in tokens if t.kind is TokenKind.WORD), "")
-    if first in ("SELECT", "WITH", "VALUES", "FROM", "SHOW", "DESCRIBE", "EXPLAIN", "TABLE", "SUMMARIZE"):
+    if first in (
+        "SELECT",
+        "WITH",
+        "VALUES",
+        "FROM",
+        "SHOW",
+        "DESCRIBE",
+        "EXPLAIN",
+        "TABLE",
+        "SUMMARIZE",
+    ):
         return StatementKind.QUERY
-    return {"UPDATE": StatementKind.UPDATE, "DELETE": StatementKind.DELETE,
-            "INSERT": StatementKind.INSERT}.get(first, StatementKind.OTHER)
+    return {
+        "UPDATE": StatementKind.UPDATE,
+        "DELETE": StatementKind.DELETE,
+        "INSERT": StatementKind.INSERT,
+    }.get(first, StatementKind.OTHER)
 
 
 def has_where(text: str) -> bool:

@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     from mjquery.cli.commands import Context
 
 _EXTENSIONS = {
-    ".csv": OutputFormat.CSV, ".tsv": OutputFormat.TSV, ".json": OutputFormat.JSON,
-    ".jsonl": OutputFormat.JSONL, ".ndjson": OutputFormat.JSONL, ".md": OutputFormat.MARKDOWN,
+    ".csv": OutputFormat.CSV,
+    ".tsv": OutputFormat.TSV,
+    ".json": OutputFormat.JSON,
+    ".jsonl": OutputFormat.JSONL,
+    ".ndjson": OutputFormat.JSONL,
+    ".md": OutputFormat.MARKDOWN,
 }
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -44,8 +48,10 @@ def file_format(path: str, explicit: str | None) -> OutputFormat:
         return OutputFormat.parse(explicit)
     fmt = _EXTENSIONS.get(Path(path).suffix.lower())
     if fmt is None:
-        raise ProgrammingError(f"cannot tell the format of {path!r} from its extension; "
-                               f"use .csv, .tsv, .json or .jsonl, or give --format")
+        raise ProgrammingError(
+            f"cannot tell the format of {path!r} from its extension; "
+            f"use .csv, .tsv, .json or .jsonl, or give --format"
+        )
     return fmt
 
 
@@ -99,7 +105,7 @@ class Progress:
             self.shown = False
 
 
-def progress_for(context: "Context", verb: str) -> Progress | None:
+def progress_for(context: Context, verb: str) -> Progress | None:
     """A progress printer when standard error is a terminal or --verbose is on, else None."""
     terminal = _is_terminal(context.stderr)
     if not (terminal or context.options_verbose):
@@ -121,11 +127,13 @@ def export_target(options: Any) -> str:
         raise ProgrammingError("export takes one destination: -o FILE")
     target = options.output or legacy
     if not target:
-        raise ProgrammingError('export needs a destination: mjquery export "<select or table>" -o file.csv')
+        raise ProgrammingError(
+            'export needs a destination: mjquery export "<select or table>" -o file.csv'
+        )
     return str(target)
 
 
-def export(context: "Context") -> int:
+def export(context: Context) -> int:
     from mjquery.writes.transfer import export_query
 
     options = context.options
@@ -140,7 +148,9 @@ def export(context: "Context") -> int:
         finally:
             if progress is not None:
                 progress.clear()
-        print(f"exported {report.rows} rows to {target} ({report.format.value})", file=context.stderr)
+        print(
+            f"exported {report.rows} rows to {target} ({report.format.value})", file=context.stderr
+        )
         return 0
     fmt = file_format(target, explicit)
     runner = StatementRunner(context.connection())
@@ -182,8 +192,10 @@ def insert_statement(table: str, columns: tuple[str, ...]) -> str:
     for column in columns:
         found = schema.column(column)
         if found is None:
-            raise ProgrammingError(f"{schema.name} has no column {column!r} (file header); "
-                                   f"see `mjquery describe {schema.name}`")
+            raise ProgrammingError(
+                f"{schema.name} has no column {column!r} (file header); "
+                f"see `mjquery describe {schema.name}`"
+            )
         names.append(found.name)
     markers = ", ".join(f":p{i}" for i in range(len(names)))
     cols = ", ".join(quote_identifier(n) for n in names)
@@ -201,7 +213,7 @@ def import_source(options: Any) -> tuple[str, str]:
     raise ProgrammingError("import needs the table: mjquery import file.csv --into Contact")
 
 
-def import_file(context: "Context") -> int:
+def import_file(context: Context) -> int:
     options = context.options
     table, path = import_source(options)
     table = _table_name(table)
@@ -225,12 +237,14 @@ def import_file(context: "Context") -> int:
         return 0
     cursor = context.connection().cursor()
     cursor.executemany(bound_rows[0].sql, [b.parameters for b in bound_rows])
-    count = cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(bound_rows)
+    count = (
+        cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(bound_rows)
+    )
     print(f"imported {count} rows into {table}", file=context.stderr)
     return 0
 
 
-def import_csv_file(context: "Context", table: str, path: str, delimiter: str) -> int:
+def import_csv_file(context: Context, table: str, path: str, delimiter: str) -> int:
     """A CSV through ``import_csv``: one summary line, the rejected rows next to the input."""
     from mjquery.writes.transfer import import_csv, parse_mapping
 
@@ -239,10 +253,17 @@ def import_csv_file(context: "Context", table: str, path: str, delimiter: str) -
     connection = context.connection()
     progress = progress_for(context, "importing")
     try:
-        report = import_csv(connection.api, path, table, catalog=connection.catalog, list_name=options.list_name,
-                            mapping=mapping, delimiter=delimiter,
-                            options=getattr(connection, "write_options", None) or _default_write_options(),
-                            progress=progress)
+        report = import_csv(
+            connection.api,
+            path,
+            table,
+            catalog=connection.catalog,
+            list_name=options.list_name,
+            mapping=mapping,
+            delimiter=delimiter,
+            options=getattr(connection, "write_options", None) or _default_write_options(),
+            progress=progress,
+        )
     finally:
         if progress is not None:
             progress.clear()

@@ -24,12 +24,24 @@ DEFAULT_BASE_URL = "https://api.mailjet.com"
 _SANDBOX_URL = "http://127.0.0.1"
 
 
-def connect(api_key: str | None = None, api_secret: str | None = None, base_url: str | None = None,
-            demo: bool = False, cache_ttl: float = 300, max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-            rate_limit_per_second: float | None = None, transport: Any = None, sandbox: Any = None,
-            *, max_fanout: int = 100, max_dependent_keys: int = 50, catalog: Any = None,
-            timeout: float = 30.0, write_options: Any = None,
-            allow_unfiltered_writes: bool = False) -> "Connection":
+def connect(
+    api_key: str | None = None,
+    api_secret: str | None = None,
+    base_url: str | None = None,
+    demo: bool = False,
+    cache_ttl: float = 300,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    rate_limit_per_second: float | None = None,
+    transport: Any = None,
+    sandbox: Any = None,
+    *,
+    max_fanout: int = 100,
+    max_dependent_keys: int = 50,
+    catalog: Any = None,
+    timeout: float = 30.0,
+    write_options: Any = None,
+    allow_unfiltered_writes: bool = False,
+) -> Connection:
     """Open a connection to a Mailjet account (or to the demo sandbox with ``demo=True``).
 
     Keys default to ``MJ_APIKEY_PUBLIC`` / ``MJ_APIKEY_PRIVATE``; the base URL to
@@ -58,21 +70,32 @@ def connect(api_key: str | None = None, api_secret: str | None = None, base_url:
     if not api_key or not api_secret:
         raise InterfaceError(
             "No Mailjet API key: pass api_key= and api_secret=, set MJ_APIKEY_PUBLIC and "
-            "MJ_APIKEY_PRIVATE, or use demo=True for the built-in demo account.")
-    config = ApiConfig(base_url=base_url or DEFAULT_BASE_URL, api_key=api_key, api_secret=api_secret,
-                       max_concurrency=max_concurrency, rate_limit_per_second=rate_limit_per_second,
-                       cache_ttl=cache_ttl, timeout=timeout)
+            "MJ_APIKEY_PRIVATE, or use demo=True for the built-in demo account."
+        )
+    config = ApiConfig(
+        base_url=base_url or DEFAULT_BASE_URL,
+        api_key=api_key,
+        api_secret=api_secret,
+        max_concurrency=max_concurrency,
+        rate_limit_per_second=rate_limit_per_second,
+        cache_ttl=cache_ttl,
+        timeout=timeout,
+    )
     client = ApiClient(config, transport=transport)
     options = PlannerOptions(max_fanout=max_fanout, max_dependent_keys=max_dependent_keys)
-    engine = Engine(catalog or load_catalog(), client, options=options, max_concurrency=max_concurrency)
+    engine = Engine(
+        catalog or load_catalog(), client, options=options, max_concurrency=max_concurrency
+    )
     if write_options is not None or allow_unfiltered_writes:
         from dataclasses import replace
 
         from mjquery.writes import WriteOptions
 
-        engine.write_options = replace(write_options or WriteOptions(),
-                                       allow_unfiltered=allow_unfiltered_writes or bool(
-                                           write_options and write_options.allow_unfiltered))
+        engine.write_options = replace(
+            write_options or WriteOptions(),
+            allow_unfiltered=allow_unfiltered_writes
+            or bool(write_options and write_options.allow_unfiltered),
+        )
     return Connection(engine, sandbox)
 
 
@@ -102,7 +125,7 @@ class Connection:
 
     # -- PEP 249 --------------------------------------------------------------------------------
 
-    def cursor(self) -> "Cursor":
+    def cursor(self) -> Cursor:
         self._check_open()
         return Cursor(self)
 
@@ -121,9 +144,10 @@ class Connection:
     def rollback(self) -> None:
         self._check_open()
         raise NotSupportedError(
-            "rollback() is not supported: changes to Mailjet are applied immediately and cannot be undone.")
+            "rollback() is not supported: changes to Mailjet are applied immediately and cannot be undone."
+        )
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -246,7 +270,7 @@ class Cursor:
         self._closed = False
         self._result: Result | None = None
         self._position = 0
-        self._chunk: list[tuple[Any, ...]] = []   # rows read from the stream, not yet fetched
+        self._chunk: list[tuple[Any, ...]] = []  # rows read from the stream, not yet fetched
         self._chunk_position = 0
         self._delivered = 0
         self._stats = StatementStats()
@@ -258,7 +282,9 @@ class Cursor:
     def description(self) -> tuple[tuple[Any, ...], ...] | None:
         if self._result is None or self._result.columns is None:
             return None
-        return tuple((c.name, c.type_code, None, None, None, None, None) for c in self._result.columns)
+        return tuple(
+            (c.name, c.type_code, None, None, None, None, None) for c in self._result.columns
+        )
 
     @property
     def rowcount(self) -> int:
@@ -281,7 +307,7 @@ class Cursor:
             return replace(self._stats, rows=self._delivered)
         return self._stats
 
-    def execute(self, operation: str, parameters: Sequence[object] | None = None) -> "Cursor":
+    def execute(self, operation: str, parameters: Sequence[object] | None = None) -> Cursor:
         self._check_open()
         if not isinstance(operation, str):
             raise InterfaceError("execute() takes the SQL statement as a string.")
@@ -292,20 +318,31 @@ class Cursor:
         self._stats = result.stats
         write = self.connection._engine.last_write
         # Rows a write could not change are reported here (the statement raised if none was written).
-        self.messages = [(errors.Warning, write.message)] if write is not None and write.message else []
+        self.messages = (
+            [(errors.Warning, write.message)] if write is not None and write.message else []
+        )
         return self
 
-    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[object]]) -> "Cursor":
+    def executemany(
+        self, operation: str, seq_of_parameters: Sequence[Sequence[object]]
+    ) -> Cursor:
         self._check_open()
-        if isinstance(operation, str) and isinstance(seq_of_parameters, Sequence) and seq_of_parameters:
+        if (
+            isinstance(operation, str)
+            and isinstance(seq_of_parameters, Sequence)
+            and seq_of_parameters
+        ):
             # INSERT into a Mailjet table: all rows in one write (bulk jobs for many contacts).
             many = self.connection._engine.execute_many(
-                operation, [check_parameters(p) or () for p in seq_of_parameters])
+                operation, [check_parameters(p) or () for p in seq_of_parameters]
+            )
             if many is not None:
                 self._discard()
                 self._result, self._position, self._stats = many, 0, many.stats
                 write = self.connection._engine.last_write
-                self.messages = [(errors.Warning, write.message)] if write is not None and write.message else []
+                self.messages = (
+                    [(errors.Warning, write.message)] if write is not None and write.message else []
+                )
                 return self
         total = 0
         known = True
@@ -349,7 +386,7 @@ class Cursor:
         stream = self._stream()
         if stream is None:
             rows = self._rows()
-            chunk = rows[self._position:self._position + max(size, 0)]
+            chunk = rows[self._position : self._position + max(size, 0)]
             self._position += len(chunk)
             return chunk
         chunk = self._take_buffered(max(size, 0))
@@ -362,7 +399,7 @@ class Cursor:
         stream = self._stream()
         if stream is None:
             rows = self._rows()
-            chunk = rows[self._position:]
+            chunk = rows[self._position :]
             self._position = len(rows)
             return chunk
         chunk = self._take_buffered(len(self._chunk)) + stream.fetch_all()
@@ -390,7 +427,7 @@ class Cursor:
             raise StopIteration
         return row
 
-    def __enter__(self) -> "Cursor":
+    def __enter__(self) -> Cursor:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -401,7 +438,11 @@ class Cursor:
 
     def _discard(self) -> None:
         """Let go of the current result (its stream's remaining rows and fetched tables)."""
-        if self._result is not None and self._result.stream is not None and not self.connection._closed:
+        if (
+            self._result is not None
+            and self._result.stream is not None
+            and not self.connection._closed
+        ):
             self._result.stream.close()
         self._result = None
         self._position = 0
@@ -414,7 +455,7 @@ class Cursor:
         return self._result.stream
 
     def _take_buffered(self, size: int) -> list[tuple[Any, ...]]:
-        rows = self._chunk[self._chunk_position:self._chunk_position + size]
+        rows = self._chunk[self._chunk_position : self._chunk_position + size]
         self._chunk_position += len(rows)
         if self._chunk_position >= len(self._chunk):
             self._chunk, self._chunk_position = [], 0
@@ -423,7 +464,9 @@ class Cursor:
     def _rows(self) -> list[tuple[Any, ...]]:
         self._check_open()
         if self._result is None:
-            raise ProgrammingError("No statement has been executed on this cursor: call execute() first.")
+            raise ProgrammingError(
+                "No statement has been executed on this cursor: call execute() first."
+            )
         if self._result.columns is None:
             raise ProgrammingError("The last statement returned no rows to fetch.")
         return self._result.rows

@@ -23,7 +23,10 @@ class DBAPITypeObject:
             return other is self
         if isinstance(other, str):
             code = other.upper()
-            return any(code == p or code.startswith(p + "(") or code.startswith(p + " ") for p in self.prefixes)
+            return any(
+                code == p or code.startswith(p + "(") or code.startswith(p + " ")
+                for p in self.prefixes
+            )
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -37,13 +40,40 @@ class DBAPITypeObject:
         return f"<type object {self.name}>"
 
 
-STRING = DBAPITypeObject("STRING", "VARCHAR", "TEXT", "STRING", "JSON", "UUID", "ENUM", "CHAR", "BPCHAR")
+STRING = DBAPITypeObject(
+    "STRING", "VARCHAR", "TEXT", "STRING", "JSON", "UUID", "ENUM", "CHAR", "BPCHAR"
+)
 BINARY = DBAPITypeObject("BINARY", "BLOB", "BYTEA", "BIT")
-NUMBER = DBAPITypeObject("NUMBER", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT",
-                         "UINTEGER", "USMALLINT", "UTINYINT", "UHUGEINT", "DOUBLE", "FLOAT", "REAL",
-                         "DECIMAL", "NUMERIC", "BOOLEAN")
-DATETIME = DBAPITypeObject("DATETIME", "TIMESTAMP", "DATE", "TIME", "INTERVAL", "TIMESTAMP_S",
-                           "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMPTZ")
+NUMBER = DBAPITypeObject(
+    "NUMBER",
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "HUGEINT",
+    "UBIGINT",
+    "UINTEGER",
+    "USMALLINT",
+    "UTINYINT",
+    "UHUGEINT",
+    "DOUBLE",
+    "FLOAT",
+    "REAL",
+    "DECIMAL",
+    "NUMERIC",
+    "BOOLEAN",
+)
+DATETIME = DBAPITypeObject(
+    "DATETIME",
+    "TIMESTAMP",
+    "DATE",
+    "TIME",
+    "INTERVAL",
+    "TIMESTAMP_S",
+    "TIMESTAMP_MS",
+    "TIMESTAMP_NS",
+    "TIMESTAMPTZ",
+)
 ROWID = DBAPITypeObject("ROWID", "ROWID")
 
 Date = _dt.date
@@ -51,19 +81,19 @@ Time = _dt.time
 Timestamp = _dt.datetime
 
 
-def DateFromTicks(ticks: float) -> _dt.date:  # noqa: N802 - PEP 249 name
+def DateFromTicks(ticks: float) -> _dt.date:
     return Date(*_time.localtime(ticks)[:3])
 
 
-def TimeFromTicks(ticks: float) -> _dt.time:  # noqa: N802 - PEP 249 name
+def TimeFromTicks(ticks: float) -> _dt.time:
     return Time(*_time.localtime(ticks)[3:6])
 
 
-def TimestampFromTicks(ticks: float) -> _dt.datetime:  # noqa: N802 - PEP 249 name
+def TimestampFromTicks(ticks: float) -> _dt.datetime:
     return Timestamp(*_time.localtime(ticks)[:6])
 
 
-def Binary(value: bytes | bytearray | memoryview | str) -> bytes:  # noqa: N802 - PEP 249 name
+def Binary(value: bytes | bytearray | memoryview | str) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8")
     return bytes(value)

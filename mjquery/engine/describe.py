@@ -15,11 +15,19 @@ SHOW_COLUMNS = ("name", "kind", "api_path", "operations", "description")
 DESCRIBE_COLUMNS = ("column_name", "type", "kind", "filter", "sort", "writable", "description")
 
 _OP_WORDS = {
-    FilterOp.EQ: "=", FilterOp.IN: "IN", FilterOp.EQ_CI: "ILIKE 'x'",
-    FilterOp.PREFIX: "LIKE 'x%'", FilterOp.PREFIX_CI: "ILIKE 'x%'",
-    FilterOp.SUFFIX: "LIKE '%x'", FilterOp.SUFFIX_CI: "ILIKE '%x'",
-    FilterOp.CONTAINS: "LIKE '%x%'", FilterOp.CONTAINS_CI: "ILIKE '%x%'",
-    FilterOp.GT: ">", FilterOp.GE: ">=", FilterOp.LT: "<", FilterOp.LE: "<=",
+    FilterOp.EQ: "=",
+    FilterOp.IN: "IN",
+    FilterOp.EQ_CI: "ILIKE 'x'",
+    FilterOp.PREFIX: "LIKE 'x%'",
+    FilterOp.PREFIX_CI: "ILIKE 'x%'",
+    FilterOp.SUFFIX: "LIKE '%x'",
+    FilterOp.SUFFIX_CI: "ILIKE '%x'",
+    FilterOp.CONTAINS: "LIKE '%x%'",
+    FilterOp.CONTAINS_CI: "ILIKE '%x%'",
+    FilterOp.GT: ">",
+    FilterOp.GE: ">=",
+    FilterOp.LT: "<",
+    FilterOp.LE: "<=",
 }
 
 
@@ -30,9 +38,18 @@ def operations(schema: ObjectSchema) -> str:
 
 def show_tables_rows(catalog: Any, local: Any) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = [
-        (o.name, "mailjet", o.path, operations(o), o.description) for o in catalog.objects]
+        (o.name, "mailjet", o.path, operations(o), o.description) for o in catalog.objects
+    ]
     for name in sorted(local.names, key=str.lower):
-        rows.append((name, "local", None, "SELECT, INSERT, UPDATE, DELETE, DROP", "table in the local DuckDB database"))
+        rows.append(
+            (
+                name,
+                "local",
+                None,
+                "SELECT, INSERT, UPDATE, DELETE, DROP",
+                "table in the local DuckDB database",
+            )
+        )
     return rows
 
 
@@ -58,8 +75,12 @@ def _sort_words(schema: ObjectSchema, column: str) -> str:
 
 
 def _writable(schema: ObjectSchema, column: str) -> str:
-    ops = [rule.operation.value for rule in schema.writes
-           if rule.operation is not Operation.DELETE and column.lower() in {c.lower() for c in rule.columns}]
+    ops = [
+        rule.operation.value
+        for rule in schema.writes
+        if rule.operation is not Operation.DELETE
+        and column.lower() in {c.lower() for c in rule.columns}
+    ]
     return ", ".join(ops)
 
 
@@ -67,11 +88,24 @@ def describe_rows(schema: ObjectSchema) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     seen: set[str] = set()
     for column in schema.columns:
-        kind = "parent id" if schema.parent and schema.parent.column.lower() == column.name.lower() else "column"
+        kind = (
+            "parent id"
+            if schema.parent and schema.parent.column.lower() == column.name.lower()
+            else "column"
+        )
         if column.write_only:
             kind = "write-only"
-        rows.append((column.name, column.type.value, kind, _filter_words(schema, column.name),
-                     _sort_words(schema, column.name), _writable(schema, column.name), column.description))
+        rows.append(
+            (
+                column.name,
+                column.type.value,
+                kind,
+                _filter_words(schema, column.name),
+                _sort_words(schema, column.name),
+                _writable(schema, column.name),
+                column.description,
+            )
+        )
         seen.add(column.name.lower())
     for pseudo in schema.pseudo_columns:
         if pseudo.name.lower() in seen:
@@ -79,6 +113,18 @@ def describe_rows(schema: ObjectSchema) -> list[tuple[Any, ...]]:
         kind = "filter only, required" if pseudo.required else "filter only"
         description = pseudo.description
         if pseudo.allowed_values:
-            description = (description + " " if description else "") + f"Allowed: {', '.join(pseudo.allowed_values)}."
-        rows.append((pseudo.name, pseudo.type.value, kind, _filter_words(schema, pseudo.name), "", "", description))
+            description = (
+                description + " " if description else ""
+            ) + f"Allowed: {', '.join(pseudo.allowed_values)}."
+        rows.append(
+            (
+                pseudo.name,
+                pseudo.type.value,
+                kind,
+                _filter_words(schema, pseudo.name),
+                "",
+                "",
+                description,
+            )
+        )
     return rows

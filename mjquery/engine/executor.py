@@ -29,18 +29,37 @@ import duckdb
 
 from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient
 from mjquery.api.errors import ApiNotFoundError
-from mjquery.engine.describe import describe_rows, show_tables_rows, DESCRIBE_COLUMNS, SHOW_COLUMNS
+from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.engine.loader import TableLoader, append_count, create_count_table, quote
 from mjquery.errors import (
-    DatabaseError, DataError, Error, IntegrityError, InterfaceError, NotSupportedError,
-    OperationalError, ProgrammingError, SqlSyntaxError,
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    SqlSyntaxError,
+)
+from mjquery.planner import (
+    ApiFetch,
+    ApiRequest,
+    ColumnFill,
+    DescribeTable,
+    ExplainPlan,
+    LocalStatement,
+    LocalTables,
+    OverLimit,
+    PlannerOptions,
+    QueryParam,
+    QueryPlan,
+    ShowTables,
+    explain_lines,
+    plan_statement,
 )
 from mjquery.planner.dml import plan_dml, plan_dml_many
 from mjquery.writes.plan import WriteOptions
-from mjquery.planner import (
-    ApiFetch, ApiRequest, ColumnFill, DescribeTable, ExplainPlan, LocalStatement, LocalTables,
-    OverLimit, PlannerOptions, QueryParam, QueryPlan, ShowTables, explain_lines, plan_statement,
-)
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
@@ -76,7 +95,7 @@ class Result:
     rows: list[tuple[Any, ...]]
     rowcount: int
     stats: StatementStats
-    stream: "RowStream | None" = None
+    stream: RowStream | None = None
 
 
 class RowStream:
@@ -88,13 +107,13 @@ class RowStream:
     handed over its last row.
     """
 
-    def __init__(self, engine: "Engine", cleanup: Callable[[], None]) -> None:
+    def __init__(self, engine: Engine, cleanup: Callable[[], None]) -> None:
         self._engine = engine
         self._cleanup: Callable[[], None] | None = cleanup
-        self._live = True                 # DuckDB still holds the pending result
-        self._buffer: list[tuple[Any, ...]] = []   # rows read ahead by materialise()
+        self._live = True  # DuckDB still holds the pending result
+        self._buffer: list[tuple[Any, ...]] = []  # rows read ahead by materialise()
         self._position = 0
-        self.fetched = 0                  # rows handed to the caller
+        self.fetched = 0  # rows handed to the caller
 
     @property
     def total(self) -> int | None:
@@ -110,7 +129,7 @@ class RowStream:
             if size <= 0:
                 return []
             if self._position < len(self._buffer):
-                rows = self._buffer[self._position:self._position + size]
+                rows = self._buffer[self._position : self._position + size]
                 self._position += len(rows)
                 if self._position >= len(self._buffer):
                     self._buffer, self._position = [], 0
@@ -125,7 +144,7 @@ class RowStream:
 
     def fetch_all(self) -> list[tuple[Any, ...]]:
         with self._engine._lock:
-            rows = self._buffer[self._position:]
+            rows = self._buffer[self._position :]
             self._buffer, self._position = [], 0
             if self._live:
                 rows += self._read(self._engine.db.fetchall)
@@ -137,7 +156,7 @@ class RowStream:
         """Read the remaining rows into memory and release DuckDB (another statement is next)."""
         with self._engine._lock:
             if self._live:
-                self._buffer = self._buffer[self._position:] + self._read(self._engine.db.fetchall)
+                self._buffer = self._buffer[self._position :] + self._read(self._engine.db.fetchall)
                 self._position = 0
                 self._finish()
 
@@ -171,15 +190,23 @@ class RowStream:
 
 
 _DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-_DDL = re.compile(r"^\s*(CREATE|DROP|ALTER|ATTACH|DETACH|USE|SET|RESET|CHECKPOINT|VACUUM|BEGIN|COMMIT|ROLLBACK|LOAD|INSTALL)\b",
-                  re.IGNORECASE)
+_DDL = re.compile(
+    r"^\s*(CREATE|DROP|ALTER|ATTACH|DETACH|USE|SET|RESET|CHECKPOINT|VACUUM|BEGIN|COMMIT|ROLLBACK|LOAD|INSTALL)\b",
+    re.IGNORECASE,
+)
 
 
 class Engine:
     """Plans and runs statements for one connection."""
 
-    def __init__(self, catalog: Any, client: ApiClient, *, options: PlannerOptions | None = None,
-                 max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
+    def __init__(
+        self,
+        catalog: Any,
+        client: ApiClient,
+        *,
+        options: PlannerOptions | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    ) -> None:
         self.catalog = catalog
         self.client = client
         self.options = options or PlannerOptions()
@@ -192,8 +219,10 @@ class Engine:
         self._counter = itertools.count(1)
         self._closed = False
         self._open: RowStream | None = None  # the result DuckDB is still handing over
-        self.write_options = WriteOptions()  # bulk threshold, on-error, allow_unfiltered (mjquery.writes)
-        self.last_write: Any = None          # the last write statement's outcome (failed rows, message)
+        self.write_options = (
+            WriteOptions()
+        )  # bulk threshold, on-error, allow_unfiltered (mjquery.writes)
+        self.last_write: Any = None  # the last write statement's outcome (failed rows, message)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -221,7 +250,8 @@ class Engine:
         self.settle()
         rows = self.db.execute(
             "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
-            "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name").fetchall()
+            "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name"
+        ).fetchall()
         return LocalTables({name: tuple(cols) for name, cols in rows})
 
     def plan(self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq") -> Any:
@@ -234,7 +264,10 @@ class Engine:
             if isinstance(planned, ExplainPlan):
                 planned = planned.plan
             if isinstance(planned, LocalStatement):
-                return "Runs in the local DuckDB database only; no API request.\n" + planned.sql.strip()
+                return (
+                    "Runs in the local DuckDB database only; no API request.\n"
+                    + planned.sql.strip()
+                )
             if not isinstance(planned, QueryPlan):
                 return "No API request: answered from the table descriptions."
             return "\n".join(explain_lines(planned))
@@ -264,7 +297,8 @@ class Engine:
                 requests=after.requests - before.requests,
                 cache_hits=after.cache_hits - before.cache_hits,
                 elapsed_s=time.perf_counter() - started,
-                rows=len(rows) if columns is not None else max(rowcount, 0))
+                rows=len(rows) if columns is not None else max(rowcount, 0),
+            )
             return Result(columns, rows, rowcount, stats, stream)
 
     # -- writes: mjquery.writes runs them; the rows they change are found by a SELECT here ---------
@@ -273,13 +307,24 @@ class Engine:
         columns, rows, _ = self._run(self.plan(sql, None, f"mjq{next(self._counter)}"), None)
         return tuple(c.name for c in columns or ()), rows
 
-    def _write(self, write: Any) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+    def _write(
+        self, write: Any
+    ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
         from mjquery.writes.statement import run_statement
 
-        outcome = run_statement(write, select=self._select, catalog=self.catalog, client=self.client,
-                                options=self.write_options)
+        outcome = run_statement(
+            write,
+            select=self._select,
+            catalog=self.catalog,
+            client=self.client,
+            options=self.write_options,
+        )
         self.last_write = outcome
-        columns = None if outcome.columns is None else tuple(ResultColumn(n, t) for n, t in outcome.columns)
+        columns = (
+            None
+            if outcome.columns is None
+            else tuple(ResultColumn(n, t) for n, t in outcome.columns)
+        )
         return columns, outcome.rows, outcome.rowcount
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[object]]) -> Result | None:
@@ -294,9 +339,12 @@ class Engine:
             self.last_write = None
             columns, rows, rowcount = self._write(write)
             after = self.client.stats
-            stats = StatementStats(requests=after.requests - before.requests,
-                                   cache_hits=after.cache_hits - before.cache_hits,
-                                   elapsed_s=time.perf_counter() - started, rows=max(rowcount, 0))
+            stats = StatementStats(
+                requests=after.requests - before.requests,
+                cache_hits=after.cache_hits - before.cache_hits,
+                elapsed_s=time.perf_counter() - started,
+                rows=max(rowcount, 0),
+            )
             return Result(columns, rows, rowcount, stats)
 
     def dry_run(self, sql: str, params: Sequence[object] | None = None) -> Any:
@@ -307,12 +355,20 @@ class Engine:
             self.settle()
             write = plan_dml(sql, params, self.catalog)
             if write is None:
-                raise ProgrammingError("dry_run() takes an INSERT, UPDATE or DELETE on a Mailjet table.")
-            return plan_dry_run(write, select=self._select, catalog=self.catalog, client=self.client,
-                                options=self.write_options)
+                raise ProgrammingError(
+                    "dry_run() takes an INSERT, UPDATE or DELETE on a Mailjet table."
+                )
+            return plan_dry_run(
+                write,
+                select=self._select,
+                catalog=self.catalog,
+                client=self.client,
+                options=self.write_options,
+            )
 
-    def _run(self, planned: Any, params: Sequence[object] | None, *, stream: bool = False
-             ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _run(
+        self, planned: Any, params: Sequence[object] | None, *, stream: bool = False
+    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         """Columns, rows and rowcount; with ``stream`` a query's rows are a :class:`RowStream`
         (rowcount -1), other statements' a list."""
         if isinstance(planned, ShowTables):
@@ -329,14 +385,16 @@ class Engine:
         assert isinstance(planned, QueryPlan)
         return self._query(planned, stream)
 
-    def _local(self, sql: str, params: Sequence[object], stream: bool = False
-               ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _local(
+        self, sql: str, params: Sequence[object], stream: bool = False
+    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         with _duckdb_errors():
             self.db.execute(sql, list(params) if params else None)
             return self._collect(sql, self._stream(()) if stream else None)
 
-    def _collect(self, sql: str, stream: RowStream | None = None
-                 ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _collect(
+        self, sql: str, stream: RowStream | None = None
+    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         """The result of the statement just run on ``db``: a list of rows, or ``stream`` for a
         query (the stream then owns the pending result)."""
         description = self.db.description
@@ -362,6 +420,7 @@ class Engine:
 
         def drop() -> None:
             self._drop(names)
+
         return RowStream(self, drop)
 
     def _drop(self, names: Sequence[str]) -> None:
@@ -373,8 +432,9 @@ class Engine:
             except duckdb.Error:  # pragma: no cover - the connection is being torn down
                 pass
 
-    def _query(self, plan: QueryPlan, stream: bool = False
-               ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _query(
+        self, plan: QueryPlan, stream: bool = False
+    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         created: list[str] = []
         handed_over = False
         try:
@@ -409,16 +469,24 @@ class Engine:
                 raise ProgrammingError(keys.refusal)
             if keys.target_placeholder == "id":
                 # one read of the table instead of a GET per id; its own pushed filters still apply
-                return list(dict.fromkeys(ApiRequest(fetch.schema.path, t.params, t.fills)
-                                          for t in fetch.requests))
+                return list(
+                    dict.fromkeys(
+                        ApiRequest(fetch.schema.path, t.params, t.fills) for t in fetch.requests
+                    )
+                )
             return list(fetch.requests)
         spelled = [_spell(v) for v in values]
         requests: list[ApiRequest] = []
         if keys.comma_list and keys.target_param and not keys.fill_column:
             for start in range(0, len(spelled), 50):
-                chunk = ",".join(spelled[start:start + 50])
+                chunk = ",".join(spelled[start : start + 50])
                 for template in fetch.requests:
-                    requests.append(replace(template, params=template.params + (QueryParam(keys.target_param, chunk),)))
+                    requests.append(
+                        replace(
+                            template,
+                            params=template.params + (QueryParam(keys.target_param, chunk),),
+                        )
+                    )
             return requests
         for value, text in zip(values, spelled):
             for template in fetch.requests:
@@ -426,7 +494,11 @@ class Engine:
                 if keys.target_param:
                     params = params + (QueryParam(keys.target_param, text),)
                 if keys.target_placeholder:
-                    path = re.sub(r"\{" + re.escape(keys.target_placeholder) + r"\}", _path_segment(text), path)
+                    path = re.sub(
+                        r"\{" + re.escape(keys.target_placeholder) + r"\}",
+                        _path_segment(text),
+                        path,
+                    )
                 if keys.fill_column:
                     fills = fills + (ColumnFill(keys.fill_column, value, keys.fill_type),)
                 requests.append(ApiRequest(path, params, fills, item=template.item))
@@ -436,7 +508,9 @@ class Engine:
         requests = [] if fetch.contradiction else self.requests_for(fetch)
         if fetch.count_only:
             create_count_table(self.db, fetch.name)
-            counts = self._parallel([lambda r=r: self.client.count(r.path, _params(r)) for r in requests])
+            counts = self._parallel(
+                [lambda r=r: self.client.count(r.path, _params(r)) for r in requests]
+            )
             for count in counts:
                 append_count(self.db, fetch.name, count)
             return
@@ -471,6 +545,7 @@ class Engine:
         Each running scan holds its pages until it is loaded, so memory is bounded by the
         concurrency times one request's rows (these requests are narrowed by a key).
         """
+
         def read(request: ApiRequest) -> list[Any]:
             return list(self._scan(fetch, request))
 
@@ -504,8 +579,13 @@ class Engine:
 
     def _scan(self, fetch: ApiFetch, request: ApiRequest, on_progress: Any = None) -> Iterator[Any]:
         """The pages of one paged request; a parent without the sub-resource has no pages."""
-        pages = self.client.scan_raw(request.path, _params(request), limit=fetch.limit,
-                                     offset=fetch.offset, on_progress=on_progress)
+        pages = self.client.scan_raw(
+            request.path,
+            _params(request),
+            limit=fetch.limit,
+            offset=fetch.offset,
+            on_progress=on_progress,
+        )
         try:
             yield from pages
         except ApiNotFoundError:
@@ -561,7 +641,9 @@ class _duckdb_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> bool:
         if exc is None or not isinstance(exc, duckdb.Error) or isinstance(exc, Error):
             return False
         message = _clean(str(exc))
@@ -571,8 +653,10 @@ class _duckdb_errors:
             raise ProgrammingError(message) from exc
         if isinstance(exc, duckdb.ConstraintException):
             raise IntegrityError(message) from exc
-        if isinstance(exc, (duckdb.ConversionException, duckdb.OutOfRangeException,
-                            duckdb.TypeMismatchException)):
+        if isinstance(
+            exc,
+            (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.TypeMismatchException),
+        ):
             raise DataError(message) from exc
         if isinstance(exc, duckdb.NotImplementedException):
             raise NotSupportedError(message) from exc
@@ -589,4 +673,3 @@ _TEMP_NAME = re.compile(r"mjq\d+_\d+_([a-z0-9_]+)")
 def _clean(message: str) -> str:
     """DuckDB's message without our internal table names."""
     return _TEMP_NAME.sub(lambda m: m.group(1), message)
-

@@ -53,14 +53,20 @@ def table_columns(schema: ObjectSchema) -> tuple[TableColumn, ...]:
     if schema.parent is not None and schema.parent.column.lower() not in seen:
         columns.append(TableColumn(schema.parent.column, SqlType.BIGINT, False))
     parent_column = schema.parent.column.lower() if schema.parent else None
-    return tuple(TableColumn(c.name, c.type, c.from_api and c.name.lower() != parent_column, c.time_format)
-                 for c in columns)
+    return tuple(
+        TableColumn(c.name, c.type, c.from_api and c.name.lower() != parent_column, c.time_format)
+        for c in columns
+    )
 
 
 # How read_json sees each column: the API's spelling, before conversion.
 _JSON_TYPE = {
-    SqlType.BIGINT: "BIGINT", SqlType.INTEGER: "BIGINT", SqlType.DOUBLE: "DOUBLE",
-    SqlType.BOOLEAN: "BOOLEAN", SqlType.VARCHAR: "VARCHAR", SqlType.TIMESTAMP: "VARCHAR",
+    SqlType.BIGINT: "BIGINT",
+    SqlType.INTEGER: "BIGINT",
+    SqlType.DOUBLE: "DOUBLE",
+    SqlType.BOOLEAN: "BOOLEAN",
+    SqlType.VARCHAR: "VARCHAR",
+    SqlType.TIMESTAMP: "VARCHAR",
     SqlType.JSON: "JSON",
 }
 
@@ -71,8 +77,10 @@ def _conversion(column: TableColumn, lenient: bool) -> str:
     if column.type is SqlType.TIMESTAMP:
         if column.time_format is TimeFormat.EPOCH:
             seconds = f"TRY_CAST(NULLIF({name}, '') AS DOUBLE)"
-            return (f"CASE WHEN {seconds} IS NULL OR {seconds} = 0 THEN NULL "
-                    f"ELSE make_timestamp(CAST({seconds} * 1000000 AS BIGINT)) END")
+            return (
+                f"CASE WHEN {seconds} IS NULL OR {seconds} = 0 THEN NULL "
+                f"ELSE make_timestamp(CAST({seconds} * 1000000 AS BIGINT)) END"
+            )
         return f"CAST(TRY_CAST(NULLIF({name}, '') AS TIMESTAMPTZ) AS TIMESTAMP)"
     if lenient and column.type is not SqlType.VARCHAR and column.type is not SqlType.JSON:
         return f"TRY_CAST(NULLIF(CAST({name} AS VARCHAR), '') AS {column.type.value})"
@@ -84,8 +92,15 @@ def _conversion(column: TableColumn, lenient: bool) -> str:
 class TableLoader:
     """Creates one fetched table and appends pages to it; call :meth:`flush` after the last page."""
 
-    def __init__(self, db: duckdb.DuckDBPyConnection, name: str, schema: ObjectSchema,
-                 scratch_dir: str, *, batch_pages: int = 8) -> None:
+    def __init__(
+        self,
+        db: duckdb.DuckDBPyConnection,
+        name: str,
+        schema: ObjectSchema,
+        scratch_dir: str,
+        *,
+        batch_pages: int = 8,
+    ) -> None:
         self.db = db
         self.name = name
         self.schema = schema
@@ -93,7 +108,7 @@ class TableLoader:
         self.scratch_dir = scratch_dir
         self.batch_pages = max(1, batch_pages)
         self.rows = 0
-        self._pending = 0                          # pages in the scratch file, not yet in the table
+        self._pending = 0  # pages in the scratch file, not yet in the table
         self._pending_fills: tuple[ColumnFill, ...] = ()
         self._file: BinaryIO | None = None
         self._path: str | None = None
@@ -106,7 +121,8 @@ class TableLoader:
         api = [c for c in self.columns if c.from_api]
         spec = ", ".join(
             f"{_string(c.name)}: {_string('VARCHAR' if lenient and c.type is not SqlType.JSON else _JSON_TYPE[c.type])}"
-            for c in api)
+            for c in api
+        )
         select = []
         for column in self.columns:
             if column.from_api:
@@ -115,9 +131,11 @@ class TableLoader:
                 # filled from the request (pseudo-column value, parent id): a parameter, or NULL
                 select.append(f"CAST($fill_{len(select)} AS {column.type.value})")
         target = ", ".join(quote(c.name) for c in self.columns)
-        return (f"INSERT INTO {quote(self.name)} ({target}) SELECT {', '.join(select)} "
-                f"FROM read_json($path, columns = {{{spec}}}, format = 'array', "
-                f"maximum_object_size = 268435456)")
+        return (
+            f"INSERT INTO {quote(self.name)} ({target}) SELECT {', '.join(select)} "
+            f"FROM read_json($path, columns = {{{spec}}}, format = 'array', "
+            f"maximum_object_size = 268435456)"
+        )
 
     def append(self, data_json: bytes, rows: int, fills: tuple[ColumnFill, ...]) -> None:
         """Add one page (a JSON array of objects); it is in the table after the next flush."""
@@ -185,7 +203,8 @@ class TableLoader:
         keys = ", ".join(quote(c) for c in columns)
         self.db.execute(
             f"CREATE OR REPLACE TEMP TABLE {quote(self.name)} AS "
-            f"SELECT DISTINCT ON ({keys}) * FROM {quote(self.name)}")
+            f"SELECT DISTINCT ON ({keys}) * FROM {quote(self.name)}"
+        )
 
 
 def create_count_table(db: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -30,7 +30,7 @@ class OutputFormat(str, enum.Enum):
     MARKDOWN = "markdown"
 
     @classmethod
-    def parse(cls, text: str) -> "OutputFormat":
+    def parse(cls, text: str) -> OutputFormat:
         """The format named ``text`` (case-insensitive); ``ValueError`` names the choices."""
         try:
             return cls(text.strip().lower())
@@ -50,8 +50,9 @@ class ResultSet:
 NULL_TEXT = "NULL"
 
 
-def write_result(result: ResultSet, fmt: OutputFormat, stream: TextIO, *,
-                 max_width: int | None = None) -> int:
+def write_result(
+    result: ResultSet, fmt: OutputFormat, stream: TextIO, *, max_width: int | None = None
+) -> int:
     """Write ``result`` to ``stream`` in ``fmt``; returns the number of rows written.
 
     ``max_width`` caps the width of one table cell (longer values end with an ellipsis); it only
@@ -62,6 +63,7 @@ def write_result(result: ResultSet, fmt: OutputFormat, stream: TextIO, *,
 
 
 # -- values -> text --------------------------------------------------------------------------
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -110,6 +112,7 @@ def _is_number(value: Any) -> bool:
 
 # -- writers ---------------------------------------------------------------------------------
 
+
 def _write_delimited(delimiter: str) -> Callable[[ResultSet, TextIO, int | None], int]:
     def write(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:
         writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
@@ -119,6 +122,7 @@ def _write_delimited(delimiter: str) -> Callable[[ResultSet, TextIO, int | None]
             writer.writerow(["" if v is None else _text(v) for v in row])
             count += 1
         return count
+
     return write
 
 
@@ -160,8 +164,12 @@ def _write_table(result: ResultSet, stream: TextIO, max_width: int | None) -> in
         for i, text in enumerate(row):
             widths[i] = max(widths[i], len(text))
     # Numbers are right-aligned, like every SQL shell: a column is numeric when all its values are.
-    numeric = [bool(rows) and all(row[i] is None or _is_number(row[i]) for row in rows)
-               and any(row[i] is not None for row in rows) for i in range(len(headers))]
+    numeric = [
+        bool(rows)
+        and all(row[i] is None or _is_number(row[i]) for row in rows)
+        and any(row[i] is not None for row in rows)
+        for i in range(len(headers))
+    ]
 
     def line(values: list[str]) -> str:
         parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
@@ -176,7 +184,9 @@ def _write_table(result: ResultSet, stream: TextIO, max_width: int | None) -> in
 
 def _markdown_cell(value: Any) -> str:
     text = "" if value is None else _text(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    return (
+        text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    )
 
 
 def _write_markdown(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:

@@ -84,7 +84,9 @@ def maybe_dml(sql: str) -> bool:
     return bool(_MAYBE_DML.match(sql))
 
 
-def plan_dml(sql: str, params: Sequence[object] | None, catalog: object) -> DmlStatement | CopyStatement | None:
+def plan_dml(
+    sql: str, params: Sequence[object] | None, catalog: object
+) -> DmlStatement | CopyStatement | None:
     """The write or COPY described by ``sql``, or None when it is not one on a Mailjet table."""
     if not maybe_dml(sql):
         return None
@@ -108,7 +110,8 @@ def plan_dml(sql: str, params: Sequence[object] | None, catalog: object) -> DmlS
     if tree.args.get("from") or tree.args.get("from_") or tree.args.get("using"):
         raise NotSupportedError(
             f"{type(tree).__name__.upper()} ... FROM/USING is not supported on Mailjet tables; "
-            "use a subquery in WHERE instead (WHERE ID IN (SELECT ...)).")
+            "use a subquery in WHERE instead (WHERE ID IN (SELECT ...))."
+        )
     where = tree.args.get("where")
     select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(target.alias_or_name)))
     select = select.from_(target.copy())
@@ -125,21 +128,41 @@ def plan_dml(sql: str, params: Sequence[object] | None, catalog: object) -> DmlS
                 literals.append(SetLiteral(assignment.this.name, _literal(assignment.expression)))
             except _NotLiteral:
                 pass  # an expression of the row: evaluated by the SELECT, checked per row
-            select = select.select(exp.alias_(assignment.expression.copy(), f"{SET_PREFIX}{index}", quoted=True))
+            select = select.select(
+                exp.alias_(assignment.expression.copy(), f"{SET_PREFIX}{index}", quoted=True)
+            )
         rule = schema.write_rule(Operation.UPDATE)
         if rule is not None and rule.condition:
             condition = parse(f"SELECT {rule.condition}").expressions[0]
             select = select.select(exp.alias_(condition, CONDITION_COLUMN, quoted=True))
-        return DmlStatement(Operation.UPDATE, schema.name, tuple(columns), None, select.sql(dialect=DIALECT),
-                            returning, where is None, opt_in, tuple(literals))
-    return DmlStatement(Operation.DELETE, schema.name, (), None, select.sql(dialect=DIALECT),
-                        returning, where is None, opt_in)
+        return DmlStatement(
+            Operation.UPDATE,
+            schema.name,
+            tuple(columns),
+            None,
+            select.sql(dialect=DIALECT),
+            returning,
+            where is None,
+            opt_in,
+            tuple(literals),
+        )
+    return DmlStatement(
+        Operation.DELETE,
+        schema.name,
+        (),
+        None,
+        select.sql(dialect=DIALECT),
+        returning,
+        where is None,
+        opt_in,
+    )
 
 
 def _insert(tree: exp.Insert, schema: ObjectSchema, returning: tuple[str, ...]) -> DmlStatement:
     if not isinstance(tree.this, exp.Schema) or not tree.this.expressions:
         raise ProgrammingError(
-            f"INSERT INTO {schema.name} needs its column list: INSERT INTO {schema.name} (col, ...) VALUES ...")
+            f"INSERT INTO {schema.name} needs its column list: INSERT INTO {schema.name} (col, ...) VALUES ..."
+        )
     columns = tuple(c.name for c in tree.this.expressions)
     source = tree.expression
     if isinstance(source, exp.Values):
@@ -149,20 +172,29 @@ def _insert(tree: exp.Insert, schema: ObjectSchema, returning: tuple[str, ...]) 
             items = row.expressions if isinstance(row, exp.Tuple) else [row]
             if len(items) != len(columns):
                 raise ProgrammingError(
-                    f"INSERT INTO {schema.name}: {len(columns)} column(s) but a row of {len(items)} value(s).")
+                    f"INSERT INTO {schema.name}: {len(columns)} column(s) but a row of {len(items)} value(s)."
+                )
             try:
                 rows.append(tuple(_literal(item) for item in items))
             except _NotLiteral:
                 literal_only = False
                 break
         if literal_only:
-            return DmlStatement(Operation.INSERT, schema.name, columns, tuple(rows), None, returning)
-        alias = exp.TableAlias(this=exp.to_identifier("v"),
-                               columns=[exp.to_identifier(c, quoted=True) for c in columns])
+            return DmlStatement(
+                Operation.INSERT, schema.name, columns, tuple(rows), None, returning
+            )
+        alias = exp.TableAlias(
+            this=exp.to_identifier("v"),
+            columns=[exp.to_identifier(c, quoted=True) for c in columns],
+        )
         select = exp.select("*").from_(exp.Subquery(this=source.copy(), alias=alias))
-        return DmlStatement(Operation.INSERT, schema.name, columns, None, select.sql(dialect=DIALECT), returning)
+        return DmlStatement(
+            Operation.INSERT, schema.name, columns, None, select.sql(dialect=DIALECT), returning
+        )
     if isinstance(source, exp.Query):
-        return DmlStatement(Operation.INSERT, schema.name, columns, None, source.sql(dialect=DIALECT), returning)
+        return DmlStatement(
+            Operation.INSERT, schema.name, columns, None, source.sql(dialect=DIALECT), returning
+        )
     raise ProgrammingError(f"INSERT INTO {schema.name} takes VALUES or a SELECT.")
 
 
@@ -174,7 +206,8 @@ def _literal(node: exp.Expression) -> object:
     if isinstance(node, exp.Null):
         return None
     if isinstance(node, (exp.Literal, exp.Boolean)) or (
-            isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal)):
+        isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal)
+    ):
         return literal_value(node)
     raise _NotLiteral
 
@@ -206,7 +239,9 @@ def _copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement | No
         raise ProgrammingError("COPY takes (SELECT ...) or a table name before TO.")
     files = tree.args.get("files") or []
     if len(files) != 1 or not isinstance(files[0], exp.Literal) or not files[0].is_string:
-        raise ProgrammingError("COPY ... TO needs one file name in quotes: COPY (SELECT ...) TO 'out.csv'")
+        raise ProgrammingError(
+            "COPY ... TO needs one file name in quotes: COPY (SELECT ...) TO 'out.csv'"
+        )
     fmt: str | None = None
     header, delimiter = True, ","
     for param in tree.args.get("params") or []:
@@ -220,11 +255,15 @@ def _copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement | No
         elif name in ("DELIMITER", "DELIM", "SEP"):
             delimiter = text or ","
         else:
-            raise NotSupportedError(f"COPY option {name} is not supported; use FORMAT, HEADER or DELIMITER.")
+            raise NotSupportedError(
+                f"COPY option {name} is not supported; use FORMAT, HEADER or DELIMITER."
+            )
     return CopyStatement(source_sql, files[0].name, fmt, header, delimiter)
 
 
-def plan_dml_many(sql: str, seq_of_params: Sequence[Sequence[object]], catalog: object) -> DmlStatement | None:
+def plan_dml_many(
+    sql: str, seq_of_params: Sequence[Sequence[object]], catalog: object
+) -> DmlStatement | None:
     """``executemany`` of ``INSERT INTO <Mailjet table> (cols) VALUES (?, ...)``: one statement, all rows.
 
     Parsed once; each parameter set becomes one row, so many rows can go out as bulk jobs
@@ -236,7 +275,11 @@ def plan_dml_many(sql: str, seq_of_params: Sequence[Sequence[object]], catalog: 
     if not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values):
         return None
     target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-    if not isinstance(target, exp.Table) or target.args.get("db") or catalog.find(target.name) is None:  # type: ignore[attr-defined]
+    if (
+        not isinstance(target, exp.Table)
+        or target.args.get("db")
+        or catalog.find(target.name) is None
+    ):  # type: ignore[attr-defined]
         return None
     values = tree.expression.expressions
     if len(values) != 1 or not isinstance(values[0], exp.Tuple):
@@ -245,13 +288,18 @@ def plan_dml_many(sql: str, seq_of_params: Sequence[Sequence[object]], catalog: 
     if not isinstance(first, DmlStatement) or first.rows is None:
         return None  # expressions in VALUES: evaluated per statement
     items = values[0].expressions
-    marks = [i for i, item in enumerate(items) if isinstance(item, exp.Placeholder) and not item.this]
+    marks = [
+        i for i, item in enumerate(items) if isinstance(item, exp.Placeholder) and not item.this
+    ]
     fixed = {i: value for i, value in enumerate(first.rows[0]) if i not in marks}
     rows = []
     for params in seq_of_params:
         if len(params) != len(marks):
             raise ProgrammingError(
-                f"The statement has {len(marks)} parameter marker(s) (?) but {len(params)} value(s) were given.")
+                f"The statement has {len(marks)} parameter marker(s) (?) but {len(params)} value(s) were given."
+            )
         given = dict(zip(marks, params))
         rows.append(tuple(given[i] if i in given else fixed[i] for i in range(len(items))))
-    return DmlStatement(Operation.INSERT, first.table, first.columns, tuple(rows), None, first.returning)
+    return DmlStatement(
+        Operation.INSERT, first.table, first.columns, tuple(rows), None, first.returning
+    )

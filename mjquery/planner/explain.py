@@ -45,7 +45,9 @@ def _pages(fetch: ApiFetch, request: ApiRequest) -> str:
 def explain_lines(plan: QueryPlan) -> list[str]:
     lines: list[str] = []
     if not plan.fetches:
-        lines.append("No Mailjet table is read: the statement runs in the local DuckDB database only.")
+        lines.append(
+            "No Mailjet table is read: the statement runs in the local DuckDB database only."
+        )
     for number, fetch in enumerate(plan.fetches, start=1):
         header = f"{number}. {fetch.table}"
         if fetch.alias and fetch.alias.lower() != fetch.table.lower():
@@ -55,22 +57,31 @@ def explain_lines(plan: QueryPlan) -> list[str]:
             lines.append(f"   no request: {fetch.contradiction}")
         elif fetch.keys is not None:
             keys = fetch.keys
-            target = (f"parameter {keys.target_param}" if keys.target_param
-                      else f"path {{{keys.target_placeholder}}}")
+            target = (
+                f"parameter {keys.target_param}"
+                if keys.target_param
+                else f"path {{{keys.target_placeholder}}}"
+            )
             how = "a comma-separated list per request" if keys.comma_list else "one request per key"
-            lines.append(f"   first collects the keys {keys.source} (after their own filters), "
-                         f"then sends them in {target}, {how}")
+            lines.append(
+                f"   first collects the keys {keys.source} (after their own filters), "
+                f"then sends them in {target}, {how}"
+            )
             if keys.over_limit is OverLimit.REFUSE:
                 lines.append(f"   more than {keys.max_keys} keys: refused ({keys.refusal})")
             else:
-                lines.append(f"   more than {keys.max_keys} key{'' if keys.max_keys == 1 else 's'}: "
-                             "reads the whole table instead")
+                lines.append(
+                    f"   more than {keys.max_keys} key{'' if keys.max_keys == 1 else 's'}: "
+                    "reads the whole table instead"
+                )
             key = f"<{keys.source}>"
             for request in fetch.requests:
                 if keys.target_param:
                     words = _request_words(fetch, request, f"{keys.target_param}={key}")
                 else:
-                    words = _request_words(fetch, request).replace("{" + str(keys.target_placeholder) + "}", key)
+                    words = _request_words(fetch, request).replace(
+                        "{" + str(keys.target_placeholder) + "}", key
+                    )
                 label = "for each list of keys" if keys.comma_list else "for each key"
                 lines.append(f"   {label}: {words}")
         else:
@@ -86,7 +97,10 @@ def explain_lines(plan: QueryPlan) -> list[str]:
         if fetch.count_only:
             lines.append("   COUNT(*) answered by the API (countOnly=1)")
         elif fetch.limit is not None:
-            lines.append(f"   LIMIT pushed: Limit={fetch.limit}" + (f", Offset={fetch.offset}" if fetch.offset else ""))
+            lines.append(
+                f"   LIMIT pushed: Limit={fetch.limit}"
+                + (f", Offset={fetch.offset}" if fetch.offset else "")
+            )
         for note in fetch.notes:
             lines.append(f"   note: {note}")
     lines.append("DuckDB then runs:")

@@ -16,9 +16,9 @@ from mjquery.schema.model import ObjectSchema, SqlType
 class Pushdown(str, enum.Enum):
     """How a predicate reaches the API."""
 
-    EXACT = "pushed exactly"                  # the API's answer equals SQL's
+    EXACT = "pushed exactly"  # the API's answer equals SQL's
     RECHECKED = "pushed, re-checked by DuckDB"  # the API narrows the rows, DuckDB filters again
-    LOCAL = "kept local"                      # only DuckDB evaluates it
+    LOCAL = "kept local"  # only DuckDB evaluates it
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class Predicate:
 
     sql: str
     pushdown: Pushdown
-    params: tuple[str, ...] = ()   # the query parameters it became
-    reason: str = ""               # why it is kept local or only re-checked
+    params: tuple[str, ...] = ()  # the query parameters it became
+    reason: str = ""  # why it is kept local or only re-checked
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class ApiRequest:
     path: str
     params: tuple[QueryParam, ...] = ()
     fills: tuple[ColumnFill, ...] = ()
-    item: bool = False   # GET of one object by id: a 404 means "no rows"
+    item: bool = False  # GET of one object by id: a 404 means "no rows"
 
     def param(self, name: str) -> str | None:
         wanted = name.lower()
@@ -65,8 +65,8 @@ class ApiRequest:
 class OverLimit(str, enum.Enum):
     """What a key-driven fetch does when there are more keys than its bound."""
 
-    FULL_SCAN = "full_scan"   # forget the keys and read the whole table
-    REFUSE = "refuse"         # raise ProgrammingError with the fetch's refusal message
+    FULL_SCAN = "full_scan"  # forget the keys and read the whole table
+    REFUSE = "refuse"  # raise ProgrammingError with the fetch's refusal message
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,13 @@ class KeySource:
     """
 
     key_sql: str
-    source: str                     # in words: "List.ID of the rows kept from List"
-    source_fetch: str | None        # name of the ApiFetch that must run first (None: local table)
-    target_param: str | None = None        # a query parameter receiving each key
+    source: str  # in words: "List.ID of the rows kept from List"
+    source_fetch: str | None  # name of the ApiFetch that must run first (None: local table)
+    target_param: str | None = None  # a query parameter receiving each key
     target_placeholder: str | None = None  # or a path placeholder receiving it
     fill_column: str | None = None  # the column that carries the key in the fetched rows
     fill_type: SqlType = SqlType.BIGINT
-    comma_list: bool = False        # the parameter accepts "1,2,3": one request for many keys
+    comma_list: bool = False  # the parameter accepts "1,2,3": one request for many keys
     max_keys: int = 50
     over_limit: OverLimit = OverLimit.FULL_SCAN
     refusal: str = ""
@@ -98,14 +98,14 @@ class ApiFetch:
     name: str
     schema: ObjectSchema = field(repr=False)
     alias: str
-    requests: tuple[ApiRequest, ...]          # with ``keys``: templates, one copy per key
+    requests: tuple[ApiRequest, ...]  # with ``keys``: templates, one copy per key
     predicates: tuple[Predicate, ...] = ()
     keys: KeySource | None = None
-    limit: int | None = None                  # rows wanted in total per request (Limit pushdown)
+    limit: int | None = None  # rows wanted in total per request (Limit pushdown)
     offset: int = 0
-    count_only: bool = False                  # countOnly=1: only the number of rows
-    contradiction: str = ""                   # non-empty: the WHERE can never hold, no request
-    notes: tuple[str, ...] = ()               # plain-word remarks for EXPLAIN
+    count_only: bool = False  # countOnly=1: only the number of rows
+    contradiction: str = ""  # non-empty: the WHERE can never hold, no request
+    notes: tuple[str, ...] = ()  # plain-word remarks for EXPLAIN
 
     @property
     def table(self) -> str:

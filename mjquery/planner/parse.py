@@ -33,7 +33,8 @@ def parse(sql: str) -> exp.Expression:
         raise ProgrammingError("Empty statement: nothing to run.")
     if len(statements) > 1:
         raise ProgrammingError(
-            "Only one SQL statement can be run at a time; split the text at its semicolons.")
+            "Only one SQL statement can be run at a time; split the text at its semicolons."
+        )
     return statements[0]
 
 
@@ -45,8 +46,12 @@ def _syntax_error(exc: ParseError) -> SqlSyntaxError:
     description = first.get("description") or "invalid SQL"
     where = f" at line {line}, column {column}" if line is not None else ""
     near = f" near {highlight!r}" if highlight else ""
-    return SqlSyntaxError(f"SQL syntax error{where}{near}: {description}",
-                          line=line, column=column, highlight=highlight)
+    return SqlSyntaxError(
+        f"SQL syntax error{where}{near}: {description}",
+        line=line,
+        column=column,
+        highlight=highlight,
+    )
 
 
 def placeholders(tree: exp.Expression) -> list[exp.Placeholder]:
@@ -65,11 +70,13 @@ def bind_parameters(tree: exp.Expression, params: Sequence[object] | None) -> ex
     if named:
         raise ProgrammingError(
             "Named parameters are not supported: mjquery uses the qmark style, write ? and pass "
-            "a sequence of values.")
+            "a sequence of values."
+        )
     if len(marks) != len(values):
         raise ProgrammingError(
             f"The statement has {len(marks)} parameter marker(s) (?) but {len(values)} "
-            "value(s) were given.")
+            "value(s) were given."
+        )
     for mark, value in zip(marks, values):
         mark.replace(literal(value))
     return tree
@@ -91,8 +98,10 @@ def literal(value: object) -> exp.Expression:
         return exp.Literal.string(value)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+            value = value.astimezone(_dt.UTC).replace(tzinfo=None)
+        return exp.cast(
+            exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP")
+        )
     if isinstance(value, _dt.date):
         return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
     if isinstance(value, _dt.time):
@@ -101,7 +110,8 @@ def literal(value: object) -> exp.Expression:
         return exp.Anonymous(this="unhex", expressions=[exp.Literal.string(bytes(value).hex())])
     raise NotSupportedError(
         f"Parameters of type {type(value).__name__} are not supported; pass str, int, float, "
-        "bool, None, Decimal, date, datetime, time or bytes.")
+        "bool, None, Decimal, date, datetime, time or bytes."
+    )
 
 
 def check_parameters(params: object) -> Sequence[object] | None:
@@ -111,5 +121,6 @@ def check_parameters(params: object) -> Sequence[object] | None:
     if isinstance(params, (str, bytes)) or isinstance(params, dict):
         raise InterfaceError(
             "Parameters must be a sequence of values (qmark style, e.g. (42, 'x')), "
-            f"not a {type(params).__name__}.")
+            f"not a {type(params).__name__}."
+        )
     return list(params)  # type: ignore[call-overload]

@@ -26,8 +26,18 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from mjquery.errors import NotSupportedError, ProgrammingError, closest
 from mjquery.planner.model import (
-    ApiFetch, ApiRequest, DescribeTable, ExplainPlan, KeySource, LocalStatement, OverLimit,
-    Predicate, QueryParam, QueryPlan, ShowTables, Statement,
+    ApiFetch,
+    ApiRequest,
+    DescribeTable,
+    ExplainPlan,
+    KeySource,
+    LocalStatement,
+    OverLimit,
+    Predicate,
+    QueryParam,
+    QueryPlan,
+    ShowTables,
+    Statement,
 )
 from mjquery.planner.parse import DIALECT, bind_parameters, parse
 from mjquery.planner.predicates import is_false, split_conjuncts
@@ -66,9 +76,9 @@ class LocalTables:
 class PlannerOptions:
     """Bounds on how many requests one query may fan out into."""
 
-    max_fanout: int = 100           # parents a sub-resource fans out over (0: always refuse)
-    max_dependent_keys: int = 50    # keys pushed into a dependent join before a full scan
-    max_value_requests: int = 100   # requests one IN list may turn into
+    max_fanout: int = 100  # parents a sub-resource fans out over (0: always refuse)
+    max_dependent_keys: int = 50  # keys pushed into a dependent join before a full scan
+    max_value_requests: int = 100  # requests one IN list may turn into
     # ORDER BY -> Sort, LIMIT/OFFSET -> Limit/Offset, COUNT(*) -> countOnly. Off: DuckDB does all
     # three over every matching row (same rows, more requests; tests compare the two).
     push_limit_sort_count: bool = True
@@ -78,20 +88,27 @@ _EXPLAIN = re.compile(r"^\s*EXPLAIN\b(?!\s+ANALY[SZ]E\b)", re.IGNORECASE)
 _SHOW_TABLES = re.compile(r"^\s*SHOW\s+TABLES\s*;?\s*$", re.IGNORECASE)
 
 
-def plan_statement(sql: str, params: Sequence[object] | None, catalog: CatalogLike,
-                   local: LocalTables | None = None, options: PlannerOptions | None = None,
-                   prefix: str = "mj") -> Statement:
+def plan_statement(
+    sql: str,
+    params: Sequence[object] | None,
+    catalog: CatalogLike,
+    local: LocalTables | None = None,
+    options: PlannerOptions | None = None,
+    prefix: str = "mj",
+) -> Statement:
     """Plan one SQL statement. ``prefix`` makes the fetched tables' names unique per execution."""
     local = local or LocalTables()
     options = options or PlannerOptions()
     match = _EXPLAIN.match(sql)
     if match:
-        inner = plan_statement(sql[match.end():], params, catalog, local, options, prefix)
+        inner = plan_statement(sql[match.end() :], params, catalog, local, options, prefix)
         if not isinstance(inner, QueryPlan):
             if isinstance(inner, LocalStatement):
                 inner = QueryPlan(inner.sql, (), inner.sql, returns_rows=True)
             else:
-                raise ProgrammingError("EXPLAIN works on SELECT and other statements, not on SHOW or DESCRIBE.")
+                raise ProgrammingError(
+                    "EXPLAIN works on SELECT and other statements, not on SHOW or DESCRIBE."
+                )
         return ExplainPlan(inner)
     if _SHOW_TABLES.match(sql):
         return ShowTables()
@@ -116,7 +133,9 @@ def _unknown_table(name: str, catalog: CatalogLike, local: LocalTables) -> Progr
         alias = closest(name, list(aliases))
         suggestion = aliases[alias.lower()] if alias else None
     message = f"Unknown table {name!r}."
-    message += f" Did you mean {suggestion!r}?" if suggestion else " Run SHOW TABLES to list the tables."
+    message += (
+        f" Did you mean {suggestion!r}?" if suggestion else " Run SHOW TABLES to list the tables."
+    )
     return ProgrammingError(message)
 
 
@@ -135,7 +154,7 @@ class _Ref:
     conjuncts: list[exp.Expression] = field(default_factory=list)
     pushed: Pushed = field(default_factory=Pushed)
     keys: KeySource | None = None
-    key_driver: "_Ref | None" = None
+    key_driver: _Ref | None = None
     sort: str | None = None
     limit: int | None = None
     offset: int = 0
@@ -152,15 +171,23 @@ class _Ref:
 @dataclass
 class _Source:
     alias: str
-    kind: str                       # "mailjet", "local", "derived"
+    kind: str  # "mailjet", "local", "derived"
     ref: _Ref | None = None
-    columns: tuple[str, ...] | None = None   # None: unknown (SELECT * of a derived table)
+    columns: tuple[str, ...] | None = None  # None: unknown (SELECT * of a derived table)
     node: exp.Expression | None = None
 
 
 class _Planner:
-    def __init__(self, tree: exp.Expression, sql: str, params: Sequence[object] | None,
-                 catalog: CatalogLike, local: LocalTables, options: PlannerOptions, prefix: str) -> None:
+    def __init__(
+        self,
+        tree: exp.Expression,
+        sql: str,
+        params: Sequence[object] | None,
+        catalog: CatalogLike,
+        local: LocalTables,
+        options: PlannerOptions,
+        prefix: str,
+    ) -> None:
         self.original = tree
         self.sql = sql
         self.params = params
@@ -192,7 +219,8 @@ class _Planner:
                     raise NotSupportedError(
                         f"{self.catalog.find(name).name} is a Mailjet object: this statement "  # type: ignore[union-attr]
                         "cannot change it here. Local tables need a name that is not a Mailjet "
-                        "table (run SHOW TABLES to see those names).")
+                        "table (run SHOW TABLES to see those names)."
+                    )
                 continue
             if name.lower() in cte_names:
                 continue
@@ -203,16 +231,24 @@ class _Planner:
         if not mailjet:
             return LocalStatement(self.sql, tuple(self.params or ()))
         if isinstance(tree, (exp.Update, exp.Delete)) or (
-                isinstance(tree, exp.Insert) and target is not None
-                and self.catalog.find(target.name) is not None):
-            raise NotSupportedError("Writes to Mailjet objects are not supported by this statement form.")
+            isinstance(tree, exp.Insert)
+            and target is not None
+            and self.catalog.find(target.name) is not None
+        ):
+            raise NotSupportedError(
+                "Writes to Mailjet objects are not supported by this statement form."
+            )
 
         self.tree = bind_parameters(tree, self.params)
-        for index, table in enumerate(t for t in self.tree.find_all(exp.Table)
-                                      if isinstance(t.this, exp.Identifier) and not t.args.get("db")
-                                      and t.name.lower() not in cte_names
-                                      and self.catalog.find(t.name) is not None
-                                      and t is not _write_target(self.tree)):
+        for index, table in enumerate(
+            t
+            for t in self.tree.find_all(exp.Table)
+            if isinstance(t.this, exp.Identifier)
+            and not t.args.get("db")
+            and t.name.lower() not in cte_names
+            and self.catalog.find(t.name) is not None
+            and t is not _write_target(self.tree)
+        ):
             schema = self.catalog.find(table.name)
             assert schema is not None
             ref = _Ref(table, schema, index)
@@ -226,7 +262,9 @@ class _Planner:
                 self._plan_scope(scope, by_node)
         for ref in self.refs:
             if not ref.conjuncts and not ref.pushed.predicates and not ref.pushed.params:
-                ref.pushed = classify(ref.schema, [], max_value_requests=self.options.max_value_requests)
+                ref.pushed = classify(
+                    ref.schema, [], max_value_requests=self.options.max_value_requests
+                )
             if ref.schema.parent is not None and ref.keys is None and not _has_parent_value(ref):
                 self._fan_out(ref)
         fetches = self._fetches()
@@ -243,7 +281,9 @@ class _Planner:
                 ref = by_node.get(id(source))
                 if ref is not None:
                     cols = ref.schema.all_column_names
-                    if ref.schema.parent and ref.schema.parent.column.lower() not in {c.lower() for c in cols}:
+                    if ref.schema.parent and ref.schema.parent.column.lower() not in {
+                        c.lower() for c in cols
+                    }:
                         cols = cols + (ref.schema.parent.column,)
                     sources[alias.lower()] = _Source(alias, "mailjet", ref, cols, source)
                 else:
@@ -253,8 +293,10 @@ class _Planner:
                 expression = source.expression
                 names = None
                 if isinstance(expression, exp.Query) and not any(
-                        isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
-                        for s in expression.selects):
+                    isinstance(s, exp.Star)
+                    or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+                    for s in expression.selects
+                ):
                     names = tuple(expression.named_selects)
                 sources[alias.lower()] = _Source(alias, "derived", None, names, node)
         self._check_columns(scope, sources)
@@ -263,7 +305,9 @@ class _Planner:
         if not mailjet_sources:
             return
         joins = select.args.get("joins") or []
-        pushable: list[tuple[exp.Expression, set[str] | None]] = []  # (conjunct, aliases it restricts; None = all)
+        pushable: list[
+            tuple[exp.Expression, set[str] | None]
+        ] = []  # (conjunct, aliases it restricts; None = all)
         other_where = 0
         for conjunct in split_conjuncts(select.args.get("where") and select.args["where"].this):
             pushable.append((conjunct, None))
@@ -273,7 +317,11 @@ class _Planner:
             on = join.args.get("on")
             if on is None:
                 continue
-            right = join.this.alias_or_name.lower() if isinstance(join.this, (exp.Table, exp.Subquery)) else ""
+            right = (
+                join.this.alias_or_name.lower()
+                if isinstance(join.this, (exp.Table, exp.Subquery))
+                else ""
+            )
             if side == "" and kind in ("", "INNER", "CROSS"):
                 restricts: set[str] | None = None
             elif side == "LEFT" and kind in ("", "OUTER"):
@@ -289,7 +337,9 @@ class _Planner:
             if used == set() and is_false(conjunct):
                 # WHERE 1 = 0: every table it restricts needs no request at all
                 for source in mailjet_sources:
-                    if source.ref is not None and (restricts is None or source.alias.lower() in restricts):
+                    if source.ref is not None and (
+                        restricts is None or source.alias.lower() in restricts
+                    ):
                         source.ref.conjuncts.append(conjunct)
                 continue
             if used is None:
@@ -307,18 +357,28 @@ class _Planner:
                         self._local_conjuncts.setdefault(alias, []).append(conjunct)
             else:
                 other_where += 1
-                if len(used) == 2 and isinstance(conjunct, exp.EQ) \
-                        and isinstance(conjunct.this, exp.Column) and isinstance(conjunct.expression, exp.Column):
+                if (
+                    len(used) == 2
+                    and isinstance(conjunct, exp.EQ)
+                    and isinstance(conjunct.this, exp.Column)
+                    and isinstance(conjunct.expression, exp.Column)
+                ):
                     a = self._resolve(conjunct.this, scope, sources)
                     b = self._resolve(conjunct.expression, scope, sources)
                     if a and b and a != b:
-                        join_candidates.append((a, conjunct.this.name, b, conjunct.expression.name, restricts))
-                        join_candidates.append((b, conjunct.expression.name, a, conjunct.this.name, restricts))
+                        join_candidates.append(
+                            (a, conjunct.this.name, b, conjunct.expression.name, restricts)
+                        )
+                        join_candidates.append(
+                            (b, conjunct.expression.name, a, conjunct.this.name, restricts)
+                        )
 
         for source in mailjet_sources:
             ref = source.ref
             assert ref is not None
-            ref.pushed = classify(ref.schema, ref.conjuncts, max_value_requests=self.options.max_value_requests)
+            ref.pushed = classify(
+                ref.schema, ref.conjuncts, max_value_requests=self.options.max_value_requests
+            )
 
         self._dependent_joins(join_candidates, sources)
 
@@ -340,8 +400,12 @@ class _Planner:
             name = column.name
             if table:
                 source = sources.get(table)
-                if source is not None and source.kind == "mailjet" and source.columns is not None \
-                        and name.lower() not in {c.lower() for c in source.columns}:
+                if (
+                    source is not None
+                    and source.kind == "mailjet"
+                    and source.columns is not None
+                    and name.lower() not in {c.lower() for c in source.columns}
+                ):
                     raise self._unknown_column(name, source.columns, source.alias)
                 continue
             if name.lower() in aliases or not sources:
@@ -381,8 +445,11 @@ class _Planner:
             return self.local.find(source.name)
         if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
             selects = source.expression.selects
-            if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
-                   for s in selects):
+            if any(
+                isinstance(s, exp.Star)
+                or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+                for s in selects
+            ):
                 return None
             return tuple(source.expression.named_selects)
         return None
@@ -391,7 +458,11 @@ class _Planner:
     def _unknown_column(name: str, columns: tuple[str, ...], table: str | None) -> ProgrammingError:
         where = f" in {table}" if table else ""
         suggestion = closest(name, list(columns))
-        hint = f" Did you mean {suggestion!r}?" if suggestion else " Run DESCRIBE <table> to list the columns."
+        hint = (
+            f" Did you mean {suggestion!r}?"
+            if suggestion
+            else " Run DESCRIBE <table> to list the columns."
+        )
         return ProgrammingError(f"Unknown column {name!r}{where}.{hint}")
 
     def _resolve(self, column: exp.Column, scope: Scope, sources: dict[str, _Source]) -> str | None:
@@ -399,15 +470,20 @@ class _Planner:
         if table:
             return table if table in sources else None
         name = column.name.lower()
-        owners = [a for a, s in sources.items() if s.columns is not None and name in {c.lower() for c in s.columns}]
+        owners = [
+            a
+            for a, s in sources.items()
+            if s.columns is not None and name in {c.lower() for c in s.columns}
+        ]
         if len(owners) == 1 and not any(s.columns is None for s in sources.values()):
             return owners[0]
         if len(owners) == 1 and len(sources) == 1:
             return owners[0]
         return None
 
-    def _sources_of(self, conjunct: exp.Expression, scope: Scope,
-                    sources: dict[str, _Source]) -> set[str] | None:
+    def _sources_of(
+        self, conjunct: exp.Expression, scope: Scope, sources: dict[str, _Source]
+    ) -> set[str] | None:
         """The aliases a conjunct reads, or None when it has subqueries or unresolved columns."""
         if conjunct.find(exp.Select, exp.Subquery) is not None:
             return None
@@ -421,11 +497,18 @@ class _Planner:
 
     # -- step 5: dependent joins and sub-resource parents ---------------------------------------
 
-    def _dependent_joins(self, candidates: list[tuple[str, str, str, str, set[str] | None]],
-                         sources: dict[str, _Source]) -> None:
+    def _dependent_joins(
+        self,
+        candidates: list[tuple[str, str, str, str, set[str] | None]],
+        sources: dict[str, _Source],
+    ) -> None:
         for a_alias, a_column, b_alias, b_column, restricts in candidates:
             driver, dependent = sources[a_alias], sources[b_alias]
-            if dependent.kind != "mailjet" or dependent.ref is None or dependent.ref.keys is not None:
+            if (
+                dependent.kind != "mailjet"
+                or dependent.ref is None
+                or dependent.ref.keys is not None
+            ):
                 continue
             if restricts is not None and b_alias not in restricts:
                 continue
@@ -441,7 +524,9 @@ class _Planner:
                 ref.keys = keys
                 ref.key_driver = driver.ref
 
-    def _key_source(self, ref: _Ref, column: str, driver: _Source, driver_column: str) -> KeySource | None:
+    def _key_source(
+        self, ref: _Ref, column: str, driver: _Source, driver_column: str
+    ) -> KeySource | None:
         schema = ref.schema
         constrained = {c.lower() for c in ref.pushed.constrained_columns}
         if column.lower() in constrained:
@@ -451,32 +536,62 @@ class _Planner:
         parent = schema.parent
         if parent is not None and parent.column.lower() == column.lower():
             return KeySource(
-                key_sql="", source=words, source_fetch=None, target_placeholder=parent.placeholder,
-                fill_column=parent.column, fill_type=SqlType.BIGINT, max_keys=self.options.max_fanout,
+                key_sql="",
+                source=words,
+                source_fetch=None,
+                target_placeholder=parent.placeholder,
+                fill_column=parent.column,
+                fill_type=SqlType.BIGINT,
+                max_keys=self.options.max_fanout,
                 over_limit=OverLimit.REFUSE,
-                refusal=_parent_refusal(schema, self.options.max_fanout))
+                refusal=_parent_refusal(schema, self.options.max_fanout),
+            )
         pseudo = schema.pseudo_column(column)
         filters = [f for f in schema.filters_on(column) if f.op in (FilterOp.EQ, FilterOp.IN)]
         if pseudo is not None and filters:
             return KeySource(
-                key_sql="", source=words, source_fetch=None, target_param=filters[0].param,
-                fill_column=pseudo.name, fill_type=pseudo.type, max_keys=self.options.max_fanout,
+                key_sql="",
+                source=words,
+                source_fetch=None,
+                target_param=filters[0].param,
+                fill_column=pseudo.name,
+                fill_type=pseudo.type,
+                max_keys=self.options.max_fanout,
                 over_limit=OverLimit.REFUSE,
-                refusal=(f"{schema.name}.{pseudo.name} takes one value per request and the join "
-                         f"gives more than {self.options.max_fanout} values of {words}: add a "
-                         f"filter on {driver.alias}."))
+                refusal=(
+                    f"{schema.name}.{pseudo.name} takes one value per request and the join "
+                    f"gives more than {self.options.max_fanout} values of {words}: add a "
+                    f"filter on {driver.alias}."
+                ),
+            )
         if not driver_filtered:
             return None
         if filters and pseudo is None:
             comma = any(f.op is FilterOp.IN for f in filters)
             param = next((f.param for f in filters if f.op is FilterOp.IN), filters[0].param)
-            return KeySource(key_sql="", source=words, source_fetch=None, target_param=param,
-                             comma_list=comma, max_keys=self._key_bound(ref, comma),
-                             over_limit=OverLimit.FULL_SCAN)
-        if schema.key and schema.key.lower() == column.lower() and schema.item_path \
-                and not any(schema.pseudo_column(c) for c in constrained):
-            return KeySource(key_sql="", source=words, source_fetch=None, target_placeholder="id",
-                             max_keys=self._key_bound(ref, False), over_limit=OverLimit.FULL_SCAN)
+            return KeySource(
+                key_sql="",
+                source=words,
+                source_fetch=None,
+                target_param=param,
+                comma_list=comma,
+                max_keys=self._key_bound(ref, comma),
+                over_limit=OverLimit.FULL_SCAN,
+            )
+        if (
+            schema.key
+            and schema.key.lower() == column.lower()
+            and schema.item_path
+            and not any(schema.pseudo_column(c) for c in constrained)
+        ):
+            return KeySource(
+                key_sql="",
+                source=words,
+                source_fetch=None,
+                target_placeholder="id",
+                max_keys=self._key_bound(ref, False),
+                over_limit=OverLimit.FULL_SCAN,
+            )
         return None
 
     def _key_bound(self, ref: _Ref, comma_list: bool) -> int:
@@ -487,8 +602,10 @@ class _Planner:
         comma-list parameter already takes up to 50 keys in one request.
         """
         if ref.schema.expected_rows is ExpectedRows.SMALL and not comma_list:
-            ref.notes.append(f"{ref.schema.name} is small (one page): with more than one key it is "
-                             "read once instead of once per key")
+            ref.notes.append(
+                f"{ref.schema.name} is small (one page): with more than one key it is "
+                "read once instead of once per key"
+            )
             return min(1, self.options.max_dependent_keys)
         return self.options.max_dependent_keys
 
@@ -504,38 +621,70 @@ class _Planner:
         name = f"{ref.name}_parents"
         limit = self.options.max_fanout + 1 if parent_schema.paged else None
         fetch = ApiFetch(
-            name=name, schema=parent_schema, alias=parent_schema.name,
-            requests=(ApiRequest(parent_schema.path),), limit=limit,
-            notes=(f"reads up to {self.options.max_fanout} {parent_schema.name} ids to fan "
-                   f"{ref.schema.name} out over them",))
+            name=name,
+            schema=parent_schema,
+            alias=parent_schema.name,
+            requests=(ApiRequest(parent_schema.path),),
+            limit=limit,
+            notes=(
+                f"reads up to {self.options.max_fanout} {parent_schema.name} ids to fan "
+                f"{ref.schema.name} out over them",
+            ),
+        )
         self.extra_fetches.append(fetch)
-        key_sql = exp.select(exp.column(parent.key, quoted=True)).distinct().from_(
-            exp.table_(name)).where(exp.column(parent.key, quoted=True).is_(exp.null()).not_()).sql(DIALECT)
+        key_sql = (
+            exp.select(exp.column(parent.key, quoted=True))
+            .distinct()
+            .from_(exp.table_(name))
+            .where(exp.column(parent.key, quoted=True).is_(exp.null()).not_())
+            .sql(DIALECT)
+        )
         ref.keys = KeySource(
-            key_sql=key_sql, source=f"{parent_schema.name}.{parent.key}", source_fetch=name,
-            target_placeholder=parent.placeholder, fill_column=parent.column,
-            max_keys=self.options.max_fanout, over_limit=OverLimit.REFUSE,
-            refusal=_parent_refusal(ref.schema, self.options.max_fanout))
-        ref.notes.append(f"fans out over at most {self.options.max_fanout} {parent_schema.name} rows "
-                         f"(one request per {parent.key})")
+            key_sql=key_sql,
+            source=f"{parent_schema.name}.{parent.key}",
+            source_fetch=name,
+            target_placeholder=parent.placeholder,
+            fill_column=parent.column,
+            max_keys=self.options.max_fanout,
+            over_limit=OverLimit.REFUSE,
+            refusal=_parent_refusal(ref.schema, self.options.max_fanout),
+        )
+        ref.notes.append(
+            f"fans out over at most {self.options.max_fanout} {parent_schema.name} rows "
+            f"(one request per {parent.key})"
+        )
 
     # -- step 6: LIMIT / ORDER BY / COUNT(*) ---------------------------------------------------
 
     def _limit_sort_count(self, select: exp.Select, ref: _Ref) -> None:
         schema = ref.schema
         pushed = ref.pushed
-        if pushed.contradiction or ref.keys is not None or not schema.paged \
-                or not self.options.push_limit_sort_count:
+        if (
+            pushed.contradiction
+            or ref.keys is not None
+            or not schema.paged
+            or not self.options.push_limit_sort_count
+        ):
             return
-        plain = not (select.args.get("group") or select.args.get("having") or select.args.get("qualify")
-                     or select.args.get("distinct") or any(s.find(exp.Window) for s in select.selects))
+        plain = not (
+            select.args.get("group")
+            or select.args.get("having")
+            or select.args.get("qualify")
+            or select.args.get("distinct")
+            or any(s.find(exp.Window) for s in select.selects)
+        )
         if not plain:
             return
         aggregates = [s for s in select.selects if s.find(exp.AggFunc)]
         exact = pushed.exact and not pushed.uses_item_path
         if aggregates:
-            if exact and len(select.selects) == 1 and not select.args.get("limit") \
-                    and not select.args.get("offset") and _is_count_star(select.selects[0], schema):
+            if (
+                exact
+                and len(select.selects) == 1
+                and not select.args.get("limit")
+                and not select.args.get("offset")
+                and _is_count_star(select.selects[0], schema)
+            ):
                 ref.count_only = True
                 self.count_rewrites.append((select, ref))
             return
@@ -549,9 +698,14 @@ class _Planner:
         offset = _int_of(offset_node.expression if offset_node is not None else None) or 0
         if limit is None or not exact or not sort_exact or pushed.uses_item_path:
             if limit is not None:
-                ref.notes.append("LIMIT is applied by DuckDB: "
-                                 + ("not every predicate is pushed exactly" if not exact
-                                    else "the ORDER BY cannot be done by the API"))
+                ref.notes.append(
+                    "LIMIT is applied by DuckDB: "
+                    + (
+                        "not every predicate is pushed exactly"
+                        if not exact
+                        else "the ORDER BY cannot be done by the API"
+                    )
+                )
             return
         requests = _product(pushed.dimensions)
         if len(requests) <= 1:
@@ -561,7 +715,7 @@ class _Planner:
             if offset:
                 self.offset_rewrites.append(select)
         else:
-            ref.limit = limit + offset   # each request's first rows; DuckDB picks the final ones
+            ref.limit = limit + offset  # each request's first rows; DuckDB picks the final ones
 
     def _sort(self, order: exp.Order, ref: _Ref, select: exp.Select) -> bool:
         """Push ORDER BY as Sort; True when the API's order gives SQL's first rows."""
@@ -584,8 +738,13 @@ class _Planner:
         is_key = ref.schema.key is not None and ref.schema.key.lower() == key.column.lower()
         # NULLs and text collation may order differently on the API: then only DuckDB's order counts
         # the creation timestamp is always set (no "" to sort), unlike other timestamps
-        always_set = real is not None and (not real.nullable or (
-            ref.schema.created_column is not None and real.name.lower() == ref.schema.created_column.lower()))
+        always_set = real is not None and (
+            not real.nullable
+            or (
+                ref.schema.created_column is not None
+                and real.name.lower() == ref.schema.created_column.lower()
+            )
+        )
         safe = is_key or (always_set and real is not None and real.type is not SqlType.VARCHAR)
         if len(terms) > 1 and not is_key:
             safe = False
@@ -607,13 +766,26 @@ class _Planner:
                 for combo in _product(ref.pushed.dimensions):
                     requests.append(_request(ref.schema, params, combo))
                 if keys is not None and keys.target_placeholder == "id" and ref.schema.item_path:
-                    requests = [ApiRequest(ref.schema.item_path, r.params, r.fills, item=True) for r in requests]
+                    requests = [
+                        ApiRequest(ref.schema.item_path, r.params, r.fills, item=True)
+                        for r in requests
+                    ]
             predicates = tuple(ref.pushed.predicates) + tuple(ref.extra_predicates)
-            fetches.append(ApiFetch(
-                name=ref.name, schema=ref.schema, alias=ref.alias, requests=tuple(requests),
-                predicates=predicates, keys=keys, limit=ref.limit, offset=ref.offset,
-                count_only=ref.count_only, contradiction=ref.pushed.contradiction,
-                notes=tuple(ref.notes)))
+            fetches.append(
+                ApiFetch(
+                    name=ref.name,
+                    schema=ref.schema,
+                    alias=ref.alias,
+                    requests=tuple(requests),
+                    predicates=predicates,
+                    keys=keys,
+                    limit=ref.limit,
+                    offset=ref.offset,
+                    count_only=ref.count_only,
+                    contradiction=ref.pushed.contradiction,
+                    notes=tuple(ref.notes),
+                )
+            )
         return _order(fetches)
 
     def _key_sql(self, ref: _Ref, keys: KeySource) -> KeySource:
@@ -633,14 +805,19 @@ class _Planner:
             source_fetch = None
         column = exp.column(driver_column, table=driver_alias, quoted=True)
         query = exp.select(column).distinct().from_(table)
-        condition = exp.and_(*conjuncts, column.copy().is_(exp.null()).not_()) if conjuncts \
+        condition = (
+            exp.and_(*conjuncts, column.copy().is_(exp.null()).not_())
+            if conjuncts
             else column.copy().is_(exp.null()).not_()
+        )
         query = query.where(condition)
         return replace(keys, key_sql=query.sql(DIALECT), source_fetch=source_fetch)
 
     def _local_node(self, alias: str) -> exp.Table:
         for table in self.tree.find_all(exp.Table):
-            if table.alias_or_name.lower() == alias.lower() and id(table) not in {id(r.node) for r in self.refs}:
+            if table.alias_or_name.lower() == alias.lower() and id(table) not in {
+                id(r.node) for r in self.refs
+            }:
                 return table
         raise ProgrammingError(f"Cannot find the local table {alias!r} of a join.")
 
@@ -648,8 +825,14 @@ class _Planner:
         for select, ref in self.count_rewrites:
             output = select.selects[0]
             name = output.alias if isinstance(output, exp.Alias) else _duckdb_name(output)
-            total = exp.cast(exp.func("COALESCE", exp.func("SUM", exp.column("__count", quoted=True)),
-                                      exp.Literal.number(0)), exp.DataType.build("BIGINT"))
+            total = exp.cast(
+                exp.func(
+                    "COALESCE",
+                    exp.func("SUM", exp.column("__count", quoted=True)),
+                    exp.Literal.number(0),
+                ),
+                exp.DataType.build("BIGINT"),
+            )
             select.set("expressions", [exp.alias_(total, name, quoted=True)])
             select.set("where", None)
         for select in self.offset_rewrites:
@@ -681,15 +864,18 @@ def _has_parent_value(ref: _Ref) -> bool:
     parent = ref.schema.parent
     return parent is not None and (
         parent.column.lower() in {c.lower() for c in ref.pushed.constrained_columns}
-        or bool(ref.pushed.contradiction))
+        or bool(ref.pushed.contradiction)
+    )
 
 
 def _parent_refusal(schema: ObjectSchema, bound: int) -> str:
     parent = schema.parent
     assert parent is not None
     beyond = f" (mjquery reads at most {bound} {parent.table} rows to fan out)" if bound else ""
-    return (f"{schema.name} needs {parent.column}: add WHERE {parent.column} = ... "
-            f"(or join {parent.table} with a filter){beyond}.")
+    return (
+        f"{schema.name} needs {parent.column}: add WHERE {parent.column} = ... "
+        f"(or join {parent.table} with a filter){beyond}."
+    )
 
 
 def _depends_on(ref: _Ref, other: _Ref) -> bool:
@@ -747,7 +933,9 @@ def _product(dimensions: list) -> list[tuple[Alternative, ...]]:
     return list(itertools.product(*(d.alternatives for d in dimensions))) if dimensions else [()]
 
 
-def _request(schema: ObjectSchema, params: list[QueryParam], combo: tuple[Alternative, ...]) -> ApiRequest:
+def _request(
+    schema: ObjectSchema, params: list[QueryParam], combo: tuple[Alternative, ...]
+) -> ApiRequest:
     path = schema.path
     all_params = list(params)
     fills = []

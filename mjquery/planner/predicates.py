@@ -19,12 +19,12 @@ from mjquery.schema.model import SqlType
 class Shape(str, enum.Enum):
     """The predicate shape, independent of any filter."""
 
-    VALUES = "values"        # col = v, col IN (v, ...)
-    PREFIX = "prefix"        # col LIKE 'x%'
-    SUFFIX = "suffix"        # col LIKE '%x'
-    CONTAINS = "contains"    # col LIKE '%x%'
-    LOWER = "lower"          # col > v / col >= v
-    UPPER = "upper"          # col < v / col <= v
+    VALUES = "values"  # col = v, col IN (v, ...)
+    PREFIX = "prefix"  # col LIKE 'x%'
+    SUFFIX = "suffix"  # col LIKE '%x'
+    CONTAINS = "contains"  # col LIKE '%x%'
+    LOWER = "lower"  # col > v / col >= v
+    UPPER = "upper"  # col < v / col <= v
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,9 @@ class Constraint:
 
     column: str
     shape: Shape
-    values: tuple[object, ...]        # VALUES: the allowed values; others: one value
-    case_insensitive: bool = False    # ILIKE
-    inclusive: bool = True            # LOWER/UPPER: >= / <=
+    values: tuple[object, ...]  # VALUES: the allowed values; others: one value
+    case_insensitive: bool = False  # ILIKE
+    inclusive: bool = True  # LOWER/UPPER: >= / <=
 
 
 NOT_A_LITERAL = object()
@@ -68,8 +68,11 @@ def literal_value(node: exp.Expression) -> object:
         if not isinstance(inner, str):
             return NOT_A_LITERAL
         target = node.to.this
-        if target in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ,
-                      exp.DataType.Type.DATETIME):
+        if target in (
+            exp.DataType.Type.TIMESTAMP,
+            exp.DataType.Type.TIMESTAMPNTZ,
+            exp.DataType.Type.DATETIME,
+        ):
             parsed = _sql_timestamp(inner)
             return parsed if parsed is not None else NOT_A_LITERAL
         if target is exp.DataType.Type.DATE:
@@ -91,7 +94,7 @@ def parse_timestamp(text: str) -> _dt.datetime | None:
     except ValueError:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -160,13 +163,17 @@ def is_false(node: exp.Expression) -> bool:
         node = node.this
     if isinstance(node, exp.Boolean):
         return not node.this
-    if isinstance(node, exp.In) and not node.expressions and node.args.get("query") is None \
-            and node.args.get("unnest") is None and not node.args.get("field"):
+    if (
+        isinstance(node, exp.In)
+        and not node.expressions
+        and node.args.get("query") is None
+        and node.args.get("unnest") is None
+        and not node.args.get("field")
+    ):
         return True
     if isinstance(node, (exp.EQ, exp.NEQ)):
         left, right = literal_value(node.this), literal_value(node.expression)
-        if left is not NOT_A_LITERAL and right is not NOT_A_LITERAL \
-                and type(left) is type(right):
+        if left is not NOT_A_LITERAL and right is not NOT_A_LITERAL and type(left) is type(right):
             return (left != right) if isinstance(node, exp.EQ) else (left == right)
     return False
 
@@ -198,8 +205,11 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
         return node, [Constraint(node.name, Shape.VALUES, (True,))]
     if isinstance(node, exp.Not) and isinstance(node.this, exp.Column):
         return node.this, [Constraint(node.this.name, Shape.VALUES, (False,))]
-    if isinstance(node, exp.Is) and isinstance(node.this, exp.Column) \
-            and isinstance(node.expression, exp.Boolean):
+    if (
+        isinstance(node, exp.Is)
+        and isinstance(node.this, exp.Column)
+        and isinstance(node.expression, exp.Boolean)
+    ):
         return node.this, [Constraint(node.this.name, Shape.VALUES, (bool(node.expression.this),))]
     if isinstance(node, exp.EQ):
         found = _column_and_value(node)
@@ -208,8 +218,11 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
         column, value, _ = found
         return column, [Constraint(column.name, Shape.VALUES, (value,))]
     if isinstance(node, exp.In):
-        if not isinstance(node.this, exp.Column) or node.args.get("query") is not None \
-                or node.args.get("unnest") is not None:
+        if (
+            not isinstance(node.this, exp.Column)
+            or node.args.get("query") is not None
+            or node.args.get("unnest") is not None
+        ):
             return None
         values = [literal_value(v) for v in node.expressions]
         if any(v is NOT_A_LITERAL or v is None for v in values):
@@ -238,7 +251,10 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
         if low is NOT_A_LITERAL or high is NOT_A_LITERAL or low is None or high is None:
             return None
         name = node.this.name
-        return node.this, [Constraint(name, Shape.LOWER, (low,)), Constraint(name, Shape.UPPER, (high,))]
+        return node.this, [
+            Constraint(name, Shape.LOWER, (low,)),
+            Constraint(name, Shape.UPPER, (high,)),
+        ]
     return None
 
 
@@ -248,7 +264,7 @@ def _like(column: str, pattern: str, case_insensitive: bool) -> Constraint | Non
         return None  # '_' is a wildcard the API has no equivalent for
     starts = pattern.startswith("%")
     ends = pattern.endswith("%") and len(pattern) > 1
-    core = pattern[1 if starts else 0: len(pattern) - (1 if ends else 0)]
+    core = pattern[1 if starts else 0 : len(pattern) - (1 if ends else 0)]
     if "%" in core or core == "":
         return None
     if starts and ends:

@@ -18,7 +18,12 @@ from sqlglot import exp
 from mjquery.errors import ProgrammingError
 from mjquery.planner.model import ColumnFill, Predicate, Pushdown, QueryParam
 from mjquery.planner.predicates import (
-    NOT_A_LITERAL, Constraint, Shape, coerce, is_false, read_constraints,
+    NOT_A_LITERAL,
+    Constraint,
+    Shape,
+    coerce,
+    is_false,
+    read_constraints,
 )
 from mjquery.schema.model import Filter, FilterOp, ObjectSchema, SqlType, TimeFormat
 
@@ -29,15 +34,15 @@ class Alternative:
 
     params: tuple[QueryParam, ...] = ()
     fills: tuple[ColumnFill, ...] = ()
-    path_values: tuple[tuple[str, str], ...] = ()   # (placeholder, value)
-    item_id: str | None = None                       # GET the item path with this id
+    path_values: tuple[tuple[str, str], ...] = ()  # (placeholder, value)
+    item_id: str | None = None  # GET the item path with this id
 
 
 @dataclass(frozen=True)
 class Dimension:
     column: str
     alternatives: tuple[Alternative, ...]
-    why: str   # "one request per value of ID" for EXPLAIN
+    why: str  # "one request per value of ID" for EXPLAIN
 
 
 @dataclass
@@ -67,8 +72,12 @@ def format_value(value: object, sql_type: SqlType, time_format: TimeFormat | Non
     if isinstance(value, _dt.datetime):
         if time_format is TimeFormat.RFC3339:
             return value.replace(microsecond=0).isoformat() + "Z"
-        return str(int(value.replace(tzinfo=_dt.timezone.utc).timestamp()))
-    if isinstance(value, float) and value.is_integer() and sql_type in (SqlType.BIGINT, SqlType.INTEGER):
+        return str(int(value.replace(tzinfo=_dt.UTC).timestamp()))
+    if (
+        isinstance(value, float)
+        and value.is_integer()
+        and sql_type in (SqlType.BIGINT, SqlType.INTEGER)
+    ):
         return str(int(value))
     return str(value)
 
@@ -128,8 +137,9 @@ class _Conjunct:
         return Predicate(sql, pushdown, tuple(self.params), "; ".join(self.reasons))
 
 
-def classify(schema: ObjectSchema, conjuncts: list[exp.Expression], *,
-             max_value_requests: int = 100) -> Pushed:
+def classify(
+    schema: ObjectSchema, conjuncts: list[exp.Expression], *, max_value_requests: int = 100
+) -> Pushed:
     """Classify the conjuncts on one table reference (columns already known to belong to it)."""
     pushed = Pushed()
     items: list[_Conjunct] = []
@@ -149,8 +159,9 @@ def classify(schema: ObjectSchema, conjuncts: list[exp.Expression], *,
             continue
         items.append(_Conjunct(node, read[1]))
 
-    has_pseudo = any(schema.pseudo_column(c.column) is not None
-                     for item in items for c in item.constraints)
+    has_pseudo = any(
+        schema.pseudo_column(c.column) is not None for item in items for c in item.constraints
+    )
 
     # -- equality / IN: intersect the allowed values per column --------------------------------
     by_column: dict[str, list[tuple[_Conjunct, Constraint]]] = {}
@@ -165,7 +176,9 @@ def classify(schema: ObjectSchema, conjuncts: list[exp.Expression], *,
     used_params: set[str] = {p.name.lower() for p in pushed.params}
     for item in items:
         for constraint in item.constraints:
-            if constraint.shape in _LIKE_OPS or (constraint.shape is Shape.VALUES and constraint.case_insensitive):
+            if constraint.shape in _LIKE_OPS or (
+                constraint.shape is Shape.VALUES and constraint.case_insensitive
+            ):
                 _push_like(schema, pushed, item, constraint, used_params)
 
     # -- time windows and numeric ranges -------------------------------------------------------
@@ -180,8 +193,9 @@ def classify(schema: ObjectSchema, conjuncts: list[exp.Expression], *,
 
     for item in items:
         for constraint in item.constraints:
-            if schema.pseudo_column(constraint.column) is not None \
-                    and all(o is Pushdown.LOCAL for o in item.outcomes):
+            if schema.pseudo_column(constraint.column) is not None and all(
+                o is Pushdown.LOCAL for o in item.outcomes
+            ):
                 _refuse_local_pseudo(schema, item.node)
         pushed.predicates.append(item.predicate())
 
@@ -197,7 +211,8 @@ def _refuse_local_pseudo(schema: ObjectSchema, node: exp.Expression) -> None:
             raise ProgrammingError(
                 f"{schema.name}.{pseudo.name} only filters the API request: use it as "
                 f"{pseudo.name} = <value> or {pseudo.name} IN (...), "
-                f"not in {node.sql(dialect='duckdb')!r}.")
+                f"not in {node.sql(dialect='duckdb')!r}."
+            )
 
 
 def _check_required(schema: ObjectSchema, pushed: Pushed) -> None:
@@ -213,14 +228,18 @@ def _check_required(schema: ObjectSchema, pushed: Pushed) -> None:
         parts.append(f"{pseudo.name}{allowed}")
     example = " AND ".join(
         f"{p.name} = '{p.allowed_values[0]}'" if p.allowed_values else f"{p.name} = ..."
-        for p in missing)
-    raise ProgrammingError(
-        f"{schema.name} needs {', '.join(parts)}: add WHERE {example}.")
+        for p in missing
+    )
+    raise ProgrammingError(f"{schema.name} needs {', '.join(parts)}: add WHERE {example}.")
 
 
-def _push_values(schema: ObjectSchema, pushed: Pushed,
-                 entries: list[tuple[_Conjunct, Constraint]], has_pseudo: bool,
-                 max_value_requests: int) -> None:
+def _push_values(
+    schema: ObjectSchema,
+    pushed: Pushed,
+    entries: list[tuple[_Conjunct, Constraint]],
+    has_pseudo: bool,
+    max_value_requests: int,
+) -> None:
     column = entries[0][1].column
     sql_type = _sql_type(schema, column)
     parent = schema.parent
@@ -253,10 +272,17 @@ def _push_values(schema: ObjectSchema, pushed: Pushed,
 
     if is_parent:
         assert parent is not None
-        dimension = Dimension(column, tuple(
-            Alternative(path_values=((parent.placeholder, s),),
-                        fills=(ColumnFill(parent.column, v, sql_type),))
-            for v, s in zip(allowed, spelled)), f"one request per {column}")
+        dimension = Dimension(
+            column,
+            tuple(
+                Alternative(
+                    path_values=((parent.placeholder, s),),
+                    fills=(ColumnFill(parent.column, v, sql_type),),
+                )
+                for v, s in zip(allowed, spelled)
+            ),
+            f"one request per {column}",
+        )
         _add_dimension(pushed, dimension, entries, Pushdown.EXACT, f"{{{parent.placeholder}}}")
         return
 
@@ -270,26 +296,49 @@ def _push_values(schema: ObjectSchema, pushed: Pushed,
                 if s.lower() not in lowered:
                     raise ProgrammingError(
                         f"{schema.name}.{pseudo.name} = {s!r} is not allowed: use one of "
-                        f"{', '.join(pseudo.allowed_values)}.")
+                        f"{', '.join(pseudo.allowed_values)}."
+                    )
         outcome = Pushdown.EXACT if filt.exact else Pushdown.RECHECKED
         if len(allowed) == 1:
             # one value: a plain parameter; the fill keeps DuckDB's own filter true
-            dimension = Dimension(column, (Alternative(
-                params=(QueryParam(filt.param, spelled[0]),),
-                fills=(ColumnFill(pseudo.name, allowed[0], pseudo.type),)),), "")
+            dimension = Dimension(
+                column,
+                (
+                    Alternative(
+                        params=(QueryParam(filt.param, spelled[0]),),
+                        fills=(ColumnFill(pseudo.name, allowed[0], pseudo.type),),
+                    ),
+                ),
+                "",
+            )
         else:
-            dimension = Dimension(column, tuple(
-                Alternative(params=(QueryParam(filt.param, s),),
-                            fills=(ColumnFill(pseudo.name, v, pseudo.type),))
-                for v, s in zip(allowed, spelled)), f"one request per value of {pseudo.name}")
+            dimension = Dimension(
+                column,
+                tuple(
+                    Alternative(
+                        params=(QueryParam(filt.param, s),),
+                        fills=(ColumnFill(pseudo.name, v, pseudo.type),),
+                    )
+                    for v, s in zip(allowed, spelled)
+                ),
+                f"one request per value of {pseudo.name}",
+            )
         _add_dimension(pushed, dimension, entries, outcome, filt.param)
         return
 
     key = schema.key
-    if key is not None and key.lower() == column.lower() and schema.item_path and not has_pseudo \
-            and len(allowed) <= max_value_requests:
-        dimension = Dimension(column, tuple(Alternative(item_id=s) for s in spelled),
-                              f"one request per {column}" if len(allowed) > 1 else "")
+    if (
+        key is not None
+        and key.lower() == column.lower()
+        and schema.item_path
+        and not has_pseudo
+        and len(allowed) <= max_value_requests
+    ):
+        dimension = Dimension(
+            column,
+            tuple(Alternative(item_id=s) for s in spelled),
+            f"one request per {column}" if len(allowed) > 1 else "",
+        )
         _add_dimension(pushed, dimension, entries, Pushdown.EXACT, f"path {schema.item_path}")
         return
 
@@ -299,8 +348,11 @@ def _push_values(schema: ObjectSchema, pushed: Pushed,
             pushed.params.append(QueryParam(filt.param, spelled[0]))
             pushed.constrained_columns.add(column)
             for item, _ in entries:
-                item.record(Pushdown.EXACT if filt.exact else Pushdown.RECHECKED, filt.param,
-                            "" if filt.exact else filt.description or "the API's match is looser")
+                item.record(
+                    Pushdown.EXACT if filt.exact else Pushdown.RECHECKED,
+                    filt.param,
+                    "" if filt.exact else filt.description or "the API's match is looser",
+                )
             return
     else:
         filt = _filter(schema, column, FilterOp.IN)
@@ -312,11 +364,18 @@ def _push_values(schema: ObjectSchema, pushed: Pushed,
             return
         filt = _filter(schema, column, FilterOp.EQ)
         if filt is not None and len(allowed) <= max_value_requests:
-            dimension = Dimension(column, tuple(
-                Alternative(params=(QueryParam(filt.param, s),)) for s in spelled),
-                f"one request per value of {column}")
-            _add_dimension(pushed, dimension, entries,
-                           Pushdown.EXACT if filt.exact else Pushdown.RECHECKED, filt.param)
+            dimension = Dimension(
+                column,
+                tuple(Alternative(params=(QueryParam(filt.param, s),)) for s in spelled),
+                f"one request per value of {column}",
+            )
+            _add_dimension(
+                pushed,
+                dimension,
+                entries,
+                Pushdown.EXACT if filt.exact else Pushdown.RECHECKED,
+                filt.param,
+            )
             return
     if sql_type is SqlType.VARCHAR:
         filt = _filter(schema, column, FilterOp.EQ_CI)
@@ -328,47 +387,72 @@ def _push_values(schema: ObjectSchema, pushed: Pushed,
                 for item, _ in entries:
                     item.record(Pushdown.RECHECKED, filt.param, "the API ignores case")
             else:
-                _add_dimension(pushed, Dimension(column, alternatives, f"one request per value of {column}"),
-                               entries, Pushdown.RECHECKED, filt.param)
+                _add_dimension(
+                    pushed,
+                    Dimension(column, alternatives, f"one request per value of {column}"),
+                    entries,
+                    Pushdown.RECHECKED,
+                    filt.param,
+                )
             return
     for item, _ in entries:
         item.record(Pushdown.LOCAL, reason=f"the API has no filter on {column}")
 
 
-def _add_dimension(pushed: Pushed, dimension: Dimension,
-                   entries: list[tuple[_Conjunct, Constraint]], outcome: Pushdown, param: str) -> None:
+def _add_dimension(
+    pushed: Pushed,
+    dimension: Dimension,
+    entries: list[tuple[_Conjunct, Constraint]],
+    outcome: Pushdown,
+    param: str,
+) -> None:
     pushed.dimensions.append(dimension)
     pushed.constrained_columns.add(dimension.column)
     for item, _ in entries:
         item.record(outcome, param)
 
 
-def _push_like(schema: ObjectSchema, pushed: Pushed, item: _Conjunct, constraint: Constraint,
-               used_params: set[str]) -> None:
+def _push_like(
+    schema: ObjectSchema,
+    pushed: Pushed,
+    item: _Conjunct,
+    constraint: Constraint,
+    used_params: set[str],
+) -> None:
     sql_type = _sql_type(schema, constraint.column)
     if sql_type is not SqlType.VARCHAR:
         item.record(Pushdown.LOCAL, reason="the API has no filter for this pattern")
         return
-    if constraint.shape is Shape.VALUES:   # ILIKE without wildcards
+    if constraint.shape is Shape.VALUES:  # ILIKE without wildcards
         ops: tuple[FilterOp, ...] = (FilterOp.EQ_CI,)
     else:
         exact_op, ci_op = _LIKE_OPS[constraint.shape]
         ops = (ci_op,) if constraint.case_insensitive else (exact_op, ci_op)
     filt = _filter(schema, constraint.column, *ops)
     if filt is None or filt.param.lower() in used_params:
-        item.record(Pushdown.LOCAL, reason=f"the API has no filter for this pattern on {constraint.column}")
+        item.record(
+            Pushdown.LOCAL, reason=f"the API has no filter for this pattern on {constraint.column}"
+        )
         return
     used_params.add(filt.param.lower())
     pushed.params.append(QueryParam(filt.param, str(constraint.values[0])))
     # a case-insensitive API match for a case-sensitive LIKE returns more rows: re-check
     loosened = filt.op is not ops[0]
     exact = filt.exact and not loosened
-    item.record(Pushdown.EXACT if exact else Pushdown.RECHECKED, filt.param,
-                "the API ignores case" if loosened else "")
+    item.record(
+        Pushdown.EXACT if exact else Pushdown.RECHECKED,
+        filt.param,
+        "the API ignores case" if loosened else "",
+    )
 
 
-def _push_range(schema: ObjectSchema, pushed: Pushed, entries: list[tuple[_Conjunct, Constraint]],
-                bound: Shape, used_params: set[str]) -> None:
+def _push_range(
+    schema: ObjectSchema,
+    pushed: Pushed,
+    entries: list[tuple[_Conjunct, Constraint]],
+    bound: Shape,
+    used_params: set[str],
+) -> None:
     column = entries[0][1].column
     sql_type = _sql_type(schema, column)
     if sql_type not in (SqlType.TIMESTAMP, SqlType.BIGINT, SqlType.INTEGER):
@@ -396,17 +480,23 @@ def _push_range(schema: ObjectSchema, pushed: Pushed, entries: list[tuple[_Conju
     item, constraint, value = tightest
     api_value, exact = _bound_value(value, constraint, filt.op, sql_type)
     used_params.add(filt.param.lower())
-    pushed.params.append(QueryParam(filt.param, format_value(api_value, sql_type, filt.value_format)))
+    pushed.params.append(
+        QueryParam(filt.param, format_value(api_value, sql_type, filt.value_format))
+    )
     exact = exact and filt.exact
-    item.record(Pushdown.EXACT if exact else Pushdown.RECHECKED, filt.param,
-                "" if exact else "the API's bound is looser (whole seconds / inclusive)")
+    item.record(
+        Pushdown.EXACT if exact else Pushdown.RECHECKED,
+        filt.param,
+        "" if exact else "the API's bound is looser (whole seconds / inclusive)",
+    )
     for other, _, _ in usable:
         if other is not item:
             other.record(Pushdown.RECHECKED, filt.param, "a tighter bound was pushed")
 
 
-def _bound_value(value: object, constraint: Constraint, api_op: FilterOp,
-                 sql_type: SqlType) -> tuple[object, bool]:
+def _bound_value(
+    value: object, constraint: Constraint, api_op: FilterOp, sql_type: SqlType
+) -> tuple[object, bool]:
     """The value to send so the API's bound contains SQL's, and whether they are equal."""
     lower = api_op in (FilterOp.GE, FilterOp.GT)
     api_inclusive = api_op in (FilterOp.GE, FilterOp.LE)

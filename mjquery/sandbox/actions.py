@@ -84,7 +84,9 @@ def _parent(sb: Sandbox, resource: str, key: str | None) -> Row:
 
 
 def _content(resource: str, empty: Any) -> Handler:
-    def handle(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    def handle(
+        sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+    ) -> SandboxResponse:
         row = sb._find(sb.specs[resource], key or "")
         if row is None:
             if resource == "template":
@@ -104,7 +106,9 @@ def _content(resource: str, empty: Any) -> Handler:
         given = _content_parts(body, CONTENT_PARTS)
         if method == "POST":
             # POST replaces the content: a part left out becomes empty (guide).
-            updated = {part: given.get(part, empty if part != "Headers" else {}) for part in CONTENT_PARTS}
+            updated = {
+                part: given.get(part, empty if part != "Headers" else {}) for part in CONTENT_PARTS
+            }
         else:
             updated = {**current, **given}
         store[row["ID"]] = updated
@@ -134,7 +138,9 @@ def _draft_problems(sb: Sandbox, draft: Row) -> str | None:
     if lst is None or lst.get("IsDeleted"):
         return "The contact list does not exist"
     active = [
-        r for r in sb.store.recipients_by_list().get(list_id, ()) if r.get("IsActive") and not r.get("IsUnsubscribed")
+        r
+        for r in sb.store.recipients_by_list().get(list_id, ())
+        if r.get("IsActive") and not r.get("IsUnsubscribed")
     ]
     if len(active) <= 1:
         return "The contact list must have more than one active subscriber"
@@ -183,9 +189,18 @@ def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
         if row.get("CustomValue") == marker:
             return row
     spec = sb.specs["campaign"]
-    row: Row = {f.name: ({"int": 0, "bool": False, "float": 0.0}.get(f.type, "")) for f in spec.fields}
+    row: Row = {
+        f.name: ({"int": 0, "bool": False, "float": 0.0}.get(f.type, "")) for f in spec.fields
+    }
     sender_email = str(draft.get("SenderEmail", ""))
-    sender = next((s for s in sb.store.table("sender").rows if str(s.get("Email", "")).lower() == sender_email.lower()), None)
+    sender = next(
+        (
+            s
+            for s in sb.store.table("sender").rows
+            if str(s.get("Email", "")).lower() == sender_email.lower()
+        ),
+        None,
+    )
     stamp = sb.store.clock_iso()
     values = {
         "ID": table.next_id(),
@@ -230,11 +245,15 @@ def run_due_schedules(sb: Sandbox) -> None:
             _set_draft_status(sb, draft, 2)
 
 
-def _schedule(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _schedule(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     return _schedule_draft(sb, _parent(sb, "campaigndraft", key), method, request)
 
 
-def _schedule_draft(sb: Sandbox, draft: Row, method: str, request: SandboxRequest) -> SandboxResponse:
+def _schedule_draft(
+    sb: Sandbox, draft: Row, method: str, request: SandboxRequest
+) -> SandboxResponse:
     schedules = sb.store.sub_resources.setdefault("campaigndraft/schedule", {})
     if method == "GET":
         record = schedules.get(draft["ID"])
@@ -256,7 +275,10 @@ def _schedule_draft(sb: Sandbox, draft: Row, method: str, request: SandboxReques
     if date.upper() == "NOW":
         _set_draft_status(sb, draft, 2)
         schedules.pop(draft["ID"], None)
-        return envelope([{"Date": sb.store.clock_iso(), "Status": "programmed"}], 201 if method == "POST" else 200)
+        return envelope(
+            [{"Date": sb.store.clock_iso(), "Status": "programmed"}],
+            201 if method == "POST" else 200,
+        )
     from mjquery.sandbox.query import QueryError, parse_time
 
     try:
@@ -270,7 +292,9 @@ def _schedule_draft(sb: Sandbox, draft: Row, method: str, request: SandboxReques
     return envelope([{"Date": date, "Status": "programmed"}], 201 if method == "POST" else 200)
 
 
-def _send(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _send(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     return _send_draft(sb, _parent(sb, "campaigndraft", key))
 
 
@@ -283,7 +307,9 @@ def _send_draft(sb: Sandbox, draft: Row) -> SandboxResponse:
     return envelope([{"Status": "programmed"}], 201)
 
 
-def _test(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _test(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     return _test_draft(sb, _parent(sb, "campaigndraft", key), request)
 
 
@@ -295,14 +321,24 @@ def _test_draft(sb: Sandbox, draft: Row, request: SandboxRequest) -> SandboxResp
         email = _get(recipient, "Email") if isinstance(recipient, dict) else None
         if not isinstance(email, str) or not _EMAIL.match(email):
             raise ApiError(400, f'Invalid recipient email address: "{email}"')
-    if not draft.get("Sender") or not draft.get("Subject") or not _EMAIL.match(str(draft.get("SenderEmail", ""))):
+    if (
+        not draft.get("Sender")
+        or not draft.get("Subject")
+        or not _EMAIL.match(str(draft.get("SenderEmail", "")))
+    ):
         raise ApiError(400, "Sender, SenderEmail and Subject must be valid")
-    return envelope([{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}], 201)
+    return envelope(
+        [{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}], 201
+    )
 
 
-def _status(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _status(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     draft = _parent(sb, "campaigndraft", key)
-    return envelope([{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}])
+    return envelope(
+        [{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}]
+    )
 
 
 # -- list memberships ----------------------------------------------------------------------------
@@ -312,7 +348,12 @@ def subscribe(sb: Sandbox, contact: Row, lst: Row, action: str) -> None:
     """Apply one subscription action (addforce, addnoforce, remove, unsub) of a contact on a list."""
     table = sb.store.table("listrecipient")
     existing = next(
-        (r for r in sb.store.recipients_by_contact().get(contact["ID"], ()) if r.get("ListID") == lst["ID"]), None
+        (
+            r
+            for r in sb.store.recipients_by_contact().get(contact["ID"], ())
+            if r.get("ListID") == lst["ID"]
+        ),
+        None,
     )
     if action == "remove":
         if existing is not None:
@@ -353,7 +394,10 @@ def _getcontactslists(
             "ListID": r.get("ListID"),
             "SubscribedAt": r.get("SubscribedAt", ""),
         }
-        for r in sorted(sb.store.recipients_by_contact().get(contact["ID"], ()), key=lambda r: r.get("ListID") or 0)
+        for r in sorted(
+            sb.store.recipients_by_contact().get(contact["ID"], ()),
+            key=lambda r: r.get("ListID") or 0,
+        )
     ]
     return envelope(rows)
 
@@ -367,7 +411,11 @@ def _list_actions(sb: Sandbox, items: Any) -> list[tuple[Row, str, dict[str, Any
     for item in items:
         item = item if isinstance(item, dict) else {}
         list_id, action = _get(item, "ListID"), _get(item, "Action")
-        lst = lists.get(int(list_id)) if isinstance(list_id, int | str) and str(list_id).isdigit() else None
+        lst = (
+            lists.get(int(list_id))
+            if isinstance(list_id, int | str) and str(list_id).isdigit()
+            else None
+        )
         error = None
         if lst is None:
             error = "listID missing or not valid"
@@ -413,10 +461,19 @@ def set_properties(sb: Sandbox, contact: Row, properties: dict[str, Any] | None)
         if "MethodCollection" in sb.specs["contactdata"].field_names:
             row["MethodCollection"] = ""
         table.insert(row)
-    data = [item for item in row.get("Data") or [] if str(item.get("Name", "")).lower() not in {k.lower() for k in properties}]
+    data = [
+        item
+        for item in row.get("Data") or []
+        if str(item.get("Name", "")).lower() not in {k.lower() for k in properties}
+    ]
     for name, value in properties.items():
         if value is not None:
-            data.append({"Name": name, "Value": value if isinstance(value, str) else orjson.dumps(value).decode()})
+            data.append(
+                {
+                    "Name": name,
+                    "Value": value if isinstance(value, str) else orjson.dumps(value).decode(),
+                }
+            )
     row["Data"] = data
     table.touch()
 
@@ -444,14 +501,24 @@ def upsert_contact(sb: Sandbox, entry: dict[str, Any]) -> Row:
     return contact
 
 
-def _managecontact(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _managecontact(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     lst = _parent(sb, "contactslist", key)
     body = _object_body(request.body)
     email, action = _get(body, "Email"), _get(body, "Action")
     if not isinstance(email, str) or not _EMAIL.match(email):
-        raise ApiError(400, "Object properties invalid", {"Properties": [{"Email": "Property type does not match definition"}]})
+        raise ApiError(
+            400,
+            "Object properties invalid",
+            {"Properties": [{"Email": "Property type does not match definition"}]},
+        )
     if not isinstance(action, str) or action.lower() not in SUBSCRIPTION_ACTIONS:
-        raise ApiError(400, "Object properties invalid", {"Properties": [{"Action": "action missing or not valid"}]})
+        raise ApiError(
+            400,
+            "Object properties invalid",
+            {"Properties": [{"Action": "action missing or not valid"}]},
+        )
     properties = _get(body, "Properties")
     problems = _property_problems(sb, properties)
     if problems:
@@ -484,16 +551,22 @@ def job_row(sb: Sandbox, job: Job) -> dict[str, Any]:
     }
     if done and job.errors:
         row["Error"] = f"{len(job.errors)} contact(s) could not be processed"
-        row["ErrorFile"] = f"https://api.mailjet.com/v3/DATA/batchjob/{job.id}/JSONError/application:json/LAST"
+        row["ErrorFile"] = (
+            f"https://api.mailjet.com/v3/DATA/batchjob/{job.id}/JSONError/application:json/LAST"
+        )
     return row
 
 
 def _managemanycontacts(scope: str) -> Handler:
-    def handle(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+    def handle(
+        sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+    ) -> SandboxResponse:
         lst = _parent(sb, "contactslist", key) if scope == "contactslist" else None
         if method == "GET":
             jobs = [
-                j for j in sb._jobs.values() if j.kind == "managemanycontacts" and j.list_id == (lst["ID"] if lst else None)
+                j
+                for j in sb._jobs.values()
+                if j.kind == "managemanycontacts" and j.list_id == (lst["ID"] if lst else None)
             ]
             if rest:
                 wanted = rest[0]
@@ -516,11 +589,19 @@ def _managemanycontacts(scope: str) -> Handler:
         if lst is not None:
             action = _get(body, "Action")
             if not isinstance(action, str) or action.lower() not in SUBSCRIPTION_ACTIONS:
-                raise ApiError(400, "Object properties invalid", {"Properties": [{"Action": "action missing or not valid"}]})
+                raise ApiError(
+                    400,
+                    "Object properties invalid",
+                    {"Properties": [{"Action": "action missing or not valid"}]},
+                )
             list_actions = [(lst, action.lower())]
         else:
             lists_given = _get(body, "ContactsLists")
-            list_actions = [(l, a) for l, a, _ in _list_actions(sb, lists_given)] if lists_given is not None else []
+            list_actions = (
+                [(l, a) for l, a, _ in _list_actions(sb, lists_given)]
+                if lists_given is not None
+                else []
+            )
         errors: list[dict[str, str]] = []
         processed = 0
         for entry in contacts:
@@ -530,7 +611,13 @@ def _managemanycontacts(scope: str) -> Handler:
                 continue
             problems = _property_problems(sb, _get(entry, "Properties"))
             if problems:
-                errors.append({"Email": email, "Error": "Property not defined: " + ", ".join(k for p in problems for k in p)})
+                errors.append(
+                    {
+                        "Email": email,
+                        "Error": "Property not defined: "
+                        + ", ".join(k for p in problems for k in p),
+                    }
+                )
                 continue
             try:
                 contact = upsert_contact(sb, entry)
@@ -561,7 +648,15 @@ def new_job(
     table = sb.store.table("batchjob")
     job_id = max(table.next_id(), max(sb._jobs, default=0) + 1)
     start = int(sb.store.clock_timestamp())
-    job = Job(id=job_id, list_id=list_id, count=count, errors=errors, start=start, kind=kind, detail=detail)
+    job = Job(
+        id=job_id,
+        list_id=list_id,
+        count=count,
+        errors=errors,
+        start=start,
+        kind=kind,
+        detail=detail,
+    )
     sb._jobs[job_id] = job
     spec = sb.specs["batchjob"]
     row: dict[str, Any] = {f.name: ({"int": 0}.get(f.type, "")) for f in spec.fields}
@@ -599,7 +694,11 @@ def newsletter_draft(sb: Sandbox, key: str | None) -> Row:
     """The draft a newsletter id stands for: the ``campaigndraft`` row with that ID, else the
     ``newsletter`` row itself (one created through ``POST /newsletter``); 404 when neither exists."""
     newsletter = sb._find(sb.specs["newsletter"], key or "")
-    draft_id = newsletter["ID"] if newsletter is not None else (int(key) if key and key.isdigit() else None)
+    draft_id = (
+        newsletter["ID"]
+        if newsletter is not None
+        else (int(key) if key and key.isdigit() else None)
+    )
     draft = sb.store.table("campaigndraft").by_id().get(draft_id) if draft_id is not None else None
     row = draft or newsletter
     if row is None:
@@ -622,7 +721,9 @@ def _newsletter_content(
         given = _content_parts(body, NEWSLETTER_PARTS)
         if method == "POST":
             # Replaces the content like the draft's POST; the MJML source no longer matches it.
-            updated = {part: given.get(part, {} if part == "Headers" else "") for part in NEWSLETTER_PARTS}
+            updated = {
+                part: given.get(part, {} if part == "Headers" else "") for part in NEWSLETTER_PARTS
+            }
             updated["MJMLContent"] = ""
         else:
             updated = {**current, **given}
@@ -632,7 +733,9 @@ def _newsletter_content(
     _touch_draft(sb, draft)
     if method == "DELETE":
         return SandboxResponse(204)
-    return envelope([{part: updated[part] for part in NEWSLETTER_PARTS}], 201 if method == "POST" else 200)
+    return envelope(
+        [{part: updated[part] for part in NEWSLETTER_PARTS}], 201 if method == "POST" else 200
+    )
 
 
 def _newsletter_schedule(
@@ -642,7 +745,9 @@ def _newsletter_schedule(
     if method == "GET":
         record = sb.store.sub_resources.get("campaigndraft/schedule", {}).get(draft["ID"])
         if record is None or draft.get("Status") != 1:
-            return envelope([])  # not programmed: no schedule row (the draft's endpoint answers 404)
+            return envelope(
+                []
+            )  # not programmed: no schedule row (the draft's endpoint answers 404)
         return envelope([{"Date": record.get("Date", "")}])
     answer = _schedule_draft(sb, draft, method, request)
     if method == "DELETE":
@@ -652,11 +757,15 @@ def _newsletter_schedule(
     return envelope([{"Date": date}], answer.status)
 
 
-def _newsletter_send(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _newsletter_send(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     return _send_draft(sb, newsletter_draft(sb, key))
 
 
-def _newsletter_test(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _newsletter_test(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     return _test_draft(sb, newsletter_draft(sb, key), request)
 
 
@@ -664,12 +773,27 @@ def _newsletter_status(
     sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
 ) -> SandboxResponse:
     draft = newsletter_draft(sb, key)
-    return envelope([{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}])
+    return envelope(
+        [{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}]
+    )
 
 
 # -- list verification ----------------------------------------------------------------------------
 
-ROLE_ACCOUNTS = frozenset({"admin", "contact", "hello", "info", "noreply", "no-reply", "office", "sales", "support", "team"})
+ROLE_ACCOUNTS = frozenset(
+    {
+        "admin",
+        "contact",
+        "hello",
+        "info",
+        "noreply",
+        "no-reply",
+        "office",
+        "sales",
+        "support",
+        "team",
+    }
+)
 VERIFICATION_RESULTS = ("deliverable", "undeliverable", "do_not_send", "catch_all", "unknown")
 VERIFICATION_RISKS = ("low", "medium", "high", "unknown")
 
@@ -677,7 +801,12 @@ VERIFICATION_RISKS = ("low", "medium", "high", "unknown")
 def verification_of(contact: Row | None, recipient: Row, anonymized: bool) -> tuple[str, str]:
     """The (result, risk) of one list member, from the contact and its subscription."""
     email = str(contact.get("Email", "")) if contact else ""
-    if contact is None or anonymized or not _EMAIL.match(email) or email.lower().endswith(".invalid"):
+    if (
+        contact is None
+        or anonymized
+        or not _EMAIL.match(email)
+        or email.lower().endswith(".invalid")
+    ):
         return "undeliverable", "high"
     if contact.get("IsSpamComplaining"):
         return "do_not_send", "high"
@@ -688,7 +817,9 @@ def verification_of(contact: Row | None, recipient: Row, anonymized: bool) -> tu
     return "deliverable", "low"
 
 
-def _verify(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _verify(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     lst = _parent(sb, "contactslist", key)
     contacts = sb.store.table("contact").by_id()
     results = dict.fromkeys(VERIFICATION_RESULTS, 0)
@@ -696,7 +827,9 @@ def _verify(sb: Sandbox, method: str, key: str | None, rest: list[str], request:
     recipients = sb.store.recipients_by_list().get(lst["ID"], ())
     for recipient in recipients:
         contact_id = recipient.get("ContactID")
-        result, risk = verification_of(contacts.get(contact_id), recipient, contact_id in sb.store.anonymized)
+        result, risk = verification_of(
+            contacts.get(contact_id), recipient, contact_id in sb.store.anonymized
+        )
         results[result] += 1
         risks[risk] += 1
     stamp = sb.store.clock_iso()
@@ -728,7 +861,9 @@ def _domain_record(sb: Sandbox, sender: Row) -> Row | None:
     return record
 
 
-def _validate(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _validate(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     sender = _parent(sb, "sender", key)
     record = _domain_record(sb, sender)
     owned = record is not None and "OK" in (record.get("DKIMStatus"), record.get("SPFStatus"))
@@ -738,7 +873,9 @@ def _validate(sb: Sandbox, method: str, key: str | None, rest: list[str], reques
             sb.store.table("sender").touch()
         answer = {"Errors": {}, "GlobalError": "", "ValidationMethod": "DNS"}
         return envelope([answer], 201)
-    token = str(sender.get("Filename") or (record.get("OwnerShipToken", "") if record else "") + ".txt")
+    token = str(
+        sender.get("Filename") or (record.get("OwnerShipToken", "") if record else "") + ".txt"
+    )
     answer = {
         "Errors": {
             "DNSValidationError": " DNS record verification failed as no TXT record for that ownership token"
@@ -752,7 +889,9 @@ def _validate(sb: Sandbox, method: str, key: str | None, rest: list[str], reques
     return envelope([answer], 201)
 
 
-def _check(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _check(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     record = _parent(sb, "dns", key)
     dkim_ok = record.get("DKIMStatus") == "OK" and bool(record.get("DKIMRecordValue"))
     spf_ok = record.get("SPFStatus") == "OK" and bool(record.get("SPFRecordValue"))
@@ -765,7 +904,10 @@ def _check(sb: Sandbox, method: str, key: str | None, rest: list[str], request: 
         "SPFStatus": "OK" if spf_ok else "Error",
     }
     record.update(
-        DKIMStatus=answer["DKIMStatus"], SPFStatus=answer["SPFStatus"], LastCheckAt=sb.store.clock_iso(), IsCheckInProgress=False
+        DKIMStatus=answer["DKIMStatus"],
+        SPFStatus=answer["SPFStatus"],
+        LastCheckAt=sb.store.clock_iso(),
+        IsCheckInProgress=False,
     )
     sb.store.table("dns").touch()
     return envelope([answer], 201)
@@ -774,7 +916,9 @@ def _check(sb: Sandbox, method: str, key: str | None, rest: list[str], request: 
 # -- DATA API -------------------------------------------------------------------------------------
 
 
-def data_api(sb: Sandbox, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:
+def data_api(
+    sb: Sandbox, method: str, segments: list[str], request: SandboxRequest
+) -> SandboxResponse:
     names = [s.lower() for s in segments]
     if len(names) >= 4 and names[0] == "contactslist" and names[2] == "csvdata":
         if method != "POST":
@@ -840,5 +984,7 @@ def _content_parts(body: dict[str, Any], parts: Sequence[str]) -> dict[str, Any]
     known = {part.lower(): part for part in parts}
     for name in body:
         if name.lower() not in known:
-            raise ApiError(400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"')
+            raise ApiError(
+                400, f'Invalid json input: object ""->"TDetailContent" has no property "{name}"'
+            )
     return {known[name.lower()]: value for name, value in body.items()}

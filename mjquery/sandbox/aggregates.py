@@ -66,14 +66,37 @@ from mjquery.sandbox.store import Row, Store
 
 #: Resources whose rows are sums over messages.
 AGGREGATE_RESOURCES = frozenset(
-    {"domainstatistics", "geostatistics", "graphstatistics", "toplinkclicked", "useragentstatistics", "openstatistics",
-     "messagestatistics"}
+    {
+        "domainstatistics",
+        "geostatistics",
+        "graphstatistics",
+        "toplinkclicked",
+        "useragentstatistics",
+        "openstatistics",
+        "messagestatistics",
+    }
 )
 
 #: Filters that select campaigns (on the live campaign table).
 CAMPAIGN_LEVEL = frozenset(
-    {"campaignid", "campaignstatus", "contactslist", "contactslistid", "contactlistid", "customcampaign", "from",
-     "fromdomain", "fromid", "fromtype", "isdeleted", "isnewslettertool", "isstarred", "fromts", "tots", "period"}
+    {
+        "campaignid",
+        "campaignstatus",
+        "contactslist",
+        "contactslistid",
+        "contactlistid",
+        "customcampaign",
+        "from",
+        "fromdomain",
+        "fromid",
+        "fromtype",
+        "isdeleted",
+        "isnewslettertool",
+        "isstarred",
+        "fromts",
+        "tots",
+        "period",
+    }
 )
 
 #: Resource-specific filters and options served by the recomputation.
@@ -163,7 +186,9 @@ def _campaign_predicate(store: Store, low: str, name: str, value: str) -> Callab
     return predicate
 
 
-def aggregate_query(spec: ResourceSpec, store: Store, params: dict[str, tuple[str, str]]) -> AggregateQuery | None:
+def aggregate_query(
+    spec: ResourceSpec, store: Store, params: dict[str, tuple[str, str]]
+) -> AggregateQuery | None:
     """The recomputation a request asks for, or None when none of its filters is served here.
 
     ``params`` maps lower-case names to (name as sent, value). Bad values raise
@@ -205,15 +230,26 @@ def aggregate_query(spec: ResourceSpec, store: Store, params: dict[str, tuple[st
     campaign_ids = None
     if campaign_checks:
         campaign_ids = frozenset(
-            int(c["ID"]) for c in store.table("campaign").rows if all(check(c) for check in campaign_checks)
+            int(c["ID"])
+            for c in store.table("campaign").rows
+            if all(check(c) for check in campaign_checks)
         )
     return AggregateQuery(
-        resource, campaign_ids, campaigns_sent_to, contact_ids, message_ids, statuses, event, actual_clicks
+        resource,
+        campaign_ids,
+        campaigns_sent_to,
+        contact_ids,
+        message_ids,
+        statuses,
+        event,
+        actual_clicks,
     )
 
 
 def aggregate_rows(store: Store, query: AggregateQuery) -> list[Row]:
     """The rows of ``query.resource`` summed over the selected messages, cached per data version."""
-    versions = tuple(store.tables[n].version for n in ("campaign", "contact", "message") if n in store.tables)
+    versions = tuple(
+        store.tables[n].version for n in ("campaign", "contact", "message") if n in store.tables
+    )
     produce: Any = store.data.aggregate_rows
     return store.cached_query(("aggregate", query, versions), lambda: list(produce(query)))

@@ -31,18 +31,52 @@ def _parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("Examples::", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on, 0 = any free port (default 8765)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to listen on, 0 = any free port (default 8765)"
+    )
     parser.add_argument("--api-key", help=f"API key clients must send (default {DEMO_API_KEY})")
-    parser.add_argument("--api-secret", help="API secret clients must send (default: the demo secret)")
-    parser.add_argument("--scale", type=float, default=1.0, help="size of the demo account; 1 = 2,000 contacts (default 1)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generated demo data (default 42)")
-    parser.add_argument("--latency-ms", type=float, default=0, help="milliseconds added to every request (default 0)")
-    parser.add_argument("--rate-limit", type=float, default=0, help="requests per second before 429, 0 = off (default 0)")
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="fraction of requests answered 500/502/503")
-    parser.add_argument("--drop-rate", type=float, default=0.0, help="fraction of connections dropped without answer")
-    parser.add_argument("--truncate-rate", type=float, default=0.0, help="fraction of answers with a truncated body")
-    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)")
+    parser.add_argument(
+        "--api-secret", help="API secret clients must send (default: the demo secret)"
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size of the demo account; 1 = 2,000 contacts (default 1)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the generated demo data (default 42)"
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="milliseconds added to every request (default 0)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0,
+        help="requests per second before 429, 0 = off (default 0)",
+    )
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="fraction of requests answered 500/502/503"
+    )
+    parser.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        help="fraction of connections dropped without answer",
+    )
+    parser.add_argument(
+        "--truncate-rate", type=float, default=0.0, help="fraction of answers with a truncated body"
+    )
+    parser.add_argument(
+        "--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)"
+    )
     return parser
 
 
@@ -69,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SandboxServer(sandbox, host=args.host, port=args.port).bind()
     except OSError as exc:
-        print(f"mjquery sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"mjquery sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 1
     stop = threading.Event()
 

@@ -77,6 +77,7 @@ import orjson
 
 from mjquery.sandbox.aggregates import aggregate_query, aggregate_rows, served_filters
 from mjquery.sandbox.config import SandboxConfig
+from mjquery.sandbox.counters import statcounter_rows
 from mjquery.sandbox.log import LoggedRequest, RequestLog
 from mjquery.sandbox.query import (
     MESSAGE_OPTIONAL_FIELDS,
@@ -88,7 +89,6 @@ from mjquery.sandbox.query import (
     parse_sort,
     sort_rows,
 )
-from mjquery.sandbox.counters import statcounter_rows
 from mjquery.sandbox.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
 from mjquery.sandbox.store import Row, Store, Table
 
@@ -222,7 +222,9 @@ class Job:
     start: int
     polls: int = 0
     kind: str = "managemanycontacts"  # or "importlist": each action lists only its own jobs
-    detail: dict[str, Any] | None = None  # importlist: the source ListID and Action, echoed by polls
+    detail: dict[str, Any] | None = (
+        None  # importlist: the source ListID and Action, echoed by polls
+    )
 
 
 class Sandbox:
@@ -276,7 +278,9 @@ class Sandbox:
             # Big accounts: pre-sort contacts on every sortable field, both ways (~0.1 s each).
             spec = self.specs["contact"]
             for sortable in spec.sortable:
-                orders = [sortable.field] + ([f"{sortable.field} DESC"] if sortable.desc_allowed else [])
+                orders = [sortable.field] + (
+                    [f"{sortable.field} DESC"] if sortable.desc_allowed else []
+                )
                 for order in orders:
                     self._list(spec, (("Sort", order), ("Limit", "1")))
 
@@ -364,7 +368,9 @@ class Sandbox:
             )
         raise ApiError(404, "Not found")
 
-    def _route_rest(self, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:
+    def _route_rest(
+        self, method: str, segments: list[str], request: SandboxRequest
+    ) -> SandboxResponse:
         if not segments:
             raise ApiError(400, 'Unknown resource: ""')
         names = [s.lower() for s in segments]
@@ -395,7 +401,9 @@ class Sandbox:
 
     # -- collections and records ------------------------------------------------------------------
 
-    def _collection(self, method: str, spec: ResourceSpec, request: SandboxRequest) -> SandboxResponse:
+    def _collection(
+        self, method: str, spec: ResourceSpec, request: SandboxRequest
+    ) -> SandboxResponse:
         if method == "GET":
             self._check_method(spec, "GET")
             return self._list(spec, request.params)
@@ -431,7 +439,11 @@ class Sandbox:
             if sort_keys:
                 routed = sort_rows(spec, self.store, routed, sort_keys)
             if count_only:
-                return SandboxResponse(200, JSON_HEADERS, orjson.dumps({"Count": len(routed), "Data": [], "Total": len(routed)}))
+                return SandboxResponse(
+                    200,
+                    JSON_HEADERS,
+                    orjson.dumps({"Count": len(routed), "Data": [], "Total": len(routed)}),
+                )
             return envelope(routed[offset : offset + limit])
         table = self.store.table(spec.name.lower())
         hide_anonymized = spec.name == "contact" and bool(self.store.anonymized)
@@ -444,7 +456,8 @@ class Sandbox:
             p
             for low, value in filters
             if low not in recomputed
-            and (p := compile_filter(spec, self.store, spec.filters_by_lower[low], value)) is not None
+            and (p := compile_filter(spec, self.store, spec.filters_by_lower[low], value))
+            is not None
         ]
         if hide_anonymized:
             hidden = frozenset(self.store.anonymized)
@@ -453,19 +466,27 @@ class Sandbox:
         if aggregate is not None:
             versions += (self.store.table("campaign").version,)
         # ``Period`` reads the account clock: its answer changes when the day does, not only with the data.
-        period_day = self.store.clock().date() if any(low == "period" for low, _ in filters) else None
+        period_day = (
+            self.store.clock().date() if any(low == "period" for low, _ in filters) else None
+        )
         key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day)
         compute = lambda: self._matching(table, predicates, sort_keys)  # noqa: E731
         if aggregate is not None:
             compute = lambda: self._matching_rows(  # noqa: E731
                 spec, aggregate_rows(self.store, aggregate), predicates, sort_keys
             )
-        if spec.name == "contact" and [low for low, _ in filters] == ["contactslist"] and not sort_keys:
+        if (
+            spec.name == "contact"
+            and [low for low, _ in filters] == ["contactslist"]
+            and not sort_keys
+        ):
             compute = lambda: self._list_members_in_id_order(filters[0][1], hide_anonymized)  # noqa: E731
         matched = self.store.cached_query(key, compute)
         if count_only:
             total = len(matched)
-            return SandboxResponse(200, JSON_HEADERS, orjson.dumps({"Count": total, "Data": [], "Total": total}))
+            return SandboxResponse(
+                200, JSON_HEADERS, orjson.dumps({"Count": total, "Data": [], "Total": total})
+            )
         if isinstance(matched, list):
             page = matched[offset : offset + limit]
         else:
@@ -474,7 +495,9 @@ class Sandbox:
             page = self._project_message(page, params)
         return envelope(page)
 
-    def _routed_rows(self, spec: ResourceSpec, params: dict[str, tuple[str, str]]) -> list[Row] | None:
+    def _routed_rows(
+        self, spec: ResourceSpec, params: dict[str, tuple[str, str]]
+    ) -> list[Row] | None:
         """Rows computed for the request rather than filtered from a table (see ``ROUTED_FILTERS``)."""
         name = spec.name.lower()
         if name == "statcounters":
@@ -486,7 +509,9 @@ class Sandbox:
                 return None
             return [event for mid in sorted(message_id) for event in history(mid)]
         if name in ("statistics/link-click", "statistics/recipient-esp") and "campaignid" in params:
-            produce = getattr(self.data, "link_clicks" if name.endswith("link-click") else "recipient_esp", None)
+            produce = getattr(
+                self.data, "link_clicks" if name.endswith("link-click") else "recipient_esp", None
+            )
             if produce is None:
                 return None
             return [r for cid in sorted(parse_ints(*params["campaignid"])) for r in produce(cid)]
@@ -505,7 +530,9 @@ class Sandbox:
             raise QueryError(f'Invalid value for "{name}": "{value}"')
         return number
 
-    def _matching(self, table: Table, predicates: list[Predicate], sort_keys: tuple[Any, ...]) -> Any:
+    def _matching(
+        self, table: Table, predicates: list[Predicate], sort_keys: tuple[Any, ...]
+    ) -> Any:
         rows = table.rows
         if not predicates and not sort_keys:
             return self._in_id_order(table)
@@ -523,7 +550,11 @@ class Sandbox:
         return matched
 
     def _matching_rows(
-        self, spec: ResourceSpec, rows: list[Row], predicates: list[Predicate], sort_keys: tuple[Any, ...]
+        self,
+        spec: ResourceSpec,
+        rows: list[Row],
+        predicates: list[Predicate],
+        sort_keys: tuple[Any, ...],
     ) -> list[Row]:
         """Rows computed for the request (kept in their computed order), filtered and sorted."""
         matched = [row for row in rows if all(p(row) for p in predicates)] if predicates else rows
@@ -548,7 +579,9 @@ class Sandbox:
             ids = [row.get("ID") or 0 for row in table.rows]
             return all(a <= b for a, b in zip(ids, ids[1:], strict=False))
 
-        return self.store.derived(f"id-ordered:{table.spec.name}", (table.spec.name.lower(),), build)
+        return self.store.derived(
+            f"id-ordered:{table.spec.name}", (table.spec.name.lower(),), build
+        )
 
     def _in_id_order(self, table: Table) -> Any:
         if self._is_id_ordered(table):
@@ -583,7 +616,9 @@ class Sandbox:
         columns: list[str] = []
         wanted: list[str] = []
         for name, part in zip(spec.unique_key, parts, strict=True):
-            field = spec.fields_by_lower.get(name.lower()) or spec.fields_by_lower.get(name.lower() + "id")
+            field = spec.fields_by_lower.get(name.lower()) or spec.fields_by_lower.get(
+                name.lower() + "id"
+            )
             if field is not None:
                 columns.append(field.name)
                 wanted.append(part.lower())
@@ -609,7 +644,9 @@ class Sandbox:
         name = table.spec.name.lower()
         return self.store.derived(f"unique:{name}:{'|'.join(columns)}", (name,), build)
 
-    def _item(self, method: str, spec: ResourceSpec, key: str, request: SandboxRequest) -> SandboxResponse:
+    def _item(
+        self, method: str, spec: ResourceSpec, key: str, request: SandboxRequest
+    ) -> SandboxResponse:
         if method not in ("GET", "PUT", "DELETE"):
             raise ApiError(405, "Method not allowed")
         self._check_method(spec, method)
@@ -633,7 +670,9 @@ class Sandbox:
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def _assignments(self, spec: ResourceSpec, body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    def _assignments(
+        self, spec: ResourceSpec, body: dict[str, Any], creating: bool
+    ) -> dict[str, Any]:
         """The body's properties as field -> value, references resolved, read-only ones dropped."""
         values: dict[str, Any] = {}
         fields = spec.fields_by_lower
@@ -649,7 +688,10 @@ class Sandbox:
             if field is None and (low + "id") in fields:
                 field = fields[low + "id"]
             if field is None:
-                raise ApiError(400, f'Invalid json input: object ""->"T{spec.name.capitalize()}" has no property "{key}"')
+                raise ApiError(
+                    400,
+                    f'Invalid json input: object ""->"T{spec.name.capitalize()}" has no property "{key}"',
+                )
             if field.readonly and not (creating and field.required):
                 continue  # read-only properties sent back are tolerated
             values[field.name] = self._coerce(field, value)
@@ -661,18 +703,25 @@ class Sandbox:
             target = self.store.contact(str(value))
         elif field.entity == "contactslist":
             lists = self.store.table("contactslist").rows
-            target = next((r for r in lists if str(r.get("Name", "")).lower() == str(value).lower()), None)
+            target = next(
+                (r for r in lists if str(r.get("Name", "")).lower() == str(value).lower()), None
+            )
         elif field.entity is not None and field.entity in self.specs:
             target = self._find(self.specs[field.entity], str(value))
         if target is None:
-            raise ApiError(400, f'Property "{name}", alternate key value "{value}" could not be resolved to an ID')
+            raise ApiError(
+                400,
+                f'Property "{name}", alternate key value "{value}" could not be resolved to an ID',
+            )
         return int(target["ID"])
 
     @staticmethod
     def _coerce(field: FieldSpec, value: Any) -> Any:
         def mismatch() -> ApiError:
             return ApiError(
-                400, "Object properties invalid", {"Properties": [{field.name: "Property type does not match definition"}]}
+                400,
+                "Object properties invalid",
+                {"Properties": [{field.name: "Property type does not match definition"}]},
             )
 
         if value is None:
@@ -705,18 +754,24 @@ class Sandbox:
             raise mismatch()
         return value
 
-    def _check_unique(self, spec: ResourceSpec, values: dict[str, Any], exclude: Row | None = None) -> None:
+    def _check_unique(
+        self, spec: ResourceSpec, values: dict[str, Any], exclude: Row | None = None
+    ) -> None:
         name = spec.name
         if name == "contact" and "Email" in values:
             existing = self.store.contact(values["Email"])
             if existing is not None and existing is not exclude:
-                raise ApiError(400, f'MJ18 A Contact resource with value "{values["Email"]}" for Email already exists.')
+                raise ApiError(
+                    400,
+                    f'MJ18 A Contact resource with value "{values["Email"]}" for Email already exists.',
+                )
         if name == "contactslist" and "Name" in values:
             wanted = str(values["Name"]).lower()
             for row in self.store.table("contactslist").rows:
                 if row is not exclude and str(row.get("Name", "")).lower() == wanted:
                     raise ApiError(
-                        400, f'MJ18 A ContactsList resource with value "{values["Name"]}" for Name already exists.'
+                        400,
+                        f'MJ18 A ContactsList resource with value "{values["Name"]}" for Name already exists.',
                     )
 
     def _create(self, spec: ResourceSpec, body: dict[str, Any]) -> Row:
@@ -733,9 +788,16 @@ class Sandbox:
         if "ID" in row:
             row["ID"] = table.next_id()
             if name in ("campaigndraft", "newsletter"):
-                row["ID"] = max(self.store.table("campaigndraft").next_id(), self.store.table("newsletter").next_id())
+                row["ID"] = max(
+                    self.store.table("campaigndraft").next_id(),
+                    self.store.table("newsletter").next_id(),
+                )
         stamp = self.store.clock_iso()
-        if spec.created_field and spec.created_field in row and isinstance(row[spec.created_field], str):
+        if (
+            spec.created_field
+            and spec.created_field in row
+            and isinstance(row[spec.created_field], str)
+        ):
             row[spec.created_field] = stamp
         if name == "listrecipient":
             row["IsActive"] = True  # the reference's default
@@ -752,9 +814,15 @@ class Sandbox:
         contact = self.store.table("contact").by_id().get(row.get("ContactID"))
         lst = self.store.table("contactslist").by_id().get(row.get("ListID"))
         if contact is None:
-            raise ApiError(400, f'Property "Contact", value "{row.get("ContactID")}" could not be resolved to an object')
+            raise ApiError(
+                400,
+                f'Property "Contact", value "{row.get("ContactID")}" could not be resolved to an object',
+            )
         if lst is None:
-            raise ApiError(400, f'Property "List", value "{row.get("ListID")}" could not be resolved to an object')
+            raise ApiError(
+                400,
+                f'Property "List", value "{row.get("ListID")}" could not be resolved to an object',
+            )
         for existing in self.store.recipients_by_contact().get(row["ContactID"], ()):
             if existing.get("ListID") == row["ListID"]:
                 raise ApiError(
@@ -786,7 +854,11 @@ class Sandbox:
         stamp = self.store.clock_iso()
         if spec.updated_field and spec.updated_field in row:
             row[spec.updated_field] = stamp
-        if name == "contact" and "IsExcludedFromCampaigns" in changes and "ExclusionFromCampaignsUpdatedAt" in row:
+        if (
+            name == "contact"
+            and "IsExcludedFromCampaigns" in changes
+            and "ExclusionFromCampaignsUpdatedAt" in row
+        ):
             row["ExclusionFromCampaignsUpdatedAt"] = stamp
         if name == "listrecipient":
             if "IsUnsubscribed" in changes:
@@ -818,14 +890,23 @@ class Sandbox:
     # -- actions and sub-resources ------------------------------------------------------------------
 
     def _action(
-        self, method: str, spec: ResourceSpec, parent: str | None, rest: list[str], request: SandboxRequest
+        self,
+        method: str,
+        spec: ResourceSpec,
+        parent: str | None,
+        rest: list[str],
+        request: SandboxRequest,
     ) -> SandboxResponse:
         from mjquery.sandbox import actions, imports
 
         self._check_method(spec, method)
-        handler = actions.HANDLERS.get(spec.name.lower()) or imports.IMPORT_HANDLERS.get(spec.name.lower())
+        handler = actions.HANDLERS.get(spec.name.lower()) or imports.IMPORT_HANDLERS.get(
+            spec.name.lower()
+        )
         if handler is None and parent is None and not rest and method == "GET" and spec.fields:
-            return self._list(spec, request.params)  # statistics/link-click, statistics/recipient-esp
+            return self._list(
+                spec, request.params
+            )  # statistics/link-click, statistics/recipient-esp
         if handler is None:
             raise ApiError(400, f'Unknown action: "{spec.name.rsplit("/", 1)[-1]}"')
         # Only job polls (and the legacy newsletter sub-resources, recorded with a trailing id)
@@ -834,7 +915,9 @@ class Sandbox:
             raise ApiError(400, f'Unknown action: "{rest[-1]}"')
         return handler(self, method, parent, rest, request)
 
-    def _route_data(self, method: str, segments: list[str], request: SandboxRequest) -> SandboxResponse:
+    def _route_data(
+        self, method: str, segments: list[str], request: SandboxRequest
+    ) -> SandboxResponse:
         from mjquery.sandbox import actions
 
         return actions.data_api(self, method, segments, request)

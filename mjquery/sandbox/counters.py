@@ -48,7 +48,9 @@ def _choice(params: dict[str, tuple[str, str]], low: str, allowed: dict[str, str
     return chosen
 
 
-def statcounter_rows(data: Any, table_rows: Sequence[Row], params: dict[str, tuple[str, str]]) -> list[Row]:
+def statcounter_rows(
+    data: Any, table_rows: Sequence[Row], params: dict[str, tuple[str, str]]
+) -> list[Row]:
     """The statcounters rows a request selects (``params``: lower-case name -> (name, value))."""
     from mjquery.sandbox.query import QueryError, parse_ints, parse_time
 
@@ -58,7 +60,9 @@ def statcounter_rows(data: Any, table_rows: Sequence[Row], params: dict[str, tup
     if "countertype" in params:
         name, value = params["countertype"]
         code = value.strip().lower()
-        if len(code) != 3 or any(letter not in table for letter, table in zip(code, _TYPE_LETTERS, strict=True)):
+        if len(code) != 3 or any(
+            letter not in table for letter, table in zip(code, _TYPE_LETTERS, strict=True)
+        ):
             raise QueryError(f'Invalid value for filter "{name}": "{value}"')
         source = source or _TYPE_LETTERS[0][code[0]]
         timing = timing or _TYPE_LETTERS[1][code[1]]
@@ -76,7 +80,11 @@ def statcounter_rows(data: Any, table_rows: Sequence[Row], params: dict[str, tup
             source_ids = set(parse_ints(*params[low]))
     missing = [
         label
-        for label, chosen in (("CounterSource", source), ("CounterResolution", resolution), ("CounterTiming", timing))
+        for label, chosen in (
+            ("CounterSource", source),
+            ("CounterResolution", resolution),
+            ("CounterTiming", timing),
+        )
         if chosen is None
     ]
     if missing:

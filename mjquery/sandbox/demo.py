@@ -25,7 +25,7 @@ import calendar
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mjquery.sandbox.aggregates import AggregateQuery
@@ -36,7 +36,7 @@ from mjquery.sandbox.demo_people import audience_resources, build_audience
 from mjquery.sandbox.demo_stats import Statistics
 
 #: The demo account's fixed "current time" (``DemoData.now``): where the sandbox's clock starts.
-DEMO_NOW = datetime(2026, 10, 3, 9, 12, 44, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 10, 3, 9, 12, 44, tzinfo=UTC)
 _ACCOUNT_AGE_DAYS = 3 * 365
 
 
@@ -80,7 +80,13 @@ class DemoData:
         return self.statistics.aggregate_rows(query)
 
     def statcounters(
-        self, source: str, resolution: str, timing: str, source_ids: Sequence[int] = (), from_ts: int | None = None, to_ts: int | None = None
+        self,
+        source: str,
+        resolution: str,
+        timing: str,
+        source_ids: Sequence[int] = (),
+        from_ts: int | None = None,
+        to_ts: int | None = None,
     ) -> list[dict[str, Any]]:
         """``GET /statcounters`` for CounterSource/CounterResolution/CounterTiming (+ SourceID, FromTS, ToTS)."""
         assert self.statistics is not None
@@ -104,18 +110,28 @@ def build_demo_account(seed: int = 42, scale: float = 1.0) -> DemoData:
     statistics = Statistics(views, api_key_id, now)
 
     resources: dict[str, Sequence[dict[str, Any]]] = {}
-    resources.update(audience_resources(audience, rng, result.delivered_count, result.last_activity, result.unsubscribed_by))
+    resources.update(
+        audience_resources(
+            audience, rng, result.delivered_count, result.last_activity, result.unsubscribed_by
+        )
+    )
     resources["sender"] = catalogue.senders
     resources["dns"] = catalogue.dns
     resources["template"] = catalogue.templates
     resources["campaigndraft"] = catalogue.drafts
     resources["contactfilter"] = catalogue.contactfilters
     resources["campaign"] = campaign_rows(
-        catalogue, [m.id for m in audience.lists], statistics.first_message_ids(), statistics.send_starts(), statistics.send_ends()
+        catalogue,
+        [m.id for m in audience.lists],
+        statistics.first_message_ids(),
+        statistics.send_starts(),
+        statistics.send_ends(),
     )
     resources.update(views.resources())
     resources.update(statistics.resources(resources["listrecipient"]))
-    resources.update(account_resources(rng, audience, catalogue, statistics, user_id, api_key_id, start, now))
+    resources.update(
+        account_resources(rng, audience, catalogue, statistics, user_id, api_key_id, start, now)
+    )
 
     sub_resources = {
         "campaigndraft/detailcontent": catalogue.draft_content,
@@ -123,5 +139,10 @@ def build_demo_account(seed: int = 42, scale: float = 1.0) -> DemoData:
         "template/detailcontent": catalogue.template_content,
     }
     return DemoData(
-        resources=resources, sub_resources=sub_resources, api_key_id=api_key_id, now=DEMO_NOW, statistics=statistics, views=views
+        resources=resources,
+        sub_resources=sub_resources,
+        api_key_id=api_key_id,
+        now=DEMO_NOW,
+        statistics=statistics,
+        views=views,
     )

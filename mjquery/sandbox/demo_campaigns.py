@@ -45,7 +45,14 @@ _TEMPLATES = (
     ("Welcome email", "automation", 4, ["onboarding"]),
     ("Plain text announcement", "marketing", 2, []),
 )
-TEMPLATE_FOR_KIND = {"newsletter": 0, "customers": 1, "members": 0, "workshop": 2, "partners": 3, "promo": 4}
+TEMPLATE_FOR_KIND = {
+    "newsletter": 0,
+    "customers": 1,
+    "members": 0,
+    "workshop": 2,
+    "partners": 3,
+    "promo": 4,
+}
 _EDIT_MODE_NAME = {1: "tool2", 2: "html2", 3: "tool2", 4: "mjml"}
 
 
@@ -94,14 +101,14 @@ class Catalogue:
 def _html(subject: str, links: list[tuple[int, str]], signature: str) -> str:
     anchors = "".join(f'<p><a href="{url}">{_anchor_text(url)}</a></p>' for _link_id, url in links)
     return (
-        f"<html><body><h1>{subject}</h1><p>Hello [[data:firstname:\"there\"]],</p>{anchors}"
-        f"<p>{signature}</p><p><a href=\"[[UNSUB_LINK_EN]]\">Unsubscribe</a></p></body></html>"
+        f'<html><body><h1>{subject}</h1><p>Hello [[data:firstname:"there"]],</p>{anchors}'
+        f'<p>{signature}</p><p><a href="[[UNSUB_LINK_EN]]">Unsubscribe</a></p></body></html>'
     )
 
 
 def _text(subject: str, links: list[tuple[int, str]], signature: str) -> str:
     lines = "\n".join(f"{_anchor_text(url)}: {url}" for _link_id, url in links)
-    return f"{subject}\n\nHello [[data:firstname:\"there\"]],\n\n{lines}\n\n{signature}\nUnsubscribe: [[UNSUB_LINK_EN]]"
+    return f'{subject}\n\nHello [[data:firstname:"there"]],\n\n{lines}\n\n{signature}\nUnsubscribe: [[UNSUB_LINK_EN]]'
 
 
 def _anchor_text(url: str) -> str:
@@ -109,42 +116,83 @@ def _anchor_text(url: str) -> str:
     return path.replace("-", " ").capitalize() or "Visit the shop"
 
 
-def _content(subject: str, links: list[tuple[int, str]], sender: tuple[Any, ...], mjml: bool, text: bool) -> dict[str, Any]:
+def _content(
+    subject: str, links: list[tuple[int, str]], sender: tuple[Any, ...], mjml: bool, text: bool
+) -> dict[str, Any]:
     signature = f"The {vocab.COMPANY} team"
     html = _html(subject, links, signature)
     return {
-        "Headers": {"From": f"{sender[1] or vocab.COMPANY} <{sender[0]}>", "Subject": subject, "Reply-To": f"hello@{vocab.COMPANY_DOMAIN}"},
+        "Headers": {
+            "From": f"{sender[1] or vocab.COMPANY} <{sender[0]}>",
+            "Subject": subject,
+            "Reply-To": f"hello@{vocab.COMPANY_DOMAIN}",
+        },
         "Html-part": html,
         "Text-part": _text(subject, links, signature) if text else None,
-        "MJMLContent": f"<mjml><mj-body><mj-section><mj-column><mj-text>{subject}</mj-text></mj-column></mj-section></mj-body></mjml>" if mjml else None,
+        "MJMLContent": f"<mjml><mj-body><mj-section><mj-column><mj-text>{subject}</mj-text></mj-column></mj-section></mj-body></mjml>"
+        if mjml
+        else None,
     }
 
 
-def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: int, now: int) -> Catalogue:
+def plan_campaigns(
+    rng: random.Random, audience: Audience, user_id: int, start: int, now: int
+) -> Catalogue:
     """Senders, templates, drafts (sent, programmed, draft, archived) and every campaign's plan."""
     dns_company, dns_events = 325867200 + rng.randrange(100), 325867400 + rng.randrange(100)
     # domain ownership tokens: 32 hex digits derived from the domain (the seeded draws stay as they were)
-    token_company, token_events = (hashlib.blake2b(f"ownership:{domain}".encode(), digest_size=16).hexdigest()
-                                   for domain in (vocab.COMPANY_DOMAIN, "kestrel-events.test"))
+    token_company, token_events = (
+        hashlib.blake2b(f"ownership:{domain}".encode(), digest_size=16).hexdigest()
+        for domain in (vocab.COMPANY_DOMAIN, "kestrel-events.test")
+    )
     dns = [
-        row("dns", DKIMRecordName=f"mailjet._domainkey.{vocab.COMPANY_DOMAIN}", DKIMRecordValue="k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDk3xq2",
-            DKIMStatus="OK", Domain=vocab.COMPANY_DOMAIN, ID=dns_company, IsCheckInProgress=False, LastCheckAt=rfc3339(now - 2 * DAY - 3600),
-            OwnerShipToken=token_company, OwnerShipTokenRecordName=f"mailjet._{token_company[:8]}.{vocab.COMPANY_DOMAIN}",
-            SPFRecordValue="v=spf1 include:spf.mailjet.com ?all", SPFStatus="OK"),
-        row("dns", DKIMRecordName="mailjet._domainkey.kestrel-events.test", DKIMRecordValue="k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC9a7",
-            DKIMStatus="Not Checked", Domain="kestrel-events.test", ID=dns_events, IsCheckInProgress=False, LastCheckAt="",
-            OwnerShipToken=token_events, OwnerShipTokenRecordName=f"mailjet._{token_events[:8]}.kestrel-events.test",
-            SPFRecordValue="", SPFStatus="Not Checked"),
+        row(
+            "dns",
+            DKIMRecordName=f"mailjet._domainkey.{vocab.COMPANY_DOMAIN}",
+            DKIMRecordValue="k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDk3xq2",
+            DKIMStatus="OK",
+            Domain=vocab.COMPANY_DOMAIN,
+            ID=dns_company,
+            IsCheckInProgress=False,
+            LastCheckAt=rfc3339(now - 2 * DAY - 3600),
+            OwnerShipToken=token_company,
+            OwnerShipTokenRecordName=f"mailjet._{token_company[:8]}.{vocab.COMPANY_DOMAIN}",
+            SPFRecordValue="v=spf1 include:spf.mailjet.com ?all",
+            SPFStatus="OK",
+        ),
+        row(
+            "dns",
+            DKIMRecordName="mailjet._domainkey.kestrel-events.test",
+            DKIMRecordValue="k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC9a7",
+            DKIMStatus="Not Checked",
+            Domain="kestrel-events.test",
+            ID=dns_events,
+            IsCheckInProgress=False,
+            LastCheckAt="",
+            OwnerShipToken=token_events,
+            OwnerShipTokenRecordName=f"mailjet._{token_events[:8]}.kestrel-events.test",
+            SPFRecordValue="",
+            SPFStatus="Not Checked",
+        ),
     ]
     senders = []
     sender_id = 46900 + rng.randrange(50)
     for index, (email, name, email_type, status, default) in enumerate(_SENDERS):
         sender_id += 1 + rng.randrange(30)
-        senders.append(row(
-            "sender", CreatedAt=rfc3339(start + (1 + 90 * index) * DAY + rng.randrange(DAY)), DNSID=dns_events if "events" in email else dns_company,
-            Email=email, EmailType=email_type, Filename="9e8d7c6b5a4f3e2d.txt" if status == "Inactive" else "", ID=sender_id,
-            IsDefaultSender=default, Name=name, Status=status,
-        ))
+        senders.append(
+            row(
+                "sender",
+                CreatedAt=rfc3339(start + (1 + 90 * index) * DAY + rng.randrange(DAY)),
+                DNSID=dns_events if "events" in email else dns_company,
+                Email=email,
+                EmailType=email_type,
+                Filename="9e8d7c6b5a4f3e2d.txt" if status == "Inactive" else "",
+                ID=sender_id,
+                IsDefaultSender=default,
+                Name=name,
+                Status=status,
+            )
+        )
 
     templates, template_content = [], {}
     template_id = 1715700 + rng.randrange(40)
@@ -152,23 +200,60 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
         template_id += 1 + rng.randrange(25)
         created = start + (10 + 75 * index) * DAY + rng.randrange(DAY)
         updated = created + rng.randrange(40 * DAY)
-        templates.append(row(
-            "template", Author=vocab.COMPANY, Categories=categories, Copyright=f"© {vocab.COMPANY}", Description=f"{name} ({purpose})",
-            EditMode=edit_mode, ID=template_id, IsStarred=index in (0, 5), Locale="en_US", Name=name, OwnerId=user_id, OwnerType="apikey",
-            Presets="", Previews=[], Purposes=[purpose], IsTextPartGenerationEnabled=edit_mode != 4, CreatedAt=rfc3339(created),
-            LastUpdatedAt=rfc3339(min(updated, now - DAY)), LocaleList=["en_US"],
-        ))
+        templates.append(
+            row(
+                "template",
+                Author=vocab.COMPANY,
+                Categories=categories,
+                Copyright=f"© {vocab.COMPANY}",
+                Description=f"{name} ({purpose})",
+                EditMode=edit_mode,
+                ID=template_id,
+                IsStarred=index in (0, 5),
+                Locale="en_US",
+                Name=name,
+                OwnerId=user_id,
+                OwnerType="apikey",
+                Presets="",
+                Previews=[],
+                Purposes=[purpose],
+                IsTextPartGenerationEnabled=edit_mode != 4,
+                CreatedAt=rfc3339(created),
+                LastUpdatedAt=rfc3339(min(updated, now - DAY)),
+                LocaleList=["en_US"],
+            )
+        )
         sender = _SENDERS[SENDER_ORDERS if purpose == "transactional" else SENDER_NEWS]
         links = [(0, f"{vocab.SITE}{path}") for path in vocab.LINK_PATHS[index % 5 : index % 5 + 2]]
-        template_content[template_id] = _content(name, links, sender, edit_mode == 4, purpose != "marketing" or index % 2 == 0)
+        template_content[template_id] = _content(
+            name, links, sender, edit_mode == 4, purpose != "marketing" or index % 2 == 0
+        )
 
     contactfilters = [
-        row("contactfilter", Description="Contacts whose country property is France.", Expression='(country="FR")', ID=5329 + rng.randrange(10),
-            Name="French customers", Status="used"),
-        row("contactfilter", Description="Paying plans only.", Expression='(plan="pro") OR (plan="enterprise")', ID=5341 + rng.randrange(10),
-            Name="Pro and enterprise plans", Status="unused"),
-        row("contactfilter", Description="More than three orders.", Expression="(total_orders>3)", ID=5356 + rng.randrange(10),
-            Name="Loyal buyers", Status="unused"),
+        row(
+            "contactfilter",
+            Description="Contacts whose country property is France.",
+            Expression='(country="FR")',
+            ID=5329 + rng.randrange(10),
+            Name="French customers",
+            Status="used",
+        ),
+        row(
+            "contactfilter",
+            Description="Paying plans only.",
+            Expression='(plan="pro") OR (plan="enterprise")',
+            ID=5341 + rng.randrange(10),
+            Name="Pro and enterprise plans",
+            Status="unused",
+        ),
+        row(
+            "contactfilter",
+            Description="More than three orders.",
+            Expression="(total_orders>3)",
+            ID=5356 + rng.randrange(10),
+            Name="Loyal buyers",
+            Status="unused",
+        ),
     ]
 
     lists = audience.lists
@@ -178,8 +263,22 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
 
     # The sending calendar: one sent campaign roughly every 3-4 weeks over the last year, plus an
     # old holiday promotion to a list that was deleted since.
-    rotation = ("newsletter", "customers", "newsletter", "members", "newsletter", "workshop", "newsletter",
-                "customers", "partners", "newsletter", "members", "newsletter", "customers", "newsletter")
+    rotation = (
+        "newsletter",
+        "customers",
+        "newsletter",
+        "members",
+        "newsletter",
+        "workshop",
+        "newsletter",
+        "customers",
+        "partners",
+        "newsletter",
+        "members",
+        "newsletter",
+        "customers",
+        "newsletter",
+    )
     newsletter_subjects = iter(vocab.NEWSLETTER_SUBJECTS)
     promo_subjects = iter(vocab.PROMO_SUBJECTS)
     marketing: list[CampaignPlan] = []
@@ -190,7 +289,12 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
         out = []
         for path in rng.sample(vocab.LINK_PATHS, count):
             link_id += 1
-            out.append((link_id, f"{vocab.SITE}{path}?utm_source=mailjet&utm_medium=email&utm_campaign={slug}"))
+            out.append(
+                (
+                    link_id,
+                    f"{vocab.SITE}{path}?utm_source=mailjet&utm_medium=email&utm_campaign={slug}",
+                )
+            )
         return out
 
     def subject_for(kind: str) -> str:
@@ -214,10 +318,22 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
     for kind, list_index, day in schedule:
         send_at = day - day % DAY + 8 * 3600 + rng.randrange(3 * 3600)
         subject = subject_for(kind)
-        sender = SENDER_PARTNERS if kind == "partners" else (SENDER_NEWS if kind in ("newsletter", "members", "workshop") else SENDER_HELLO)
+        sender = (
+            SENDER_PARTNERS
+            if kind == "partners"
+            else (SENDER_NEWS if kind in ("newsletter", "members", "workshop") else SENDER_HELLO)
+        )
         plan = CampaignPlan(
-            index=0, kind="newsletter", subject=subject, sender=sender, created_at=send_at, send_at=send_at, list_index=list_index,
-            template=TEMPLATE_FOR_KIND[kind], starred=rng.random() < 0.2, spam_score=round(rng.uniform(0.0, 1.8), 1),
+            index=0,
+            kind="newsletter",
+            subject=subject,
+            sender=sender,
+            created_at=send_at,
+            send_at=send_at,
+            list_index=list_index,
+            template=TEMPLATE_FOR_KIND[kind],
+            starred=rng.random() < 0.2,
+            spam_score=round(rng.uniform(0.0, 1.8), 1),
             text_part=kind != "customers",
         )
         plan.links = links_for(f"{kind}-{rfc3339(send_at)[:10]}", 3 + rng.randrange(2))
@@ -232,14 +348,35 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
 
     workflow_started = now - 300 * DAY + rng.randrange(DAY)
     others = [
-        CampaignPlan(index=0, kind="transactional", subject=subject, sender=SENDER_ORDERS, created_at=start + 30 * DAY + rng.randrange(DAY),
-                     send_at=now - 365 * DAY, template=5 + position, custom_value=tag, share=share, spam_score=0.0,
-                     links=[(0, f"{vocab.SITE}/account/orders")])
+        CampaignPlan(
+            index=0,
+            kind="transactional",
+            subject=subject,
+            sender=SENDER_ORDERS,
+            created_at=start + 30 * DAY + rng.randrange(DAY),
+            send_at=now - 365 * DAY,
+            template=5 + position,
+            custom_value=tag,
+            share=share,
+            spam_score=0.0,
+            links=[(0, f"{vocab.SITE}/account/orders")],
+        )
         for position, (tag, subject, _template, share) in enumerate(vocab.TRANSACTIONAL)
     ]
-    others.append(CampaignPlan(index=0, kind="workflow", subject=f"Welcome to {vocab.COMPANY}", sender=SENDER_HELLO, created_at=workflow_started,
-                               send_at=workflow_started, list_index=by_kind["newsletter"][0], template=8, spam_score=0.3,
-                               links=links_for("welcome", 2)))
+    others.append(
+        CampaignPlan(
+            index=0,
+            kind="workflow",
+            subject=f"Welcome to {vocab.COMPANY}",
+            sender=SENDER_HELLO,
+            created_at=workflow_started,
+            send_at=workflow_started,
+            list_index=by_kind["newsletter"][0],
+            template=8,
+            spam_score=0.3,
+            links=links_for("welcome", 2),
+        )
+    )
 
     campaigns = sorted(marketing + others, key=lambda plan: plan.created_at)
     campaign_id = 7390600 + rng.randrange(100)
@@ -259,7 +396,9 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
         (0, "Untitled draft", "newsletter", 0),
         (-1, "Summer sale (cancelled)", "customers", 0),
     ]
-    entries: list[tuple[int, Any]] = [(plan.created_at - (2 + rng.randrange(5)) * DAY, plan) for plan in marketing]
+    entries: list[tuple[int, Any]] = [
+        (plan.created_at - (2 + rng.randrange(5)) * DAY, plan) for plan in marketing
+    ]
     for position, spec in enumerate(unsent):
         entries.append((now - (40 - 6 * position) * DAY - rng.randrange(DAY), spec))
     entries.sort(key=lambda item: item[0])
@@ -291,41 +430,99 @@ def plan_campaigns(rng: random.Random, audience: Audience, user_id: int, start: 
         template_row = templates[template_index]
         sender = _SENDERS[sender_index]
         edit_mode = _EDIT_MODE_NAME[template_row["EditMode"]]
-        drafts.append(row(
-            "campaigndraft", AXFraction=0.0, AXFractionName="", AXTesting=None, CampaignID=campaign_ref, ContactsListID=list_id,
-            CreatedAt=rfc3339(created), Current=0 if title == "Untitled draft" else 32100000 + draft_id, DeliveredAt=delivered, EditMode=edit_mode,
-            ID=draft_id, IsStarred=starred, IsTextPartIncluded=text_part, Locale="en_US", ModifiedAt=rfc3339(modified), Preset="",
-            ReplyEmail=f"hello@{vocab.COMPANY_DOMAIN}" if sender_index != SENDER_HELLO else "",
-            SegmentationID=contactfilters[segment]["ID"] if segment >= 0 else 0, Sender=sender[1], SenderEmail=sender[0],
-            SenderName=vocab.COMPANY, Status=status, Subject=subject if title != "Untitled draft" else "", TemplateID=template_row["ID"],
-            Title=title, Url=url, Used=used,
-        ))
+        drafts.append(
+            row(
+                "campaigndraft",
+                AXFraction=0.0,
+                AXFractionName="",
+                AXTesting=None,
+                CampaignID=campaign_ref,
+                ContactsListID=list_id,
+                CreatedAt=rfc3339(created),
+                Current=0 if title == "Untitled draft" else 32100000 + draft_id,
+                DeliveredAt=delivered,
+                EditMode=edit_mode,
+                ID=draft_id,
+                IsStarred=starred,
+                IsTextPartIncluded=text_part,
+                Locale="en_US",
+                ModifiedAt=rfc3339(modified),
+                Preset="",
+                ReplyEmail=f"hello@{vocab.COMPANY_DOMAIN}" if sender_index != SENDER_HELLO else "",
+                SegmentationID=contactfilters[segment]["ID"] if segment >= 0 else 0,
+                Sender=sender[1],
+                SenderEmail=sender[0],
+                SenderName=vocab.COMPANY,
+                Status=status,
+                Subject=subject if title != "Untitled draft" else "",
+                TemplateID=template_row["ID"],
+                Title=title,
+                Url=url,
+                Used=used,
+            )
+        )
         if title != "Untitled draft":
-            draft_content[draft_id] = _content(subject, links, sender, edit_mode == "mjml", text_part)
+            draft_content[draft_id] = _content(
+                subject, links, sender, edit_mode == "mjml", text_part
+            )
         if status == 1:
             draft_schedule[draft_id] = {"Date": rfc3339(entry[3]), "Status": "programmed"}
     return Catalogue(
-        senders=senders, dns=dns, templates=templates, template_content=template_content, drafts=drafts, draft_content=draft_content,
-        draft_schedule=draft_schedule, contactfilters=contactfilters, campaigns=campaigns, workflow_id=workflow_id,
+        senders=senders,
+        dns=dns,
+        templates=templates,
+        template_content=template_content,
+        drafts=drafts,
+        draft_content=draft_content,
+        draft_schedule=draft_schedule,
+        contactfilters=contactfilters,
+        campaigns=campaigns,
+        workflow_id=workflow_id,
         workflow_started=workflow_started,
     )
 
 
 def campaign_rows(
-    catalogue: Catalogue, list_ids: list[int], first_message: list[int], send_start: list[int], send_end: list[int]
+    catalogue: Catalogue,
+    list_ids: list[int],
+    first_message: list[int],
+    send_start: list[int],
+    send_end: list[int],
 ) -> list[dict[str, Any]]:
     """campaign rows, once the messages tell when each campaign really sent and its first id."""
     out = []
     for plan in catalogue.campaigns:
         sender = catalogue.senders[plan.sender]
         marketing = plan.kind != "transactional"
-        out.append(row(
-            "campaign", CampaignType=MARKETING if marketing else TRANSACTIONAL, ClickTracked=1, CreatedAt=rfc3339(plan.created_at),
-            CustomValue=plan.custom_value, FirstMessageID=first_message[plan.index], FromID=sender["ID"], FromEmail=sender["Email"],
-            FromName=sender["Name"], HasHtmlCount=1, HasTxtCount=int(plan.text_part), ID=plan.id, IsDeleted=plan.deleted,
-            IsStarred=plan.starred, ListID=list_ids[plan.list_index] if plan.list_index >= 0 else 0, NewsLetterID=plan.draft_id, OpenTracked=1,
-            SegmentationID=catalogue.contactfilters[plan.segment]["ID"] if plan.segment >= 0 else 0,
-            SendEndAt=rfc3339(send_end[plan.index]), SendStartAt=rfc3339(send_start[plan.index]), SpamassScore=plan.spam_score,
-            Status=0, Subject=plan.subject, UnsubscribeTrackedCount=int(marketing), WorkflowID=catalogue.workflow_id if plan.kind == "workflow" else 0,
-        ))
+        out.append(
+            row(
+                "campaign",
+                CampaignType=MARKETING if marketing else TRANSACTIONAL,
+                ClickTracked=1,
+                CreatedAt=rfc3339(plan.created_at),
+                CustomValue=plan.custom_value,
+                FirstMessageID=first_message[plan.index],
+                FromID=sender["ID"],
+                FromEmail=sender["Email"],
+                FromName=sender["Name"],
+                HasHtmlCount=1,
+                HasTxtCount=int(plan.text_part),
+                ID=plan.id,
+                IsDeleted=plan.deleted,
+                IsStarred=plan.starred,
+                ListID=list_ids[plan.list_index] if plan.list_index >= 0 else 0,
+                NewsLetterID=plan.draft_id,
+                OpenTracked=1,
+                SegmentationID=catalogue.contactfilters[plan.segment]["ID"]
+                if plan.segment >= 0
+                else 0,
+                SendEndAt=rfc3339(send_end[plan.index]),
+                SendStartAt=rfc3339(send_start[plan.index]),
+                SpamassScore=plan.spam_score,
+                Status=0,
+                Subject=plan.subject,
+                UnsubscribeTrackedCount=int(marketing),
+                WorkflowID=catalogue.workflow_id if plan.kind == "workflow" else 0,
+            )
+        )
     return out

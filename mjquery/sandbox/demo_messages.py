@@ -30,7 +30,16 @@ DAY = 86400
 
 # Message status codes in the store, and their API spelling (message.Status).
 SENT, OPENED, CLICKED, HARDBOUNCED, SOFTBOUNCED, BLOCKED, SPAM, UNSUB = range(8)
-STATUS_NAMES = ("sent", "opened", "clicked", "hardbounced", "softbounced", "blocked", "spam", "unsub")
+STATUS_NAMES = (
+    "sent",
+    "opened",
+    "clicked",
+    "hardbounced",
+    "softbounced",
+    "blocked",
+    "spam",
+    "unsub",
+)
 DELIVERED_CODES = frozenset({SENT, OPENED, CLICKED, SPAM, UNSUB})
 BOUNCE_CODES = frozenset({HARDBOUNCED, SOFTBOUNCED})
 _UNDELIVERABLE = 8  # transient, during the simulation only
@@ -93,18 +102,26 @@ class SimulationResult:
     unsubscribed_by: dict[int, tuple[int, int]]  # contact index -> (time, campaign id)
 
 
-def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale: float, now: int) -> SimulationResult:
+def simulate(
+    rng: random.Random, audience: Audience, catalogue: Catalogue, scale: float, now: int
+) -> SimulationResult:
     """Send every campaign and draw what happened to each message (deterministic for ``rng``)."""
     target = max(1, round(20000 * scale))
     n_contacts = audience.size
-    hard_domains = {i for i, d in enumerate(vocab.RECIPIENT_DOMAINS) if d[0] in vocab.HARD_BOUNCE_DOMAINS}
-    soft_domains = {i for i, d in enumerate(vocab.RECIPIENT_DOMAINS) if d[0] in vocab.SOFT_BOUNCE_DOMAINS}
+    hard_domains = {
+        i for i, d in enumerate(vocab.RECIPIENT_DOMAINS) if d[0] in vocab.HARD_BOUNCE_DOMAINS
+    }
+    soft_domains = {
+        i for i, d in enumerate(vocab.RECIPIENT_DOMAINS) if d[0] in vocab.SOFT_BOUNCE_DOMAINS
+    }
     # Per contact: 0 normal, 2 mailbox often full; and from when the address is dead (0 = never).
     # Most addresses on the bad domains never worked; a few ordinary mailboxes close over time.
     quality = [2 if d in soft_domains else 0 for d in audience.domain]
     dead_from = [
-        audience.created[c] if audience.domain[c] in hard_domains and rng.random() < 0.85
-        else audience.created[c] + int(rng.random() * (now - audience.created[c])) if rng.random() < 0.006
+        audience.created[c]
+        if audience.domain[c] in hard_domains and rng.random() < 0.85
+        else audience.created[c] + int(rng.random() * (now - audience.created[c]))
+        if rng.random() < 0.006
         else 0
         for c in range(n_contacts)
     ]
@@ -127,7 +144,15 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
     lists = audience.lists
     country_codes = [c[0] for c in vocab.COUNTRIES]
 
-    def send(plan_index: int, contact: int, ts: int, open_base: float, click_base: float, marketing: bool, size: int) -> int:
+    def send(
+        plan_index: int,
+        contact: int,
+        ts: int,
+        open_base: float,
+        click_base: float,
+        marketing: bool,
+        size: int,
+    ) -> int:
         """Append one message; returns the time of an unsubscription it caused, or 0."""
         q = quality[contact]
         r = rng.random()
@@ -182,18 +207,35 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
         if plan.kind == "newsletter":
             mlist = lists[plan.list_index]
             members = [
-                k for k in range(len(mlist.member_contact))
+                k
+                for k in range(len(mlist.member_contact))
                 if mlist.member_subscribed[k] <= plan.send_at
-                and (not mlist.member_unsubscribed[k] or mlist.member_unsubscribed[k] > plan.send_at)
+                and (
+                    not mlist.member_unsubscribed[k] or mlist.member_unsubscribed[k] > plan.send_at
+                )
                 and mlist.member_active[k]
-                and not (audience.excluded_at[mlist.member_contact[k]] and audience.excluded_at[mlist.member_contact[k]] <= plan.send_at)
-                and (not plan.country_filter or (audience.country[mlist.member_contact[k]] >= 0
-                     and country_codes[audience.country[mlist.member_contact[k]]] == plan.country_filter))
+                and not (
+                    audience.excluded_at[mlist.member_contact[k]]
+                    and audience.excluded_at[mlist.member_contact[k]] <= plan.send_at
+                )
+                and (
+                    not plan.country_filter
+                    or (
+                        audience.country[mlist.member_contact[k]] >= 0
+                        and country_codes[audience.country[mlist.member_contact[k]]]
+                        == plan.country_filter
+                    )
+                )
             ]
             duration = 600 + len(members) // 4
             for position, k in enumerate(members):
                 contact = mlist.member_contact[k]
-                ts = plan.send_at + 5 + position * duration // max(1, len(members)) + rng.randrange(30)
+                ts = (
+                    plan.send_at
+                    + 5
+                    + position * duration // max(1, len(members))
+                    + rng.randrange(30)
+                )
                 left = send(plan.index, contact, ts, 0.30, 0.24, True, 18000)
                 if left:
                     mlist.member_unsubscribed[k] = left
@@ -206,7 +248,12 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
                 contact = mlist.member_contact[k]
                 ts = joined + 60 + rng.randrange(540)
                 excluded = audience.excluded_at[contact]
-                if joined < plan.send_at or ts >= now or not mlist.member_active[k] or (excluded and excluded <= ts):
+                if (
+                    joined < plan.send_at
+                    or ts >= now
+                    or not mlist.member_active[k]
+                    or (excluded and excluded <= ts)
+                ):
                     continue
                 left = send(plan.index, contact, ts, 0.55, 0.30, True, 14000)
                 if left:
@@ -222,8 +269,11 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
     remaining = max(0, target - len(arrived))
     window_start = now - 365 * DAY
     for stream in streams:
-        count = remaining * stream.share // total_share if stream is not streams[-1] else remaining - sum(
-            remaining * s.share // total_share for s in streams[:-1])
+        count = (
+            remaining * stream.share // total_share
+            if stream is not streams[-1]
+            else remaining - sum(remaining * s.share // total_share for s in streams[:-1])
+        )
         for _ in range(count):
             contact = rng.choice(buyers) if rng.random() < 0.8 else rng.randrange(n_contacts)
             lower = max(window_start, audience.created[contact])
@@ -265,8 +315,15 @@ def simulate(rng: random.Random, audience: Audience, catalogue: Catalogue, scale
                 domain = audience.domain[contact]
                 name = vocab.RECIPIENT_DOMAINS[domain][0] if domain >= 0 else ""
                 status_column[i] = HARDBOUNCED
-                state_column[i] = vocab.STATE_NO_MAIL_HOST if name == "oldisp.test" else (
-                    vocab.STATE_INVALID_DOMAIN if name == "exmaple.test" else vocab.STATE_USER_UNKNOWN)
+                state_column[i] = (
+                    vocab.STATE_NO_MAIL_HOST
+                    if name == "oldisp.test"
+                    else (
+                        vocab.STATE_INVALID_DOMAIN
+                        if name == "exmaple.test"
+                        else vocab.STATE_USER_UNKNOWN
+                    )
+                )
 
     delivered_count = [0] * n_contacts
     last_activity = [0] * n_contacts
@@ -333,11 +390,23 @@ class MessageViews:
         self.marketing = [plan.kind != "transactional" for plan in self.catalogue.campaigns]
         self.text_part = [plan.text_part for plan in self.catalogue.campaigns]
         self.custom = [plan.kind == "transactional" for plan in self.catalogue.campaigns]
-        self.workflow = [self.catalogue.workflow_id if plan.kind == "workflow" else 0 for plan in self.catalogue.campaigns]
+        self.workflow = [
+            self.catalogue.workflow_id if plan.kind == "workflow" else 0
+            for plan in self.catalogue.campaigns
+        ]
         self.spam_score = [plan.spam_score for plan in self.catalogue.campaigns]
-        self.sender_ids = [self.catalogue.senders[plan.sender]["ID"] for plan in self.catalogue.campaigns]
+        self.sender_ids = [
+            self.catalogue.senders[plan.sender]["ID"] for plan in self.catalogue.campaigns
+        ]
         self.opened = array("I", (i for i in range(len(store)) if store.first_open[i]))
-        self.bounced = array("I", (i for i in range(len(store)) if store.status[i] in (HARDBOUNCED, SOFTBOUNCED, BLOCKED)))
+        self.bounced = array(
+            "I",
+            (
+                i
+                for i in range(len(store))
+                if store.status[i] in (HARDBOUNCED, SOFTBOUNCED, BLOCKED)
+            ),
+        )
         # One clickstatistics row per click event: the message and which of its clicks.
         click_message = array("I")
         click_number = array("B")
@@ -361,11 +430,20 @@ class MessageViews:
         return 1 + store.opens[i] + store.clicks[i] + (status in (UNSUB, SPAM))
 
     def destination_id(self, contact: int) -> int:
-        return 124870 + self.audience.domain[contact] * 13 if self.audience.domain[contact] >= 0 else 125001
+        return (
+            124870 + self.audience.domain[contact] * 13
+            if self.audience.domain[contact] >= 0
+            else 125001
+        )
 
     def message(self, i: int) -> dict[str, Any]:
         store, audience = self.store, self.audience
-        c, contact, status, message_id = store.campaign[i], store.contact[i], store.status[i], self.store.id_of(i)
+        c, contact, status, message_id = (
+            store.campaign[i],
+            store.contact[i],
+            store.status[i],
+            self.store.id_of(i),
+        )
         return {
             "ArrivedAt": rfc3339(store.arrived[i]),
             "AttachmentCount": 1 if self.custom[c] and message_id % 5 == 0 else 0,
@@ -515,7 +593,14 @@ class MessageViews:
             events.append((arrived + 3600, "spam", "", 0))
         events.sort(key=lambda event: event[0])
         return [
-            {"Comment": "", "EventAt": at, "EventType": kind, "State": state, "Useragent": "", "UseragentID": agent_id}
+            {
+                "Comment": "",
+                "EventAt": at,
+                "EventType": kind,
+                "State": state,
+                "Useragent": "",
+                "UseragentID": agent_id,
+            }
             for at, kind, state, agent_id in events
         ]
 
@@ -535,4 +620,3 @@ class MessageViews:
             "messagehistory": LazyRows(self.history_offsets[-1], self.messagehistory),
         }
         return out
-

@@ -108,7 +108,9 @@ def build_audience(rng: random.Random, scale: float, start: int, now: int) -> Au
     count = max(1, round(2000 * scale))
     span = now - start
     # More people signed up recently than at the start: u**0.75 skews creation times late.
-    created = sorted(start + 3 * DAY + int((span - 3 * DAY) * rng.random() ** 0.75) for _ in range(count))
+    created = sorted(
+        start + 3 * DAY + int((span - 3 * DAY) * rng.random() ** 0.75) for _ in range(count)
+    )
     domain_cum = _weighted(rng, [d[1] for d in vocab.RECIPIENT_DOMAINS])
     country_cum = _weighted(rng, [c[1] for c in vocab.COUNTRIES])
     plan_cum = _weighted(rng, [p[1] for p in vocab.PLANS])
@@ -118,11 +120,22 @@ def build_audience(rng: random.Random, scale: float, start: int, now: int) -> Au
     extra = int(math.log2(scale)) if scale > 1 else 0
     specs = list(_CORE_LISTS) + [
         (f"Workshop waitlist {city}", "workshop", 0.02, 700 + 20 * i, False)
-        for i, city in enumerate(("Lyon", "Berlin", "London", "Madrid", "Milan", "Brussels", "Zurich", "Paris"))
+        for i, city in enumerate(
+            ("Lyon", "Berlin", "London", "Madrid", "Milan", "Brussels", "Zurich", "Paris")
+        )
         if i < extra
     ]
     for name, kind, _share, offset, deleted in specs:
-        lists.append(MailingList(list_id, name, _list_address(rng), start + offset * DAY + rng.randrange(DAY), deleted, kind))
+        lists.append(
+            MailingList(
+                list_id,
+                name,
+                _list_address(rng),
+                start + offset * DAY + rng.randrange(DAY),
+                deleted,
+                kind,
+            )
+        )
         list_id += 1 + rng.randrange(40)
     shares = [spec[2] for spec in specs]
 
@@ -151,7 +164,9 @@ def build_audience(rng: random.Random, scale: float, start: int, now: int) -> Au
             domain_index = _pick(rng, domain_cum)
             domain = vocab.RECIPIENT_DOMAINS[domain_index][0]
         style = rng.randrange(4)
-        local = (f"{first}.{last}", f"{first}{last}", f"{first[0]}.{last}", f"{first}_{last}")[style].lower()
+        local = (f"{first}.{last}", f"{first}{last}", f"{first[0]}.{last}", f"{first}_{last}")[
+            style
+        ].lower()
         email = f"{local}@{domain}"
         suffix = 1
         while email in seen:
@@ -314,7 +329,11 @@ def audience_resources(
         row(
             "contactdata",
             ContactID=audience.contact_id[index],
-            Data=[{"Name": name, "Value": audience.properties[index][name]} for name in order if name in audience.properties[index]],
+            Data=[
+                {"Name": name, "Value": audience.properties[index][name]}
+                for name in order
+                if name in audience.properties[index]
+            ],
             ID=audience.contact_id[index],
             MethodCollection="",
         )

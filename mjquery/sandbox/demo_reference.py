@@ -20,7 +20,11 @@ TWO_POW_53 = 2**53
 @cache
 def reference_entries() -> tuple[dict[str, Any], ...]:
     """Every entry of the vendored ``resources.json``, parsed once per process."""
-    text = importlib_resources.files("mjquery.sandbox").joinpath("reference/resources.json").read_text("utf-8")
+    text = (
+        importlib_resources.files("mjquery.sandbox")
+        .joinpath("reference/resources.json")
+        .read_text("utf-8")
+    )
     return tuple(json.loads(text))
 
 
@@ -43,7 +47,9 @@ def gettable_resources() -> tuple[str, ...]:
     return tuple(
         entry["resource"]
         for entry in reference_entries()
-        if "/" not in entry["resource"] and " " not in entry["resource"] and "GET" in entry["methods"]
+        if "/" not in entry["resource"]
+        and " " not in entry["resource"]
+        and "GET" in entry["methods"]
     )
 
 

@@ -122,12 +122,18 @@ class Tally:
     """
 
     by_day: dict[tuple[int, int], list[int]]  # (campaign index, UTC day) -> counters
-    by_event_day: dict[tuple[int, int], list[int]]  # the same, opens and clicks on the day they happened
+    by_event_day: dict[
+        tuple[int, int], list[int]
+    ]  # the same, opens and clicks on the day they happened
     by_contact: dict[int, list[int]]  # contact index -> counters
     by_member: dict[tuple[int, int], list[int]]  # (contact index, list index) -> counters
     by_esp: dict[tuple[int, int], list[int]]  # (campaign index, mailbox provider) -> counters
-    links: dict[tuple[int, int], list[int]]  # (campaign index, link position) -> [clicking messages, click events]
-    agents: list[list[int]]  # per user agent: open events, opened messages, click events, clicked messages
+    links: dict[
+        tuple[int, int], list[int]
+    ]  # (campaign index, link position) -> [clicking messages, click events]
+    agents: list[
+        list[int]
+    ]  # per user agent: open events, opened messages, click events, clicked messages
     first_message: list[int]  # per campaign index: id of its first message (0 = none in the set)
     send_start: list[int]  # per campaign index: arrival of its first message (0 = none)
     send_end: list[int]
@@ -150,7 +156,9 @@ class Statistics:
         esp_names = sorted({d[2] for d in vocab.RECIPIENT_DOMAINS})
         self.esp_names = esp_names
         esp_of_domain = [esp_names.index(d[2]) for d in vocab.RECIPIENT_DOMAINS]
-        self._contact_esp = [esp_of_domain[d] if d >= 0 else esp_names.index("others") for d in audience.domain]
+        self._contact_esp = [
+            esp_of_domain[d] if d >= 0 else esp_names.index("others") for d in audience.domain
+        ]
         self._campaign_list = [plan.list_index for plan in self.campaigns]
         self._contact_index: dict[int, int] | None = None
         self._campaign_positions: list[array] | None = None
@@ -200,8 +208,18 @@ class Statistics:
         send_start = [0] * n_campaigns
         send_end = [0] * n_campaigns
 
-        arrived, campaign_col, contact_col, status_col = store.arrived, store.campaign, store.contact, store.status
-        first_open_col, opens_col, clicks_col, delay_col = store.first_open, store.opens, store.clicks, store.click_delay
+        arrived, campaign_col, contact_col, status_col = (
+            store.arrived,
+            store.campaign,
+            store.contact,
+            store.status,
+        )
+        first_open_col, opens_col, clicks_col, delay_col = (
+            store.first_open,
+            store.opens,
+            store.clicks,
+            store.click_delay,
+        )
         link_col, agent_col = store.click_link, store.agent
         for i in indices:
             ts = arrived[i]
@@ -292,8 +310,20 @@ class Statistics:
         total = _new()
         for counters in by_campaign:
             _add_into(total, counters)
-        return Tally(by_day, by_event_day, by_contact, by_member, by_esp, links, agents, first_message, send_start,
-                     send_end, by_campaign, total)
+        return Tally(
+            by_day,
+            by_event_day,
+            by_contact,
+            by_member,
+            by_esp,
+            links,
+            agents,
+            first_message,
+            send_start,
+            send_end,
+            by_campaign,
+            total,
+        )
 
     # -- helpers for other builders --------------------------------------------------------------
     def first_message_ids(self) -> list[int]:
@@ -326,10 +356,21 @@ class Statistics:
         """A row of the common counter family (…Count fields), plus the resource's own fields."""
         k = Counts(counters)
         values = {
-            "BlockedCount": k.blocked, "BouncedCount": k.bounced, "ClickedCount": k.clicked, "DeferredCount": 0,
-            "DeliveredCount": k.delivered, "HardBouncedCount": k.hard, "OpenedCount": k.opened, "PreQueuedCount": 0,
-            "ProcessedCount": k.processed, "QueuedCount": 0, "SoftBouncedCount": k.soft, "SpamComplaintCount": k.spam,
-            "UnsubscribedCount": k.unsub, "WorkFlowExitedCount": 0, "LastActivityAt": rfc3339(k.last),
+            "BlockedCount": k.blocked,
+            "BouncedCount": k.bounced,
+            "ClickedCount": k.clicked,
+            "DeferredCount": 0,
+            "DeliveredCount": k.delivered,
+            "HardBouncedCount": k.hard,
+            "OpenedCount": k.opened,
+            "PreQueuedCount": 0,
+            "ProcessedCount": k.processed,
+            "QueuedCount": 0,
+            "SoftBouncedCount": k.soft,
+            "SpamComplaintCount": k.spam,
+            "UnsubscribedCount": k.unsub,
+            "WorkFlowExitedCount": 0,
+            "LastActivityAt": rfc3339(k.last),
         }
         wanted = field_set(resource)
         values = {name: value for name, value in values.items() if name in wanted}
@@ -344,20 +385,30 @@ class Statistics:
         for plan in self.campaigns:
             if not self.send_start[plan.index]:
                 continue
-            out.append(self._core(
-                "campaignstatistics", self.by_campaign[plan.index], AXTesting=None, CampaignID=plan.id, CampaignIsStarred=plan.starred,
-                CampaignSendStartAt=rfc3339(self.send_start[plan.index]), CampaignSubject=plan.subject,
-                ContactListName=lists[plan.list_index].name if plan.list_index >= 0 else "", NewsLetterID=plan.draft_id,
-                SegmentName=filters[plan.segment]["Name"] if plan.segment >= 0 else "",
-                WorkflowID=views.catalogue.workflow_id if plan.kind == "workflow" else 0,
-            ))
+            out.append(
+                self._core(
+                    "campaignstatistics",
+                    self.by_campaign[plan.index],
+                    AXTesting=None,
+                    CampaignID=plan.id,
+                    CampaignIsStarred=plan.starred,
+                    CampaignSendStartAt=rfc3339(self.send_start[plan.index]),
+                    CampaignSubject=plan.subject,
+                    ContactListName=lists[plan.list_index].name if plan.list_index >= 0 else "",
+                    NewsLetterID=plan.draft_id,
+                    SegmentName=filters[plan.segment]["Name"] if plan.segment >= 0 else "",
+                    WorkflowID=views.catalogue.workflow_id if plan.kind == "workflow" else 0,
+                )
+            )
         return out
 
     def _liststatistics(self) -> list[dict[str, Any]]:
         audience = self.views.audience
         out = []
         for list_index, mlist in enumerate(audience.lists):
-            counters = self._sum_campaigns([p.index for p in self.campaigns if p.list_index == list_index])
+            counters = self._sum_campaigns(
+                [p.index for p in self.campaigns if p.list_index == list_index]
+            )
             active = unsub_active = excluded = excluded_active = 0
             for k, contact in enumerate(mlist.member_contact):
                 is_excluded = bool(audience.excluded_at[contact])
@@ -368,18 +419,30 @@ class Statistics:
                         active += 1
                         excluded_active += is_excluded
                 excluded += is_excluded
-            out.append(self._core(
-                "liststatistics", counters, ActiveCount=active, ActiveExcludedSubscriberCount=excluded_active,
-                ActiveUnsubscribedCount=unsub_active, Address=mlist.address, CreatedAt=rfc3339(mlist.created_at),
-                ExcludedSubscriberCount=excluded, ID=mlist.id, IsDeleted=mlist.is_deleted, Name=mlist.name,
-                SubscriberCount=len(mlist.member_contact),
-            ))
+            out.append(
+                self._core(
+                    "liststatistics",
+                    counters,
+                    ActiveCount=active,
+                    ActiveExcludedSubscriberCount=excluded_active,
+                    ActiveUnsubscribedCount=unsub_active,
+                    Address=mlist.address,
+                    CreatedAt=rfc3339(mlist.created_at),
+                    ExcludedSubscriberCount=excluded,
+                    ID=mlist.id,
+                    IsDeleted=mlist.is_deleted,
+                    Name=mlist.name,
+                    SubscriberCount=len(mlist.member_contact),
+                )
+            )
         return out
 
     def _senderstatistics(self) -> list[dict[str, Any]]:
         out = []
         for sender_index, sender in enumerate(self.views.catalogue.senders):
-            counters = self._sum_campaigns([p.index for p in self.campaigns if p.sender == sender_index])
+            counters = self._sum_campaigns(
+                [p.index for p in self.campaigns if p.sender == sender_index]
+            )
             out.append(self._core("senderstatistics", counters, SenderID=sender["ID"]))
         return out
 
@@ -387,8 +450,13 @@ class Statistics:
         audience = self.views.audience
 
         def make(index: int) -> dict[str, Any]:
-            return self._core("contactstatistics", self.by_contact.get(index, _ZERO), ContactID=audience.contact_id[index],
-                              MarketingContacts=0, UserMarketingContacts=0)
+            return self._core(
+                "contactstatistics",
+                self.by_contact.get(index, _ZERO),
+                ContactID=audience.contact_id[index],
+                MarketingContacts=0,
+                UserMarketingContacts=0,
+            )
 
         return LazyRows(audience.size, make)
 
@@ -396,12 +464,16 @@ class Statistics:
         audience = self.views.audience
         contact_index = {contact_id: index for index, contact_id in enumerate(audience.contact_id)}
         list_index = {mlist.id: index for index, mlist in enumerate(audience.lists)}
-        keys = [(r["ID"], contact_index[r["ContactID"]], list_index[r["ListID"]]) for r in recipients]
+        keys = [
+            (r["ID"], contact_index[r["ContactID"]], list_index[r["ListID"]]) for r in recipients
+        ]
 
         def make(n: int) -> dict[str, Any]:
             recipient_id, contact, lst = keys[n]
             counters = self.by_member.get((contact, lst)) or _new()
-            return self._core("listrecipientstatistics", counters, Data=[], ListRecipientID=recipient_id)
+            return self._core(
+                "listrecipientstatistics", counters, Data=[], ListRecipientID=recipient_id
+            )
 
         return LazyRows(len(keys), make)
 
@@ -410,10 +482,17 @@ class Statistics:
         per_domain: dict[str, list[int]] = {}
         for index in sorted(t.by_contact):
             domain = audience.domain[index]
-            name = vocab.RECIPIENT_DOMAINS[domain][0] if domain >= 0 else audience.email[index].rsplit("@", 1)[1]
+            name = (
+                vocab.RECIPIENT_DOMAINS[domain][0]
+                if domain >= 0
+                else audience.email[index].rsplit("@", 1)[1]
+            )
             counters = per_domain.setdefault(name, _new())
             _add_into(counters, t.by_contact[index])
-        return [self._core("domainstatistics", counters, Domain=name, ID=-1) for name, counters in sorted(per_domain.items())]
+        return [
+            self._core("domainstatistics", counters, Domain=name, ID=-1)
+            for name, counters in sorted(per_domain.items())
+        ]
 
     def _geostatistics(self, t: Tally) -> list[dict[str, Any]]:
         audience = self.views.audience
@@ -424,8 +503,11 @@ class Statistics:
             counters = per_country.setdefault(code, [0, 0])
             counters[0] += t.by_contact[index][_CLICKED]
             counters[1] += t.by_contact[index][_OPENED]
-        return [row("geostatistics", ClickedCount=c, Country=code, OpenedCount=o)
-                for code, (c, o) in sorted(per_country.items(), key=lambda item: -item[1][1]) if code]
+        return [
+            row("geostatistics", ClickedCount=c, Country=code, OpenedCount=o)
+            for code, (c, o) in sorted(per_country.items(), key=lambda item: -item[1][1])
+            if code
+        ]
 
     def _graphstatistics(self, t: Tally) -> list[dict[str, Any]]:
         per_day: dict[int, list[int]] = {}
@@ -434,54 +516,108 @@ class Statistics:
         out = []
         for day in sorted(per_day):
             k = Counts(per_day[day])
-            out.append(row(
-                "graphstatistics", BlockedCount=k.blocked, BouncedCount=k.bounced, ClickedCount=k.clicked, DeferredCount=0,
-                DeliveredCount=k.delivered, HardBouncedCount=k.hard, OpenedCount=k.opened, ProcessedCount=k.processed, QueuedCount=0,
-                RefTimestamp=rfc3339(day)[:10], SendtimeStart=day, SoftBouncedCount=k.soft, SpamcomplaintCount=k.spam,
-                UnsubscribedCount=k.unsub,
-            ))
+            out.append(
+                row(
+                    "graphstatistics",
+                    BlockedCount=k.blocked,
+                    BouncedCount=k.bounced,
+                    ClickedCount=k.clicked,
+                    DeferredCount=0,
+                    DeliveredCount=k.delivered,
+                    HardBouncedCount=k.hard,
+                    OpenedCount=k.opened,
+                    ProcessedCount=k.processed,
+                    QueuedCount=0,
+                    RefTimestamp=rfc3339(day)[:10],
+                    SendtimeStart=day,
+                    SoftBouncedCount=k.soft,
+                    SpamcomplaintCount=k.spam,
+                    UnsubscribedCount=k.unsub,
+                )
+            )
         return out
 
     def _campaigngraphstatistics(self) -> list[dict[str, Any]]:
         out = []
-        for (c, day), counters in sorted(self.by_day.items(), key=lambda item: (self.campaigns[item[0][0]].id, item[0][1])):
+        for (c, day), counters in sorted(
+            self.by_day.items(), key=lambda item: (self.campaigns[item[0][0]].id, item[0][1])
+        ):
             if self.campaigns[c].kind == "transactional":
                 continue
             k = Counts(counters)
-            out.append(row("campaigngraphstatistics", Clickcount=k.clicked, ID=self.campaigns[c].id, Opencount=k.opened,
-                           Spamcount=k.spam, Tick=day, Unsubcount=k.unsub))
+            out.append(
+                row(
+                    "campaigngraphstatistics",
+                    Clickcount=k.clicked,
+                    ID=self.campaigns[c].id,
+                    Opencount=k.opened,
+                    Spamcount=k.spam,
+                    Tick=day,
+                    Unsubcount=k.unsub,
+                )
+            )
         return out
 
     def _messagestatistics(self, t: Tally) -> dict[str, Any]:
         total = t.total
         k = Counts(total)
-        transactional = sum(Counts(t.by_campaign[p.index]).processed for p in self.campaigns if p.kind == "transactional")
+        transactional = sum(
+            Counts(t.by_campaign[p.index]).processed
+            for p in self.campaigns
+            if p.kind == "transactional"
+        )
         return row(
             "messagestatistics",
             AverageClickDelay=round(total[_CLICK_DELAY] / k.clicked, 2) if k.clicked else 0.0,
             AverageClickedCount=round(total[_CLICK_EVENTS] / k.clicked, 2) if k.clicked else 0.0,
             AverageOpenDelay=round(total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
             AverageOpenedCount=round(total[_OPEN_EVENTS] / k.opened, 2) if k.opened else 0.0,
-            BlockedCount=k.blocked, BouncedCount=k.bounced, CampaignCount=sum(1 for s in t.send_start if s),
-            ClickedCount=k.clicked, DeferredCount=0, DeliveredCount=k.delivered, HardBouncedCount=k.hard, OpenedCount=k.opened,
-            ProcessedCount=k.processed, QueuedCount=0, SoftBouncedCount=k.soft, SpamComplaintCount=k.spam,
-            TotalClicksCount=total[_CLICK_EVENTS], TotalOpensCount=total[_OPEN_EVENTS], TransactionalCount=transactional,
+            BlockedCount=k.blocked,
+            BouncedCount=k.bounced,
+            CampaignCount=sum(1 for s in t.send_start if s),
+            ClickedCount=k.clicked,
+            DeferredCount=0,
+            DeliveredCount=k.delivered,
+            HardBouncedCount=k.hard,
+            OpenedCount=k.opened,
+            ProcessedCount=k.processed,
+            QueuedCount=0,
+            SoftBouncedCount=k.soft,
+            SpamComplaintCount=k.spam,
+            TotalClicksCount=total[_CLICK_EVENTS],
+            TotalOpensCount=total[_OPEN_EVENTS],
+            TransactionalCount=transactional,
             UnsubscribedCount=k.unsub,
         )
 
     def _apikeytotals(self) -> dict[str, Any]:
         k = Counts(self.total)
         return row(
-            "apikeytotals", BlockedCount=k.blocked, BouncedCount=k.bounced, ClickedCount=k.clicked, DeferredCount=0,
-            DeliveredCount=k.delivered, HardBouncedCount=k.hard, LastActivity=k.last, OpenedCount=k.opened, PreQueuedCount=0,
-            ProcessedCount=k.processed, SoftBouncedCount=k.soft, SpamcomplaintCount=k.spam, UnsubscribedCount=k.unsub,
+            "apikeytotals",
+            BlockedCount=k.blocked,
+            BouncedCount=k.bounced,
+            ClickedCount=k.clicked,
+            DeferredCount=0,
+            DeliveredCount=k.delivered,
+            HardBouncedCount=k.hard,
+            LastActivity=k.last,
+            OpenedCount=k.opened,
+            PreQueuedCount=0,
+            ProcessedCount=k.processed,
+            SoftBouncedCount=k.soft,
+            SpamcomplaintCount=k.spam,
+            UnsubscribedCount=k.unsub,
             WorkFlowExitedCount=0,
         )
 
     def _openstatistics(self, t: Tally) -> dict[str, Any]:
         k = Counts(t.total)
-        return row("openstatistics", OpenedCount=k.opened, OpenedDelay=round(t.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
-                   ProcessedCount=k.processed)
+        return row(
+            "openstatistics",
+            OpenedCount=k.opened,
+            OpenedDelay=round(t.total[_OPEN_DELAY] / k.opened, 2) if k.opened else 0.0,
+            ProcessedCount=k.processed,
+        )
 
     def _toplinkclicked(self, t: Tally, actual_clicks: bool = False) -> list[dict[str, Any]]:
         """One row per tracked link clicked; ClickedCount counts clicking messages (de-duplicated),
@@ -490,7 +626,14 @@ class Statistics:
         for (c, position), (messages, events) in t.links.items():
             link_id, url = self.campaigns[c].links[position]
             if link_id:
-                out.append(row("toplinkclicked", ClickedCount=events if actual_clicks else messages, LinkId=link_id, Url=url))
+                out.append(
+                    row(
+                        "toplinkclicked",
+                        ClickedCount=events if actual_clicks else messages,
+                        LinkId=link_id,
+                        Url=url,
+                    )
+                )
         out.sort(key=lambda r: (-r["ClickedCount"], r["LinkId"]))
         return out
 
@@ -498,8 +641,13 @@ class Statistics:
         """One row per user agent seen: open events / opened messages, or clicks with ``event="click"``."""
         first = 0 if event == "open" else 2
         return [
-            row("useragentstatistics", Count=counts[first], DistinctCount=counts[first + 1], Platform=vocab.USER_AGENTS[index][1],
-                UserAgent=vocab.USER_AGENT_NAMES[index])
+            row(
+                "useragentstatistics",
+                Count=counts[first],
+                DistinctCount=counts[first + 1],
+                Platform=vocab.USER_AGENTS[index][1],
+                UserAgent=vocab.USER_AGENT_NAMES[index],
+            )
             for index, counts in enumerate(t.agents)
             if counts[first + 1]
         ]
@@ -510,7 +658,9 @@ class Statistics:
         t = self.tally(self.select_messages(query))
         return self._aggregate(query.resource, t, query.event, query.actual_clicks)
 
-    def _aggregate(self, resource: str, t: Tally, event: str = "open", actual_clicks: bool = False) -> list[dict[str, Any]]:
+    def _aggregate(
+        self, resource: str, t: Tally, event: str = "open", actual_clicks: bool = False
+    ) -> list[dict[str, Any]]:
         if resource == "domainstatistics":
             return self._domainstatistics(t)
         if resource == "geostatistics":
@@ -531,7 +681,13 @@ class Statistics:
         """Store positions (ascending) of the messages ``query`` selects."""
         store = self.views.store
         everything = range(len(store))
-        parts = (query.campaign_ids, query.campaigns_sent_to, query.contact_ids, query.message_ids, query.statuses)
+        parts = (
+            query.campaign_ids,
+            query.campaigns_sent_to,
+            query.contact_ids,
+            query.message_ids,
+            query.statuses,
+        )
         if all(part is None for part in parts):
             return everything
         campaign_col, contact_col, status_col = store.campaign, store.contact, store.status
@@ -546,8 +702,12 @@ class Statistics:
             if query.campaigns_sent_to is not None:
                 recipients = {index[c] for c in query.campaigns_sent_to if c in index}
                 sent_to = {campaign_col[i] for i in everything if contact_col[i] in recipients}
-                campaign_ok = [ok and plan.index in sent_to for ok, plan in
-                               zip(campaign_ok or [True] * len(self.campaigns), self.campaigns, strict=True)]
+                campaign_ok = [
+                    ok and plan.index in sent_to
+                    for ok, plan in zip(
+                        campaign_ok or [True] * len(self.campaigns), self.campaigns, strict=True
+                    )
+                ]
         statuses = None
         if query.statuses is not None:
             statuses = {code for code, name in enumerate(STATUS_NAMES) if name in query.statuses}
@@ -559,7 +719,8 @@ class Statistics:
             positions = self._positions_by_campaign()
             candidates = sorted(i for c, ok in enumerate(campaign_ok) if ok for i in positions[c])
         return [
-            i for i in candidates
+            i
+            for i in candidates
             if (campaign_ok is None or campaign_ok[campaign_col[i]])
             and (contacts is None or contact_col[i] in contacts)
             and (statuses is None or status_col[i] in statuses)
@@ -576,7 +737,9 @@ class Statistics:
 
     def _contact_indices(self) -> dict[int, int]:
         if self._contact_index is None:
-            self._contact_index = {cid: index for index, cid in enumerate(self.views.audience.contact_id)}
+            self._contact_index = {
+                cid: index for index, cid in enumerate(self.views.audience.contact_id)
+            }
         return self._contact_index
 
     def _campaignoverview(self) -> list[dict[str, Any]]:
@@ -588,23 +751,50 @@ class Statistics:
                 continue
             k = Counts(self.by_campaign[plan.index])
             draft = drafts.get(plan.draft_id)
-            out.append(row(
-                "campaignoverview", ClickedCount=k.clicked, DeliveredCount=k.delivered, EditMode=draft["EditMode"] if draft else "html2",
-                EditType="full", ID=plan.id, IDType="Campaign", OpenedCount=k.opened, ProcessedCount=k.processed,
-                SendTimeStart=self.send_start[plan.index], Starred=plan.starred, Status=2, Subject=plan.subject,
-                Title=draft["Title"] if draft else plan.subject,
-            ))
+            out.append(
+                row(
+                    "campaignoverview",
+                    ClickedCount=k.clicked,
+                    DeliveredCount=k.delivered,
+                    EditMode=draft["EditMode"] if draft else "html2",
+                    EditType="full",
+                    ID=plan.id,
+                    IDType="Campaign",
+                    OpenedCount=k.opened,
+                    ProcessedCount=k.processed,
+                    SendTimeStart=self.send_start[plan.index],
+                    Starred=plan.starred,
+                    Status=2,
+                    Subject=plan.subject,
+                    Title=draft["Title"] if draft else plan.subject,
+                )
+            )
         for draft in catalogue.drafts:
             if draft["Status"] == 2:
                 continue
-            out.append(row(
-                "campaignoverview", ClickedCount=0, DeliveredCount=0, EditMode=draft["EditMode"], EditType="full", ID=draft["ID"],
-                IDType="NL", OpenedCount=0, ProcessedCount=0, SendTimeStart=0, Starred=draft["IsStarred"], Status=draft["Status"],
-                Subject=draft["Subject"], Title=draft["Title"],
-            ))
+            out.append(
+                row(
+                    "campaignoverview",
+                    ClickedCount=0,
+                    DeliveredCount=0,
+                    EditMode=draft["EditMode"],
+                    EditType="full",
+                    ID=draft["ID"],
+                    IDType="NL",
+                    OpenedCount=0,
+                    ProcessedCount=0,
+                    SendTimeStart=0,
+                    Starred=draft["IsStarred"],
+                    Status=draft["Status"],
+                    Subject=draft["Subject"],
+                    Title=draft["Title"],
+                )
+            )
         return out
 
-    def resources(self, recipients: Sequence[dict[str, Any]]) -> dict[str, Sequence[dict[str, Any]]]:
+    def resources(
+        self, recipients: Sequence[dict[str, Any]]
+    ) -> dict[str, Sequence[dict[str, Any]]]:
         return {
             "campaignstatistics": self._campaignstatistics(),
             "liststatistics": self._liststatistics(),
@@ -622,8 +812,12 @@ class Statistics:
             "useragentstatistics": self._useragentstatistics(self.all),
             "campaignoverview": self._campaignoverview(),
             "statcounters": self._lifetime_statcounters(),
-            "statistics/link-click": [r for plan in self.campaigns for r in self.link_clicks(plan.id)],
-            "statistics/recipient-esp": [r for plan in self.campaigns for r in self.recipient_esp(plan.id)],
+            "statistics/link-click": [
+                r for plan in self.campaigns for r in self.link_clicks(plan.id)
+            ],
+            "statistics/recipient-esp": [
+                r for plan in self.campaigns for r in self.recipient_esp(plan.id)
+            ],
         }
 
     # -- parameterised statistics ----------------------------------------------------------------
@@ -634,7 +828,14 @@ class Statistics:
         out = []
         for position, (_link_id, url) in enumerate(self.campaigns[index].links):
             messages, events = self.links.get((index, position), (0, 0))
-            out.append({"URL": url, "PositionIndex": position + 1, "ClickedMessagesCount": messages, "ClickedEventsCount": events})
+            out.append(
+                {
+                    "URL": url,
+                    "PositionIndex": position + 1,
+                    "ClickedMessagesCount": messages,
+                    "ClickedEventsCount": events,
+                }
+            )
         out.sort(key=lambda r: -r["ClickedMessagesCount"])
         return out
 
@@ -652,25 +853,56 @@ class Statistics:
             def rate(value: int, base: int) -> float:
                 return round(value / base, 4) if base else 0.0
 
-            out.append({
-                "AttemptedMessagesCount": attempted, "ClickedMessagesCount": k.clicked, "DeferredMessagesCount": 0,
-                "DeliveredMessagesCount": delivered, "HardBouncedMessagesCount": k.hard, "OpenedMessagesCount": k.opened,
-                "SoftBouncedMessagesCount": k.soft, "SpamReportsCount": k.spam, "UnsubscribedMessagesCount": k.unsub, "ESPName": name,
-                "OpenRate": rate(k.opened, delivered), "ClickThroughRate": rate(k.clicked, delivered),
-                "SoftBouncedRate": rate(k.soft, attempted), "HardBouncedRate": rate(k.hard, attempted),
-                "UnsubscribedRate": rate(k.unsub, delivered), "SpamReportsRate": rate(k.spam, delivered), "DeferredRate": 0.0,
-            })
+            out.append(
+                {
+                    "AttemptedMessagesCount": attempted,
+                    "ClickedMessagesCount": k.clicked,
+                    "DeferredMessagesCount": 0,
+                    "DeliveredMessagesCount": delivered,
+                    "HardBouncedMessagesCount": k.hard,
+                    "OpenedMessagesCount": k.opened,
+                    "SoftBouncedMessagesCount": k.soft,
+                    "SpamReportsCount": k.spam,
+                    "UnsubscribedMessagesCount": k.unsub,
+                    "ESPName": name,
+                    "OpenRate": rate(k.opened, delivered),
+                    "ClickThroughRate": rate(k.clicked, delivered),
+                    "SoftBouncedRate": rate(k.soft, attempted),
+                    "HardBouncedRate": rate(k.hard, attempted),
+                    "UnsubscribedRate": rate(k.unsub, delivered),
+                    "SpamReportsRate": rate(k.spam, delivered),
+                    "DeferredRate": 0.0,
+                }
+            )
         return out
 
-    def _counter_row(self, source_id: int, counters: list[int], timeslice: int | None) -> dict[str, Any]:
+    def _counter_row(
+        self, source_id: int, counters: list[int], timeslice: int | None
+    ) -> dict[str, Any]:
         k = Counts(counters)
         return row(
-            "statcounters", APIKeyID=self.api_key_id, EventClickDelay=counters[_CLICK_DELAY], EventClickedCount=counters[_CLICK_EVENTS],
-            EventOpenDelay=counters[_OPEN_DELAY], EventOpenedCount=counters[_OPEN_EVENTS], EventSpamCount=k.spam,
-            EventUnsubscribedCount=k.unsub, EventWorkflowExitedCount=0, MessageBlockedCount=k.blocked, MessageClickedCount=k.clicked,
-            MessageDeferredCount=0, MessageHardBouncedCount=k.hard, MessageOpenedCount=k.opened, MessageQueuedCount=0,
-            MessageSentCount=k.delivered, MessageSoftBouncedCount=k.soft, MessageSpamCount=k.spam, MessageUnsubscribedCount=k.unsub,
-            MessageWorkFlowExitedCount=0, SourceID=source_id, Timeslice=rfc3339(timeslice) if timeslice is not None else "",
+            "statcounters",
+            APIKeyID=self.api_key_id,
+            EventClickDelay=counters[_CLICK_DELAY],
+            EventClickedCount=counters[_CLICK_EVENTS],
+            EventOpenDelay=counters[_OPEN_DELAY],
+            EventOpenedCount=counters[_OPEN_EVENTS],
+            EventSpamCount=k.spam,
+            EventUnsubscribedCount=k.unsub,
+            EventWorkflowExitedCount=0,
+            MessageBlockedCount=k.blocked,
+            MessageClickedCount=k.clicked,
+            MessageDeferredCount=0,
+            MessageHardBouncedCount=k.hard,
+            MessageOpenedCount=k.opened,
+            MessageQueuedCount=0,
+            MessageSentCount=k.delivered,
+            MessageSoftBouncedCount=k.soft,
+            MessageSpamCount=k.spam,
+            MessageUnsubscribedCount=k.unsub,
+            MessageWorkFlowExitedCount=0,
+            SourceID=source_id,
+            Timeslice=rfc3339(timeslice) if timeslice is not None else "",
             Total=k.processed,
         )
 
@@ -683,13 +915,26 @@ class Statistics:
         if source == "campaign":
             return [(p.id, [p.index]) for p in self.campaigns]
         if source == "list":
-            return [(m.id, [p.index for p in self.campaigns if p.list_index == li]) for li, m in enumerate(audience.lists)]
+            return [
+                (m.id, [p.index for p in self.campaigns if p.list_index == li])
+                for li, m in enumerate(audience.lists)
+            ]
         if source == "sender":
-            return [(s["ID"], [p.index for p in self.campaigns if p.sender == si]) for si, s in enumerate(catalogue.senders)]
+            return [
+                (s["ID"], [p.index for p in self.campaigns if p.sender == si])
+                for si, s in enumerate(catalogue.senders)
+            ]
         return []
 
-    def statcounters(self, source: str, resolution: str, timing: str, source_ids: Sequence[int] = (),
-                     from_ts: int | None = None, to_ts: int | None = None) -> list[dict[str, Any]]:
+    def statcounters(
+        self,
+        source: str,
+        resolution: str,
+        timing: str,
+        source_ids: Sequence[int] = (),
+        from_ts: int | None = None,
+        to_ts: int | None = None,
+    ) -> list[dict[str, Any]]:
         """statcounters rows for one CounterSource / CounterResolution / CounterTiming.
 
         Day and Hour resolutions both give one row per UTC day (the demo keeps no hourly
@@ -708,7 +953,11 @@ class Statistics:
             per_day: dict[int, list[int]] = {}
             members = set(indices)
             for (c, day), counters in buckets.items():
-                if c in members and (from_ts is None or day >= day_start(from_ts)) and (to_ts is None or day <= to_ts):
+                if (
+                    c in members
+                    and (from_ts is None or day >= day_start(from_ts))
+                    and (to_ts is None or day <= to_ts)
+                ):
                     _add_into(per_day.setdefault(day, _new()), counters)
             out.extend(self._counter_row(source_id, per_day[day], day) for day in sorted(per_day))
         return out

@@ -88,7 +88,13 @@ from mjquery.sandbox.store import Row
 if TYPE_CHECKING:
     from mjquery.sandbox.core import Sandbox
 
-IMPORTLIST_ACTIONS = ("addforce", "addnoforce", "unsub", "duplicate-override", "duplicate-no-override")
+IMPORTLIST_ACTIONS = (
+    "addforce",
+    "addnoforce",
+    "unsub",
+    "duplicate-override",
+    "duplicate-no-override",
+)
 CSV_METHODS = (*SUBSCRIPTION_ACTIONS, "excludemarketing", "includemarketing")
 GLOBAL_METHODS = ("excludemarketing", "includemarketing")
 RUNNING = ("Upload", "Prepare", "Importing")
@@ -98,10 +104,14 @@ CSV_HEADERS = (("Content-Type", "text/csv"),)
 # -- importlist -----------------------------------------------------------------------------------
 
 
-def _importlist(sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest) -> SandboxResponse:
+def _importlist(
+    sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
+) -> SandboxResponse:
     target = _parent(sb, "contactslist", key)
     if method == "GET":
-        jobs = [j for j in sb._jobs.values() if j.kind == "importlist" and j.list_id == target["ID"]]
+        jobs = [
+            j for j in sb._jobs.values() if j.kind == "importlist" and j.list_id == target["ID"]
+        ]
         if rest:
             jobs = [j for j in jobs if str(j.id) == rest[0]]
             if not jobs:
@@ -118,16 +128,28 @@ def _importlist(sb: Sandbox, method: str, key: str | None, rest: list[str], requ
     body = _object_body(request.body)
     source_id, action = _get(body, "ListID"), _get(body, "Action")
     lists = sb.store.table("contactslist").by_id()
-    source = lists.get(int(source_id)) if isinstance(source_id, int | str) and str(source_id).isdigit() else None
+    source = (
+        lists.get(int(source_id))
+        if isinstance(source_id, int | str) and str(source_id).isdigit()
+        else None
+    )
     if source is None:
-        raise ApiError(400, f'Property "ListID", value "{source_id}" could not be resolved to an object')
+        raise ApiError(
+            400, f'Property "ListID", value "{source_id}" could not be resolved to an object'
+        )
     if source["ID"] == target["ID"]:
         raise ApiError(400, "The source list and the destination list must be different")
     if not isinstance(action, str) or action.lower() not in IMPORTLIST_ACTIONS:
-        raise ApiError(400, "Object properties invalid", {"Properties": [{"Action": "action missing or not valid"}]})
+        raise ApiError(
+            400,
+            "Object properties invalid",
+            {"Properties": [{"Action": "action missing or not valid"}]},
+        )
     copied = copy_members(sb, source, target, action.lower())
     detail = {"Action": action.lower(), "ListID": source["ID"]}
-    job = new_job(sb, target["ID"], copied, [], kind="importlist", job_type="Import list", detail=detail)
+    job = new_job(
+        sb, target["ID"], copied, [], kind="importlist", job_type="Import list", detail=detail
+    )
     detail["JobID"] = job.id
     return envelope([dict(detail)], 201)
 
@@ -141,11 +163,16 @@ def copy_members(sb: Sandbox, source: Row, target: Row, action: str) -> int:
         contact = contacts.get(recipient.get("ContactID"))
         if contact is None or contact["ID"] in sb.store.anonymized:
             continue
-        existing = any(r.get("ListID") == target["ID"] for r in sb.store.recipients_by_contact().get(contact["ID"], ()))
+        existing = any(
+            r.get("ListID") == target["ID"]
+            for r in sb.store.recipients_by_contact().get(contact["ID"], ())
+        )
         if action in SUBSCRIPTION_ACTIONS:
             subscribe(sb, contact, target, action)
         elif action == "duplicate-override" or not existing:
-            subscribe(sb, contact, target, "unsub" if recipient.get("IsUnsubscribed") else "addforce")
+            subscribe(
+                sb, contact, target, "unsub" if recipient.get("IsUnsubscribed") else "addforce"
+            )
         copied += 1
     return copied
 
@@ -172,7 +199,9 @@ class CsvImportJob:
 def create_csvimport(sb: Sandbox, body: dict[str, Any]) -> SandboxResponse:
     """``POST /v3/REST/csvimport``: check the request and create the job row (Status ``Upload``)."""
     spec = sb.specs["csvimport"]
-    body = {k: v for k, v in body.items() if k.lower() != "status"}  # a new job always starts at Upload
+    body = {
+        k: v for k, v in body.items() if k.lower() != "status"
+    }  # a new job always starts at Upload
     values = sb._assignments(spec, body, creating=True)
     method = str(values.get("Method") or "addnoforce").lower()
     if method not in CSV_METHODS:
@@ -188,12 +217,17 @@ def create_csvimport(sb: Sandbox, body: dict[str, Any]) -> SandboxResponse:
         if list_id is None:
             raise ApiError(400, 'Mandatory property "ContactsListID" is missing')
         if list_id not in sb.store.table("contactslist").by_id():
-            raise ApiError(400, f'Property "ContactsList", value "{list_id}" could not be resolved to an object')
+            raise ApiError(
+                400,
+                f'Property "ContactsList", value "{list_id}" could not be resolved to an object',
+            )
     data_id = values.get("DataID")
     if data_id is None:
         raise ApiError(400, 'Mandatory property "DataID" is missing')
     if data_id not in sb._csv_data:
-        raise ApiError(400, f'Property "Data", value "{data_id}" could not be resolved to an object')
+        raise ApiError(
+            400, f'Property "Data", value "{data_id}" could not be resolved to an object'
+        )
     field_names, date_format, offset = _import_options(str(values.get("ImportOptions") or ""))
     table = sb.store.table("csvimport")
     row: Row = {f.name: {"int": 0}.get(f.type, "") for f in spec.fields}
@@ -209,8 +243,13 @@ def create_csvimport(sb: Sandbox, body: dict[str, Any]) -> SandboxResponse:
     )
     table.insert(row)
     sb._csv_jobs[row["ID"]] = CsvImportJob(
-        id=row["ID"], data_id=data_id, list_id=list_id, method=method, field_names=field_names,
-        date_format=date_format, timezone_offset=offset,
+        id=row["ID"],
+        data_id=data_id,
+        list_id=list_id,
+        method=method,
+        field_names=field_names,
+        date_format=date_format,
+        timezone_offset=offset,
     )
     return envelope([row], 201)
 
@@ -227,11 +266,21 @@ def _import_options(text: str) -> tuple[tuple[str, ...] | None, str | None, floa
     names = _get(options, "FieldNames")
     date_format = _get(options, "DateTimeFormat")
     offset = _get(options, "TimezoneOffset") or 0
-    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-        raise ApiError(400, 'Invalid value for property "ImportOptions": FieldNames must be a list of names')
+    if names is not None and not (
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+    ):
+        raise ApiError(
+            400, 'Invalid value for property "ImportOptions": FieldNames must be a list of names'
+        )
     if not isinstance(offset, int | float) or isinstance(offset, bool):
-        raise ApiError(400, 'Invalid value for property "ImportOptions": TimezoneOffset must be a number')
-    return (tuple(names) if names is not None else None), (str(date_format) if date_format else None), float(offset)
+        raise ApiError(
+            400, 'Invalid value for property "ImportOptions": TimezoneOffset must be a number'
+        )
+    return (
+        (tuple(names) if names is not None else None),
+        (str(date_format) if date_format else None),
+        float(offset),
+    )
 
 
 def csvimport_item(sb: Sandbox, method: str, row: Row, request: SandboxRequest) -> SandboxResponse:
@@ -251,7 +300,10 @@ def csvimport_item(sb: Sandbox, method: str, row: Row, request: SandboxRequest) 
     if set(changes) != {"Status"}:
         raise ApiError(400, 'Only "Status" can be changed on an import job')
     if changes["Status"] != "Abort":
-        raise ApiError(400, f'Invalid value for property "Status": "{changes["Status"]}" (only "Abort" is accepted)')
+        raise ApiError(
+            400,
+            f'Invalid value for property "Status": "{changes["Status"]}" (only "Abort" is accepted)',
+        )
     if row.get("Status") not in RUNNING:
         raise ApiError(400, f'The import job has already ended (Status "{row.get("Status")}")')
     stamp = sb.store.clock_iso()
@@ -272,7 +324,7 @@ def _advance(sb: Sandbox, job: CsvImportJob, row: Row) -> None:
         return
     imported = _run_import(sb, job, lines)
     row.update(
-        Status="Completed" if imported or not lines and not job.refused else "Error",
+        Status="Completed" if imported or (not lines and not job.refused) else "Error",
         Count=imported,
         Current=len(lines),
         Errcount=len(job.refused),
@@ -327,7 +379,9 @@ def _run_import(sb: Sandbox, job: CsvImportJob, lines: list[tuple[int, str]]) ->
                     continue
                 converted = _convert(types[name.lower()], value, job)
                 if converted is None:
-                    error = f'###Property type does not match definition for "{name}" at line {number}'
+                    error = (
+                        f'###Property type does not match definition for "{name}" at line {number}'
+                    )
                     break
                 properties[name] = converted
         if error is not None:
@@ -349,12 +403,23 @@ def _property_types(sb: Sandbox, names: list[str]) -> dict[str, str]:
     defined = {str(r.get("Name", "")).lower(): str(r.get("Datatype", "str")) for r in table.rows}
     for name in names:
         if name.lower() not in defined:
-            sb._create(sb.specs["contactmetadata"], {"Name": name, "Datatype": "str", "NameSpace": "static"})
+            sb._create(
+                sb.specs["contactmetadata"],
+                {"Name": name, "Datatype": "str", "NameSpace": "static"},
+            )
             defined[name.lower()] = "str"
     return {name.lower(): defined[name.lower()] for name in names}
 
 
-_DATE_TOKENS = (("yyyy", "%Y"), ("mm", "%m"), ("dd", "%d"), ("hh", "%H"), ("nn", "%M"), ("mi", "%M"), ("ss", "%S"))
+_DATE_TOKENS = (
+    ("yyyy", "%Y"),
+    ("mm", "%m"),
+    ("dd", "%d"),
+    ("hh", "%H"),
+    ("nn", "%M"),
+    ("mi", "%M"),
+    ("ss", "%S"),
+)
 
 
 def _convert(datatype: str, value: str, job: CsvImportJob) -> str | None:
@@ -382,7 +447,9 @@ def _datetime(text: str, job: CsvImportJob) -> str | None:
         for token, directive in _DATE_TOKENS:
             pattern = pattern.replace(token, directive)
         try:
-            moment = datetime.strptime(text, pattern).replace(tzinfo=UTC) - timedelta(hours=job.timezone_offset)
+            moment = datetime.strptime(text, pattern).replace(tzinfo=UTC) - timedelta(
+                hours=job.timezone_offset
+            )
         except ValueError:
             return None
     elif re.fullmatch(r"\d+", text):
@@ -397,7 +464,9 @@ def _datetime(text: str, job: CsvImportJob) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _apply(sb: Sandbox, job: CsvImportJob, target: Row | None, email: str, properties: dict[str, Any]) -> None:
+def _apply(
+    sb: Sandbox, job: CsvImportJob, target: Row | None, email: str, properties: dict[str, Any]
+) -> None:
     method = job.method
     if method == "remove":
         contact = sb.store.contact(email)

@@ -139,8 +139,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mjquery.sandbox.reference import ResourceSpec
 from mjquery.sandbox.aggregates import can_recompute, served_filters
+from mjquery.sandbox.reference import ResourceSpec
 from mjquery.sandbox.semantics import derived_filter, is_justified_inert, message_status_values
 from mjquery.sandbox.store import Row, Store
 
@@ -161,8 +161,18 @@ DRAFT_STATUS_NAMES = {
 #: produced from the demo account's counters for the requested source, resolution and window).
 ROUTED_FILTERS = {
     "statcounters": frozenset(
-        {"countersource", "counterresolution", "countertiming", "countertype", "sourceid", "sourceids", "campaignid",
-         "apikeyid", "fromts", "tots"}
+        {
+            "countersource",
+            "counterresolution",
+            "countertiming",
+            "countertype",
+            "sourceid",
+            "sourceids",
+            "campaignid",
+            "apikeyid",
+            "fromts",
+            "tots",
+        }
     ),
     "messagehistory": frozenset({"message"}),
     "statistics/link-click": frozenset({"campaignid"}),
@@ -170,7 +180,11 @@ ROUTED_FILTERS = {
 }
 
 #: message properties only returned when their Show* flag is true.
-MESSAGE_OPTIONAL_FIELDS = {"Subject": "showsubject", "ContactAlt": "showcontactalt", "CustomID": "showcustomid"}
+MESSAGE_OPTIONAL_FIELDS = {
+    "Subject": "showsubject",
+    "ContactAlt": "showcontactalt",
+    "CustomID": "showcustomid",
+}
 
 
 class QueryError(Exception):
@@ -340,10 +354,16 @@ def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predica
             deleted = {lid for lid, row in lists.items() if row.get("IsDeleted")}
             return lambda row: row.get("ListID") not in deleted
 
-    if low == "isexcludedfromcampaigns" and "isexcludedfromcampaigns" not in fields and has_contact_id:
+    if (
+        low == "isexcludedfromcampaigns"
+        and "isexcludedfromcampaigns" not in fields
+        and has_contact_id
+    ):
         want = parse_bool(name, value)
         contacts = store.table("contact").by_id()
-        return lambda row: bool((contacts.get(row.get("ContactID")) or {}).get("IsExcludedFromCampaigns")) == want
+        return lambda row: (
+            bool((contacts.get(row.get("ContactID")) or {}).get("IsExcludedFromCampaigns")) == want
+        )
 
     if resource == "contactslist" and low == "excludeid":
         excluded = parse_ints(name, value)
@@ -485,7 +505,9 @@ def parse_sort(spec: ResourceSpec, value: str) -> tuple[SortKey, ...]:
             raise QueryError(f'Sort: property "{words[0]}" is not sortable')
         descending = len(words) == 2 and words[1].lower() == "desc"
         if descending and not sortable.desc_allowed:
-            raise QueryError(f'Sort: property "{sortable.field}" cannot be sorted in descending order')
+            raise QueryError(
+                f'Sort: property "{sortable.field}" cannot be sorted in descending order'
+            )
         keys.append(SortKey(sortable.field, descending))
     return tuple(keys)
 
@@ -500,7 +522,9 @@ def _sort_value(value: Any) -> tuple[int, Any]:
     return (2, str(value).lower())
 
 
-def sort_rows(spec: ResourceSpec, store: Store, rows: list[Row], keys: tuple[SortKey, ...]) -> list[Row]:
+def sort_rows(
+    spec: ResourceSpec, store: Store, rows: list[Row], keys: tuple[SortKey, ...]
+) -> list[Row]:
     result = rows
     for key in reversed(keys):
         field = key.field
@@ -508,13 +532,15 @@ def sort_rows(spec: ResourceSpec, store: Store, rows: list[Row], keys: tuple[Sor
         if field in spec.field_names and kinds <= {str}:
             # Fast path for text columns (100,000 emails): no per-row tuple; "" (unset) sorts first anyway.
             getter: Callable[[Row], Any] = lambda row, f=field: row[f].lower()  # noqa: E731
-        elif field in spec.field_names and kinds <= {int} or kinds <= {float} or kinds <= {bool}:
+        elif (field in spec.field_names and kinds <= {int}) or kinds <= {float} or kinds <= {bool}:
             getter = lambda row, f=field: row[f]  # noqa: E731
         elif field in spec.field_names or "ContactID" not in spec.field_names:
             getter = lambda row, f=field: _sort_value(row.get(f))  # noqa: E731
         else:
             # contactdata sorts by contact properties (Email, CreatedAt...) it does not carry itself.
             contacts = store.table("contact").by_id()
-            getter = lambda row, f=field: _sort_value((contacts.get(row.get("ContactID")) or {}).get(f))  # noqa: E731
+            getter = lambda row, f=field: _sort_value(
+                (contacts.get(row.get("ContactID")) or {}).get(f)
+            )
         result = sorted(result, key=getter, reverse=key.descending)
     return result

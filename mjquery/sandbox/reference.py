@@ -90,7 +90,9 @@ _OPENAPI_TYPES = {"integer": "int", "boolean": "bool", "number": "float", "strin
 
 
 def _load_json(name: str) -> object:
-    text = importlib_resources.files("mjquery.sandbox").joinpath("reference", name).read_text("utf-8")
+    text = (
+        importlib_resources.files("mjquery.sandbox").joinpath("reference", name).read_text("utf-8")
+    )
     return json.loads(text)
 
 
@@ -111,7 +113,9 @@ def load_reference() -> dict[str, ResourceSpec]:
         for param in openapi_paths.get(entry["path"], ()):
             if param["name"].lower() not in COMMON_PARAMS:
                 filters.setdefault(param["name"].lower(), param["name"])
-                types.setdefault(param["name"].lower(), _OPENAPI_TYPES.get(param.get("type", ""), "str"))
+                types.setdefault(
+                    param["name"].lower(), _OPENAPI_TYPES.get(param.get("type", ""), "str")
+                )
         key = entry.get("key") or {}
         unique = key.get("unique_key_metadata")
         sort = entry.get("sort") or {}
@@ -131,7 +135,9 @@ def load_reference() -> dict[str, ResourceSpec]:
             ),
             filters=tuple(filters.values()),
             filter_types=tuple((name, types[low]) for low, name in filters.items()),
-            sortable=tuple(SortSpec(s["field"], bool(s["desc_allowed"])) for s in sort.get("sortable") or ()),
+            sortable=tuple(
+                SortSpec(s["field"], bool(s["desc_allowed"])) for s in sort.get("sortable") or ()
+            ),
             id_field=key.get("id_field"),
             unique_key=tuple(unique.split("|")) if unique else (),
             created_field=entry.get("created_field"),

@@ -26,34 +26,67 @@ Lookup = Callable[[Row], "Row | None"]
 
 #: (resource or "*", filter, lower case) -> why the filter has no effect in the sandbox.
 JUSTIFIED_INERT: dict[tuple[str, str], str] = {
-    ("*", "showsubject"): "display flag (message): decides which properties are returned, not which rows",
-    ("*", "showcontactalt"): "display flag (message): decides which properties are returned, not which rows",
-    ("*", "showcustomid"): "display flag (message): decides which properties are returned, not which rows",
+    (
+        "*",
+        "showsubject",
+    ): "display flag (message): decides which properties are returned, not which rows",
+    (
+        "*",
+        "showcontactalt",
+    ): "display flag (message): decides which properties are returned, not which rows",
+    (
+        "*",
+        "showcustomid",
+    ): "display flag (message): decides which properties are returned, not which rows",
     ("*", "showextradata"): "display flag: fills extra properties, does not select rows",
     ("*", "datefmt"): "display option",
     ("*", "dateformat"): "display option: format of returned dates",
     ("*", "timezone"): "display option: time zone of returned dates",
     ("*", "fields"): "display option (contactdata): which properties are returned in Data",
     ("*", "calcactive"): "display flag (liststatistics): whether ActiveCount is computed",
-    ("*", "calcactiveunsub"): "display flag (liststatistics): whether ActiveUnsubscribedCount is computed",
-    ("*", "calcactiveexcludedsubscriber"): "display flag (liststatistics): whether a count is computed",
+    (
+        "*",
+        "calcactiveunsub",
+    ): "display flag (liststatistics): whether ActiveUnsubscribedCount is computed",
+    (
+        "*",
+        "calcactiveexcludedsubscriber",
+    ): "display flag (liststatistics): whether a count is computed",
     ("*", "calcexcludedsubscriber"): "display flag (liststatistics): whether a count is computed",
-    ("*", "processtotalclickscount"): "display flag (messagestatistics): whether a count is computed",
-    ("*", "processtotalopenscount"): "display flag (messagestatistics): whether a count is computed",
+    (
+        "*",
+        "processtotalclickscount",
+    ): "display flag (messagestatistics): whether a count is computed",
+    (
+        "*",
+        "processtotalopenscount",
+    ): "display flag (messagestatistics): whether a count is computed",
     ("*", "processemailautomationrelations"): "no description in the reference",
     ("*", "rawdata"): "display flag (messagesentstatistics): returns fewer properties",
-    ("*", "allmessages"): "the sandbox always returns every message (the reference: 'normally only the first of each campaign')",
+    (
+        "*",
+        "allmessages",
+    ): "the sandbox always returns every message (the reference: 'normally only the first of each campaign')",
     ("*", "refttimestampoldformat"): "display option",
     ("*", "reftimestampoldformat"): "display option: format of RefTimestamp",
     ("*", "scale"): "aggregation option (graphstatistics): the sandbox serves day rows only",
-    ("*", "timeshift"): "aggregation option (graphstatistics): 'Time shift for the interval', no unit or effect given",
-    ("graphstatistics", "reftimestampoldformat"): "display option: 'Enforce previous RefTimeStamp format', which the reference does not show",
+    (
+        "*",
+        "timeshift",
+    ): "aggregation option (graphstatistics): 'Time shift for the interval', no unit or effect given",
+    (
+        "graphstatistics",
+        "reftimestampoldformat",
+    ): "display option: 'Enforce previous RefTimeStamp format', which the reference does not show",
     ("*", "range"): "aggregation option (24h/7d); the sandbox serves one aggregation",
     ("*", "groupax"): "aggregation option (campaignstatistics): groups rows by A/X test",
     ("*", "throttlecheck"): "no description in the reference",
     ("*", "identityid"): "no description in the reference and no property holds an identity",
     ("*", "planSubscription".lower()): "no property of a message holds a plan subscription",
-    ("*", "bouncereason"): "no description in the reference and message rows carry no bounce reason",
+    (
+        "*",
+        "bouncereason",
+    ): "no description in the reference and message rows carry no bounce reason",
     ("*", "iscampaigntemplate"): "no description in the reference",
     ("*", "showallapikeys"): "master-key display flag: one API key is served",
     ("*", "showallusers"): "display flag: one user is served",
@@ -62,7 +95,10 @@ JUSTIFIED_INERT: dict[tuple[str, str], str] = {
     ("*", "publicresources"): "metadata display option without a description",
     ("*", "readonlyresources"): "metadata display option without a description",
     ("*", "resourcename"): "no description; metadata rows are addressed by Name",
-    ("*", "categoriesselectionmethod"): "modifier of a Categories filter the sandbox does not receive",
+    (
+        "*",
+        "categoriesselectionmethod",
+    ): "modifier of a Categories filter the sandbox does not receive",
     ("*", "purposesselectionmethod"): "modifier of a Purposes filter the sandbox does not receive",
     ("*", "confirmkey"): "no apikey property holds a confirmation key",
     ("*", "customstatus"): "no apikey property holds a custom status",
@@ -76,7 +112,10 @@ JUSTIFIED_INERT: dict[tuple[str, str], str] = {
     ("*", "messagetemplate"): "no description and no widget property",
     ("*", "isyahoofbl"): "dns rows carry no Yahoo FBL flag",
     ("*", "issenderidentified"): "dns rows carry no sender-identified flag",
-    ("*", "segmentation"): "campaign statistics rows carry no segment; kept for campaignstatistics only",
+    (
+        "*",
+        "segmentation",
+    ): "campaign statistics rows carry no segment; kept for campaignstatistics only",
     ("contact", "status"): "the reference lists no contact status values",
     ("contactslistsignup", "apikey"): "signup rows carry no API key id (one API key is served)",
     ("widget", "isstarred"): "widget rows carry no starred flag",
@@ -110,13 +149,28 @@ COUNTER_FILTERS = {
 }
 
 #: campaigngraphstatistics' counter switches.
-GRAPH_COUNTERS = {"click": "Clickcount", "open": "Opencount", "spam": "Spamcount", "unsub": "Unsubcount"}
+GRAPH_COUNTERS = {
+    "click": "Clickcount",
+    "open": "Opencount",
+    "spam": "Spamcount",
+    "unsub": "Unsubcount",
+}
 
 #: Mailjet's numeric message status codes (the old filtering guide's ``MessageStatus=3,4``) and
 #: the names the message resource returns.
 MESSAGE_STATUS_CODES = {
-    0: "processed", 1: "queued", 2: "sent", 3: "opened", 4: "clicked", 5: "bounce", 6: "spam", 7: "unsub",
-    8: "blocked", 9: "softbounced", 10: "hardbounced", 11: "deferred",
+    0: "processed",
+    1: "queued",
+    2: "sent",
+    3: "opened",
+    4: "clicked",
+    5: "bounce",
+    6: "spam",
+    7: "unsub",
+    8: "blocked",
+    9: "softbounced",
+    10: "hardbounced",
+    11: "deferred",
 }
 
 #: Event-time windows: filter prefix -> the row's timestamp field, per resource.
@@ -130,8 +184,23 @@ EVENT_WINDOWS = {
 
 #: Filters answered from the campaign a row belongs to.
 CAMPAIGN_FILTERS = frozenset(
-    {"campaignstatus", "customcampaign", "isdeleted", "isstarred", "isnewslettertool", "fromtype", "fromdomain", "from",
-     "fromid", "campaignid", "contactslist", "contactslistid", "sender", "subject", "segmentation"}
+    {
+        "campaignstatus",
+        "customcampaign",
+        "isdeleted",
+        "isstarred",
+        "isnewslettertool",
+        "fromtype",
+        "fromdomain",
+        "from",
+        "fromid",
+        "campaignid",
+        "contactslist",
+        "contactslistid",
+        "sender",
+        "subject",
+        "segmentation",
+    }
 )
 
 
@@ -190,7 +259,9 @@ def campaign_lookup(spec: ResourceSpec, store: Store) -> Lookup | None:
     if "MessageID" in fields:
         messages = store.table("message").by_id()
         campaigns = store.table("campaign").by_id()
-        return lambda row: campaigns.get((messages.get(row.get("MessageID")) or {}).get("CampaignID"))
+        return lambda row: campaigns.get(
+            (messages.get(row.get("MessageID")) or {}).get("CampaignID")
+        )
     return None
 
 
@@ -207,7 +278,10 @@ def message_status_lookup(spec: ResourceSpec, store: Store) -> Callable[[Row], s
     if "CampaignID" in fields and "ContactID" in fields:
 
         def build() -> dict[tuple[Any, Any], str]:
-            return {(m.get("CampaignID"), m.get("ContactID")): str(m.get("Status", "")) for m in store.table("message").rows}
+            return {
+                (m.get("CampaignID"), m.get("ContactID")): str(m.get("Status", ""))
+                for m in store.table("message").rows
+            }
 
         pairs = store.derived("message-status-by-campaign-contact", ("message",), build)
         return lambda row: pairs.get((row.get("CampaignID"), row.get("ContactID")), "")
@@ -348,7 +422,10 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
             return lambda row: bool(row.get("CampaignID")) == want
         if low == "modified":
             want = _parse_bool(name, value)
-            return lambda row: (str(row.get("ModifiedAt") or "") not in ("", str(row.get("CreatedAt") or ""))) == want
+            return lambda row: (
+                (str(row.get("ModifiedAt") or "") not in ("", str(row.get("CreatedAt") or "")))
+                == want
+            )
         if low == "newslettertemplate":
             wanted = _ints(name, value)
             return lambda row: row.get("TemplateID") in wanted
@@ -410,7 +487,9 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
     if low == "customid" and resource == "messagesentstatistics":
         messages = store.table("message").by_id()
         text = value.lower()
-        return lambda row: str((messages.get(row.get("MessageID")) or {}).get("CustomID", "")).lower() == text
+        return lambda row: (
+            str((messages.get(row.get("MessageID")) or {}).get("CustomID", "")).lower() == text
+        )
 
     if low in CAMPAIGN_FILTERS:
         campaign_of = campaign_lookup(spec, store)
@@ -421,7 +500,13 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
     # Statistics rows answered through the row they describe.
     if resource == "listrecipientstatistics":
         recipients = _index(store, "listrecipient", "ID")
-        return _delegate(store, "listrecipient", lambda row: recipients.get(row.get("ListRecipientID")), name, value)
+        return _delegate(
+            store,
+            "listrecipient",
+            lambda row: recipients.get(row.get("ListRecipientID")),
+            name,
+            value,
+        )
     if resource in ("contactdata", "contactstatistics"):
         contacts = store.table("contact").by_id()
         if low == "includeanonymized":
@@ -429,23 +514,37 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
                 return lambda row: True
             hidden = frozenset(store.anonymized)
             return lambda row: row.get("ContactID") not in hidden
-        return _delegate(store, "contact", lambda row: contacts.get(row.get("ContactID")), name, value)
+        return _delegate(
+            store, "contact", lambda row: contacts.get(row.get("ContactID")), name, value
+        )
     if resource == "listrecipient":
         if low in ("blocked", "opened"):
             stats = _index(store, "contactstatistics", "ContactID")
             want = _parse_bool(name, value)
             counter = "BlockedCount" if low == "blocked" else "OpenedCount"
-            return lambda row: (((stats.get(row.get("ContactID")) or {}).get(counter) or 0) > 0) == want
+            return lambda row: (
+                (((stats.get(row.get("ContactID")) or {}).get(counter) or 0) > 0) == want
+            )
         if low == "lastactivityat":
             stats = _index(store, "listrecipientstatistics", "ListRecipientID")
             moment = _time(name, value)
-            return lambda row: _row_time((stats.get(row.get("ID")) or {}).get("LastActivityAt")) == moment
+            return lambda row: (
+                _row_time((stats.get(row.get("ID")) or {}).get("LastActivityAt")) == moment
+            )
     if resource == "senderstatistics" and low in ("domain", "email"):
         senders = store.table("sender").by_id()
         text = value.lower()
         part = 1 if low == "domain" else 0
-        return lambda row: str((senders.get(row.get("SenderID")) or {}).get("Email", "")).lower().partition("@")[::2][part] == text
-    if resource in ("sender", "contactslistsignup", "metasender") and low in ("domain", "localpart"):
+        return lambda row: (
+            str((senders.get(row.get("SenderID")) or {}).get("Email", ""))
+            .lower()
+            .partition("@")[::2][part]
+            == text
+        )
+    if resource in ("sender", "contactslistsignup", "metasender") and low in (
+        "domain",
+        "localpart",
+    ):
         text = value.lower()
         part = 1 if low == "domain" else 0
         return lambda row: str(row.get("Email", "")).lower().partition("@")[::2][part] == text
@@ -467,7 +566,9 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
         wanted = _ints(name, value)
         owner = "OwnerId" if "OwnerId" in spec.field_names else "OwnerID"
         kind = "apikey" if low == "apikey" else "user"
-        return lambda row: str(row.get("OwnerType", "")).lower() == kind and row.get(owner) in wanted
+        return lambda row: (
+            str(row.get("OwnerType", "")).lower() == kind and row.get(owner) in wanted
+        )
     if resource == "widget":
         if low == "sender":
             wanted = _ints(name, value)
@@ -504,7 +605,9 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
             latest: dict[tuple[Any, Any], Row] = {}
             for row in store.table("contacthistorydata").rows:
                 key = (row.get("ContactID"), str(row.get("Name", "")).lower())
-                if key not in latest or str(row.get("CreatedAt", "")) >= str(latest[key].get("CreatedAt", "")):
+                if key not in latest or str(row.get("CreatedAt", "")) >= str(
+                    latest[key].get("CreatedAt", "")
+                ):
                     latest[key] = row
             return frozenset(id(row) for row in latest.values())
 

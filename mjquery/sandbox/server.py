@@ -24,7 +24,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     sandbox: Sandbox  # set on the per-server subclass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Requests are recorded in the sandbox's own log, not printed."""
 
     def _serve(self) -> None:
@@ -94,7 +94,9 @@ class SandboxServer:
         if self._server is None:
             self.bind()
         assert self._server is not None
-        self._thread = threading.Thread(target=self.serve_forever, name="mjquery-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="mjquery-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 

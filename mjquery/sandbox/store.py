@@ -163,7 +163,9 @@ class Table:
 class Store:
     """All tables of the account, the derived indexes, and the cache of query results."""
 
-    def __init__(self, specs: dict[str, ResourceSpec], data: Any, start: datetime | None = None) -> None:
+    def __init__(
+        self, specs: dict[str, ResourceSpec], data: Any, start: datetime | None = None
+    ) -> None:
         self.data = data
         self.lock = threading.RLock()
         self.tables: dict[str, Table] = {}
@@ -301,7 +303,10 @@ class Store:
         """The contact IDs on a list (a live index: read it, do not change it)."""
 
         def build() -> dict[int, set[int]]:
-            return {lid: {r.get("ContactID") for r in rows} for lid, rows in self.recipients_by_list().items()}
+            return {
+                lid: {r.get("ContactID") for r in rows}
+                for lid, rows in self.recipients_by_list().items()
+            }
 
         def apply(index: dict[int, set[int]], change: Change) -> None:
             list_id, contact_id = change.row.get("ListID"), change.row.get("ContactID")
@@ -309,11 +314,15 @@ class Store:
                 index.setdefault(list_id, set()).add(contact_id)
                 return
             members = index.get(list_id)
-            still_there = any(r.get("ContactID") == contact_id for r in self.recipients_by_list().get(list_id, ()))
+            still_there = any(
+                r.get("ContactID") == contact_id for r in self.recipients_by_list().get(list_id, ())
+            )
             if members is not None and not still_there:
                 members.discard(contact_id)
 
-        return self.derived("list-members", ("listrecipient",), build, apply).get(list_id, frozenset())
+        return self.derived("list-members", ("listrecipient",), build, apply).get(
+            list_id, frozenset()
+        )
 
     def campaign_contacts(self, campaign_id: int) -> frozenset[int]:
         """Contacts a campaign sent to (read from the messages: a read-only table)."""
@@ -324,7 +333,9 @@ class Store:
                 index.setdefault(row.get("CampaignID"), set()).add(row.get("ContactID"))
             return index
 
-        return frozenset(self.derived("campaign-contacts", ("message",), build).get(campaign_id, ()))
+        return frozenset(
+            self.derived("campaign-contacts", ("message",), build).get(campaign_id, ())
+        )
 
     def refresh_subscriber_count(self, list_id: int) -> None:
         """SubscriberCount counts every recipient row of the list (unsubscribed ones included)."""

@@ -23,7 +23,9 @@ class _TruncatedStream(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         if self._partial:
             yield self._partial
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body"
+        )
 
 
 class SandboxTransport(httpx.BaseTransport):
@@ -44,7 +46,9 @@ class SandboxTransport(httpx.BaseTransport):
             )
         )
         if answer.fault is Fault.DROP:
-            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
         headers = [*answer.headers, ("Content-Length", str(len(answer.body)))]
         if answer.fault is Fault.TRUNCATE:
             return httpx.Response(

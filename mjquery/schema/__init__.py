@@ -7,6 +7,18 @@ resolves a SQL name or alias case-insensitively and suggests the closest name wh
 from mjquery.schema.catalog import Catalog, default_schema_directory, load_catalog  # noqa: F401
 from mjquery.schema.loader import SchemaError, load_schema_file  # noqa: F401
 from mjquery.schema.model import (  # noqa: F401
-    Column, ExpectedRows, Filter, FilterOp, FixedParam, ObjectSchema, Operation, Parent, PseudoColumn, SortKey, SqlType,
-    TimeFormat, UnpushedParam, WriteRule,
+    Column,
+    ExpectedRows,
+    Filter,
+    FilterOp,
+    FixedParam,
+    ObjectSchema,
+    Operation,
+    Parent,
+    PseudoColumn,
+    SortKey,
+    SqlType,
+    TimeFormat,
+    UnpushedParam,
+    WriteRule,
 )

@@ -35,17 +35,21 @@ class Catalog:
                 if other is not None and other is not obj:
                     raise SchemaError(
                         f"{obj.source_file}: name or alias {name!r} is already used by "
-                        f"{other.source_file} ({other.name})")
+                        f"{other.source_file} ({other.name})"
+                    )
                 self._by_name[name.lower()] = obj
         for obj in self._objects:
             if obj.parent is None:
                 continue
             parent = self._by_name.get(obj.parent.table.lower())
             if parent is None:
-                raise SchemaError(f"{obj.source_file}: parent.table: no table named {obj.parent.table!r}")
+                raise SchemaError(
+                    f"{obj.source_file}: parent.table: no table named {obj.parent.table!r}"
+                )
             if parent.column(obj.parent.key) is None:
                 raise SchemaError(
-                    f"{obj.source_file}: parent.key: {obj.parent.key!r} is not a column of {parent.name}")
+                    f"{obj.source_file}: parent.key: {obj.parent.key!r} is not a column of {parent.name}"
+                )
 
     @property
     def objects(self) -> tuple[ObjectSchema, ...]:
@@ -109,7 +113,9 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         if cached is not None:
             return cached
         if not key.is_dir():
-            raise SchemaError(f"{directory}: schema directory not found (set {SCHEMAS_ENV} to point at it)")
+            raise SchemaError(
+                f"{directory}: schema directory not found (set {SCHEMAS_ENV} to point at it)"
+            )
         files = sorted(key.glob("*.toml"))
         if not files:
             raise SchemaError(f"{directory}: no schema files (*.toml) found")

@@ -16,7 +16,14 @@ from pathlib import Path
 import mjquery
 from mjquery.schema.catalog import Catalog, load_catalog
 from mjquery.schema.model import (
-    Column, ExpectedRows, Filter, FilterOp, ObjectSchema, PseudoColumn, SqlType, TimeFormat,
+    Column,
+    ExpectedRows,
+    Filter,
+    FilterOp,
+    ObjectSchema,
+    PseudoColumn,
+    SqlType,
+    TimeFormat,
 )
 
 __all__ = ["default_output", "example_query", "main", "render", "sql_shape"]
@@ -40,8 +47,25 @@ _SHAPES = {
 }
 _SIMPLE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # DuckDB keywords that appear as Mailjet field names and must be quoted.
-_RESERVED = {"from", "to", "order", "group", "select", "where", "limit", "offset", "all", "default",
-             "desc", "asc", "case", "end", "table", "user", "range"}
+_RESERVED = {
+    "from",
+    "to",
+    "order",
+    "group",
+    "select",
+    "where",
+    "limit",
+    "offset",
+    "all",
+    "default",
+    "desc",
+    "asc",
+    "case",
+    "end",
+    "table",
+    "user",
+    "range",
+}
 
 
 def default_output() -> Path:
@@ -72,8 +96,11 @@ def _sample_value(column: Column | PseudoColumn) -> str:
     if allowed:
         return "'" + allowed[0] + "'"
     return {
-        SqlType.BIGINT: "12345", SqlType.INTEGER: "12345", SqlType.DOUBLE: "1.5",
-        SqlType.BOOLEAN: "true", SqlType.TIMESTAMP: "TIMESTAMP '2024-01-01 00:00:00'",
+        SqlType.BIGINT: "12345",
+        SqlType.INTEGER: "12345",
+        SqlType.DOUBLE: "1.5",
+        SqlType.BOOLEAN: "true",
+        SqlType.TIMESTAMP: "TIMESTAMP '2024-01-01 00:00:00'",
     }.get(column.type, "'value'")
 
 
@@ -92,8 +119,13 @@ def example_query(obj: ObjectSchema) -> str:
         # One predicate the API evaluates exactly, so the example shows a pushed filter.
         for f in obj.filters:
             column = obj.column(f.column)
-            if f.exact and f.op is FilterOp.EQ and column is not None and column.type in (
-                    SqlType.BIGINT, SqlType.BOOLEAN) and column.name != obj.key:
+            if (
+                f.exact
+                and f.op is FilterOp.EQ
+                and column is not None
+                and column.type in (SqlType.BIGINT, SqlType.BOOLEAN)
+                and column.name != obj.key
+            ):
                 where.append(f"{quote(column.name)} = {_sample_value(column)}")
                 break
     lines = [f"SELECT {', '.join(quote(c.name) for c in picked)}", f"FROM {obj.name}"]
@@ -131,7 +163,7 @@ def render(catalog: Catalog) -> str:
         "  row carries the value given. *Required* ones must be given with `=` in every query.",
         "- **Sub-resources** (a parent id in the path) need the parent id in WHERE, or are read for",
         "  each parent row; a parent without the sub-object (HTTP 404) adds no rows.",
-        "- **Size: small** (`expected_rows = \"small\"` in the schema) marks tables that typically hold",
+        '- **Size: small** (`expected_rows = "small"` in the schema) marks tables that typically hold',
         "  well under 1,000 rows: a join that needs several of their rows reads the table once.",
         "",
         "## Index",
@@ -140,8 +172,10 @@ def render(catalog: Catalog) -> str:
         "|---|---|---|---|",
     ]
     for obj in catalog.objects:
-        out.append(f"| [{obj.name}](#{_anchor(obj.name)}) | `{obj.resource}` | {_operations(obj)} | "
-                   f"{_cell(obj.description)} |")
+        out.append(
+            f"| [{obj.name}](#{_anchor(obj.name)}) | `{obj.resource}` | {_operations(obj)} | "
+            f"{_cell(obj.description)} |"
+        )
     for obj in catalog.objects:
         out.extend(_section(obj))
     return "\n".join(out).rstrip() + "\n"
@@ -151,12 +185,16 @@ def _section(obj: ObjectSchema) -> list[str]:
     out = ["", f"## {obj.name}", ""]
     if obj.description:
         out += [obj.description, ""]
-    out.append(f"- API: `GET {obj.path}`" + (f" (one row: `{obj.item_path}`)" if obj.item_path else ""))
+    out.append(
+        f"- API: `GET {obj.path}`" + (f" (one row: `{obj.item_path}`)" if obj.item_path else "")
+    )
     if obj.aliases:
         out.append("- Also called: " + ", ".join(f"`{a}`" for a in obj.aliases))
     if obj.parent is not None:
-        out.append(f"- Sub-resource of [{obj.parent.table}](#{_anchor(obj.parent.table)}): "
-                   f"`{obj.parent.column}` = {obj.parent.table}.{obj.parent.key} fills `{{{obj.parent.placeholder}}}`")
+        out.append(
+            f"- Sub-resource of [{obj.parent.table}](#{_anchor(obj.parent.table)}): "
+            f"`{obj.parent.column}` = {obj.parent.table}.{obj.parent.key} fills `{{{obj.parent.placeholder}}}`"
+        )
     if obj.key:
         out.append(f"- Key: `{obj.key}`")
     for unique in obj.unique_keys:
@@ -171,10 +209,18 @@ def _section(obj: ObjectSchema) -> list[str]:
     if not obj.paged:
         out.append("- Answered in one response (no paging)")
     if obj.expected_rows is ExpectedRows.SMALL:
-        out.append("- Size: small (typically well under 1,000 rows, one page): joined by more than one "
-                   "key, it is read once rather than once per key")
+        out.append(
+            "- Size: small (typically well under 1,000 rows, one page): joined by more than one "
+            "key, it is read once rather than once per key"
+        )
 
-    out += ["", "### Columns", "", "| Column | Type | Writable | Description |", "|---|---|---|---|"]
+    out += [
+        "",
+        "### Columns",
+        "",
+        "| Column | Type | Writable | Description |",
+        "|---|---|---|---|",
+    ]
     for column in obj.columns:
         kind = column.type.value
         if column.time_format is TimeFormat.EPOCH:
@@ -191,24 +237,46 @@ def _section(obj: ObjectSchema) -> list[str]:
     else:
         out.append("None: every condition is evaluated by DuckDB.")
     if obj.unpushed_filters:
-        out += ["", "Never sent: " + "; ".join(f"`{u.name}` ({_cell(u.reason)})" for u in obj.unpushed_filters) + "."]
+        out += [
+            "",
+            "Never sent: "
+            + "; ".join(f"`{u.name}` ({_cell(u.reason)})" for u in obj.unpushed_filters)
+            + ".",
+        ]
 
     if obj.pseudo_columns:
-        out += ["", "### Pseudo-columns", "", "| Column | Type | Required | Values | Description |",
-                "|---|---|---|---|---|"]
+        out += [
+            "",
+            "### Pseudo-columns",
+            "",
+            "| Column | Type | Required | Values | Description |",
+            "|---|---|---|---|---|",
+        ]
         for p in obj.pseudo_columns:
             values = ", ".join(f"`{v}`" for v in p.allowed_values)
-            out.append(f"| `{p.name}` | {p.type.value} | {'yes' if p.required else 'no'} | {values} | "
-                       f"{_cell(p.description)} |")
+            out.append(
+                f"| `{p.name}` | {p.type.value} | {'yes' if p.required else 'no'} | {values} | "
+                f"{_cell(p.description)} |"
+            )
 
     out += ["", "### Sorting", ""]
     if obj.sortable:
-        out.append("ORDER BY is sent to the API for: " + ", ".join(
-            f"`{s.column}`" + (" (ASC or DESC)" if s.desc_allowed else " (ASC only)") for s in obj.sortable) + ".")
+        out.append(
+            "ORDER BY is sent to the API for: "
+            + ", ".join(
+                f"`{s.column}`" + (" (ASC or DESC)" if s.desc_allowed else " (ASC only)")
+                for s in obj.sortable
+            )
+            + "."
+        )
     else:
         out.append("The API sorts nothing here; ORDER BY is done by DuckDB.")
     if obj.unpushed_sorts:
-        out.append("Not used: " + "; ".join(f"`{u.name}` ({_cell(u.reason)})" for u in obj.unpushed_sorts) + ".")
+        out.append(
+            "Not used: "
+            + "; ".join(f"`{u.name}` ({_cell(u.reason)})" for u in obj.unpushed_sorts)
+            + "."
+        )
 
     out += ["", "### Writes", ""]
     if not obj.writes:
@@ -239,9 +307,15 @@ def _section(obj: ObjectSchema) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description="Write docs/tables.md from schemas/*.toml.")
-    parser.add_argument("--output", type=Path, default=None, help="where to write (default: docs/tables.md)")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date; write nothing")
+    parser = argparse.ArgumentParser(
+        prog=COMMAND, description="Write docs/tables.md from schemas/*.toml."
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="where to write (default: docs/tables.md)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is out of date; write nothing"
+    )
     args = parser.parse_args(argv)
     output = args.output or default_output()
     text = render(load_catalog())

@@ -34,8 +34,20 @@ from typing import Any, TypeVar
 
 from mjquery.errors import Error
 from mjquery.schema.model import (
-    Column, ExpectedRows, Filter, FilterOp, FixedParam, ObjectSchema, Operation, Parent, PseudoColumn, SortKey, SqlType,
-    TimeFormat, UnpushedParam, WriteRule,
+    Column,
+    ExpectedRows,
+    Filter,
+    FilterOp,
+    FixedParam,
+    ObjectSchema,
+    Operation,
+    Parent,
+    PseudoColumn,
+    SortKey,
+    SqlType,
+    TimeFormat,
+    UnpushedParam,
+    WriteRule,
 )
 
 __all__ = ["SchemaError", "load_schema_file"]
@@ -48,10 +60,29 @@ class SchemaError(Error):
 E = TypeVar("E", bound=Enum)
 
 _TOP_KEYS = {
-    "name", "resource", "path", "description", "aliases", "item_path", "key", "unique_keys",
-    "paged", "created_column", "updated_column", "notes", "parent", "columns", "filters",
-    "pseudo_columns", "sortable", "writes", "unpushed_filters", "unpushed_sorts", "fixed_params",
-    "example", "expected_rows",
+    "name",
+    "resource",
+    "path",
+    "description",
+    "aliases",
+    "item_path",
+    "key",
+    "unique_keys",
+    "paged",
+    "created_column",
+    "updated_column",
+    "notes",
+    "parent",
+    "columns",
+    "filters",
+    "pseudo_columns",
+    "sortable",
+    "writes",
+    "unpushed_filters",
+    "unpushed_sorts",
+    "fixed_params",
+    "example",
+    "expected_rows",
 }
 _FIXED_KEYS = {"name", "value", "reason"}
 _COLUMN_KEYS = {"name", "type", "read_only", "description", "time_format", "nullable", "write_only"}
@@ -63,8 +94,13 @@ _PARENT_KEYS = {"placeholder", "column", "table", "key"}
 _UNPUSHED_KEYS = {"name", "reason"}
 
 _STRING_OPS = {
-    FilterOp.EQ_CI, FilterOp.PREFIX, FilterOp.PREFIX_CI, FilterOp.SUFFIX, FilterOp.SUFFIX_CI,
-    FilterOp.CONTAINS, FilterOp.CONTAINS_CI,
+    FilterOp.EQ_CI,
+    FilterOp.PREFIX,
+    FilterOp.PREFIX_CI,
+    FilterOp.SUFFIX,
+    FilterOp.SUFFIX_CI,
+    FilterOp.CONTAINS,
+    FilterOp.CONTAINS_CI,
 }
 _RANGE_OPS = {FilterOp.GT, FilterOp.GE, FilterOp.LT, FilterOp.LE}
 _RANGE_TYPES = {SqlType.TIMESTAMP, SqlType.BIGINT, SqlType.INTEGER, SqlType.DOUBLE}
@@ -87,8 +123,15 @@ class _Reader:
                 known = ", ".join(sorted(allowed))
                 raise self.fail(f"{prefix}{key}", f"unknown key (known keys: {known})")
 
-    def string(self, table: dict[str, Any], key: str, where: str, *, required: bool = False,
-               default: str = "") -> str:
+    def string(
+        self,
+        table: dict[str, Any],
+        key: str,
+        where: str,
+        *,
+        required: bool = False,
+        default: str = "",
+    ) -> str:
         value = table.get(key)
         if value is None:
             if required:
@@ -122,8 +165,15 @@ class _Reader:
             raise self.fail(key, "must be a list of tables ({ ... } or [[...]])")
         return value
 
-    def enum(self, table: dict[str, Any], key: str, where: str, enum_type: type[E], *,
-             required: bool = True) -> E | None:
+    def enum(
+        self,
+        table: dict[str, Any],
+        key: str,
+        where: str,
+        enum_type: type[E],
+        *,
+        required: bool = True,
+    ) -> E | None:
         raw = table.get(key)
         if raw is None:
             if required:
@@ -142,8 +192,14 @@ def _join(where: str, key: str) -> str:
 
 
 def _kind(value: object) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def load_schema_file(path: Path | str) -> ObjectSchema:
@@ -176,11 +232,15 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
     if not path.startswith("/"):
         raise r.fail("path", f"must start with '/', got {path!r}")
 
-    columns = tuple(_column(r, raw, f"columns[{i}]") for i, raw in enumerate(r.tables(data, "columns")))
+    columns = tuple(
+        _column(r, raw, f"columns[{i}]") for i, raw in enumerate(r.tables(data, "columns"))
+    )
     if not columns:
         raise r.fail("columns", "at least one column is required")
     pseudo_columns = tuple(
-        _pseudo(r, raw, f"pseudo_columns[{i}]") for i, raw in enumerate(r.tables(data, "pseudo_columns")))
+        _pseudo(r, raw, f"pseudo_columns[{i}]")
+        for i, raw in enumerate(r.tables(data, "pseudo_columns"))
+    )
     _no_duplicates(r, "columns", [c.name for c in columns] + [p.name for p in pseudo_columns])
     real = {c.name.lower(): c for c in columns}
     every = dict(real, **{p.name.lower(): p for p in pseudo_columns})
@@ -191,16 +251,22 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
             raise r.fail(key, f"{value!r} is not a column of {name}")
         return found
 
-    filters = tuple(_filter(r, raw, f"filters[{i}]", every) for i, raw in enumerate(r.tables(data, "filters")))
+    filters = tuple(
+        _filter(r, raw, f"filters[{i}]", every) for i, raw in enumerate(r.tables(data, "filters"))
+    )
     # One parameter may implement several shapes (Key=a and Key=a,b), but each only once.
-    _no_duplicates(r, "filters", [f"{f.param} {f.op.value}" for f in filters], what="parameter and op")
+    _no_duplicates(
+        r, "filters", [f"{f.param} {f.op.value}" for f in filters], what="parameter and op"
+    )
 
     sortable: list[SortKey] = []
     for i, raw in enumerate(r.tables(data, "sortable")):
         where = f"sortable[{i}]"
         r.check_keys(raw, _SORT_KEYS, where)
         column = real_column(f"{where}.column", r.string(raw, "column", where, required=True))
-        sortable.append(SortKey(column=column.name, desc_allowed=r.boolean(raw, "desc_allowed", where, False)))
+        sortable.append(
+            SortKey(column=column.name, desc_allowed=r.boolean(raw, "desc_allowed", where, False))
+        )
     _no_duplicates(r, "sortable", [s.column for s in sortable])
 
     key = r.optional_string(data, "key", "")
@@ -208,10 +274,13 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
         key = real_column("key", key).name
     unique_raw = data.get("unique_keys", [])
     if not isinstance(unique_raw, list) or not all(
-            isinstance(u, list) and u and all(isinstance(c, str) for c in u) for u in unique_raw):
+        isinstance(u, list) and u and all(isinstance(c, str) for c in u) for u in unique_raw
+    ):
         raise r.fail("unique_keys", "must be a list of non-empty lists of column names")
     unique_keys = tuple(
-        tuple(real_column(f"unique_keys[{i}]", c).name for c in group) for i, group in enumerate(unique_raw))
+        tuple(real_column(f"unique_keys[{i}]", c).name for c in group)
+        for i, group in enumerate(unique_raw)
+    )
 
     timestamps: dict[str, str | None] = {}
     for field_name in ("created_column", "updated_column"):
@@ -227,23 +296,35 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
     if parent is None and _PLACEHOLDER.search(path):
         raise r.fail("path", "has a {placeholder} but the file has no [parent] table")
 
-    writes = tuple(_write(r, raw, f"writes[{i}]", real) for i, raw in enumerate(r.tables(data, "writes")))
+    writes = tuple(
+        _write(r, raw, f"writes[{i}]", real) for i, raw in enumerate(r.tables(data, "writes"))
+    )
     _no_duplicates(r, "writes", [w.operation.value for w in writes], what="operation")
-    unpushed_filters = tuple(_unpushed(r, raw, f"unpushed_filters[{i}]")
-                             for i, raw in enumerate(r.tables(data, "unpushed_filters")))
-    unpushed_sorts = tuple(_unpushed(r, raw, f"unpushed_sorts[{i}]")
-                           for i, raw in enumerate(r.tables(data, "unpushed_sorts")))
+    unpushed_filters = tuple(
+        _unpushed(r, raw, f"unpushed_filters[{i}]")
+        for i, raw in enumerate(r.tables(data, "unpushed_filters"))
+    )
+    unpushed_sorts = tuple(
+        _unpushed(r, raw, f"unpushed_sorts[{i}]")
+        for i, raw in enumerate(r.tables(data, "unpushed_sorts"))
+    )
     for i, unpushed in enumerate(unpushed_filters):
         if any(f.param.lower() == unpushed.name.lower() for f in filters):
-            raise r.fail(f"unpushed_filters[{i}].name", f"{unpushed.name!r} is also declared in filters")
+            raise r.fail(
+                f"unpushed_filters[{i}].name", f"{unpushed.name!r} is also declared in filters"
+            )
 
     fixed_params: list[FixedParam] = []
     for i, raw in enumerate(r.tables(data, "fixed_params")):
         where = f"fixed_params[{i}]"
         r.check_keys(raw, _FIXED_KEYS, where)
-        fixed_params.append(FixedParam(name=r.string(raw, "name", where, required=True),
-                                       value=r.string(raw, "value", where, required=True),
-                                       reason=r.string(raw, "reason", where)))
+        fixed_params.append(
+            FixedParam(
+                name=r.string(raw, "name", where, required=True),
+                value=r.string(raw, "value", where, required=True),
+                reason=r.string(raw, "reason", where),
+            )
+        )
 
     aliases = list(r.strings(data, "aliases", ""))
     # The API resource name always works as a table name, whatever the file says.
@@ -253,18 +334,38 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
 
     item_path = r.optional_string(data, "item_path", "")
     paged = r.boolean(data, "paged", "", True)
-    expected_rows = r.enum(data, "expected_rows", "", ExpectedRows, required=False) or ExpectedRows.UNKNOWN
+    expected_rows = (
+        r.enum(data, "expected_rows", "", ExpectedRows, required=False) or ExpectedRows.UNKNOWN
+    )
     if expected_rows is ExpectedRows.SMALL and parent is not None:
-        raise r.fail("expected_rows", "a sub-resource is read per parent; the hint applies to top-level tables")
+        raise r.fail(
+            "expected_rows",
+            "a sub-resource is read per parent; the hint applies to top-level tables",
+        )
     return ObjectSchema(
-        name=name, resource=resource, path=path, columns=columns,
-        description=r.string(data, "description", ""), aliases=tuple(aliases), item_path=item_path,
-        parent=parent, key=key, unique_keys=unique_keys, filters=filters,
-        pseudo_columns=pseudo_columns, sortable=tuple(sortable), paged=paged, writes=writes,
-        created_column=timestamps["created_column"], updated_column=timestamps["updated_column"],
-        notes=r.strings(data, "notes", ""), source_file=source,
-        unpushed_filters=unpushed_filters, unpushed_sorts=unpushed_sorts,
-        fixed_params=tuple(fixed_params), example=r.string(data, "example", "").strip(),
+        name=name,
+        resource=resource,
+        path=path,
+        columns=columns,
+        description=r.string(data, "description", ""),
+        aliases=tuple(aliases),
+        item_path=item_path,
+        parent=parent,
+        key=key,
+        unique_keys=unique_keys,
+        filters=filters,
+        pseudo_columns=pseudo_columns,
+        sortable=tuple(sortable),
+        paged=paged,
+        writes=writes,
+        created_column=timestamps["created_column"],
+        updated_column=timestamps["updated_column"],
+        notes=r.strings(data, "notes", ""),
+        source_file=source,
+        unpushed_filters=unpushed_filters,
+        unpushed_sorts=unpushed_sorts,
+        fixed_params=tuple(fixed_params),
+        example=r.string(data, "example", "").strip(),
         expected_rows=expected_rows,
     )
 
@@ -277,15 +378,22 @@ def _column(r: _Reader, raw: dict[str, Any], where: str) -> Column:
     if sql_type is SqlType.TIMESTAMP and time_format is None:
         time_format = TimeFormat.RFC3339
     if sql_type is not SqlType.TIMESTAMP and time_format is not None:
-        raise r.fail(f"{where}.time_format", f"only TIMESTAMP columns have a time format, this one is {sql_type.value}")
+        raise r.fail(
+            f"{where}.time_format",
+            f"only TIMESTAMP columns have a time format, this one is {sql_type.value}",
+        )
     write_only = r.boolean(raw, "write_only", where, False)
     read_only = r.boolean(raw, "read_only", where, True)
     if write_only and read_only:
         raise r.fail(f"{where}.read_only", "a write_only column cannot be read_only")
     return Column(
-        name=r.string(raw, "name", where, required=True), type=sql_type, read_only=read_only,
-        description=r.string(raw, "description", where), time_format=time_format,
-        nullable=r.boolean(raw, "nullable", where, True), write_only=write_only,
+        name=r.string(raw, "name", where, required=True),
+        type=sql_type,
+        read_only=read_only,
+        description=r.string(raw, "description", where),
+        time_format=time_format,
+        nullable=r.boolean(raw, "nullable", where, True),
+        write_only=write_only,
     )
 
 
@@ -294,14 +402,17 @@ def _pseudo(r: _Reader, raw: dict[str, Any], where: str) -> PseudoColumn:
     sql_type = r.enum(raw, "type", where, SqlType)
     assert sql_type is not None
     return PseudoColumn(
-        name=r.string(raw, "name", where, required=True), type=sql_type,
-        description=r.string(raw, "description", where), required=r.boolean(raw, "required", where, False),
+        name=r.string(raw, "name", where, required=True),
+        type=sql_type,
+        description=r.string(raw, "description", where),
+        required=r.boolean(raw, "required", where, False),
         allowed_values=r.strings(raw, "allowed_values", where),
     )
 
 
-def _filter(r: _Reader, raw: dict[str, Any], where: str,
-            columns: dict[str, Column | PseudoColumn]) -> Filter:
+def _filter(
+    r: _Reader, raw: dict[str, Any], where: str, columns: dict[str, Column | PseudoColumn]
+) -> Filter:
     r.check_keys(raw, _FILTER_KEYS, where)
     param = r.string(raw, "param", where, required=True)
     column_name = r.string(raw, "column", where, required=True)
@@ -311,17 +422,29 @@ def _filter(r: _Reader, raw: dict[str, Any], where: str,
     op = r.enum(raw, "op", where, FilterOp)
     assert op is not None
     if op in _STRING_OPS and column.type is not SqlType.VARCHAR:
-        raise r.fail(f"{where}.op", f"{op.value} needs a VARCHAR column, {column.name} is {column.type.value}")
+        raise r.fail(
+            f"{where}.op",
+            f"{op.value} needs a VARCHAR column, {column.name} is {column.type.value}",
+        )
     if op in _RANGE_OPS and column.type not in _RANGE_TYPES:
-        raise r.fail(f"{where}.op", f"{op.value} needs a TIMESTAMP or numeric column, {column.name} is {column.type.value}")
+        raise r.fail(
+            f"{where}.op",
+            f"{op.value} needs a TIMESTAMP or numeric column, {column.name} is {column.type.value}",
+        )
     if isinstance(column, PseudoColumn) and op is not FilterOp.EQ:
         # The engine stamps the pushed value into every fetched row; that needs one value.
         raise r.fail(f"{where}.op", f"pseudo-column {column.name} only supports eq")
     value_format = r.enum(raw, "value_format", where, TimeFormat, required=False)
     if value_format is not None and column.type is not SqlType.TIMESTAMP:
         raise r.fail(f"{where}.value_format", f"{column.name} is not a TIMESTAMP column")
-    return Filter(param=param, column=column.name, op=op, exact=r.boolean(raw, "exact", where, True),
-                  description=r.string(raw, "description", where), value_format=value_format)
+    return Filter(
+        param=param,
+        column=column.name,
+        op=op,
+        exact=r.boolean(raw, "exact", where, True),
+        description=r.string(raw, "description", where),
+        value_format=value_format,
+    )
 
 
 def _parent(r: _Reader, raw: Any, path: str, real: dict[str, Column]) -> Parent | None:
@@ -338,10 +461,15 @@ def _parent(r: _Reader, raw: Any, path: str, real: dict[str, Column]) -> Parent 
         raise r.fail("path", f"exactly one {{placeholder}} is supported, found {len(found)}")
     column = r.string(raw, "column", "parent", required=True)
     if column.lower() not in real:
-        raise r.fail("parent.column", f"{column!r} is not a column (the engine fills it with the parent id)")
-    return Parent(placeholder=placeholder, column=real[column.lower()].name,
-                  table=r.string(raw, "table", "parent", required=True),
-                  key=r.string(raw, "key", "parent", default="ID") or "ID")
+        raise r.fail(
+            "parent.column", f"{column!r} is not a column (the engine fills it with the parent id)"
+        )
+    return Parent(
+        placeholder=placeholder,
+        column=real[column.lower()].name,
+        table=r.string(raw, "table", "parent", required=True),
+        key=r.string(raw, "key", "parent", default="ID") or "ID",
+    )
 
 
 def _write(r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column]) -> WriteRule:
@@ -368,15 +496,19 @@ def _write(r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column])
         operation=operation,
         columns=tuple(real[c.lower()].name for c in columns),
         required=tuple(real[c.lower()].name for c in required),
-        condition=r.string(raw, "condition", where), note=r.string(raw, "note", where),
-        resource=r.string(raw, "resource", where), path=path,
+        condition=r.string(raw, "condition", where),
+        note=r.string(raw, "note", where),
+        resource=r.string(raw, "resource", where),
+        path=path,
     )
 
 
 def _unpushed(r: _Reader, raw: dict[str, Any], where: str) -> UnpushedParam:
     r.check_keys(raw, _UNPUSHED_KEYS, where)
-    return UnpushedParam(name=r.string(raw, "name", where, required=True),
-                         reason=r.string(raw, "reason", where, required=True))
+    return UnpushedParam(
+        name=r.string(raw, "name", where, required=True),
+        reason=r.string(raw, "reason", where, required=True),
+    )
 
 
 def _no_duplicates(r: _Reader, key: str, names: list[str], what: str = "column") -> None:

@@ -14,20 +14,20 @@ from dataclasses import dataclass, field
 class SqlType(str, enum.Enum):
     """SQL column types. Values are the DuckDB type names."""
 
-    BIGINT = "BIGINT"        # ids (message ids exceed 2^53) and counters
+    BIGINT = "BIGINT"  # ids (message ids exceed 2^53) and counters
     INTEGER = "INTEGER"
     DOUBLE = "DOUBLE"
     BOOLEAN = "BOOLEAN"
     VARCHAR = "VARCHAR"
     TIMESTAMP = "TIMESTAMP"  # RFC 3339 strings or epoch seconds, see Column.time_format; "" -> NULL
-    JSON = "JSON"            # arrays and objects, kept as JSON text
+    JSON = "JSON"  # arrays and objects, kept as JSON text
 
 
 class TimeFormat(str, enum.Enum):
     """How the API spells a TIMESTAMP column."""
 
     RFC3339 = "rfc3339"  # "2020-09-16T10:35:56Z"; unset values are ""
-    EPOCH = "epoch"      # Unix seconds as an integer; unset values are 0 or ""
+    EPOCH = "epoch"  # Unix seconds as an integer; unset values are 0 or ""
 
 
 class ExpectedRows(str, enum.Enum):
@@ -51,7 +51,7 @@ class FilterOp(str, enum.Enum):
     """
 
     EQ = "eq"
-    IN = "in"          # the parameter accepts a comma-separated list of values (OR)
+    IN = "in"  # the parameter accepts a comma-separated list of values (OR)
     EQ_CI = "eq_ci"
     PREFIX = "prefix"
     PREFIX_CI = "prefix_ci"
@@ -109,8 +109,8 @@ class Filter:
     the rows fetched and DuckDB filters again.
     """
 
-    param: str            # query parameter, as the API spells it: "ContactsList", "EmailLLikeCI"
-    column: str           # the SQL column (real or pseudo) the predicate is on
+    param: str  # query parameter, as the API spells it: "ContactsList", "EmailLLikeCI"
+    column: str  # the SQL column (real or pseudo) the predicate is on
     op: FilterOp
     exact: bool = True
     description: str = ""
@@ -144,10 +144,10 @@ class WriteRule:
     """One allowed write and the columns it may set."""
 
     operation: Operation
-    columns: tuple[str, ...] = ()       # settable columns; empty for DELETE
-    required: tuple[str, ...] = ()      # columns an INSERT must give
-    condition: str = ""                 # a row condition in SQL, e.g. "Used = false" (CampaignDraft UPDATE)
-    note: str = ""                      # the rule in words, shown when a write is refused or in docs
+    columns: tuple[str, ...] = ()  # settable columns; empty for DELETE
+    required: tuple[str, ...] = ()  # columns an INSERT must give
+    condition: str = ""  # a row condition in SQL, e.g. "Used = false" (CampaignDraft UPDATE)
+    note: str = ""  # the rule in words, shown when a write is refused or in docs
     # When the write goes to another endpoint than the table's own (ContactList INSERT is
     # ``POST /v3/REST/contact/{ContactID}/managecontactslists``): its resource and path.
     resource: str = ""
@@ -183,30 +183,32 @@ class FixedParam:
 class ObjectSchema:
     """One SQL table over one Mailjet resource."""
 
-    name: str                           # SQL name, as Skyvia calls it: "List"
-    resource: str                       # API resource: "contactslist", "campaigndraft/detailcontent"
-    path: str                           # "/v3/REST/contactslist" or "/v3/REST/campaigndraft/{CampaignDraftID}/detailcontent"
+    name: str  # SQL name, as Skyvia calls it: "List"
+    resource: str  # API resource: "contactslist", "campaigndraft/detailcontent"
+    path: str  # "/v3/REST/contactslist" or "/v3/REST/campaigndraft/{CampaignDraftID}/detailcontent"
     columns: tuple[Column, ...]
     description: str = ""
-    aliases: tuple[str, ...] = ()       # other accepted names; the resource name is always one
-    item_path: str | None = None        # "/v3/REST/contactslist/{id}"
+    aliases: tuple[str, ...] = ()  # other accepted names; the resource name is always one
+    item_path: str | None = None  # "/v3/REST/contactslist/{id}"
     parent: Parent | None = None
-    key: str | None = None              # id column ("ID"), None when the API has none
+    key: str | None = None  # id column ("ID"), None when the API has none
     unique_keys: tuple[tuple[str, ...], ...] = ()  # each a tuple of columns, e.g. (("Email",),)
     filters: tuple[Filter, ...] = ()
     pseudo_columns: tuple[PseudoColumn, ...] = ()
     sortable: tuple[SortKey, ...] = ()
-    paged: bool = True                  # accepts Limit/Offset/countOnly
+    paged: bool = True  # accepts Limit/Offset/countOnly
     writes: tuple[WriteRule, ...] = ()  # empty = read-only
     created_column: str | None = None
     updated_column: str | None = None
     notes: tuple[str, ...] = ()
     source_file: str = field(default="", compare=False)
     unpushed_filters: tuple[UnpushedParam, ...] = ()  # API filters deliberately never sent
-    unpushed_sorts: tuple[UnpushedParam, ...] = ()    # API Sort fields that are not usable here
-    fixed_params: tuple[FixedParam, ...] = ()         # sent with every list request (ShowSubject=true)
-    example: str = ""                                 # an example query for the docs
-    expected_rows: ExpectedRows = ExpectedRows.UNKNOWN  # size hint for the planner (SMALL: one page)
+    unpushed_sorts: tuple[UnpushedParam, ...] = ()  # API Sort fields that are not usable here
+    fixed_params: tuple[FixedParam, ...] = ()  # sent with every list request (ShowSubject=true)
+    example: str = ""  # an example query for the docs
+    expected_rows: ExpectedRows = (
+        ExpectedRows.UNKNOWN
+    )  # size hint for the planner (SMALL: one page)
 
     # -- lookups used by every layer; kept here so nobody re-implements them -------------------
 

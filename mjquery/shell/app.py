@@ -35,12 +35,14 @@ from mjquery.shell.vocabulary import sql_functions, sql_keywords
 
 PROMPT = "mjquery> "
 CONTINUATION = "    ...> "
-STYLE = Style.from_dict({
-    "completion-menu.completion": "bg:#303030 #dddddd",
-    "completion-menu.completion.current": "bg:#00aaaa #000000",
-    "completion-menu.meta.completion": "bg:#202020 #999999",
-    "completion-menu.meta.completion.current": "bg:#00aaaa #000000",
-})
+STYLE = Style.from_dict(
+    {
+        "completion-menu.completion": "bg:#303030 #dddddd",
+        "completion-menu.completion.current": "bg:#00aaaa #000000",
+        "completion-menu.meta.completion": "bg:#202020 #999999",
+        "completion-menu.meta.completion.current": "bg:#00aaaa #000000",
+    }
+)
 RED, YELLOW, DIM, RESET = "\x1b[31m", "\x1b[33m", "\x1b[2m", "\x1b[0m"
 
 
@@ -55,7 +57,7 @@ class ShellOptions:
     secrets: tuple[str, ...] = ()
     history_file: Path | None = None
     use_pager: bool | None = None  # None: when standard output is a terminal
-    color: bool | None = None      # None: when standard output is a terminal
+    color: bool | None = None  # None: when standard output is a terminal
 
 
 @dataclass
@@ -92,33 +94,50 @@ def open_history(path: Path | None) -> History:
 class Shell:
     """One interactive session on one connection."""
 
-    def __init__(self, connection: Any, options: ShellOptions | None = None, *,
-                 input: Input | None = None, output: Output | None = None,
-                 stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        options: ShellOptions | None = None,
+        *,
+        input: Input | None = None,
+        output: Output | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
         self.connection = connection
         self.options = options or ShellOptions()
         self.stdout = sys.stdout if stdout is None else stdout
         self.stderr = sys.stderr if stderr is None else stderr
-        self.state = ShellState(output_format=self.options.output_format,
-                                safe_updates=self.options.safe_updates)
+        self.state = ShellState(
+            output_format=self.options.output_format, safe_updates=self.options.safe_updates
+        )
         self.color = _is_tty(self.stdout) if self.options.color is None else self.options.color
-        self.use_pager = _is_tty(self.stdout) if self.options.use_pager is None else self.options.use_pager
+        self.use_pager = (
+            _is_tty(self.stdout) if self.options.use_pager is None else self.options.use_pager
+        )
         self._input, self._output = input, output
         self.session: PromptSession[str] = PromptSession(
             message=PROMPT,
-            prompt_continuation=lambda width, line, soft: CONTINUATION[-width:] if width else CONTINUATION,
+            prompt_continuation=lambda width, line, soft: (
+                CONTINUATION[-width:] if width else CONTINUATION
+            ),
             multiline=True,
             history=open_history(self.options.history_file),
-            enable_history_search=False,   # Up/Down walk the history; Ctrl-R searches it
+            enable_history_search=False,  # Up/Down walk the history; Ctrl-R searches it
             lexer=PygmentsLexer(SqlLexer),
-            completer=SqlCompleter(self.table_objects, keywords=sql_keywords, functions=sql_functions),
+            completer=SqlCompleter(
+                self.table_objects, keywords=sql_keywords, functions=sql_functions
+            ),
             complete_while_typing=True,
             key_bindings=build_key_bindings(),
             style=STYLE,
-            input=input, output=output,
+            input=input,
+            output=output,
         )
-        self.runner = StatementRunner(connection, guard=WriteGuard(safe_updates=self.state.safe_updates,
-                                                                   confirm=self.confirm_write))
+        self.runner = StatementRunner(
+            connection,
+            guard=WriteGuard(safe_updates=self.state.safe_updates, confirm=self.confirm_write),
+        )
         self._progress_shown = False
         if hasattr(connection, "progress") and _is_tty(self.stderr):
             connection.progress = self._progress
@@ -136,15 +155,17 @@ class Shell:
     # -- the loop ---------------------------------------------------------------------------------
 
     def run(self) -> int:
-        self.info(f"mjquery shell on {self.options.source or 'Mailjet'}. "
-                  "End statements with ; — .help for commands, Ctrl-D to quit.")
+        self.info(
+            f"mjquery shell on {self.options.source or 'Mailjet'}. "
+            "End statements with ; — .help for commands, Ctrl-D to quit."
+        )
         while self.state.running:
             try:
                 text = self.session.prompt()
             except KeyboardInterrupt:
-                continue          # Ctrl-C at the prompt clears the line
+                continue  # Ctrl-C at the prompt clears the line
             except EOFError:
-                break             # Ctrl-D
+                break  # Ctrl-D
             self.handle(text)
         return 0
 
@@ -163,7 +184,7 @@ class Shell:
                 run_meta(self, stripped)
             except KeyboardInterrupt:
                 self.error("cancelled")
-            except Exception as exc:  # noqa: BLE001 - the shell keeps going after any error
+            except Exception as exc:
                 self.show_error(exc, stripped)
             return
         self.run_sql(text, {})
@@ -180,7 +201,7 @@ class Shell:
                     cancel()
                 self.error("query cancelled")
                 return False
-            except Exception as exc:  # noqa: BLE001 - the shell keeps going after any error
+            except Exception as exc:
                 self._clear_progress()
                 self.show_error(exc, sql)
                 return False
@@ -188,7 +209,9 @@ class Shell:
 
     def run_statement(self, sql: str, params: dict[str, Any]) -> None:
         self.runner.explain = self.state.explain
-        self.runner.guard = WriteGuard(safe_updates=self.state.safe_updates, confirm=self.confirm_write)
+        self.runner.guard = WriteGuard(
+            safe_updates=self.state.safe_updates, confirm=self.confirm_write
+        )
         executed = self.runner.execute(sql, params)
         self._clear_progress()
         if executed.columns is not None:
@@ -207,7 +230,9 @@ class Shell:
             return
         buffer = StringIO()
         width = shutil.get_terminal_size((100, 24))
-        max_width = max(20, width.columns // 2) if self.state.output_format is OutputFormat.TABLE else None
+        max_width = (
+            max(20, width.columns // 2) if self.state.output_format is OutputFormat.TABLE else None
+        )
         write_result(result, self.state.output_format, buffer, max_width=max_width)
         text = buffer.getvalue()
         if self.use_pager and text.count("\n") > width.lines - 3:
@@ -220,7 +245,7 @@ class Shell:
         """Show ``text`` through ``$PAGER`` (default ``less -SRFX``: no wrapping, quits if short)."""
         pager = os.environ.get("MJQUERY_PAGER") or os.environ.get("PAGER") or "less -SRFX"
         try:
-            process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE)  # noqa: S602 - user's own pager
+            process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE)
             assert process.stdin is not None
             try:
                 process.stdin.write(text.encode("utf-8", "replace"))
@@ -236,7 +261,9 @@ class Shell:
         self.stderr.flush()
 
     def warn(self, message: str) -> None:
-        self.stderr.write((f"{YELLOW}warning: {message}{RESET}" if self.color else f"warning: {message}") + "\n")
+        self.stderr.write(
+            (f"{YELLOW}warning: {message}{RESET}" if self.color else f"warning: {message}") + "\n"
+        )
         self.stderr.flush()
 
     def error(self, message: str) -> None:
@@ -261,7 +288,9 @@ class Shell:
                 head = f"syntax error at line {exc.line}, column {exc.column}: {head}"
             self.error(head)
             self.stderr.write(f"  {line}\n  {' ' * start}{'^' * width}\n")
-        elif isinstance(exc, (OSError, ValueError)) or exc.__class__.__module__.startswith("mjquery"):
+        elif isinstance(exc, (OSError, ValueError)) or exc.__class__.__module__.startswith(
+            "mjquery"
+        ):
             self.error(self.scrub("error: " + message))
         else:
             self.error(self.scrub(f"error: {type(exc).__name__}: {message}"))
@@ -293,8 +322,11 @@ class Shell:
 
     def confirm_write(self, count: int | None) -> bool:
         """Ask before an UPDATE/DELETE runs; ``count`` is the dry-run's number of rows (None: unknown)."""
-        rows = "an unknown number of rows" if count is None else (
-            "1 row" if count == 1 else f"{count} rows")
+        rows = (
+            "an unknown number of rows"
+            if count is None
+            else ("1 row" if count == 1 else f"{count} rows")
+        )
         if count == 0:
             return True  # nothing changes: nothing to confirm
         try:

@@ -17,7 +17,13 @@ from prompt_toolkit.document import Document
 from mjquery.cli.schema_view import column_infos
 from mjquery.output import OutputFormat
 from mjquery.schema.model import ObjectSchema
-from mjquery.shell.suggest import META_COMMANDS, CompletionContext, SuggestionKind, TableRef, suggest
+from mjquery.shell.suggest import (
+    META_COMMANDS,
+    CompletionContext,
+    SuggestionKind,
+    TableRef,
+    suggest,
+)
 
 
 @dataclass(frozen=True)
@@ -63,11 +69,18 @@ def _column_meta(obj: ObjectSchema, several: bool) -> Iterator[Candidate]:
             parts.append("API filter only" + (", required" if info.required else ""))
         if several:
             parts.append(obj.name)
-        yield Candidate(info.name, SuggestionKind.COLUMN, " · ".join(parts), pushed=bool(info.pushed))
+        yield Candidate(
+            info.name, SuggestionKind.COLUMN, " · ".join(parts), pushed=bool(info.pushed)
+        )
 
 
-def candidates(context: CompletionContext, objects: Sequence[ObjectSchema], *,
-               keywords: Callable[[], Iterable[str]], functions: Callable[[], Iterable[str]]) -> list[Candidate]:
+def candidates(
+    context: CompletionContext,
+    objects: Sequence[ObjectSchema],
+    *,
+    keywords: Callable[[], Iterable[str]],
+    functions: Callable[[], Iterable[str]],
+) -> list[Candidate]:
     """Every name that fits ``context``, best first: columns, then tables, functions, keywords.
 
     Within a kind, prefix matches come before substring matches. ``keywords`` and ``functions``
@@ -102,7 +115,10 @@ def candidates(context: CompletionContext, objects: Sequence[ObjectSchema], *,
         elif kind is SuggestionKind.FUNCTION:
             if word:
                 for name in functions():
-                    add(order, Candidate(name if word[0].islower() else name.upper(), kind, "function"))
+                    add(
+                        order,
+                        Candidate(name if word[0].islower() else name.upper(), kind, "function"),
+                    )
         elif kind is SuggestionKind.KEYWORD:
             for name in keywords():
                 add(order, Candidate(_keyword_case(word, name), kind, "keyword"))
@@ -123,20 +139,33 @@ def candidates(context: CompletionContext, objects: Sequence[ObjectSchema], *,
 class SqlCompleter(Completer):
     """Context-aware completion over the catalog of the connection."""
 
-    def __init__(self, objects: Callable[[], Sequence[ObjectSchema]], *,
-                 keywords: Callable[[], Iterable[str]], functions: Callable[[], Iterable[str]]) -> None:
+    def __init__(
+        self,
+        objects: Callable[[], Sequence[ObjectSchema]],
+        *,
+        keywords: Callable[[], Iterable[str]],
+        functions: Callable[[], Iterable[str]],
+    ) -> None:
         self._objects = objects
         self._keywords = keywords
         self._functions = functions
         self._paths = PathCompleter(expanduser=True)
 
-    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterator[Completion]:
         context = suggest(document.text_before_cursor, document.text_after_cursor)
         if SuggestionKind.PATH in context.kinds():
             word_document = Document(context.word, len(context.word))
             yield from self._paths.get_completions(word_document, complete_event)
             return
-        for cand in candidates(context, self._objects(), keywords=self._keywords, functions=self._functions):
+        for cand in candidates(
+            context, self._objects(), keywords=self._keywords, functions=self._functions
+        ):
             display = cand.text + (" ⇣" if cand.pushed else "")
-            yield Completion(cand.text, start_position=-len(context.word), display=display,
-                             display_meta=cand.meta)
+            yield Completion(
+                cand.text,
+                start_position=-len(context.word),
+                display=display,
+                display_meta=cand.meta,
+            )

@@ -28,11 +28,11 @@ def _switch(current: bool, argument: str | None, name: str) -> bool:
     raise ProgrammingError(f"{name} takes on or off, not {argument!r}")
 
 
-def _tables(shell: "Shell", argument: str | None) -> None:
+def _tables(shell: Shell, argument: str | None) -> None:
     shell.print_result(tables_result(shell.table_objects()))
 
 
-def _schema(shell: "Shell", argument: str | None) -> None:
+def _schema(shell: Shell, argument: str | None) -> None:
     if not argument:
         _tables(shell, None)
         return
@@ -42,34 +42,39 @@ def _schema(shell: "Shell", argument: str | None) -> None:
     shell.print_result(describe_result(catalog.get(argument)))
 
 
-def _explain(shell: "Shell", argument: str | None) -> None:
+def _explain(shell: Shell, argument: str | None) -> None:
     shell.state.explain = _switch(shell.state.explain, argument, ".explain")
     shell.info(f"EXPLAIN before each statement: {'on' if shell.state.explain else 'off'}")
 
 
-def _timing(shell: "Shell", argument: str | None) -> None:
+def _timing(shell: Shell, argument: str | None) -> None:
     shell.state.timing = _switch(shell.state.timing, argument, ".timing")
     shell.info(f"timing: {'on' if shell.state.timing else 'off'}")
 
 
-def _safe_updates(shell: "Shell", argument: str | None) -> None:
+def _safe_updates(shell: Shell, argument: str | None) -> None:
     shell.state.safe_updates = _switch(shell.state.safe_updates, argument, ".safe-updates")
     options = getattr(shell.connection, "write_options", None)
     if options is not None and hasattr(options, "allow_unfiltered"):
         # The library has the same guard; lift or restore it with the shell's.
-        shell.connection.write_options = replace(options, allow_unfiltered=not shell.state.safe_updates)
-    state = "on: UPDATE/DELETE need a WHERE clause" if shell.state.safe_updates else \
-        "off: UPDATE/DELETE without WHERE are allowed"
+        shell.connection.write_options = replace(
+            options, allow_unfiltered=not shell.state.safe_updates
+        )
+    state = (
+        "on: UPDATE/DELETE need a WHERE clause"
+        if shell.state.safe_updates
+        else "off: UPDATE/DELETE without WHERE are allowed"
+    )
     shell.info(f"safe updates {state}")
 
 
-def _format(shell: "Shell", argument: str | None) -> None:
+def _format(shell: Shell, argument: str | None) -> None:
     if argument:
         shell.state.output_format = OutputFormat.parse(argument)
     shell.info(f"format: {shell.state.output_format.value}")
 
 
-def _output(shell: "Shell", argument: str | None) -> None:
+def _output(shell: Shell, argument: str | None) -> None:
     if not argument or argument.lower() in ("stdout", "-"):
         shell.state.output_path = None
         shell.info("results go to the screen")
@@ -80,7 +85,7 @@ def _output(shell: "Shell", argument: str | None) -> None:
     shell.info(f"results go to {path} (.output alone: back to the screen)")
 
 
-def _read(shell: "Shell", argument: str | None) -> None:
+def _read(shell: Shell, argument: str | None) -> None:
     if not argument:
         raise ProgrammingError(".read needs a file: .read report.sql")
     text = Path(argument).expanduser().read_text(encoding="utf-8")
@@ -93,7 +98,7 @@ def _read(shell: "Shell", argument: str | None) -> None:
     shell.run_sql(text, params)
 
 
-def _cache(shell: "Shell", argument: str | None) -> None:
+def _cache(shell: Shell, argument: str | None) -> None:
     connection = shell.connection
     action = (argument or "").lower()
     if action == "clear":
@@ -108,39 +113,52 @@ def _cache(shell: "Shell", argument: str | None) -> None:
     shell.info(f"cache: {state}")
 
 
-def _profile(shell: "Shell", argument: str | None) -> None:
+def _profile(shell: Shell, argument: str | None) -> None:
     shell.info(f"connected to: {shell.options.source or 'Mailjet'}")
 
 
-def _help(shell: "Shell", argument: str | None) -> None:
+def _help(shell: Shell, argument: str | None) -> None:
     width = max(len(name) for name, _ in META_COMMANDS)
     lines = [f"  {name.ljust(width)}  {text}" for name, text in META_COMMANDS]
-    lines.append("SQL statements run at ; (Alt-Enter runs without it). Ctrl-C cancels, Ctrl-D quits,"
-                 " Ctrl-R searches the history.")
+    lines.append(
+        "SQL statements run at ; (Alt-Enter runs without it). Ctrl-C cancels, Ctrl-D quits,"
+        " Ctrl-R searches the history."
+    )
     shell.stdout.write("\n".join(lines) + "\n")
 
 
-def _quit(shell: "Shell", argument: str | None) -> None:
+def _quit(shell: Shell, argument: str | None) -> None:
     shell.state.running = False
 
 
-COMMANDS: dict[str, Callable[["Shell", str | None], None]] = {
-    ".tables": _tables, "\\dt": _tables,
-    ".schema": _schema, "\\d": _schema, ".describe": _schema,
+COMMANDS: dict[str, Callable[[Shell, str | None], None]] = {
+    ".tables": _tables,
+    "\\dt": _tables,
+    ".schema": _schema,
+    "\\d": _schema,
+    ".describe": _schema,
     ".explain": _explain,
-    ".timing": _timing, "\\timing": _timing,
-    ".format": _format, ".mode": _format,
-    ".output": _output, "\\o": _output,
-    ".read": _read, "\\i": _read,
+    ".timing": _timing,
+    "\\timing": _timing,
+    ".format": _format,
+    ".mode": _format,
+    ".output": _output,
+    "\\o": _output,
+    ".read": _read,
+    "\\i": _read,
     ".cache": _cache,
     ".profile": _profile,
     ".safe-updates": _safe_updates,
-    ".help": _help, "\\?": _help, "\\h": _help,
-    ".quit": _quit, ".exit": _quit, "\\q": _quit,
+    ".help": _help,
+    "\\?": _help,
+    "\\h": _help,
+    ".quit": _quit,
+    ".exit": _quit,
+    "\\q": _quit,
 }
 
 
-def run_meta(shell: "Shell", text: str) -> None:
+def run_meta(shell: Shell, text: str) -> None:
     """Run one meta command line."""
     # Not shlex: backslash commands (\\d) and Windows paths must survive as typed.
     parts = text.strip().rstrip(";").split(None, 1)
@@ -153,5 +171,7 @@ def run_meta(shell: "Shell", text: str) -> None:
         from mjquery.errors import closest
 
         hint = closest(name, list(COMMANDS))
-        raise ProgrammingError(f"unknown command {parts[0]!r}" + (f"; did you mean {hint}?" if hint else "; try .help"))
+        raise ProgrammingError(
+            f"unknown command {parts[0]!r}" + (f"; did you mean {hint}?" if hint else "; try .help")
+        )
     handler(shell, argument)

@@ -20,10 +20,10 @@ class SuggestionKind(enum.Enum):
     TABLE = "table"
     COLUMN = "column"
     FUNCTION = "function"
-    META = "meta"          # .tables, \d ...
-    FORMAT = "format"      # argument of .format
-    CHOICE = "choice"      # a fixed argument list (.cache clear|on|off)
-    PATH = "path"          # a file name (.read, .output)
+    META = "meta"  # .tables, \d ...
+    FORMAT = "format"  # argument of .format
+    CHOICE = "choice"  # a fixed argument list (.cache clear|on|off)
+    PATH = "path"  # a file name (.read, .output)
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class TableRef:
 @dataclass(frozen=True)
 class Suggestion:
     kind: SuggestionKind
-    tables: tuple[TableRef, ...] = ()   # COLUMN: the tables whose columns fit
-    choices: tuple[str, ...] = ()       # CHOICE: the allowed words
+    tables: tuple[TableRef, ...] = ()  # COLUMN: the tables whose columns fit
+    choices: tuple[str, ...] = ()  # CHOICE: the allowed words
 
 
 @dataclass(frozen=True)
@@ -53,21 +53,92 @@ class CompletionContext:
 
 
 TABLE_AFTER = frozenset({"FROM", "JOIN", "INTO", "UPDATE", "TABLE", "DESCRIBE", "SUMMARIZE"})
-COLUMN_AFTER = frozenset({
-    "SELECT", "WHERE", "AND", "OR", "NOT", "SET", "ON", "BY", "HAVING", "DISTINCT", "CASE", "WHEN",
-    "THEN", "ELSE", "IN", "BETWEEN", "LIKE", "ILIKE", "IS", "USING", "QUALIFY",
-})
-OPERATORS = frozenset({"=", "<", ">", "(", "+", "-", "*", "/", "%", "!", "|", "<>", "!=", "<=", ">="})
+COLUMN_AFTER = frozenset(
+    {
+        "SELECT",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "SET",
+        "ON",
+        "BY",
+        "HAVING",
+        "DISTINCT",
+        "CASE",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "IN",
+        "BETWEEN",
+        "LIKE",
+        "ILIKE",
+        "IS",
+        "USING",
+        "QUALIFY",
+    }
+)
+OPERATORS = frozenset(
+    {"=", "<", ">", "(", "+", "-", "*", "/", "%", "!", "|", "<>", "!=", "<=", ">="}
+)
 # Clause words that decide what a comma continues: "FROM a, b" lists tables, "SELECT a, b" columns.
-CLAUSES = frozenset({"SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "SET", "JOIN", "ON",
-                     "LIMIT", "VALUES", "INTO", "UPDATE", "USING", "PARTITION", "QUALIFY"})
+CLAUSES = frozenset(
+    {
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "GROUP",
+        "ORDER",
+        "HAVING",
+        "SET",
+        "JOIN",
+        "ON",
+        "LIMIT",
+        "VALUES",
+        "INTO",
+        "UPDATE",
+        "USING",
+        "PARTITION",
+        "QUALIFY",
+    }
+)
 # Words that end a FROM item; an identifier after a table name that is not one of these is its alias.
-_NOT_ALIAS = frozenset({
-    "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "JOIN", "LEFT", "RIGHT", "INNER", "FULL",
-    "CROSS", "OUTER", "NATURAL", "ON", "USING", "SET", "UNION", "EXCEPT", "INTERSECT", "WINDOW",
-    "QUALIFY", "VALUES", "SELECT", "AS", "POSITIONAL", "ASOF", "SEMI", "ANTI", "LATERAL", "RETURNING",
-    "DEFAULT",
-})
+_NOT_ALIAS = frozenset(
+    {
+        "WHERE",
+        "GROUP",
+        "ORDER",
+        "HAVING",
+        "LIMIT",
+        "OFFSET",
+        "JOIN",
+        "LEFT",
+        "RIGHT",
+        "INNER",
+        "FULL",
+        "CROSS",
+        "OUTER",
+        "NATURAL",
+        "ON",
+        "USING",
+        "SET",
+        "UNION",
+        "EXCEPT",
+        "INTERSECT",
+        "WINDOW",
+        "QUALIFY",
+        "VALUES",
+        "SELECT",
+        "AS",
+        "POSITIONAL",
+        "ASOF",
+        "SEMI",
+        "ANTI",
+        "LATERAL",
+        "RETURNING",
+        "DEFAULT",
+    }
+)
 
 META_COMMANDS: tuple[tuple[str, str], ...] = (
     (".tables", "list the tables"),
@@ -136,22 +207,35 @@ def tables_in_scope(tokens: list[Token]) -> tuple[TableRef, ...]:
         token = code[i]
         word = token.upper if token.kind is TokenKind.WORD else None
         expects_table = word in ("FROM", "JOIN", "UPDATE", "INTO") or (
-            in_from and token.kind is TokenKind.SYMBOL and token.text == ",")
+            in_from and token.kind is TokenKind.SYMBOL and token.text == ","
+        )
         if word in CLAUSES and word != "FROM":
             in_from = word == "JOIN" and in_from
         if word == "FROM":
             in_from = True
-        if expects_table and i + 1 < len(code) and code[i + 1].kind in (TokenKind.WORD, TokenKind.QUOTED):
+        if (
+            expects_table
+            and i + 1 < len(code)
+            and code[i + 1].kind in (TokenKind.WORD, TokenKind.QUOTED)
+        ):
             name_token = code[i + 1]
-            name = name_token.text.strip('"`') if name_token.kind is TokenKind.QUOTED else name_token.text
+            name = (
+                name_token.text.strip('"`')
+                if name_token.kind is TokenKind.QUOTED
+                else name_token.text
+            )
             if name.upper() not in ("SELECT", "LATERAL") and not (
-                    i + 2 < len(code) and code[i + 2].text == "("):  # a table function call
+                i + 2 < len(code) and code[i + 2].text == "("
+            ):  # a table function call
                 alias = None
                 j = i + 2
                 if j < len(code) and code[j].upper == "AS":
                     j += 1
-                if j < len(code) and code[j].kind in (TokenKind.WORD, TokenKind.QUOTED) \
-                        and code[j].upper not in _NOT_ALIAS:
+                if (
+                    j < len(code)
+                    and code[j].kind in (TokenKind.WORD, TokenKind.QUOTED)
+                    and code[j].upper not in _NOT_ALIAS
+                ):
                     alias = code[j].text.strip('"`')
                 found.append(TableRef(name, alias))
         i += 1
@@ -167,11 +251,17 @@ def _meta_context(statement: str) -> CompletionContext:
     if len(parts) <= 1 and not ends_with_space:
         return CompletionContext(parts[0] if parts else "", (Suggestion(SuggestionKind.META),))
     command = parts[0].lower()
-    argument = Suggestion(SuggestionKind.CHOICE) if command not in META_ARGUMENTS else META_ARGUMENTS[command]
+    argument = (
+        Suggestion(SuggestionKind.CHOICE)
+        if command not in META_ARGUMENTS
+        else META_ARGUMENTS[command]
+    )
     if len(parts) > 2 or (len(parts) == 2 and ends_with_space):
         return CompletionContext("", ())
     word = parts[1] if len(parts) == 2 else ""
-    return CompletionContext(word, (argument,) if argument.kind is not SuggestionKind.CHOICE or argument.choices else ())
+    return CompletionContext(
+        word, (argument,) if argument.kind is not SuggestionKind.CHOICE or argument.choices else ()
+    )
 
 
 def _clause_of_comma(code: list[Token]) -> str | None:
@@ -197,9 +287,18 @@ def suggest(text_before_cursor: str, text_after_cursor: str = "") -> CompletionC
         return _meta_context(statement)
 
     last = tokens[-1] if tokens else None
-    if last is not None and last.kind in (TokenKind.STRING, TokenKind.COMMENT, TokenKind.QUOTED,
-                                          TokenKind.NUMBER, TokenKind.PARAMETER):
-        if last.kind is not TokenKind.QUOTED or len(last.text) == 1 or not last.text.endswith(last.text[0]):
+    if last is not None and last.kind in (
+        TokenKind.STRING,
+        TokenKind.COMMENT,
+        TokenKind.QUOTED,
+        TokenKind.NUMBER,
+        TokenKind.PARAMETER,
+    ):
+        if (
+            last.kind is not TokenKind.QUOTED
+            or len(last.text) == 1
+            or not last.text.endswith(last.text[0])
+        ):
             return CompletionContext("", ())
     if last is not None and last.kind is TokenKind.COMMENT:
         return CompletionContext("", ())
@@ -214,14 +313,21 @@ def suggest(text_before_cursor: str, text_after_cursor: str = "") -> CompletionC
     # "alias.col": only that table's columns.
     if code and code[-1].kind is TokenKind.SYMBOL and code[-1].text == ".":
         qualifier = code[-2].text.strip('"`') if len(code) >= 2 else ""
-        match = tuple(r for r in scope if (r.alias or r.name).lower() == qualifier.lower()
-                      or r.name.lower() == qualifier.lower())
+        match = tuple(
+            r
+            for r in scope
+            if (r.alias or r.name).lower() == qualifier.lower()
+            or r.name.lower() == qualifier.lower()
+        )
         tables = match or (TableRef(qualifier),)
         return CompletionContext(word, (Suggestion(SuggestionKind.COLUMN, tables=tables),))
 
     previous = code[-1] if code else None
-    columns = (Suggestion(SuggestionKind.COLUMN, tables=scope), Suggestion(SuggestionKind.FUNCTION),
-               Suggestion(SuggestionKind.KEYWORD))
+    columns = (
+        Suggestion(SuggestionKind.COLUMN, tables=scope),
+        Suggestion(SuggestionKind.FUNCTION),
+        Suggestion(SuggestionKind.KEYWORD),
+    )
     if previous is None:
         return CompletionContext(word, (Suggestion(SuggestionKind.KEYWORD),))
     if previous.kind is TokenKind.WORD:

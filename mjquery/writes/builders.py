@@ -59,7 +59,9 @@ def is_contact_list(schema: ObjectSchema, rule_path: str) -> bool:
     return "managecontactslists" in (rule_path or schema.path).lower()
 
 
-def build(validated: ValidatedPlan, options: WriteOptions = WriteOptions()) -> tuple[ApiWrite | BulkJob, ...]:
+def build(
+    validated: ValidatedPlan, options: WriteOptions = WriteOptions()
+) -> tuple[ApiWrite | BulkJob, ...]:
     """The requests that carry out ``validated``, in order."""
     schema, rule, op = validated.schema, validated.rule, validated.plan.operation
     rows = validated.rows
@@ -79,25 +81,59 @@ def build(validated: ValidatedPlan, options: WriteOptions = WriteOptions()) -> t
             path = fill(template, row.address)
             method = {"INSERT": "POST", "UPDATE": "PUT", "DELETE": "DELETE"}[op.value]
             expect = ReadBack.Expect.GONE if op is Operation.DELETE else ReadBack.Expect.MATCHES
-            fields = {} if op is Operation.DELETE or "schedule" in template.lower() else dict(row.body)
+            fields = (
+                {} if op is Operation.DELETE or "schedule" in template.lower() else dict(row.body)
+            )
             if "schedule" in template.lower() and op is not Operation.DELETE:
                 expect = ReadBack.Expect.EXISTS
-            writes.append(ApiWrite(method, path, dict(row.body) if op is not Operation.DELETE else None,
-                                   (row.index,), row.label, resource, ReadBack(path, expect, fields)))
+            writes.append(
+                ApiWrite(
+                    method,
+                    path,
+                    dict(row.body) if op is not Operation.DELETE else None,
+                    (row.index,),
+                    row.label,
+                    resource,
+                    ReadBack(path, expect, fields),
+                )
+            )
         elif op is Operation.INSERT:
-            writes.append(ApiWrite("POST", fill(template, {}), dict(row.body), (row.index,), row.label,
-                                   resource, _insert_read_back(schema, row)))
+            writes.append(
+                ApiWrite(
+                    "POST",
+                    fill(template, {}),
+                    dict(row.body),
+                    (row.index,),
+                    row.label,
+                    resource,
+                    _insert_read_back(schema, row),
+                )
+            )
         elif op is Operation.UPDATE:
             path = item_path(schema, row.address["id"])
-            writes.append(ApiWrite("PUT", path, dict(row.body), (row.index,), row.label, resource,
-                                   ReadBack(path, ReadBack.Expect.MATCHES, dict(row.body))))
+            writes.append(
+                ApiWrite(
+                    "PUT",
+                    path,
+                    dict(row.body),
+                    (row.index,),
+                    row.label,
+                    resource,
+                    ReadBack(path, ReadBack.Expect.MATCHES, dict(row.body)),
+                )
+            )
         else:
             path = item_path(schema, row.address["id"])
             soft = schema.column("IsDeleted") is not None
             # List DELETE is a soft delete: afterwards the list still reads, with IsDeleted = true.
-            read_back = (ReadBack(path, ReadBack.Expect.MATCHES, {"IsDeleted": True}) if soft
-                         else ReadBack(path, ReadBack.Expect.GONE))
-            writes.append(ApiWrite("DELETE", path, None, (row.index,), row.label, resource, read_back))
+            read_back = (
+                ReadBack(path, ReadBack.Expect.MATCHES, {"IsDeleted": True})
+                if soft
+                else ReadBack(path, ReadBack.Expect.GONE)
+            )
+            writes.append(
+                ApiWrite("DELETE", path, None, (row.index,), row.label, resource, read_back)
+            )
     return tuple(writes)
 
 
@@ -111,14 +147,25 @@ def _insert_read_back(schema: ObjectSchema, row: CheckedRow) -> ReadBack | None:
 
 # -- ContactData ---------------------------------------------------------------------------------
 
+
 def _contact_data_update(schema: ObjectSchema, row: CheckedRow) -> ApiWrite:
-    data = [{"Name": name, "Value": to_json_scalar(value)} for name, value in row.properties.items()]
+    data = [
+        {"Name": name, "Value": to_json_scalar(value)} for name, value in row.properties.items()
+    ]
     path = item_path(schema, row.address["id"])
-    return ApiWrite("PUT", path, {"Data": data}, (row.index,), row.label, "contactdata",
-                    ReadBack(path, ReadBack.Expect.MATCHES, {"Data": data}))
+    return ApiWrite(
+        "PUT",
+        path,
+        {"Data": data},
+        (row.index,),
+        row.label,
+        "contactdata",
+        ReadBack(path, ReadBack.Expect.MATCHES, {"Data": data}),
+    )
 
 
 # -- ContactList ---------------------------------------------------------------------------------
+
 
 def _contact_list_inserts(validated: ValidatedPlan, options: WriteOptions) -> tuple[ApiWrite, ...]:
     """One ``managecontactslists`` request per contact, carrying all of its lists."""
@@ -128,15 +175,36 @@ def _contact_list_inserts(validated: ValidatedPlan, options: WriteOptions) -> tu
         by_contact.setdefault(fill(template, row.address), []).append(row)
     writes = []
     for path, rows in by_contact.items():
-        items = [{"ListID": _body_value(r.body, "ListID"),
-                  "Action": _body_value(r.body, "Action") or options.list_action} for r in rows]
+        items = [
+            {
+                "ListID": _body_value(r.body, "ListID"),
+                "Action": _body_value(r.body, "Action") or options.list_action,
+            }
+            for r in rows
+        ]
         contact = next(iter(rows[0].address.values()))
         listed = [i["ListID"] for i in items if i["Action"] != "remove"]
-        read_back = ReadBack(f"{_CONTACT_PATH}/{quote_segment(contact)}/getcontactslists",
-                             ReadBack.Expect.LISTED, {"ListID": listed}) if listed else None
+        read_back = (
+            ReadBack(
+                f"{_CONTACT_PATH}/{quote_segment(contact)}/getcontactslists",
+                ReadBack.Expect.LISTED,
+                {"ListID": listed},
+            )
+            if listed
+            else None
+        )
         label = f"ContactID {contact}, ListID " + ", ".join(str(i["ListID"]) for i in items)
-        writes.append(ApiWrite("POST", path, {"ContactsLists": items}, tuple(r.index for r in rows),
-                               label, "contact", read_back))
+        writes.append(
+            ApiWrite(
+                "POST",
+                path,
+                {"ContactsLists": items},
+                tuple(r.index for r in rows),
+                label,
+                "contact",
+                read_back,
+            )
+        )
     return tuple(writes)
 
 
@@ -146,7 +214,10 @@ def _body_value(body: Mapping[str, Any], name: str) -> Any:
 
 # -- Contact INSERT ------------------------------------------------------------------------------
 
-def _contact_inserts(validated: ValidatedPlan, options: WriteOptions) -> tuple[ApiWrite | BulkJob, ...]:
+
+def _contact_inserts(
+    validated: ValidatedPlan, options: WriteOptions
+) -> tuple[ApiWrite | BulkJob, ...]:
     """Plain POSTs for a few contacts; ``managemanycontacts`` jobs for many (threshold option)."""
     rows = validated.rows
     action = validated.plan.list_action or options.list_action
@@ -158,38 +229,60 @@ def _contact_inserts(validated: ValidatedPlan, options: WriteOptions) -> tuple[A
     for list_id, group in by_list.items():
         # managecontact documents Email, Name, Action and Properties only: a contact that also
         # sets IsExcludedFromCampaigns goes through the bulk job, which documents it.
-        if bulk or (list_id is not None and any("IsExcludedFromCampaigns" in r.body for r in group)):
+        if bulk or (
+            list_id is not None and any("IsExcludedFromCampaigns" in r.body for r in group)
+        ):
             writes.extend(_bulk_jobs(group, list_id, action, options))
             continue
         for row in group:
             email = _body_value(row.body, "Email")
             if list_id is None:
-                writes.append(ApiWrite("POST", _CONTACT_PATH, dict(row.body), (row.index,), row.label,
-                                       "contact", ReadBack(f"{_CONTACT_PATH}/{quote_segment(email)}",
-                                                           ReadBack.Expect.EXISTS)))
+                writes.append(
+                    ApiWrite(
+                        "POST",
+                        _CONTACT_PATH,
+                        dict(row.body),
+                        (row.index,),
+                        row.label,
+                        "contact",
+                        ReadBack(f"{_CONTACT_PATH}/{quote_segment(email)}", ReadBack.Expect.EXISTS),
+                    )
+                )
             else:
                 body = {"Email": email, "Action": action}
                 if row.body.get("Name") is not None:
                     body["Name"] = row.body["Name"]
                 path = f"/v3/REST/contactslist/{quote_segment(list_id)}/managecontact"
-                read_back = ReadBack(f"{_CONTACT_PATH}/{quote_segment(email)}/getcontactslists",
-                                     ReadBack.Expect.LISTED, {"ListID": [list_id]})
-                writes.append(ApiWrite("POST", path, body, (row.index,), row.label, "contact", read_back))
+                read_back = ReadBack(
+                    f"{_CONTACT_PATH}/{quote_segment(email)}/getcontactslists",
+                    ReadBack.Expect.LISTED,
+                    {"ListID": [list_id]},
+                )
+                writes.append(
+                    ApiWrite("POST", path, body, (row.index,), row.label, "contact", read_back)
+                )
     return tuple(writes)
 
 
-def _bulk_jobs(rows: list[CheckedRow], list_id: int | None, action: str,
-               options: WriteOptions) -> list[BulkJob]:
+def _bulk_jobs(
+    rows: list[CheckedRow], list_id: int | None, action: str, options: WriteOptions
+) -> list[BulkJob]:
     size = max(1, options.bulk_batch_size)
     jobs = []
     for start in range(0, len(rows), size):
-        batch = rows[start:start + size]
+        batch = rows[start : start + size]
         contacts = [{k: v for k, v in r.body.items() if v is not None} for r in batch]
         if list_id is None:
             path, body = f"{_CONTACT_PATH}/managemanycontacts", {"Contacts": contacts}
         else:
             path = f"/v3/REST/contactslist/{quote_segment(list_id)}/managemanycontacts"
             body = {"Action": action, "Contacts": contacts}
-        jobs.append(BulkJob(path, body, tuple(r.index for r in batch),
-                            tuple(str(_body_value(r.body, "Email")) for r in batch)))
+        jobs.append(
+            BulkJob(
+                path,
+                body,
+                tuple(r.index for r in batch),
+                tuple(str(_body_value(r.body, "Email")) for r in batch),
+            )
+        )
     return jobs

@@ -82,37 +82,62 @@ def defined_properties(client: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def prepare(plan: WritePlan, catalog: CatalogLike, client: Any | None = None,
-            options: WriteOptions = WriteOptions(),
-            properties: Collection[str] | None = None) -> PreparedWrite:
+def prepare(
+    plan: WritePlan,
+    catalog: CatalogLike,
+    client: Any | None = None,
+    options: WriteOptions = WriteOptions(),
+    properties: Collection[str] | None = None,
+) -> PreparedWrite:
     """Validate ``plan`` and build its requests. Only ContactData reads ContactMetadata (a GET)."""
     schema = catalog.get(plan.table)
-    if properties is None and needs_properties(plan, schema) and client is not None \
-            and schema.write_rule(plan.operation) is not None:
+    if (
+        properties is None
+        and needs_properties(plan, schema)
+        and client is not None
+        and schema.write_rule(plan.operation) is not None
+    ):
         properties = defined_properties(client)
     validated = validate(plan, schema, options=options, defined_properties=properties)
     return PreparedWrite(validated, build(validated, options))
 
 
-def dry_run(plan: WritePlan, catalog: CatalogLike, client: Any | None = None,
-            options: WriteOptions = WriteOptions()) -> DryRun:
+def dry_run(
+    plan: WritePlan,
+    catalog: CatalogLike,
+    client: Any | None = None,
+    options: WriteOptions = WriteOptions(),
+) -> DryRun:
     """The writes ``plan`` would make and how many rows would change; sends no write."""
     prepared = prepare(plan, catalog, client, options)
     validated = prepared.validated
-    return DryRun(validated.schema.name, plan.operation, prepared.count, prepared.writes,
-                  validated.refused)
+    return DryRun(
+        validated.schema.name, plan.operation, prepared.count, prepared.writes, validated.refused
+    )
 
 
-def execute(plan: WritePlan, catalog: CatalogLike, client: Any, options: WriteOptions = WriteOptions(),
-            *, progress: ProgressCallback | None = None,
-            sleep: Callable[[float], None] = time.sleep) -> WriteResult:
+def execute(
+    plan: WritePlan,
+    catalog: CatalogLike,
+    client: Any,
+    options: WriteOptions = WriteOptions(),
+    *,
+    progress: ProgressCallback | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WriteResult:
     """Carry out ``plan``; see the module docstring for the guarantees."""
     prepared = prepare(plan, catalog, client, options)
     return run(prepared, client, options, progress=progress, sleep=sleep)
 
 
-def run(prepared: PreparedWrite, client: Any, options: WriteOptions = WriteOptions(), *,
-        progress: ProgressCallback | None = None, sleep: Callable[[float], None] = time.sleep) -> WriteResult:
+def run(
+    prepared: PreparedWrite,
+    client: Any,
+    options: WriteOptions = WriteOptions(),
+    *,
+    progress: ProgressCallback | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WriteResult:
     validated = prepared.validated
     schema, plan = validated.schema, validated.plan
     stats_before = _requests(client)
@@ -160,7 +185,11 @@ def run(prepared: PreparedWrite, client: Any, options: WriteOptions = WriteOptio
                 stop.set()
             report(len(write.rows))
             return
-        echoed = page.data[0] if page is not None and page.data and isinstance(page.data[0], dict) else {}
+        echoed = (
+            page.data[0]
+            if page is not None and page.data and isinstance(page.data[0], dict)
+            else {}
+        )
         with lock:
             for index in write.rows:
                 written_rows[index] = echoed
@@ -172,8 +201,9 @@ def run(prepared: PreparedWrite, client: Any, options: WriteOptions = WriteOptio
         for write in writes:
             one(write)
     else:
-        with ThreadPoolExecutor(max_workers=min(workers, len(writes)),
-                                thread_name_prefix="mjquery-write") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(workers, len(writes)), thread_name_prefix="mjquery-write"
+        ) as pool:
             list(pool.map(one, writes))
 
     attempted = set(written_rows) | {f.row_index for f in failures}
@@ -185,10 +215,15 @@ def run(prepared: PreparedWrite, client: Any, options: WriteOptions = WriteOptio
         returned = _returning(schema, plan, validated, written_rows, client)
     failures.sort(key=lambda f: f.row_index)
     return WriteResult(
-        written=len(written_rows), failed=tuple(failures), returned_rows=returned,
-        returned_columns=_returning_columns(schema, plan.returning), stopped=stop.is_set() and skipped > 0,
-        skipped=skipped, requests=_requests(client) - stats_before,
-        written_indexes=tuple(sorted(written_rows)))
+        written=len(written_rows),
+        failed=tuple(failures),
+        returned_rows=returned,
+        returned_columns=_returning_columns(schema, plan.returning),
+        stopped=stop.is_set() and skipped > 0,
+        skipped=skipped,
+        requests=_requests(client) - stats_before,
+        written_indexes=tuple(sorted(written_rows)),
+    )
 
 
 def _requests(client: Any) -> int:
@@ -201,6 +236,7 @@ def _message(exc: ApiError) -> str:
 
 
 # -- one request ---------------------------------------------------------------------------------
+
 
 def _send(write: ApiWrite, client: Any) -> Page | None:
     verify = verifier(client, write.read_back) if write.read_back is not None else None
@@ -243,7 +279,11 @@ def matches(row: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
     for name, wanted in fields.items():
         have = lowered.get(name.lower())
         if name.lower() == "data" and isinstance(wanted, list):
-            values = {str(d.get("Name")).lower(): d.get("Value") for d in have or [] if isinstance(d, dict)}
+            values = {
+                str(d.get("Name")).lower(): d.get("Value")
+                for d in have or []
+                if isinstance(d, dict)
+            }
             for item in wanted:
                 if _loose(values.get(str(item["Name"]).lower())) != _loose(item["Value"]):
                     return False
@@ -264,6 +304,7 @@ def _loose(value: Any) -> Any:
 
 # -- bulk jobs -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BulkOutcome:
     job_id: int | None
@@ -275,9 +316,11 @@ class BulkOutcome:
         return frozenset(f.row_index for f in self.failures)
 
 
-def run_bulk_job(job: BulkJob, client: Any, options: WriteOptions, *,
-                 sleep: Callable[[float], None] = time.sleep) -> BulkOutcome:
+def run_bulk_job(
+    job: BulkJob, client: Any, options: WriteOptions, *, sleep: Callable[[float], None] = time.sleep
+) -> BulkOutcome:
     """Post one ``managemanycontacts`` job, poll it until it ends, collect per-contact errors."""
+
     def resend() -> bool:
         # The guide: re-uploading the same contacts creates no duplicates (names and
         # properties are updated). So when the POST's answer is lost, sending the job again
@@ -288,11 +331,16 @@ def run_bulk_job(job: BulkJob, client: Any, options: WriteOptions, *,
         page = client.post(job.path, job.body, verify=resend)
     except ApiError as exc:
         message = _message(exc)
-        return BulkOutcome(None, "not started", tuple(
-            RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails)))
+        return BulkOutcome(
+            None,
+            "not started",
+            tuple(RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails)),
+        )
     job_id = page.data[0].get("JobID") if page.data else None
     if job_id is None:
-        raise OperationalError(f"POST {job.path} answered no JobID; the import's outcome is unknown")
+        raise OperationalError(
+            f"POST {job.path} answered no JobID; the import's outcome is unknown"
+        )
     status_path = f"{job.path}/{quote_segment(job_id)}"
     deadline = time.monotonic() + options.poll_timeout
     interval = options.poll_interval
@@ -308,11 +356,15 @@ def run_bulk_job(job: BulkJob, client: Any, options: WriteOptions, *,
         if time.monotonic() > deadline:
             raise OperationalError(
                 f"Bulk contact job {job_id} is still {status or 'running'} after "
-                f"{options.poll_timeout:.0f} s; check it with GET {status_path}")
+                f"{options.poll_timeout:.0f} s; check it with GET {status_path}"
+            )
         sleep(interval)
         interval = min(options.poll_max_interval, interval * 1.5)
-    errors = _job_errors(client, job_id) if (row.get("Error") or row.get("ErrorFile")
-                                             or status.lower() != "completed") else []
+    errors = (
+        _job_errors(client, job_id)
+        if (row.get("Error") or row.get("ErrorFile") or status.lower() != "completed")
+        else []
+    )
     by_email: dict[str, str] = {}
     for item in errors:
         lowered = {str(k).lower(): v for k, v in item.items()}
@@ -320,8 +372,11 @@ def run_bulk_job(job: BulkJob, client: Any, options: WriteOptions, *,
         message = lowered.get("error") or lowered.get("errormessage") or lowered.get("message")
         if email:
             by_email[str(email).lower()] = str(message or "rejected by the bulk job")
-    failures = [RowFailure(i, f"Email {e}", by_email[e.lower()])
-                for i, e in zip(job.rows, job.emails) if e.lower() in by_email]
+    failures = [
+        RowFailure(i, f"Email {e}", by_email[e.lower()])
+        for i, e in zip(job.rows, job.emails)
+        if e.lower() in by_email
+    ]
     if status.lower() != "completed" and not failures:
         message = str(row.get("Error") or f"the bulk job ended with status {status}")
         failures = [RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails)]
@@ -339,6 +394,7 @@ def _job_errors(client: Any, job_id: Any) -> list[Mapping[str, Any]]:
 
 # -- RETURNING -----------------------------------------------------------------------------------
 
+
 def _returning_columns(schema: ObjectSchema, returning: tuple[str, ...]) -> tuple[str, ...]:
     if not returning:
         return ()
@@ -353,8 +409,13 @@ def _returning_columns(schema: ObjectSchema, returning: tuple[str, ...]) -> tupl
     return tuple(names)
 
 
-def _returning(schema: ObjectSchema, plan: WritePlan, validated: ValidatedPlan,
-               written: Mapping[int, Mapping[str, Any]], client: Any) -> tuple[Mapping[str, Any], ...]:
+def _returning(
+    schema: ObjectSchema,
+    plan: WritePlan,
+    validated: ValidatedPlan,
+    written: Mapping[int, Mapping[str, Any]],
+    client: Any,
+) -> tuple[Mapping[str, Any], ...]:
     """The written rows as the API now has them (the echo, or one GET when the echo is partial)."""
     columns = _returning_columns(schema, plan.returning)
     out = []

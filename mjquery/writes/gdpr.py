@@ -28,6 +28,7 @@ def gdpr_delete_contacts(client: Any, contact_ids: Iterable[Any]) -> WriteResult
     failures: list[RowFailure] = []
     written = 0
     for index, contact_id in enumerate(ids):
+
         def anonymised(contact_id: int = contact_id) -> bool:
             try:
                 page = client.get(f"/v3/REST/contact/{quote_segment(contact_id)}")
@@ -39,7 +40,9 @@ def gdpr_delete_contacts(client: Any, contact_ids: Iterable[Any]) -> WriteResult
         try:
             client.delete(f"/v4/contacts/{quote_segment(contact_id)}", verify=anonymised)
         except ApiError as exc:
-            failures.append(RowFailure(index, f"ContactID {contact_id}", exc.api_message or str(exc)))
+            failures.append(
+                RowFailure(index, f"ContactID {contact_id}", exc.api_message or str(exc))
+            )
             continue
         written += 1
     client.invalidate("contact")

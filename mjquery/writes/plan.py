@@ -21,7 +21,7 @@ class OnError(str, enum.Enum):
     """What a failing row does to the rest of the statement."""
 
     CONTINUE = "continue"  # write the other rows, report the failures
-    STOP = "stop"          # stop at the first failure; rows already written stay written
+    STOP = "stop"  # stop at the first failure; rows already written stay written
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ class WritePlan:
     operation: Operation
     rows: tuple[RowWrite, ...]
     returning: tuple[str, ...] = ()
-    unfiltered: bool = False        # UPDATE/DELETE without WHERE
+    unfiltered: bool = False  # UPDATE/DELETE without WHERE
     unfiltered_opt_in: bool = False  # the statement itself allowed it
-    list_id: int | None = None      # Contact INSERT: subscribe the new contacts to this list
+    list_id: int | None = None  # Contact INSERT: subscribe the new contacts to this list
     list_action: str | None = None  # ... with this action (default WriteOptions.list_action)
 
 
@@ -105,8 +105,8 @@ class ApiWrite:
     path: str
     body: Any
     rows: tuple[int, ...]
-    label: str                      # how the user recognises the row(s): "ID 42", "Email a@b.c"
-    resource: str                   # the API resource whose cache the write invalidates
+    label: str  # how the user recognises the row(s): "ID 42", "Email a@b.c"
+    resource: str  # the API resource whose cache the write invalidates
     read_back: ReadBack | None = None
 
     def describe(self) -> str:
@@ -117,10 +117,10 @@ class ApiWrite:
 class BulkJob:
     """A ``managemanycontacts`` job: many contacts in one request, then polling."""
 
-    path: str                       # POST here; poll ``path/{JobID}``
+    path: str  # POST here; poll ``path/{JobID}``
     body: Any
     rows: tuple[int, ...]
-    emails: tuple[str, ...]         # the contacts, in row order, to report per-contact errors
+    emails: tuple[str, ...]  # the contacts, in row order, to report per-contact errors
     resource: str = "contact"
 
     def describe(self) -> str:
@@ -134,7 +134,9 @@ class RowFailure:
     row_index: int
     key: str
     message: str
-    error: Exception | None = field(default=None, compare=False, repr=False)  # the API's error, if any
+    error: Exception | None = field(
+        default=None, compare=False, repr=False
+    )  # the API's error, if any
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,9 @@ class WriteResult:
     failed: tuple[RowFailure, ...] = ()
     returned_rows: tuple[Mapping[str, Any], ...] = ()
     returned_columns: tuple[str, ...] = ()
-    requests: int = 0               # API requests sent (writes, polls and read-backs)
-    stopped: bool = False           # on_error=stop ended the statement early
-    skipped: int = 0                # rows not attempted because of a stop
+    requests: int = 0  # API requests sent (writes, polls and read-backs)
+    stopped: bool = False  # on_error=stop ended the statement early
+    skipped: int = 0  # rows not attempted because of a stop
     written_indexes: tuple[int, ...] = ()  # the plan's row indexes that were written
 
     def summary(self) -> str:
@@ -170,7 +172,7 @@ class DryRun:
 
     table: str
     operation: Operation
-    count: int                      # rows that would change
+    count: int  # rows that would change
     writes: tuple[ApiWrite | BulkJob, ...]
     refused: tuple[RowFailure, ...] = ()
 
@@ -179,8 +181,10 @@ class DryRun:
         return len(self.writes)
 
     def describe(self) -> str:
-        lines = [f"{self.operation.value} {self.table}: {self.count} row(s) would change "
-                 f"in {self.requests} request(s)"]
+        lines = [
+            f"{self.operation.value} {self.table}: {self.count} row(s) would change "
+            f"in {self.requests} request(s)"
+        ]
         lines += [f"  {w.describe()}" for w in self.writes[:20]]
         if len(self.writes) > 20:
             lines.append(f"  ... {len(self.writes) - 20} more")

@@ -52,7 +52,8 @@ def build_plan(statement: Any, select: SelectRows) -> WritePlan:
             names, values = select(statement.source_sql)
             if len(names) != len(columns):
                 raise ProgrammingError(
-                    f"INSERT INTO {statement.table}: {len(columns)} column(s) but the SELECT gives {len(names)}.")
+                    f"INSERT INTO {statement.table}: {len(columns)} column(s) but the SELECT gives {len(names)}."
+                )
         rows = [RowWrite(values=dict(zip(columns, row))) for row in values]
     else:
         names, values = select(statement.source_sql)
@@ -65,11 +66,19 @@ def build_plan(statement: Any, select: SelectRows) -> WritePlan:
             new = {column: row[p] for column, p in zip(columns, set_positions)}
             met = None if condition is None else bool(row[condition])
             rows.append(RowWrite(values=new, current=current, condition_met=met))
-    return WritePlan(statement.table, operation, tuple(rows), returning=statement.returning,
-                     unfiltered=statement.unfiltered, unfiltered_opt_in=statement.opt_in)
+    return WritePlan(
+        statement.table,
+        operation,
+        tuple(rows),
+        returning=statement.returning,
+        unfiltered=statement.unfiltered,
+        unfiltered_opt_in=statement.opt_in,
+    )
 
 
-def check_statement(statement: Any, catalog: CatalogLike, options: WriteOptions = WriteOptions()) -> None:
+def check_statement(
+    statement: Any, catalog: CatalogLike, options: WriteOptions = WriteOptions()
+) -> None:
     """Refuse the statement now if no row could make it valid (no request is sent or needed)."""
     if hasattr(statement, "path"):  # COPY ... TO writes a file
         return
@@ -79,12 +88,25 @@ def check_statement(statement: Any, catalog: CatalogLike, options: WriteOptions 
         literals = [dict(zip(statement.columns, row)) for row in statement.rows]
     elif statement.operation is Operation.UPDATE:
         literals = [{item.column: item.value for item in getattr(statement, "set_literals", ())}]
-    check_columns_and_values(schema, statement.operation, statement.columns, literals=literals,
-                             unfiltered=statement.unfiltered, opt_in=statement.opt_in, options=options)
+    check_columns_and_values(
+        schema,
+        statement.operation,
+        statement.columns,
+        literals=literals,
+        unfiltered=statement.unfiltered,
+        opt_in=statement.opt_in,
+        options=options,
+    )
 
 
-def run_statement(statement: Any, *, select: SelectRows, catalog: CatalogLike, client: Any,
-                  options: WriteOptions = WriteOptions()) -> StatementOutcome:
+def run_statement(
+    statement: Any,
+    *,
+    select: SelectRows,
+    catalog: CatalogLike,
+    client: Any,
+    options: WriteOptions = WriteOptions(),
+) -> StatementOutcome:
     """Run a write statement; raise when nothing was written and rows failed."""
     if hasattr(statement, "path"):  # COPY ... TO
         return run_copy(statement, select)
@@ -104,13 +126,22 @@ def run_statement(statement: Any, *, select: SelectRows, catalog: CatalogLike, c
     if plan.returning:
         schema = catalog.get(plan.table)
         columns = tuple((name, _type_name(schema, name)) for name in result.returned_columns)
-        rows = [tuple(r.get(name) for name in result.returned_columns) for r in result.returned_rows]
-    return StatementOutcome(columns, rows, result.written, result,
-                            result.summary() if result.failed else "")
+        rows = [
+            tuple(r.get(name) for name in result.returned_columns) for r in result.returned_rows
+        ]
+    return StatementOutcome(
+        columns, rows, result.written, result, result.summary() if result.failed else ""
+    )
 
 
-def plan_dry_run(statement: Any, *, select: SelectRows, catalog: CatalogLike, client: Any,
-                 options: WriteOptions = WriteOptions()) -> DryRun:
+def plan_dry_run(
+    statement: Any,
+    *,
+    select: SelectRows,
+    catalog: CatalogLike,
+    client: Any,
+    options: WriteOptions = WriteOptions(),
+) -> DryRun:
     """The writes the statement would make (reads happen: the matching rows are found)."""
     if hasattr(statement, "path"):
         raise ProgrammingError("COPY writes a file, not the account: there is nothing to dry-run.")
@@ -123,9 +154,17 @@ def run_copy(statement: Any, select: SelectRows) -> StatementOutcome:
     names, values = select(statement.source_sql)
     fmt = ExportFormat.for_path(statement.path, statement.format)
     if len(statement.delimiter) != 1:
-        raise ProgrammingError(f"COPY: the delimiter must be one character, not {statement.delimiter!r}")
-    count = write_rows(statement.path, fmt, tuple(names), [values], header=statement.header,
-                       delimiter=statement.delimiter)
+        raise ProgrammingError(
+            f"COPY: the delimiter must be one character, not {statement.delimiter!r}"
+        )
+    count = write_rows(
+        statement.path,
+        fmt,
+        tuple(names),
+        [values],
+        header=statement.header,
+        delimiter=statement.delimiter,
+    )
     return StatementOutcome(None, [], count, None, f"{count} rows written to {statement.path}")
 
 

@@ -48,14 +48,17 @@ class ExportFormat(str, enum.Enum):
             try:
                 return cls(explicit.lower())
             except ValueError:
-                raise ProgrammingError(f"Unknown export format {explicit!r}: use csv, parquet or json") from None
+                raise ProgrammingError(
+                    f"Unknown export format {explicit!r}: use csv, parquet or json"
+                ) from None
         suffix = Path(path).suffix.lower().lstrip(".")
         try:
             return cls(suffix)
         except ValueError:
             raise ProgrammingError(
                 f"Cannot tell the format of {os.fspath(path)!r} from its extension: use .csv, .parquet "
-                f"or .json, or give the format") from None
+                f"or .json, or give the format"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,16 @@ def select_for(source: str) -> str:
     return text
 
 
-def export_query(conn: Any, source: str, path: str | os.PathLike[str], format: str | None = None, *,
-                 header: bool = True, delimiter: str = ",",
-                 progress: ProgressCallback | None = None) -> ExportReport:
+def export_query(
+    conn: Any,
+    source: str,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    header: bool = True,
+    delimiter: str = ",",
+    progress: ProgressCallback | None = None,
+) -> ExportReport:
     """Run ``source`` (a SELECT or a table name) through ``conn`` and write its rows to ``path``."""
     fmt = ExportFormat.for_path(path, format)
     if len(delimiter) != 1:
@@ -88,7 +98,9 @@ def export_query(conn: Any, source: str, path: str | os.PathLike[str], format: s
             raise ProgrammingError("Export needs a table name or a statement that returns rows")
         columns = tuple(d[0] for d in cursor.description)
         batches = _batches(cursor)
-        count = write_rows(path, fmt, columns, batches, header=header, delimiter=delimiter, progress=progress)
+        count = write_rows(
+            path, fmt, columns, batches, header=header, delimiter=delimiter, progress=progress
+        )
     finally:
         cursor.close()
     return ExportReport(os.fspath(path), fmt, count, columns)
@@ -102,9 +114,16 @@ def _batches(cursor: Any) -> Iterable[Sequence[Sequence[Any]]]:
         yield batch
 
 
-def write_rows(path: str | os.PathLike[str], fmt: ExportFormat, columns: Sequence[str],
-               batches: Iterable[Sequence[Sequence[Any]]], *, header: bool = True, delimiter: str = ",",
-               progress: ProgressCallback | None = None) -> int:
+def write_rows(
+    path: str | os.PathLike[str],
+    fmt: ExportFormat,
+    columns: Sequence[str],
+    batches: Iterable[Sequence[Sequence[Any]]],
+    *,
+    header: bool = True,
+    delimiter: str = ",",
+    progress: ProgressCallback | None = None,
+) -> int:
     """Write rows to ``path`` in ``fmt``; returns the number of rows. Memory stays one batch."""
     target = Path(path)
     count = 0
@@ -140,7 +159,9 @@ def write_rows(path: str | os.PathLike[str], fmt: ExportFormat, columns: Sequenc
         with lines.open("wb") as handle:
             for batch in batches:
                 for row in batch:
-                    handle.write(orjson.dumps(dict(zip(columns, row)), default=_json_default) + b"\n")
+                    handle.write(
+                        orjson.dumps(dict(zip(columns, row)), default=_json_default) + b"\n"
+                    )
                 count += len(batch)
                 if progress:
                     progress(count, 0)
@@ -149,8 +170,12 @@ def write_rows(path: str | os.PathLike[str], fmt: ExportFormat, columns: Sequenc
             if count:
                 db.read_json(str(lines), format="newline_delimited").write_parquet(str(target))
             else:
-                empty = ", ".join("NULL::VARCHAR AS " + '"' + c.replace('"', '""') + '"' for c in columns)
-                db.sql(f"SELECT {empty} LIMIT 0").write_parquet(str(target))  # names only, no values
+                empty = ", ".join(
+                    "NULL::VARCHAR AS " + '"' + c.replace('"', '""') + '"' for c in columns
+                )
+                db.sql(f"SELECT {empty} LIMIT 0").write_parquet(
+                    str(target)
+                )  # names only, no values
         finally:
             db.close()
     return count
@@ -179,6 +204,7 @@ def _json_default(value: Any) -> Any:
 
 
 # -- import --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -220,10 +246,19 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def import_csv(client: Any, path: str | os.PathLike[str], into: str, *, catalog: CatalogLike | None = None,
-               list_name: str | None = None, list_id: int | None = None,
-               mapping: Mapping[str, str] | None = None, delimiter: str = ",",
-               options: WriteOptions = WriteOptions(), progress: ProgressCallback | None = None) -> ImportReport:
+def import_csv(
+    client: Any,
+    path: str | os.PathLike[str],
+    into: str,
+    *,
+    catalog: CatalogLike | None = None,
+    list_name: str | None = None,
+    list_id: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+    delimiter: str = ",",
+    options: WriteOptions = WriteOptions(),
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
     """Insert the rows of a CSV into ``into``; refused rows go to ``<input>.rejected.csv``.
 
     Columns are matched to the table's by name (case-insensitive) or by ``mapping``
@@ -248,8 +283,10 @@ def import_csv(client: Any, path: str | os.PathLike[str], into: str, *, catalog:
             raise ProgrammingError("--list only applies to imports into Contact")
         if list_id is None:
             list_id = find_list(client, list_name or "")
-    rows = [RowWrite({column: (record.get(csv_col) or None) for csv_col, column in columns.items()})
-            for record in records]
+    rows = [
+        RowWrite({column: (record.get(csv_col) or None) for csv_col, column in columns.items()})
+        for record in records
+    ]
     rejected: list[tuple[int, str]] = []
     good: list[int] = []
     if rows:
@@ -257,8 +294,12 @@ def import_csv(client: Any, path: str | os.PathLike[str], into: str, *, catalog:
         # (unknown object, operation or column) raise for the first row and stop the import.
         for index, row in enumerate(rows):
             try:
-                validate(WritePlan(schema.name, Operation.INSERT, (row,), list_id=list_id), schema,
-                         options=options, defined_properties=())
+                validate(
+                    WritePlan(schema.name, Operation.INSERT, (row,), list_id=list_id),
+                    schema,
+                    options=options,
+                    defined_properties=(),
+                )
             except DataError as exc:
                 rejected.append((index, str(exc)))
                 continue
@@ -266,7 +307,9 @@ def import_csv(client: Any, path: str | os.PathLike[str], into: str, *, catalog:
     written = 0
     requests = 0
     if good:
-        plan = WritePlan(schema.name, Operation.INSERT, tuple(rows[i] for i in good), list_id=list_id)
+        plan = WritePlan(
+            schema.name, Operation.INSERT, tuple(rows[i] for i in good), list_id=list_id
+        )
         prepared = prepare(plan, catalog, client, options)
         total = len(records)
         offset = len(rejected)
@@ -280,8 +323,11 @@ def import_csv(client: Any, path: str | os.PathLike[str], into: str, *, catalog:
         rejected.extend((good[f.row_index], f.message) for f in result.failed)
         settled = set(result.written_indexes) | {f.row_index for f in result.failed}
         # Rows never attempted after an on-error stop are rejected too, so nothing is lost.
-        rejected.extend((good[i], "not attempted: the import stopped at the first failure")
-                        for i in range(len(good)) if i not in settled)
+        rejected.extend(
+            (good[i], "not attempted: the import stopped at the first failure")
+            for i in range(len(good))
+            if i not in settled
+        )
     rejected.sort()
     rejected_file: str | None = None
     target = rejected_path_for(source)
@@ -295,8 +341,17 @@ def import_csv(client: Any, path: str | os.PathLike[str], into: str, *, catalog:
     elif target.exists():
         target.unlink()  # a stale file from an earlier run would be misleading
     failures = tuple(RowFailure(i, _row_label(records[i], columns), m) for i, m in rejected)
-    return ImportReport(os.fspath(path), schema.name, len(records), written, failures, rejected_file,
-                        ignored, requests, columns)
+    return ImportReport(
+        os.fspath(path),
+        schema.name,
+        len(records),
+        written,
+        failures,
+        rejected_file,
+        ignored,
+        requests,
+        columns,
+    )
 
 
 def _row_label(record: Mapping[str, Any], columns: Mapping[str, str]) -> str:
@@ -306,18 +361,25 @@ def _row_label(record: Mapping[str, Any], columns: Mapping[str, str]) -> str:
     return "row"
 
 
-def _match_columns(schema: ObjectSchema, header: Sequence[str],
-                   mapping: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+def _match_columns(
+    schema: ObjectSchema, header: Sequence[str], mapping: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[str, ...]]:
     """CSV column → table column, and the CSV columns that match nothing."""
     lowered_header = {h.lower(): h for h in header}
     columns: dict[str, str] = {}
     for csv_col, target in mapping.items():
         if csv_col.lower() not in lowered_header:
-            raise ProgrammingError(f"--map {csv_col}={target}: the file has no column {csv_col!r} "
-                                   f"(it has {', '.join(header)})")
-        column = schema.column(target) or (schema.pseudo_column(target) if target.lower() == "contactslist" else None)
+            raise ProgrammingError(
+                f"--map {csv_col}={target}: the file has no column {csv_col!r} "
+                f"(it has {', '.join(header)})"
+            )
+        column = schema.column(target) or (
+            schema.pseudo_column(target) if target.lower() == "contactslist" else None
+        )
         if column is None:
-            raise ProgrammingError(f"--map {csv_col}={target}: {schema.name} has no column {target!r}")
+            raise ProgrammingError(
+                f"--map {csv_col}={target}: {schema.name} has no column {target!r}"
+            )
         columns[lowered_header[csv_col.lower()]] = column.name
     ignored = []
     for name in header:
@@ -335,9 +397,12 @@ def find_list(client: Any, name: str) -> int:
     """The ID of the (not deleted) contact list called ``name``."""
     page = client.get("/v3/REST/contactslist", {"Name": name, "IsDeleted": "false"})
     # The API's Name filter is not exact (case): compare again here.
-    matches = [r for r in page.data if str(r.get("Name")) == name] or \
-              [r for r in page.data if str(r.get("Name", "")).lower() == name.lower()]
+    matches = [r for r in page.data if str(r.get("Name")) == name] or [
+        r for r in page.data if str(r.get("Name", "")).lower() == name.lower()
+    ]
     if not matches:
-        raise ProgrammingError(f"No contact list named {name!r}. Create it first: "
-                               f"INSERT INTO List (Name) VALUES ('{name}')")
+        raise ProgrammingError(
+            f"No contact list named {name!r}. Create it first: "
+            f"INSERT INTO List (Name) VALUES ('{name}')"
+        )
     return int(matches[0]["ID"])

@@ -78,9 +78,16 @@ def needs_properties(plan: WritePlan, schema: ObjectSchema) -> bool:
     return is_contact_data(schema) and plan.operation is not Operation.DELETE
 
 
-def check_statement(schema: ObjectSchema, operation: Operation, columns: Sequence[str], *,
-                    literals: Sequence[Mapping[str, Any]] = (), unfiltered: bool = False,
-                    opt_in: bool = False, options: WriteOptions = WriteOptions()) -> WriteRule:
+def check_statement(
+    schema: ObjectSchema,
+    operation: Operation,
+    columns: Sequence[str],
+    *,
+    literals: Sequence[Mapping[str, Any]] = (),
+    unfiltered: bool = False,
+    opt_in: bool = False,
+    options: WriteOptions = WriteOptions(),
+) -> WriteRule:
     """Refuse a statement that no row could make valid; sends nothing and reads nothing.
 
     ``columns``: INSERT's target columns or UPDATE's SET columns. ``literals``: the values known
@@ -102,8 +109,13 @@ def check_statement(schema: ObjectSchema, operation: Operation, columns: Sequenc
     return rule
 
 
-def validate(plan: WritePlan, schema: ObjectSchema, *, options: WriteOptions = WriteOptions(),
-             defined_properties: Collection[str] | None = None) -> ValidatedPlan:
+def validate(
+    plan: WritePlan,
+    schema: ObjectSchema,
+    *,
+    options: WriteOptions = WriteOptions(),
+    defined_properties: Collection[str] | None = None,
+) -> ValidatedPlan:
     """The checked plan, or an error that names the rule. Sends nothing."""
     rule = _rule_for(schema, plan.operation)
     _check_unfiltered(schema, plan.operation, plan.unfiltered, plan.unfiltered_opt_in, options)
@@ -121,7 +133,9 @@ def validate(plan: WritePlan, schema: ObjectSchema, *, options: WriteOptions = W
             if met is None:
                 met = condition_holds(rule.condition, row.current)
             if not met:
-                refused.append(RowFailure(index, label, _condition_message(schema, rule, plan.operation)))
+                refused.append(
+                    RowFailure(index, label, _condition_message(schema, rule, plan.operation))
+                )
                 continue
         body: dict[str, Any] = {}
         properties: dict[str, Any] = {}
@@ -145,44 +159,73 @@ def validate(plan: WritePlan, schema: ObjectSchema, *, options: WriteOptions = W
 
 # -- rules ---------------------------------------------------------------------------------------
 
-def _api_value(schema: ObjectSchema, rule: WriteRule, operation: Operation, target: Column, value: Any,
-               index: int) -> Any:
+
+def _api_value(
+    schema: ObjectSchema,
+    rule: WriteRule,
+    operation: Operation,
+    target: Column,
+    value: Any,
+    index: int,
+) -> Any:
     """``value`` as the API takes it for ``target``; DataError naming the column otherwise."""
     api_value = to_api_value(schema.name, target, value, allow_now=_allows_now(schema))
     if operation is Operation.INSERT and api_value is None and target.name in rule.required:
         raise DataError(f"{schema.name}.{target.name} is required: row {index + 1} has NULL")
-    if target.name.lower() == "action" and api_value is not None \
-            and str(api_value).lower() not in LIST_ACTIONS:
-        raise DataError(f"{schema.name}.Action must be one of {', '.join(LIST_ACTIONS)}: "
-                        f"row {index + 1} has '{api_value}'")
+    if (
+        target.name.lower() == "action"
+        and api_value is not None
+        and str(api_value).lower() not in LIST_ACTIONS
+    ):
+        raise DataError(
+            f"{schema.name}.Action must be one of {', '.join(LIST_ACTIONS)}: "
+            f"row {index + 1} has '{api_value}'"
+        )
     return api_value
 
 
-def _check_unfiltered(schema: ObjectSchema, operation: Operation, unfiltered: bool, opt_in: bool,
-                      options: WriteOptions) -> None:
-    if unfiltered and operation in (Operation.UPDATE, Operation.DELETE) \
-            and not (options.allow_unfiltered or opt_in):
+def _check_unfiltered(
+    schema: ObjectSchema,
+    operation: Operation,
+    unfiltered: bool,
+    opt_in: bool,
+    options: WriteOptions,
+) -> None:
+    if (
+        unfiltered
+        and operation in (Operation.UPDATE, Operation.DELETE)
+        and not (options.allow_unfiltered or opt_in)
+    ):
         raise NotSupportedError(
             f"{operation.value} on {schema.name} without WHERE would change every row, so it "
             f"is refused. Add a WHERE clause, or opt in: end the statement with "
-            f"'-- mjquery: allow-all-rows', or connect with allow_unfiltered_writes=True.")
+            f"'-- mjquery: allow-all-rows', or connect with allow_unfiltered_writes=True."
+        )
 
 
-def _check_required(schema: ObjectSchema, rule: WriteRule, columns: Sequence[str], *, list_given: bool) -> None:
+def _check_required(
+    schema: ObjectSchema, rule: WriteRule, columns: Sequence[str], *, list_given: bool
+) -> None:
     given = {k.lower() for k in columns}
-    missing = [c for c in rule.required if c.lower() not in given
-               and not (is_contact(schema) and list_given and c.lower() == "contactslist")]
+    missing = [
+        c
+        for c in rule.required
+        if c.lower() not in given
+        and not (is_contact(schema) and list_given and c.lower() == "contactslist")
+    ]
     if missing:
         raise ProgrammingError(
             f"INSERT INTO {schema.name} needs {_and(missing)} "
-            f"({'it is' if len(missing) == 1 else 'they are'} required by the Mailjet API).")
+            f"({'it is' if len(missing) == 1 else 'they are'} required by the Mailjet API)."
+        )
 
 
 def _rule_for(schema: ObjectSchema, operation: Operation) -> WriteRule:
     where = f" (rules in {schema.source_file})" if schema.source_file else ""
     if schema.read_only:
         raise NotSupportedError(
-            f"{schema.name} is read-only: the Mailjet API allows no INSERT, UPDATE or DELETE on it{where}.")
+            f"{schema.name} is read-only: the Mailjet API allows no INSERT, UPDATE or DELETE on it{where}."
+        )
     rule = schema.write_rule(operation)
     if rule is not None:
         return rule
@@ -194,12 +237,16 @@ def _rule_for(schema: ObjectSchema, operation: Operation) -> WriteRule:
             "once and purges it after 30 days. mjquery offers it as a separate, explicit operation: "
             "connection.gdpr_delete_contacts([contact_id, ...]) (see docs/writes.md). To take "
             "contacts off a list instead, UPDATE ListRecipient SET IsUnsubscribed = true or "
-            "DELETE FROM ListRecipient.")
+            "DELETE FROM ListRecipient."
+        )
     raise NotSupportedError(
         f"{schema.name} does not allow {operation.value}: it allows {allowed} only{where}."
-        + (f" {schema.write_rule(schema.operations[0]).note}"  # type: ignore[union-attr]
-           if schema.operations and
-           schema.write_rule(schema.operations[0]).note else ""))  # type: ignore[union-attr]
+        + (
+            f" {schema.write_rule(schema.operations[0]).note}"  # type: ignore[union-attr]
+            if schema.operations and schema.write_rule(schema.operations[0]).note
+            else ""
+        )
+    )  # type: ignore[union-attr]
 
 
 def _columns_used(plan: WritePlan) -> list[str]:
@@ -210,9 +257,15 @@ def _columns_used(plan: WritePlan) -> list[str]:
     return list(seen.values())
 
 
-def _check_columns(operation: Operation, schema: ObjectSchema, rule: WriteRule, columns: list[str],
-                   defined_properties: Collection[str] | None, *,
-                   defer_properties: bool = False) -> dict[str, Column | str | None]:
+def _check_columns(
+    operation: Operation,
+    schema: ObjectSchema,
+    rule: WriteRule,
+    columns: list[str],
+    defined_properties: Collection[str] | None,
+    *,
+    defer_properties: bool = False,
+) -> dict[str, Column | str | None]:
     """Map each used column (lower-case) to its Column, 'address'/'list', or None (a property).
 
     ``defer_properties``: ContactData names that are not columns are taken as properties without
@@ -240,10 +293,13 @@ def _check_columns(operation: Operation, schema: ObjectSchema, rule: WriteRule, 
             if schema.pseudo_column(name) is not None:
                 raise NotSupportedError(
                     f"{schema.name}.{schema.pseudo_column(name).name} is a filter-only column: "  # type: ignore[union-attr]
-                    f"{op} cannot set it. {op} of {schema.name} may set {_and(rule.columns)}.")
+                    f"{op} cannot set it. {op} of {schema.name} may set {_and(rule.columns)}."
+                )
             suggestion = closest(name, schema.all_column_names)
             hint = f" Did you mean {suggestion!r}?" if suggestion else ""
-            may_set = f" {op} of {schema.name} may set {_and(rule.columns)}." if rule.columns else ""
+            may_set = (
+                f" {op} of {schema.name} may set {_and(rule.columns)}." if rule.columns else ""
+            )
             raise ProgrammingError(f"{schema.name} has no column {name!r}.{hint}{may_set}")
         if lowered in allowed:
             result[lowered] = column
@@ -251,10 +307,12 @@ def _check_columns(operation: Operation, schema: ObjectSchema, rule: WriteRule, 
         if column.read_only:
             raise NotSupportedError(
                 f"{schema.name}.{column.name} is read-only: the Mailjet API sets it. "
-                f"{op} of {schema.name} may set {_and(rule.columns) or 'no column'}.")
+                f"{op} of {schema.name} may set {_and(rule.columns) or 'no column'}."
+            )
         raise NotSupportedError(
             f"{op} of {schema.name}.{column.name} is not allowed: {schema.name} allows {op} of "
-            f"{_and(rule.columns) or 'no column'} only." + (f" {rule.note}" if rule.note else ""))
+            f"{_and(rule.columns) or 'no column'} only." + (f" {rule.note}" if rule.note else "")
+        )
     return result
 
 
@@ -277,7 +335,8 @@ def _check_property(schema: ObjectSchema, name: str, defined: Collection[str] | 
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         raise ProgrammingError(
             f"Contact property {name!r} is not defined in ContactMetadata.{hint} Define it first: "
-            f"INSERT INTO ContactMetadata (Name, Datatype) VALUES ('{name}', 'str').")
+            f"INSERT INTO ContactMetadata (Name, Datatype) VALUES ('{name}', 'str')."
+        )
 
 
 def _property_name(name: str, defined: Collection[str] | None) -> str:
@@ -288,21 +347,24 @@ def _property_name(name: str, defined: Collection[str] | None) -> str:
     return name
 
 
-def _data_properties(schema: ObjectSchema, value: Any,
-                     defined: Collection[str] | None) -> dict[str, Any]:
+def _data_properties(
+    schema: ObjectSchema, value: Any, defined: Collection[str] | None
+) -> dict[str, Any]:
     """``SET Data = '[{"Name": "age", "Value": 30}]'`` or ``'{"age": 30}'`` as name → value."""
     data_column = schema.column("Data") or Column("Data", SqlType.JSON, read_only=False)
-    parsed = to_api_value(schema.name, Column(data_column.name, SqlType.JSON, read_only=False), value)
+    parsed = to_api_value(
+        schema.name, Column(data_column.name, SqlType.JSON, read_only=False), value
+    )
     pairs: dict[str, Any] = {}
     if isinstance(parsed, dict):
         pairs = dict(parsed)
     elif isinstance(parsed, list):
         for item in parsed:
             if not isinstance(item, dict):
-                raise DataError(f"{schema.name}.Data must be a list of {{\"Name\", \"Value\"}} objects")
+                raise DataError(f'{schema.name}.Data must be a list of {{"Name", "Value"}} objects')
             lowered = {k.lower(): v for k, v in item.items()}
             if "name" not in lowered:
-                raise DataError(f"{schema.name}.Data items need a \"Name\"")
+                raise DataError(f'{schema.name}.Data items need a "Name"')
             pairs[str(lowered["name"])] = lowered.get("value")
     else:
         raise DataError(f"{schema.name}.Data must be a JSON array or object")
@@ -311,10 +373,19 @@ def _data_properties(schema: ObjectSchema, value: Any,
     return {_property_name(n, defined): v for n, v in pairs.items()}
 
 
-def _address(plan: WritePlan, schema: ObjectSchema, rule: WriteRule, current: Mapping[str, Any],
-             values: Mapping[str, Any], index: int) -> dict[str, Any]:
+def _address(
+    plan: WritePlan,
+    schema: ObjectSchema,
+    rule: WriteRule,
+    current: Mapping[str, Any],
+    values: Mapping[str, Any],
+    index: int,
+) -> dict[str, Any]:
     """Which object a row writes: ID or unique key for UPDATE/DELETE; the parent id for sub-resources."""
-    source = {k.lower(): v for k, v in (current if plan.operation is not Operation.INSERT else values).items()}
+    source = {
+        k.lower(): v
+        for k, v in (current if plan.operation is not Operation.INSERT else values).items()
+    }
     address: dict[str, Any] = {}
     placeholders = re.findall(r"{(\w+)}", rule.path or schema.path)
     for placeholder, column in zip(placeholders, path_columns(schema, rule)):
@@ -324,7 +395,8 @@ def _address(plan: WritePlan, schema: ObjectSchema, rule: WriteRule, current: Ma
         if value is None:
             raise ProgrammingError(
                 f"{plan.operation.value} of {schema.name} needs {column} in every row "
-                f"(it addresses {(rule.path or schema.path).replace('{' + placeholder + '}', '<' + column + '>')}).")
+                f"(it addresses {(rule.path or schema.path).replace('{' + placeholder + '}', '<' + column + '>')})."
+            )
         typed = schema.column(column)
         if typed is not None and typed.type in (SqlType.BIGINT, SqlType.INTEGER):
             value = to_api_value(schema.name, typed, value)
@@ -339,10 +411,13 @@ def _address(plan: WritePlan, schema: ObjectSchema, rule: WriteRule, current: Ma
             address["id"] = "|".join(str(source[c.lower()]) for c in unique)
             return address
     raise ProgrammingError(
-        f"{plan.operation.value} of {schema.name}: row {index + 1} has no {schema.key or 'key'} to address it.")
+        f"{plan.operation.value} of {schema.name}: row {index + 1} has no {schema.key or 'key'} to address it."
+    )
 
 
-def _label(schema: ObjectSchema, address: Mapping[str, Any], values: Mapping[str, Any], index: int) -> str:
+def _label(
+    schema: ObjectSchema, address: Mapping[str, Any], values: Mapping[str, Any], index: int
+) -> str:
     if "id" in address:
         return f"{schema.key or 'key'} {address['id']}"
     lowered = {k.lower(): v for k, v in values.items()}
@@ -373,7 +448,9 @@ def condition_holds(condition: str, current: Mapping[str, Any]) -> bool:
     """Evaluate a simple ``Column = literal`` row condition against the row's current values."""
     match = _CONDITION.match(condition)
     if match is None:
-        raise NotSupportedError(f"Cannot check the write condition {condition!r} without the SQL engine")
+        raise NotSupportedError(
+            f"Cannot check the write condition {condition!r} without the SQL engine"
+        )
     column, literal = match.group(1), match.group(2)
     value = {k.lower(): v for k, v in current.items()}.get(column.lower())
     lowered = literal.lower()

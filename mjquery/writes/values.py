@@ -119,13 +119,13 @@ def parse_timestamp(value: str) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def format_rfc3339(moment: dt.datetime) -> str:
     """RFC 3339 with the offset kept: ``2026-05-01T09:00:00Z`` or ``...T09:00:00+01:00``."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     text = moment.isoformat(timespec="seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -135,22 +135,30 @@ def _to_timestamp(table: str, column: Column, value: Any, *, allow_now: bool) ->
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
-        moment = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+        moment = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     elif isinstance(value, str):
         if allow_now and value.strip().upper() == "NOW":
             return "NOW"
         parsed = parse_timestamp(value)
         if parsed is None:
-            raise _refuse(table, name, value,
-                          "TIMESTAMP (e.g. '2026-05-01T09:00:00Z' or '2026-05-01 09:00:00')")
+            raise _refuse(
+                table,
+                name,
+                value,
+                "TIMESTAMP (e.g. '2026-05-01T09:00:00Z' or '2026-05-01 09:00:00')",
+            )
         moment = parsed
-    elif isinstance(value, int) and not isinstance(value, bool) and column.time_format is TimeFormat.EPOCH:
+    elif (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and column.time_format is TimeFormat.EPOCH
+    ):
         return value
     else:
         raise _refuse(table, name, value, "TIMESTAMP")
     if column.time_format is TimeFormat.EPOCH:
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.timezone.utc)
+            moment = moment.replace(tzinfo=dt.UTC)
         return int(moment.timestamp())
     return format_rfc3339(moment)
 

@@ -487,7 +487,7 @@ def run_child(url: str, sql: str) -> ChildRun:
     with tempfile.TemporaryDirectory(prefix="mjquery-bench-") as folder:
         time_file = os.path.join(folder, "time.txt")
         if os.access(_TIME, os.X_OK):
-            command = [_TIME, "-f", "%M", "-o", time_file] + command
+            command = [_TIME, "-f", "%M", "-o", time_file, *command]
         done = subprocess.run(command, capture_output=True, env=env, check=False)
         time_kb = None
         if os.path.exists(time_file):

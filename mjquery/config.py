@@ -328,7 +328,7 @@ def add_profile(config: ConfigFile, profile: Profile, *, make_default: bool = Fa
         )
     others = tuple(p for p in config.profiles if p.name != profile.name)
     default = profile.name if make_default or not config.default_profile else config.default_profile
-    return replace(config, profiles=others + (profile,), default_profile=default)
+    return replace(config, profiles=(*others, profile), default_profile=default)
 
 
 def remove_profile(config: ConfigFile, name: str) -> ConfigFile:

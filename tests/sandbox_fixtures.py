@@ -1,4 +1,4 @@
-"""A small hand-made Mailjet account for the sandbox tests, and fixtures serving it.
+"""A small hand-made Mailjet account for the sandbox tests (served by conftest's ``sandbox``).
 
 Rows are built from the vendored reference (every field the reference lists, nothing else), so
 the tests do not depend on the generated demo account.
@@ -6,15 +6,10 @@ the tests do not depend on the generated demo account.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-import pytest
-
-from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
 from mjquery.sandbox.reference import FieldSpec, load_reference, top_level_resources
 
 BASE_URL = "https://api.mailjet.com"
@@ -176,18 +171,3 @@ def small_account() -> SmallAccount:
         },
     }
     return SmallAccount(resources=resources, sub_resources=sub)
-
-
-@pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(
-        data=small_account(), config=SandboxConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET)
-    )
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        transport=sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET)
-    ) as http:
-        yield http

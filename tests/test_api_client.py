@@ -341,7 +341,7 @@ def test_count_is_one_countonly_request() -> None:
 
 
 def test_scan_refuses_paging_parameters_in_params() -> None:
-    with make_client(FakeMailjet()) as api, pytest.raises(errors.InterfaceError, match="Limit"):
+    with make_client(FakeMailjet()) as api, pytest.raises(errors.InterfaceError, match=r"Limit"):
         list(api.scan(CONTACTS, {"Limit": 5}))
 
 
@@ -380,7 +380,7 @@ def test_paths_that_are_not_plain_api_paths_are_refused() -> None:
             "/v3/REST/../x",
             "/v3/REST/contact?Limit=1",
         ):
-            with pytest.raises(errors.InterfaceError, match="Not an API path"):
+            with pytest.raises(errors.InterfaceError, match=r"Not an API path"):
                 api.get(bad)
     assert server.seen == []
 
@@ -434,20 +434,18 @@ def test_a_permanent_server_error_fails_at_once_with_the_apis_message(status: in
 
 
 def test_the_unknown_path_500_is_not_retried_but_another_500_is() -> None:
-    efp = lambda request: httpx.Response(
-        500,
-        content=orjson.dumps(
-            {
-                "ErrorInfo": "EFPWebError",
-                "ErrorMessage": 'Could not determine HTTP module for request "x"',
-                "StatusCode": 500,
-            }
-        ),
-    )
+    def efp(request: httpx.Request) -> httpx.Response:
+        body = {
+            "ErrorInfo": "EFPWebError",
+            "ErrorMessage": 'Could not determine HTTP module for request "x"',
+            "StatusCode": 500,
+        }
+        return httpx.Response(500, content=orjson.dumps(body))
+
     server = FakeMailjet(n_contacts=3, faults=[efp] * 10)
     with (
         make_client(server) as api,
-        pytest.raises(errors.OperationalError, match="Could not determine HTTP module"),
+        pytest.raises(errors.OperationalError, match=r"Could not determine HTTP module"),
     ):
         api.get(CONTACTS)
     assert len(server.seen) == 1
@@ -508,7 +506,7 @@ def test_429_after_every_attempt_is_a_rate_limit_error() -> None:
 
 def test_a_retry_after_beyond_the_cap_gives_up_at_once() -> None:
     server = FakeMailjet(faults=[status_fault(429, {"Retry-After": "3600"})])
-    with make_client(server) as api, pytest.raises(ApiRateLimitError, match="asks to wait 3600 s"):
+    with make_client(server) as api, pytest.raises(ApiRateLimitError, match=r"asks to wait 3600 s"):
         api.get(CONTACTS)
     assert len(server.seen) == 1
 
@@ -531,7 +529,7 @@ def test_400_and_404_are_not_retried() -> None:
             match=r"Not found: GET /v3/REST/contact/nobody@x.com \(HTTP 404\)",
         ):
             api.get(item_path("contact", "nobody@x.com"))
-        with pytest.raises(errors.ProgrammingError, match="Unknown resource"):
+        with pytest.raises(errors.ProgrammingError, match=r"Unknown resource"):
             api.get("/v3/REST/contacts")
     assert len(server.seen) == 2
 
@@ -625,7 +623,7 @@ def test_post_creates_and_a_duplicate_email_is_an_integrity_error() -> None:
         created = api.post(CONTACTS, {"Email": "new@example.com"})
         assert created.data[0]["Email"] == "new@example.com"
         with pytest.raises(
-            errors.IntegrityError, match='MJ18 A Contact resource with value "user0@example.com"'
+            errors.IntegrityError, match=r'MJ18 A Contact resource with value "user0@example.com"'
         ):
             api.post(CONTACTS, {"Email": "user0@example.com"})
     assert len(server.requests("POST")) == 2
@@ -762,7 +760,7 @@ def test_a_closed_client_refuses_requests() -> None:
     api = make_client(FakeMailjet())
     api.close()
     api.close()  # idempotent
-    with pytest.raises(errors.InterfaceError, match="closed"):
+    with pytest.raises(errors.InterfaceError, match=r"closed"):
         api.get(CONTACTS)
 
 

@@ -151,7 +151,7 @@ def test_duplicate_email_is_an_integrity_error_and_unknown_contact_is_not_found(
     with make_client(sb) as api:
         with pytest.raises(
             errors.IntegrityError,
-            match='MJ18 A Contact resource with value "user00001@example.com"',
+            match=r'MJ18 A Contact resource with value "user00001@example.com"',
         ):
             api.post(resource_path("contact"), {"Email": "user00001@example.com"})
         with pytest.raises(
@@ -197,7 +197,7 @@ def test_a_dropped_post_without_verify_says_the_outcome_is_unknown() -> None:
     sb = make_sandbox(2, drop_rate=1.0)
     with (
         make_client(sb) as api,
-        pytest.raises(errors.OperationalError, match="may or may not have been applied"),
+        pytest.raises(errors.OperationalError, match=r"may or may not have been applied"),
     ):
         api.post(resource_path("contact"), {"Email": "new@example.com"})
     assert [(r.method, r.status) for r in sb.log] == [("POST", 0)]
@@ -206,14 +206,17 @@ def test_a_dropped_post_without_verify_says_the_outcome_is_unknown() -> None:
 @pytest.mark.server
 def test_the_client_works_over_real_sockets_on_loopback() -> None:
     sb = make_sandbox(1200)
-    with SandboxServer(sb, host="127.0.0.1", port=0) as server, ApiClient(
-        ApiConfig(
-            base_url=server.url,
-            api_key=DEMO_API_KEY,
-            api_secret=DEMO_API_SECRET,
-            retry=FAST_RETRY,
-        )
-    ) as api:
+    with (
+        SandboxServer(sb, host="127.0.0.1", port=0) as server,
+        ApiClient(
+            ApiConfig(
+                base_url=server.url,
+                api_key=DEMO_API_KEY,
+                api_secret=DEMO_API_SECRET,
+                retry=FAST_RETRY,
+            )
+        ) as api,
+    ):
         got = emails(api.scan(CONTACTS))
     assert len(got) == 1200 and len(set(got)) == 1200
     assert len(sb.log) == 3

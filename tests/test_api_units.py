@@ -63,7 +63,7 @@ def test_plain_http_is_accepted_for_loopback(url: str) -> None:
 
 
 def test_plain_http_is_refused_for_a_remote_host() -> None:
-    with pytest.raises(errors.InterfaceError, match="Refusing plain http:// for api.mailjet.com"):
+    with pytest.raises(errors.InterfaceError, match=r"Refusing plain http:// for api.mailjet.com"):
         ApiConfig(base_url="http://api.mailjet.com")
 
 
@@ -93,7 +93,7 @@ def test_retry_backoff_grows_exponentially_within_jitter_and_cap() -> None:
     policy = RetryPolicy(max_attempts=6, backoff_base=0.2, backoff_max=1.0)
     rng = random.Random(1)
     waits = [[policy.backoff(attempt, rng) for _ in range(50)] for attempt in range(2, 7)]
-    for attempt_waits, full in zip(waits, [0.2, 0.4, 0.8, 1.0, 1.0]):
+    for attempt_waits, full in zip(waits, [0.2, 0.4, 0.8, 1.0, 1.0], strict=True):
         assert all(full / 2 <= w <= full for w in attempt_waits)
     with pytest.raises(errors.InterfaceError):
         RetryPolicy(max_attempts=0)
@@ -112,9 +112,9 @@ def test_item_path_percent_encodes_user_values() -> None:
 
 
 def test_paths_refuse_bad_resource_names_and_empty_keys() -> None:
-    with pytest.raises(ValueError, match="resource"):
+    with pytest.raises(ValueError, match=r"resource"):
         resource_path("contact/../user")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match=r"empty"):
         item_path("contact", "")
 
 

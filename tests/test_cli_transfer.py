@@ -13,21 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 import mjquery
 from mjquery.cli.main import main
-from tests.writes_support import sandbox, writes_in
+from tests.writes_support import writes_in
 
 
 class Run:
     def __init__(self, status: int, out: str, err: str, connections: list[Any]) -> None:
         self.status, self.out, self.err, self.connections = status, out, err, connections
-
-
-@pytest.fixture
-def sb():
-    return sandbox()
 
 
 def run(sb, *argv: str) -> Run:
@@ -136,7 +130,7 @@ def test_import_into_contact_with_list_and_map(sb, tmp_path: Path) -> None:
     names = {c["Email"]: c["Name"] for c in sb.data.resources["contact"]}
     assert names["lu@example.com"] == "Lu" and names["mo@example.com"] == "Mo"
     # The list is found by name with one read; each contact is created and subscribed in one request.
-    assert [r for r in sb.log if r.path == "/v3/REST/contactslist"][0].param("Name") == "VIP"
+    assert next(r for r in sb.log if r.path == "/v3/REST/contactslist").param("Name") == "VIP"
     assert writes_in(sb) == [("POST", "/v3/REST/contactslist/8/managecontact")] * 2
     assert not (tmp_path / "people.rejected.csv").exists()
 

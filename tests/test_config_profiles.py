@@ -71,7 +71,7 @@ def test_default_profile_is_used_when_nothing_else_is_given() -> None:
 
 
 def test_missing_credentials_say_what_to_do() -> None:
-    with pytest.raises(config.ConfigError, match="MJ_APIKEY_PUBLIC.*config add-profile.*--demo"):
+    with pytest.raises(config.ConfigError, match=r"MJ_APIKEY_PUBLIC.*config add-profile.*--demo"):
         config.resolve_settings()
 
 
@@ -88,7 +88,7 @@ def test_bad_keys_and_types_name_the_file_and_key() -> None:
     ):
         config.resolve_settings(profile="work")
     write_config('[profiles.work]\napi_key = "wk"\napi_secret = "x"\nmax_concurrency = "many"\n')
-    with pytest.raises(config.ConfigError, match="profiles.work.max_concurrency must be a number"):
+    with pytest.raises(config.ConfigError, match=r"profiles.work.max_concurrency must be a number"):
         config.resolve_settings(profile="work")
 
 

@@ -6,6 +6,8 @@ objects, so they live in the connection's local DuckDB database; no API request 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import dbapi20
 
 import mjquery
@@ -17,7 +19,7 @@ _SANDBOX = Sandbox(seed=1, scale=0.01)
 class TestMjqueryDbApi20(dbapi20.DatabaseAPI20Test):
     driver = mjquery
     connect_args = ()
-    connect_kw_args = {"sandbox": _SANDBOX}
+    connect_kw_args: ClassVar[dict[str, object]] = {"sandbox": _SANDBOX}
 
     def test_setoutputsize(self) -> None:
         # The suite leaves this to drivers: mjquery accepts and ignores it, as PEP 249 allows.

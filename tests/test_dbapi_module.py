@@ -10,17 +10,6 @@ import mjquery
 from mjquery.sandbox import Sandbox
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(seed=5, scale=0.1)
-
-
-@pytest.fixture()
-def conn(sandbox: Sandbox):
-    with mjquery.connect(sandbox=sandbox) as connection:
-        yield connection
-
-
 def test_module_globals() -> None:
     assert (mjquery.apilevel, mjquery.threadsafety, mjquery.paramstyle) == ("2.0", 1, "qmark")
     assert issubclass(
@@ -31,7 +20,7 @@ def test_module_globals() -> None:
     assert mjquery.Binary("a") == b"a"
 
 
-def test_exceptions_are_connection_attributes(conn) -> None:
+def test_exceptions_are_connection_attributes(demo_conn) -> None:
     for name in (
         "Warning",
         "Error",
@@ -44,11 +33,11 @@ def test_exceptions_are_connection_attributes(conn) -> None:
         "ProgrammingError",
         "NotSupportedError",
     ):
-        assert getattr(conn, name) is getattr(mjquery, name)
+        assert getattr(demo_conn, name) is getattr(mjquery, name)
 
 
-def test_description_type_codes_come_from_the_schemas(conn) -> None:
-    cur = conn.cursor()
+def test_description_type_codes_come_from_the_schemas(demo_conn) -> None:
+    cur = demo_conn.cursor()
     cur.execute("SELECT ID, Email, CreatedAt, IsExcludedFromCampaigns FROM Contact LIMIT 1")
     codes = [d[1] for d in cur.description]
     assert codes == ["BIGINT", "VARCHAR", "TIMESTAMP", "BOOLEAN"]
@@ -58,10 +47,12 @@ def test_description_type_codes_come_from_the_schemas(conn) -> None:
     assert codes[1] != mjquery.NUMBER
 
 
-def test_fetch_styles_iteration_and_arraysize(conn) -> None:
-    cur = conn.cursor()
+def test_fetch_styles_iteration_and_arraysize(demo_conn) -> None:
+    cur = demo_conn.cursor()
     cur.execute("SELECT ID FROM List ORDER BY ID")
-    everything = [r[0] for r in conn.cursor().execute("SELECT ID FROM List ORDER BY ID").fetchall()]
+    everything = [
+        r[0] for r in demo_conn.cursor().execute("SELECT ID FROM List ORDER BY ID").fetchall()
+    ]
     cur.arraysize = 2
     assert [r[0] for r in cur.fetchmany()] == everything[:2]
     assert cur.fetchone()[0] == everything[2]
@@ -70,8 +61,8 @@ def test_fetch_styles_iteration_and_arraysize(conn) -> None:
     assert cur.rowcount == len(everything)
 
 
-def test_parameters_of_every_type_bind_as_values(conn) -> None:
-    cur = conn.cursor()
+def test_parameters_of_every_type_bind_as_values(demo_conn) -> None:
+    cur = demo_conn.cursor()
     cur.execute("SELECT ?, ?, ?, ?, ?, ?", [1, 2.5, "it's", None, True, dt.date(2024, 5, 1)])
     assert cur.fetchone() == (1, 2.5, "it's", None, True, dt.date(2024, 5, 1))
     cur.execute("SELECT count(*) FROM Contact WHERE CreatedAt < ?", [dt.datetime(2000, 1, 1)])
@@ -82,64 +73,64 @@ def test_parameters_of_every_type_bind_as_values(conn) -> None:
         cur.execute("SELECT ?", "x")
 
 
-def test_executemany_with_mailjet_reads_and_rowcount(conn) -> None:
-    cur = conn.cursor()
+def test_executemany_with_mailjet_reads_and_rowcount(demo_conn) -> None:
+    cur = demo_conn.cursor()
     cur.execute("CREATE TABLE picked (ID BIGINT)")
-    ids = [r[0] for r in conn.cursor().execute("SELECT ID FROM List").fetchall()]
+    ids = [r[0] for r in demo_conn.cursor().execute("SELECT ID FROM List").fetchall()]
     cur.executemany("INSERT INTO picked SELECT ID FROM List WHERE ID = ?", [[i] for i in ids[:2]])
     assert cur.rowcount == 2
     cur.execute("SELECT count(*) FROM picked")
     assert cur.fetchone() == (2,)
 
 
-def test_commit_is_a_no_op_and_rollback_is_refused(conn) -> None:
-    conn.commit()
+def test_commit_is_a_no_op_and_rollback_is_refused(demo_conn) -> None:
+    demo_conn.commit()
     with pytest.raises(mjquery.NotSupportedError, match="immediately"):
-        conn.rollback()
+        demo_conn.rollback()
 
 
-def test_closed_objects_refuse_work(sandbox: Sandbox) -> None:
-    conn = mjquery.connect(sandbox=sandbox)
-    cur = conn.cursor()
+def test_closed_objects_refuse_work(demo_sandbox: Sandbox) -> None:
+    demo_conn = mjquery.connect(sandbox=demo_sandbox)
+    cur = demo_conn.cursor()
     with pytest.raises(mjquery.ProgrammingError, match="execute"):
         cur.fetchone()
     cur.close()
     with pytest.raises(mjquery.InterfaceError):
         cur.execute("SELECT 1")
-    with conn:
+    with demo_conn:
         pass
     with pytest.raises(mjquery.InterfaceError):
-        conn.cursor()
+        demo_conn.cursor()
 
 
-def test_context_managers_close(sandbox: Sandbox) -> None:
-    with mjquery.connect(sandbox=sandbox) as conn, conn.cursor() as cur:
+def test_context_managers_close(demo_sandbox: Sandbox) -> None:
+    with mjquery.connect(sandbox=demo_sandbox) as demo_conn, demo_conn.cursor() as cur:
         cur.execute("SELECT 42")
         assert cur.fetchone() == (42,)
-    assert conn.closed
+    assert demo_conn.closed
 
 
-def test_repr_never_shows_the_secret(sandbox: Sandbox) -> None:
-    with mjquery.connect(sandbox=sandbox) as conn:
-        assert sandbox.config.api_secret not in repr(conn)
-        assert sandbox.config.api_secret not in repr(conn.api)
+def test_repr_never_shows_the_secret(demo_sandbox: Sandbox) -> None:
+    with mjquery.connect(sandbox=demo_sandbox) as demo_conn:
+        assert demo_sandbox.config.api_secret not in repr(demo_conn)
+        assert demo_sandbox.config.api_secret not in repr(demo_conn.api)
 
 
-def test_connection_extras_for_front_ends(conn) -> None:
-    names = {t["name"] for t in conn.tables()}
+def test_connection_extras_for_front_ends(demo_conn) -> None:
+    names = {t["name"] for t in demo_conn.tables()}
     assert {"Contact", "List", "ListRecipient", "Message"} <= names
-    assert conn.catalog.find("contactslist").name == "List"
-    assert "GET /v3/REST/contactslist" in conn.explain("SELECT * FROM List")
+    assert demo_conn.catalog.find("contactslist").name == "List"
+    assert "GET /v3/REST/contactslist" in demo_conn.explain("SELECT * FROM List")
 
 
-def test_a_profile_without_max_concurrency_gets_the_one_default(sandbox: Sandbox) -> None:
+def test_a_profile_without_max_concurrency_gets_the_one_default(demo_sandbox: Sandbox) -> None:
     import re
 
     from mjquery import config
     from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiConfig
 
     profile = config.Profile(name="work", api_key="k", api_secret="s")
-    with mjquery.connect(sandbox=sandbox, **profile.connect_kwargs()) as connection:
+    with mjquery.connect(sandbox=demo_sandbox, **profile.connect_kwargs()) as connection:
         in_use = (connection.engine.max_concurrency, connection.api.config.max_concurrency)
     assert (
         in_use
@@ -152,10 +143,10 @@ def test_a_profile_without_max_concurrency_gets_the_one_default(sandbox: Sandbox
             assert "DEFAULT_MAX_CONCURRENCY" in line, line
 
 
-def test_rows_stream_in_chunks_and_the_fetched_tables_go_when_exhausted(conn) -> None:
-    engine = conn.engine
+def test_rows_stream_in_chunks_and_the_fetched_tables_go_when_exhausted(demo_conn) -> None:
+    engine = demo_conn.engine
     fetched_tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'mjq%'"
-    cur = conn.cursor()
+    cur = demo_conn.cursor()
     cur.execute("SELECT ID FROM Contact ORDER BY ID")
     assert cur.rowcount == -1
     first = cur.fetchmany(3)
@@ -167,10 +158,10 @@ def test_rows_stream_in_chunks_and_the_fetched_tables_go_when_exhausted(conn) ->
     assert engine.db.execute(fetched_tables).fetchone() == (0,)
 
 
-def test_another_statement_keeps_an_open_result_complete(conn) -> None:
-    a, b = conn.cursor(), conn.cursor()
+def test_another_statement_keeps_an_open_result_complete(demo_conn) -> None:
+    a, b = demo_conn.cursor(), demo_conn.cursor()
     everything = [
-        r[0] for r in conn.cursor().execute("SELECT ID FROM Contact ORDER BY ID").fetchall()
+        r[0] for r in demo_conn.cursor().execute("SELECT ID FROM Contact ORDER BY ID").fetchall()
     ]
     a.execute("SELECT ID FROM Contact ORDER BY ID")
     head = a.fetchmany(2)
@@ -180,14 +171,14 @@ def test_another_statement_keeps_an_open_result_complete(conn) -> None:
     assert [r[0] for r in head + a.fetchall()] == everything
 
 
-def test_a_new_execute_or_close_drops_the_unfetched_rows(conn) -> None:
+def test_a_new_execute_or_close_drops_the_unfetched_rows(demo_conn) -> None:
     fetched_tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'mjq%'"
-    cur = conn.cursor()
+    cur = demo_conn.cursor()
     cur.execute("SELECT ID FROM Contact")
     cur.fetchone()
     cur.execute("SELECT 1")
     assert cur.fetchall() == [(1,)]
-    assert conn.engine.db.execute(fetched_tables).fetchone() == (0,)
+    assert demo_conn.engine.db.execute(fetched_tables).fetchone() == (0,)
     cur.execute("SELECT ID FROM List")
     cur.close()
-    assert conn.engine.db.execute(fetched_tables).fetchone() == (0,)
+    assert demo_conn.engine.db.execute(fetched_tables).fetchone() == (0,)

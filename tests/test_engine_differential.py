@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pytest
@@ -64,13 +65,8 @@ def _typed(value: object, sql_type: str) -> object:
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(seed=42, scale=0.2)
-
-
-@pytest.fixture(scope="module")
 def reference(
-    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+    small_demo_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     catalog = load_catalog()
     db = duckdb.connect()
@@ -82,7 +78,7 @@ def reference(
         path = Path(folder) / f"{resource}.json"
         rows = [
             {n: _typed(row.get(n), t) for n, t in columns}
-            for row in sandbox.data.resources[resource]
+            for row in small_demo_sandbox.data.resources[resource]
         ]
         path.write_text(json.dumps(rows))
         spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
@@ -100,9 +96,9 @@ def reference(
 
 
 @pytest.fixture(scope="module")
-def connections(sandbox: Sandbox) -> Iterator[dict[str, object]]:
-    pushed = mjquery.connect(sandbox=sandbox, cache_ttl=0)
-    unpushed = mjquery.connect(sandbox=sandbox, cache_ttl=0)
+def connections(small_demo_sandbox: Sandbox) -> Iterator[dict[str, object]]:
+    pushed = mjquery.connect(sandbox=small_demo_sandbox, cache_ttl=0)
+    unpushed = mjquery.connect(sandbox=small_demo_sandbox, cache_ttl=0)
     unpushed.engine.options = replace(unpushed.engine.options, push_limit_sort_count=False)
     yield {"pushed": pushed, "unpushed": unpushed}
     pushed.close()
@@ -126,8 +122,8 @@ def _lit(text: str) -> str:
 class _Data:
     """Values taken from the sandbox's rows, so predicates hit real rows and their edges."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        r = sandbox.data.resources
+    def __init__(self, small_demo_sandbox: Sandbox) -> None:
+        r = small_demo_sandbox.data.resources
         self.contacts = r["contact"]
         self.lists = r["contactslist"]
         self.recipients = r["listrecipient"]
@@ -380,14 +376,14 @@ class Generator:
 
     # whole queries ----------------------------------------------------------------------------
 
-    ATOMS = {
+    ATOMS: ClassVar[dict[str, str]] = {
         "Contact": "contact_atom",
         "Message": "message_atom",
         "List": "list_atom",
         "ListRecipient": "recipient_atom",
         "Campaign": "campaign_atom",
     }
-    ORDER = {
+    ORDER: ClassVar[dict[str, list[str]]] = {
         "Contact": ["ID", "Email", "DeliveredCount", "CreatedAt", "Name"],
         "Message": ["ID", "ArrivedAt", "CampaignID"],
         "List": ["ID", "Name", "CreatedAt", "IsDeleted"],
@@ -548,51 +544,59 @@ def test_rows_match_the_reference(
 
 
 def _rows_and_params(
-    sandbox: Sandbox, connections: dict[str, object], sql: str, path: str
+    small_demo_sandbox: Sandbox, connections: dict[str, object], sql: str, path: str
 ) -> tuple[list, list]:
-    sandbox.log.clear()
+    small_demo_sandbox.log.clear()
     cur = connections["pushed"].cursor()  # type: ignore[attr-defined]
     cur.execute(sql)
     rows = cur.fetchall()
-    return rows, [dict(r.params) for r in sandbox.log.requests(path=path)]
+    return rows, [dict(r.params) for r in small_demo_sandbox.log.requests(path=path)]
 
 
 def test_not_like_is_not_pushed_as_like(
-    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+    small_demo_sandbox: Sandbox,
+    reference: duckdb.DuckDBPyConnection,
+    connections: dict[str, object],
 ) -> None:
     # sqlglot spells NOT LIKE as LIKE(negate=True): it was sent as EmailRLike, the opposite set
     sql = "SELECT ID FROM Contact WHERE Email NOT LIKE '%@example.com' AND Email NOT ILIKE 'A%'"
-    rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/contact")
+    rows, params = _rows_and_params(small_demo_sandbox, connections, sql, "/v3/REST/contact")
     assert sorted(rows) == sorted(reference.execute(sql).fetchall())
     assert rows and not any(k.startswith("Email") for p in params for k in p)
 
 
 def test_a_date_cast_bounds_at_midnight(
-    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+    small_demo_sandbox: Sandbox,
+    reference: duckdb.DuckDBPyConnection,
+    connections: dict[str, object],
 ) -> None:
     # CAST('2026-03-27 15:30:00' AS DATE) is 2026-03-27 for DuckDB; FromTS was sent as 15:29:59
     sql = "SELECT ID FROM Message WHERE ArrivedAt >= CAST('2026-03-27 15:30:00' AS DATE)"
-    rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/message")
+    rows, params = _rows_and_params(small_demo_sandbox, connections, sql, "/v3/REST/message")
     assert sorted(rows) == sorted(reference.execute(sql).fetchall())
     assert {p.get("FromTS") for p in params} == {"2026-03-26T23:59:59Z"}
 
 
 def test_a_timestamp_with_an_offset_stays_in_duckdb(
-    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+    small_demo_sandbox: Sandbox,
+    reference: duckdb.DuckDBPyConnection,
+    connections: dict[str, object],
 ) -> None:
     # DuckDB compares '... 10:00:00+02:00' as 10:00 (offset dropped); ToTS was sent as 08:00 UTC
     sql = "SELECT ID FROM Message WHERE ArrivedAt < '2026-03-27 10:00:00+02:00'"
-    rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/message")
+    rows, params = _rows_and_params(small_demo_sandbox, connections, sql, "/v3/REST/message")
     assert sorted(rows) == sorted(reference.execute(sql).fetchall())
     assert rows and not any("ToTS" in p or "FromTS" in p for p in params)
 
 
 def test_campaign_time_window_is_on_send_start(
-    sandbox: Sandbox, reference: duckdb.DuckDBPyConnection, connections: dict[str, object]
+    small_demo_sandbox: Sandbox,
+    reference: duckdb.DuckDBPyConnection,
+    connections: dict[str, object],
 ) -> None:
     # the sandbox bounded CreatedAt while the schema (and the reference) push SendStartAt
     sql = "SELECT ID FROM Campaign WHERE SendStartAt > TIMESTAMP '2025-06-01' AND SendStartAt < '2026-06-01'"
-    rows, params = _rows_and_params(sandbox, connections, sql, "/v3/REST/campaign")
+    rows, params = _rows_and_params(small_demo_sandbox, connections, sql, "/v3/REST/campaign")
     expected = reference.execute(sql).fetchall()
     assert expected and sorted(rows) == sorted(expected)
     assert params and params[0].get("FromTS") == "2025-06-01T00:00:00Z"

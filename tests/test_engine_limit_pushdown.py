@@ -16,13 +16,10 @@ import mjquery
 from mjquery.sandbox import Sandbox
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(seed=42)
-
-
-def run(sandbox: Sandbox, sql: str, params: list | None = None, *, pushdown: bool) -> list[tuple]:
-    with mjquery.connect(sandbox=sandbox, cache_ttl=0) as conn:
+def run(
+    demo_sandbox: Sandbox, sql: str, params: list | None = None, *, pushdown: bool
+) -> list[tuple]:
+    with mjquery.connect(sandbox=demo_sandbox, cache_ttl=0) as conn:
         if not pushdown:
             conn.engine.options = replace(conn.engine.options, push_limit_sort_count=False)
         cur = conn.cursor()
@@ -67,27 +64,28 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("sql", QUERIES)
-def test_rows_are_the_same_with_and_without_limit_pushdown(sandbox: Sandbox, sql: str) -> None:
-    assert run(sandbox, sql, pushdown=True) == run(sandbox, sql, pushdown=False)
+def test_rows_are_the_same_with_and_without_limit_pushdown(demo_sandbox: Sandbox, sql: str) -> None:
+    assert run(demo_sandbox, sql, pushdown=True) == run(demo_sandbox, sql, pushdown=False)
 
 
-def test_pushed_offset_is_not_applied_twice(sandbox: Sandbox) -> None:
-    contacts = sandbox.data.resources["contact"]
+def test_pushed_offset_is_not_applied_twice(demo_sandbox: Sandbox) -> None:
+    contacts = demo_sandbox.data.resources["contact"]
     expected = [(c["ID"], c["Email"]) for c in contacts[500:510]]
-    sandbox.log.clear()
+    demo_sandbox.log.clear()
     assert (
-        run(sandbox, "SELECT ID, Email FROM Contact LIMIT 10 OFFSET 500", pushdown=True) == expected
+        run(demo_sandbox, "SELECT ID, Email FROM Contact LIMIT 10 OFFSET 500", pushdown=True)
+        == expected
     )
-    (request,) = sandbox.log.requests(path="/v3/REST/contact")
+    (request,) = demo_sandbox.log.requests(path="/v3/REST/contact")
     assert (request.param("Limit"), request.param("Offset")) == ("10", "500")
 
 
-def test_sorted_page_with_offset_reads_one_page(sandbox: Sandbox) -> None:
-    expected = sorted(c["ID"] for c in sandbox.data.resources["contact"])[3:10]
-    sandbox.log.clear()
-    got = run(sandbox, "SELECT ID FROM Contact ORDER BY ID LIMIT 7 OFFSET 3", pushdown=True)
+def test_sorted_page_with_offset_reads_one_page(demo_sandbox: Sandbox) -> None:
+    expected = sorted(c["ID"] for c in demo_sandbox.data.resources["contact"])[3:10]
+    demo_sandbox.log.clear()
+    got = run(demo_sandbox, "SELECT ID FROM Contact ORDER BY ID LIMIT 7 OFFSET 3", pushdown=True)
     assert [r[0] for r in got] == expected
-    (request,) = sandbox.log.requests(path="/v3/REST/contact")
+    (request,) = demo_sandbox.log.requests(path="/v3/REST/contact")
     assert (request.param("Sort"), request.param("Limit"), request.param("Offset")) == (
         "ID",
         "7",
@@ -95,13 +93,13 @@ def test_sorted_page_with_offset_reads_one_page(sandbox: Sandbox) -> None:
     )
 
 
-def test_order_by_an_output_alias_is_not_sent_as_sort(sandbox: Sandbox) -> None:
-    ids = sorted((c["ID"] for c in sandbox.data.resources["contact"]), reverse=True)[:5]
-    sandbox.log.clear()
+def test_order_by_an_output_alias_is_not_sent_as_sort(demo_sandbox: Sandbox) -> None:
+    ids = sorted((c["ID"] for c in demo_sandbox.data.resources["contact"]), reverse=True)[:5]
+    demo_sandbox.log.clear()
     got = run(
-        sandbox,
+        demo_sandbox,
         "SELECT ID AS CreatedAt FROM Contact ORDER BY CreatedAt DESC LIMIT 5",
         pushdown=True,
     )
     assert [r[0] for r in got] == ids
-    assert all(r.param("Sort") is None for r in sandbox.log.requests(path="/v3/REST/contact"))
+    assert all(r.param("Sort") is None for r in demo_sandbox.log.requests(path="/v3/REST/contact"))

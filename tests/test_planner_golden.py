@@ -7,7 +7,7 @@ Each ``tests/planner_golden/*.txt`` file holds a title comment, the SQL, an opti
 - ``requests``: the requests the sandbox served when the statement ran (sorted; paging included),
   so a pushdown that the plan promises but the engine forgets fails here;
 - ``rows``: the result's columns and whether it has rows (values are compared with the
-  sandbox's own data in ``test_engine_results.py``, so the demo data can evolve).
+  demo_sandbox's own data in ``test_engine_results.py``, so the demo data can evolve).
 
 Regenerate after a deliberate change with ``MJQUERY_UPDATE_GOLDEN=1 pytest tests/test_planner_golden.py``
 and review the diff.
@@ -51,9 +51,9 @@ def write_golden(path: Path, title: str, sections: dict[str, str]) -> None:
     path.write_text("\n".join(parts) + "\n")
 
 
-def logged(sandbox: Sandbox) -> str:
+def logged(demo_sandbox: Sandbox) -> str:
     lines = []
-    for request in sandbox.log:
+    for request in demo_sandbox.log:
         query = "&".join(f"{k}={v}" for k, v in request.params)
         status = "" if request.status == 200 else f" -> {request.status}"
         lines.append(f"{request.method} {request.path}{'?' + query if query else ''}{status}")
@@ -66,15 +66,10 @@ def rows_text(cursor: mjquery.Cursor) -> str:
     return f"{names}\n({'some rows' if rows else 'no rows'})"
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(seed=42)
-
-
 @pytest.mark.parametrize("path", sorted(GOLDEN.glob("*.txt")), ids=lambda p: p.stem)
-def test_golden(path: Path, sandbox: Sandbox) -> None:
+def test_golden(path: Path, demo_sandbox: Sandbox) -> None:
     title, sections = read_golden(path)
-    with mjquery.connect(sandbox=sandbox, cache_ttl=0) as conn:
+    with mjquery.connect(sandbox=demo_sandbox, cache_ttl=0) as conn:
         cursor = conn.cursor()
         for statement in filter(None, (s.strip() for s in sections.get("setup", "").split(";"))):
             cursor.execute(statement)
@@ -82,9 +77,9 @@ def test_golden(path: Path, sandbox: Sandbox) -> None:
         actual = {"sql": sections["sql"], "plan": "\n".join(explain_lines(plan))}
         if "setup" in sections:
             actual["setup"] = sections["setup"]
-        sandbox.log.clear()
+        demo_sandbox.log.clear()
         cursor.execute(sections["sql"])
-        actual["requests"] = logged(sandbox)
+        actual["requests"] = logged(demo_sandbox)
         actual["rows"] = rows_text(cursor)
     if UPDATE:
         write_golden(path, title, actual)

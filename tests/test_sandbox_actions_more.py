@@ -8,7 +8,7 @@ import pytest
 
 from mjquery.sandbox import Sandbox
 from mjquery.sandbox.reference import load_reference
-from tests.sandbox_fixtures import client, reference_row, sandbox  # noqa: F401
+from tests.sandbox_fixtures import reference_row
 
 SPECS = load_reference()
 

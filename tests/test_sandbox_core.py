@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
-from tests.sandbox_fixtures import BASE_URL, client, sandbox, small_account  # noqa: F401 - fixtures
+from tests.sandbox_fixtures import BASE_URL, small_account
 
 
 def data(response: httpx.Response) -> list[dict]:
@@ -525,7 +525,7 @@ def test_rate_limit_answers_429() -> None:
 
 
 def test_injected_faults_are_5xx_in_the_configured_fraction() -> None:
-    sb, http = _client(SandboxConfig(fault_rate=0.5, fault_seed=3))
+    _sb, http = _client(SandboxConfig(fault_rate=0.5, fault_seed=3))
     statuses = [http.get("/v3/REST/contactslist").status_code for _ in range(200)]
     faults = [s for s in statuses if s != 200]
     assert set(faults) <= {500, 502, 503} and 60 <= len(faults) <= 140
@@ -545,7 +545,7 @@ def test_latency_is_added_without_serialising_threads() -> None:
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    sb, http = _client(SandboxConfig(latency_ms=100))
+    _sb, http = _client(SandboxConfig(latency_ms=100))
     started = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda _: http.get("/v3/REST/contactslist").status_code, range(8)))

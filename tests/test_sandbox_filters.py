@@ -22,14 +22,11 @@ from tests.sandbox_fixtures import BASE_URL, small_account
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(seed=42, scale=0.2)
-
-
-@pytest.fixture(scope="module")
-def http(sandbox: Sandbox) -> httpx.Client:
+def http(small_demo_sandbox: Sandbox) -> httpx.Client:
     return httpx.Client(
-        transport=sandbox.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET)
+        transport=small_demo_sandbox.transport(),
+        base_url=BASE_URL,
+        auth=(DEMO_API_KEY, DEMO_API_SECRET),
     )
 
 
@@ -59,12 +56,16 @@ RESOURCES = sorted(
 
 
 def _candidates(
-    sandbox: Sandbox, resource: str, name: str, ftype: str, all_rows: list[dict[str, Any]]
+    small_demo_sandbox: Sandbox,
+    resource: str,
+    name: str,
+    ftype: str,
+    all_rows: list[dict[str, Any]],
 ) -> list[str]:
     """Values likely to select some but not all rows."""
     low = name.lower()
     spec = load_reference()[resource]
-    store = sandbox.store
+    store = small_demo_sandbox.store
     if ftype == "bool" or low in ("period",):
         return ["true", "false"] if ftype == "bool" else ["Month", "Year", "Week"]
     field = spec.fields_by_lower.get(low) or spec.fields_by_lower.get(low + "id")
@@ -201,17 +202,23 @@ AGGREGATE_FILTER_CASES = [
 ]
 
 
-def test_the_justified_inert_list_is_what_inert_filters_reports(sandbox: Sandbox) -> None:
+def test_the_justified_inert_list_is_what_inert_filters_reports(
+    small_demo_sandbox: Sandbox,
+) -> None:
     for name in RESOURCES:
         spec = load_reference()[name]
-        inert = inert_filters(spec, sandbox.store)
+        inert = inert_filters(spec, small_demo_sandbox.store)
         assert all(is_justified_inert(name, f) for f in inert), (name, inert)
         assert all(
-            inert_reason(spec, sandbox.store, f) == is_justified_inert(name, f) for f in inert
+            inert_reason(spec, small_demo_sandbox.store, f) == is_justified_inert(name, f)
+            for f in inert
         )
         recomputed = {f for f in spec.filters if _recomputed(name, f)}
         assert not recomputed & set(inert), (name, recomputed & set(inert))
-    assert sum(len(inert_filters(load_reference()[n], sandbox.store)) for n in RESOURCES) < 70
+    assert (
+        sum(len(inert_filters(load_reference()[n], small_demo_sandbox.store)) for n in RESOURCES)
+        < 70
+    )
 
 
 def test_aggregate_filters_are_inert_on_an_account_without_messages() -> None:
@@ -224,12 +231,14 @@ def test_aggregate_filters_are_inert_on_an_account_without_messages() -> None:
 
 @pytest.mark.parametrize(("resource", "name", "ftype"), FILTER_CASES)
 def test_an_effective_filter_selects_a_strict_subset(
-    sandbox: Sandbox, http: httpx.Client, resource: str, name: str, ftype: str
+    small_demo_sandbox: Sandbox, http: httpx.Client, resource: str, name: str, ftype: str
 ) -> None:
     everything = rows(http, resource)
     if (resource, name) in DATA_CANNOT_NARROW:
         narrowed = rows(
-            http, resource, **{name: _candidates(sandbox, resource, name, ftype, everything)[0]}
+            http,
+            resource,
+            **{name: _candidates(small_demo_sandbox, resource, name, ftype, everything)[0]},
         )
         assert all(row in everything for row in narrowed)
         return
@@ -240,7 +249,7 @@ def test_an_effective_filter_selects_a_strict_subset(
     fallback = {"bool": [], "datetime": ["2000-01-01T00:00:00Z"]}.get(
         ftype, ["987654321", "no-such-value"]
     )
-    for value in _candidates(sandbox, resource, name, ftype, everything) + fallback:
+    for value in _candidates(small_demo_sandbox, resource, name, ftype, everything) + fallback:
         found = rows(http, resource, **{name: value})
         assert {orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in found} <= universe
         sizes.append(len(found))
@@ -287,7 +296,7 @@ def _counters(resource: str, found: list[dict[str, Any]]) -> dict[tuple[Any, ...
 
 @pytest.mark.parametrize(("resource", "name", "ftype"), AGGREGATE_FILTER_CASES)
 def test_an_aggregate_filter_sums_a_strict_subset_of_the_messages(
-    sandbox: Sandbox, http: httpx.Client, resource: str, name: str, ftype: str
+    small_demo_sandbox: Sandbox, http: httpx.Client, resource: str, name: str, ftype: str
 ) -> None:
     """The filtered rows are the unfiltered ones recomputed over fewer messages: every counter
     of every row is at most its unfiltered value, and some value gives a non-empty strict part."""
@@ -298,7 +307,7 @@ def test_an_aggregate_filter_sums_a_strict_subset_of_the_messages(
     fallback = {"bool": [], "datetime": ["2000-01-01T00:00:00Z"], "int": ["987654321"]}.get(
         ftype, ["no-such-value"]
     )
-    for value in _candidates(sandbox, resource, name, ftype, []) + fallback:
+    for value in _candidates(small_demo_sandbox, resource, name, ftype, []) + fallback:
         found = _counters(resource, rows(http, resource, **{name: value}))
         assert set(found) <= set(everything), (name, value)
         for key, counters in found.items():
@@ -347,18 +356,18 @@ def test_statcounters_refuses_requests_without_the_three_required_filters(
 
 
 def test_statcounters_rows_follow_source_resolution_timing_and_source_id(
-    sandbox: Sandbox, http: httpx.Client
+    small_demo_sandbox: Sandbox, http: httpx.Client
 ) -> None:
     base = {"CounterResolution": "Lifetime", "CounterTiming": "Message"}
     campaigns = rows(http, "statcounters", CounterSource="Campaign", **base)
     lists = rows(http, "statcounters", CounterSource="List", **base)
     senders = rows(http, "statcounters", CounterSource="Sender", **base)
     apikey = rows(http, "statcounters", CounterSource="APIKey", **base)
-    messages = sandbox.store.table("message").rows
+    messages = small_demo_sandbox.store.table("message").rows
     assert ids(campaigns, "SourceID") == {m["CampaignID"] for m in messages}
     assert ids(lists, "SourceID") <= ids(rows(http, "contactslist"))
     assert ids(senders, "SourceID") <= ids(rows(http, "sender"))
-    assert [r["SourceID"] for r in apikey] == [sandbox.data.api_key_id]
+    assert [r["SourceID"] for r in apikey] == [small_demo_sandbox.data.api_key_id]
     assert apikey[0]["Total"] == len(messages) == sum(r["Total"] for r in campaigns)
     one = campaigns[0]["SourceID"]
     only = rows(http, "statcounters", CounterSource="Campaign", SourceID=one, **base)
@@ -405,9 +414,9 @@ def test_statcounters_rows_follow_source_resolution_timing_and_source_id(
 
 
 def test_contact_campaign_contactslist_and_isunsubscribed(
-    sandbox: Sandbox, http: httpx.Client
+    small_demo_sandbox: Sandbox, http: httpx.Client
 ) -> None:
-    store = sandbox.store
+    store = small_demo_sandbox.store
     campaign = store.table("campaign").rows[4]["ID"]
     expected = {m["ContactID"] for m in store.table("message").rows if m["CampaignID"] == campaign}
     assert ids(rows(http, "contact", Campaign=campaign)) == expected and expected
@@ -420,8 +429,10 @@ def test_contact_campaign_contactslist_and_isunsubscribed(
     assert both == members & expected
 
 
-def test_listrecipient_unsub_active_and_opened(sandbox: Sandbox, http: httpx.Client) -> None:
-    recipients = sandbox.store.table("listrecipient").rows
+def test_listrecipient_unsub_active_and_opened(
+    small_demo_sandbox: Sandbox, http: httpx.Client
+) -> None:
+    recipients = small_demo_sandbox.store.table("listrecipient").rows
     assert ids(rows(http, "listrecipient", Unsub="true")) == {
         r["ID"] for r in recipients if r["IsUnsubscribed"]
     }
@@ -430,7 +441,7 @@ def test_listrecipient_unsub_active_and_opened(sandbox: Sandbox, http: httpx.Cli
     }
     opened_contacts = {
         m["ContactID"]
-        for m in sandbox.store.table("message").rows
+        for m in small_demo_sandbox.store.table("message").rows
         if m["Status"] in ("opened", "clicked", "unsub")
     }
     opened = ids(rows(http, "listrecipient", Opened="true"))
@@ -438,8 +449,10 @@ def test_listrecipient_unsub_active_and_opened(sandbox: Sandbox, http: httpx.Cli
     assert 0 < len(opened) < len(recipients)
 
 
-def test_message_time_window_status_and_fromtype(sandbox: Sandbox, http: httpx.Client) -> None:
-    messages = list(sandbox.store.table("message").rows)
+def test_message_time_window_status_and_fromtype(
+    small_demo_sandbox: Sandbox, http: httpx.Client
+) -> None:
+    messages = list(small_demo_sandbox.store.table("message").rows)
     times = sorted(m["ArrivedAt"] for m in messages)
     low, high = times[len(times) // 3], times[2 * len(times) // 3]
     window = rows(http, "message", FromTS=low, ToTS=high)
@@ -449,16 +462,18 @@ def test_message_time_window_status_and_fromtype(sandbox: Sandbox, http: httpx.C
     statuses = ids(rows(http, "message", MessageStatus="opened,clicked"))
     assert statuses == {m["ID"] for m in messages if m["Status"] in ("opened", "clicked")}
     assert ids(rows(http, "message", MessageStatus="3,4")) == statuses  # Mailjet's numeric codes
-    campaigns = sandbox.store.table("campaign").by_id()
+    campaigns = small_demo_sandbox.store.table("campaign").by_id()
     transactional = {m["ID"] for m in messages if campaigns[m["CampaignID"]]["CampaignType"] == 1}
     assert ids(rows(http, "message", FromType=1)) == transactional
 
 
-def test_period_uses_the_account_clock(sandbox: Sandbox, http: httpx.Client) -> None:
+def test_period_uses_the_account_clock(small_demo_sandbox: Sandbox, http: httpx.Client) -> None:
     year = rows(http, "clickstatistics", Period="Year")
-    start = f"{sandbox.store.clock().year}-01-01T00:00:00Z"
+    start = f"{small_demo_sandbox.store.clock().year}-01-01T00:00:00Z"
     assert ids(year) == {
-        r["ID"] for r in sandbox.store.table("clickstatistics").rows if r["ClickedAt"] >= start
+        r["ID"]
+        for r in small_demo_sandbox.store.table("clickstatistics").rows
+        if r["ClickedAt"] >= start
     }
     response = http.get("/v3/REST/clickstatistics", params={"Period": "Fortnight"})
     assert (
@@ -467,8 +482,12 @@ def test_period_uses_the_account_clock(sandbox: Sandbox, http: httpx.Client) -> 
     )
 
 
-def test_sending_a_draft_creates_its_campaign(sandbox: Sandbox, http: httpx.Client) -> None:
-    draft = next(d for d in sandbox.store.table("campaigndraft").rows if d["Status"] == 0)
+def test_sending_a_draft_creates_its_campaign(
+    small_demo_sandbox: Sandbox, http: httpx.Client
+) -> None:
+    draft = next(
+        d for d in small_demo_sandbox.store.table("campaigndraft").rows if d["Status"] == 0
+    )
     content = {"Html-part": "<p>Hi</p>", "Text-part": "Hi"}
     assert (
         http.post(f"/v3/REST/campaigndraft/{draft['ID']}/detailcontent", json=content).status_code
@@ -488,15 +507,17 @@ def test_sending_a_draft_creates_its_campaign(sandbox: Sandbox, http: httpx.Clie
     assert ids(rows(http, "campaign", CustomCampaign=f"mj.nl={draft['ID']}")) == {campaign["ID"]}
 
 
-def test_a_due_schedule_sends_the_draft(sandbox: Sandbox, http: httpx.Client) -> None:
-    draft = next(d for d in sandbox.store.table("campaigndraft").rows if d["Status"] == 0)
+def test_a_due_schedule_sends_the_draft(small_demo_sandbox: Sandbox, http: httpx.Client) -> None:
+    draft = next(
+        d for d in small_demo_sandbox.store.table("campaigndraft").rows if d["Status"] == 0
+    )
     http.post(f"/v3/REST/campaigndraft/{draft['ID']}/detailcontent", json={"Text-part": "Hi"})
     response = http.post(
         f"/v3/REST/campaigndraft/{draft['ID']}/schedule", json={"Date": "2099-01-01T00:00:00Z"}
     )
     assert response.status_code == 201, response.text
     assert http.get(f"/v3/REST/campaign/mj.nl={draft['ID']}").status_code == 404
-    sandbox.store.sub_resources["campaigndraft/schedule"][draft["ID"]]["Date"] = (
+    small_demo_sandbox.store.sub_resources["campaigndraft/schedule"][draft["ID"]]["Date"] = (
         "2020-01-01T00:00:00Z"  # time passes
     )
     assert http.get(f"/v3/REST/campaign/mj.nl={draft['ID']}").status_code == 200
@@ -517,8 +538,8 @@ DELIVERED = {"sent", "opened", "clicked", "spam", "unsub"}
 class Messages:
     """The account's messages with what happened to them, read from the message-level resources."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        store = sandbox.store
+    def __init__(self, small_demo_sandbox: Sandbox) -> None:
+        store = small_demo_sandbox.store
         self.rows = list(store.table("message").rows)
         self.opened = {o["MessageID"] for o in store.table("openinformation").rows}
         self.clicks = list(store.table("clickstatistics").rows)
@@ -548,8 +569,8 @@ class Messages:
 
 
 @pytest.fixture(scope="module")
-def messages(sandbox: Sandbox) -> Messages:
-    return Messages(sandbox)
+def messages(small_demo_sandbox: Sandbox) -> Messages:
+    return Messages(small_demo_sandbox)
 
 
 def _busiest_marketing_campaigns(messages: Messages, n: int) -> list[int]:
@@ -563,7 +584,7 @@ def _busiest_marketing_campaigns(messages: Messages, n: int) -> list[int]:
 
 
 def test_geostatistics_for_one_campaign_sums_its_opens_and_clicks_per_country(
-    sandbox: Sandbox, http: httpx.Client, messages: Messages
+    small_demo_sandbox: Sandbox, http: httpx.Client, messages: Messages
 ) -> None:
     (campaign,) = _busiest_marketing_campaigns(messages, 1)
     expected: dict[str, list[int]] = {}
@@ -573,13 +594,13 @@ def test_geostatistics_for_one_campaign_sums_its_opens_and_clicks_per_country(
             counts = expected.setdefault(country, [0, 0])
             counts[0] += m["ID"] in messages.opened
             counts[1] += m["ID"] in messages.clicked
-    sandbox.log.clear()
+    small_demo_sandbox.log.clear()
     found = rows(http, "geostatistics", CampaignID=campaign)
     assert {r["Country"]: [r["OpenedCount"], r["ClickedCount"]] for r in found} == expected
     assert sum(r["OpenedCount"] for r in found) < sum(
         r["OpenedCount"] for r in rows(http, "geostatistics")
     )
-    (request,) = sandbox.log.requests(method="GET", path="/v3/REST/geostatistics")[:1]
+    (request,) = small_demo_sandbox.log.requests(method="GET", path="/v3/REST/geostatistics")[:1]
     assert request.param("CampaignID") == str(campaign)
 
 
@@ -638,7 +659,7 @@ def test_domainstatistics_with_a_fromts_window_sums_the_campaigns_started_later(
 def test_messagestatistics_per_campaign_equals_the_counts_of_its_messages(
     http: httpx.Client, messages: Messages
 ) -> None:
-    for campaign in _busiest_marketing_campaigns(messages, 3) + [next(iter(messages.campaigns))]:
+    for campaign in [*_busiest_marketing_campaigns(messages, 3), next(iter(messages.campaigns))]:
         of_campaign = messages.of_campaigns({campaign})
         (found,) = rows(http, "messagestatistics", CampaignID=campaign)
         expected = messages.counts(of_campaign)
@@ -658,7 +679,7 @@ def test_messagestatistics_per_campaign_equals_the_counts_of_its_messages(
 
 
 def test_aggregate_status_contact_and_period_filters(
-    sandbox: Sandbox, http: httpx.Client, messages: Messages
+    small_demo_sandbox: Sandbox, http: httpx.Client, messages: Messages
 ) -> None:
     (opened,) = rows(http, "openstatistics", MessageStatus="opened,clicked")
     assert opened["ProcessedCount"] == sum(
@@ -668,7 +689,7 @@ def test_aggregate_status_contact_and_period_filters(
     sent_to = {m["CampaignID"] for m in messages.rows if m["ContactID"] == contact_id}
     graph = rows(http, "graphstatistics", Contact=contact_id)  # the campaigns sent to the contact
     assert sum(r["ProcessedCount"] for r in graph) == len(messages.of_campaigns(sent_to))
-    year = f"{sandbox.store.clock().year}-01-01T00:00:00Z"
+    year = f"{small_demo_sandbox.store.clock().year}-01-01T00:00:00Z"
     this_year = {
         c["ID"]
         for c in messages.campaigns.values()
@@ -699,12 +720,17 @@ def test_useragentstatistics_event_and_excludeplatform(
 
 
 def test_a_recomputed_aggregate_is_cached_for_paging_and_follows_campaign_writes(
-    sandbox: Sandbox, http: httpx.Client, monkeypatch: pytest.MonkeyPatch, messages: Messages
+    small_demo_sandbox: Sandbox,
+    http: httpx.Client,
+    monkeypatch: pytest.MonkeyPatch,
+    messages: Messages,
 ) -> None:
     calls = []
-    produce = sandbox.data.aggregate_rows
+    produce = small_demo_sandbox.data.aggregate_rows
     monkeypatch.setattr(
-        sandbox.data, "aggregate_rows", lambda query: calls.append(query) or produce(query)
+        small_demo_sandbox.data,
+        "aggregate_rows",
+        lambda query: calls.append(query) or produce(query),
     )
     campaign = _busiest_marketing_campaigns(messages, 2)[1]
     pages = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import httpx
 
 from mjquery.sandbox import Sandbox
-from tests.sandbox_fixtures import BASE_URL, client, sandbox, small_account  # noqa: F401 - fixtures
 
 
 def _emails(http: httpx.Client, **params: str) -> list[str]:

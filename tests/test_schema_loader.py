@@ -75,7 +75,7 @@ def test_unknown_table_suggests_the_closest_name() -> None:
     with pytest.raises(ProgrammingError) as caught:
         catalog.get("Contcat")
     assert str(caught.value) == "Unknown table 'Contcat'. Did you mean 'Contact'?"
-    with pytest.raises(ProgrammingError, match="Did you mean 'ListRecipient'"):
+    with pytest.raises(ProgrammingError, match=r"Did you mean 'ListRecipient'"):
         catalog.get("listrecipents")
     assert catalog.find("Contcat") is None
 
@@ -257,7 +257,7 @@ column = "ThingID"
 table = "Thing"
 """,
     )
-    with pytest.raises(SchemaError, match="Part.toml: parent.table: no table named 'Thing'"):
+    with pytest.raises(SchemaError, match=r"Part.toml: parent.table: no table named 'Thing'"):
         load_catalog(tmp_path)
     write(tmp_path, "Thing.toml", MINIMAL)
     other = tmp_path / "again"
@@ -268,7 +268,7 @@ table = "Thing"
 
 
 def test_missing_directory_is_a_schema_error(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError, match="schema directory not found"):
+    with pytest.raises(SchemaError, match=r"schema directory not found"):
         load_catalog(tmp_path / "absent")
 
 

@@ -19,7 +19,7 @@ from mjquery.writes.transfer import (
     rejected_path_for,
     write_rows,
 )
-from tests.writes_support import CATALOG, client_for, sandbox, writes_in
+from tests.writes_support import CATALOG, client_for, writes_in, writes_sandbox
 
 
 @pytest.fixture
@@ -65,9 +65,9 @@ def test_export_json_and_parquet(db, tmp_path):
 
 
 def test_export_format_errors(db, tmp_path):
-    with pytest.raises(ProgrammingError, match="use .csv, .parquet or .json"):
+    with pytest.raises(ProgrammingError, match=r"use .csv, .parquet or .json"):
         export_query(db, "Contact", tmp_path / "c.xlsx")
-    with pytest.raises(ProgrammingError, match="csv, parquet or json"):
+    with pytest.raises(ProgrammingError, match=r"csv, parquet or json"):
         export_query(db, "Contact", tmp_path / "c.out", format="xml")
 
 
@@ -80,7 +80,7 @@ def test_import_maps_columns_rejects_bad_rows_and_writes_the_rejected_file(tmp_p
         "hal@example.com,Hal,perhaps,41\n"
         "ivy@example.com,Ivy,true,39\n"
     )
-    sb = sandbox()
+    sb = writes_sandbox()
     with client_for(sb) as api:
         report = import_csv(
             api,
@@ -117,7 +117,7 @@ def test_import_many_rows_into_a_list_round_trips(tmp_path):
         writer = csv.writer(handle)
         writer.writerow(["Email", "Name"])
         writer.writerows([f"person{i:05d}@example.org", f"Person {i}"] for i in range(1_500))
-    sb = sandbox()
+    sb = writes_sandbox()
     seen = []
     with client_for(sb) as api:
         report = import_csv(
@@ -145,10 +145,10 @@ def test_import_many_rows_into_a_list_round_trips(tmp_path):
 def test_import_into_an_unknown_list_or_column_stops_before_any_write(tmp_path):
     source = tmp_path / "x.csv"
     source.write_text("Email\nx@example.com\n")
-    sb = sandbox()
+    sb = writes_sandbox()
     with client_for(sb) as api:
-        with pytest.raises(ProgrammingError, match="No contact list named 'Nope'"):
+        with pytest.raises(ProgrammingError, match=r"No contact list named 'Nope'"):
             import_csv(api, source, "Contact", catalog=CATALOG, list_name="Nope")
-        with pytest.raises(ProgrammingError, match="has no column 'Mail'"):
+        with pytest.raises(ProgrammingError, match=r"has no column 'Mail'"):
             import_csv(api, source, "Contact", catalog=CATALOG, mapping={"Email": "Mail"})
     assert writes_in(sb) == []

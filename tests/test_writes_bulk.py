@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from mjquery.writes import OnError, Operation, RowWrite, WriteOptions, WritePlan, execute
-from tests.writes_support import CATALOG, RecordingTransport, client_for, row, sandbox, writes_in
+from tests.writes_support import (
+    CATALOG,
+    RecordingTransport,
+    client_for,
+    row,
+    writes_in,
+    writes_sandbox,
+)
 
 
 def contacts(n: int, start: int = 0) -> tuple[RowWrite, ...]:
@@ -18,7 +25,7 @@ def no_sleep(_: float) -> None:
 
 
 def test_large_contact_insert_into_a_list_is_one_job_polled_until_done():
-    sb = sandbox()
+    sb = writes_sandbox()
     rec = RecordingTransport(sb)
     with client_for(sb, rec) as api:
         result = execute(
@@ -45,8 +52,8 @@ def test_large_contact_insert_into_a_list_is_one_job_polled_until_done():
 
 
 def test_bulk_batches_and_per_contact_errors_from_the_job():
-    sb = sandbox()
-    rows = contacts(150) + (RowWrite({"Email": "not-an-email"}),) + contacts(49, start=150)
+    sb = writes_sandbox()
+    rows = (*contacts(150), RowWrite({"Email": "not-an-email"}), *contacts(49, start=150))
     with client_for(sb) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, rows),
@@ -64,7 +71,7 @@ def test_bulk_batches_and_per_contact_errors_from_the_job():
 
 
 def test_below_the_threshold_contacts_are_plain_posts():
-    sb = sandbox()
+    sb = writes_sandbox()
     with client_for(sb) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, contacts(5)),
@@ -77,7 +84,7 @@ def test_below_the_threshold_contacts_are_plain_posts():
 
 
 def test_a_lost_answer_is_read_back_and_not_repeated():
-    sb = sandbox()
+    sb = writes_sandbox()
     rec = RecordingTransport(sb, lose_answer_of="POST")
     with client_for(sb, rec) as api:
         result = execute(
@@ -92,13 +99,13 @@ def test_a_lost_answer_is_read_back_and_not_repeated():
         )
     assert result.written == 1 and result.failed == ()
     assert writes_in(sb) == [("POST", "/v3/REST/contact")]  # applied once, never re-sent
-    assert [r.path for r in sb.log if r.method == "GET"][0] == "/v3/REST/contact/once@example.com"
+    assert next(r.path for r in sb.log if r.method == "GET") == "/v3/REST/contact/once@example.com"
     assert sum(c["Email"] == "once@example.com" for c in sb.data.resources["contact"]) == 1
     assert result.returned_rows[0]["ID"]
 
 
 def test_a_write_that_did_not_happen_is_sent_again_after_the_read_back():
-    sb = sandbox()
+    sb = writes_sandbox()
     rec = RecordingTransport(sb, fail_before="PUT")
     with client_for(sb, rec) as api:
         result = execute(
@@ -113,7 +120,7 @@ def test_a_write_that_did_not_happen_is_sent_again_after_the_read_back():
 
 
 def test_a_lost_delete_answer_is_confirmed_by_the_soft_delete_read_back():
-    sb = sandbox()
+    sb = writes_sandbox()
     rec = RecordingTransport(sb, lose_answer_of="DELETE")
     with client_for(sb, rec) as api:
         result = execute(
@@ -124,7 +131,7 @@ def test_a_lost_delete_answer_is_confirmed_by_the_soft_delete_read_back():
 
 
 def test_failures_keep_going_unless_asked_to_stop():
-    sb = sandbox()
+    sb = writes_sandbox()
     rows = (
         RowWrite({"Name": "x"}, {"ID": 1}),
         RowWrite({"Name": "y"}, {"ID": 999}),
@@ -147,7 +154,7 @@ def test_failures_keep_going_unless_asked_to_stop():
 
 
 def test_a_select_right_after_a_write_sees_it():
-    sb = sandbox()
+    sb = writes_sandbox()
     with client_for(sb) as api:
         assert api.get("/v3/REST/contact/1").data[0]["Name"] == "Ann"  # now cached
         execute(

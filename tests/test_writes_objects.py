@@ -16,7 +16,13 @@ from mjquery.writes import (
     execute,
     gdpr_delete_contacts,
 )
-from tests.writes_support import CATALOG, RecordingTransport, client_for, row, sandbox, writes_in
+from tests.writes_support import (
+    CATALOG,
+    RecordingTransport,
+    client_for,
+    row,
+    writes_in,
+)
 
 INSERT, UPDATE, DELETE = Operation.INSERT, Operation.UPDATE, Operation.DELETE
 
@@ -27,11 +33,6 @@ def plan(table: str, op: Operation, *rows: RowWrite, **kw) -> WritePlan:
 
 def upd(current: dict, **values) -> RowWrite:
     return RowWrite(values=values, current=current)
-
-
-@pytest.fixture
-def sb():
-    return sandbox()
 
 
 @pytest.fixture

@@ -11,19 +11,7 @@ import pytest
 
 import mjquery
 from mjquery.errors import DataError, NotSupportedError, ProgrammingError
-from tests.writes_support import sandbox, writes_in
-
-
-@pytest.fixture
-def sb():
-    return sandbox()
-
-
-@pytest.fixture
-def conn(sb):
-    with mjquery.connect(sandbox=sb) as connection:
-        yield connection
-
+from tests.writes_support import writes_in
 
 REFUSED = [
     # Campaign: UPDATE of IsDeleted and IsStarred only; the match or not of the WHERE does not matter.
@@ -104,21 +92,21 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("sql", "error", "message"), REFUSED, ids=[r[0] for r in REFUSED])
-def test_refused_before_any_request(conn, sb, sql, error, message):
+def test_refused_before_any_request(sb_conn, sb, sql, error, message):
     with pytest.raises(error, match=message):
-        conn.cursor().execute(sql)
+        sb_conn.cursor().execute(sql)
     assert list(sb.log) == []
 
 
 @pytest.mark.parametrize(("sql", "error", "message"), REFUSED[:6], ids=[r[0] for r in REFUSED[:6]])
-def test_dry_run_refuses_before_any_request_too(conn, sb, sql, error, message):
+def test_dry_run_refuses_before_any_request_too(sb_conn, sb, sql, error, message):
     with pytest.raises(error, match=message):
-        conn.dry_run(sql)
+        sb_conn.dry_run(sql)
     assert list(sb.log) == []
 
 
-def test_allowed_statements_still_read_then_write(conn, sb):
-    cursor = conn.cursor()
+def test_allowed_statements_still_read_then_write(sb_conn, sb):
+    cursor = sb_conn.cursor()
     cursor.execute("UPDATE Campaign SET IsStarred = true WHERE ID = 100")
     assert cursor.rowcount == 1
     assert writes_in(sb) == [("PUT", "/v3/REST/campaign/100")]
@@ -129,10 +117,10 @@ def test_allowed_statements_still_read_then_write(conn, sb):
     assert cursor.rowcount == 0 and writes_in(sb) == []
 
 
-def test_row_dependent_rules_still_read_first(conn, sb):
+def test_row_dependent_rules_still_read_first(sb_conn, sb):
     # CampaignDraft needs Used = false (a property of each row), ContactData property names need
     # ContactMetadata: both are decided after reads, and refuse without writing.
-    cursor = conn.cursor()
+    cursor = sb_conn.cursor()
     with pytest.raises(NotSupportedError, match="Used = false"):
         cursor.execute("UPDATE CampaignDraft SET Title = 'x' WHERE ID = 11")
     with pytest.raises(ProgrammingError, match="'shoe' is not defined in ContactMetadata"):
@@ -141,10 +129,10 @@ def test_row_dependent_rules_still_read_first(conn, sb):
 
 
 def test_no_where_with_the_connection_option_or_the_statement_opt_in(sb):
-    with mjquery.connect(sandbox=sb, allow_unfiltered_writes=True) as conn:
-        conn.cursor().execute("UPDATE Campaign SET IsStarred = true")
+    with mjquery.connect(sandbox=sb, allow_unfiltered_writes=True) as sb_conn:
+        sb_conn.cursor().execute("UPDATE Campaign SET IsStarred = true")
         assert writes_in(sb) == [("PUT", "/v3/REST/campaign/100")]
-    with mjquery.connect(sandbox=sb) as conn:
-        cursor = conn.cursor()
+    with mjquery.connect(sandbox=sb) as sb_conn:
+        cursor = sb_conn.cursor()
         cursor.execute("UPDATE Campaign SET IsStarred = false -- mjquery: allow-all-rows")
         assert cursor.rowcount == 1

@@ -153,7 +153,8 @@ def small_account() -> SimpleNamespace:
     )
 
 
-def sandbox(**config: Any) -> Sandbox:
+def writes_sandbox(**config: Any) -> Sandbox:
+    """A new sandbox serving :func:`small_account`, with ``config`` as its SandboxConfig."""
     return Sandbox(data=small_account(), config=SandboxConfig(**config))
 
 

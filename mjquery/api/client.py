@@ -332,7 +332,7 @@ class ApiClient:
     def count(self, path: str, params: Params = _NO_PARAMS) -> int:
         """The number of matching objects: one ``countOnly=1`` request."""
         encoded = self._scan_params(params)
-        return self._fetch(_check_path(path), encoded + (("countOnly", "1"),)).total
+        return self._fetch(_check_path(path), (*encoded, ("countOnly", "1"))).total
 
     def scan(
         self,
@@ -415,7 +415,7 @@ class ApiClient:
             return
 
         # More pages are wanted: learn the total while the consumer handles the first page.
-        total_future = self._pool().submit(self._fetch, path, encoded + (("countOnly", "1"),))
+        total_future = self._pool().submit(self._fetch, path, (*encoded, ("countOnly", "1")))
         try:
             progress(1, None)
             yield first
@@ -498,7 +498,7 @@ class ApiClient:
                 future.cancel()
 
     def _page(self, path: str, encoded: EncodedParams, page_limit: int, offset: int) -> Page:
-        page = self._fetch(path, encoded + (("Limit", str(page_limit)), ("Offset", str(offset))))
+        page = self._fetch(path, (*encoded, ("Limit", str(page_limit)), ("Offset", str(offset))))
         self._count(pages=1)
         return page
 

@@ -46,11 +46,9 @@ def help_text(command: tuple[str, ...]) -> str:
     from mjquery.cli.main import main
 
     out = io.StringIO()
-    with _fixed_width(), contextlib.redirect_stdout(out):
-        try:
-            main([*command, "--help"], stdout=out)
-        except SystemExit:  # the sandbox's own parser exits after --help
-            pass
+    # The sandbox's own parser exits after --help: that SystemExit is expected.
+    with _fixed_width(), contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        main([*command, "--help"], stdout=out)
     return out.getvalue().rstrip() + "\n"
 
 

@@ -207,7 +207,7 @@ class Connection:
         """SHOW TABLES as dicts: name, kind (mailjet/local), api_path, operations, description."""
         self._check_open()
         rows = show_tables_rows(self._engine.catalog, self._engine.local_tables())
-        return [dict(zip(SHOW_COLUMNS, row)) for row in rows]
+        return [dict(zip(SHOW_COLUMNS, row, strict=True)) for row in rows]
 
     def describe(self, name: str) -> list[dict[str, Any]]:
         """DESCRIBE of a Mailjet table as dicts (column_name, type, kind, filter, sort, writable, ...)."""
@@ -219,7 +219,7 @@ class Connection:
                 self._engine.catalog.get(name)  # raises with a suggestion
                 raise ProgrammingError(f"Unknown table {name!r}.")
             return [{"column_name": c} for c in local]
-        return [dict(zip(DESCRIBE_COLUMNS, row)) for row in describe_rows(schema)]
+        return [dict(zip(DESCRIBE_COLUMNS, row, strict=True)) for row in describe_rows(schema)]
 
     # -- writes (mjquery.writes) --------------------------------------------------------------------
 
@@ -323,9 +323,7 @@ class Cursor:
         )
         return self
 
-    def executemany(
-        self, operation: str, seq_of_parameters: Sequence[Sequence[object]]
-    ) -> Cursor:
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[object]]) -> Cursor:
         self._check_open()
         if (
             isinstance(operation, str)

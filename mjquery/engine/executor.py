@@ -14,6 +14,7 @@ the earlier result stays complete, as DB-API requires.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import shutil
@@ -427,10 +428,9 @@ class Engine:
         if self._closed:
             return
         for name in names:
-            try:
+            # The connection may be being torn down: nothing is left to drop then.
+            with contextlib.suppress(duckdb.Error):
                 self.db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
-            except duckdb.Error:  # pragma: no cover - the connection is being torn down
-                pass
 
     def _query(
         self, plan: QueryPlan, stream: bool = False
@@ -484,15 +484,15 @@ class Engine:
                     requests.append(
                         replace(
                             template,
-                            params=template.params + (QueryParam(keys.target_param, chunk),),
+                            params=(*template.params, QueryParam(keys.target_param, chunk)),
                         )
                     )
             return requests
-        for value, text in zip(values, spelled):
+        for value, text in zip(values, spelled, strict=True):
             for template in fetch.requests:
                 path, params, fills = template.path, template.params, template.fills
                 if keys.target_param:
-                    params = params + (QueryParam(keys.target_param, text),)
+                    params = (*params, QueryParam(keys.target_param, text))
                 if keys.target_placeholder:
                     path = re.sub(
                         r"\{" + re.escape(keys.target_placeholder) + r"\}",
@@ -500,7 +500,7 @@ class Engine:
                         path,
                     )
                 if keys.fill_column:
-                    fills = fills + (ColumnFill(keys.fill_column, value, keys.fill_type),)
+                    fills = (*fills, ColumnFill(keys.fill_column, value, keys.fill_type))
                 requests.append(ApiRequest(path, params, fills, item=template.item))
         return requests
 
@@ -528,7 +528,7 @@ class Engine:
         scans = [r for r in requests if not (r.item or not fetch.schema.paged)]
         if single_shot:
             pages = self._parallel([lambda r=r: self._get_one(fetch, r) for r in single_shot])
-            for request, page in zip(single_shot, pages):
+            for request, page in zip(single_shot, pages, strict=True):
                 if page is not None:
                     loader.append(page.data_json, page.rows, request.fills)
         if len(scans) == 1:

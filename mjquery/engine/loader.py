@@ -11,6 +11,7 @@ per-statement cost dominates a 1,000-row page).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -189,10 +190,9 @@ class TableLoader:
             self._file.close()
             self._file = None
         if self._path is not None:
-            try:
+            # The scratch directory may already be gone.
+            with contextlib.suppress(OSError):
                 os.unlink(self._path)
-            except OSError:  # pragma: no cover - the scratch directory is already gone
-                pass
             self._path = None
 
     def deduplicate(self, columns: tuple[str, ...]) -> None:

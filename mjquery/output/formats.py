@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """The formats ``--format`` and ``.format`` accept."""
 
     TABLE = "table"
@@ -131,7 +131,7 @@ def _write_json(result: ResultSet, stream: TextIO, _max_width: int | None) -> in
     stream.write("[")
     for row in result.rows:
         stream.write(",\n " if count else "\n ")
-        stream.write(_dumps({c: _json_value(v) for c, v in zip(result.columns, row)}))
+        stream.write(_dumps({c: _json_value(v) for c, v in zip(result.columns, row, strict=True)}))
         count += 1
     stream.write("\n]\n" if count else "]\n")
     return count
@@ -140,7 +140,7 @@ def _write_json(result: ResultSet, stream: TextIO, _max_width: int | None) -> in
 def _write_jsonl(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:
     count = 0
     for row in result.rows:
-        stream.write(_dumps({c: _json_value(v) for c, v in zip(result.columns, row)}))
+        stream.write(_dumps({c: _json_value(v) for c, v in zip(result.columns, row, strict=True)}))
         stream.write("\n")
         count += 1
     return count
@@ -172,7 +172,10 @@ def _write_table(result: ResultSet, stream: TextIO, max_width: int | None) -> in
     ]
 
     def line(values: list[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ]
         return (" " + " | ".join(parts)).rstrip() + "\n"
 
     stream.write(line(headers))

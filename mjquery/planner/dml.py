@@ -22,6 +22,7 @@ before the SELECT that finds the rows runs.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,10 +125,9 @@ def plan_dml(
             if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
                 raise ProgrammingError("UPDATE ... SET takes column = value pairs.")
             columns.append(assignment.this.name)
-            try:
+            # An expression of the row is evaluated by the SELECT and checked per row.
+            with contextlib.suppress(_NotLiteral):
                 literals.append(SetLiteral(assignment.this.name, _literal(assignment.expression)))
-            except _NotLiteral:
-                pass  # an expression of the row: evaluated by the SELECT, checked per row
             select = select.select(
                 exp.alias_(assignment.expression.copy(), f"{SET_PREFIX}{index}", quoted=True)
             )
@@ -298,7 +298,7 @@ def plan_dml_many(
             raise ProgrammingError(
                 f"The statement has {len(marks)} parameter marker(s) (?) but {len(params)} value(s) were given."
             )
-        given = dict(zip(marks, params))
+        given = dict(zip(marks, params, strict=True))
         rows.append(tuple(given[i] if i in given else fixed[i] for i in range(len(items))))
     return DmlStatement(
         Operation.INSERT, first.table, first.columns, tuple(rows), None, first.returning

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from mjquery.schema.model import ObjectSchema, SqlType
 
 
-class Pushdown(str, enum.Enum):
+class Pushdown(enum.StrEnum):
     """How a predicate reaches the API."""
 
     EXACT = "pushed exactly"  # the API's answer equals SQL's
@@ -62,7 +62,7 @@ class ApiRequest:
         return next((p.value for p in self.params if p.name.lower() == wanted), None)
 
 
-class OverLimit(str, enum.Enum):
+class OverLimit(enum.StrEnum):
     """What a key-driven fetch does when there are more keys than its bound."""
 
     FULL_SCAN = "full_scan"  # forget the keys and read the whole table

@@ -77,7 +77,7 @@ def bind_parameters(tree: exp.Expression, params: Sequence[object] | None) -> ex
             f"The statement has {len(marks)} parameter marker(s) (?) but {len(values)} "
             "value(s) were given."
         )
-    for mark, value in zip(marks, values):
+    for mark, value in zip(marks, values, strict=True):
         mark.replace(literal(value))
     return tree
 
@@ -118,7 +118,7 @@ def check_parameters(params: object) -> Sequence[object] | None:
     """Reject mappings and strings given as the parameter sequence (a common slip)."""
     if params is None:
         return None
-    if isinstance(params, (str, bytes)) or isinstance(params, dict):
+    if isinstance(params, (str, bytes, dict)):
         raise InterfaceError(
             "Parameters must be a sequence of values (qmark style, e.g. (42, 'x')), "
             f"not a {type(params).__name__}."

@@ -284,7 +284,7 @@ class _Planner:
                     if ref.schema.parent and ref.schema.parent.column.lower() not in {
                         c.lower() for c in cols
                     }:
-                        cols = cols + (ref.schema.parent.column,)
+                        cols = (*cols, ref.schema.parent.column)
                     sources[alias.lower()] = _Source(alias, "mailjet", ref, cols, source)
                 else:
                     cols = self.local.find(source.name) if not source.args.get("db") else None
@@ -822,7 +822,7 @@ class _Planner:
         raise ProgrammingError(f"Cannot find the local table {alias!r} of a join.")
 
     def _residual(self) -> str:
-        for select, ref in self.count_rewrites:
+        for select, _ref in self.count_rewrites:
             output = select.selects[0]
             name = output.alias if isinstance(output, exp.Alias) else _duckdb_name(output)
             total = exp.cast(

@@ -16,7 +16,7 @@ from sqlglot import exp
 from mjquery.schema.model import SqlType
 
 
-class Shape(str, enum.Enum):
+class Shape(enum.StrEnum):
     """The predicate shape, independent of any filter."""
 
     VALUES = "values"  # col = v, col IN (v, ...)

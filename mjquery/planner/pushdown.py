@@ -279,7 +279,7 @@ def _push_values(
                     path_values=((parent.placeholder, s),),
                     fills=(ColumnFill(parent.column, v, sql_type),),
                 )
-                for v, s in zip(allowed, spelled)
+                for v, s in zip(allowed, spelled, strict=True)
             ),
             f"one request per {column}",
         )
@@ -319,7 +319,7 @@ def _push_values(
                         params=(QueryParam(filt.param, s),),
                         fills=(ColumnFill(pseudo.name, v, pseudo.type),),
                     )
-                    for v, s in zip(allowed, spelled)
+                    for v, s in zip(allowed, spelled, strict=True)
                 ),
                 f"one request per value of {pseudo.name}",
             )

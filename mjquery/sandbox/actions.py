@@ -598,7 +598,7 @@ def _managemanycontacts(scope: str) -> Handler:
         else:
             lists_given = _get(body, "ContactsLists")
             list_actions = (
-                [(l, a) for l, a, _ in _list_actions(sb, lists_given)]
+                [(lst, a) for lst, a, _ in _list_actions(sb, lists_given)]
                 if lists_given is not None
                 else []
             )

@@ -62,6 +62,7 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import itertools
 import random
 import re
 import threading
@@ -470,17 +471,20 @@ class Sandbox:
             self.store.clock().date() if any(low == "period" for low, _ in filters) else None
         )
         key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day)
-        compute = lambda: self._matching(table, predicates, sort_keys)  # noqa: E731
-        if aggregate is not None:
-            compute = lambda: self._matching_rows(  # noqa: E731
-                spec, aggregate_rows(self.store, aggregate), predicates, sort_keys
-            )
-        if (
-            spec.name == "contact"
-            and [low for low, _ in filters] == ["contactslist"]
-            and not sort_keys
-        ):
-            compute = lambda: self._list_members_in_id_order(filters[0][1], hide_anonymized)  # noqa: E731
+
+        def compute() -> list[Row]:
+            if (
+                spec.name == "contact"
+                and [low for low, _ in filters] == ["contactslist"]
+                and not sort_keys
+            ):
+                return self._list_members_in_id_order(filters[0][1], hide_anonymized)
+            if aggregate is not None:
+                return self._matching_rows(
+                    spec, aggregate_rows(self.store, aggregate), predicates, sort_keys
+                )
+            return self._matching(table, predicates, sort_keys)
+
         matched = self.store.cached_query(key, compute)
         if count_only:
             total = len(matched)
@@ -577,7 +581,7 @@ class Sandbox:
             if not isinstance(table.rows, list) or not table.rows or "ID" not in table.rows[0]:
                 return True  # lazy (read-only) sequences are generated in ID order
             ids = [row.get("ID") or 0 for row in table.rows]
-            return all(a <= b for a, b in zip(ids, ids[1:], strict=False))
+            return all(a <= b for a, b in itertools.pairwise(ids))
 
         return self.store.derived(
             f"id-ordered:{table.spec.name}", (table.spec.name.lower(),), build

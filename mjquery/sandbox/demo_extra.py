@@ -579,11 +579,8 @@ def account_resources(
         if not counts:
             continue
 
-        def series(attribute: str) -> list[float]:
-            return [float(getattr(c, attribute)) for c in counts]
-
         values = {
-            a: series(a)
+            a: [float(getattr(c, a)) for c in counts]
             for a in ("blocked", "bounced", "clicked", "opened", "delivered", "spam", "unsub")
         }
         graph.append(

@@ -7,6 +7,7 @@ full Content-Length and half the bytes, then closes.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,10 +43,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if answer.fault is Fault.DROP:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(answer.status)
         for name, value in answer.headers:

@@ -330,7 +330,7 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
     # The API resource name always works as a table name, whatever the file says.
     if resource.lower() not in {a.lower() for a in aliases} and resource.lower() != name.lower():
         aliases.append(resource)
-    _no_duplicates(r, "aliases", [name] + aliases, what="name")
+    _no_duplicates(r, "aliases", [name, *aliases], what="name")
 
     item_path = r.optional_string(data, "item_path", "")
     paged = r.boolean(data, "paged", "", True)

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 
 
-class SqlType(str, enum.Enum):
+class SqlType(enum.StrEnum):
     """SQL column types. Values are the DuckDB type names."""
 
     BIGINT = "BIGINT"  # ids (message ids exceed 2^53) and counters
@@ -23,14 +23,14 @@ class SqlType(str, enum.Enum):
     JSON = "JSON"  # arrays and objects, kept as JSON text
 
 
-class TimeFormat(str, enum.Enum):
+class TimeFormat(enum.StrEnum):
     """How the API spells a TIMESTAMP column."""
 
     RFC3339 = "rfc3339"  # "2020-09-16T10:35:56Z"; unset values are ""
     EPOCH = "epoch"  # Unix seconds as an integer; unset values are 0 or ""
 
 
-class ExpectedRows(str, enum.Enum):
+class ExpectedRows(enum.StrEnum):
     """How many rows a table typically holds in an account: a planning hint, never a limit.
 
     ``SMALL``: well under 1,000 rows, so one page reads the whole table (lists, campaigns,
@@ -42,7 +42,7 @@ class ExpectedRows(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-class FilterOp(str, enum.Enum):
+class FilterOp(enum.StrEnum):
     """The SQL predicate shape a query parameter implements.
 
     ``EQ`` and ``IN`` take values; the LIKE family maps ``LIKE 'x%'`` (PREFIX), ``LIKE '%x'``
@@ -65,7 +65,7 @@ class FilterOp(str, enum.Enum):
     LE = "le"
 
 
-class Operation(str, enum.Enum):
+class Operation(enum.StrEnum):
     INSERT = "INSERT"
     UPDATE = "UPDATE"
     DELETE = "DELETE"
@@ -256,7 +256,7 @@ class ObjectSchema:
     @property
     def names(self) -> tuple[str, ...]:
         """The SQL name and every alias: all the names this table answers to."""
-        return (self.name,) + self.aliases
+        return (self.name, *self.aliases)
 
     def filter_for(self, param: str) -> Filter | None:
         """The declared filter sending this query parameter, case-insensitively."""

@@ -287,19 +287,23 @@ def suggest(text_before_cursor: str, text_after_cursor: str = "") -> CompletionC
         return _meta_context(statement)
 
     last = tokens[-1] if tokens else None
-    if last is not None and last.kind in (
-        TokenKind.STRING,
-        TokenKind.COMMENT,
-        TokenKind.QUOTED,
-        TokenKind.NUMBER,
-        TokenKind.PARAMETER,
-    ):
-        if (
+    if (
+        last is not None
+        and last.kind
+        in (
+            TokenKind.STRING,
+            TokenKind.COMMENT,
+            TokenKind.QUOTED,
+            TokenKind.NUMBER,
+            TokenKind.PARAMETER,
+        )
+        and (
             last.kind is not TokenKind.QUOTED
             or len(last.text) == 1
             or not last.text.endswith(last.text[0])
-        ):
-            return CompletionContext("", ())
+        )
+    ):
+        return CompletionContext("", ())
     if last is not None and last.kind is TokenKind.COMMENT:
         return CompletionContext("", ())
 

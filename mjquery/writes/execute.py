@@ -334,7 +334,10 @@ def run_bulk_job(
         return BulkOutcome(
             None,
             "not started",
-            tuple(RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails)),
+            tuple(
+                RowFailure(i, f"Email {e}", message)
+                for i, e in zip(job.rows, job.emails, strict=True)
+            ),
         )
     job_id = page.data[0].get("JobID") if page.data else None
     if job_id is None:
@@ -374,12 +377,14 @@ def run_bulk_job(
             by_email[str(email).lower()] = str(message or "rejected by the bulk job")
     failures = [
         RowFailure(i, f"Email {e}", by_email[e.lower()])
-        for i, e in zip(job.rows, job.emails)
+        for i, e in zip(job.rows, job.emails, strict=True)
         if e.lower() in by_email
     ]
     if status.lower() != "completed" and not failures:
         message = str(row.get("Error") or f"the bulk job ended with status {status}")
-        failures = [RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails)]
+        failures = [
+            RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails, strict=True)
+        ]
     return BulkOutcome(int(job_id), status, tuple(failures))
 
 

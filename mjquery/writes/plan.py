@@ -17,7 +17,7 @@ from typing import Any
 from mjquery.schema.model import Operation
 
 
-class OnError(str, enum.Enum):
+class OnError(enum.StrEnum):
     """What a failing row does to the rest of the statement."""
 
     CONTINUE = "continue"  # write the other rows, report the failures
@@ -85,7 +85,7 @@ class ReadBack:
     ``fields`` (PUT applied); ``GONE`` — 404, or ``fields`` match for soft deletes.
     """
 
-    class Expect(str, enum.Enum):
+    class Expect(enum.StrEnum):
         EXISTS = "exists"
         MATCHES = "matches"
         GONE = "gone"

@@ -54,7 +54,7 @@ def build_plan(statement: Any, select: SelectRows) -> WritePlan:
                 raise ProgrammingError(
                     f"INSERT INTO {statement.table}: {len(columns)} column(s) but the SELECT gives {len(names)}."
                 )
-        rows = [RowWrite(values=dict(zip(columns, row))) for row in values]
+        rows = [RowWrite(values=dict(zip(columns, row, strict=True))) for row in values]
     else:
         names, values = select(statement.source_sql)
         positions = {name: i for i, name in enumerate(names)}
@@ -63,7 +63,7 @@ def build_plan(statement: Any, select: SelectRows) -> WritePlan:
         hidden = set(set_positions) | ({condition} if condition is not None else set())
         for row in values:
             current = {name: row[i] for i, name in enumerate(names) if i not in hidden}
-            new = {column: row[p] for column, p in zip(columns, set_positions)}
+            new = {column: row[p] for column, p in zip(columns, set_positions, strict=True)}
             met = None if condition is None else bool(row[condition])
             rows.append(RowWrite(values=new, current=current, condition_met=met))
     return WritePlan(
@@ -85,7 +85,7 @@ def check_statement(
     schema = catalog.get(statement.table)
     literals: list[dict[str, Any]] = []
     if statement.operation is Operation.INSERT and statement.rows is not None:
-        literals = [dict(zip(statement.columns, row)) for row in statement.rows]
+        literals = [dict(zip(statement.columns, row, strict=True)) for row in statement.rows]
     elif statement.operation is Operation.UPDATE:
         literals = [{item.column: item.value for item in getattr(statement, "set_literals", ())}]
     check_columns_and_values(

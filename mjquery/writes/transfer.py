@@ -36,7 +36,7 @@ _FETCH = 1000
 ProgressCallback = Callable[[int, int], None]
 
 
-class ExportFormat(str, enum.Enum):
+class ExportFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"
     PARQUET = "parquet"
@@ -144,7 +144,9 @@ def write_rows(
             for batch in batches:
                 for row in batch:
                     handle.write(b",\n" if count else b"\n")
-                    handle.write(orjson.dumps(dict(zip(columns, row)), default=_json_default))
+                    handle.write(
+                        orjson.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
+                    )
                     count += 1
                 if progress:
                     progress(count, 0)
@@ -160,7 +162,8 @@ def write_rows(
             for batch in batches:
                 for row in batch:
                     handle.write(
-                        orjson.dumps(dict(zip(columns, row)), default=_json_default) + b"\n"
+                        orjson.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
+                        + b"\n"
                     )
                 count += len(batch)
                 if progress:

@@ -388,7 +388,7 @@ def _address(
     }
     address: dict[str, Any] = {}
     placeholders = re.findall(r"{(\w+)}", rule.path or schema.path)
-    for placeholder, column in zip(placeholders, path_columns(schema, rule)):
+    for placeholder, column in zip(placeholders, path_columns(schema, rule), strict=True):
         value = source.get(column.lower())
         if value is None:
             value = {k.lower(): v for k, v in plan.rows[index].current.items()}.get(column.lower())

@@ -97,21 +97,6 @@ class ApiError(DatabaseError):
         self.path = path
 
 
-EXCEPTION_CLASSES: tuple[type[Exception], ...] = (
-    Warning,
-    Error,
-    InterfaceError,
-    DatabaseError,
-    DataError,
-    OperationalError,
-    IntegrityError,
-    InternalError,
-    ProgrammingError,
-    NotSupportedError,
-)
-"""The PEP 249 classes, also exposed as attributes of every Connection."""
-
-
 def closest(name: str, candidates: list[str] | tuple[str, ...] | set[str]) -> str | None:
     """The candidate closest to ``name`` (case-insensitive), for 'did you mean' messages."""
     import difflib

@@ -13,10 +13,6 @@ from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any
 
-#: Message ids are above this (2^53), as on the real API: they do not fit a float.
-TWO_POW_53 = 2**53
-
-
 @cache
 def reference_entries() -> tuple[dict[str, Any], ...]:
     """Every entry of the vendored ``resources.json``, parsed once per process."""
@@ -42,15 +38,6 @@ def field_set(resource: str) -> frozenset[str]:
     return frozenset(fields_of(resource))
 
 
-def gettable_resources() -> tuple[str, ...]:
-    """Names of the top-level REST resources that answer GET (sub-resources and actions excluded)."""
-    return tuple(
-        entry["resource"]
-        for entry in reference_entries()
-        if "/" not in entry["resource"]
-        and " " not in entry["resource"]
-        and "GET" in entry["methods"]
-    )
 
 
 def row(resource: str, **values: Any) -> dict[str, Any]:

@@ -258,10 +258,3 @@ class ObjectSchema:
         """The SQL name and every alias: all the names this table answers to."""
         return (self.name, *self.aliases)
 
-    def filter_for(self, param: str) -> Filter | None:
-        """The declared filter sending this query parameter, case-insensitively."""
-        lowered = param.lower()
-        return next((f for f in self.filters if f.param.lower() == lowered), None)
-
-    def is_sub_resource(self) -> bool:
-        return self.parent is not None

@@ -1,7 +1,7 @@
 """The SQL words the shell completes and highlights, taken from the libraries, not a hand-kept list.
 
 Keywords come from the planner (sqlglot's tokenizer, since the planner is the only code that
-imports sqlglot) when it offers them, else from DuckDB's ``duckdb_keywords()``; function names
+imports sqlglot) and from DuckDB's ``duckdb_keywords()``; function names
 come from DuckDB's ``duckdb_functions()``, which is what the residual SQL runs on.
 """
 
@@ -17,12 +17,10 @@ _WORDS = re.compile(r"[A-Z][A-Z_ ]*[A-Z]|[A-Z]")
 def sql_keywords() -> tuple[str, ...]:
     """Upper-case SQL keywords, multi-word ones included (``ORDER BY``), sorted."""
     words: set[str] = set()
-    try:
-        from mjquery.planner import sql_keywords as planner_keywords  # type: ignore[attr-defined]
-    except ImportError:
-        planner_keywords = None
-    if planner_keywords is not None:
-        words.update(w.upper() for w in planner_keywords())
+    # Imported here: sqlglot loads only when the shell first needs its keywords.
+    from mjquery.planner import sql_keywords as planner_keywords
+
+    words.update(w.upper() for w in planner_keywords())
     words.update(_duckdb_keywords())
     return tuple(sorted(w for w in words if _WORDS.fullmatch(w)))
 

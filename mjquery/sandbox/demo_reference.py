@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any
 
+
 @cache
 def reference_entries() -> tuple[dict[str, Any], ...]:
     """Every entry of the vendored ``resources.json``, parsed once per process."""
@@ -36,8 +37,6 @@ def fields_of(resource: str) -> tuple[str, ...]:
 @cache
 def field_set(resource: str) -> frozenset[str]:
     return frozenset(fields_of(resource))
-
-
 
 
 def row(resource: str, **values: Any) -> dict[str, Any]:

@@ -257,4 +257,3 @@ class ObjectSchema:
     def names(self) -> tuple[str, ...]:
         """The SQL name and every alias: all the names this table answers to."""
         return (self.name, *self.aliases)
-

@@ -12,7 +12,13 @@ connection whose cursors run SQL against a Mailjet account (or the embedded demo
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
+try:
+    __version__ = _distribution_version("mjquery")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 from mjquery.errors import (
     DatabaseError,

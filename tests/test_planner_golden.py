@@ -7,7 +7,7 @@ Each ``tests/planner_golden/*.txt`` file holds a title comment, the SQL, an opti
 - ``requests``: the requests the sandbox served when the statement ran (sorted; paging included),
   so a pushdown that the plan promises but the engine forgets fails here;
 - ``rows``: the result's columns and whether it has rows (values are compared with the
-  demo_sandbox's own data in ``test_engine_results.py``, so the demo data can evolve).
+  sandbox's own data in ``test_engine_results.py``, so the demo data can evolve).
 
 Regenerate after a deliberate change with ``MJQUERY_UPDATE_GOLDEN=1 pytest tests/test_planner_golden.py``
 and review the diff.

@@ -1,18 +1,18 @@
 """The set of all schema files: look tables up by SQL name or alias, case-insensitively.
 
-``load_catalog()`` reads ``schemas/*.toml`` once per directory (the repository's ``schemas/``
+``load_catalog()`` reads ``schemas/*.toml`` once per directory (the files the package carries
 by default, or ``$MJQUERY_SCHEMAS``) and checks what a single file cannot: that no two files
 claim the same name or alias, and that every sub-resource's parent table and key exist.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import mjquery
 from mjquery.errors import ProgrammingError, closest
 from mjquery.schema.loader import SchemaError, load_schema_file
 from mjquery.schema.model import ObjectSchema
@@ -93,11 +93,21 @@ class Catalog:
 
 
 def default_schema_directory() -> Path:
-    """``$MJQUERY_SCHEMAS`` if set, else the ``schemas/`` directory next to the package."""
+    """``$MJQUERY_SCHEMAS`` if set, else the schema files the package carries.
+
+    In a checkout ``mjquery/schemas`` is a link to the repository's ``schemas/`` (the one copy);
+    an installed wheel carries the files themselves as package data.
+    """
     override = os.environ.get(SCHEMAS_ENV)
     if override:
         return Path(override)
-    return Path(mjquery.__file__).resolve().parent.parent / "schemas"
+    packaged = importlib.resources.files("mjquery") / "schemas"
+    if not isinstance(packaged, Path):
+        raise SchemaError(
+            f"the schema files inside {packaged} cannot be read as a directory: install mjquery "
+            f"as files (not zipped), or set {SCHEMAS_ENV} to a directory of schema files"
+        )
+    return packaged
 
 
 _cache: dict[Path, Catalog] = {}

@@ -307,13 +307,10 @@ def test_limit_zero_sends_nothing() -> None:
 def test_scan_fetches_concurrently_but_within_max_concurrency() -> None:
     server = FakeMailjet(n_contacts=2000, latency=0.02)
     with make_client(server, max_concurrency=4) as api:
-        started = time.perf_counter()
         total_rows = sum(len(p) for p in api.scan(CONTACTS))
-        elapsed = time.perf_counter() - started
     assert total_rows == 2000
+    # Four requests were in flight at once, never more: concurrent, and bounded.
     assert server.max_in_flight == 4
-    # 22 requests of 20 ms: sequential would take 0.44 s; 2 alone + 20 four at a time is ~0.14 s.
-    assert elapsed < 0.35
 
 
 def test_scan_stays_a_bounded_window_ahead_of_a_slow_consumer() -> None:

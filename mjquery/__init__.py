@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING
 
 try:
     __version__ = _distribution_version("mjquery")
@@ -48,11 +49,17 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'mjquery' has no attribute {name!r}")
 
 
-def connect(*args: object, **kwargs: object) -> object:
-    """Open a connection; see :func:`mjquery.dbapi.connect` for the arguments."""
-    from mjquery.dbapi import connect as _connect
+if TYPE_CHECKING:
+    # Type checkers see the real signature and return type ...
+    from mjquery.dbapi import connect as connect
+else:
+    # ... while at run time the DB-API layer (DuckDB, sqlglot, httpx) loads on the first call,
+    # so ``import mjquery`` stays light for commands that never connect.
+    def connect(*args, **kwargs):
+        """Open a connection; see :func:`mjquery.dbapi.connect` for the arguments."""
+        from mjquery.dbapi import connect as _connect
 
-    return _connect(*args, **kwargs)  # type: ignore[arg-type]
+        return _connect(*args, **kwargs)
 
 
 __all__ = [

@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mjquery.sandbox.log import LoggedRequest
+from mjquery.sandbox.api.log import LoggedRequest
 
 _HERE = Path(__file__).resolve()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mjquery.sandbox.reference import FieldSpec, load_reference, top_level_resources
+from mjquery.sandbox.api.reference import FieldSpec, load_reference, top_level_resources
 
 BASE_URL = "https://api.mailjet.com"
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from mjquery.sandbox import Sandbox
-from mjquery.sandbox.reference import load_reference
+from mjquery.sandbox.api.reference import load_reference
 from tests.sandbox_fixtures import reference_row
 
 SPECS = load_reference()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox
-from mjquery.sandbox.reference import ResourceSpec, top_level_resources
+from mjquery.sandbox.api.reference import ResourceSpec, top_level_resources
 from tests.sandbox_fixtures import BASE_URL, reference_row, small_account
 
 RESOURCES = sorted(name for name, spec in top_level_resources().items() if "GET" in spec.methods)

@@ -14,10 +14,10 @@ import orjson
 import pytest
 
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox
-from mjquery.sandbox.aggregates import AGGREGATE_RESOURCES, served_filters
-from mjquery.sandbox.query import ROUTED_FILTERS, inert_filters, inert_reason
-from mjquery.sandbox.reference import load_reference, top_level_resources
-from mjquery.sandbox.semantics import is_justified_inert
+from mjquery.sandbox.api.aggregates import AGGREGATE_RESOURCES, served_filters
+from mjquery.sandbox.api.query import ROUTED_FILTERS, inert_filters, inert_reason
+from mjquery.sandbox.api.reference import load_reference, top_level_resources
+from mjquery.sandbox.api.semantics import is_justified_inert
 from tests.sandbox_fixtures import BASE_URL, small_account
 
 

@@ -119,7 +119,7 @@ def test_writes_followed_by_filtered_reads_return_the_right_rows(
 def test_index_rebuilt_when_the_change_log_no_longer_covers_it(
     sandbox: Sandbox, client: httpx.Client
 ) -> None:
-    from mjquery.sandbox import store as store_module
+    from mjquery.sandbox.api import store as store_module
 
     store = sandbox.store
     store.recipients_by_list()

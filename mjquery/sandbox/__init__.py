@@ -10,13 +10,13 @@ Usage::
     sb.log.requests(method="GET", path="/v3/REST/contact")
 
 The behaviour is that of Mailjet's v3 REST API as ``reference/`` documents it; where the
-reference is silent the choices are listed in :mod:`mjquery.sandbox.core`.
+reference is silent the choices are listed in :mod:`mjquery.sandbox.api.core`.
 """
 
+from mjquery.sandbox.api.core import Sandbox, SandboxRequest, SandboxResponse
+from mjquery.sandbox.api.log import LoggedRequest, RequestLog
+from mjquery.sandbox.api.server import SandboxServer
 from mjquery.sandbox.config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
-from mjquery.sandbox.core import Sandbox, SandboxRequest, SandboxResponse
-from mjquery.sandbox.log import LoggedRequest, RequestLog
-from mjquery.sandbox.server import SandboxServer
 
 __all__ = [
     "DEMO_API_KEY",

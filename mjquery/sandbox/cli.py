@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     if (args.api_key is None) != (args.api_secret is None):
         print("mjquery sandbox: give both --api-key and --api-secret, or neither", file=sys.stderr)
         return 2
-    from mjquery.sandbox.core import Sandbox
-    from mjquery.sandbox.server import SandboxServer
+    from mjquery.sandbox.api.core import Sandbox
+    from mjquery.sandbox.api.server import SandboxServer
 
     config = SandboxConfig(
         api_key=args.api_key or DEMO_API_KEY,

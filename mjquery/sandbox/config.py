@@ -24,7 +24,7 @@ class SandboxConfig:
 
     ``start`` is the account clock's time when the sandbox starts (UTC when naive); by default
     the account's own ``now`` (the demo account's fixed date), or the machine's clock for an
-    account without one. The clock then advances in real time (see :mod:`mjquery.sandbox.store`).
+    account without one. The clock then advances in real time (see :mod:`mjquery.sandbox.api.store`).
     """
 
     api_key: str = DEMO_API_KEY

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from mjquery.sandbox import demo_vocab as vocab
-from mjquery.sandbox.demo_reference import rfc3339, row
+from mjquery.sandbox.demo import vocab
+from mjquery.sandbox.demo.reference import rfc3339, row
 
 DAY = 86400
 

@@ -89,7 +89,7 @@ others                         liststatistics ``ContactsListID``/``ExcludeID`` o
                                Status active; apitoken ``IsAPIKeyActive`` = its key's IsActive;
                                eventcallbackurl ``Backup`` = IsBackup; contacthistorydata
                                ``Last`` = latest row per contact and name.
-statcounters                   see :mod:`mjquery.sandbox.counters` (required filters, 400s).
+statcounters                   see :mod:`mjquery.sandbox.api.counters` (required filters, 400s).
 ``Message`` on messagehistory  the message's events (as ``GET /messagehistory/{id}``).
 ``CampaignID`` on statistics/  the campaign's rows (link-click, recipient-esp).
 aggregate statistics           domainstatistics, geostatistics, graphstatistics,
@@ -108,9 +108,9 @@ aggregate statistics           domainstatistics, geostatistics, graphstatistics,
                                statistics code and cached. ``Event=click`` (useragent) counts
                                clicks, ``ActualClicks=true`` (toplinkclicked) click events
                                instead of clicking messages; ``ExcludePlatform`` drops that
-                               ``Platform``. Details: :mod:`mjquery.sandbox.aggregates`.
+                               ``Platform``. Details: :mod:`mjquery.sandbox.api.aggregates`.
 anything else listed           accepted and has no effect; each such filter is on the
-                               justified list of :mod:`mjquery.sandbox.semantics` with its
+                               justified list of :mod:`mjquery.sandbox.api.semantics` with its
                                reason: display flags (``ShowExtraData``, ``ProcessTotalClicksCount``
                                / ``ProcessTotalOpensCount`` on messagestatistics, whose rows
                                always carry the totals, graphstatistics
@@ -141,10 +141,10 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from mjquery.sandbox.aggregates import can_recompute, served_filters
-from mjquery.sandbox.reference import ResourceSpec
-from mjquery.sandbox.semantics import derived_filter, is_justified_inert, message_status_values
-from mjquery.sandbox.store import Row, Store
+from mjquery.sandbox.api.aggregates import can_recompute, served_filters
+from mjquery.sandbox.api.reference import ResourceSpec
+from mjquery.sandbox.api.semantics import derived_filter, is_justified_inert, message_status_values
+from mjquery.sandbox.api.store import Row, Store
 
 Predicate = Callable[[Row], bool]
 
@@ -159,7 +159,7 @@ DRAFT_STATUS_NAMES = {
     4: "AXSelected",
 }
 
-#: Filters answered by a dedicated code path of :class:`mjquery.sandbox.core.Sandbox` (rows
+#: Filters answered by a dedicated code path of :class:`mjquery.sandbox.api.core.Sandbox` (rows
 #: produced from the demo account's counters for the requested source, resolution and window).
 ROUTED_FILTERS = {
     "statcounters": frozenset(

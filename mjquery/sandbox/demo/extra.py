@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from mjquery.sandbox import demo_vocab as vocab
-from mjquery.sandbox.demo_campaigns import Catalogue
-from mjquery.sandbox.demo_people import Audience
-from mjquery.sandbox.demo_reference import reference_entries, rfc3339, row
-from mjquery.sandbox.demo_stats import Counts, Statistics, std_dev
+from mjquery.sandbox.demo import vocab
+from mjquery.sandbox.demo.campaigns import Catalogue
+from mjquery.sandbox.demo.people import Audience
+from mjquery.sandbox.demo.reference import reference_entries, rfc3339, row
+from mjquery.sandbox.demo.stats import Counts, Statistics, std_dev
 
 DAY = 86400
 API_VERSION = "3.0.11095"

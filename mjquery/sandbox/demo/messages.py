@@ -21,10 +21,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from mjquery.sandbox import demo_vocab as vocab
-from mjquery.sandbox.demo_campaigns import Catalogue
-from mjquery.sandbox.demo_people import Audience
-from mjquery.sandbox.demo_reference import rfc3339
+from mjquery.sandbox.demo import vocab
+from mjquery.sandbox.demo.campaigns import Catalogue
+from mjquery.sandbox.demo.people import Audience
+from mjquery.sandbox.demo.reference import rfc3339
 
 DAY = 86400
 

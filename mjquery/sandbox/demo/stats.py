@@ -9,7 +9,7 @@ to it, the API key's totals equal the sum over all campaigns, and so on.
 That pass is :meth:`Statistics.tally`, and it is the only one: the demo account's rows are built
 from the tally of every message, and a filtered request on an aggregate resource (domain, geo,
 graph, toplinkclicked, user agent, open, message statistics with a campaign, list, sender, time
-or status filter; see :mod:`mjquery.sandbox.aggregates`) gets the same row builders applied to
+or status filter; see :mod:`mjquery.sandbox.api.aggregates`) gets the same row builders applied to
 the tally of the messages :meth:`Statistics.select_messages` picks.
 ``toplinkclicked.ClickedCount`` counts clicking messages (the reference's default,
 de-duplicated count); ``ActualClicks`` asks for click events.
@@ -29,9 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mjquery.sandbox import demo_vocab as vocab
-from mjquery.sandbox.aggregates import AggregateQuery
-from mjquery.sandbox.demo_messages import (
+from mjquery.sandbox.api.aggregates import AggregateQuery
+from mjquery.sandbox.demo import vocab
+from mjquery.sandbox.demo.messages import (
     BLOCKED,
     HARDBOUNCED,
     SOFTBOUNCED,
@@ -41,7 +41,7 @@ from mjquery.sandbox.demo_messages import (
     LazyRows,
     MessageViews,
 )
-from mjquery.sandbox.demo_reference import day_start, field_set, rfc3339, row
+from mjquery.sandbox.demo.reference import day_start, field_set, rfc3339, row
 
 # Counter layout: message counts by status code 0..7, then the derived ones.
 _OPENED, _CLICKED, _OPEN_EVENTS, _CLICK_EVENTS, _OPEN_DELAY, _CLICK_DELAY, _LAST = range(8, 15)

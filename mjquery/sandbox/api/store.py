@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from mjquery.sandbox.reference import ResourceSpec
+from mjquery.sandbox.api.reference import ResourceSpec
 
 Row = dict[str, Any]
 

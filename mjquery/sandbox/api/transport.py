@@ -8,10 +8,10 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from mjquery.sandbox.core import Fault, SandboxRequest
+from mjquery.sandbox.api.core import Fault, SandboxRequest
 
 if TYPE_CHECKING:
-    from mjquery.sandbox.core import Sandbox
+    from mjquery.sandbox.api.core import Sandbox
 
 
 class _TruncatedStream(httpx.SyncByteStream):
@@ -29,7 +29,7 @@ class _TruncatedStream(httpx.SyncByteStream):
 
 
 class SandboxTransport(httpx.BaseTransport):
-    """Serves httpx requests from a :class:`~mjquery.sandbox.core.Sandbox`; safe to share between threads."""
+    """Serves httpx requests from a :class:`~mjquery.sandbox.api.core.Sandbox`; safe to share between threads."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mjquery.sandbox.store import Row
+from mjquery.sandbox.api.store import Row
 
 SOURCES = {"campaign": "Campaign", "apikey": "APIKey", "list": "List", "sender": "Sender"}
 RESOLUTIONS = {"lifetime": "Lifetime", "day": "Day", "hour": "Hour", "highest": "Highest"}
@@ -37,7 +37,7 @@ _TYPE_LETTERS = (
 
 
 def _choice(params: dict[str, tuple[str, str]], low: str, allowed: dict[str, str]) -> str | None:
-    from mjquery.sandbox.query import QueryError
+    from mjquery.sandbox.api.query import QueryError
 
     if low not in params:
         return None
@@ -52,7 +52,7 @@ def statcounter_rows(
     data: Any, table_rows: Sequence[Row], params: dict[str, tuple[str, str]]
 ) -> list[Row]:
     """The statcounters rows a request selects (``params``: lower-case name -> (name, value))."""
-    from mjquery.sandbox.query import QueryError, parse_ints, parse_time
+    from mjquery.sandbox.api.query import QueryError, parse_ints, parse_time
 
     source = _choice(params, "countersource", SOURCES)
     resolution = _choice(params, "counterresolution", RESOLUTIONS)

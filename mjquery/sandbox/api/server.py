@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from mjquery.sandbox.core import Fault, Sandbox, SandboxRequest
+from mjquery.sandbox.api.core import Fault, Sandbox, SandboxRequest
 
 
 class _Handler(BaseHTTPRequestHandler):

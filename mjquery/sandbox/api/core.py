@@ -2,14 +2,14 @@
 
 ``Sandbox.handle`` takes a method, a path, the query pairs as sent, headers and a body, and
 returns a status, headers and body bytes. Two thin adapters call it: an ``httpx`` transport
-(:mod:`mjquery.sandbox.transport`, no sockets) and a threaded HTTP server
-(:mod:`mjquery.sandbox.server`). Order of events for one request: added latency (in the caller's
+(:mod:`mjquery.sandbox.api.transport`, no sockets) and a threaded HTTP server
+(:mod:`mjquery.sandbox.api.server`). Order of events for one request: added latency (in the caller's
 thread, outside any lock), the rate limit (429), authentication (401), an injected 5xx fault
 (the request is then not applied), the request itself, then a dropped connection or truncated
 body if one is drawn (the request *was* applied: the ambiguous failure a client must resolve by
 reading back). Every request is logged with the status the client saw (0 = dropped).
 
-Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sandbox.query`):
+Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sandbox.api.query`):
 
 - Every successful POST answers 201, PUT 200 (304 with an empty body when nothing changes),
   DELETE 204. ``DELETE /v4/contacts/{id}`` answers 200 with an empty body, even for an unknown id
@@ -28,7 +28,7 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
   (``/v3/REST/contact/1/nosuchaction``, ``/v3/REST/contact/1/getcontactslists/x/y``): 400
   ``Unknown action: "<name>"`` -- the reference lists "unknown resource/action" under 400, and
   the recorded 500 is only for paths outside ``/v3/REST``. Every action of the reference is
-  modelled (see :mod:`mjquery.sandbox.actions` and :mod:`mjquery.sandbox.imports`); nothing
+  modelled (see :mod:`mjquery.sandbox.api.actions` and :mod:`mjquery.sandbox.api.imports`); nothing
   answers 501.
 - ``campaigndraft`` and ``newsletter`` share one ID space (a newsletter is the legacy view of a
   draft): a row created through either gets an ID neither table uses yet.
@@ -49,7 +49,7 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
   ``batchjob`` row.
 - A 429 carries the usual error body (``Too many requests``) and no Retry-After header.
 
-Time: the sandbox has one clock, the account's (:meth:`mjquery.sandbox.store.Store.clock`).
+Time: the sandbox has one clock, the account's (:meth:`mjquery.sandbox.api.store.Store.clock`).
 The demo account lives at its own date (``DemoData.now``, so its data is the same on every run),
 which advances in real time from the moment the sandbox starts; every timestamp a request writes
 (``CreatedAt``, ``SubscribedAt``, ``ModifiedAt``, ``LastUpdateAt``, job times...), every schedule
@@ -76,11 +76,10 @@ from urllib.parse import unquote
 import httpx
 import orjson
 
-from mjquery.sandbox.aggregates import aggregate_query, aggregate_rows, served_filters
-from mjquery.sandbox.config import SandboxConfig
-from mjquery.sandbox.counters import statcounter_rows
-from mjquery.sandbox.log import LoggedRequest, RequestLog
-from mjquery.sandbox.query import (
+from mjquery.sandbox.api.aggregates import aggregate_query, aggregate_rows, served_filters
+from mjquery.sandbox.api.counters import statcounter_rows
+from mjquery.sandbox.api.log import LoggedRequest, RequestLog
+from mjquery.sandbox.api.query import (
     MESSAGE_OPTIONAL_FIELDS,
     Predicate,
     QueryError,
@@ -90,8 +89,9 @@ from mjquery.sandbox.query import (
     parse_sort,
     sort_rows,
 )
-from mjquery.sandbox.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
-from mjquery.sandbox.store import Row, Store, Table
+from mjquery.sandbox.api.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
+from mjquery.sandbox.api.store import Row, Store, Table
+from mjquery.sandbox.config import SandboxConfig
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 10
@@ -262,7 +262,7 @@ class Sandbox:
         self._fault_lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._csv_data: dict[int, bytes] = {}
-        #: CSV import jobs by csvimport ID (:mod:`mjquery.sandbox.imports`); their rows live in the table.
+        #: CSV import jobs by csvimport ID (:mod:`mjquery.sandbox.api.imports`); their rows live in the table.
         self._csv_jobs: dict[int, Any] = {}
         self._warm_up()
         # The account's time starts when it can first be asked, not before the warm-up of a big account.
@@ -290,7 +290,7 @@ class Sandbox:
 
     def transport(self) -> httpx.BaseTransport:
         """An in-process httpx transport serving this sandbox (no sockets; thread-safe)."""
-        from mjquery.sandbox.transport import SandboxTransport
+        from mjquery.sandbox.api.transport import SandboxTransport
 
         return SandboxTransport(self)
 
@@ -376,7 +376,7 @@ class Sandbox:
             raise ApiError(400, 'Unknown resource: ""')
         names = [s.lower() for s in segments]
         if names[0] in ("campaign", "campaigndraft", "newsletter", "campaignoverview"):
-            from mjquery.sandbox.actions import run_due_schedules
+            from mjquery.sandbox.api.actions import run_due_schedules
 
             run_due_schedules(self)
         # Global actions and two-segment resources: contact/managemanycontacts, statistics/link-click.
@@ -411,7 +411,7 @@ class Sandbox:
         if method == "POST":
             self._check_method(spec, "POST")
             if spec.name == "csvimport":
-                from mjquery.sandbox.imports import create_csvimport
+                from mjquery.sandbox.api.imports import create_csvimport
 
                 return create_csvimport(self, _object_body(request.body))
             row = self._create(spec, _object_body(request.body))
@@ -566,7 +566,7 @@ class Sandbox:
 
     def _list_members_in_id_order(self, value: str, hide_anonymized: bool) -> list[Row]:
         """Contacts of lists, straight from the membership index (no scan of every contact)."""
-        from mjquery.sandbox.query import parse_ints
+        from mjquery.sandbox.api.query import parse_ints
 
         members: set[int] = set()
         for list_id in parse_ints("ContactsList", value):
@@ -658,7 +658,7 @@ class Sandbox:
         if row is None:
             raise _not_found()
         if spec.name == "csvimport" and method in ("GET", "PUT"):
-            from mjquery.sandbox.imports import csvimport_item
+            from mjquery.sandbox.api.imports import csvimport_item
 
             return csvimport_item(self, method, row, request)
         if method == "GET":
@@ -901,7 +901,7 @@ class Sandbox:
         rest: list[str],
         request: SandboxRequest,
     ) -> SandboxResponse:
-        from mjquery.sandbox import actions, imports
+        from mjquery.sandbox.api import actions, imports
 
         self._check_method(spec, method)
         handler = actions.HANDLERS.get(spec.name.lower()) or imports.IMPORT_HANDLERS.get(
@@ -922,7 +922,7 @@ class Sandbox:
     def _route_data(
         self, method: str, segments: list[str], request: SandboxRequest
     ) -> SandboxResponse:
-        from mjquery.sandbox import actions
+        from mjquery.sandbox.api import actions
 
         return actions.data_api(self, method, segments, request)
 

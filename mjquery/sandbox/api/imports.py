@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mjquery.sandbox.actions import (
+from mjquery.sandbox.api.actions import (
     Handler,
     _parent,
     job_row,
@@ -72,7 +72,7 @@ from mjquery.sandbox.actions import (
     sync_batchjob,
     upsert_contact,
 )
-from mjquery.sandbox.core import (
+from mjquery.sandbox.api.core import (
     _EMAIL,
     SUBSCRIPTION_ACTIONS,
     ApiError,
@@ -83,10 +83,10 @@ from mjquery.sandbox.core import (
     _object_body,
     envelope,
 )
-from mjquery.sandbox.store import Row
+from mjquery.sandbox.api.store import Row
 
 if TYPE_CHECKING:
-    from mjquery.sandbox.core import Sandbox
+    from mjquery.sandbox.api.core import Sandbox
 
 IMPORTLIST_ACTIONS = (
     "addforce",

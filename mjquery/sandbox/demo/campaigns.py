@@ -13,9 +13,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from mjquery.sandbox import demo_vocab as vocab
-from mjquery.sandbox.demo_people import Audience
-from mjquery.sandbox.demo_reference import rfc3339, row
+from mjquery.sandbox.demo import vocab
+from mjquery.sandbox.demo.people import Audience
+from mjquery.sandbox.demo.reference import rfc3339, row
 
 DAY = 86400
 

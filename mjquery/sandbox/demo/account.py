@@ -15,7 +15,7 @@ The same ``seed`` and ``scale`` always give the same data: everything is drawn f
 ``random.Random(seed)`` in a fixed order, and the "current time" is the fixed :data:`DEMO_NOW`.
 A sandbox serving the account starts its clock there: the demo account lives at its own date,
 which advances in real time from the moment the sandbox starts (:meth:`Store.clock
-<mjquery.sandbox.store.Store.clock>`), so its programmed draft stays programmed for two days of
+<mjquery.sandbox.api.store.Store.clock>`), so its programmed draft stays programmed for two days of
 running and what a session writes is stamped just after the account's history.
 """
 
@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mjquery.sandbox.aggregates import AggregateQuery
-from mjquery.sandbox.demo_campaigns import campaign_rows, plan_campaigns
-from mjquery.sandbox.demo_extra import account_resources
-from mjquery.sandbox.demo_messages import MessageViews, simulate
-from mjquery.sandbox.demo_people import audience_resources, build_audience
-from mjquery.sandbox.demo_stats import Statistics
+from mjquery.sandbox.api.aggregates import AggregateQuery
+from mjquery.sandbox.demo.campaigns import campaign_rows, plan_campaigns
+from mjquery.sandbox.demo.extra import account_resources
+from mjquery.sandbox.demo.messages import MessageViews, simulate
+from mjquery.sandbox.demo.people import audience_resources, build_audience
+from mjquery.sandbox.demo.stats import Statistics
 
 #: The demo account's fixed "current time" (``DemoData.now``): where the sandbox's clock starts.
 DEMO_NOW = datetime(2026, 10, 3, 9, 12, 44, tzinfo=UTC)

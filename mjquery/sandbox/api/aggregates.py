@@ -52,7 +52,7 @@ de-duplicated count of clicking messages). The rows' own columns (``Platform``,
 ``ExcludePlatform``...) are then filtered on the recomputed rows as usual.
 
 An account without message-level data (a hand-made test account) cannot recompute; there these
-filters have no effect, and :func:`mjquery.sandbox.query.inert_filters` says so.
+filters have no effect, and :func:`mjquery.sandbox.api.query.inert_filters` says so.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mjquery.sandbox.reference import ResourceSpec
-from mjquery.sandbox.store import Row, Store
+from mjquery.sandbox.api.reference import ResourceSpec
+from mjquery.sandbox.api.store import Row, Store
 
 #: Resources whose rows are sums over messages.
 AGGREGATE_RESOURCES = frozenset(
@@ -163,8 +163,8 @@ def _contact_ids(store: Store, value: str) -> frozenset[int]:
 
 
 def _campaign_predicate(store: Store, low: str, name: str, value: str) -> Callable[[Row], bool]:
-    from mjquery.sandbox.query import parse_time, row_time
-    from mjquery.sandbox.semantics import _on_campaign, period_start
+    from mjquery.sandbox.api.query import parse_time, row_time
+    from mjquery.sandbox.api.semantics import _on_campaign, period_start
 
     if low == "contactlistid":
         low = "contactslist"
@@ -177,7 +177,7 @@ def _campaign_predicate(store: Store, low: str, name: str, value: str) -> Callab
             return lambda c: (t := row_time(c.get("SendStartAt"))) is not None and t > bound
         return lambda c: (t := row_time(c.get("SendStartAt"))) is not None and t < bound
     if low == "workflowid":
-        from mjquery.sandbox.query import parse_ints
+        from mjquery.sandbox.api.query import parse_ints
 
         wanted = parse_ints(name, value)
         return lambda c: c.get("WorkflowID") in wanted
@@ -192,10 +192,10 @@ def aggregate_query(
     """The recomputation a request asks for, or None when none of its filters is served here.
 
     ``params`` maps lower-case names to (name as sent, value). Bad values raise
-    :class:`mjquery.sandbox.query.QueryError` (400).
+    :class:`mjquery.sandbox.api.query.QueryError` (400).
     """
-    from mjquery.sandbox.query import QueryError, parse_bool, parse_ints
-    from mjquery.sandbox.semantics import message_status_values
+    from mjquery.sandbox.api.query import QueryError, parse_bool, parse_ints
+    from mjquery.sandbox.api.semantics import message_status_values
 
     served = served_filters(spec)
     present = sorted(low for low in params if low in served)

@@ -1,11 +1,11 @@
 """Filters whose meaning comes from another resource: the campaign or message a row belongs to,
 the contact or list recipient behind a statistics row, counters, ``Min``/``Max`` bounds, periods.
 
-:func:`derived_filter` is consulted by :func:`mjquery.sandbox.query.compile_filter` after the
+:func:`derived_filter` is consulted by :func:`mjquery.sandbox.api.query.compile_filter` after the
 plain rules; it returns ``None`` for a filter it does not know. Everything is read from the live
 tables (through :meth:`Store.derived` indexes, rebuilt when a table changes), so a write is
 visible to the filters at once. The meanings are the reference's own descriptions
-(``openapi-mailjet.yaml``); where they need a reading, the table in :mod:`mjquery.sandbox.query`
+(``openapi-mailjet.yaml``); where they need a reading, the table in :mod:`mjquery.sandbox.api.query`
 says which.
 
 :data:`JUSTIFIED_INERT` lists the filters that stay without effect, each with its reason.
@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from mjquery.sandbox.aggregates import AGGREGATE_RESOURCES
-from mjquery.sandbox.reference import ResourceSpec, load_reference
-from mjquery.sandbox.store import Row, Store
+from mjquery.sandbox.api.aggregates import AGGREGATE_RESOURCES
+from mjquery.sandbox.api.reference import ResourceSpec, load_reference
+from mjquery.sandbox.api.store import Row, Store
 
 Predicate = Callable[[Row], bool]
 Lookup = Callable[[Row], "Row | None"]
@@ -130,7 +130,7 @@ JUSTIFIED_INERT: dict[tuple[str, str], str] = {
 
 #: Aggregate statistics: one row per domain / country / day / link / user agent / account, summed
 #: over messages. Their message-selecting filters are answered by recomputing the rows
-#: (:mod:`mjquery.sandbox.aggregates`), never as row predicates.
+#: (:mod:`mjquery.sandbox.api.aggregates`), never as row predicates.
 AGGREGATES = AGGREGATE_RESOURCES
 
 #: Boolean counter filters of the statistics resources: ``Open=true`` = ``OpenedCount > 0``.
@@ -205,25 +205,25 @@ CAMPAIGN_FILTERS = frozenset(
 
 
 def _parse_bool(name: str, value: str) -> bool:
-    from mjquery.sandbox.query import parse_bool
+    from mjquery.sandbox.api.query import parse_bool
 
     return parse_bool(name, value)
 
 
 def _ints(name: str, value: str) -> frozenset[int]:
-    from mjquery.sandbox.query import parse_ints
+    from mjquery.sandbox.api.query import parse_ints
 
     return parse_ints(name, value)
 
 
 def _time(name: str, value: str) -> float:
-    from mjquery.sandbox.query import parse_time
+    from mjquery.sandbox.api.query import parse_time
 
     return parse_time(name, value)
 
 
 def _row_time(value: Any) -> float | None:
-    from mjquery.sandbox.query import row_time
+    from mjquery.sandbox.api.query import row_time
 
     return row_time(value)
 
@@ -316,7 +316,7 @@ def period_start(store: Store, name: str, value: str) -> float:
     elif period == "year":
         start = day.replace(month=1, day=1)
     else:
-        from mjquery.sandbox.query import QueryError
+        from mjquery.sandbox.api.query import QueryError
 
         raise QueryError(f'Invalid value for filter "{name}": "{value}"')
     return start.timestamp()
@@ -392,7 +392,7 @@ def _min_max(spec: ResourceSpec, name: str, value: str) -> Predicate | None:
 
 def _delegate(store: Store, target: str, lookup: Lookup, name: str, value: str) -> Predicate | None:
     """Compile ``name`` on the ``target`` resource and check it on each row's target row."""
-    from mjquery.sandbox.query import compile_filter
+    from mjquery.sandbox.api.query import compile_filter
 
     predicate = compile_filter(load_reference()[target], store, name, value)
     return _through(lookup, predicate) if predicate is not None else None
@@ -407,7 +407,7 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
         excluded = value.strip().lower()
         return lambda row: str(row.get("Platform", "")).lower() != excluded
     if resource in AGGREGATES or is_justified_inert(resource, name) is not None:
-        return None  # aggregates: their message filters are recomputations, see mjquery.sandbox.aggregates
+        return None  # aggregates: their message filters are recomputations, see mjquery.sandbox.api.aggregates
 
     # Status switches of drafts and campaign overviews.
     if resource in ("campaigndraft", "newsletter"):
@@ -470,7 +470,7 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
             return lambda row: (t := _row_time(row.get(field))) is not None and t <= moment
 
     if low == "period":
-        from mjquery.sandbox.query import _time_field
+        from mjquery.sandbox.api.query import _time_field
 
         time_field = _time_field(spec)
         if time_field is None:
@@ -582,7 +582,7 @@ def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
             want = _parse_bool(name, text)
             return lambda row: bool(row.get("IsActive")) == want
     if resource == "apppreferences" and low.startswith("key"):
-        from mjquery.sandbox.query import _generic
+        from mjquery.sandbox.api.query import _generic
 
         return _generic(spec, "PrefKey" + name[3:], value)  # rows carry the key as PrefKey
     if resource == "liststatistics" and low in ("contactslistid", "excludeid"):

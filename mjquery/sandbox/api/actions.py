@@ -1,6 +1,6 @@
 """Sub-resources and actions: draft content and sending, list memberships, bulk contact jobs, DATA API.
 
-Import jobs (``importlist``, ``csvimport`` and its CSV error file) are in :mod:`mjquery.sandbox.imports`.
+Import jobs (``importlist``, ``csvimport`` and its CSV error file) are in :mod:`mjquery.sandbox.api.imports`.
 
 Each handler takes ``(sandbox, method, parent key, remaining path segments, request)`` and is
 called with the store lock held and the method already checked against the reference. What
@@ -36,7 +36,7 @@ Choices where the reference is silent:
   set, else ``Error`` with ``["no DKIM record"]`` / ``["no SPF record"]``; the record's
   statuses and ``LastCheckAt`` are updated. Both actions answer 201 like every POST.
 
-"Now" is the account clock (:meth:`mjquery.sandbox.store.Store.clock`) everywhere here: the times
+"Now" is the account clock (:meth:`mjquery.sandbox.api.store.Store.clock`) everywhere here: the times
 written (``ModifiedAt``, ``DeliveredAt``, ``SubscribedAt``, job times), the due check of a
 programmed draft and the refusal of a schedule date in the past.
 """
@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mjquery.sandbox.core import (
+from mjquery.sandbox.api.core import (
     _EMAIL,
     JSON_HEADERS,
     SUBSCRIPTION_ACTIONS,
@@ -62,11 +62,11 @@ from mjquery.sandbox.core import (
     _object_body,
     envelope,
 )
-from mjquery.sandbox.query import DRAFT_STATUS_NAMES
-from mjquery.sandbox.store import Row
+from mjquery.sandbox.api.query import DRAFT_STATUS_NAMES
+from mjquery.sandbox.api.store import Row
 
 if TYPE_CHECKING:
-    from mjquery.sandbox.core import Sandbox
+    from mjquery.sandbox.api.core import Sandbox
 
 Handler = Callable[["Sandbox", str, "str | None", list[str], SandboxRequest], SandboxResponse]
 
@@ -224,7 +224,7 @@ def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
 def run_due_schedules(sb: Sandbox) -> None:
     """Send the programmed drafts whose schedule date is behind the account clock (checked when
     drafts or campaigns are read)."""
-    from mjquery.sandbox.query import QueryError, parse_time
+    from mjquery.sandbox.api.query import QueryError, parse_time
 
     schedules = sb.store.sub_resources.get("campaigndraft/schedule") or {}
     if not schedules:
@@ -279,7 +279,7 @@ def _schedule_draft(
             [{"Date": sb.store.clock_iso(), "Status": "programmed"}],
             201 if method == "POST" else 200,
         )
-    from mjquery.sandbox.query import QueryError, parse_time
+    from mjquery.sandbox.api.query import QueryError, parse_time
 
     try:
         when = parse_time("Date", date)
@@ -933,7 +933,7 @@ def data_api(
         if method != "GET":
             raise ApiError(405, "Method not allowed")
         if names[2] == "csverror":
-            from mjquery.sandbox.imports import csv_error_file
+            from mjquery.sandbox.api.imports import csv_error_file
 
             return csv_error_file(sb, segments[1])
         job = sb._jobs.get(int(segments[1])) if segments[1].isdigit() else None

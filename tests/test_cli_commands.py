@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import io
 import json
 from pathlib import Path
@@ -273,11 +274,17 @@ def test_export_of_a_query_and_an_unknown_extension(tmp_path: Path) -> None:
     assert bad.status == 1 and "Cannot tell the format of" in bad.err and ".parquet" in bad.err
 
 
-def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("--help").status == 0
     assert "examples:" in capsys.readouterr().out
-    assert run("--version").status == 0
-    assert capsys.readouterr().out.strip() == f"mjquery {mjquery.__version__}"
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_is_the_installed_distribution_s(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(flag).status == 0
+    assert capsys.readouterr().out == f"mjquery {importlib.metadata.version('mjquery')}\n"
 
 
 def test_c_with_a_subcommand_is_refused() -> None:

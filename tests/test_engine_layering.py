@@ -1,4 +1,9 @@
-"""Dependencies point one way: the planner never imports httpx or duckdb; the API never sqlglot or duckdb."""
+"""Dependencies point one way: front ends → engine → planner / api / schema.
+
+The planner never imports httpx or duckdb; the API never sqlglot or duckdb; the core never
+imports a front end; the two front ends share ``mjquery.frontend`` and ``mjquery.output``
+rather than importing each other.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +14,49 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mjquery"
 
+#: What the user talks to: the command, the shell, and the pieces only they use.
+FRONT_ENDS = {
+    "mjquery.cli",
+    "mjquery.shell",
+    "mjquery.frontend",
+    "mjquery.output",
+    "mjquery.config",
+}
+CORE = ("planner", "engine", "api", "schema", "dbapi", "writes")
+
 FORBIDDEN = {
     "planner": {"httpx", "duckdb", "mjquery.api", "mjquery.engine", "mjquery.dbapi"},
     "api": {"sqlglot", "duckdb", "mjquery.planner", "mjquery.engine"},
     "engine": {"sqlglot", "httpx", "mjquery.dbapi"},
+    "shell": {"mjquery.cli"},
+    "frontend": {"mjquery.cli", "mjquery.shell"},
+    "output": {"mjquery.cli", "mjquery.shell", "mjquery.frontend"},
 }
+for _core in CORE:
+    FORBIDDEN[_core] = FORBIDDEN.get(_core, set()) | FRONT_ENDS
 
 
 def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any depth (imports inside functions count).
+
+    ``from mjquery import config`` counts as importing ``mjquery.config`` as well as ``mjquery``.
+    """
     tree = ast.parse(path.read_text(), filename=str(path))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, (
+                f"{path}: relative import (the layering check reads absolute ones)"
+            )
+            assert node.module
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_does_not_import_forbidden_layers(package: str) -> None:
+def _offenders(package: str) -> list[str]:
     files = sorted((PACKAGE / package).rglob("*.py"))
     assert files, f"mjquery/{package} has no modules"
     offenders = []
@@ -36,4 +64,17 @@ def test_package_does_not_import_forbidden_layers(package: str) -> None:
         for name in imported_modules(path):
             if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[package]):
                 offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
-    assert offenders == []
+    return offenders
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_does_not_import_forbidden_layers(package: str) -> None:
+    assert _offenders(package) == []
+
+
+def test_the_check_sees_imports_inside_functions_and_from_imports(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from mjquery import config\n\ndef f():\n    from mjquery.cli.main import main\n"
+    )
+    assert {"mjquery.config", "mjquery.cli.main"} <= imported_modules(module)

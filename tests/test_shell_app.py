@@ -6,6 +6,8 @@ import io
 import stat
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,23 +30,34 @@ class Session:
         self.out, self.err, self.connection, self.status = out, err, connection, status
 
 
+@dataclass(frozen=True)
+class Keys:
+    """Keys to type, and the text the input line must show before the next keys are typed."""
+
+    text: str
+    then: str | None = None
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
 def shell(
-    keys: str | list[str], tmp_path: Path, connection: FakeConnection | None = None
+    keys: str | list[Keys], tmp_path: Path, connection: FakeConnection | None = None
 ) -> Session:
-    """Type ``keys`` into a shell, then Ctrl-D. A list is typed in chunks, 1 s apart (generous: the machine may be busy), so that
-    completion (which runs after a key press, asynchronously) can catch up between them."""
+    """Type ``keys`` into a shell, then Ctrl-D.
+
+    Given as a list, each :class:`Keys` waits until the input line shows its ``then`` text
+    before the next keys go: completion runs after a key press, in the background.
+    """
     connection = connection or FakeConnection()
     out, err = io.StringIO(), io.StringIO()
-    chunks = [keys] if isinstance(keys, str) else keys
+    steps = [Keys(keys)] if isinstance(keys, str) else keys
     with create_pipe_input() as pipe:
-
-        def typist() -> None:
-            for chunk in chunks:
-                pipe.send_text(chunk)
-                time.sleep(1.0 if len(chunks) > 1 else 0)
-            pipe.send_text("\x04")  # Ctrl-D ends the session
-
-        thread = threading.Thread(target=typist, daemon=True)
         sh = Shell(
             connection,
             ShellOptions(source="demo account", history_file=tmp_path / "history"),
@@ -53,9 +66,28 @@ def shell(
             stdout=out,
             stderr=err,
         )
+        failure: list[BaseException] = []
+
+        def typist() -> None:
+            try:
+                for step in steps:
+                    pipe.send_text(step.text)
+                    if step.then is not None:
+                        wait_for(
+                            lambda line=step.then: sh.session.default_buffer.text == line,
+                            f"the input line to read {step.then!r}",
+                        )
+            except BaseException as exc:  # reported by the test, after the session ends
+                failure.append(exc)
+            finally:
+                pipe.send_text("\x04")  # Ctrl-D ends the session
+
+        thread = threading.Thread(target=typist, daemon=True)
         thread.start()
         status = sh.run()
         thread.join()
+    if failure:
+        raise failure[0]
     return Session(out.getvalue(), err.getvalue(), connection, status)
 
 
@@ -166,7 +198,14 @@ def test_quit_words_and_help(tmp_path: Path) -> None:
 
 
 def test_tab_completes_a_table_name(tmp_path: Path) -> None:
-    s = shell(["SELECT Name FROM Contac", "\t", ";\n"], tmp_path)
+    s = shell(
+        [
+            Keys("SELECT Name FROM Contac", then="SELECT Name FROM Contac"),
+            Keys("\t", then="SELECT Name FROM Contact"),
+            Keys(";\n"),
+        ],
+        tmp_path,
+    )
     assert s.connection.executed[0][0] == "SELECT Name FROM Contact"
 
 

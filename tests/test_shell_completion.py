@@ -6,7 +6,7 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from mjquery.cli.sqltext import tokenize
+from mjquery.frontend.sqltext import tokenize
 from mjquery.schema.catalog import load_catalog
 from mjquery.shell.completer import SqlCompleter, candidates
 from mjquery.shell.keys import input_is_ready

@@ -11,9 +11,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mjquery import config as config_module
-from mjquery.cli.runner import EXIT_PARTLY_REFUSED, StatementRunner, WriteGuard, status_line
-from mjquery.cli.sqltext import StatementKind, parameter_names, parse_param_value, split_statements
 from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntaxError
+from mjquery.frontend.progress import ProgressLine, is_terminal
+from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner, WriteGuard, status_line
+from mjquery.frontend.sqltext import (
+    StatementKind,
+    parameter_names,
+    parse_param_value,
+    split_statements,
+)
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 DEMO_SOURCE = "demo account (in-process sandbox)"
@@ -140,7 +146,7 @@ def dispatch(context: Context) -> int:
     if command is None:
         if context.options.sql is not None:
             return run_sql(context, context.options.sql, {})
-        if not _is_terminal(context.stdin):
+        if not is_terminal(context.stdin):
             return run_sql(context, context.stdin.read(), {})
         return run_shell(context)
     if context.options.sql is not None:
@@ -154,13 +160,6 @@ def dispatch(context: Context) -> int:
         "config": config_command,
     }
     return handlers[command](context)
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def run_shell(context: Context) -> int:
@@ -214,9 +213,9 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
             f"--param {', '.join(unused)}: not used by the SQL (its parameters: {known})"
         )
     connection = context.connection()
-    progress = _ProgressPrinter(context.stderr) if _is_terminal(context.stderr) else None
+    progress = ProgressLine(context.stderr) if is_terminal(context.stderr) else None
     if progress is not None and hasattr(connection, "progress"):
-        connection.progress = progress
+        connection.progress = progress.pages
     runner = StatementRunner(
         connection, guard=WriteGuard(safe_updates=context.options.safe_updates)
     )
@@ -251,28 +250,6 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
     return EXIT_PARTLY_REFUSED if partly_refused else 0
 
 
-class _ProgressPrinter:
-    """``pages 3/10`` on standard error while a long fetch runs (terminals only)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = False
-
-    def __call__(self, pages_done: int, pages_expected: int | None) -> None:
-        if pages_expected is not None and pages_expected <= 1:
-            return
-        total = "?" if pages_expected is None else str(pages_expected)
-        self.stream.write(f"\rfetching: {pages_done}/{total} pages")
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
-
-
 # -- schema commands (no credentials needed) -------------------------------------------------
 
 
@@ -283,7 +260,7 @@ def _catalog() -> Any:
 
 
 def show_tables(context: Context) -> int:
-    from mjquery.cli.schema_view import tables_result
+    from mjquery.frontend.schema_view import tables_result
 
     with context.output() as out:
         write_result(
@@ -296,7 +273,7 @@ def show_tables(context: Context) -> int:
 
 
 def describe_table(context: Context) -> int:
-    from mjquery.cli.schema_view import describe_result
+    from mjquery.frontend.schema_view import describe_result
 
     table = _catalog().get(context.options.table)
     with context.output() as out:

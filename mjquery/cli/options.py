@@ -96,7 +96,11 @@ def _add_common(
 
 
 def _sub(
-    subparsers: argparse._SubParsersAction, name: str, help_text: str, description: str, epilog: str
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    description: str,
+    epilog: str,
 ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         name,
@@ -115,7 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"%(prog)s {package_version()}",
+        help="print the version of mjquery and exit",
+    )
     parser.add_argument(
         "-c",
         "--command",
@@ -314,7 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    import mjquery
+def package_version() -> str:
+    """The version of the installed distribution, as pip and the wheel's metadata say."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return mjquery.__version__
+    try:
+        return version("mjquery")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        import mjquery
+
+        return mjquery.__version__

@@ -14,14 +14,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from mjquery.cli.runner import EXIT_PARTLY_REFUSED, StatementRunner, paramstyle
-from mjquery.cli.sqltext import bind_parameters
 from mjquery.errors import ProgrammingError
+from mjquery.frontend.progress import ProgressLine, is_terminal
+from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner, paramstyle
+from mjquery.frontend.sqltext import bind_parameters
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 if TYPE_CHECKING:
@@ -76,48 +76,12 @@ def export_sql(source: str) -> str:
 _FORMATTER_ONLY = {"jsonl", "ndjson", "tsv", "md"}
 
 
-class Progress:
-    """``importing: 2,000/10,000 rows`` on standard error: rewritten in place on a terminal,
-    one line at most every second otherwise (``--verbose``)."""
-
-    def __init__(self, stream: TextIO, verb: str, *, terminal: bool, interval: float = 1.0) -> None:
-        self.stream, self.verb, self.terminal, self.interval = stream, verb, terminal, interval
-        self.shown = False
-        self._last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if not self.terminal and now - self._last < self.interval:
-            return
-        self._last = now
-        text = f"{self.verb}: {done:,}/{total:,} rows" if total else f"{self.verb}: {done:,} rows"
-        if self.terminal:
-            self.stream.write("\r\x1b[K" + text)
-            self.shown = True
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
-
-
-def progress_for(context: Context, verb: str) -> Progress | None:
-    """A progress printer when standard error is a terminal or --verbose is on, else None."""
-    terminal = _is_terminal(context.stderr)
+def progress_for(context: Context) -> ProgressLine | None:
+    """A progress line when standard error is a terminal or --verbose is on, else None."""
+    terminal = is_terminal(context.stderr)
     if not (terminal or context.options_verbose):
         return None
-    return Progress(context.stderr, verb, terminal=terminal)
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return ProgressLine(context.stderr, terminal=terminal)
 
 
 def export_target(options: Any) -> str:
@@ -142,9 +106,15 @@ def export(context: Context) -> int:
     suffix = Path(target).suffix.lower().lstrip(".")
     source = export_sql(options.source)
     if (explicit or suffix) not in _FORMATTER_ONLY:
-        progress = progress_for(context, "exporting")
+        progress = progress_for(context)
         try:
-            report = export_query(context.connection(), source, target, explicit, progress=progress)
+            report = export_query(
+                context.connection(),
+                source,
+                target,
+                explicit,
+                progress=None if progress is None else progress.counter("exporting"),
+            )
         finally:
             if progress is not None:
                 progress.clear()
@@ -251,7 +221,7 @@ def import_csv_file(context: Context, table: str, path: str, delimiter: str) -> 
     options = context.options
     mapping = parse_mapping(options.mapping)
     connection = context.connection()
-    progress = progress_for(context, "importing")
+    progress = progress_for(context)
     try:
         report = import_csv(
             connection.api,
@@ -262,7 +232,7 @@ def import_csv_file(context: Context, table: str, path: str, delimiter: str) -> 
             mapping=mapping,
             delimiter=delimiter,
             options=getattr(connection, "write_options", None) or _default_write_options(),
-            progress=progress,
+            progress=None if progress is None else progress.counter("importing"),
         )
     finally:
         if progress is not None:

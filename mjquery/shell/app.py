@@ -1,4 +1,4 @@
-"""The interactive shell: a prompt_toolkit session around a :class:`~mjquery.cli.runner.StatementRunner`.
+"""The interactive shell: a prompt_toolkit session around a :class:`~mjquery.frontend.runner.StatementRunner`.
 
 The loop reads a statement (multi-line, runs at ``;``), runs it, prints the result as a table
 (through a pager when it is longer than the screen) and a status line, and keeps going after
@@ -25,9 +25,10 @@ from prompt_toolkit.styles import Style
 from pygments.lexers.sql import SqlLexer
 
 from mjquery import config as config_module
-from mjquery.cli.runner import StatementRunner, WriteGuard, status_line
-from mjquery.cli.sqltext import split_statements
 from mjquery.errors import SqlSyntaxError
+from mjquery.frontend.progress import ProgressLine, is_terminal
+from mjquery.frontend.runner import StatementRunner, WriteGuard, status_line
+from mjquery.frontend.sqltext import split_statements
 from mjquery.output import OutputFormat, ResultSet, write_result
 from mjquery.shell.completer import SqlCompleter
 from mjquery.shell.keys import QUIT_WORDS, build_key_bindings
@@ -72,13 +73,6 @@ class ShellState:
     running: bool = True
 
 
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def open_history(path: Path | None) -> History:
     """The persistent history file (created with mode 600), or memory when it cannot be written."""
     path = config_module.history_path() if path is None else path
@@ -111,9 +105,9 @@ class Shell:
         self.state = ShellState(
             output_format=self.options.output_format, safe_updates=self.options.safe_updates
         )
-        self.color = _is_tty(self.stdout) if self.options.color is None else self.options.color
+        self.color = is_terminal(self.stdout) if self.options.color is None else self.options.color
         self.use_pager = (
-            _is_tty(self.stdout) if self.options.use_pager is None else self.options.use_pager
+            is_terminal(self.stdout) if self.options.use_pager is None else self.options.use_pager
         )
         self._input, self._output = input, output
         self.session: PromptSession[str] = PromptSession(
@@ -138,9 +132,9 @@ class Shell:
             connection,
             guard=WriteGuard(safe_updates=self.state.safe_updates, confirm=self.confirm_write),
         )
-        self._progress_shown = False
-        if hasattr(connection, "progress") and _is_tty(self.stderr):
-            connection.progress = self._progress
+        self.progress = ProgressLine(self.stderr, terminal=is_terminal(self.stderr))
+        if hasattr(connection, "progress") and self.progress.terminal:
+            connection.progress = self.progress.pages
 
     # -- catalog --------------------------------------------------------------------------------
 
@@ -195,14 +189,14 @@ class Shell:
             try:
                 self.run_statement(sql, params)
             except KeyboardInterrupt:
-                self._clear_progress()
+                self.progress.clear()
                 cancel = getattr(self.connection, "interrupt", None)
                 if cancel is not None:
                     cancel()
                 self.error("query cancelled")
                 return False
             except Exception as exc:
-                self._clear_progress()
+                self.progress.clear()
                 self.show_error(exc, sql)
                 return False
         return True
@@ -213,7 +207,7 @@ class Shell:
             safe_updates=self.state.safe_updates, confirm=self.confirm_write
         )
         executed = self.runner.execute(sql, params)
-        self._clear_progress()
+        self.progress.clear()
         if executed.columns is not None:
             self.print_result(ResultSet(executed.columns, executed.rows()))
         stats = executed.stats()
@@ -299,21 +293,7 @@ class Shell:
 
             self.stderr.write(self.scrub("".join(traceback.format_exception(exc))))
 
-    # -- progress and confirmation --------------------------------------------------------------
-
-    def _progress(self, pages_done: int, pages_expected: int | None) -> None:
-        if pages_expected is not None and pages_expected <= 1:
-            return
-        total = "?" if pages_expected is None else str(pages_expected)
-        self.stderr.write(f"\rfetching: {pages_done}/{total} pages")
-        self.stderr.flush()
-        self._progress_shown = True
-
-    def _clear_progress(self) -> None:
-        if self._progress_shown:
-            self.stderr.write("\r\x1b[K")
-            self.stderr.flush()
-            self._progress_shown = False
+    # -- confirmation --------------------------------------------------------------
 
     def ask(self, question: str, *, is_password: bool = False) -> str:
         """A one-line answer from the user (no history, no completion)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from mjquery.cli.schema_view import column_infos
+from mjquery.frontend.schema_view import column_infos
 from mjquery.output import OutputFormat
 from mjquery.schema.model import ObjectSchema
 from mjquery.shell.suggest import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.filters import Condition, completion_is_selected, has_completions
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
-from mjquery.cli.sqltext import is_complete
+from mjquery.frontend.sqltext import is_complete
 
 QUIT_WORDS = frozenset({"exit", "quit", "exit;", "quit;"})
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mjquery.cli.schema_view import describe_result, tables_result
-from mjquery.cli.sqltext import parameter_names, parse_param_value, split_statements
 from mjquery.errors import ProgrammingError
+from mjquery.frontend.schema_view import describe_result, tables_result
+from mjquery.frontend.sqltext import parameter_names, parse_param_value, split_statements
 from mjquery.output import OutputFormat
 from mjquery.shell.suggest import META_COMMANDS
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from mjquery.cli.sqltext import Token, TokenKind, tokenize
+from mjquery.frontend.sqltext import Token, TokenKind, tokenize
 
 
 class SuggestionKind(enum.Enum):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mjquery.cli.sqltext import (
+from mjquery.errors import ProgrammingError
+from mjquery.frontend.sqltext import (
     StatementKind,
     bind_parameters,
     has_where,
@@ -14,7 +15,6 @@ from mjquery.cli.sqltext import (
     split_statements,
     statement_kind,
 )
-from mjquery.errors import ProgrammingError
 
 
 def test_split_ignores_semicolons_in_strings_names_and_comments() -> None:

@@ -160,7 +160,9 @@ def _quote_end(text: str, i: int) -> tuple[int, bool]:
 def _closed(literal: str) -> bool:
     if literal.startswith("$"):
         m = _DOLLAR.match(literal)
-        return bool(m) and len(literal) >= 2 * len(m.group()) and literal.endswith(m.group())
+        if m is None:
+            return False
+        return len(literal) >= 2 * len(m.group()) and literal.endswith(m.group())
     return _quote_end(literal, 0)[1]
 
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mjquery.cli.sqltext import (
+from mjquery.errors import InterfaceError, ProgrammingError
+from mjquery.frontend.sqltext import (
     BoundStatement,
     StatementKind,
     bind_parameters,
     has_where,
     statement_kind,
 )
-from mjquery.errors import InterfaceError, ProgrammingError
 
 FETCH_BATCH = 1000
 

@@ -2,7 +2,7 @@
 
 The planner never imports httpx or duckdb; the API never sqlglot or duckdb; the core never
 imports a front end; the two front ends share ``mjquery.frontend`` and ``mjquery.output``
-rather than importing each other.
+rather than importing each other; the sandbox shares no code with the rest of mjquery.
 """
 
 from __future__ import annotations
@@ -78,3 +78,49 @@ def test_the_check_sees_imports_inside_functions_and_from_imports(tmp_path: Path
         "from mjquery import config\n\ndef f():\n    from mjquery.cli.main import main\n"
     )
     assert {"mjquery.config", "mjquery.cli.main"} <= imported_modules(module)
+
+
+def _mjquery_imports(path: Path) -> set[str]:
+    return {name for name in imported_modules(path) if name.split(".")[0] == "mjquery"}
+
+
+def test_sandbox_imports_no_other_mjquery_package() -> None:
+    # The sandbox is a stand-in for Mailjet: it must not share code with the client it tests.
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in sorted((PACKAGE / "sandbox").rglob("*.py"))
+        for name in _mjquery_imports(path)
+        if not name.startswith("mjquery.sandbox")
+    ]
+    assert offenders == []
+
+
+def test_demo_account_does_not_import_the_api_it_is_served_by() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in sorted((PACKAGE / "sandbox" / "demo").rglob("*.py"))
+        for name in _mjquery_imports(path)
+        if name.startswith("mjquery.sandbox.api")
+    ]
+    assert offenders == []
+
+
+def _imports_inside_functions(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    return found
+
+
+def test_sandbox_imports_sit_at_the_top_of_files() -> None:
+    # An import hidden inside a function is how an import ring goes unnoticed.
+    hidden = [
+        where
+        for path in sorted((PACKAGE / "sandbox").rglob("*.py"))
+        for where in _imports_inside_functions(path)
+    ]
+    assert hidden == []

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mjquery.sandbox.api.aggregates import AggregateQuery
+from mjquery.sandbox.account import AggregateQuery
 from mjquery.sandbox.demo import DemoData, build_demo_account
 
 REFERENCE = json.loads(

@@ -13,9 +13,10 @@ The behaviour is that of Mailjet's v3 REST API as ``reference/`` documents it; w
 reference is silent the choices are listed in :mod:`mjquery.sandbox.api.core`.
 """
 
-from mjquery.sandbox.api.core import Sandbox, SandboxRequest, SandboxResponse
+from mjquery.sandbox.api.core import Sandbox
 from mjquery.sandbox.api.log import LoggedRequest, RequestLog
 from mjquery.sandbox.api.server import SandboxServer
+from mjquery.sandbox.api.wire import SandboxRequest, SandboxResponse
 from mjquery.sandbox.config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
 
 __all__ = [

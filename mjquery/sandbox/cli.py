@@ -21,6 +21,8 @@ import threading
 import time
 from types import FrameType
 
+from mjquery.sandbox.api.core import Sandbox
+from mjquery.sandbox.api.server import SandboxServer
 from mjquery.sandbox.config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
 
 
@@ -85,9 +87,6 @@ def main(argv: list[str] | None = None) -> int:
     if (args.api_key is None) != (args.api_secret is None):
         print("mjquery sandbox: give both --api-key and --api-secret, or neither", file=sys.stderr)
         return 2
-    from mjquery.sandbox.api.core import Sandbox
-    from mjquery.sandbox.api.server import SandboxServer
-
     config = SandboxConfig(
         api_key=args.api_key or DEMO_API_KEY,
         api_secret=args.api_secret or DEMO_API_SECRET,

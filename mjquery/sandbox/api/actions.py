@@ -1,6 +1,7 @@
-"""Sub-resources and actions: draft content and sending, list memberships, bulk contact jobs, DATA API.
+"""Sub-resources and actions: draft content and sending, list memberships, bulk contact jobs.
 
-Import jobs (``importlist``, ``csvimport`` and its CSV error file) are in :mod:`mjquery.sandbox.api.imports`.
+Import jobs (``importlist``, ``csvimport``) and the DATA API (CSV uploads, job error files) are in
+:mod:`mjquery.sandbox.api.imports`.
 
 Each handler takes ``(sandbox, method, parent key, remaining path segments, request)`` and is
 called with the store lock held and the method already checked against the reference. What
@@ -45,25 +46,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mjquery.sandbox.api.core import (
-    _EMAIL,
+from mjquery.sandbox.api.query import draft_status_name
+from mjquery.sandbox.api.store import Row
+from mjquery.sandbox.api.values import QueryError, parse_time
+from mjquery.sandbox.api.wire import (
+    EMAIL,
     JSON_HEADERS,
-    SUBSCRIPTION_ACTIONS,
     ApiError,
-    Job,
     SandboxRequest,
     SandboxResponse,
-    _get,
-    _not_found,
-    _object_body,
+    body_value,
     envelope,
+    not_found,
+    object_body,
 )
-from mjquery.sandbox.api.query import DRAFT_STATUS_NAMES
-from mjquery.sandbox.api.store import Row
 
 if TYPE_CHECKING:
     from mjquery.sandbox.api.core import Sandbox
@@ -71,12 +72,29 @@ if TYPE_CHECKING:
 Handler = Callable[["Sandbox", str, "str | None", list[str], SandboxRequest], SandboxResponse]
 
 CONTENT_PARTS = ("Headers", "Html-part", "Text-part", "MJMLContent")
+SUBSCRIPTION_ACTIONS = ("addforce", "addnoforce", "remove", "unsub")
+
+
+@dataclass
+class Job:
+    """A managemanycontacts job, applied when posted and reported through polls."""
+
+    id: int
+    list_id: int | None
+    count: int
+    errors: list[dict[str, str]]
+    start: int
+    polls: int = 0
+    kind: str = "managemanycontacts"  # or "importlist": each action lists only its own jobs
+    detail: dict[str, Any] | None = (
+        None  # importlist: the source ListID and Action, echoed by polls
+    )
 
 
 def _parent(sb: Sandbox, resource: str, key: str | None) -> Row:
     row = sb._find(sb.specs[resource], key or "")
     if row is None:
-        raise _not_found()
+        raise not_found()
     return row
 
 
@@ -97,12 +115,12 @@ def _content(resource: str, empty: Any) -> Handler:
                     "ErrorMessage": "The resource with the specified ID you are trying to reach does not exist.",
                 }
                 return SandboxResponse(404, JSON_HEADERS, orjson.dumps(body))
-            raise _not_found()
+            raise not_found()
         store = sb.store.sub_resources.setdefault(f"{resource}/detailcontent", {})
         current = store.get(row["ID"]) or {part: empty for part in CONTENT_PARTS}
         if method == "GET":
             return envelope([current])
-        body = _object_body(request.body)
+        body = object_body(request.body)
         given = _content_parts(body, CONTENT_PARTS)
         if method == "POST":
             # POST replaces the content: a part left out becomes empty (guide).
@@ -125,12 +143,12 @@ def _content(resource: str, empty: Any) -> Handler:
 
 def _draft_problems(sb: Sandbox, draft: Row) -> str | None:
     """Why a draft cannot be sent or scheduled (the guide's checks), or None."""
-    if not _EMAIL.match(str(draft.get("SenderEmail", ""))):
+    if not EMAIL.match(str(draft.get("SenderEmail", ""))):
         return "SenderEmail is not a valid email address"
     if not draft.get("Sender") or not draft.get("Subject"):
         return "Sender and Subject must not be empty"
     if draft.get("Status") not in (0, 1):
-        return f"The campaign draft status is {DRAFT_STATUS_NAMES.get(draft.get('Status'), draft.get('Status'))}"
+        return f"The campaign draft status is {draft_status_name(draft.get('Status'))}"
     if draft.get("AXTesting") not in (None, "", 0, {}):
         return "The campaign draft is part of an A/X test"
     list_id = draft.get("ContactsListID")
@@ -185,9 +203,9 @@ def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
     """The ``campaign`` row of a sent draft (CustomValue ``mj.nl=<draft id>``), created on first send."""
     marker = f"mj.nl={draft['ID']}"
     table = sb.store.table("campaign")
-    for row in table.rows:
-        if row.get("CustomValue") == marker:
-            return row
+    for existing in table.rows:
+        if existing.get("CustomValue") == marker:
+            return existing
     spec = sb.specs["campaign"]
     row: Row = {
         f.name: ({"int": 0, "bool": False, "float": 0.0}.get(f.type, "")) for f in spec.fields
@@ -224,8 +242,6 @@ def _campaign_of_draft(sb: Sandbox, draft: Row) -> Row:
 def run_due_schedules(sb: Sandbox) -> None:
     """Send the programmed drafts whose schedule date is behind the account clock (checked when
     drafts or campaigns are read)."""
-    from mjquery.sandbox.api.query import QueryError, parse_time
-
     schedules = sb.store.sub_resources.get("campaigndraft/schedule") or {}
     if not schedules:
         return
@@ -258,15 +274,15 @@ def _schedule_draft(
     if method == "GET":
         record = schedules.get(draft["ID"])
         if record is None or draft.get("Status") != 1:
-            raise _not_found()
+            raise not_found()
         return envelope([record])
     if method == "DELETE":
         if draft["ID"] not in schedules or draft.get("Status") != 1:
-            raise _not_found()
+            raise not_found()
         del schedules[draft["ID"]]
         _set_draft_status(sb, draft, 0)
         return SandboxResponse(204)
-    date = _get(_object_body(request.body), "Date")
+    date = body_value(object_body(request.body), "Date")
     if not isinstance(date, str) or not date:
         raise ApiError(400, 'Mandatory property "Date" is missing')
     problem = _draft_problems(sb, draft)
@@ -279,8 +295,6 @@ def _schedule_draft(
             [{"Date": sb.store.clock_iso(), "Status": "programmed"}],
             201 if method == "POST" else 200,
         )
-    from mjquery.sandbox.api.query import QueryError, parse_time
-
     try:
         when = parse_time("Date", date)
     except QueryError:
@@ -314,31 +328,27 @@ def _test(
 
 
 def _test_draft(sb: Sandbox, draft: Row, request: SandboxRequest) -> SandboxResponse:
-    recipients = _get(_object_body(request.body), "Recipients")
+    recipients = body_value(object_body(request.body), "Recipients")
     if not isinstance(recipients, list) or not recipients:
         raise ApiError(400, 'Mandatory property "Recipients" is missing')
     for recipient in recipients:
-        email = _get(recipient, "Email") if isinstance(recipient, dict) else None
-        if not isinstance(email, str) or not _EMAIL.match(email):
+        email = body_value(recipient, "Email") if isinstance(recipient, dict) else None
+        if not isinstance(email, str) or not EMAIL.match(email):
             raise ApiError(400, f'Invalid recipient email address: "{email}"')
     if (
         not draft.get("Sender")
         or not draft.get("Subject")
-        or not _EMAIL.match(str(draft.get("SenderEmail", "")))
+        or not EMAIL.match(str(draft.get("SenderEmail", "")))
     ):
         raise ApiError(400, "Sender, SenderEmail and Subject must be valid")
-    return envelope(
-        [{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}], 201
-    )
+    return envelope([{"Status": draft_status_name(draft.get("Status"))}], 201)
 
 
 def _status(
     sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
 ) -> SandboxResponse:
     draft = _parent(sb, "campaigndraft", key)
-    return envelope(
-        [{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}]
-    )
+    return envelope([{"Status": draft_status_name(draft.get("Status"))}])
 
 
 # -- list memberships ----------------------------------------------------------------------------
@@ -410,7 +420,7 @@ def _list_actions(sb: Sandbox, items: Any) -> list[tuple[Row, str, dict[str, Any
     resolved, errors = [], []
     for item in items:
         item = item if isinstance(item, dict) else {}
-        list_id, action = _get(item, "ListID"), _get(item, "Action")
+        list_id, action = body_value(item, "ListID"), body_value(item, "Action")
         lst = (
             lists.get(int(list_id))
             if isinstance(list_id, int | str) and str(list_id).isdigit()
@@ -435,7 +445,7 @@ def _managecontactslists(
     sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
 ) -> SandboxResponse:
     contact = _parent(sb, "contact", key)
-    actions = _list_actions(sb, _get(_object_body(request.body), "ContactsLists"))
+    actions = _list_actions(sb, body_value(object_body(request.body), "ContactsLists"))
     for lst, action, _ in actions:
         subscribe(sb, contact, lst, action)
     return envelope([{"ContactsLists": [echo for _, _, echo in actions]}], 201)
@@ -480,10 +490,10 @@ def set_properties(sb: Sandbox, contact: Row, properties: dict[str, Any] | None)
 
 def upsert_contact(sb: Sandbox, entry: dict[str, Any]) -> Row:
     """Create the contact of ``entry`` (Email, Name, IsExcludedFromCampaigns) or update it."""
-    email = _get(entry, "Email")
+    email = body_value(entry, "Email")
     contact = sb.store.contact(email)
-    name = _get(entry, "Name")
-    excluded = _get(entry, "IsExcludedFromCampaigns")
+    name = body_value(entry, "Name")
+    excluded = body_value(entry, "IsExcludedFromCampaigns")
     if contact is None:
         body: dict[str, Any] = {"Email": email}
         if name is not None:
@@ -505,9 +515,9 @@ def _managecontact(
     sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
 ) -> SandboxResponse:
     lst = _parent(sb, "contactslist", key)
-    body = _object_body(request.body)
-    email, action = _get(body, "Email"), _get(body, "Action")
-    if not isinstance(email, str) or not _EMAIL.match(email):
+    body = object_body(request.body)
+    email, action = body_value(body, "Email"), body_value(body, "Action")
+    if not isinstance(email, str) or not EMAIL.match(email):
         raise ApiError(
             400,
             "Object properties invalid",
@@ -519,7 +529,7 @@ def _managecontact(
             "Object properties invalid",
             {"Properties": [{"Action": "action missing or not valid"}]},
         )
-    properties = _get(body, "Properties")
+    properties = body_value(body, "Properties")
     problems = _property_problems(sb, properties)
     if problems:
         raise ApiError(400, "Object properties invalid", {"Properties": problems})
@@ -572,7 +582,7 @@ def _managemanycontacts(scope: str) -> Handler:
                 wanted = rest[0]
                 jobs = [j for j in jobs if str(j.id) == wanted]
                 if not jobs:
-                    raise _not_found()
+                    raise not_found()
             rows = []
             for job in jobs:
                 if rest:
@@ -582,12 +592,12 @@ def _managemanycontacts(scope: str) -> Handler:
             return envelope(rows)
         if rest:
             raise ApiError(405, "Method not allowed")
-        body = _object_body(request.body)
-        contacts = _get(body, "Contacts")
+        body = object_body(request.body)
+        contacts = body_value(body, "Contacts")
         if not isinstance(contacts, list) or not contacts:
             raise ApiError(400, 'Mandatory property "Contacts" is missing')
         if lst is not None:
-            action = _get(body, "Action")
+            action = body_value(body, "Action")
             if not isinstance(action, str) or action.lower() not in SUBSCRIPTION_ACTIONS:
                 raise ApiError(
                     400,
@@ -596,7 +606,7 @@ def _managemanycontacts(scope: str) -> Handler:
                 )
             list_actions = [(lst, action.lower())]
         else:
-            lists_given = _get(body, "ContactsLists")
+            lists_given = body_value(body, "ContactsLists")
             list_actions = (
                 [(lst, a) for lst, a, _ in _list_actions(sb, lists_given)]
                 if lists_given is not None
@@ -605,11 +615,11 @@ def _managemanycontacts(scope: str) -> Handler:
         errors: list[dict[str, str]] = []
         processed = 0
         for entry in contacts:
-            email = _get(entry, "Email") if isinstance(entry, dict) else None
-            if not isinstance(email, str) or not _EMAIL.match(email):
+            email = body_value(entry, "Email") if isinstance(entry, dict) else None
+            if not isinstance(email, str) or not EMAIL.match(email):
                 errors.append({"Email": str(email), "Error": "Invalid email address"})
                 continue
-            problems = _property_problems(sb, _get(entry, "Properties"))
+            problems = _property_problems(sb, body_value(entry, "Properties"))
             if problems:
                 errors.append(
                     {
@@ -624,7 +634,7 @@ def _managemanycontacts(scope: str) -> Handler:
             except ApiError as exc:
                 errors.append({"Email": email, "Error": str(exc.message)})
                 continue
-            set_properties(sb, contact, _get(entry, "Properties"))
+            set_properties(sb, contact, body_value(entry, "Properties"))
             for target, action in list_actions:
                 subscribe(sb, contact, target, action)
             processed += 1
@@ -702,7 +712,7 @@ def newsletter_draft(sb: Sandbox, key: str | None) -> Row:
     draft = sb.store.table("campaigndraft").by_id().get(draft_id) if draft_id is not None else None
     row = draft or newsletter
     if row is None:
-        raise _not_found()
+        raise not_found()
     return row
 
 
@@ -717,7 +727,7 @@ def _newsletter_content(
     if method == "DELETE":
         store.pop(draft["ID"], None)
     else:
-        body = _object_body(request.body)
+        body = object_body(request.body)
         given = _content_parts(body, NEWSLETTER_PARTS)
         if method == "POST":
             # Replaces the content like the draft's POST; the MJML source no longer matches it.
@@ -773,9 +783,7 @@ def _newsletter_status(
     sb: Sandbox, method: str, key: str | None, rest: list[str], request: SandboxRequest
 ) -> SandboxResponse:
     draft = newsletter_draft(sb, key)
-    return envelope(
-        [{"Status": DRAFT_STATUS_NAMES.get(draft.get("Status"), str(draft.get("Status")))}]
-    )
+    return envelope([{"Status": draft_status_name(draft.get("Status"))}])
 
 
 # -- list verification ----------------------------------------------------------------------------
@@ -804,7 +812,7 @@ def verification_of(contact: Row | None, recipient: Row, anonymized: bool) -> tu
     if (
         contact is None
         or anonymized
-        or not _EMAIL.match(email)
+        or not EMAIL.match(email)
         or email.lower().endswith(".invalid")
     ):
         return "undeliverable", "high"
@@ -911,36 +919,6 @@ def _check(
     )
     sb.store.table("dns").touch()
     return envelope([answer], 201)
-
-
-# -- DATA API -------------------------------------------------------------------------------------
-
-
-def data_api(
-    sb: Sandbox, method: str, segments: list[str], request: SandboxRequest
-) -> SandboxResponse:
-    names = [s.lower() for s in segments]
-    if len(names) >= 4 and names[0] == "contactslist" and names[2] == "csvdata":
-        if method != "POST":
-            raise ApiError(405, "Method not allowed")
-        lst = sb._find(sb.specs["contactslist"], segments[1])
-        if lst is None:
-            raise ApiError(404, "Source object not found")
-        data_id = max(sb._csv_data, default=0) + 1
-        sb._csv_data[data_id] = request.body
-        return SandboxResponse(201, JSON_HEADERS, orjson.dumps({"ID": data_id}))
-    if len(names) >= 4 and names[0] == "batchjob" and names[2] in ("jsonerror", "csverror"):
-        if method != "GET":
-            raise ApiError(405, "Method not allowed")
-        if names[2] == "csverror":
-            from mjquery.sandbox.api.imports import csv_error_file
-
-            return csv_error_file(sb, segments[1])
-        job = sb._jobs.get(int(segments[1])) if segments[1].isdigit() else None
-        if job is None:
-            raise ApiError(404, "Source object not found")
-        return SandboxResponse(200, JSON_HEADERS, orjson.dumps(job.errors))
-    raise ApiError(400, f'Unknown resource: "{segments[0] if segments else ""}"')
 
 
 HANDLERS: dict[str, Handler] = {

@@ -57,12 +57,22 @@ filters have no effect, and :func:`mjquery.sandbox.api.query.inert_filters` says
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from mjquery.sandbox.account import AggregateQuery
 from mjquery.sandbox.api.reference import ResourceSpec
 from mjquery.sandbox.api.store import Row, Store
+from mjquery.sandbox.api.values import (
+    QueryError,
+    campaign_predicate,
+    message_status_values,
+    parse_bool,
+    parse_ints,
+    parse_time,
+    period_start,
+    row_time,
+)
 
 #: Resources whose rows are sums over messages.
 AGGREGATE_RESOURCES = frozenset(
@@ -113,24 +123,6 @@ _OWN_FILTERS = {
 EVENTS = ("open", "click")
 
 
-@dataclass(frozen=True)
-class AggregateQuery:
-    """Which messages an aggregate is summed over, and how; ``None`` = no restriction.
-
-    Every part is normalised (ids, lower-case status names), so two requests that select the
-    same messages share one cache entry.
-    """
-
-    resource: str
-    campaign_ids: frozenset[int] | None = None
-    campaigns_sent_to: frozenset[int] | None = None  # contact ids: campaigns that sent to them
-    contact_ids: frozenset[int] | None = None
-    message_ids: frozenset[int] | None = None
-    statuses: frozenset[str] | None = None
-    event: str = "open"
-    actual_clicks: bool = False
-
-
 def can_recompute(store: Store) -> bool:
     """Whether the account can sum its statistics over a subset of messages."""
     return callable(getattr(store.data, "aggregate_rows", None))
@@ -163,9 +155,6 @@ def _contact_ids(store: Store, value: str) -> frozenset[int]:
 
 
 def _campaign_predicate(store: Store, low: str, name: str, value: str) -> Callable[[Row], bool]:
-    from mjquery.sandbox.api.query import parse_time, row_time
-    from mjquery.sandbox.api.semantics import _on_campaign, period_start
-
     if low == "contactlistid":
         low = "contactslist"
     if low in ("fromts", "tots", "period"):
@@ -177,11 +166,9 @@ def _campaign_predicate(store: Store, low: str, name: str, value: str) -> Callab
             return lambda c: (t := row_time(c.get("SendStartAt"))) is not None and t > bound
         return lambda c: (t := row_time(c.get("SendStartAt"))) is not None and t < bound
     if low == "workflowid":
-        from mjquery.sandbox.api.query import parse_ints
-
         wanted = parse_ints(name, value)
         return lambda c: c.get("WorkflowID") in wanted
-    predicate = _on_campaign(low, name, value)
+    predicate = campaign_predicate(low, name, value)
     assert predicate is not None, low
     return predicate
 
@@ -194,9 +181,6 @@ def aggregate_query(
     ``params`` maps lower-case names to (name as sent, value). Bad values raise
     :class:`mjquery.sandbox.api.query.QueryError` (400).
     """
-    from mjquery.sandbox.api.query import QueryError, parse_bool, parse_ints
-    from mjquery.sandbox.api.semantics import message_status_values
-
     served = served_filters(spec)
     present = sorted(low for low in params if low in served)
     if not present or not can_recompute(store):
@@ -246,7 +230,7 @@ def aggregate_query(
     )
 
 
-def aggregate_rows(store: Store, query: AggregateQuery) -> list[Row]:
+def aggregate_rows(store: Store, query: AggregateQuery) -> Sequence[Row]:
     """The rows of ``query.resource`` summed over the selected messages, cached per data version."""
     versions = tuple(
         store.tables[n].version for n in ("campaign", "contact", "message") if n in store.tables

@@ -60,131 +60,55 @@ point; a hand-made account without ``now`` follows the machine's clock.
 from __future__ import annotations
 
 import base64
-import enum
 import hashlib
 import itertools
 import random
-import re
 import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import orjson
 
+from mjquery.sandbox.api import actions, imports
+from mjquery.sandbox.api.actions import Job, run_due_schedules
 from mjquery.sandbox.api.aggregates import aggregate_query, aggregate_rows, served_filters
 from mjquery.sandbox.api.counters import statcounter_rows
+from mjquery.sandbox.api.imports import CsvImportJob, create_csvimport, csvimport_item, data_api
 from mjquery.sandbox.api.log import LoggedRequest, RequestLog
 from mjquery.sandbox.api.query import (
     MESSAGE_OPTIONAL_FIELDS,
-    Predicate,
-    QueryError,
+    SortKey,
     compile_filter,
-    parse_bool,
-    parse_ints,
     parse_sort,
     sort_rows,
 )
 from mjquery.sandbox.api.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
 from mjquery.sandbox.api.store import Row, Store, Table
+from mjquery.sandbox.api.transport import SandboxTransport
+from mjquery.sandbox.api.values import Predicate, QueryError, parse_bool, parse_ints
+from mjquery.sandbox.api.wire import (
+    EMAIL,
+    JSON_HEADERS,
+    UNAUTHORIZED_HEADERS,
+    ApiError,
+    Fault,
+    SandboxRequest,
+    SandboxResponse,
+    envelope,
+    error_response,
+    not_found,
+    object_body,
+)
 from mjquery.sandbox.config import SandboxConfig
+from mjquery.sandbox.demo import build_demo_account
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 10
-SUBSCRIPTION_ACTIONS = ("addforce", "addnoforce", "remove", "unsub")
-JSON_HEADERS = (("Content-Type", "application/json"),)
-UNAUTHORIZED_HEADERS = (
-    ("Content-Type", "text/html"),
-    ("WWW-Authenticate", 'Basic realm="Provide an apiKey and secretKey"'),
-)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class Fault(enum.Enum):
-    """What happens to the answer on its way back."""
-
-    NONE = "none"
-    DROP = "drop"  # the connection closes without an answer
-    TRUNCATE = "truncate"  # the body stops short of its Content-Length
-
-
-@dataclass(frozen=True)
-class SandboxRequest:
-    """One HTTP request, independent of how it arrived. ``path`` may still be percent-encoded."""
-
-    method: str
-    path: str
-    params: tuple[tuple[str, str], ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
-
-
-@dataclass(frozen=True)
-class SandboxResponse:
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    fault: Fault = Fault.NONE
-
-
-class ApiError(Exception):
-    """An error answer: ``{"ErrorInfo", "ErrorMessage", "StatusCode"}``."""
-
-    def __init__(self, status: int, message: Any, info: Any = "") -> None:
-        super().__init__(str(message))
-        self.status = status
-        self.message = message
-        self.info = info
-
-
-def error_response(status: int, message: Any, info: Any = "") -> SandboxResponse:
-    body = orjson.dumps({"ErrorInfo": info, "ErrorMessage": message, "StatusCode": status})
-    return SandboxResponse(status, JSON_HEADERS, body)
-
-
-def envelope(rows: list[Row], status: int = 200) -> SandboxResponse:
-    body = orjson.dumps({"Count": len(rows), "Data": rows, "Total": len(rows)})
-    return SandboxResponse(status, JSON_HEADERS, body)
-
-
-def _not_found() -> ApiError:
-    return ApiError(404, "Object not found")
-
-
-def _json_body(raw: bytes) -> Any:
-    if not raw.strip():
-        return {}
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"Invalid json input: {exc}") from None
-
-
-def _object_body(raw: bytes) -> dict[str, Any]:
-    body = _json_body(raw)
-    if not isinstance(body, dict):
-        raise ApiError(400, "Invalid json input: an object is expected")
-    return body
-
-
-def _get(body: dict[str, Any], name: str) -> Any:
-    """A body property by case-insensitive name (the API reads JSON names case-insensitively)."""
-    wanted = name.lower()
-    for key, value in body.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def _default(field: FieldSpec) -> Any:
@@ -212,22 +136,6 @@ class RateLimiter:
             return True
 
 
-@dataclass
-class Job:
-    """A managemanycontacts job, applied when posted and reported through polls."""
-
-    id: int
-    list_id: int | None
-    count: int
-    errors: list[dict[str, str]]
-    start: int
-    polls: int = 0
-    kind: str = "managemanycontacts"  # or "importlist": each action lists only its own jobs
-    detail: dict[str, Any] | None = (
-        None  # importlist: the source ListID and Action, echoed by polls
-    )
-
-
 class Sandbox:
     """A Mailjet account served locally: ``handle`` requests, or get a ``transport()`` for httpx.
 
@@ -248,8 +156,6 @@ class Sandbox:
         self.config = config or SandboxConfig()
         self.log = RequestLog()
         if data is None:
-            from mjquery.sandbox.demo import build_demo_account
-
             data = build_demo_account(seed=seed, scale=scale)
         self.data = data
         self.specs = load_reference()
@@ -263,7 +169,7 @@ class Sandbox:
         self._jobs: dict[int, Job] = {}
         self._csv_data: dict[int, bytes] = {}
         #: CSV import jobs by csvimport ID (:mod:`mjquery.sandbox.api.imports`); their rows live in the table.
-        self._csv_jobs: dict[int, Any] = {}
+        self._csv_jobs: dict[int, CsvImportJob] = {}
         self._warm_up()
         # The account's time starts when it can first be asked, not before the warm-up of a big account.
         self.store.start_clock()
@@ -290,8 +196,6 @@ class Sandbox:
 
     def transport(self) -> httpx.BaseTransport:
         """An in-process httpx transport serving this sandbox (no sockets; thread-safe)."""
-        from mjquery.sandbox.api.transport import SandboxTransport
-
         return SandboxTransport(self)
 
     # -- the request pipeline ---------------------------------------------------------------------
@@ -358,7 +262,7 @@ class Sandbox:
         if len(segments) >= 2 and lowered[0] == "v3" and lowered[1] == "rest":
             return self._route_rest(method, segments[2:], request)
         if len(segments) >= 2 and lowered[0] == "v3" and lowered[1] == "data":
-            return self._route_data(method, segments[2:], request)
+            return data_api(self, method, segments[2:], request)
         if len(segments) == 3 and lowered[0] == "v4" and lowered[1] == "contacts":
             if method != "DELETE":
                 raise ApiError(405, "Method not allowed")
@@ -376,17 +280,16 @@ class Sandbox:
             raise ApiError(400, 'Unknown resource: ""')
         names = [s.lower() for s in segments]
         if names[0] in ("campaign", "campaigndraft", "newsletter", "campaignoverview"):
-            from mjquery.sandbox.api.actions import run_due_schedules
-
             run_due_schedules(self)
         # Global actions and two-segment resources: contact/managemanycontacts, statistics/link-click.
         if len(names) >= 2 and f"{names[0]}/{names[1]}" in self.specs:
             spec = self.specs[f"{names[0]}/{names[1]}"]
             if "{" not in spec.path:
                 return self._action(method, spec, None, segments[2:], request)
-        spec = self.specs.get(names[0])
-        if spec is None or spec.path != f"/v3/REST/{spec.name}":
+        resource = self.specs.get(names[0])
+        if resource is None or resource.path != f"/v3/REST/{resource.name}":
             raise ApiError(400, f'Unknown resource: "{segments[0]}"')
+        spec = resource
         if len(segments) == 1:
             return self._collection(method, spec, request)
         if len(segments) == 2:
@@ -411,17 +314,15 @@ class Sandbox:
         if method == "POST":
             self._check_method(spec, "POST")
             if spec.name == "csvimport":
-                from mjquery.sandbox.api.imports import create_csvimport
-
-                return create_csvimport(self, _object_body(request.body))
-            row = self._create(spec, _object_body(request.body))
+                return create_csvimport(self, object_body(request.body))
+            row = self._create(spec, object_body(request.body))
             return envelope([row], 201)
         raise ApiError(405, "Method not allowed")
 
     def _list(self, spec: ResourceSpec, raw_params: tuple[tuple[str, str], ...]) -> SandboxResponse:
         params: dict[str, tuple[str, str]] = {}
-        for key, value in raw_params:
-            params.setdefault(key.lower(), (key, value))  # the first occurrence wins
+        for param, value in raw_params:
+            params.setdefault(param.lower(), (param, value))  # the first occurrence wins
         limit = self._int_param(params, "limit", DEFAULT_LIMIT)
         limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
         offset = self._int_param(params, "offset", 0)
@@ -472,7 +373,7 @@ class Sandbox:
         )
         key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day)
 
-        def compute() -> list[Row]:
+        def compute() -> Sequence[Row]:
             if (
                 spec.name == "contact"
                 and [low for low, _ in filters] == ["contactslist"]
@@ -535,8 +436,8 @@ class Sandbox:
         return number
 
     def _matching(
-        self, table: Table, predicates: list[Predicate], sort_keys: tuple[Any, ...]
-    ) -> Any:
+        self, table: Table, predicates: list[Predicate], sort_keys: tuple[SortKey, ...]
+    ) -> Sequence[Row]:
         rows = table.rows
         if not predicates and not sort_keys:
             return self._in_id_order(table)
@@ -556,18 +457,16 @@ class Sandbox:
     def _matching_rows(
         self,
         spec: ResourceSpec,
-        rows: list[Row],
+        rows: Sequence[Row],
         predicates: list[Predicate],
-        sort_keys: tuple[Any, ...],
-    ) -> list[Row]:
+        sort_keys: tuple[SortKey, ...],
+    ) -> Sequence[Row]:
         """Rows computed for the request (kept in their computed order), filtered and sorted."""
         matched = [row for row in rows if all(p(row) for p in predicates)] if predicates else rows
         return sort_rows(spec, self.store, matched, sort_keys) if sort_keys else matched
 
     def _list_members_in_id_order(self, value: str, hide_anonymized: bool) -> list[Row]:
         """Contacts of lists, straight from the membership index (no scan of every contact)."""
-        from mjquery.sandbox.api.query import parse_ints
-
         members: set[int] = set()
         for list_id in parse_ints("ContactsList", value):
             members |= self.store.list_members(list_id)
@@ -587,7 +486,7 @@ class Sandbox:
             f"id-ordered:{table.spec.name}", (table.spec.name.lower(),), build
         )
 
-    def _in_id_order(self, table: Table) -> Any:
+    def _in_id_order(self, table: Table) -> Sequence[Row]:
         if self._is_id_ordered(table):
             return table.rows  # no copy: a page is a slice of the table itself
         return sorted(table.rows, key=lambda row: row.get("ID") or 0)
@@ -656,10 +555,8 @@ class Sandbox:
         self._check_method(spec, method)
         row = self._find(spec, key)
         if row is None:
-            raise _not_found()
+            raise not_found()
         if spec.name == "csvimport" and method in ("GET", "PUT"):
-            from mjquery.sandbox.api.imports import csvimport_item
-
             return csvimport_item(self, method, row, request)
         if method == "GET":
             if spec.name == "message":
@@ -667,7 +564,7 @@ class Sandbox:
                 return envelope(self._project_message([row], params))
             return envelope([row])
         if method == "PUT":
-            changed = self._update(spec, row, _object_body(request.body))
+            changed = self._update(spec, row, object_body(request.body))
             return envelope([row]) if changed else SandboxResponse(304)
         self._delete(spec, row)
         return SandboxResponse(204)
@@ -785,7 +682,7 @@ class Sandbox:
                 raise ApiError(400, f'Mandatory property "{field.name}" is missing')
         table = self.store.table(spec.name.lower())
         name = spec.name
-        if name == "contact" and not _EMAIL.match(str(values.get("Email", ""))):
+        if name == "contact" and not EMAIL.match(str(values.get("Email", ""))):
             raise ApiError(400, f'Invalid email address: "{values.get("Email")}"')
         self._check_unique(spec, values)
         row: Row = {field.name: _default(field) for field in spec.fields}
@@ -901,8 +798,6 @@ class Sandbox:
         rest: list[str],
         request: SandboxRequest,
     ) -> SandboxResponse:
-        from mjquery.sandbox.api import actions, imports
-
         self._check_method(spec, method)
         handler = actions.HANDLERS.get(spec.name.lower()) or imports.IMPORT_HANDLERS.get(
             spec.name.lower()
@@ -918,13 +813,6 @@ class Sandbox:
         if len(rest) > (1 if spec.name.lower() in actions.TAKES_TRAILING_ID else 0):
             raise ApiError(400, f'Unknown action: "{rest[-1]}"')
         return handler(self, method, parent, rest, request)
-
-    def _route_data(
-        self, method: str, segments: list[str], request: SandboxRequest
-    ) -> SandboxResponse:
-        from mjquery.sandbox.api import actions
-
-        return actions.data_api(self, method, segments, request)
 
     def _anonymize_contact(self, key: str) -> SandboxResponse:
         contact = self.store.contact(key) if key.isdigit() else None

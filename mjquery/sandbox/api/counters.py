@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mjquery.sandbox.api.store import Row
+from mjquery.sandbox.api.values import QueryError, parse_ints, parse_time
 
 SOURCES = {"campaign": "Campaign", "apikey": "APIKey", "list": "List", "sender": "Sender"}
 RESOLUTIONS = {"lifetime": "Lifetime", "day": "Day", "hour": "Hour", "highest": "Highest"}
@@ -37,8 +38,6 @@ _TYPE_LETTERS = (
 
 
 def _choice(params: dict[str, tuple[str, str]], low: str, allowed: dict[str, str]) -> str | None:
-    from mjquery.sandbox.api.query import QueryError
-
     if low not in params:
         return None
     name, value = params[low]
@@ -52,8 +51,6 @@ def statcounter_rows(
     data: Any, table_rows: Sequence[Row], params: dict[str, tuple[str, str]]
 ) -> list[Row]:
     """The statcounters rows a request selects (``params``: lower-case name -> (name, value))."""
-    from mjquery.sandbox.api.query import QueryError, parse_ints, parse_time
-
     source = _choice(params, "countersource", SOURCES)
     resolution = _choice(params, "counterresolution", RESOLUTIONS)
     timing = _choice(params, "countertiming", TIMINGS)

@@ -1,4 +1,5 @@
-"""Import jobs: copying one list into another (``importlist``) and the CSV import flow (``csvimport``).
+"""Import jobs: copying one list into another (``importlist``), the CSV import flow (``csvimport``),
+and the DATA API they use (CSV uploads, the error files of bulk and import jobs).
 
 ``POST /v3/REST/contactslist/{id}/importlist {"ListID": <source>, "Action": <action>}`` copies
 every member of the source list into list ``{id}`` at once and answers
@@ -63,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mjquery.sandbox.api.actions import (
+    SUBSCRIPTION_ACTIONS,
     Handler,
     _parent,
     job_row,
@@ -72,18 +74,18 @@ from mjquery.sandbox.api.actions import (
     sync_batchjob,
     upsert_contact,
 )
-from mjquery.sandbox.api.core import (
-    _EMAIL,
-    SUBSCRIPTION_ACTIONS,
+from mjquery.sandbox.api.store import Row
+from mjquery.sandbox.api.wire import (
+    EMAIL,
+    JSON_HEADERS,
     ApiError,
     SandboxRequest,
     SandboxResponse,
-    _get,
-    _not_found,
-    _object_body,
+    body_value,
     envelope,
+    not_found,
+    object_body,
 )
-from mjquery.sandbox.api.store import Row
 
 if TYPE_CHECKING:
     from mjquery.sandbox.api.core import Sandbox
@@ -115,7 +117,7 @@ def _importlist(
         if rest:
             jobs = [j for j in jobs if str(j.id) == rest[0]]
             if not jobs:
-                raise _not_found()
+                raise not_found()
         rows = []
         for job in jobs:
             if rest:
@@ -125,8 +127,8 @@ def _importlist(
         return envelope(rows)
     if rest:
         raise ApiError(405, "Method not allowed")
-    body = _object_body(request.body)
-    source_id, action = _get(body, "ListID"), _get(body, "Action")
+    body = object_body(request.body)
+    source_id, action = body_value(body, "ListID"), body_value(body, "Action")
     lists = sb.store.table("contactslist").by_id()
     source = (
         lists.get(int(source_id))
@@ -263,9 +265,9 @@ def _import_options(text: str) -> tuple[tuple[str, ...] | None, str | None, floa
         raise ApiError(400, f'Invalid value for property "ImportOptions": "{text}"') from None
     if not isinstance(options, dict):
         raise ApiError(400, f'Invalid value for property "ImportOptions": "{text}"')
-    names = _get(options, "FieldNames")
-    date_format = _get(options, "DateTimeFormat")
-    offset = _get(options, "TimezoneOffset") or 0
+    names = body_value(options, "FieldNames")
+    date_format = body_value(options, "DateTimeFormat")
+    offset = body_value(options, "TimezoneOffset") or 0
     if names is not None and not (
         isinstance(names, list) and all(isinstance(n, str) for n in names)
     ):
@@ -292,7 +294,7 @@ def csvimport_item(sb: Sandbox, method: str, row: Row, request: SandboxRequest) 
             _advance(sb, job, row)
             table.touch()
         return envelope([row])
-    body = _object_body(request.body)
+    body = object_body(request.body)
     values = sb._assignments(sb.specs["csvimport"], body, creating=False)
     changes = {k: v for k, v in values.items() if row.get(k) != v}
     if not changes:
@@ -368,7 +370,7 @@ def _run_import(sb: Sandbox, job: CsvImportJob, lines: list[tuple[int, str]]) ->
         elif len(cells) > len(names):
             error = f"###Too many columns at line {number}"
         email = cells[email_at].strip() if not error else ""
-        if error is None and not _EMAIL.match(email):
+        if error is None and not EMAIL.match(email):
             error = f"###Invalid email address at line {number}"
         if error is None and email.lower() in seen:
             error = f"###Duplicate email at line {number}"
@@ -497,3 +499,32 @@ def csv_error_file(sb: Sandbox, job_id: str) -> SandboxResponse:
 
 
 IMPORT_HANDLERS: dict[str, Handler] = {"contactslist/importlist": _importlist}
+
+
+# -- DATA API -------------------------------------------------------------------------------------
+
+
+def data_api(
+    sb: Sandbox, method: str, segments: list[str], request: SandboxRequest
+) -> SandboxResponse:
+    """``/v3/DATA/...``: CSV uploads for imports, and the error files of bulk and import jobs."""
+    names = [s.lower() for s in segments]
+    if len(names) >= 4 and names[0] == "contactslist" and names[2] == "csvdata":
+        if method != "POST":
+            raise ApiError(405, "Method not allowed")
+        lst = sb._find(sb.specs["contactslist"], segments[1])
+        if lst is None:
+            raise ApiError(404, "Source object not found")
+        data_id = max(sb._csv_data, default=0) + 1
+        sb._csv_data[data_id] = request.body
+        return SandboxResponse(201, JSON_HEADERS, orjson.dumps({"ID": data_id}))
+    if len(names) >= 4 and names[0] == "batchjob" and names[2] in ("jsonerror", "csverror"):
+        if method != "GET":
+            raise ApiError(405, "Method not allowed")
+        if names[2] == "csverror":
+            return csv_error_file(sb, segments[1])
+        job = sb._jobs.get(int(segments[1])) if segments[1].isdigit() else None
+        if job is None:
+            raise ApiError(404, "Source object not found")
+        return SandboxResponse(200, JSON_HEADERS, orjson.dumps(job.errors))
+    raise ApiError(400, f'Unknown resource: "{segments[0] if segments else ""}"')

@@ -134,19 +134,25 @@ answered 400 ``Sort: property "F" is not sortable``, a refused DESC 400
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
 from typing import Any
 
 from mjquery.sandbox.api.aggregates import can_recompute, served_filters
 from mjquery.sandbox.api.reference import ResourceSpec
-from mjquery.sandbox.api.semantics import derived_filter, is_justified_inert, message_status_values
+from mjquery.sandbox.api.semantics import derived_filter, is_justified_inert, time_field
 from mjquery.sandbox.api.store import Row, Store
-
-Predicate = Callable[[Row], bool]
+from mjquery.sandbox.api.values import (
+    Predicate,
+    QueryError,
+    message_status_values,
+    parse_bool,
+    parse_ints,
+    parse_time,
+    row_time,
+)
 
 DRAFT_STATUS_NAMES = {
     -3: "AXCancelled",
@@ -158,6 +164,12 @@ DRAFT_STATUS_NAMES = {
     3: "AXTested",
     4: "AXSelected",
 }
+
+
+def draft_status_name(status: Any) -> str:
+    """A campaign draft's Status number as its name (``Draft``, ``Sent``...)."""
+    return DRAFT_STATUS_NAMES.get(status, str(status))
+
 
 #: Filters answered by a dedicated code path of :class:`mjquery.sandbox.api.core.Sandbox` (rows
 #: produced from the demo account's counters for the requested source, resolution and window).
@@ -189,14 +201,6 @@ MESSAGE_OPTIONAL_FIELDS = {
 }
 
 
-class QueryError(Exception):
-    """A request the API refuses with 400; ``message`` is the ErrorMessage."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(frozen=True)
 class SortKey:
     field: str
@@ -204,49 +208,6 @@ class SortKey:
 
 
 # -- value parsing -------------------------------------------------------------------------------
-
-
-def parse_bool(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered in ("false", "0"):
-        return False
-    raise QueryError(f'Invalid value for filter "{name}": "{value}"')
-
-
-def parse_ints(name: str, value: str) -> frozenset[int]:
-    try:
-        return frozenset(int(part) for part in value.split(",") if part.strip() != "")
-    except ValueError:
-        raise QueryError(f'Invalid value for filter "{name}": "{value}"') from None
-
-
-def parse_time(name: str, value: str) -> float:
-    text = value.strip()
-    try:
-        return float(int(text))
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
-    except ValueError:
-        raise QueryError(f'Invalid value for filter "{name}": "{value}"') from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
-def row_time(value: Any) -> float | None:
-    """A row's timestamp as Unix seconds (RFC 3339 strings or epoch integers; "" = unset)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return datetime.fromisoformat(str(value)).timestamp()
-    except ValueError:
-        return None
 
 
 def _equals(spec_type: str, name: str, field: str, value: str) -> Predicate:
@@ -272,28 +233,6 @@ def _equals(spec_type: str, name: str, field: str, value: str) -> Predicate:
 # -- filter rules --------------------------------------------------------------------------------
 
 
-#: Resources whose FromTS/ToTS window is documented on another property than the creation time.
-TIME_WINDOW_FIELDS = {
-    # "Only retrieve campaigns with SendStartAt after this timestamp" (openapi-mailjet.yaml)
-    "campaign": "SendStartAt",
-}
-
-
-def _time_field(spec: ResourceSpec) -> str | None:
-    documented = TIME_WINDOW_FIELDS.get(spec.name.lower())
-    if documented is not None and documented in spec.field_names:
-        return documented
-    if spec.created_field and spec.created_field in spec.field_names:
-        return spec.created_field
-    for fld in spec.fields:
-        if fld.type == "datetime":
-            return fld.name
-    for fld in spec.fields:
-        if fld.name.lower() in ("timeslice", "reftimestamp", "eventat"):
-            return fld.name
-    return None
-
-
 def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predicate | None:
     """Filters whose meaning is not "equal to the property of that name"."""
     low = name.lower()
@@ -302,13 +241,13 @@ def _special(spec: ResourceSpec, store: Store, name: str, value: str) -> Predica
     has_contact_id = "contactid" in fields
 
     if low in ("fromts", "tots"):
-        time_field = _time_field(spec)
-        if time_field is None:
+        moment_field = time_field(spec)
+        if moment_field is None:
             return None
         bound = parse_time(name, value)
         if low == "fromts":
-            return lambda row: (t := row_time(row.get(time_field))) is not None and t > bound
-        return lambda row: (t := row_time(row.get(time_field))) is not None and t <= bound
+            return lambda row: (t := row_time(row.get(moment_field))) is not None and t > bound
+        return lambda row: (t := row_time(row.get(moment_field))) is not None and t <= bound
 
     if low in ("contactslist", "contactslistid"):
         if "listid" in fields:
@@ -450,7 +389,7 @@ def compile_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> P
     """The predicate of one filter, or None when the filter has no effect."""
     predicate = _special(spec, store, name, value)
     if predicate is None:
-        predicate = derived_filter(spec, store, name, value)
+        predicate = derived_filter(spec, store, name, value, compile_filter)
     if predicate is None:
         predicate = _generic(spec, name, value)
     return predicate
@@ -537,9 +476,10 @@ def _contact_sort_value(contacts: dict[Any, Row], field: str, row: Row) -> tuple
 
 
 def sort_rows(
-    spec: ResourceSpec, store: Store, rows: list[Row], keys: tuple[SortKey, ...]
+    spec: ResourceSpec, store: Store, rows: Sequence[Row], keys: tuple[SortKey, ...]
 ) -> list[Row]:
-    result = rows
+    """``rows`` in the order of the sort keys (a stable sort per key, last key first)."""
+    result: Sequence[Row] = rows
     for key in reversed(keys):
         field = key.field
         kinds = {type(row.get(field)) for row in result}
@@ -554,4 +494,4 @@ def sort_rows(
             # contactdata sorts by contact properties (Email, CreatedAt...) it does not carry itself.
             getter = partial(_contact_sort_value, store.table("contact").by_id(), field)
         result = sorted(result, key=getter, reverse=key.descending)
-    return result
+    return result if isinstance(result, list) else list(result)

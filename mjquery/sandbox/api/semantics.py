@@ -2,7 +2,11 @@
 the contact or list recipient behind a statistics row, counters, ``Min``/``Max`` bounds, periods.
 
 :func:`derived_filter` is consulted by :func:`mjquery.sandbox.api.query.compile_filter` after the
-plain rules; it returns ``None`` for a filter it does not know. Everything is read from the live
+plain rules; it returns ``None`` for a filter it does not know. Each meaning is one rule of
+:data:`DERIVED_FILTERS`: the resources and filter names it answers and a factory that builds the
+row predicate from the request (:class:`FilterRequest`); the first rule that matches decides. A
+rule that answers through another resource's filter compiles it with the compiler it is given,
+so this module needs nothing from :mod:`mjquery.sandbox.api.query`. Everything is read from the live
 tables (through :meth:`Store.derived` indexes, rebuilt when a table changes), so a write is
 visible to the filters at once. The meanings are the reference's own descriptions
 (``openapi-mailjet.yaml``); where they need a reading, the table in :mod:`mjquery.sandbox.api.query`
@@ -14,15 +18,27 @@ says which.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from mjquery.sandbox.api.aggregates import AGGREGATE_RESOURCES
-from mjquery.sandbox.api.reference import ResourceSpec, load_reference
+from mjquery.sandbox.api.reference import FieldSpec, ResourceSpec, load_reference
 from mjquery.sandbox.api.store import Row, Store
+from mjquery.sandbox.api.values import (
+    Predicate,
+    campaign_predicate,
+    message_status_values,
+    parse_bool,
+    parse_ints,
+    parse_time,
+    period_start,
+    row_time,
+)
 
-Predicate = Callable[[Row], bool]
 Lookup = Callable[[Row], "Row | None"]
+#: How a filter is compiled on a resource (:func:`mjquery.sandbox.api.query.compile_filter`),
+#: given to the derived filters that answer through another resource's filter.
+FilterCompiler = Callable[[ResourceSpec, Store, str, str], "Predicate | None"]
 
 #: (resource or "*", filter, lower case) -> why the filter has no effect in the sandbox.
 JUSTIFIED_INERT: dict[tuple[str, str], str] = {
@@ -156,23 +172,6 @@ GRAPH_COUNTERS = {
     "unsub": "Unsubcount",
 }
 
-#: Mailjet's numeric message status codes (the old filtering guide's ``MessageStatus=3,4``) and
-#: the names the message resource returns.
-MESSAGE_STATUS_CODES = {
-    0: "processed",
-    1: "queued",
-    2: "sent",
-    3: "opened",
-    4: "clicked",
-    5: "bounce",
-    6: "spam",
-    7: "unsub",
-    8: "blocked",
-    9: "softbounced",
-    10: "hardbounced",
-    11: "deferred",
-}
-
 #: Event-time windows: filter prefix -> the row's timestamp field, per resource.
 EVENT_WINDOWS = {
     ("bouncestatistics", "event"): "BouncedAt",
@@ -204,34 +203,33 @@ CAMPAIGN_FILTERS = frozenset(
 )
 
 
-def _parse_bool(name: str, value: str) -> bool:
-    from mjquery.sandbox.api.query import parse_bool
-
-    return parse_bool(name, value)
-
-
-def _ints(name: str, value: str) -> frozenset[int]:
-    from mjquery.sandbox.api.query import parse_ints
-
-    return parse_ints(name, value)
-
-
-def _time(name: str, value: str) -> float:
-    from mjquery.sandbox.api.query import parse_time
-
-    return parse_time(name, value)
-
-
-def _row_time(value: Any) -> float | None:
-    from mjquery.sandbox.api.query import row_time
-
-    return row_time(value)
-
-
 def is_justified_inert(resource: str, name: str) -> str | None:
     """Why ``name`` has no effect on ``resource``, or None when it should have one."""
     low = name.lower()
     return JUSTIFIED_INERT.get((resource, low)) or JUSTIFIED_INERT.get(("*", low))
+
+
+#: Resources whose FromTS/ToTS window is documented on another property than the creation time.
+TIME_WINDOW_FIELDS = {
+    # "Only retrieve campaigns with SendStartAt after this timestamp" (openapi-mailjet.yaml)
+    "campaign": "SendStartAt",
+}
+
+
+def time_field(spec: ResourceSpec) -> str | None:
+    """The timestamp property ``FromTS``/``ToTS``/``Period`` bound on a resource (None: none)."""
+    documented = TIME_WINDOW_FIELDS.get(spec.name.lower())
+    if documented is not None and documented in spec.field_names:
+        return documented
+    if spec.created_field and spec.created_field in spec.field_names:
+        return spec.created_field
+    for fld in spec.fields:
+        if fld.type == "datetime":
+            return fld.name
+    for fld in spec.fields:
+        if fld.name.lower() in ("timeslice", "reftimestamp", "eventat"):
+            return fld.name
+    return None
 
 
 # -- indexes over the live tables ----------------------------------------------------------------
@@ -288,83 +286,7 @@ def message_status_lookup(spec: ResourceSpec, store: Store) -> Callable[[Row], s
     return None
 
 
-def message_status_values(value: str) -> frozenset[str]:
-    """``MessageStatus`` values (comma list of names or codes) as lower-case status names."""
-    wanted = set()
-    for part in value.split(","):
-        part = part.strip().lower()
-        if part.lstrip("-").isdigit():
-            wanted.add(MESSAGE_STATUS_CODES.get(int(part), part))
-        elif part:
-            wanted.add(part)
-    if "bounce" in wanted:
-        wanted |= {"softbounced", "hardbounced"}
-    return frozenset(wanted)
-
-
-def period_start(store: Store, name: str, value: str) -> float:
-    """Start of the current Day / Week / Month / Year at the account's clock (``Period``)."""
-    now: datetime = store.clock()
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    period = value.strip().lower()
-    if period == "day":
-        start = day
-    elif period == "week":
-        start = day - timedelta(days=day.weekday())
-    elif period == "month":
-        start = day.replace(day=1)
-    elif period == "year":
-        start = day.replace(month=1, day=1)
-    else:
-        from mjquery.sandbox.api.query import QueryError
-
-        raise QueryError(f'Invalid value for filter "{name}": "{value}"')
-    return start.timestamp()
-
-
 # -- the filters ---------------------------------------------------------------------------------
-
-
-def _on_campaign(low: str, name: str, value: str) -> Predicate | None:
-    """A predicate on a campaign row for a campaign-level filter."""
-    if low == "campaignstatus":
-        wanted = _ints(name, value)
-        return lambda c: c.get("Status") in wanted
-    if low == "customcampaign":
-        text = value.lower()
-        return lambda c: str(c.get("CustomValue", "")).lower() == text
-    if low in ("isdeleted", "isstarred"):
-        want = _parse_bool(name, value)
-        field = "IsDeleted" if low == "isdeleted" else "IsStarred"
-        return lambda c: bool(c.get(field)) == want
-    if low == "isnewslettertool":
-        want = _parse_bool(name, value)
-        return lambda c: bool(c.get("NewsLetterID")) == want
-    if low == "fromtype":
-        wanted = _ints(name, value)
-        return lambda c: c.get("CampaignType") in wanted
-    if low == "fromdomain":
-        domain = value.lower()
-        return lambda c: str(c.get("FromEmail", "")).lower().rsplit("@", 1)[-1] == domain
-    if low == "from" and not value.strip().isdigit():
-        email = value.lower()
-        return lambda c: str(c.get("FromEmail", "")).lower() == email
-    if low in ("from", "fromid", "sender"):
-        wanted = _ints(name, value)
-        return lambda c: c.get("FromID") in wanted
-    if low == "campaignid":
-        wanted = _ints(name, value)
-        return lambda c: c.get("ID") in wanted
-    if low in ("contactslist", "contactslistid"):
-        wanted = _ints(name, value)
-        return lambda c: c.get("ListID") in wanted
-    if low == "segmentation":
-        wanted = _ints(name, value)
-        return lambda c: c.get("SegmentationID") in wanted
-    if low == "subject":
-        text = value.lower()
-        return lambda c: text in str(c.get("Subject", "")).lower()
-    return None
 
 
 def _through(lookup: Lookup, predicate: Predicate) -> Predicate:
@@ -375,242 +297,439 @@ def _through(lookup: Lookup, predicate: Predicate) -> Predicate:
     return check
 
 
-def _min_max(spec: ResourceSpec, name: str, value: str) -> Predicate | None:
-    """``Min<Field>`` (>=) and ``Max<Field>`` (strictly <) on a timestamp or number property."""
-    low = name.lower()
-    if not (low.startswith("min") or low.startswith("max")):
+# -- the derived filters: one factory per (resources, filters) --------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterRequest:
+    """One filter of one list request, as the factories below see it."""
+
+    spec: ResourceSpec
+    store: Store
+    name: str  # as sent
+    value: str
+    compile_filter: FilterCompiler
+
+    @property
+    def resource(self) -> str:
+        return self.spec.name.lower()
+
+    @property
+    def low(self) -> str:
+        return self.name.lower()
+
+    @property
+    def fields(self) -> dict[str, FieldSpec]:
+        return self.spec.fields_by_lower
+
+    def flag(self, value: str | None = None) -> bool:
+        """The value as a boolean filter (400 when it is not one)."""
+        return parse_bool(self.name, self.value if value is None else value)
+
+    def ids(self) -> frozenset[int]:
+        """The value as a comma list of integers (400 when it is not one)."""
+        return parse_ints(self.name, self.value)
+
+    def moment(self) -> float:
+        """The value as a time (Unix seconds or RFC 3339; 400 otherwise)."""
+        return parse_time(self.name, self.value)
+
+
+Factory = Callable[[FilterRequest], "Predicate | None"]
+
+
+@dataclass(frozen=True)
+class DerivedFilter:
+    """A rule: the filters (lower-case names) it answers on some resources, and its factory.
+
+    ``resources``/``filters`` of ``None`` match any; ``applies`` narrows further. The first rule
+    that matches a request decides: its factory's predicate, or ``None`` = the filter has no effect.
+    """
+
+    factory: Factory
+    resources: frozenset[str] | None = None
+    filters: frozenset[str] | None = None
+    applies: Callable[[FilterRequest], bool] | None = None
+
+    def matches(self, request: FilterRequest) -> bool:
+        return (
+            (self.resources is None or request.resource in self.resources)
+            and (self.filters is None or request.low in self.filters)
+            and (self.applies is None or self.applies(request))
+        )
+
+
+def _rule(
+    factory: Factory,
+    resources: str | tuple[str, ...] | None = None,
+    filters: str | tuple[str, ...] | None = None,
+    applies: Callable[[FilterRequest], bool] | None = None,
+) -> DerivedFilter:
+    def names(given: str | tuple[str, ...] | None) -> frozenset[str] | None:
+        if given is None:
+            return None
+        return frozenset((given,) if isinstance(given, str) else given)
+
+    return DerivedFilter(factory, names(resources), names(filters), applies)
+
+
+def _field_flag(field: str) -> Factory:
+    """``Filter=true`` = the row's ``field`` is truthy."""
+
+    def build(req: FilterRequest) -> Predicate:
+        want = req.flag()
+        return lambda row: bool(row.get(field)) == want
+
+    return build
+
+
+def _field_in(field: str) -> Factory:
+    """``Filter=1,2`` = the row's ``field`` is one of the ids."""
+
+    def build(req: FilterRequest) -> Predicate:
+        wanted = req.ids()
+        return lambda row: row.get(field) in wanted
+
+    return build
+
+
+def _positive(counter: str, want: bool) -> Predicate:
+    return lambda row: ((row.get(counter) or 0) > 0) == want
+
+
+def _status_flag(status: int) -> Factory:
+    """Draft switches: ``IsArchived=true`` = Status -1, ``IsDeleted=true`` = Status -2."""
+
+    def build(req: FilterRequest) -> Predicate:
+        want = req.flag()
+        return lambda row: (row.get("Status") == status) == want
+
+    return build
+
+
+def _draft_modified(req: FilterRequest) -> Predicate:
+    want = req.flag()
+    return lambda row: (
+        (str(row.get("ModifiedAt") or "") not in ("", str(row.get("CreatedAt") or ""))) == want
+    )
+
+
+def _draft_handled(req: FilterRequest) -> Predicate:
+    want = req.flag()
+    return lambda row: bool(row.get("Status") == 2 or row.get("Used")) == want
+
+
+#: campaignoverview switches: the Status values each selects (``All``: any but deleted).
+_OVERVIEW_STATES: dict[str, tuple[int, ...]] = {
+    "archived": (-1,),
+    "drafts": (0,),
+    "programmed": (1,),
+    "sent": (2,),
+}
+
+
+def _overview_state(req: FilterRequest) -> Predicate:
+    want = req.flag()
+    if req.low == "all":
+        return lambda row: (row.get("Status") != -2) == want
+    statuses = _OVERVIEW_STATES[req.low]
+    return lambda row: (row.get("Status") in statuses) == want
+
+
+def _has_counter(req: FilterRequest) -> bool:
+    return req.low in COUNTER_FILTERS and COUNTER_FILTERS[req.low].lower() in req.fields
+
+
+def _counter(req: FilterRequest) -> Predicate:
+    """Counters: ``Open=true`` = ``OpenedCount > 0``."""
+    return _positive(req.fields[COUNTER_FILTERS[req.low].lower()].name, req.flag())
+
+
+def _graph_counter(req: FilterRequest) -> Predicate:
+    return _positive(GRAPH_COUNTERS[req.low], req.flag())
+
+
+def _graph_ids(req: FilterRequest) -> Predicate:
+    if not all(p.strip().isdigit() for p in req.value.split(",") if p.strip()):
+        return lambda row: False  # not a list of IDs: nothing matches
+    wanted = req.ids()
+    return lambda row: row.get("ID") in wanted
+
+
+def _bound_field(req: FilterRequest) -> str | None:
+    """The property a ``Min<F>``/``Max<F>`` filter bounds, if the resource has it."""
+    if not (req.low.startswith("min") or req.low.startswith("max")):
         return None
-    field = spec.fields_by_lower.get(low[3:])
+    field = req.fields.get(req.low[3:])
+    return field.name if field is not None else None
+
+
+def _min_max(req: FilterRequest) -> Predicate | None:
+    """``Min<Field>`` (>=) and ``Max<Field>`` (strictly <) on a timestamp or number property."""
+    key = _bound_field(req)
+    if key is None:
+        return None
+    bound = req.moment()
+    if req.low.startswith("min"):
+        return lambda row: (t := row_time(row.get(key))) is not None and t >= bound
+    return lambda row: (t := row_time(row.get(key))) is not None and t < bound
+
+
+def _event_window_field(req: FilterRequest) -> str | None:
+    for (resource, prefix), field in EVENT_WINDOWS.items():
+        if resource == req.resource and req.low in (prefix + "fromts", prefix + "tots"):
+            return field
+    return None
+
+
+def _event_window(req: FilterRequest) -> Predicate | None:
+    """``EventFromTs`` / ``EventToTs``: inclusive bounds on the event's time."""
+    field = _event_window_field(req)
     if field is None:
         return None
-    bound = _time(name, value)
-    key = field.name
-    if low.startswith("min"):
-        return lambda row: (t := _row_time(row.get(key))) is not None and t >= bound
-    return lambda row: (t := _row_time(row.get(key))) is not None and t < bound
+    moment = req.moment()
+    if req.low.endswith("fromts"):
+        return lambda row: (t := row_time(row.get(field))) is not None and t >= moment
+    return lambda row: (t := row_time(row.get(field))) is not None and t <= moment
 
 
-def _delegate(store: Store, target: str, lookup: Lookup, name: str, value: str) -> Predicate | None:
-    """Compile ``name`` on the ``target`` resource and check it on each row's target row."""
-    from mjquery.sandbox.api.query import compile_filter
+def _period(req: FilterRequest) -> Predicate | None:
+    moment_field = time_field(req.spec)
+    if moment_field is None:
+        return None
+    start = period_start(req.store, req.name, req.value)
+    return lambda row: (t := row_time(row.get(moment_field))) is not None and t >= start
 
-    predicate = compile_filter(load_reference()[target], store, name, value)
-    return _through(lookup, predicate) if predicate is not None else None
+
+def _message_status(req: FilterRequest) -> Predicate:
+    status_of = message_status_lookup(req.spec, req.store)
+    assert status_of is not None
+    wanted = message_status_values(req.value)
+    return lambda row: status_of(row).lower() in wanted
 
 
-def derived_filter(spec: ResourceSpec, store: Store, name: str, value: str) -> Predicate | None:
-    """The predicate of a cross-resource, counter or bound filter, or None when not one of them."""
-    resource = spec.name.lower()
-    low = name.lower()
-    fields = spec.fields_by_lower
-    if resource == "useragentstatistics" and low == "excludeplatform":
-        excluded = value.strip().lower()
-        return lambda row: str(row.get("Platform", "")).lower() != excluded
-    if resource in AGGREGATES or is_justified_inert(resource, name) is not None:
-        return None  # aggregates: their message filters are recomputations, see mjquery.sandbox.api.aggregates
+def _sent_custom_id(req: FilterRequest) -> Predicate:
+    messages = req.store.table("message").by_id()
+    text = req.value.lower()
+    return lambda row: (
+        str((messages.get(row.get("MessageID")) or {}).get("CustomID", "")).lower() == text
+    )
 
-    # Status switches of drafts and campaign overviews.
-    if resource in ("campaigndraft", "newsletter"):
-        if low == "isarchived":
-            want = _parse_bool(name, value)
-            return lambda row: (row.get("Status") == -1) == want
-        if low == "isdeleted":
-            want = _parse_bool(name, value)
-            return lambda row: (row.get("Status") == -2) == want
-        if low == "iscampaign":
-            want = _parse_bool(name, value)
-            return lambda row: bool(row.get("CampaignID")) == want
-        if low == "modified":
-            want = _parse_bool(name, value)
-            return lambda row: (
-                (str(row.get("ModifiedAt") or "") not in ("", str(row.get("CreatedAt") or "")))
-                == want
-            )
-        if low == "newslettertemplate":
-            wanted = _ints(name, value)
-            return lambda row: row.get("TemplateID") in wanted
-        if low == "ishandled" and "ishandled" not in fields:
-            want = _parse_bool(name, value)
-            return lambda row: bool(row.get("Status") == 2 or row.get("Used")) == want
-    if resource == "campaignoverview":
-        states = {"all": None, "archived": (-1,), "drafts": (0,), "programmed": (1,), "sent": (2,)}
-        if low in states:
-            want = _parse_bool(name, value)
-            if low == "all":
-                return lambda row: (row.get("Status") != -2) == want
-            statuses = states[low]
-            return lambda row: (row.get("Status") in statuses) == want  # type: ignore[operator]
 
-    # Counters: Open=true -> OpenedCount > 0.
-    if low in COUNTER_FILTERS and COUNTER_FILTERS[low].lower() in fields:
-        want = _parse_bool(name, value)
-        counter = fields[COUNTER_FILTERS[low].lower()].name
-        return lambda row: ((row.get(counter) or 0) > 0) == want
-    if resource == "campaigngraphstatistics":
-        if low in GRAPH_COUNTERS:
-            want = _parse_bool(name, value)
-            counter = GRAPH_COUNTERS[low]
-            return lambda row: ((row.get(counter) or 0) > 0) == want
-        if low == "ids":
-            if not all(p.strip().isdigit() for p in value.split(",") if p.strip()):
-                return lambda row: False  # not a list of IDs: nothing matches
-            wanted_ids = _ints(name, value)
-            return lambda row: row.get("ID") in wanted_ids
+def _on_campaign_of_row(req: FilterRequest) -> bool:
+    return (
+        campaign_lookup(req.spec, req.store) is not None
+        and campaign_predicate(req.low, req.name, req.value) is not None
+    )
 
-    bound = _min_max(spec, name, value)
-    if bound is not None:
-        return bound
 
-    # Event windows: EventFromTs / EventToTs (inclusive "minimum" / "maximum" values).
-    for (res, prefix), field in EVENT_WINDOWS.items():
-        if res == resource and low in (prefix + "fromts", prefix + "tots"):
-            moment = _time(name, value)
-            if low.endswith("fromts"):
-                return lambda row: (t := _row_time(row.get(field))) is not None and t >= moment
-            return lambda row: (t := _row_time(row.get(field))) is not None and t <= moment
+def _campaign_filter(req: FilterRequest) -> Predicate:
+    campaign_of = campaign_lookup(req.spec, req.store)
+    on_campaign = campaign_predicate(req.low, req.name, req.value)
+    assert campaign_of is not None and on_campaign is not None
+    return _through(campaign_of, on_campaign)
 
-    if low == "period":
-        from mjquery.sandbox.api.query import _time_field
 
-        time_field = _time_field(spec)
-        if time_field is None:
+def _delegate(target: str, table: str, key: str, row_key: str) -> Factory:
+    """Compile the filter on the ``target`` resource and check it on each row's target row (the
+    ``table`` row whose ``key`` is the row's ``row_key``)."""
+
+    def build(req: FilterRequest) -> Predicate | None:
+        index = _index(req.store, table, key)
+        predicate = req.compile_filter(load_reference()[target], req.store, req.name, req.value)
+        if predicate is None:
             return None
-        start = period_start(store, name, value)
-        return lambda row: (t := _row_time(row.get(time_field))) is not None and t >= start
+        return _through(lambda row: index.get(row.get(row_key)), predicate)
 
-    if low == "messagestatus":
-        status_of = message_status_lookup(spec, store)
-        if status_of is not None:
-            wanted_status = message_status_values(value)
-            return lambda row: status_of(row).lower() in wanted_status
+    return build
 
-    if low == "customid" and resource == "messagesentstatistics":
-        messages = store.table("message").by_id()
-        text = value.lower()
-        return lambda row: (
-            str((messages.get(row.get("MessageID")) or {}).get("CustomID", "")).lower() == text
-        )
 
-    if low in CAMPAIGN_FILTERS:
-        campaign_of = campaign_lookup(spec, store)
-        on_campaign = _on_campaign(low, name, value)
-        if campaign_of is not None and on_campaign is not None:
-            return _through(campaign_of, on_campaign)
+def _include_anonymized(req: FilterRequest) -> Predicate:
+    if req.flag():
+        return lambda row: True
+    hidden = frozenset(req.store.anonymized)
+    return lambda row: row.get("ContactID") not in hidden
 
+
+def _recipient_contact_counter(req: FilterRequest) -> Predicate:
+    """listrecipient ``Opened``/``Blocked``: the contact has an opened / blocked message."""
+    stats = _index(req.store, "contactstatistics", "ContactID")
+    want = req.flag()
+    counter = "BlockedCount" if req.low == "blocked" else "OpenedCount"
+    return lambda row: (((stats.get(row.get("ContactID")) or {}).get(counter) or 0) > 0) == want
+
+
+def _recipient_last_activity(req: FilterRequest) -> Predicate:
+    stats = _index(req.store, "listrecipientstatistics", "ListRecipientID")
+    moment = req.moment()
+    return lambda row: row_time((stats.get(row.get("ID")) or {}).get("LastActivityAt")) == moment
+
+
+def _email_part(text: str, part: int) -> str:
+    """The local part (0) or the domain (1) of an address, lower-cased."""
+    return text.lower().partition("@")[::2][part]
+
+
+def _sender_address(req: FilterRequest) -> Predicate:
+    """senderstatistics ``Domain``/``Email``: on its sender's Email."""
+    senders = req.store.table("sender").by_id()
+    text = req.value.lower()
+    part = 1 if req.low == "domain" else 0
+    return lambda row: (
+        _email_part(str((senders.get(row.get("SenderID")) or {}).get("Email", "")), part) == text
+    )
+
+
+def _address_part(req: FilterRequest) -> Predicate:
+    text = req.value.lower()
+    part = 1 if req.low == "domain" else 0
+    return lambda row: _email_part(str(row.get("Email", "")), part) == text
+
+
+def _domain_sender(req: FilterRequest) -> Predicate:
+    want = req.flag()
+    return lambda row: str(row.get("Email", "")).startswith("*@") == want
+
+
+def _owner(req: FilterRequest) -> Predicate:
+    """template/preset ``APIKey``/``User``: the owner type and id."""
+    wanted = req.ids()
+    owner = "OwnerId" if "OwnerId" in req.spec.field_names else "OwnerID"
+    kind = "apikey" if req.low == "apikey" else "user"
+    return lambda row: str(row.get("OwnerType", "")).lower() == kind and row.get(owner) in wanted
+
+
+def _widget_active(req: FilterRequest) -> Predicate:
+    text = req.value.strip().lower()
+    if req.low == "status" and text in ("active", "inactive"):
+        text = "true" if text == "active" else "false"
+    elif req.low == "status" and text not in ("true", "false", "1", "0"):
+        return lambda row: False  # an unknown status matches no widget
+    want = req.flag(text)
+    return lambda row: bool(row.get("IsActive")) == want
+
+
+def _preference_key(req: FilterRequest) -> Predicate | None:
+    # apppreferences rows carry the key as PrefKey: KeyLike -> PrefKeyLike...
+    return req.compile_filter(req.spec, req.store, "PrefKey" + req.name[3:], req.value)
+
+
+def _list_ids(req: FilterRequest) -> Predicate:
+    wanted = req.ids()
+    keep = req.low == "contactslistid"
+    return lambda row: (row.get("ID") in wanted) == keep
+
+
+def _workflow_active(req: FilterRequest) -> Predicate:
+    want = req.flag()
+    return lambda row: (str(row.get("Status", "")).lower() == "active") == want
+
+
+def _token_key_active(req: FilterRequest) -> Predicate:
+    keys = req.store.table("apikey").by_id()
+    want = req.flag()
+    return lambda row: bool((keys.get(row.get("APIKeyID")) or {}).get("IsActive")) == want
+
+
+def _latest_history(req: FilterRequest) -> Predicate | None:
+    """contacthistorydata ``Last=true``: the latest row per contact and property name."""
+    if not req.flag():
+        return None
+    store = req.store
+
+    def build() -> frozenset[int]:
+        latest: dict[tuple[Any, Any], Row] = {}
+        for row in store.table("contacthistorydata").rows:
+            key = (row.get("ContactID"), str(row.get("Name", "")).lower())
+            if key not in latest or str(row.get("CreatedAt", "")) >= str(
+                latest[key].get("CreatedAt", "")
+            ):
+                latest[key] = row
+        return frozenset(id(row) for row in latest.values())
+
+    last_rows = store.derived("contacthistorydata-last", ("contacthistorydata",), build)
+    return lambda row: id(row) in last_rows
+
+
+def _exclude_platform(req: FilterRequest) -> Predicate:
+    excluded = req.value.strip().lower()
+    return lambda row: str(row.get("Platform", "")).lower() != excluded
+
+
+def _no_effect(req: FilterRequest) -> None:
+    return None
+
+
+def _recomputed_or_inert(req: FilterRequest) -> bool:
+    # Aggregates: their message filters are recomputations (mjquery.sandbox.api.aggregates).
+    return req.resource in AGGREGATES or is_justified_inert(req.resource, req.name) is not None
+
+
+_DRAFTS = ("campaigndraft", "newsletter")
+_ADDRESS_RESOURCES = ("sender", "contactslistsignup", "metasender")
+
+#: The rules, in the order they are tried (see the filter table of :mod:`mjquery.sandbox.api.query`).
+DERIVED_FILTERS: tuple[DerivedFilter, ...] = (
+    _rule(_exclude_platform, "useragentstatistics", "excludeplatform"),
+    _rule(_no_effect, applies=_recomputed_or_inert),
+    # Status switches of drafts and campaign overviews.
+    _rule(_status_flag(-1), _DRAFTS, "isarchived"),
+    _rule(_status_flag(-2), _DRAFTS, "isdeleted"),
+    _rule(_field_flag("CampaignID"), _DRAFTS, "iscampaign"),
+    _rule(_draft_modified, _DRAFTS, "modified"),
+    _rule(_field_in("TemplateID"), _DRAFTS, "newslettertemplate"),
+    _rule(_draft_handled, _DRAFTS, "ishandled", applies=lambda r: "ishandled" not in r.fields),
+    _rule(_overview_state, "campaignoverview", ("all", *_OVERVIEW_STATES)),
+    # Counters and bounds.
+    _rule(_counter, applies=_has_counter),
+    _rule(_graph_counter, "campaigngraphstatistics", tuple(GRAPH_COUNTERS)),
+    _rule(_graph_ids, "campaigngraphstatistics", "ids"),
+    _rule(_min_max, applies=lambda r: _bound_field(r) is not None),
+    _rule(_event_window, applies=lambda r: _event_window_field(r) is not None),
+    _rule(_period, filters="period"),
+    _rule(
+        _message_status,
+        filters="messagestatus",
+        applies=lambda r: message_status_lookup(r.spec, r.store) is not None,
+    ),
+    _rule(_sent_custom_id, "messagesentstatistics", "customid"),
+    _rule(_campaign_filter, filters=tuple(CAMPAIGN_FILTERS), applies=_on_campaign_of_row),
     # Statistics rows answered through the row they describe.
-    if resource == "listrecipientstatistics":
-        recipients = _index(store, "listrecipient", "ID")
-        return _delegate(
-            store,
-            "listrecipient",
-            lambda row: recipients.get(row.get("ListRecipientID")),
-            name,
-            value,
-        )
-    if resource in ("contactdata", "contactstatistics"):
-        contacts = store.table("contact").by_id()
-        if low == "includeanonymized":
-            if _parse_bool(name, value):
-                return lambda row: True
-            hidden = frozenset(store.anonymized)
-            return lambda row: row.get("ContactID") not in hidden
-        return _delegate(
-            store, "contact", lambda row: contacts.get(row.get("ContactID")), name, value
-        )
-    if resource == "listrecipient":
-        if low in ("blocked", "opened"):
-            stats = _index(store, "contactstatistics", "ContactID")
-            want = _parse_bool(name, value)
-            counter = "BlockedCount" if low == "blocked" else "OpenedCount"
-            return lambda row: (
-                (((stats.get(row.get("ContactID")) or {}).get(counter) or 0) > 0) == want
-            )
-        if low == "lastactivityat":
-            stats = _index(store, "listrecipientstatistics", "ListRecipientID")
-            moment = _time(name, value)
-            return lambda row: (
-                _row_time((stats.get(row.get("ID")) or {}).get("LastActivityAt")) == moment
-            )
-    if resource == "senderstatistics" and low in ("domain", "email"):
-        senders = store.table("sender").by_id()
-        text = value.lower()
-        part = 1 if low == "domain" else 0
-        return lambda row: (
-            str((senders.get(row.get("SenderID")) or {}).get("Email", ""))
-            .lower()
-            .partition("@")[::2][part]
-            == text
-        )
-    if resource in ("sender", "contactslistsignup", "metasender") and low in (
-        "domain",
-        "localpart",
-    ):
-        text = value.lower()
-        part = 1 if low == "domain" else 0
-        return lambda row: str(row.get("Email", "")).lower().partition("@")[::2][part] == text
-    if resource == "sender" and low == "isdomainsender":
-        want = _parse_bool(name, value)
-        return lambda row: str(row.get("Email", "")).startswith("*@") == want
-    if resource == "eventcallbackurl" and low == "backup":
-        want = _parse_bool(name, value)
-        return lambda row: bool(row.get("IsBackup")) == want
-    if resource == "axtesting":
-        if low == "contactslist":
-            wanted = _ints(name, value)
-            return lambda row: row.get("ContactListID") in wanted
-        if low in ("isdeleted", "isstarred"):
-            want = _parse_bool(name, value)
-            field = "Deleted" if low == "isdeleted" else "Starred"
-            return lambda row: bool(row.get(field)) == want
-    if resource in ("template", "preset") and low in ("apikey", "user"):
-        wanted = _ints(name, value)
-        owner = "OwnerId" if "OwnerId" in spec.field_names else "OwnerID"
-        kind = "apikey" if low == "apikey" else "user"
-        return lambda row: (
-            str(row.get("OwnerType", "")).lower() == kind and row.get(owner) in wanted
-        )
-    if resource == "widget":
-        if low == "sender":
-            wanted = _ints(name, value)
-            return lambda row: row.get("FromID") in wanted
-        if low in ("active", "status"):
-            text = value.strip().lower()
-            if low == "status" and text in ("active", "inactive"):
-                text = "true" if text == "active" else "false"
-            elif low == "status" and text not in ("true", "false", "1", "0"):
-                return lambda row: False  # an unknown status matches no widget
-            want = _parse_bool(name, text)
-            return lambda row: bool(row.get("IsActive")) == want
-    if resource == "apppreferences" and low.startswith("key"):
-        from mjquery.sandbox.api.query import _generic
+    _rule(
+        _delegate("listrecipient", "listrecipient", "ID", "ListRecipientID"),
+        "listrecipientstatistics",
+    ),
+    _rule(_include_anonymized, ("contactdata", "contactstatistics"), "includeanonymized"),
+    _rule(_delegate("contact", "contact", "ID", "ContactID"), ("contactdata", "contactstatistics")),
+    _rule(_recipient_contact_counter, "listrecipient", ("blocked", "opened")),
+    _rule(_recipient_last_activity, "listrecipient", "lastactivityat"),
+    # Addresses.
+    _rule(_sender_address, "senderstatistics", ("domain", "email")),
+    _rule(_address_part, _ADDRESS_RESOURCES, ("domain", "localpart")),
+    _rule(_domain_sender, "sender", "isdomainsender"),
+    # Others.
+    _rule(_field_flag("IsBackup"), "eventcallbackurl", "backup"),
+    _rule(_field_in("ContactListID"), "axtesting", "contactslist"),
+    _rule(_field_flag("Deleted"), "axtesting", "isdeleted"),
+    _rule(_field_flag("Starred"), "axtesting", "isstarred"),
+    _rule(_owner, ("template", "preset"), ("apikey", "user")),
+    _rule(_field_in("FromID"), "widget", "sender"),
+    _rule(_widget_active, "widget", ("active", "status")),
+    _rule(_preference_key, "apppreferences", applies=lambda r: r.low.startswith("key")),
+    _rule(_list_ids, "liststatistics", ("contactslistid", "excludeid")),
+    _rule(_field_in("CategoryID"), "newslettertemplate", "newslettertemplatecategory"),
+    _rule(_workflow_active, "workflow", "isactive"),
+    _rule(_token_key_active, "apitoken", "isapikeyactive"),
+    _rule(_latest_history, "contacthistorydata", "last"),
+)
 
-        return _generic(spec, "PrefKey" + name[3:], value)  # rows carry the key as PrefKey
-    if resource == "liststatistics" and low in ("contactslistid", "excludeid"):
-        wanted = _ints(name, value)
-        keep = low == "contactslistid"
-        return lambda row: (row.get("ID") in wanted) == keep
-    if resource == "newslettertemplate" and low == "newslettertemplatecategory":
-        wanted = _ints(name, value)
-        return lambda row: row.get("CategoryID") in wanted
-    if resource == "workflow" and low == "isactive":
-        want = _parse_bool(name, value)
-        return lambda row: (str(row.get("Status", "")).lower() == "active") == want
-    if resource == "apitoken" and low == "isapikeyactive":
-        keys = store.table("apikey").by_id()
-        want = _parse_bool(name, value)
-        return lambda row: bool((keys.get(row.get("APIKeyID")) or {}).get("IsActive")) == want
-    if resource == "contacthistorydata" and low == "last" and _parse_bool(name, value):
 
-        def build() -> frozenset[int]:
-            latest: dict[tuple[Any, Any], Row] = {}
-            for row in store.table("contacthistorydata").rows:
-                key = (row.get("ContactID"), str(row.get("Name", "")).lower())
-                if key not in latest or str(row.get("CreatedAt", "")) >= str(
-                    latest[key].get("CreatedAt", "")
-                ):
-                    latest[key] = row
-            return frozenset(id(row) for row in latest.values())
-
-        last_rows = store.derived("contacthistorydata-last", ("contacthistorydata",), build)
-        return lambda row: id(row) in last_rows
+def derived_filter(
+    spec: ResourceSpec, store: Store, name: str, value: str, compile_filter: FilterCompiler
+) -> Predicate | None:
+    """The predicate of a cross-resource, counter or bound filter, or None when not one of them."""
+    request = FilterRequest(spec, store, name, value, compile_filter)
+    for rule in DERIVED_FILTERS:
+        if rule.matches(request):
+            return rule.factory(request)
     return None

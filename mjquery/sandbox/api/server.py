@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from mjquery.sandbox.api.core import Fault, Sandbox, SandboxRequest
+from mjquery.sandbox.api.core import Sandbox
+from mjquery.sandbox.api.wire import Fault, SandboxRequest
 
 
 class _Handler(BaseHTTPRequestHandler):

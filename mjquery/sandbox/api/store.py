@@ -36,11 +36,17 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from mjquery.sandbox.api.reference import ResourceSpec
 
 Row = dict[str, Any]
+#: Rows by one of their values (an ID as the API serves it). The keys looked up are values read
+#: from other rows, typed ``Any`` like every row value, so the key type stays open.
+Index = dict[Any, Row]
+#: Rows grouped by one of their values (list recipients by ListID...).
+Groups = dict[Any, list[Row]]
+_T = TypeVar("_T")
 
 #: Tables whose versions every cached query result depends on: the cross-resource filters
 #: (contact by list, list recipient by contact email, ...) read them.
@@ -71,7 +77,7 @@ class Table:
         self.spec = spec
         self.rows = rows
         self.version = 0
-        self._by_id: dict[int, Row] | None = None
+        self._by_id: Index | None = None
         self._by_id_version = -1
         self._max_id = 0
         self._max_id_version = -1
@@ -89,7 +95,7 @@ class Table:
             self.rows = list(self.rows)
         return self.rows
 
-    def by_id(self) -> dict[int, Row]:
+    def by_id(self) -> Index:
         if self._by_id is None or self._by_id_version != self.version:
             id_field = self.spec.id_field or "ID"
             self._by_id = {row[id_field]: row for row in self.rows if id_field in row}
@@ -184,8 +190,8 @@ class Store:
         self.clock_origin = origin
         self._clock_started = time.monotonic()
         self.anonymized: set[int] = set()
-        self._derived: dict[Hashable, tuple[Hashable, Any]] = {}
-        self._query_cache: OrderedDict[Hashable, list[Row]] = OrderedDict()
+        self._derived: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self._query_cache: OrderedDict[Hashable, Sequence[Row]] = OrderedDict()
 
     def table(self, name: str) -> Table:
         return self.tables[name]
@@ -220,9 +226,9 @@ class Store:
         self,
         key: str,
         depends_on: tuple[str, ...],
-        build: Callable[[], Any],
-        apply: Callable[[Any, Change], None] | None = None,
-    ) -> Any:
+        build: Callable[[], _T],
+        apply: Callable[[_T, Change], None] | None = None,
+    ) -> _T:
         """A value computed from tables, cached until one of them changes.
 
         With ``apply`` (which updates the value in place for one inserted or deleted row of the
@@ -232,18 +238,19 @@ class Store:
         stamp = tuple(self.tables[n].version for n in depends_on)
         cached = self._derived.get(key)
         if cached is not None and cached[0] == stamp:
-            return cached[1]
+            hit: _T = cached[1]
+            return hit
         if cached is not None and apply is not None and len(depends_on) == 1:
             changes = self.tables[depends_on[0]].changes_since(cached[0][0])
             if changes is not None:
-                value = cached[1]
+                value: _T = cached[1]
                 for change in changes:
                     apply(value, change)
                 self._derived[key] = (stamp, value)
                 return value
-        value = build()
-        self._derived[key] = (stamp, value)
-        return value
+        built = build()
+        self._derived[key] = (stamp, built)
+        return built
 
     def contacts_by_email(self) -> dict[str, Row]:
         def build() -> dict[str, Row]:
@@ -269,16 +276,16 @@ class Store:
             return self.tables["contact"].by_id().get(int(key))
         return self.contacts_by_email().get(str(key).lower())
 
-    def _recipients_by(self, field: str) -> dict[int, list[Row]]:
+    def _recipients_by(self, field: str) -> Groups:
         """List recipient rows grouped by ``field``, in table order."""
 
-        def build() -> dict[int, list[Row]]:
-            index: dict[int, list[Row]] = {}
+        def build() -> Groups:
+            index: Groups = {}
             for row in self.tables["listrecipient"].rows:
                 index.setdefault(row.get(field), []).append(row)
             return index
 
-        def apply(index: dict[int, list[Row]], change: Change) -> None:
+        def apply(index: Groups, change: Change) -> None:
             value = change.row.get(field)
             if change.kind is ChangeKind.INSERT:
                 index.setdefault(value, []).append(change.row)
@@ -293,22 +300,22 @@ class Store:
 
         return self.derived(f"recipients-by-{field}", ("listrecipient",), build, apply)
 
-    def recipients_by_list(self) -> dict[int, list[Row]]:
+    def recipients_by_list(self) -> Groups:
         return self._recipients_by("ListID")
 
-    def recipients_by_contact(self) -> dict[int, list[Row]]:
+    def recipients_by_contact(self) -> Groups:
         return self._recipients_by("ContactID")
 
-    def list_members(self, list_id: int) -> AbstractSet[int]:
+    def list_members(self, list_id: int) -> AbstractSet[Any]:
         """The contact IDs on a list (a live index: read it, do not change it)."""
 
-        def build() -> dict[int, set[int]]:
+        def build() -> dict[Any, set[Any]]:
             return {
                 lid: {r.get("ContactID") for r in rows}
                 for lid, rows in self.recipients_by_list().items()
             }
 
-        def apply(index: dict[int, set[int]], change: Change) -> None:
+        def apply(index: dict[Any, set[Any]], change: Change) -> None:
             list_id, contact_id = change.row.get("ListID"), change.row.get("ContactID")
             if change.kind is ChangeKind.INSERT:
                 index.setdefault(list_id, set()).add(contact_id)
@@ -324,11 +331,11 @@ class Store:
             list_id, frozenset()
         )
 
-    def campaign_contacts(self, campaign_id: int) -> frozenset[int]:
+    def campaign_contacts(self, campaign_id: int) -> frozenset[Any]:
         """Contacts a campaign sent to (read from the messages: a read-only table)."""
 
-        def build() -> dict[int, set[int]]:
-            index: dict[int, set[int]] = {}
+        def build() -> dict[Any, set[Any]]:
+            index: dict[Any, set[Any]] = {}
             for row in self.tables["message"].rows:
                 index.setdefault(row.get("CampaignID"), set()).add(row.get("ContactID"))
             return index
@@ -337,7 +344,7 @@ class Store:
             self.derived("campaign-contacts", ("message",), build).get(campaign_id, ())
         )
 
-    def refresh_subscriber_count(self, list_id: int) -> None:
+    def refresh_subscriber_count(self, list_id: int | None) -> None:
         """SubscriberCount counts every recipient row of the list (unsubscribed ones included)."""
         lists = self.tables["contactslist"]
         row = lists.by_id().get(list_id)
@@ -349,7 +356,7 @@ class Store:
 
     # -- query cache ------------------------------------------------------------------------------
 
-    def cached_query(self, key: Hashable, compute: Callable[[], list[Row]]) -> list[Row]:
+    def cached_query(self, key: Hashable, compute: Callable[[], Sequence[Row]]) -> Sequence[Row]:
         cached = self._query_cache.get(key)
         if cached is not None:
             self._query_cache.move_to_end(key)

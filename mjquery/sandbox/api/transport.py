@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from mjquery.sandbox.api.core import Fault, SandboxRequest
+from mjquery.sandbox.api.wire import Fault, SandboxRequest
 
 if TYPE_CHECKING:
     from mjquery.sandbox.api.core import Sandbox

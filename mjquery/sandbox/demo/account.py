@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mjquery.sandbox.api.aggregates import AggregateQuery
+from mjquery.sandbox.account import AggregateQuery
 from mjquery.sandbox.demo.campaigns import campaign_rows, plan_campaigns
 from mjquery.sandbox.demo.extra import account_resources
 from mjquery.sandbox.demo.messages import MessageViews, simulate

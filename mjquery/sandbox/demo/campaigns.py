@@ -33,7 +33,7 @@ _SENDERS = (
 SENDER_NEWS, SENDER_HELLO, SENDER_ORDERS, SENDER_PARTNERS = 0, 1, 2, 3
 
 # (name, purpose, edit mode, categories)
-_TEMPLATES = (
+_TEMPLATES: tuple[tuple[str, str, int, list[str]], ...] = (
     ("Monthly newsletter", "marketing", 4, ["newsletter"]),
     ("Promotion banner", "marketing", 1, ["promotion"]),
     ("Workshop invitation", "marketing", 2, ["events"]),
@@ -177,7 +177,7 @@ def plan_campaigns(
     ]
     senders = []
     sender_id = 46900 + rng.randrange(50)
-    for index, (email, name, email_type, status, default) in enumerate(_SENDERS):
+    for index, (email, name, email_type, sender_status, default) in enumerate(_SENDERS):
         sender_id += 1 + rng.randrange(30)
         senders.append(
             row(
@@ -186,17 +186,17 @@ def plan_campaigns(
                 DNSID=dns_events if "events" in email else dns_company,
                 Email=email,
                 EmailType=email_type,
-                Filename="9e8d7c6b5a4f3e2d.txt" if status == "Inactive" else "",
+                Filename="9e8d7c6b5a4f3e2d.txt" if sender_status == "Inactive" else "",
                 ID=sender_id,
                 IsDefaultSender=default,
                 Name=name,
-                Status=status,
+                Status=sender_status,
             )
         )
 
     templates, template_content = [], {}
     template_id = 1715700 + rng.randrange(40)
-    for index, (name, purpose, edit_mode, categories) in enumerate(_TEMPLATES):
+    for index, (name, purpose, template_mode, categories) in enumerate(_TEMPLATES):
         template_id += 1 + rng.randrange(25)
         created = start + (10 + 75 * index) * DAY + rng.randrange(DAY)
         updated = created + rng.randrange(40 * DAY)
@@ -207,7 +207,7 @@ def plan_campaigns(
                 Categories=categories,
                 Copyright=f"© {vocab.COMPANY}",
                 Description=f"{name} ({purpose})",
-                EditMode=edit_mode,
+                EditMode=template_mode,
                 ID=template_id,
                 IsStarred=index in (0, 5),
                 Locale="en_US",
@@ -217,7 +217,7 @@ def plan_campaigns(
                 Presets="",
                 Previews=[],
                 Purposes=[purpose],
-                IsTextPartGenerationEnabled=edit_mode != 4,
+                IsTextPartGenerationEnabled=template_mode != 4,
                 CreatedAt=rfc3339(created),
                 LastUpdatedAt=rfc3339(min(updated, now - DAY)),
                 LocaleList=["en_US"],
@@ -226,7 +226,7 @@ def plan_campaigns(
         sender = _SENDERS[SENDER_ORDERS if purpose == "transactional" else SENDER_NEWS]
         links = [(0, f"{vocab.SITE}{path}") for path in vocab.LINK_PATHS[index % 5 : index % 5 + 2]]
         template_content[template_id] = _content(
-            name, links, sender, edit_mode == 4, purpose != "marketing" or index % 2 == 0
+            name, links, sender, template_mode == 4, purpose != "marketing" or index % 2 == 0
         )
 
     contactfilters = [
@@ -318,7 +318,7 @@ def plan_campaigns(
     for kind, list_index, day in schedule:
         send_at = day - day % DAY + 8 * 3600 + rng.randrange(3 * 3600)
         subject = subject_for(kind)
-        sender = (
+        sender_choice = (
             SENDER_PARTNERS
             if kind == "partners"
             else (SENDER_NEWS if kind in ("newsletter", "members", "workshop") else SENDER_HELLO)
@@ -327,7 +327,7 @@ def plan_campaigns(
             index=0,
             kind="newsletter",
             subject=subject,
-            sender=sender,
+            sender=sender_choice,
             created_at=send_at,
             send_at=send_at,
             list_index=list_index,

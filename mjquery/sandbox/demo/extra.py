@@ -391,7 +391,7 @@ def account_resources(
     ]
     # Sign-ups through the widget: the newest newsletter members that came from the website.
     mlist = lists[newsletter_list]
-    signups = []
+    signups: list[dict[str, Any]] = []
     for k in range(len(mlist.member_contact) - 1, -1, -1):
         contact = mlist.member_contact[k]
         if audience.properties[contact].get("source") != "website":
@@ -465,28 +465,28 @@ def account_resources(
             Status="stopped",
         ),
     ]
-    k = stats.campaign_counts(workflow.index)
+    counts = stats.campaign_counts(workflow.index)
     out["workflowstatistics"] = [
         row(
             "workflowstatistics",
             AutoCleanExitedCount=0,
-            BlockedCount=k.blocked,
-            BouncedCount=k.bounced,
-            ClickedCount=k.clicked,
-            ContactCompletedCount=k.processed - k.unsub,
-            ContactCount=k.processed,
+            BlockedCount=counts.blocked,
+            BouncedCount=counts.bounced,
+            ClickedCount=counts.clicked,
+            ContactCompletedCount=counts.processed - counts.unsub,
+            ContactCount=counts.processed,
             ContactUneligibleCount=0,
-            DeliveredCount=k.delivered,
+            DeliveredCount=counts.delivered,
             ExitConditionExitedCount=0,
-            ExitedWorkflowCount=k.unsub,
+            ExitedWorkflowCount=counts.unsub,
             ExitLinkExitedCount=0,
             LastContactEnteredAt=rfc3339(stats.send_end[workflow.index]),
             LastMessageSentAt=rfc3339(stats.send_end[workflow.index]),
-            OpenedCount=k.opened,
-            ProcessedCount=k.processed,
+            OpenedCount=counts.opened,
+            ProcessedCount=counts.processed,
             QueuedCount=0,
-            SpamComplaintCount=k.spam,
-            UserExitedCount=k.unsub,
+            SpamComplaintCount=counts.spam,
+            UserExitedCount=counts.unsub,
             WorflowStartedAt=rfc3339(catalogue.workflow_started),
             WorkflowID=catalogue.workflow_id,
         )
@@ -575,32 +575,32 @@ def account_resources(
                 ToDate=rfc3339(now),
             )
         )
-        counts = [stats.campaign_counts(p.index) for p in plans]
-        if not counts:
+        plan_counts = [stats.campaign_counts(p.index) for p in plans]
+        if not plan_counts:
             continue
 
         values = {
-            a: [float(getattr(c, a)) for c in counts]
+            a: [float(getattr(c, a)) for c in plan_counts]
             for a in ("blocked", "bounced", "clicked", "opened", "delivered", "spam", "unsub")
         }
         graph.append(
             row(
                 "aggregategraphstatistics",
-                BlockedCount=sum(values["blocked"]) / len(counts),
+                BlockedCount=sum(values["blocked"]) / len(plan_counts),
                 BlockedStdDev=std_dev(values["blocked"]),
-                BouncedCount=sum(values["bounced"]) / len(counts),
+                BouncedCount=sum(values["bounced"]) / len(plan_counts),
                 BouncedStdDev=std_dev(values["bounced"]),
                 CampaignAggregateID=aggregate_id,
-                ClickedCount=sum(values["clicked"]) / len(counts),
+                ClickedCount=sum(values["clicked"]) / len(plan_counts),
                 ClickedStdDev=std_dev(values["clicked"]),
-                OpenedCount=sum(values["opened"]) / len(counts),
+                OpenedCount=sum(values["opened"]) / len(plan_counts),
                 OpenedStdDev=std_dev(values["opened"]),
                 RefTimestamp=min(stats.send_start[p.index] for p in plans),
-                SentCount=sum(values["delivered"]) / len(counts),
+                SentCount=sum(values["delivered"]) / len(plan_counts),
                 SentStdDev=std_dev(values["delivered"]),
-                SpamComplaintCount=sum(values["spam"]) / len(counts),
+                SpamComplaintCount=sum(values["spam"]) / len(plan_counts),
                 SpamcomplaintStdDev=std_dev(values["spam"]),
-                UnsubscribedCount=sum(values["unsub"]) / len(counts),
+                UnsubscribedCount=sum(values["unsub"]) / len(plan_counts),
                 UnsubscribedStdDev=std_dev(values["unsub"]),
             )
         )
@@ -629,7 +629,7 @@ def account_resources(
             Status="Completed",
         ),
     ]
-    batch = []
+    batch: list[dict[str, Any]] = []
     for plan in catalogue.campaigns:
         if plan.kind != "newsletter" or not stats.send_start[plan.index]:
             continue

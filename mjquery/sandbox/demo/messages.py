@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -66,18 +66,18 @@ class MessageStore:
     """Every message, one column per attribute, sorted by arrival time (so by id)."""
 
     base_id: int
-    arrived: array  # Unix time
-    campaign: array  # campaign index into Catalogue.campaigns
-    contact: array  # contact index into Audience
-    status: array  # status code
-    state: array  # messagestate id, 0 when delivered
-    first_open: array  # seconds from arrival to the first open, 0 = never opened
-    opens: array  # open events
-    click_link: array  # position of the clicked link in the campaign's links, -1 = no click
-    clicks: array  # click events
-    click_delay: array  # seconds from the first open to the first click
-    agent: array  # user agent index
-    size: array  # bytes
+    arrived: array[int]  # Unix time
+    campaign: array[int]  # campaign index into Catalogue.campaigns
+    contact: array[int]  # contact index into Audience
+    status: array[int]  # status code
+    state: array[int]  # messagestate id, 0 when delivered
+    first_open: array[int]  # seconds from arrival to the first open, 0 = never opened
+    opens: array[int]  # open events
+    click_link: array[int]  # position of the clicked link in the campaign's links, -1 = no click
+    clicks: array[int]  # click events
+    click_delay: array[int]  # seconds from the first open to the first click
+    agent: array[int]  # user agent index
+    size: array[int]  # bytes
 
     def __len__(self) -> int:
         return len(self.arrived)
@@ -282,7 +282,7 @@ def simulate(
 
     order = sorted(range(len(arrived)), key=arrived.__getitem__)
 
-    def column(typecode: str, values: list[int]) -> array:
+    def column(typecode: str, values: list[int]) -> array[int]:
         return array(typecode, [values[i] for i in order])
 
     store = MessageStore(
@@ -346,7 +346,7 @@ def simulate(
 class LazyRows(Sequence[dict[str, Any]]):
     """A read-only sequence of rows built on demand: each access returns a fresh dict."""
 
-    def __init__(self, length: int, make: Any) -> None:
+    def __init__(self, length: int, make: Callable[[int], dict[str, Any]]) -> None:
         self._length = length
         self._make = make
 
@@ -427,7 +427,7 @@ class MessageViews:
     def event_count(self, i: int) -> int:
         store = self.store
         status = store.status[i]
-        return 1 + store.opens[i] + store.clicks[i] + (status in (UNSUB, SPAM))
+        return 1 + store.opens[i] + store.clicks[i] + int(status in (UNSUB, SPAM))
 
     def destination_id(self, contact: int) -> int:
         return (

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mjquery.sandbox.api.aggregates import AggregateQuery
+from mjquery.sandbox.account import AggregateQuery
 from mjquery.sandbox.demo import vocab
 from mjquery.sandbox.demo.messages import (
     BLOCKED,
@@ -161,7 +161,7 @@ class Statistics:
         ]
         self._campaign_list = [plan.list_index for plan in self.campaigns]
         self._contact_index: dict[int, int] | None = None
-        self._campaign_positions: list[array] | None = None
+        self._campaign_positions: list[array[int]] | None = None
 
         everything = self.tally(range(len(views.store)))
         self.all = everything
@@ -726,7 +726,7 @@ class Statistics:
             and (statuses is None or status_col[i] in statuses)
         ]
 
-    def _positions_by_campaign(self) -> list[array]:
+    def _positions_by_campaign(self) -> list[array[int]]:
         """Store positions of each campaign's messages (built on first use)."""
         if self._campaign_positions is None:
             positions = [array("I") for _ in self.campaigns]
@@ -825,7 +825,7 @@ class Statistics:
         index = self.campaign_index(campaign_id)
         if index < 0:
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for position, (_link_id, url) in enumerate(self.campaigns[index].links):
             messages, events = self.links.get((index, position), (0, 0))
             out.append(

@@ -71,6 +71,12 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     return _home_dir(env, "XDG_DATA_HOME", ".local/share", "LOCALAPPDATA") / APP_NAME
 
 
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The directory holding state worth keeping between runs (import journals)."""
+    env = os.environ if env is None else env
+    return _home_dir(env, "XDG_STATE_HOME", ".local/state", "LOCALAPPDATA") / APP_NAME / "state"
+
+
 def config_path(env: Mapping[str, str] | None = None) -> Path:
     return config_dir(env) / "config.toml"
 

@@ -140,22 +140,22 @@ def test_import_writes_the_rejected_rows_next_to_the_input_and_exits_3(sb, tmp_p
     source.write_text(
         "Email,Name,IsExcludedFromCampaigns\n"
         "ok@example.com,Ok,false\n"
-        "ann@example.com,Ann again,false\n"  # exists already: MJ18 from the API
+        "ann@example.com,Ann again,false\n"  # exists already: left as it is
         "odd@example.com,Odd,perhaps\n"
     )  # not a boolean: refused before sending
     result = run(sb, "import", str(source), "--into", "Contact")
     rejected = tmp_path / "new.rejected.csv"
     assert result.status == 3
-    assert result.err == f"imported 1 of 3 rows into Contact; 2 rejected, see {rejected}\n"
+    assert result.err == (
+        "imported 1 of 3 rows into Contact; 1 already existed (left unchanged); "
+        f"1 rejected, see {rejected}\n"
+    )
     rows = list(csv.reader(io.StringIO(rejected.read_text())))
-    assert rows[0] == ["Email", "Name", "IsExcludedFromCampaigns", "error"]
-    assert [r[:3] for r in rows[1:]] == [
-        ["ann@example.com", "Ann again", "false"],
-        ["odd@example.com", "Odd", "perhaps"],
-    ]
-    assert "MJ18" in rows[1][3]
-    assert "IsExcludedFromCampaigns" in rows[2][3] and "BOOLEAN" in rows[2][3]
-    assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2  # the bad value never left
+    assert rows[0] == ["Email", "Name", "IsExcludedFromCampaigns", "line", "error"]
+    assert [r[:4] for r in rows[1:]] == [["odd@example.com", "Odd", "perhaps", "4"]]
+    assert "IsExcludedFromCampaigns" in rows[1][4] and "BOOLEAN" in rows[1][4]
+    assert writes_in(sb) == [("POST", "/v3/REST/contact")]  # the bad value never left
+    assert next(c["Name"] for c in sb.data.resources["contact"] if c["ID"] == 1) == "Ann"
 
 
 def test_import_many_contacts_uses_bulk_jobs_and_shows_progress(sb, tmp_path: Path) -> None:
@@ -165,8 +165,13 @@ def test_import_many_contacts_uses_bulk_jobs_and_shows_progress(sb, tmp_path: Pa
         sb, "import", str(source), "--into", "Contact", "--list", "Newsletter", "--verbose"
     )
     assert result.status == 0, result.err
-    assert result.err.splitlines()[-1] == "imported 150 of 150 rows into Contact"
-    assert "importing: " in result.err and "/150 rows" in result.err
+    lines = result.err.splitlines()
+    assert lines[-1] == "imported 150 of 150 rows into Contact"
+    # --verbose: the job's ID when it is submitted and when it ends; progress counts both.
+    assert lines[0] == "job 1: 150 rows submitted (lines 2-151)"
+    assert "job 1: Completed" in lines
+    assert "importing: 150 submitted, 0 confirmed of 150 rows" in lines
+    assert "importing: 150 submitted, 150 confirmed of 150 rows" in lines
     assert [w for w in writes_in(sb)] == [("POST", "/v3/REST/contactslist/7/managemanycontacts")]
     assert len(emails_in_list(sb, 7)) == 2 + 150
 

@@ -11,14 +11,8 @@ import pytest
 
 from mjquery.errors import ProgrammingError
 from mjquery.writes import WriteOptions
-from mjquery.writes.transfer import (
-    ExportFormat,
-    export_query,
-    import_csv,
-    parse_mapping,
-    rejected_path_for,
-    write_rows,
-)
+from mjquery.writes.imports import import_file, parse_mapping, rejected_path_for
+from mjquery.writes.transfer import ExportFormat, export_query, write_rows
 from tests.writes_support import CATALOG, client_for, writes_in, writes_sandbox
 
 
@@ -82,7 +76,7 @@ def test_import_maps_columns_rejects_bad_rows_and_writes_the_rejected_file(tmp_p
     )
     sb = writes_sandbox()
     with client_for(sb) as api:
-        report = import_csv(
+        report = import_file(
             api,
             source,
             "Contact",
@@ -90,7 +84,7 @@ def test_import_maps_columns_rejects_bad_rows_and_writes_the_rejected_file(tmp_p
             mapping=parse_mapping(["email_address=Email"]),
             options=WriteOptions(concurrency=1),
         )
-    assert (report.read, report.written) == (4, 2)
+    assert (report.read, report.written, report.existed) == (4, 2, 1)
     assert report.ignored_columns == ("shoe size",)
     assert (
         report.rejected_path
@@ -99,13 +93,11 @@ def test_import_maps_columns_rejects_bad_rows_and_writes_the_rejected_file(tmp_p
     )
     with open(report.rejected_path, newline="") as handle:
         rejected = list(csv.DictReader(handle))
-    assert [r["email_address"] for r in rejected] == ["ann@example.com", "hal@example.com"]
-    assert "MJ18" in rejected[0]["error"]
-    assert "Contact.IsExcludedFromCampaigns is BOOLEAN" in rejected[1]["error"]
-    assert rejected[0]["shoe size"] == "38"
-    assert (
-        writes_in(sb) == [("POST", "/v3/REST/contact")] * 3
-    )  # the type error never reached the API
+    assert [(r["email_address"], r["line"]) for r in rejected] == [("hal@example.com", "4")]
+    assert "Contact.IsExcludedFromCampaigns is BOOLEAN" in rejected[0]["error"]
+    assert rejected[0]["shoe size"] == "41"
+    # The existing contact is left as it was; the type error never reached the API.
+    assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2
     assert "imported 2 of 4 rows" in report.summary()
 
 
@@ -120,14 +112,14 @@ def test_import_many_rows_into_a_list_round_trips(tmp_path):
     sb = writes_sandbox()
     seen = []
     with client_for(sb) as api:
-        report = import_csv(
+        report = import_file(
             api,
             source,
             "Contact",
             catalog=CATALOG,
             list_name="VIP",
             options=WriteOptions(poll_interval=0.0, bulk_batch_size=500),
-            progress=lambda d, t: seen.append((d, t)),
+            progress=lambda state: seen.append((state.confirmed, state.total)),
         )
         assert report.written == 1_500 and report.rejected == () and report.rejected_path is None
         writes = writes_in(sb)
@@ -148,7 +140,7 @@ def test_import_into_an_unknown_list_or_column_stops_before_any_write(tmp_path):
     sb = writes_sandbox()
     with client_for(sb) as api:
         with pytest.raises(ProgrammingError, match=r"No contact list named 'Nope'"):
-            import_csv(api, source, "Contact", catalog=CATALOG, list_name="Nope")
+            import_file(api, source, "Contact", catalog=CATALOG, list_name="Nope")
         with pytest.raises(ProgrammingError, match=r"has no column 'Mail'"):
-            import_csv(api, source, "Contact", catalog=CATALOG, mapping={"Email": "Mail"})
+            import_file(api, source, "Contact", catalog=CATALOG, mapping={"Email": "Mail"})
     assert writes_in(sb) == []

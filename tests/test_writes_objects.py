@@ -9,6 +9,7 @@ from mjquery.errors import DataError, NotSupportedError, ProgrammingError
 from mjquery.writes import (
     OnError,
     Operation,
+    Outcome,
     RowWrite,
     WriteOptions,
     WritePlan,
@@ -334,7 +335,13 @@ def test_contact_insert_reports_the_duplicate_and_writes_the_others(sb, rec, api
     assert "MJ18" in result.failed[0].message
     assert [r["Email"] for r in result.returned_rows] == ["dee@example.com", "eve@example.com"]
     assert all(r["ID"] and r["CreatedAt"] for r in result.returned_rows)
-    assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 3
+    # The emails are looked up first (three of them: one count and one page of the account's
+    # contacts is cheaper than three GETs); the duplicate is found there and never sent.
+    assert [(r.method, r.path, r.params) for r in sb.log][:2] == [
+        ("GET", "/v3/REST/contact", (("countOnly", "1"),)),
+        ("GET", "/v3/REST/contact", (("Limit", "1000"), ("Offset", "0"))),
+    ]
+    assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2
 
 
 def test_contact_insert_on_error_stop(sb, api):
@@ -345,8 +352,9 @@ def test_contact_insert_on_error_stop(sb, api):
         RowWrite({"Email": "eve@example.com"}),
     )
     result = execute(p, CATALOG, api, WriteOptions(on_error=OnError.STOP))
-    assert (result.written, len(result.failed), result.stopped, result.skipped) == (0, 1, True, 1)
-    assert writes_in(sb) == [("POST", "/v3/REST/contact")]
+    assert (result.written, len(result.failed), result.stopped, result.skipped) == (0, 2, True, 1)
+    assert result.failed[1].outcome is Outcome.NOT_ATTEMPTED
+    assert writes_in(sb) == []  # the duplicate was found before sending: nothing went out
 
 
 def test_contact_insert_into_a_list_uses_managecontact(sb, rec, api):

@@ -214,3 +214,64 @@ class RecordingTransport(httpx.BaseTransport):
             response.read()
             raise httpx.ReadTimeout("timed out", request=request)
         return response
+
+
+class FaultyTransport(httpx.BaseTransport):
+    """Forwards to the sandbox, with faults on chosen requests (deterministic, for one test).
+
+    Each rule ``(method, path_regex, kind, times, skip)`` lets ``skip`` matching requests
+    through, then gives the next ``times`` of them its fault: ``drop-after`` (the sandbox applies
+    the request, the connection drops before the answer), ``error-after`` (applied, answered
+    503), ``error-before`` (answered 503, never applied), ``truncate`` (applied, the body cut
+    short). ``hits`` counts the faults given per rule.
+    """
+
+    def __init__(self, sb: Sandbox, *rules: tuple[str, str, str, int, int]) -> None:
+        import re
+
+        self.inner = sb.transport()
+        self.rules = [(m, re.compile(p), kind, times, skip) for m, p, kind, times, skip in rules]
+        self.seen = [0] * len(self.rules)
+        self.hits = [0] * len(self.rules)
+
+    def _fault(self, request: httpx.Request) -> str | None:
+        path = request.url.path
+        for n, (method, pattern, kind, times, skip) in enumerate(self.rules):
+            if request.method != method or not pattern.fullmatch(path):
+                continue
+            self.seen[n] += 1
+            if self.seen[n] > skip and self.hits[n] < times:
+                self.hits[n] += 1
+                return kind
+        return None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        kind = self._fault(request)
+        unavailable = httpx.Response(
+            503,
+            json={"ErrorInfo": "", "ErrorMessage": "Service unavailable", "StatusCode": 503},
+            request=request,
+        )
+        if kind == "error-before":
+            return unavailable
+        response = self.inner.handle_request(request)
+        response.read()
+        if kind == "drop-after":
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        if kind == "error-after":
+            return unavailable
+        if kind == "truncate":
+            return httpx.Response(
+                response.status_code,
+                headers={**response.headers, "Content-Length": str(len(response.content) + 10)},
+                content=response.content,
+                request=request,
+            )
+        return response
+
+
+def faults(sb: Sandbox, *rules: tuple[str, str, str, int, int]) -> ApiClient:
+    """A client of ``sb`` whose requests meet ``rules`` (see :class:`FaultyTransport`)."""
+    return client_for(sb, FaultyTransport(sb, *rules))

@@ -218,25 +218,29 @@ def build_parser() -> argparse.ArgumentParser:
     import_ = _sub(
         subparsers,
         "import",
-        "import rows from a CSV file",
-        "Insert the rows of a CSV file into a table through the write path (one bulk job\n"
-        "per 1,000 contacts for many contacts). CSV columns match the table's columns by\n"
-        "name (case-insensitive) or by --map; other columns are ignored and named. Rows\n"
-        "that are refused (a bad value, or the API's answer) do not stop the others: they\n"
-        "are written to <input>.rejected.csv, with the original columns and an error\n"
-        "column. A progress line shows on standard error on a terminal or with --verbose.\n"
-        "Exit status 3 when some rows were rejected (the others are written); 0 when none.",
+        "import rows from a CSV, TSV, JSON or JSON lines file",
+        "Insert the rows of a file into a table through the write path (one bulk job\n"
+        "per 1,000 contacts for many contacts). Columns match the table's columns by name\n"
+        "(case-insensitive) or by --map; other columns are ignored and named. A CSV file's\n"
+        "delimiter (, ; tab |) is detected from its header unless --delimiter is given.\n"
+        "A row whose key exists already (a contact's Email) is left unchanged and counted\n"
+        "as already existing; with --list it is still added to the list; --upsert updates\n"
+        "it instead. Rows that are refused (a bad value, a repeated key, the API's answer)\n"
+        "do not stop the others: they go to <input>.rejected.<ext> with the original\n"
+        "columns, the file's line and an error. The import keeps a journal of what it sent\n"
+        "and what the server confirmed; run the same command again (or with --resume) after\n"
+        "an interruption and it continues where it stopped. A progress line shows rows\n"
+        "submitted and confirmed on standard error, on a terminal or with --verbose (which\n"
+        "also prints bulk job IDs). Exit status 3 when some rows were rejected or their\n"
+        "outcome is unknown (the others are written); 0 when none.",
         """\
                    examples:
-                     mjquery import new_contacts.csv --into Contact --demo
+                     mjquery import examples/data/new_contacts.csv --into Contact --demo
                      mjquery import people.csv --into Contact --list Newsletter --map email_address=Email --map "full name=Name"
-
-                   JSON lines files (.jsonl) are inserted as they are, without --list, --map or a
-                   rejected-rows file: mjquery import rows.jsonl --into Template.""",
+                     mjquery import people.csv --into Contact --upsert
+                     mjquery import templates.jsonl --into Template""",
     )
-    import_.add_argument(
-        "file", metavar="FILE", help="the CSV file (.csv; .tsv and .jsonl also read)"
-    )
+    import_.add_argument("file", metavar="FILE", help="the file (.csv, .tsv, .json, .jsonl)")
     import_.add_argument(
         "legacy_file", metavar="FILE", nargs="?", default=None, help=argparse.SUPPRESS
     )
@@ -245,15 +249,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--list",
         metavar="NAME",
         dest="list_name",
-        help="Contact only: subscribe the imported contacts to the list with this name",
+        help="Contact only: add the imported contacts (existing ones too) to the list with this name",
     )
     import_.add_argument(
         "--map",
-        metavar="CSVCOL=COLUMN",
+        metavar="FILECOL=COLUMN",
         action="append",
         default=[],
         dest="mapping",
-        help="take COLUMN from the CSV column CSVCOL (repeat for several)",
+        help="take COLUMN from the file's column FILECOL (repeat for several)",
+    )
+    import_.add_argument(
+        "--upsert",
+        action="store_true",
+        help="update rows whose key exists already, instead of leaving them unchanged",
+    )
+    import_.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="the CSV delimiter (default: detected from the header; \\t for tab)",
+    )
+    import_.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted import of this file (an error when there is none)",
     )
     _add_common(import_, top_level=False)
 

@@ -1,27 +1,24 @@
 """``mjquery export`` and ``mjquery import``: move rows between a file and the account.
 
-Both are thin layers over :mod:`mjquery.writes.transfer`. ``export "<select or table>" -o FILE``
-runs the SELECT through the DB-API and streams its rows to CSV, Parquet or JSON
-(``export_query``); ``import FILE --into TABLE [--list NAME] [--map csvcol=Column ...]`` inserts
-the rows of a CSV through the write path (``import_csv``: bulk jobs for many contacts) and
-writes the refused rows to ``<input>.rejected.csv``. Both show a progress line on standard
-error when it is a terminal, or with ``--verbose``. JSON lines and TSV files keep the older,
-simpler path (the output formatters; ``executemany`` of an INSERT).
+Both are thin layers over the library. ``export "<select or table>" -o FILE`` runs the SELECT
+through the DB-API and streams its rows to CSV, Parquet or JSON
+(:func:`mjquery.writes.transfer.export_query`; JSON lines and TSV through the output
+formatters); ``import FILE --into TABLE [--list NAME] [--map col=Column ...] [--upsert]
+[--resume]`` inserts the rows of a CSV, TSV, JSON or JSON lines file through the write path
+(:func:`mjquery.writes.imports.import_file`, which keeps a journal under the user's state
+directory) and writes the rows not on the server to ``<input>.rejected.<ext>``. Both show a
+progress line on standard error when it is a terminal, or with ``--verbose``.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mjquery.errors import ProgrammingError
 from mjquery.frontend.progress import ProgressLine, is_terminal
-from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner, paramstyle
-from mjquery.frontend.sqltext import bind_parameters
+from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 if TYPE_CHECKING:
@@ -133,45 +130,6 @@ def export(context: Context) -> int:
     return 0
 
 
-def read_rows(path: str, fmt: OutputFormat) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
-    """The column names and rows of a CSV, TSV or JSON lines file. Empty CSV cells are NULL."""
-    if fmt in (OutputFormat.CSV, OutputFormat.TSV):
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="," if fmt is OutputFormat.CSV else "\t")
-            rows = [{k: (v if v != "" else None) for k, v in row.items()} for row in reader]
-            return tuple(reader.fieldnames or ()), iter(rows)
-    if fmt is OutputFormat.JSONL:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-        records = [json.loads(line) for line in lines if line.strip()]
-    elif fmt is OutputFormat.JSON:
-        records = json.loads(Path(path).read_text(encoding="utf-8"))
-    else:
-        raise ProgrammingError(f"cannot import {fmt.value} files; use CSV, TSV, JSON or JSON lines")
-    if not all(isinstance(r, dict) for r in records):
-        raise ProgrammingError(f"{path}: every record must be a JSON object")
-    columns = tuple(dict.fromkeys(k for r in records for k in r))
-    return columns, iter(records)
-
-
-def insert_statement(table: str, columns: tuple[str, ...]) -> str:
-    """``INSERT INTO "T" ("a", "b") VALUES (:a, :b)`` for validated table and column names."""
-    from mjquery.schema.catalog import load_catalog
-
-    schema = load_catalog().get(table)
-    names = []
-    for column in columns:
-        found = schema.column(column)
-        if found is None:
-            raise ProgrammingError(
-                f"{schema.name} has no column {column!r} (file header); "
-                f"see `mjquery describe {schema.name}`"
-            )
-        names.append(found.name)
-    markers = ", ".join(f":p{i}" for i in range(len(names)))
-    cols = ", ".join(quote_identifier(n) for n in names)
-    return f"INSERT INTO {quote_identifier(schema.name)} ({cols}) VALUES ({markers})"
-
-
 def import_source(options: Any) -> tuple[str, str]:
     """(table, file) of ``import FILE --into TABLE``, or of the older ``import TABLE FILE``."""
     if options.into:
@@ -184,55 +142,50 @@ def import_source(options: Any) -> tuple[str, str]:
 
 
 def import_file(context: Context) -> int:
+    """``mjquery import FILE --into TABLE``: one summary line, the rejected rows next to the input."""
+    from mjquery.config import state_dir
+    from mjquery.writes import WriteOptions
+    from mjquery.writes.imports import EventKind, ImportEvent, ImportProgress, import_file
+    from mjquery.writes.imports import parse_mapping as parse_map
+    from mjquery.writes.journal import journal_path
+
     options = context.options
     table, path = import_source(options)
     table = _table_name(table)
     explicit = None if options.format in (None, "table") else options.format
-    fmt = file_format(path, explicit)
-    if fmt in (OutputFormat.CSV, OutputFormat.TSV):
-        return import_csv_file(context, table, path, "," if fmt is OutputFormat.CSV else "\t")
-    if options.list_name or options.mapping:
-        raise ProgrammingError("--list and --map apply to CSV files only")
-    columns, records = read_rows(path, fmt)
-    if not columns:
-        raise ProgrammingError(f"{path}: no columns (is the header row missing?)")
-    sql = insert_statement(table, columns)
-    style = paramstyle()
-    bound_rows = []
-    for record in records:
-        values = {f"p{i}": record.get(c) for i, c in enumerate(columns)}
-        bound_rows.append(bind_parameters(sql, values, style))
-    if not bound_rows:
-        print(f"{path}: no rows to import", file=context.stderr)
-        return 0
-    cursor = context.connection().cursor()
-    cursor.executemany(bound_rows[0].sql, [b.parameters for b in bound_rows])
-    count = (
-        cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(bound_rows)
-    )
-    print(f"imported {count} rows into {table}", file=context.stderr)
-    return 0
-
-
-def import_csv_file(context: Context, table: str, path: str, delimiter: str) -> int:
-    """A CSV through ``import_csv``: one summary line, the rejected rows next to the input."""
-    from mjquery.writes.transfer import import_csv, parse_mapping
-
-    options = context.options
-    mapping = parse_mapping(options.mapping)
+    delimiter = options.delimiter
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
     connection = context.connection()
     progress = progress_for(context)
+
+    def show(state: ImportProgress) -> None:
+        if progress is not None:
+            last = state.confirmed == state.total
+            progress.show(f"importing: {state.describe()}", last=last)
+
+    def tell(event: ImportEvent) -> None:
+        if event.kind is EventKind.RESUMED or context.options_verbose:
+            if progress is not None:
+                progress.clear()
+            print(event.text, file=context.stderr)
+
     try:
-        report = import_csv(
+        report = import_file(
             connection.api,
             path,
             table,
             catalog=connection.catalog,
             list_name=options.list_name,
-            mapping=mapping,
+            mapping=parse_map(options.mapping),
+            format=explicit,
             delimiter=delimiter,
-            options=getattr(connection, "write_options", None) or _default_write_options(),
-            progress=None if progress is None else progress.counter("importing"),
+            upsert=options.upsert,
+            options=getattr(connection, "write_options", None) or WriteOptions(),
+            journal=journal_path(state_dir(), Path(path), table, options.list_name),
+            resume=options.resume,
+            progress=show,
+            on_event=tell,
         )
     finally:
         if progress is not None:
@@ -240,10 +193,10 @@ def import_csv_file(context: Context, table: str, path: str, delimiter: str) -> 
     if hasattr(connection, "clear_cache"):
         connection.clear_cache()  # later statements of this connection see the new rows
     print(report.summary(), file=context.stderr)
+    if report.journal_path:
+        print(
+            f"the journal {report.journal_path} is kept: run the same import again to settle "
+            "the rows whose outcome is unknown",
+            file=context.stderr,
+        )
     return EXIT_PARTLY_REFUSED if report.rejected else 0
-
-
-def _default_write_options() -> Any:
-    from mjquery.writes import WriteOptions
-
-    return WriteOptions()

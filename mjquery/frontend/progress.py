@@ -9,6 +9,7 @@ the line is gone while DuckDB works on the rows.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -25,7 +26,10 @@ def is_terminal(stream: TextIO) -> bool:
 
 
 class ProgressLine:
-    """A line of progress text on ``stream``, rewritten in place on a terminal."""
+    """A line of progress text on ``stream``, rewritten in place on a terminal.
+
+    Safe to call from several threads (an import reports from its worker threads).
+    """
 
     def __init__(self, stream: TextIO, *, terminal: bool = True, interval: float = 1.0) -> None:
         self.stream = stream
@@ -33,25 +37,29 @@ class ProgressLine:
         self.interval = interval
         self.shown = False
         self._last = float("-inf")
+        self._lock = threading.Lock()
 
-    def show(self, text: str) -> None:
-        if self.terminal:
-            self.stream.write(ERASE_LINE + text)
-            self.shown = True
-        else:
-            now = time.monotonic()
-            if now - self._last < self.interval:
-                return
-            self._last = now
-            self.stream.write(text + "\n")
-        self.stream.flush()
+    def show(self, text: str, *, last: bool = False) -> None:
+        """Show ``text``; ``last``: the final state, printed whatever the interval."""
+        with self._lock:
+            if self.terminal:
+                self.stream.write(ERASE_LINE + text)
+                self.shown = True
+            else:
+                now = time.monotonic()
+                if now - self._last < self.interval and not last:
+                    return
+                self._last = now
+                self.stream.write(text + "\n")
+            self.stream.flush()
 
     def clear(self) -> None:
         """Erase the line (the cursor is back at its start, ready for output)."""
-        if self.shown:
-            self.stream.write(ERASE_LINE)
-            self.stream.flush()
-            self.shown = False
+        with self._lock:
+            if self.shown:
+                self.stream.write(ERASE_LINE)
+                self.stream.flush()
+                self.shown = False
 
     def pages(self, pages_done: int, pages_expected: int | None) -> None:
         """The connection's fetch callback: ``fetching: 3/10 pages``, gone after the last page.

@@ -16,7 +16,7 @@ File layout (all keys optional unless marked)::
     filters = [ { param, column, op, exact, description, value_format }, ... ]
     pseudo_columns = [ { name, type, description, required, allowed_values }, ... ]
     sortable = [ { column, desc_allowed }, ... ]
-    [[writes]]          operation, columns, required, condition, note, resource, path
+    [[writes]]          operation, columns, required, condition, note, resource, path, natural_key
     unpushed_filters = [ { name, reason }, ... ]
     unpushed_sorts = [ { name, reason }, ... ]
     fixed_params = [ { name, value, reason }, ... ]
@@ -89,7 +89,16 @@ _COLUMN_KEYS = {"name", "type", "read_only", "description", "time_format", "null
 _FILTER_KEYS = {"param", "column", "op", "exact", "description", "value_format"}
 _PSEUDO_KEYS = {"name", "type", "description", "required", "allowed_values"}
 _SORT_KEYS = {"column", "desc_allowed"}
-_WRITE_KEYS = {"operation", "columns", "required", "condition", "note", "resource", "path"}
+_WRITE_KEYS = {
+    "operation",
+    "columns",
+    "required",
+    "condition",
+    "note",
+    "resource",
+    "path",
+    "natural_key",
+}
 _PARENT_KEYS = {"placeholder", "column", "table", "key"}
 _UNPUSHED_KEYS = {"name", "reason"}
 
@@ -489,6 +498,12 @@ def _write(r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column])
     missing = [c for c in required if c.lower() not in {x.lower() for x in columns}]
     if missing:
         raise r.fail(f"{where}.required", f"{missing[0]!r} is required but not in columns")
+    natural_key = r.strings(raw, "natural_key", where)
+    if natural_key and operation is not Operation.INSERT:
+        raise r.fail(f"{where}.natural_key", "only an INSERT has a natural key")
+    outside = [c for c in natural_key if c.lower() not in {x.lower() for x in columns}]
+    if outside:
+        raise r.fail(f"{where}.natural_key", f"{outside[0]!r} is not a column the INSERT sets")
     path = r.string(raw, "path", where)
     if path and not path.startswith("/"):
         raise r.fail(f"{where}.path", f"must start with '/', got {path!r}")
@@ -500,6 +515,7 @@ def _write(r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column])
         note=r.string(raw, "note", where),
         resource=r.string(raw, "resource", where),
         path=path,
+        natural_key=tuple(real[c.lower()].name for c in natural_key),
     )
 
 

@@ -152,6 +152,10 @@ class WriteRule:
     # ``POST /v3/REST/contact/{ContactID}/managecontactslists``): its resource and path.
     resource: str = ""
     path: str = ""
+    # INSERT only: the columns no two objects share (Contact: Email; ListRecipient: ContactID and
+    # ListID). The write path looks them up before sending, so an existing object is reported as
+    # a duplicate rather than written, and a lost answer is resolved by finding the new object.
+    natural_key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

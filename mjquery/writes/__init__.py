@@ -11,16 +11,19 @@ SELECT engine.
 """
 
 from mjquery.schema.model import Operation
-from mjquery.writes.execute import dry_run, execute, prepare, run, run_bulk_job
+from mjquery.writes.execute import dry_run, execute, prepare, run
 from mjquery.writes.gdpr import gdpr_delete_contacts
 from mjquery.writes.plan import (
     ApiWrite,
     BulkJob,
     DryRun,
+    OnConflict,
     OnError,
+    Outcome,
     ReadBack,
     RowFailure,
     RowWrite,
+    WriteObserver,
     WriteOptions,
     WritePlan,
     WriteResult,
@@ -33,11 +36,14 @@ __all__ = [
     "ApiWrite",
     "BulkJob",
     "DryRun",
+    "OnConflict",
     "OnError",
     "Operation",
+    "Outcome",
     "ReadBack",
     "RowFailure",
     "RowWrite",
+    "WriteObserver",
     "WriteOptions",
     "WritePlan",
     "WriteResult",
@@ -46,6 +52,5 @@ __all__ = [
     "gdpr_delete_contacts",
     "prepare",
     "run",
-    "run_bulk_job",
     "validate",
 ]

@@ -24,34 +24,19 @@ Paths are built from the schema's templates; user values only enter them through
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from mjquery.api.paths import quote_segment
 from mjquery.schema.model import ObjectSchema, Operation
-from mjquery.writes.plan import ApiWrite, BulkJob, ReadBack, WriteOptions
+from mjquery.writes.lookup import Existing, Probe, probe_for, request_for
+from mjquery.writes.paths import PLACEHOLDER as _PLACEHOLDER
+from mjquery.writes.paths import fill, item_path, resource_name
+from mjquery.writes.plan import ApiWrite, BulkJob, OnConflict, ReadBack, WriteOptions
 from mjquery.writes.validate import CheckedRow, ValidatedPlan, is_contact, is_contact_data
 from mjquery.writes.values import to_json_scalar
 
-_PLACEHOLDER = re.compile(r"{(\w+)}")
 _CONTACT_PATH = "/v3/REST/contact"
-
-
-def fill(template: str, values: Mapping[str, Any]) -> str:
-    """``template`` with each ``{name}`` replaced by its percent-encoded value."""
-    return _PLACEHOLDER.sub(lambda m: quote_segment(values[m.group(1)]), template)
-
-
-def item_path(schema: ObjectSchema, key: Any) -> str:
-    template = schema.item_path or f"{schema.path}/{{id}}"
-    names = _PLACEHOLDER.findall(template)
-    return fill(template, {names[-1]: key} if names else {})
-
-
-def resource_name(schema: ObjectSchema, rule_resource: str = "") -> str:
-    """The top-level API resource whose cached reads a write makes stale."""
-    return (rule_resource or schema.resource).split("/", 1)[0].lower()
 
 
 def is_contact_list(schema: ObjectSchema, rule_path: str) -> bool:
@@ -60,13 +45,21 @@ def is_contact_list(schema: ObjectSchema, rule_path: str) -> bool:
 
 
 def build(
-    validated: ValidatedPlan, options: WriteOptions = WriteOptions()
+    validated: ValidatedPlan,
+    options: WriteOptions = WriteOptions(),
+    existing: Existing | None = None,
 ) -> tuple[ApiWrite | BulkJob, ...]:
-    """The requests that carry out ``validated``, in order."""
+    """The requests that carry out ``validated``, in order.
+
+    ``existing``: for an INSERT, the objects the rows' natural keys found before anything is
+    sent. Rows whose object exists are still here only when a request is due for them: an
+    update (OnConflict.UPDATE), or a Contact subscribed to a list (OnConflict.IGNORE).
+    """
     schema, rule, op = validated.schema, validated.rule, validated.plan.operation
     rows = validated.rows
+    found = existing or Existing()
     if op is Operation.INSERT and is_contact(schema):
-        return _contact_inserts(validated, options)
+        return _contact_inserts(validated, options, found)
     if op is Operation.INSERT and is_contact_list(schema, rule.path):
         return _contact_list_inserts(validated, options)
     if is_contact_data(schema) and op is Operation.UPDATE:
@@ -76,27 +69,9 @@ def build(
     writes: list[ApiWrite] = []
     for row in rows:
         if _PLACEHOLDER.search(template):
-            # A sub-resource (detailcontent, schedule): the parent id is in the path, and
-            # INSERT/UPDATE/DELETE map to POST/PUT/DELETE on that same path.
-            path = fill(template, row.address)
-            method = {"INSERT": "POST", "UPDATE": "PUT", "DELETE": "DELETE"}[op.value]
-            expect = ReadBack.Expect.GONE if op is Operation.DELETE else ReadBack.Expect.MATCHES
-            fields = (
-                {} if op is Operation.DELETE or "schedule" in template.lower() else dict(row.body)
-            )
-            if "schedule" in template.lower() and op is not Operation.DELETE:
-                expect = ReadBack.Expect.EXISTS
-            writes.append(
-                ApiWrite(
-                    method,
-                    path,
-                    dict(row.body) if op is not Operation.DELETE else None,
-                    (row.index,),
-                    row.label,
-                    resource,
-                    ReadBack(path, expect, fields),
-                )
-            )
+            writes.append(_sub_resource_write(validated, row, template, resource))
+        elif op is Operation.INSERT and row.index in found.objects:
+            writes.append(_update_existing(validated, row, found.objects[row.index], resource))
         elif op is Operation.INSERT:
             writes.append(
                 ApiWrite(
@@ -106,7 +81,8 @@ def build(
                     (row.index,),
                     row.label,
                     resource,
-                    _insert_read_back(schema, row),
+                    _insert_read_back(schema, row, found),
+                    check=_check_hint(schema, row),
                 )
             )
         elif op is Operation.UPDATE:
@@ -137,12 +113,86 @@ def build(
     return tuple(writes)
 
 
-def _insert_read_back(schema: ObjectSchema, row: CheckedRow) -> ReadBack | None:
-    """Read a POST back by a unique key it sets (Contact: its Email)."""
-    for unique in schema.unique_keys:
-        if len(unique) == 1 and row.body.get(unique[0]) not in (None, ""):
-            return ReadBack(item_path(schema, row.body[unique[0]]), ReadBack.Expect.EXISTS)
-    return None
+def _sub_resource_write(
+    validated: ValidatedPlan, row: CheckedRow, template: str, resource: str
+) -> ApiWrite:
+    """A sub-resource (detailcontent, schedule): the parent id is in the path, and
+    INSERT/UPDATE/DELETE map to POST/PUT/DELETE on that same path (an overwrite: repeating it
+    is harmless, and reading the parent's sub-resource back shows whether it landed)."""
+    op = validated.plan.operation
+    path = fill(template, row.address)
+    method = {"INSERT": "POST", "UPDATE": "PUT", "DELETE": "DELETE"}[op.value]
+    if op is Operation.DELETE:
+        read_back = ReadBack(path, ReadBack.Expect.GONE)
+    elif "schedule" in template.lower() and str(row.body.get("Date", "")).upper() == "NOW":
+        read_back = ReadBack(path, ReadBack.Expect.EXISTS)
+    else:
+        read_back = ReadBack(path, ReadBack.Expect.MATCHES, dict(row.body))
+    body = dict(row.body) if op is not Operation.DELETE else None
+    return ApiWrite(method, path, body, (row.index,), row.label, resource, read_back)
+
+
+def _update_existing(
+    validated: ValidatedPlan, row: CheckedRow, current: Mapping[str, Any], resource: str
+) -> ApiWrite:
+    """OnConflict.UPDATE: the row's object exists, so PUT the columns an UPDATE may set."""
+    schema = validated.schema
+    body = updatable(schema, row.body)
+    path = item_path(schema, current["ID"])
+    label = f"{row.label} (ID {current['ID']})"
+    return ApiWrite(
+        "PUT",
+        path,
+        body,
+        (row.index,),
+        label,
+        resource,
+        ReadBack(path, ReadBack.Expect.MATCHES, body),
+    )
+
+
+def updatable(schema: ObjectSchema, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of an INSERT row an UPDATE of the existing object sets (its key excluded)."""
+    rule = schema.write_rule(Operation.UPDATE)
+    allowed = {c.lower() for c in rule.columns} if rule is not None else set()
+    insert_rule = schema.write_rule(Operation.INSERT)
+    key = {c.lower() for c in insert_rule.natural_key} if insert_rule is not None else set()
+    return {k: v for k, v in body.items() if k.lower() in allowed and k.lower() not in key}
+
+
+def _insert_read_back(schema: ObjectSchema, row: CheckedRow, found: Existing) -> ReadBack | None:
+    """Find the new object by the natural key the row gives; None when it gives none."""
+    probe = found.probes.get(row.index) or probe_for(schema, row.body)
+    if probe is None:
+        return None
+    return _new_object(schema, probe, found.baselines.get(row.index, frozenset()))
+
+
+def _new_object(schema: ObjectSchema, probe: Probe, baseline: frozenset[str]) -> ReadBack:
+    request = request_for(schema, probe)
+    return ReadBack(
+        request.path,
+        ReadBack.Expect.NEW,
+        dict(zip(probe.columns, probe.values, strict=True)),
+        dict(request.params),
+        baseline=baseline,
+        listing=request.listing,
+    )
+
+
+def _check_hint(schema: ObjectSchema, row: CheckedRow) -> str:
+    """For an object without a natural key: a SELECT that shows whether the row was created."""
+    if probe_for(schema, row.body) is not None:
+        return ""
+    scalars = [
+        (k, v)
+        for k, v in row.body.items()
+        if isinstance(v, str | int | float | bool) and v != "" and len(str(v)) <= 200
+    ][:3]
+    if not scalars:
+        return f'SELECT * FROM "{schema.name}" ORDER BY ID DESC LIMIT 5'
+    probe = Probe(tuple(k for k, _ in scalars), tuple(v for _, v in scalars))
+    return probe.check_sql(schema.name)
 
 
 # -- ContactData ---------------------------------------------------------------------------------
@@ -178,21 +228,11 @@ def _contact_list_inserts(validated: ValidatedPlan, options: WriteOptions) -> tu
         items = [
             {
                 "ListID": _body_value(r.body, "ListID"),
-                "Action": _body_value(r.body, "Action") or options.list_action,
+                "Action": str(_body_value(r.body, "Action") or options.list_action).lower(),
             }
             for r in rows
         ]
         contact = next(iter(rows[0].address.values()))
-        listed = [i["ListID"] for i in items if i["Action"] != "remove"]
-        read_back = (
-            ReadBack(
-                f"{_CONTACT_PATH}/{quote_segment(contact)}/getcontactslists",
-                ReadBack.Expect.LISTED,
-                {"ListID": listed},
-            )
-            if listed
-            else None
-        )
         label = f"ContactID {contact}, ListID " + ", ".join(str(i["ListID"]) for i in items)
         writes.append(
             ApiWrite(
@@ -202,10 +242,19 @@ def _contact_list_inserts(validated: ValidatedPlan, options: WriteOptions) -> tu
                 tuple(r.index for r in rows),
                 label,
                 "contact",
-                read_back,
+                _subscriptions(contact, {i["ListID"]: i["Action"] for i in items}),
             )
         )
     return tuple(writes)
+
+
+def _subscriptions(contact: Any, actions: Mapping[Any, str]) -> ReadBack:
+    """Read a contact's lists back: each list in the state its action leaves it in."""
+    return ReadBack(
+        f"{_CONTACT_PATH}/{quote_segment(contact)}/getcontactslists",
+        ReadBack.Expect.LISTED,
+        {str(list_id): action for list_id, action in actions.items()},
+    )
 
 
 def _body_value(body: Mapping[str, Any], name: str) -> Any:
@@ -216,11 +265,16 @@ def _body_value(body: Mapping[str, Any], name: str) -> Any:
 
 
 def _contact_inserts(
-    validated: ValidatedPlan, options: WriteOptions
+    validated: ValidatedPlan, options: WriteOptions, found: Existing
 ) -> tuple[ApiWrite | BulkJob, ...]:
-    """Plain POSTs for a few contacts; ``managemanycontacts`` jobs for many (threshold option)."""
+    """Plain POSTs for a few contacts; ``managemanycontacts`` jobs for many (threshold option).
+
+    A contact that exists already is sent only to subscribe it to the list (its Email alone,
+    so nothing else of it changes), or, for OnConflict.UPDATE, to update it.
+    """
     rows = validated.rows
-    action = validated.plan.list_action or options.list_action
+    action = (validated.plan.list_action or options.list_action).lower()
+    update = validated.plan.on_conflict is OnConflict.UPDATE
     by_list: dict[int | None, list[CheckedRow]] = {}
     for row in rows:
         by_list.setdefault(row.list_id, []).append(row)
@@ -232,11 +286,14 @@ def _contact_inserts(
         if bulk or (
             list_id is not None and any("IsExcludedFromCampaigns" in r.body for r in group)
         ):
-            writes.extend(_bulk_jobs(group, list_id, action, options))
+            writes.extend(_bulk_jobs(group, list_id, action, options, found, update=update))
             continue
         for row in group:
             email = _body_value(row.body, "Email")
-            if list_id is None:
+            current = found.objects.get(row.index)
+            if list_id is None and current is not None:
+                writes.append(_update_existing(validated, row, current, "contact"))
+            elif list_id is None:
                 writes.append(
                     ApiWrite(
                         "POST",
@@ -245,33 +302,48 @@ def _contact_inserts(
                         (row.index,),
                         row.label,
                         "contact",
-                        ReadBack(f"{_CONTACT_PATH}/{quote_segment(email)}", ReadBack.Expect.EXISTS),
+                        _insert_read_back(validated.schema, row, found),
                     )
                 )
             else:
                 body = {"Email": email, "Action": action}
-                if row.body.get("Name") is not None:
+                if row.body.get("Name") is not None and (current is None or update):
                     body["Name"] = row.body["Name"]
                 path = f"/v3/REST/contactslist/{quote_segment(list_id)}/managecontact"
-                read_back = ReadBack(
-                    f"{_CONTACT_PATH}/{quote_segment(email)}/getcontactslists",
-                    ReadBack.Expect.LISTED,
-                    {"ListID": [list_id]},
-                )
                 writes.append(
-                    ApiWrite("POST", path, body, (row.index,), row.label, "contact", read_back)
+                    ApiWrite(
+                        "POST",
+                        path,
+                        body,
+                        (row.index,),
+                        row.label,
+                        "contact",
+                        _subscriptions(email, {list_id: action}),
+                    )
                 )
     return tuple(writes)
 
 
 def _bulk_jobs(
-    rows: list[CheckedRow], list_id: int | None, action: str, options: WriteOptions
+    rows: list[CheckedRow],
+    list_id: int | None,
+    action: str,
+    options: WriteOptions,
+    found: Existing,
+    *,
+    update: bool,
 ) -> list[BulkJob]:
     size = max(1, options.bulk_batch_size)
     jobs = []
     for start in range(0, len(rows), size):
         batch = rows[start : start + size]
-        contacts = [{k: v for k, v in r.body.items() if v is not None} for r in batch]
+        contacts = [
+            {k: v for k, v in r.body.items() if v is not None}
+            if r.index not in found.objects or update
+            else {"Email": _body_value(r.body, "Email")}
+            for r in batch
+        ]
+        body: dict[str, Any]
         if list_id is None:
             path, body = f"{_CONTACT_PATH}/managemanycontacts", {"Contacts": contacts}
         else:
@@ -283,6 +355,9 @@ def _bulk_jobs(
                 body,
                 tuple(r.index for r in batch),
                 tuple(str(_body_value(r.body, "Email")) for r in batch),
+                list_id=list_id,
+                action=action if list_id is not None else "",
+                existing=frozenset(r.index for r in batch if r.index in found.objects),
             )
         )
     return jobs

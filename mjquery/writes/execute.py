@@ -1,18 +1,23 @@
-"""Run a write plan against the API: validate, build the requests, send them, report per row.
+"""Run a write plan against the API: validate, look up, build the requests, send, settle per row.
 
 ``execute(plan, catalog, client)`` is the one entry point; ``dry_run`` stops after building.
 
 * Nothing is sent before the whole plan is validated (:mod:`mjquery.writes.validate`).
+* An INSERT first looks up its rows' natural keys (:mod:`mjquery.writes.lookup`): a row whose
+  object exists is a duplicate (``OnConflict.ERROR``), left alone (``IGNORE``) or an update
+  (``UPDATE``); two rows of the statement with the same key are refused, the second naming the
+  first. This is also what makes a lost answer decidable: only an object that was not there
+  before proves the INSERT landed.
 * One failing row does not stop the others (``OnError.CONTINUE``) unless the caller asks
-  (``OnError.STOP``). The result lists every failed row with the API's message; ``written`` is
-  the rowcount. A refused key pair or an unreachable API stops the statement whatever the
-  setting (every other row would fail the same way); the rows not attempted are counted.
+  (``OnError.STOP``). A refused key pair or an unreachable API stops the statement whatever the
+  setting (every other row would fail the same way); the rows not attempted are reported.
 * Writes are never repeated blindly: each request carries a ``verify`` that reads the object
-  back (:class:`~mjquery.writes.plan.ReadBack`); the API client calls it when the outcome of a
-  write is ambiguous (timeout, dropped connection, 5xx) and resends only if the write did not
-  happen.
-* Bulk contact jobs are posted, polled until they end, and their per-contact errors fetched
-  (:func:`run_bulk_job`).
+  back (:mod:`mjquery.writes.readback`); the API client calls it when the outcome of a write is
+  ambiguous (timeout, dropped connection, 5xx) and resends only if the write did not happen.
+  An object without a natural key cannot be read back after a lost INSERT: its row is reported
+  "outcome unknown", with a SELECT to check, and never sent twice.
+* Bulk contact jobs are posted, polled and their rows settled from what the server holds
+  (:mod:`mjquery.writes.bulk`).
 * The GET cache is cleared by the client on every write, so a SELECT right after sees it.
 """
 
@@ -20,42 +25,59 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
 
-from mjquery.api.client import Page
+from mjquery.api.client import ApiClient, Page
 from mjquery.api.errors import (
     ApiAuthenticationError,
-    ApiNotFoundError,
+    ApiOutcomeUnknownError,
     ApiPermissionError,
     ApiUnreachableError,
 )
-from mjquery.api.paths import quote_segment
-from mjquery.errors import ApiError, OperationalError, ProgrammingError
+from mjquery.errors import ApiError, IntegrityError, ProgrammingError
 from mjquery.schema.model import ObjectSchema, Operation
-from mjquery.writes.builders import build, item_path
+from mjquery.writes.builders import build
+from mjquery.writes.bulk import JobRun, ServerState, read_state, settle, submit
+from mjquery.writes.lookup import (
+    Existing,
+    Probe,
+    find_existing,
+    is_complete,
+    natural_key,
+    normalize,
+    probe_for,
+)
+from mjquery.writes.paths import item_path
 from mjquery.writes.plan import (
     ApiWrite,
     BulkJob,
     DryRun,
+    OnConflict,
     OnError,
-    ReadBack,
+    Outcome,
     RowFailure,
+    WriteObserver,
     WriteOptions,
     WritePlan,
     WriteResult,
 )
-from mjquery.writes.validate import ValidatedPlan, needs_properties, validate
-
-#: Job statuses after which a bulk job does no more work (guide: Completed, Error, Abort).
-TERMINAL_JOB_STATUSES = frozenset({"completed", "error", "abort", "aborted"})
+from mjquery.writes.readback import verifier
+from mjquery.writes.validate import (
+    CheckedRow,
+    ValidatedPlan,
+    is_contact,
+    needs_properties,
+    validate,
+    where,
+)
 
 #: Errors that would fail every remaining row the same way: stop the statement.
 _SYSTEMIC = (ApiAuthenticationError, ApiPermissionError, ApiUnreachableError)
 
-ProgressCallback = Callable[[int, int], None]  # (rows done, rows in all)
+ProgressCallback = Callable[[int, int], None]  # (rows settled, rows in all)
 
 
 class CatalogLike(Protocol):
@@ -64,17 +86,25 @@ class CatalogLike(Protocol):
 
 @dataclass(frozen=True)
 class PreparedWrite:
-    """A validated plan and its requests, ready to run or to show."""
+    """A validated plan and its requests, ready to run or to show.
+
+    ``existing``: what the INSERT's natural keys found on the server. ``existed``: rows left
+    as they are because their object exists (OnConflict.IGNORE; no request unless a Contact is
+    subscribed to a list). ``catalog``: for the bulk jobs' read-back of list memberships.
+    """
 
     validated: ValidatedPlan
     writes: tuple[ApiWrite | BulkJob, ...]
+    existing: Existing = field(default_factory=Existing)
+    existed: frozenset[int] = frozenset()
+    catalog: CatalogLike | None = None
 
     @property
     def count(self) -> int:
         return sum(len(w.rows) for w in self.writes)
 
 
-def defined_properties(client: Any) -> tuple[str, ...]:
+def defined_properties(client: ApiClient) -> tuple[str, ...]:
     """The contact properties defined in ContactMetadata (one paged read)."""
     names: list[str] = []
     for rows in client.scan("/v3/REST/contactmetadata"):
@@ -85,11 +115,11 @@ def defined_properties(client: Any) -> tuple[str, ...]:
 def prepare(
     plan: WritePlan,
     catalog: CatalogLike,
-    client: Any | None = None,
+    client: ApiClient | None = None,
     options: WriteOptions = WriteOptions(),
     properties: Collection[str] | None = None,
 ) -> PreparedWrite:
-    """Validate ``plan`` and build its requests. Only ContactData reads ContactMetadata (a GET)."""
+    """Validate ``plan``, look up its natural keys and build its requests (reads only)."""
     schema = catalog.get(plan.table)
     if (
         properties is None
@@ -99,13 +129,91 @@ def prepare(
     ):
         properties = defined_properties(client)
     validated = validate(plan, schema, options=options, defined_properties=properties)
-    return PreparedWrite(validated, build(validated, options))
+    validated, existing, existed = _look_up(validated, client, options)
+    return PreparedWrite(validated, build(validated, options, existing), existing, existed, catalog)
+
+
+def duplicate_message(schema: ObjectSchema, probe: Probe) -> str:
+    """The API's own words for a duplicate (MJ18), for one found before sending."""
+    value = "|".join(str(v) for v in probe.values)
+    return (
+        f'MJ18 A {schema.name} resource with value "{value}" for '
+        f"{'|'.join(probe.columns)} already exists."
+    )
+
+
+def _look_up(
+    validated: ValidatedPlan, client: ApiClient | None, options: WriteOptions
+) -> tuple[ValidatedPlan, Existing, frozenset[int]]:
+    """An INSERT's rows against their natural keys: within the statement, then on the server."""
+    schema, plan = validated.schema, validated.plan
+    if plan.operation is not Operation.INSERT or not natural_key(schema):
+        return validated, Existing(), frozenset()
+    probes = {
+        row.index: probe
+        for row in validated.rows
+        if (probe := probe_for(schema, row.body)) is not None
+    }
+    refused = list(validated.refused)
+    first: dict[Probe, CheckedRow] = {}
+    rows: list[CheckedRow] = []
+    for row in validated.rows:
+        probe = probes.get(row.index)
+        if probe is not None and is_complete(schema, probe):
+            earlier = first.setdefault(probe, row)
+            if earlier is not row:
+                message = (
+                    f"duplicate of {where(validated.plan, earlier.index)} (same {probe.label()})"
+                )
+                refused.append(RowFailure(row.index, row.label, message, IntegrityError(message)))
+                continue
+        rows.append(row)
+    if client is None:  # an offline dry run: the server is not asked
+        return (
+            replace(validated, rows=tuple(rows), refused=tuple(refused)),
+            Existing(probes),
+            frozenset(),
+        )
+    client.invalidate(schema.resource)
+    found = find_existing(
+        client,
+        schema,
+        [probes[r.index] for r in rows if r.index in probes],
+        workers=options.concurrency,
+    )
+    objects: dict[int, Mapping[str, Any]] = {}
+    baselines: dict[int, frozenset[str]] = {}
+    for index, probe in probes.items():
+        matching = found.get(probe, ())
+        baselines[index] = frozenset(str(r.get("ID")) for r in matching)
+        if matching and is_complete(schema, probe):
+            objects[index] = matching[0]
+    kept: list[CheckedRow] = []
+    existed: set[int] = set()
+    for row in rows:
+        if row.index not in objects:
+            kept.append(row)
+        elif plan.on_conflict is OnConflict.ERROR:
+            message = duplicate_message(schema, probes[row.index])
+            refused.append(RowFailure(row.index, row.label, message, IntegrityError(message)))
+        elif plan.on_conflict is OnConflict.IGNORE:
+            existed.add(row.index)
+            if is_contact(schema) and row.list_id is not None:
+                kept.append(row)  # still subscribed to the list; nothing else of it changes
+        else:
+            kept.append(row)
+    existing = Existing(probes, objects, baselines)
+    return (
+        replace(validated, rows=tuple(kept), refused=tuple(refused)),
+        existing,
+        frozenset(existed),
+    )
 
 
 def dry_run(
     plan: WritePlan,
     catalog: CatalogLike,
-    client: Any | None = None,
+    client: ApiClient | None = None,
     options: WriteOptions = WriteOptions(),
 ) -> DryRun:
     """The writes ``plan`` would make and how many rows would change; sends no write."""
@@ -119,116 +227,254 @@ def dry_run(
 def execute(
     plan: WritePlan,
     catalog: CatalogLike,
-    client: Any,
+    client: ApiClient,
     options: WriteOptions = WriteOptions(),
     *,
     progress: ProgressCallback | None = None,
+    observer: WriteObserver | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WriteResult:
     """Carry out ``plan``; see the module docstring for the guarantees."""
+    before = _requests(client)
     prepared = prepare(plan, catalog, client, options)
-    return run(prepared, client, options, progress=progress, sleep=sleep)
+    result = run(prepared, client, options, progress=progress, observer=observer, sleep=sleep)
+    return replace(result, requests=_requests(client) - before)  # the look-ups count too
+
+
+class _Ledger:
+    """Each row's outcome as the statement goes (thread-safe), told to the observer."""
+
+    def __init__(
+        self, total: int, observer: WriteObserver, progress: ProgressCallback | None
+    ) -> None:
+        self.total = total
+        self.observer = observer
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.outcomes: dict[int, Outcome] = {}
+        self.failures: list[RowFailure] = []
+        self.echoes: dict[int, Mapping[str, Any]] = {}
+
+    def record(
+        self,
+        outcomes: Mapping[int, Outcome],
+        failures: Collection[RowFailure] = (),
+        echo: Mapping[str, Any] | None = None,
+    ) -> None:
+        with self.lock:
+            self.outcomes.update(outcomes)
+            self.failures.extend(failures)
+            for index, outcome in outcomes.items():
+                if outcome is Outcome.WRITTEN:
+                    self.echoes[index] = echo or {}
+            done = len(self.outcomes)
+        if outcomes:
+            self.observer.settled(outcomes)
+        if self.progress is not None:
+            self.progress(done, self.total)
+
+    def fail(self, failures: Collection[RowFailure]) -> None:
+        self.record({f.row_index: f.outcome for f in failures}, failures)
 
 
 def run(
     prepared: PreparedWrite,
-    client: Any,
+    client: ApiClient,
     options: WriteOptions = WriteOptions(),
     *,
     progress: ProgressCallback | None = None,
+    observer: WriteObserver | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WriteResult:
+    """Send the prepared requests; every row of the plan ends with an outcome."""
     validated = prepared.validated
     schema, plan = validated.schema, validated.plan
+    watcher = observer or WriteObserver()
     stats_before = _requests(client)
-    failures: list[RowFailure] = list(validated.refused)
-    written_rows: dict[int, Mapping[str, Any]] = {}
+    ledger = _Ledger(len(plan.rows), watcher, progress)
+    ledger.fail(validated.refused)
+    silent = prepared.existed - {i for w in prepared.writes for i in w.rows}
+    ledger.record(dict.fromkeys(silent, Outcome.EXISTED))
     stop = threading.Event()
-    lock = threading.Lock()
-    done = 0
-    total = prepared.count
+    stopped_by: list[ApiError] = []
+    job_ids: tuple[int, ...] = ()
+    if validated.refused and options.on_error is OnError.STOP:
+        stop.set()  # a row is refused before anything is sent: send nothing
 
-    def report(rows: int) -> None:
-        nonlocal done
-        with lock:
-            done += rows
-            current = done
-        if progress is not None:
-            progress(current, total)
-
-    def one(write: ApiWrite | BulkJob) -> None:
+    def one(write: ApiWrite) -> None:
         if stop.is_set():
             return
-        if isinstance(write, BulkJob):
-            outcome = run_bulk_job(write, client, options, sleep=sleep)
-            with lock:
-                for index in write.rows:
-                    if index not in outcome.failed_rows:
-                        written_rows[index] = {}
-                failures.extend(outcome.failures)
-            if outcome.failures and options.on_error is OnError.STOP:
-                stop.set()
-            report(len(write.rows))
-            return
+        watcher.submitted(write.rows, None)
         try:
             page = _send(write, client)
-        except _SYSTEMIC as exc:
-            stop.set()
-            with lock:
-                failures.extend(RowFailure(i, write.label, _message(exc), exc) for i in write.rows)
-            report(len(write.rows))
+        except ApiOutcomeUnknownError as exc:
+            ledger.fail(
+                [
+                    RowFailure(
+                        i, write.label, _unknown_message(schema, write, exc), exc, Outcome.UNKNOWN
+                    )
+                    for i in write.rows
+                ]
+            )
             return
         except ApiError as exc:
-            with lock:
-                failures.extend(RowFailure(i, write.label, _message(exc), exc) for i in write.rows)
-            if options.on_error is OnError.STOP:
+            if isinstance(exc, _SYSTEMIC) or options.on_error is OnError.STOP:
                 stop.set()
-            report(len(write.rows))
+                stopped_by.append(exc)
+            ledger.fail([RowFailure(i, write.label, _message(exc), exc) for i in write.rows])
             return
         echoed = (
             page.data[0]
             if page is not None and page.data and isinstance(page.data[0], dict)
             else {}
         )
-        with lock:
-            for index in write.rows:
-                written_rows[index] = echoed
-        report(len(write.rows))
+        outcome = Outcome.WRITTEN
+        if prepared.existed.intersection(write.rows):
+            outcome = Outcome.EXISTED  # subscribed to the list; the contact itself is unchanged
+        ledger.record(dict.fromkeys(write.rows, outcome), echo=echoed)
 
-    writes = prepared.writes
-    workers = max(1, options.concurrency)
-    if workers == 1 or options.on_error is OnError.STOP or len(writes) <= 1:
-        for write in writes:
-            one(write)
-    else:
-        with ThreadPoolExecutor(
-            max_workers=min(workers, len(writes)), thread_name_prefix="mjquery-write"
-        ) as pool:
-            list(pool.map(one, writes))
+    writes = [w for w in prepared.writes if isinstance(w, ApiWrite)]
+    jobs = [w for w in prepared.writes if isinstance(w, BulkJob)]
+    workers = 1 if options.on_error is OnError.STOP else options.concurrency
+    in_parallel(one, writes, workers, stop)
+    if jobs and not stop.is_set():
+        job_ids = _run_jobs(jobs, prepared, client, options, ledger, watcher, sleep, stop)
 
-    attempted = set(written_rows) | {f.row_index for f in failures}
-    skipped = sum(1 for w in writes for i in w.rows if i not in attempted)
-    for resource in {w.resource for w in writes}:
+    not_attempted = [
+        RowFailure(
+            i,
+            _label_of(validated, i),
+            "not attempted: "
+            + (
+                f"the statement stopped ({_message(stopped_by[0])})"
+                if stopped_by
+                else "the statement stopped at the first failure"
+            ),
+            outcome=Outcome.NOT_ATTEMPTED,
+        )
+        for i in range(len(plan.rows))
+        if i not in ledger.outcomes
+    ]
+    ledger.fail(not_attempted)
+    for resource in {w.resource for w in prepared.writes}:
         client.invalidate(resource)
+    written = {
+        i: ledger.echoes.get(i, {}) for i, o in ledger.outcomes.items() if o is Outcome.WRITTEN
+    }
     returned: tuple[Mapping[str, Any], ...] = ()
-    if plan.returning and written_rows:
-        returned = _returning(schema, plan, validated, written_rows, client)
-    failures.sort(key=lambda f: f.row_index)
+    if plan.returning and written:
+        returned = _returning(schema, plan, validated, written, client)
+    failures = sorted(ledger.failures, key=lambda f: f.row_index)
+    updated = tuple(sorted(i for i in written if i in prepared.existing.objects))
     return WriteResult(
-        written=len(written_rows),
+        written=len(written),
         failed=tuple(failures),
         returned_rows=returned,
         returned_columns=_returning_columns(schema, plan.returning),
-        stopped=stop.is_set() and skipped > 0,
-        skipped=skipped,
+        stopped=bool(not_attempted),
+        skipped=len(not_attempted),
         requests=_requests(client) - stats_before,
-        written_indexes=tuple(sorted(written_rows)),
+        written_indexes=tuple(sorted(written)),
+        existed=tuple(sorted(i for i, o in ledger.outcomes.items() if o is Outcome.EXISTED)),
+        updated=updated,
+        job_ids=job_ids,
     )
 
 
-def _requests(client: Any) -> int:
-    stats = getattr(client, "stats", None)
-    return int(getattr(stats, "requests", 0)) if stats is not None else 0
+def _run_jobs(
+    jobs: list[BulkJob],
+    prepared: PreparedWrite,
+    client: ApiClient,
+    options: WriteOptions,
+    ledger: _Ledger,
+    watcher: WriteObserver,
+    sleep: Callable[[float], None],
+    stop: threading.Event,
+) -> tuple[int, ...]:
+    """Post and poll the bulk jobs, then settle all their rows from one read-back."""
+    catalog = prepared.catalog
+    if catalog is None:  # pragma: no cover - prepare() always sets it
+        raise ProgrammingError("bulk jobs need the catalog to read their rows back")
+    contacts, members = catalog.get("Contact"), catalog.get("ListRecipient")
+
+    def state_of(some: Sequence[BulkJob]) -> ServerState:
+        return read_state(client, contacts, members, some, workers=options.concurrency)
+
+    def one(job: BulkJob) -> JobRun:
+        run = submit(
+            job, client, options, state_of=state_of, observer=watcher, sleep=sleep, stop=stop
+        )
+        refused = tuple(
+            index
+            for index, email in zip(job.rows, job.emails, strict=True)
+            if normalize(email) in run.errors
+        )
+        watcher.job_finished(run.job_id, run.status, job.rows, refused)
+        return run
+
+    runs = in_parallel(
+        one, jobs, 1 if options.on_error is OnError.STOP else options.concurrency, stop
+    )
+    try:
+        state: ServerState | ApiError = state_of(jobs)
+    except ApiError as exc:
+        state = exc
+    settled = settle(runs, state)
+    ledger.record(
+        {i: o for i, o in settled.outcomes.items() if o in (Outcome.WRITTEN, Outcome.EXISTED)}
+    )
+    ledger.fail(settled.failures)
+    return tuple(run.job_id for run in runs if run.job_id is not None)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_parallel(
+    work: Callable[[T], R], items: Sequence[T], workers: int, stop: threading.Event
+) -> list[R]:
+    """``work`` on each item, ``workers`` at a time, results in order. When one raises (an
+    error, or KeyboardInterrupt in the caller), ``stop`` is set and the items not started are
+    dropped at once: the caller does not wait for them."""
+    if workers <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    pool = ThreadPoolExecutor(
+        max_workers=min(workers, len(items)), thread_name_prefix="mjquery-write"
+    )
+    try:
+        futures = [pool.submit(work, item) for item in items]
+        return [future.result() for future in futures]
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _label_of(validated: ValidatedPlan, index: int) -> str:
+    for row in validated.rows:
+        if row.index == index:
+            return row.label
+    return where(validated.plan, index)
+
+
+def _unknown_message(schema: ObjectSchema, write: ApiWrite, exc: ApiError) -> str:
+    check = write.check or (
+        f'SELECT * FROM "{schema.name}" WHERE "{schema.key}" = {write.label.split()[-1]}'
+        if schema.key and write.label.startswith(f"{schema.key} ")
+        else ""
+    )
+    text = f"outcome unknown: {exc}"
+    if check:
+        text += f" Check with: {check}"
+        if write.method == "POST" and write.read_back is None:
+            text += f" ({schema.name} has no natural key to look the row up by)"
+    return text
+
+
+def _requests(client: ApiClient) -> int:
+    return client.stats.requests
 
 
 def _message(exc: ApiError) -> str:
@@ -238,7 +484,7 @@ def _message(exc: ApiError) -> str:
 # -- one request ---------------------------------------------------------------------------------
 
 
-def _send(write: ApiWrite, client: Any) -> Page | None:
+def _send(write: ApiWrite, client: ApiClient) -> Page | None:
     verify = verifier(client, write.read_back) if write.read_back is not None else None
     if write.method == "POST":
         return client.post(write.path, write.body, verify=verify)
@@ -248,153 +494,6 @@ def _send(write: ApiWrite, client: Any) -> Page | None:
         client.delete(write.path, verify=verify)
         return None
     raise ProgrammingError(f"Unknown write method {write.method}")  # pragma: no cover
-
-
-def verifier(client: Any, read_back: ReadBack) -> Callable[[], bool | Page]:
-    """A ``verify`` for the API client: read the object back; did the write take effect?"""
-
-    def verify() -> bool | Page:
-        try:
-            page = client.get(read_back.path, dict(read_back.params))
-        except ApiNotFoundError:
-            return read_back.expect is ReadBack.Expect.GONE
-        rows = [r for r in page.data if isinstance(r, dict)]
-        expect = read_back.expect
-        if expect is ReadBack.Expect.EXISTS:
-            return page if rows else False
-        if expect is ReadBack.Expect.MATCHES:
-            return page if rows and matches(rows[0], read_back.fields) else False
-        if expect is ReadBack.Expect.LISTED:
-            wanted = {str(v) for v in read_back.fields.get("ListID", ())}
-            present = {str(r.get("ListID")) for r in rows}
-            return wanted <= present
-        return False  # GONE, and it is still there
-
-    return verify
-
-
-def matches(row: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
-    """Whether ``row`` carries ``fields`` (contact data compared property by property)."""
-    lowered = {k.lower(): v for k, v in row.items()}
-    for name, wanted in fields.items():
-        have = lowered.get(name.lower())
-        if name.lower() == "data" and isinstance(wanted, list):
-            values = {
-                str(d.get("Name")).lower(): d.get("Value")
-                for d in have or []
-                if isinstance(d, dict)
-            }
-            for item in wanted:
-                if _loose(values.get(str(item["Name"]).lower())) != _loose(item["Value"]):
-                    return False
-            continue
-        if _loose(have) != _loose(wanted):
-            return False
-    return True
-
-
-def _loose(value: Any) -> Any:
-    # The API echoes some values as strings ("30", "true") and others as JSON scalars.
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return ""
-    return str(value)
-
-
-# -- bulk jobs -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BulkOutcome:
-    job_id: int | None
-    status: str
-    failures: tuple[RowFailure, ...]
-
-    @property
-    def failed_rows(self) -> frozenset[int]:
-        return frozenset(f.row_index for f in self.failures)
-
-
-def run_bulk_job(
-    job: BulkJob, client: Any, options: WriteOptions, *, sleep: Callable[[float], None] = time.sleep
-) -> BulkOutcome:
-    """Post one ``managemanycontacts`` job, poll it until it ends, collect per-contact errors."""
-
-    def resend() -> bool:
-        # The guide: re-uploading the same contacts creates no duplicates (names and
-        # properties are updated). So when the POST's answer is lost, sending the job again
-        # is safe; there is no job id to read back without its answer.
-        return False
-
-    try:
-        page = client.post(job.path, job.body, verify=resend)
-    except ApiError as exc:
-        message = _message(exc)
-        return BulkOutcome(
-            None,
-            "not started",
-            tuple(
-                RowFailure(i, f"Email {e}", message)
-                for i, e in zip(job.rows, job.emails, strict=True)
-            ),
-        )
-    job_id = page.data[0].get("JobID") if page.data else None
-    if job_id is None:
-        raise OperationalError(
-            f"POST {job.path} answered no JobID; the import's outcome is unknown"
-        )
-    status_path = f"{job.path}/{quote_segment(job_id)}"
-    deadline = time.monotonic() + options.poll_timeout
-    interval = options.poll_interval
-    row: Mapping[str, Any] = {}
-    while True:
-        client.invalidate("contact")  # polls must reach the API, not the GET cache
-        client.invalidate("contactslist")
-        status_page = client.get(status_path)
-        row = status_page.data[0] if status_page.data else {}
-        status = str(row.get("Status", ""))
-        if status.lower() in TERMINAL_JOB_STATUSES:
-            break
-        if time.monotonic() > deadline:
-            raise OperationalError(
-                f"Bulk contact job {job_id} is still {status or 'running'} after "
-                f"{options.poll_timeout:.0f} s; check it with GET {status_path}"
-            )
-        sleep(interval)
-        interval = min(options.poll_max_interval, interval * 1.5)
-    errors = (
-        _job_errors(client, job_id)
-        if (row.get("Error") or row.get("ErrorFile") or status.lower() != "completed")
-        else []
-    )
-    by_email: dict[str, str] = {}
-    for item in errors:
-        lowered = {str(k).lower(): v for k, v in item.items()}
-        email = lowered.get("email") or lowered.get("contactemail") or lowered.get("contact")
-        message = lowered.get("error") or lowered.get("errormessage") or lowered.get("message")
-        if email:
-            by_email[str(email).lower()] = str(message or "rejected by the bulk job")
-    failures = [
-        RowFailure(i, f"Email {e}", by_email[e.lower()])
-        for i, e in zip(job.rows, job.emails, strict=True)
-        if e.lower() in by_email
-    ]
-    if status.lower() != "completed" and not failures:
-        message = str(row.get("Error") or f"the bulk job ended with status {status}")
-        failures = [
-            RowFailure(i, f"Email {e}", message) for i, e in zip(job.rows, job.emails, strict=True)
-        ]
-    return BulkOutcome(int(job_id), status, tuple(failures))
-
-
-def _job_errors(client: Any, job_id: Any) -> list[Mapping[str, Any]]:
-    path = f"/v3/DATA/batchjob/{quote_segment(job_id)}/JSONError/application:json/LAST"
-    try:
-        page = client.get(path)
-    except ApiNotFoundError:
-        return []
-    return [r for r in page.data if isinstance(r, dict)]
 
 
 # -- RETURNING -----------------------------------------------------------------------------------
@@ -419,7 +518,7 @@ def _returning(
     plan: WritePlan,
     validated: ValidatedPlan,
     written: Mapping[int, Mapping[str, Any]],
-    client: Any,
+    client: ApiClient,
 ) -> tuple[Mapping[str, Any], ...]:
     """The written rows as the API now has them (the echo, or one GET when the echo is partial)."""
     columns = _returning_columns(schema, plan.returning)
@@ -440,7 +539,9 @@ def _returning(
     return tuple(out)
 
 
-def _read_key(schema: ObjectSchema, plan: WritePlan, row: Any, echoed: Mapping[str, Any]) -> Any:
+def _read_key(
+    schema: ObjectSchema, plan: WritePlan, row: CheckedRow, echoed: Mapping[str, Any]
+) -> Any:
     if plan.operation is not Operation.INSERT:
         return row.address.get("id")
     for name in ("ID", "ContactID"):

@@ -24,6 +24,28 @@ class OnError(enum.StrEnum):
     STOP = "stop"  # stop at the first failure; rows already written stay written
 
 
+class OnConflict(enum.StrEnum):
+    """What an INSERT does with a row whose natural key the server already holds.
+
+    The schema files name each object's natural key (Contact: Email). Existing objects are
+    found before anything is sent, so the report says which rows were new.
+    """
+
+    ERROR = "error"  # refuse the row as a duplicate (SQL INSERT, as the API's own MJ18)
+    IGNORE = "ignore"  # leave the object as it is (import; INSERT OR IGNORE); a --list still subscribes it
+    UPDATE = "update"  # update the object with the row's other columns (import --upsert; INSERT OR REPLACE)
+
+
+class Outcome(enum.StrEnum):
+    """Where a row stands once the statement is over, as the server holds it."""
+
+    WRITTEN = "written"  # the server holds the row's write
+    EXISTED = "existed"  # already on the server and left as it was (OnConflict.IGNORE)
+    FAILED = "failed"  # not on the server: refused by a rule or by the API
+    UNKNOWN = "unknown"  # could not be confirmed either way; the message says how to check
+    NOT_ATTEMPTED = "not attempted"  # after an on-error stop or a failure of the whole API
+
+
 @dataclass(frozen=True)
 class WriteOptions:
     """Connection- or statement-level settings of the write path.
@@ -31,7 +53,11 @@ class WriteOptions:
     ``bulk_threshold``: a Contact INSERT of at least this many rows goes through one
     ``managemanycontacts`` job per ``bulk_batch_size`` contacts instead of one POST per contact.
     ``allow_unfiltered``: UPDATE/DELETE without WHERE are refused unless this is set (the
-    connection option) or the statement opts in itself.
+    connection option) or the statement opts in itself. A job's status is polled every
+    ``poll_interval`` seconds, growing to ``poll_max_interval``, for at most ``poll_timeout``
+    seconds; polls are reads, so a failing one is tried again, until ``poll_failures`` polls in
+    a row have failed (each after the client's own retries): then the job's rows are verified by
+    reading them back.
     """
 
     on_error: OnError = OnError.CONTINUE
@@ -40,6 +66,7 @@ class WriteOptions:
     poll_interval: float = 0.2
     poll_max_interval: float = 5.0
     poll_timeout: float = 3600.0
+    poll_failures: int = 12
     allow_unfiltered: bool = False
     concurrency: int = 4
     list_action: str = "addnoforce"
@@ -60,6 +87,7 @@ class RowWrite:
     values: Mapping[str, Any] = field(default_factory=dict)
     current: Mapping[str, Any] = field(default_factory=dict)
     condition_met: bool | None = None
+    origin: str = ""  # where the row comes from, for messages ("line 8"); "row N" when empty
 
 
 @dataclass(frozen=True)
@@ -74,27 +102,34 @@ class WritePlan:
     unfiltered_opt_in: bool = False  # the statement itself allowed it
     list_id: int | None = None  # Contact INSERT: subscribe the new contacts to this list
     list_action: str | None = None  # ... with this action (default WriteOptions.list_action)
+    on_conflict: OnConflict = OnConflict.ERROR  # INSERT: rows whose natural key exists already
 
 
 @dataclass(frozen=True)
 class ReadBack:
-    """How to find out whether an ambiguous write (timeout, dropped connection) took effect.
+    """How to find out whether an ambiguous write (timeout, dropped connection, 5xx) took effect.
 
-    ``GET path`` (with ``params``); the write happened when the answer satisfies ``expect``:
-    ``EXISTS`` — the object is there (POST created it); ``MATCHES`` — the object carries
-    ``fields`` (PUT applied); ``GONE`` — 404, or ``fields`` match for soft deletes.
+    ``GET path`` (with ``params``: then every page of the listing); the write happened when the
+    answer satisfies ``expect``: ``EXISTS`` — the object is there (a sub-resource POST created
+    it); ``MATCHES`` — the object carries ``fields`` (PUT applied); ``GONE`` — 404;
+    ``LISTED`` — the contact's lists are as ``fields`` (list ID → action) leaves them; ``NEW`` — a row carrying
+    ``fields`` (the natural key) whose ID is not in ``baseline``, the IDs found before the write
+    was sent: an object that existed before proves nothing.
     """
 
     class Expect(enum.StrEnum):
         EXISTS = "exists"
         MATCHES = "matches"
         GONE = "gone"
-        LISTED = "listed"  # a row of the answer carries ``fields`` (membership views)
+        LISTED = "listed"  # membership views: GET /contact/{id}/getcontactslists
+        NEW = "new"
 
     path: str
     expect: Expect
     fields: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    baseline: frozenset[str] = frozenset()
+    listing: bool = False  # ``path`` is a collection: read every page
 
 
 @dataclass(frozen=True)
@@ -108,6 +143,8 @@ class ApiWrite:
     label: str  # how the user recognises the row(s): "ID 42", "Email a@b.c"
     resource: str  # the API resource whose cache the write invalidates
     read_back: ReadBack | None = None
+    # Without a read-back, what to tell the user when the answer is lost: how to check.
+    check: str = ""
 
     def describe(self) -> str:
         return f"{self.method} {self.path}"
@@ -115,33 +152,54 @@ class ApiWrite:
 
 @dataclass(frozen=True)
 class BulkJob:
-    """A ``managemanycontacts`` job: many contacts in one request, then polling."""
+    """A ``managemanycontacts`` job: many contacts in one request, then polling.
+
+    ``contacts`` are the body's entries in row order (``rows``). ``list_id``/``action``: the
+    list the job subscribes them to. ``existing``: the rows whose contact existed before (sent
+    to subscribe them, or to update them for OnConflict.UPDATE).
+    """
 
     path: str  # POST here; poll ``path/{JobID}``
     body: Any
     rows: tuple[int, ...]
     emails: tuple[str, ...]  # the contacts, in row order, to report per-contact errors
     resource: str = "contact"
+    list_id: int | None = None
+    action: str = ""
+    existing: frozenset[int] = frozenset()
 
     def describe(self) -> str:
         return f"POST {self.path} ({len(self.rows)} contacts, one job)"
 
+    @property
+    def contacts(self) -> list[Mapping[str, Any]]:
+        return list(self.body["Contacts"])
+
 
 @dataclass(frozen=True)
 class RowFailure:
-    """A row that was not written, with the reason (the API's message or the rule)."""
+    """A row that was not written, or whose outcome is unknown, with the reason.
+
+    ``outcome`` is FAILED (the API's message or the rule), UNKNOWN (the message says how to
+    check) or NOT_ATTEMPTED. ``error``: the API's error, if any.
+    """
 
     row_index: int
     key: str
     message: str
-    error: Exception | None = field(
-        default=None, compare=False, repr=False
-    )  # the API's error, if any
+    error: Exception | None = field(default=None, compare=False, repr=False)
+    outcome: Outcome = Outcome.FAILED
 
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What a write statement did. ``written`` is the DB-API ``rowcount``."""
+    """What a write statement did, row by row, as the server holds it.
+
+    ``written`` is the DB-API ``rowcount``: rows the server now holds as written (for
+    OnConflict.UPDATE, existing objects updated count too; ``updated`` lists them).
+    ``existed``: rows left as they were because their object existed (OnConflict.IGNORE).
+    ``failed``: every other row, with its outcome (FAILED, UNKNOWN or NOT_ATTEMPTED).
+    """
 
     written: int
     failed: tuple[RowFailure, ...] = ()
@@ -151,19 +209,74 @@ class WriteResult:
     stopped: bool = False  # on_error=stop ended the statement early
     skipped: int = 0  # rows not attempted because of a stop
     written_indexes: tuple[int, ...] = ()  # the plan's row indexes that were written
+    existed: tuple[int, ...] = ()
+    updated: tuple[int, ...] = ()
+    job_ids: tuple[int, ...] = ()  # bulk jobs the API accepted
+
+    @property
+    def refused(self) -> tuple[RowFailure, ...]:
+        """Rows not on the server (refused by a rule or by the API)."""
+        return tuple(f for f in self.failed if f.outcome is Outcome.FAILED)
+
+    @property
+    def unknown(self) -> tuple[RowFailure, ...]:
+        """Rows whose outcome could not be confirmed; each message says how to check."""
+        return tuple(f for f in self.failed if f.outcome is Outcome.UNKNOWN)
+
+    def outcome_of(self, index: int) -> Outcome:
+        if index in set(self.written_indexes):
+            return Outcome.WRITTEN
+        if index in set(self.existed):
+            return Outcome.EXISTED
+        for failure in self.failed:
+            if failure.row_index == index:
+                return failure.outcome
+        return Outcome.NOT_ATTEMPTED
 
     def summary(self) -> str:
-        """One line for the user: '3 rows written, 1 failed: Email x@y: MJ18 ...'."""
+        """One line: '3 rows written, 1 failed, 1 outcome unknown — Email x@y: MJ18 ...'."""
         noun = "row" if self.written == 1 else "rows"
         text = f"{self.written} {noun} written"
-        if self.failed:
-            text += f", {len(self.failed)} failed"
-            shown = "; ".join(f"{f.key}: {f.message}" for f in self.failed[:5])
-            more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
+        if self.updated:
+            text += f" ({len(self.updated)} updated)"
+        if self.existed:
+            text += f", {len(self.existed)} already existed"
+        counts = [
+            (len(self.refused), "failed"),
+            (len(self.unknown), "outcome unknown"),
+        ]
+        text += "".join(f", {n} {what}" for n, what in counts if n)
+        listed = [f for f in self.failed if f.outcome is not Outcome.NOT_ATTEMPTED]
+        if listed:
+            shown = "; ".join(f"{f.key}: {f.message}" for f in listed[:5])
+            more = f" (and {len(listed) - 5} more)" if len(listed) > 5 else ""
             text += f" — {shown}{more}"
-        if self.stopped:
-            text += f"; stopped at the first failure, {self.skipped} not attempted"
+        if self.skipped:
+            why = "stopped at the first failure" if self.stopped else "stopped"
+            text += f"; {why}, {self.skipped} not attempted"
         return text
+
+
+class WriteObserver:
+    """Hooks the write path calls as it goes (an import keeps its journal and progress line
+    with them); the methods here do nothing. They may be called from several threads.
+
+    ``submitted``: requests for ``rows`` went out (for a bulk job, with its ID when the API
+    gave one). ``job_finished``: a bulk job ended (``status``; empty when it could not be
+    read); ``refused`` are the rows its error file names. ``settled``: the final outcomes of
+    ``rows``, as the server holds them.
+    """
+
+    def submitted(self, rows: tuple[int, ...], job_id: int | None) -> None:
+        return None
+
+    def job_finished(
+        self, job_id: int | None, status: str, rows: tuple[int, ...], refused: tuple[int, ...]
+    ) -> None:
+        return None
+
+    def settled(self, outcomes: Mapping[int, Outcome]) -> None:
+        return None
 
 
 @dataclass(frozen=True)

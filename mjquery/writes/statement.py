@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mjquery.api.errors import ApiOutcomeUnknownError
 from mjquery.errors import DatabaseError, NotSupportedError, ProgrammingError
 from mjquery.schema.model import Operation
 from mjquery.writes.execute import CatalogLike, dry_run, execute
@@ -113,14 +114,8 @@ def run_statement(
     check_statement(statement, catalog, options)
     plan = build_plan(statement, select)
     result = execute(plan, catalog, client, options)
-    if result.failed and result.written == 0:
-        classes = {type(f.error) for f in result.failed if f.error is not None}
-        kind: type[DatabaseError] = DatabaseError
-        if len(classes) == 1 and issubclass(next(iter(classes)), DatabaseError):
-            kind = next(iter(classes))
-        elif all(f.error is None for f in result.failed):
-            kind = NotSupportedError  # only rule refusals (CampaignDraft with Used = true)
-        raise kind(f"{plan.operation.value} {plan.table}: nothing written; {result.summary()}")
+    if result.failed and result.written == 0 and not result.existed:
+        raise _failure(plan, result)
     columns = None
     rows: list[tuple[Any, ...]] = []
     if plan.returning:
@@ -132,6 +127,24 @@ def run_statement(
     return StatementOutcome(
         columns, rows, result.written, result, result.summary() if result.failed else ""
     )
+
+
+def _failure(plan: WritePlan, result: WriteResult) -> DatabaseError:
+    """The error of a statement that wrote no row: "nothing written" only when that is known."""
+    what = f"{plan.operation.value} {plan.table}"
+    if result.unknown:
+        return ApiOutcomeUnknownError(
+            f"{what}: outcome unknown for {len(result.unknown)} row(s); {result.summary()}"
+        )
+    classes = {type(f.error) for f in result.failed if f.error is not None}
+    kind: type[DatabaseError] = DatabaseError
+    if len(classes) == 1:
+        only = next(iter(classes))
+        if issubclass(only, DatabaseError):
+            kind = only
+    elif all(f.error is None for f in result.failed):
+        kind = NotSupportedError  # only rule refusals (CampaignDraft with Used = true)
+    return kind(f"{what}: nothing written; {result.summary()}")
 
 
 def plan_dry_run(

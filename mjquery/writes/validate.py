@@ -105,7 +105,7 @@ def check_statement(
             target = settable.get(name.lower())
             if not isinstance(target, Column):
                 continue
-            _api_value(schema, rule, operation, target, value, index)
+            _api_value(schema, rule, operation, target, value, f"row {index + 1}")
     return rule
 
 
@@ -127,7 +127,7 @@ def validate(
     refused: list[RowFailure] = []
     for index, row in enumerate(plan.rows):
         address = _address(plan, schema, rule, row.current, row.values, index)
-        label = _label(schema, address, row.values, index)
+        label = _label(schema, address, row.values, where(plan, index))
         if rule.condition and plan.operation is not Operation.INSERT:
             met = row.condition_met
             if met is None:
@@ -152,12 +152,25 @@ def validate(
             if is_contact_data(schema) and target.name.lower() == "data":
                 properties.update(_data_properties(schema, value, defined_properties))
                 continue
-            body[target.name] = _api_value(schema, rule, plan.operation, target, value, index)
+            body[target.name] = _api_value(
+                schema, rule, plan.operation, target, value, where(plan, index)
+            )
         rows.append(CheckedRow(index, body, address, label, properties, list_id))
     return ValidatedPlan(schema, plan, rule, tuple(rows), tuple(refused))
 
 
 # -- rules ---------------------------------------------------------------------------------------
+
+
+def where(plan: WritePlan, index: int) -> str:
+    """How messages name a row: its origin ("line 8") or its position ("row 2")."""
+    return plan.rows[index].origin or f"row {index + 1}"
+
+
+#: What any email address looks like (the sandbox refuses the same; Mailjet's own rule is not
+#: published, and this one refuses only what cannot be an address): checked here so that a
+#: malformed email gets one plain reason, whichever endpoint would have refused it.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _api_value(
@@ -166,21 +179,28 @@ def _api_value(
     operation: Operation,
     target: Column,
     value: Any,
-    index: int,
+    row: str,
 ) -> Any:
     """``value`` as the API takes it for ``target``; DataError naming the column otherwise."""
     api_value = to_api_value(schema.name, target, value, allow_now=_allows_now(schema))
     if operation is Operation.INSERT and api_value is None and target.name in rule.required:
-        raise DataError(f"{schema.name}.{target.name} is required: row {index + 1} has NULL")
+        raise DataError(f"{schema.name}.{target.name} is required: {row} has NULL")
     if (
         target.name.lower() == "action"
         and api_value is not None
         and str(api_value).lower() not in LIST_ACTIONS
     ):
         raise DataError(
-            f"{schema.name}.Action must be one of {', '.join(LIST_ACTIONS)}: "
-            f"row {index + 1} has '{api_value}'"
+            f"{schema.name}.Action must be one of {', '.join(LIST_ACTIONS)}: {row} has '{api_value}'"
         )
+    if (
+        is_contact(schema)
+        and target.name == "Email"
+        and api_value is not None
+        and not _EMAIL.match(str(api_value))
+    ):
+        shown = str(api_value) if len(str(api_value)) <= 60 else str(api_value)[:57] + "..."
+        raise DataError(f"Contact.Email is not a valid email address: '{shown}' ({row})")
     return api_value
 
 
@@ -239,14 +259,11 @@ def _rule_for(schema: ObjectSchema, operation: Operation) -> WriteRule:
             "contacts off a list instead, UPDATE ListRecipient SET IsUnsubscribed = true or "
             "DELETE FROM ListRecipient."
         )
+    first = schema.write_rule(schema.operations[0]) if schema.operations else None
+    note = f" {first.note}" if first is not None and first.note else ""
     raise NotSupportedError(
-        f"{schema.name} does not allow {operation.value}: it allows {allowed} only{where}."
-        + (
-            f" {schema.write_rule(schema.operations[0]).note}"  # type: ignore[union-attr]
-            if schema.operations and schema.write_rule(schema.operations[0]).note
-            else ""
-        )
-    )  # type: ignore[union-attr]
+        f"{schema.name} does not allow {operation.value}: it allows {allowed} only{where}.{note}"
+    )
 
 
 def _columns_used(plan: WritePlan) -> list[str]:
@@ -411,12 +428,12 @@ def _address(
             address["id"] = "|".join(str(source[c.lower()]) for c in unique)
             return address
     raise ProgrammingError(
-        f"{plan.operation.value} of {schema.name}: row {index + 1} has no {schema.key or 'key'} to address it."
+        f"{plan.operation.value} of {schema.name}: {where(plan, index)} has no {schema.key or 'key'} to address it."
     )
 
 
 def _label(
-    schema: ObjectSchema, address: Mapping[str, Any], values: Mapping[str, Any], index: int
+    schema: ObjectSchema, address: Mapping[str, Any], values: Mapping[str, Any], row: str
 ) -> str:
     if "id" in address:
         return f"{schema.key or 'key'} {address['id']}"
@@ -427,13 +444,11 @@ def _label(
     parts = [f"{k} {v}" for k, v in address.items()]
     if lowered.get("listid") is not None and "ListID" not in address:
         parts.append(f"ListID {lowered['listid']}")
-    return ", ".join(parts) if parts else f"row {index + 1}"
+    return ", ".join(parts) if parts else row
 
 
 def _list_id(schema: ObjectSchema, value: Any) -> int:
-    from mjquery.schema.model import Column as _Column
-
-    return to_api_value(schema.name, _Column("ContactsList", SqlType.BIGINT), value)
+    return int(to_api_value(schema.name, Column("ContactsList", SqlType.BIGINT), value))
 
 
 def _allows_now(schema: ObjectSchema) -> bool:

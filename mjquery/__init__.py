@@ -35,7 +35,11 @@ from mjquery.errors import (
 )
 
 apilevel = "2.0"
-threadsafety = 1  # threads may share the module, not connections
+# Threads may share the module and connections (the engine runs one statement at a time), not
+# cursors: a cursor used by a second thread raises ProgrammingError (tests/test_dbapi_edges.py).
+threadsafety = 2
+# ``?`` with a sequence of values; ``:name`` with a mapping works too, as in sqlite3, which also
+# declares "qmark" (PEP 249 lets a module name one style only).
 paramstyle = "qmark"
 
 
@@ -64,6 +68,7 @@ else:
 
 __all__ = [
     "BINARY",
+    "BOOLEAN",
     "DATETIME",
     "NUMBER",
     "ROWID",

@@ -32,6 +32,19 @@ class TestMjqueryDbApi20(dbapi20.DatabaseAPI20Test):
         finally:
             con.close()
 
+    def test_non_idempotent_close(self) -> None:
+        # The suite says "reasonable persons differ" here: mjquery follows sqlite3 and psycopg,
+        # where a second close() does nothing. The connection stays closed and refuses work.
+        con = self._connect()
+        cur = con.cursor()
+        con.close()
+        con.close()
+        cur.close()
+        cur.close()
+        assert con.closed
+        self.assertRaises(self.driver.InterfaceError, con.cursor)
+        self.assertRaises(self.driver.InterfaceError, cur.execute, "SELECT 1")
+
     def test_nextset(self) -> None:
         # The suite leaves this to drivers: nextset is optional and mjquery has no multi-result
         # statements, so cursors do not offer it (callers can test with hasattr, as PEP 249 says).

@@ -11,7 +11,7 @@ from mjquery.sandbox import Sandbox
 
 
 def test_module_globals() -> None:
-    assert (mjquery.apilevel, mjquery.threadsafety, mjquery.paramstyle) == ("2.0", 1, "qmark")
+    assert (mjquery.apilevel, mjquery.threadsafety, mjquery.paramstyle) == ("2.0", 2, "qmark")
     assert issubclass(
         mjquery.SqlSyntaxError if hasattr(mjquery, "SqlSyntaxError") else mjquery.ProgrammingError,
         mjquery.Error,

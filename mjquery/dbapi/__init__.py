@@ -3,6 +3,7 @@
 from mjquery.dbapi.connection import Connection, Cursor, connect
 from mjquery.dbapi.types import (
     BINARY,
+    BOOLEAN,
     DATETIME,
     NUMBER,
     ROWID,
@@ -19,6 +20,7 @@ from mjquery.dbapi.types import (
 
 __all__ = [
     "BINARY",
+    "BOOLEAN",
     "DATETIME",
     "NUMBER",
     "ROWID",

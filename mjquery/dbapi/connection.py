@@ -3,22 +3,30 @@
 A connection owns one API client, one local DuckDB database (the user's own tables live there and
 join freely with Mailjet tables) and, with ``demo=True``, the in-process sandbox. Mailjet writes
 are immediate, so ``commit()`` does nothing and ``rollback()`` raises NotSupportedError.
+
+Threads (``threadsafety = 2``): threads may share a connection, each with its own cursors; the
+engine runs one statement at a time. A cursor is one thread's: a second thread using it while
+it is busy, or fetching rows another thread's statement produced, gets ProgrammingError.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from collections.abc import Iterator, Sequence
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from mjquery import errors
 from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient, ApiConfig
-from mjquery.engine import Engine, Result, StatementStats
+from mjquery.engine import Engine, FrameKind, Result, ResultColumn, RowStream, StatementStats
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
 from mjquery.planner import PlannerOptions
-from mjquery.planner.parse import check_parameters
+from mjquery.planner.parse import qmark_parameters
 
 DEFAULT_BASE_URL = "https://api.mailjet.com"
 _SANDBOX_URL = "http://127.0.0.1"
@@ -52,7 +60,7 @@ def connect(
     sub-resource query may fan out over. ``write_options`` (:class:`mjquery.writes.WriteOptions`)
     and ``allow_unfiltered_writes`` (UPDATE/DELETE without WHERE) configure the write path.
     """
-    from mjquery.schema import load_catalog
+    from mjquery.schema.catalog import load_catalog
 
     if demo and sandbox is None:
         from mjquery.sandbox import Sandbox
@@ -130,7 +138,9 @@ class Connection:
         return Cursor(self)
 
     def close(self) -> None:
-        self._check_open()
+        """Close the connection; closing it again does nothing (as in sqlite3 and psycopg)."""
+        if self._closed:
+            return
         self._closed = True
         try:
             self._engine.close()
@@ -198,10 +208,10 @@ class Connection:
     def engine(self) -> Engine:
         return self._engine
 
-    def explain(self, sql: str, parameters: Sequence[object] | None = None) -> str:
+    def explain(self, sql: str, parameters: Parameters = None) -> str:
         """What the statement would do, in plain words; makes no API request."""
         self._check_open()
-        return self._engine.explain(sql, check_parameters(parameters))
+        return self._engine.explain(*qmark_parameters(sql, parameters))
 
     def tables(self) -> list[dict[str, Any]]:
         """SHOW TABLES as dicts: name, kind (mailjet/local), api_path, operations, description."""
@@ -232,10 +242,10 @@ class Connection:
     def write_options(self, options: Any) -> None:
         self._engine.write_options = options
 
-    def dry_run(self, sql: str, parameters: Sequence[object] | None = None) -> Any:
+    def dry_run(self, sql: str, parameters: Parameters = None) -> Any:
         """The writes an INSERT/UPDATE/DELETE would make and how many rows (``.count``); sends no write."""
         self._check_open()
-        return self._engine.dry_run(sql, check_parameters(parameters))
+        return self._engine.dry_run(*qmark_parameters(sql, parameters))
 
     def gdpr_delete_contacts(self, contact_ids: Sequence[object]) -> Any:
         """Anonymise contacts through ``DELETE /v4/contacts/{id}`` (Mailjet's GDPR deletion; irreversible)."""
@@ -252,9 +262,20 @@ class Connection:
 #: Rows read from DuckDB at a time for ``fetchone`` and iteration.
 _CHUNK_ROWS = 1000
 
+#: ``DECIMAL(p,s)``: a description's precision and scale.
+_DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$", re.IGNORECASE)
+
+
+def _description_entry(column: ResultColumn) -> tuple[Any, ...]:
+    """PEP 249's seven items: name, type_code, display_size, internal_size, precision, scale,
+    null_ok. Only DECIMAL columns know their precision and scale; the rest is not known."""
+    match = _DECIMAL.match(column.type_code)
+    precision, scale = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+    return (column.name, column.type_code, None, None, precision, scale, None)
+
 
 class Cursor:
-    """A DB-API 2.0 cursor.
+    """A DB-API 2.0 cursor (one thread's: see the module docstring).
 
     A query's rows are pulled from DuckDB in chunks as they are fetched (``fetchmany(n)`` reads
     ``n``; ``fetchone`` and iteration read 1,000 at a time), so iterating over a large result
@@ -262,6 +283,10 @@ class Cursor:
     last row has been fetched (PEP 249 allows it), then the number of rows; ``stats.rows``
     counts the rows fetched so far, i.e. all of them once the result is exhausted. Another
     statement on the same connection reads the rest of an open result into memory first.
+
+    Parameters are ``?`` markers with a sequence of values, or ``:name`` markers with a mapping.
+    ``fetch_df()`` / ``fetch_arrow_table()`` hand the remaining rows over as one pandas DataFrame
+    or pyarrow Table converted inside DuckDB: no Python object per row.
     """
 
     def __init__(self, connection: Connection) -> None:
@@ -275,6 +300,8 @@ class Cursor:
         self._delivered = 0
         self._stats = StatementStats()
         self.messages: list[tuple[type, str]] = []
+        self._busy = threading.RLock()  # held by the thread inside a call on this cursor
+        self._owner: int | None = None  # the thread that ran the current statement
 
     # -- PEP 249 --------------------------------------------------------------------------------
 
@@ -282,9 +309,7 @@ class Cursor:
     def description(self) -> tuple[tuple[Any, ...], ...] | None:
         if self._result is None or self._result.columns is None:
             return None
-        return tuple(
-            (c.name, c.type_code, None, None, None, None, None) for c in self._result.columns
-        )
+        return tuple(_description_entry(c) for c in self._result.columns)
 
     @property
     def rowcount(self) -> int:
@@ -307,40 +332,41 @@ class Cursor:
             return replace(self._stats, rows=self._delivered)
         return self._stats
 
-    def execute(self, operation: str, parameters: Sequence[object] | None = None) -> Cursor:
-        self._check_open()
-        if not isinstance(operation, str):
-            raise InterfaceError("execute() takes the SQL statement as a string.")
-        params = check_parameters(parameters)
-        self._discard()
-        result = self.connection._engine.execute(operation, params)
-        self._result = result
-        self._stats = result.stats
-        write = self.connection._engine.last_write
-        # Rows a write could not change are reported here (the statement raised if none was written).
-        self.messages = (
-            [(errors.Warning, write.message)] if write is not None and write.message else []
-        )
-        return self
+    def execute(self, operation: str, parameters: Parameters = None) -> Cursor:
+        with self._using():
+            self._check_open()
+            if not isinstance(operation, str):
+                raise InterfaceError("execute() takes the SQL statement as a string.")
+            sql, params = qmark_parameters(operation, parameters)
+            self._discard()
+            self._owner = threading.get_ident()
+            result = self.connection._engine.execute(sql, params)
+            self._result = result
+            self._stats = result.stats
+            self._note_write()
+            return self
 
-    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[object]]) -> Cursor:
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Parameters]) -> Cursor:
+        with self._using():
+            return self._executemany(operation, seq_of_parameters)
+
+    def _executemany(self, operation: str, seq_of_parameters: Sequence[Parameters]) -> Cursor:
         self._check_open()
         if (
             isinstance(operation, str)
             and isinstance(seq_of_parameters, Sequence)
             and seq_of_parameters
         ):
+            bound = [qmark_parameters(operation, p) for p in seq_of_parameters]
             # INSERT into a Mailjet table: all rows in one write (bulk jobs for many contacts).
             many = self.connection._engine.execute_many(
-                operation, [check_parameters(p) or () for p in seq_of_parameters]
+                bound[0][0], [params or () for _, params in bound]
             )
             if many is not None:
                 self._discard()
+                self._owner = threading.get_ident()
                 self._result, self._position, self._stats = many, 0, many.stats
-                write = self.connection._engine.last_write
-                self.messages = (
-                    [(errors.Warning, write.message)] if write is not None and write.message else []
-                )
+                self._note_write()
                 return self
         total = 0
         known = True
@@ -361,7 +387,19 @@ class Cursor:
         self._stats = StatementStats(requests, hits, elapsed, rows)
         return self
 
+    def _note_write(self) -> None:
+        """Rows a write could not change are reported in ``messages`` (the statement raised if
+        none was written)."""
+        write = self.connection._engine.last_write
+        self.messages = (
+            [(errors.Warning, write.message)] if write is not None and write.message else []
+        )
+
     def fetchone(self) -> tuple[Any, ...] | None:
+        with self._using():
+            return self._fetchone()
+
+    def _fetchone(self) -> tuple[Any, ...] | None:
         stream = self._stream()
         if stream is None:
             rows = self._rows()
@@ -380,7 +418,10 @@ class Cursor:
         return row
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
-        size = self.arraysize if size is None else size
+        with self._using():
+            return self._fetchmany(self.arraysize if size is None else size)
+
+    def _fetchmany(self, size: int) -> list[tuple[Any, ...]]:
         stream = self._stream()
         if stream is None:
             rows = self._rows()
@@ -394,6 +435,10 @@ class Cursor:
         return chunk
 
     def fetchall(self) -> list[tuple[Any, ...]]:
+        with self._using():
+            return self._fetchall()
+
+    def _fetchall(self) -> list[tuple[Any, ...]]:
         stream = self._stream()
         if stream is None:
             rows = self._rows()
@@ -404,11 +449,43 @@ class Cursor:
         self._delivered += len(chunk)
         return chunk
 
+    def fetch_df(self) -> Any:
+        """The remaining rows as a pandas DataFrame, converted by DuckDB (needs pandas)."""
+        return self._fetch_frame(FrameKind.PANDAS)
+
+    def fetch_arrow_table(self) -> Any:
+        """The remaining rows as a pyarrow Table, converted by DuckDB (needs pyarrow)."""
+        return self._fetch_frame(FrameKind.ARROW)
+
+    def _fetch_frame(self, kind: FrameKind) -> Any:
+        module = "pandas" if kind is FrameKind.PANDAS else "pyarrow"
+        if importlib.util.find_spec(module) is None:
+            raise NotSupportedError(
+                f"{kind.value} needs the {module} package: pip install {module} "
+                "(or pip install 'mjquery[pandas]')."
+            )
+        with self._using():
+            stream = self._stream()
+            assert self._result is not None and self._result.columns is not None
+            names = [c.name for c in self._result.columns]
+            # rows already read into Python (a partly fetched chunk, a materialised result)
+            head = self._take_buffered(len(self._chunk)) if stream is not None else self._fetchall()
+            tail = stream.fetch_frame(kind) if stream is not None else None
+            if stream is not None and tail is None:
+                head += stream.fetch_all()
+            if stream is not None:
+                self._delivered += len(head) + (_frame_rows(tail) if tail is not None else 0)
+            return _frame(kind, names, head, tail)
+
     def close(self) -> None:
-        self._check_open()
-        self._discard()
-        self._closed = True
-        self._result = None
+        """Close the cursor; closing it again (or after its connection) does nothing."""
+        if self._closed:
+            return
+        with self._using():
+            if not self.connection._closed:
+                self._discard()
+            self._closed = True
+            self._result = None
 
     def setinputsizes(self, sizes: object) -> None:
         """Accepted and ignored (PEP 249 allows it)."""
@@ -446,7 +523,20 @@ class Cursor:
         self._position = 0
         self._chunk, self._chunk_position, self._delivered = [], 0, 0
 
-    def _stream(self) -> Any:
+    @contextmanager
+    def _using(self) -> Iterator[None]:
+        """One thread at a time on a cursor: a second one gets an error, never mixed-up rows."""
+        if not self._busy.acquire(blocking=False):
+            raise ProgrammingError(
+                "This cursor is in use by another thread: give each thread its own cursor "
+                "(connection.cursor())."
+            )
+        try:
+            yield
+        finally:
+            self._busy.release()
+
+    def _stream(self) -> RowStream | None:
         """The current result's row stream, or None when its rows are a list."""
         self._rows()  # the checks: open, executed, returns rows
         assert self._result is not None
@@ -467,6 +557,11 @@ class Cursor:
             )
         if self._result.columns is None:
             raise ProgrammingError("The last statement returned no rows to fetch.")
+        if self._owner != threading.get_ident():
+            raise ProgrammingError(
+                "The rows of this cursor belong to the statement another thread ran on it: "
+                "give each thread its own cursor (connection.cursor())."
+            )
         return self._result.rows
 
     def _check_open(self) -> None:
@@ -474,3 +569,36 @@ class Cursor:
             raise InterfaceError("The cursor is closed.")
         if self.connection._closed:
             raise InterfaceError("The connection is closed.")
+
+
+#: What ``execute`` takes as parameters: a sequence for ``?`` markers, a mapping for ``:name``.
+Parameters = Sequence[object] | Mapping[str, object] | None
+
+
+def _frame_rows(frame: Any) -> int:
+    return int(frame.num_rows) if hasattr(frame, "num_rows") else len(frame)
+
+
+def _frame(kind: FrameKind, names: list[str], head: list[tuple[Any, ...]], tail: Any) -> Any:
+    """Rows held in Python (``head``) followed by DuckDB's frame of the rest (``tail``)."""
+    if kind is FrameKind.PANDAS:
+        import pandas
+
+        if tail is not None and not head:
+            return tail
+        first = pandas.DataFrame.from_records(head, columns=names)
+        if tail is None:
+            return first
+        return pandas.concat([first, tail], ignore_index=True)
+    import pyarrow
+
+    if tail is not None and not head:
+        return tail
+    columns = list(zip(*head, strict=True)) if head else [() for _ in names]
+    if tail is None:
+        return pyarrow.Table.from_arrays([pyarrow.array(c) for c in columns], names=names)
+    first = pyarrow.Table.from_arrays(
+        [pyarrow.array(c, type=f.type) for c, f in zip(columns, tail.schema, strict=True)],
+        names=names,
+    )
+    return pyarrow.concat_tables([first, tail])

@@ -3,6 +3,8 @@
 Type codes in ``Cursor.description`` are DuckDB type names (``BIGINT``, ``VARCHAR``,
 ``TIMESTAMP``, ``JSON``...), which for Mailjet tables are the schema's SQL types. The type
 objects compare equal to every code of their family: ``description[0][1] == mjquery.NUMBER``.
+Booleans have their own type object, ``BOOLEAN`` (PEP 249 defines none; psycopg does the same),
+so a flag column does not pass for a number.
 """
 
 from __future__ import annotations
@@ -61,8 +63,8 @@ NUMBER = DBAPITypeObject(
     "REAL",
     "DECIMAL",
     "NUMERIC",
-    "BOOLEAN",
 )
+BOOLEAN = DBAPITypeObject("BOOLEAN", "BOOLEAN", "BOOL")
 DATETIME = DBAPITypeObject(
     "DATETIME",
     "TIMESTAMP",

@@ -5,6 +5,13 @@ result = engine.execute("SELECT Email FROM Contact WHERE ContactsList = ?", [7])
 result.columns, result.rows, result.stats      # StatementStats(requests, cache_hits, elapsed_s, rows)
 """
 
-from mjquery.engine.executor import Engine, Result, ResultColumn, StatementStats
+from mjquery.engine.executor import (
+    Engine,
+    FrameKind,
+    Result,
+    ResultColumn,
+    RowStream,
+    StatementStats,
+)
 
-__all__ = ["Engine", "Result", "ResultColumn", "StatementStats"]
+__all__ = ["Engine", "FrameKind", "Result", "ResultColumn", "RowStream", "StatementStats"]

@@ -15,16 +15,18 @@ the earlier result stays complete, as DB-API requires.
 from __future__ import annotations
 
 import contextlib
+import enum
 import itertools
 import re
 import shutil
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -63,6 +65,7 @@ from mjquery.planner.dml import plan_dml, plan_dml_many
 from mjquery.writes.plan import WriteOptions
 
 ProgressCallback = Callable[[int, "int | None"], None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,21 @@ class RowStream:
             self.fetched += len(rows)
             return rows
 
+    def fetch_frame(self, kind: FrameKind) -> Any:
+        """The remaining rows as one pyarrow Table or pandas DataFrame, converted by DuckDB
+        without building Python rows (the fast path for data-frame users).
+
+        None when the remaining rows are already held in Python (the result was materialised
+        because another statement ran): the caller converts those with :meth:`fetch_all`.
+        """
+        with self._engine._lock:
+            if not self._live or self._position < len(self._buffer):
+                return None
+            frame: Any = self._read(lambda: _frame_of(self._engine.db, kind))
+            self.fetched += frame.num_rows if kind is FrameKind.ARROW else len(frame)
+            self._finish()
+            return frame
+
     def materialise(self) -> None:
         """Read the remaining rows into memory and release DuckDB (another statement is next)."""
         with self._engine._lock:
@@ -169,7 +187,7 @@ class RowStream:
                 self._live = False
                 self._release()
 
-    def _read(self, call: Callable[[], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    def _read(self, call: Callable[[], _T]) -> _T:
         try:
             with _duckdb_errors():
                 return call()
@@ -188,6 +206,26 @@ class RowStream:
         cleanup, self._cleanup = self._cleanup, None
         if cleanup is not None:
             cleanup()
+
+
+class FrameKind(enum.Enum):
+    """What :meth:`RowStream.fetch_frame` returns."""
+
+    ARROW = "pyarrow.Table"
+    PANDAS = "pandas.DataFrame"
+
+
+def _frame_of(db: duckdb.DuckDBPyConnection, kind: FrameKind) -> Any:
+    """The pending result's remaining rows as a frame, converted inside DuckDB."""
+    if kind is FrameKind.PANDAS:
+        return db.fetch_df()
+    # DuckDB >= 2.0 spells it to_arrow_table and warns that a pending DB-API result is copied
+    # once more than a relation's would be; the rows are already pending here, so that copy
+    # (in DuckDB's memory, still no Python objects) is the cheapest way to them.
+    to_arrow = getattr(db, "to_arrow_table", None) or getattr(db, "fetch_arrow_table")  # noqa: B009 - DuckDB < 2.0
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+        return to_arrow()
 
 
 _DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
@@ -248,11 +286,12 @@ class Engine:
 
     def local_tables(self) -> LocalTables:
         """The user's tables and views in the local DuckDB database, with their columns."""
-        self.settle()
-        rows = self.db.execute(
-            "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
-            "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name"
-        ).fetchall()
+        with self._lock:  # the connection may be shared between threads (threadsafety 2)
+            self.settle()
+            rows = self.db.execute(
+                "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
+                "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name"
+            ).fetchall()
         return LocalTables({name: tuple(cols) for name, cols in rows})
 
     def plan(self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq") -> Any:

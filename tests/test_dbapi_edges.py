@@ -291,3 +291,26 @@ def test_fetch_arrow_table_without_pyarrow_says_what_to_install(
     with pytest.raises(mjquery.NotSupportedError, match="pip install pyarrow"):
         cur.fetch_arrow_table()
     assert cur.fetchall() == [(1,)]  # the result is still there
+
+
+def test_parameters_bind_in_text_order_across_clauses(conn, sandbox: Sandbox) -> None:
+    # A walk of the syntax tree meets LIMIT before WHERE and a WITH clause last; the values
+    # must still go to the markers in the order they are written.
+    cur = conn.cursor()
+    cur.execute(
+        "WITH wanted AS (SELECT ? AS prefix)\n"
+        "SELECT Email FROM Contact, wanted\nWHERE Email LIKE wanted.prefix || ?\n"
+        "ORDER BY Email LIMIT ? OFFSET ?",
+        ["a", "%", 3, 1],
+    )
+    everything = conn.cursor().execute(
+        "SELECT Email FROM Contact WHERE Email LIKE 'a%' ORDER BY Email"
+    )
+    assert cur.fetchall() == everything.fetchall()[1:4]
+    sandbox.log.clear()
+    conn.clear_cache()
+    cur.execute("SELECT Name FROM List\nWHERE Name = ?\nLIMIT ?", ["Newsletter", 1])
+    assert cur.fetchall() == [("Newsletter",)]
+    assert [r.param("Name") for r in sandbox.log.requests(path="/v3/REST/contactslist")] == [
+        "Newsletter"
+    ]

@@ -302,6 +302,7 @@ class Cursor:
         self.messages: list[tuple[type, str]] = []
         self._busy = threading.RLock()  # held by the thread inside a call on this cursor
         self._owner: int | None = None  # the thread that ran the current statement
+        self._closed_rowcount = -1  # rowcount stays readable after close (SQLAlchemy reads it then)
 
     # -- PEP 249 --------------------------------------------------------------------------------
 
@@ -314,7 +315,7 @@ class Cursor:
     @property
     def rowcount(self) -> int:
         if self._result is None:
-            return -1
+            return self._closed_rowcount if self._closed else -1
         stream = self._result.stream
         if stream is not None:
             return -1 if stream.total is None else stream.total
@@ -482,6 +483,7 @@ class Cursor:
         if self._closed:
             return
         with self._using():
+            self._closed_rowcount = self.rowcount
             if not self.connection._closed:
                 self._discard()
             self._closed = True

@@ -16,6 +16,7 @@ import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -27,10 +28,25 @@ from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError, 
 DIALECT = "duckdb"
 
 
+_DUCKDB = sqlglot.Dialect.get_or_raise(DIALECT)
+
+
+class _Parser(_DUCKDB.parser_class):  # type: ignore[misc, name-defined]
+    """DuckDB's parser, with each ``?`` keeping its position in the text: parameters bind in
+    text order, which a walk of the tree does not give (it meets LIMIT before WHERE, and a
+    WITH clause last)."""
+
+    PLACEHOLDER_PARSERS: ClassVar = {
+        **_DUCKDB.parser_class.PLACEHOLDER_PARSERS,
+        TokenType.PLACEHOLDER: lambda self: self.expression(exp.Placeholder(), token=self._prev),
+    }
+
+
 def parse(sql: str) -> exp.Expression:
     """One SQL statement as a sqlglot tree; several statements are refused."""
     try:
-        statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+        parsed = _Parser(dialect=_DUCKDB).parse(_DUCKDB.tokenize(sql), sql)
+        statements = [s for s in parsed if s is not None]
     except ParseError as exc:
         raise _syntax_error(exc) from exc
     except TokenError as exc:
@@ -61,9 +77,9 @@ def _syntax_error(exc: ParseError) -> SqlSyntaxError:
 
 
 def placeholders(tree: exp.Expression) -> list[exp.Placeholder]:
-    """The ``?`` placeholders of a statement, in text order."""
+    """The ``?`` placeholders of a statement, in text order (their position from :func:`parse`)."""
     found = [p for p in tree.find_all(exp.Placeholder) if not p.this]
-    found.sort(key=lambda p: (p.meta.get("line", 0), p.meta.get("col", 0)))
+    found.sort(key=lambda p: p.meta.get("start", 0))
     return found
 
 

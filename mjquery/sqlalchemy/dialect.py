@@ -1,0 +1,440 @@
+"""The ``mjquery`` SQLAlchemy dialect over the DB-API module.
+
+SQL is compiled as DuckDB reads it, which is PostgreSQL's grammar with a few differences handled
+here (regular expressions, ``LIMIT ALL``, no ``SERIAL``), so a Core ``select()`` reaches the
+planner in the same shape as typed SQL and gets the same pushdown. INSERT/UPDATE/DELETE on a
+Mailjet object go through the write path with its rules; ``executemany`` (what
+``DataFrame.to_sql`` uses) becomes one write, with bulk jobs for many contacts.
+
+Writes are applied when they run: COMMIT does nothing, and ROLLBACK, which SQLAlchemy also issues
+whenever a connection goes back to its pool, cannot undo them and does nothing either (the
+isolation level is AUTOCOMMIT, the only one offered). Local tables live in each connection's own
+DuckDB database, so they are seen through the connection that created them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects.postgresql.base import (
+    PGCompiler,
+    PGDDLCompiler,
+    PGIdentifierPreparer,
+    PGTypeCompiler,
+)
+from sqlalchemy.engine import default, reflection
+from sqlalchemy.engine.interfaces import (
+    ReflectedColumn,
+    IsolationLevel,
+    ReflectedForeignKeyConstraint,
+    ReflectedPrimaryKeyConstraint,
+    ReflectedTableComment,
+    ReflectedUniqueConstraint,
+)
+from sqlalchemy.engine.url import URL
+from sqlalchemy.sql import compiler
+
+import mjquery
+from mjquery import errors
+from mjquery.schema.model import ObjectSchema
+from mjquery.sqlalchemy import reflection as tables
+from mjquery.sqlalchemy.url import settings_from_url
+
+#: The one schema: Mailjet objects and the connection's local tables are both in it.
+DEFAULT_SCHEMA = "main"
+
+
+class MjqueryCompiler(PGCompiler):
+    """PostgreSQL's SQL compiler, where DuckDB's grammar differs from it."""
+
+    def visit_regexp_match_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        # DuckDB's ``~`` matches the whole string; SQLAlchemy's regexp_match searches, as
+        # regexp_matches does.
+        return self._regexp_call("regexp_matches", binary, kw)
+
+    def visit_not_regexp_match_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return "NOT " + self._regexp_call("regexp_matches", binary, kw)
+
+    def _regexp_call(self, function: str, binary: Any, kw: dict[str, Any]) -> str:
+        flags = binary.modifiers.get("flags")
+        arguments = [self.process(binary.left, **kw), self.process(binary.right, **kw)]
+        if flags is not None:
+            arguments.append(self.render_literal_value(flags, sqltypes.STRINGTYPE))  # type: ignore[no-untyped-call]
+        return f"{function}({', '.join(arguments)})"
+
+    def limit_clause(self, select: Any, **kw: Any) -> str:
+        # PostgreSQL writes OFFSET without LIMIT as "LIMIT ALL OFFSET n"; DuckDB needs no LIMIT.
+        text = ""
+        if select._limit_clause is not None:
+            text += " \n LIMIT " + self.process(select._limit_clause, **kw)
+        if select._offset_clause is not None:
+            text += " OFFSET " + self.process(select._offset_clause, **kw)
+        return text
+
+    def for_update_clause(self, select: Any, **kw: Any) -> str:
+        return ""  # no row locks: writes to Mailjet are single requests, DuckDB has no FOR UPDATE
+
+
+class MjqueryDDLCompiler(PGDDLCompiler):
+    """DDL for local tables: DuckDB has no SERIAL, so an integer key is a plain column."""
+
+    def get_column_specification(self, column: Any, **kwargs: Any) -> str:
+        return compiler.DDLCompiler.get_column_specification(self, column, **kwargs)
+
+
+class MjqueryIdentifierPreparer(PGIdentifierPreparer):
+    """Quote names only when they need it: DuckDB's names are case-insensitive, so ``Contact``
+    and ``"Contact"`` are the same table and the SQL reads as users write it."""
+
+    def _requires_quotes(self, value: str) -> bool:
+        return (
+            value.lower() in self.reserved_words
+            or value[0] in self.illegal_initial_characters
+            or not self.legal_characters.match(str(value))
+        )
+
+
+class MjqueryDialect(default.DefaultDialect):
+    """``mjquery://``: see :mod:`mjquery.sqlalchemy.url` for the URL, docs/sqlalchemy.md for use."""
+
+    name = "mjquery"
+    driver = "mjquery"
+    supports_statement_cache = True
+    default_paramstyle = "qmark"
+
+    statement_compiler = MjqueryCompiler
+    ddl_compiler = MjqueryDDLCompiler
+    type_compiler_cls = PGTypeCompiler
+    preparer = MjqueryIdentifierPreparer
+
+    supports_native_boolean = True
+    supports_native_decimal = True
+    supports_native_uuid = True
+    returns_native_bytes = True
+    supports_sane_rowcount = True
+    supports_sane_multi_rowcount = True
+    supports_multivalues_insert = True
+    supports_default_values = True
+    supports_default_metavalue = True
+    supports_empty_insert = False
+    supports_comments = True
+    inline_comments = False
+    supports_server_side_cursors = False  # cursors stream by themselves (fetchmany from DuckDB)
+    supports_sequences = False
+    supports_native_enum = False
+    postfetch_lastrowid = False
+    insert_returning = True
+    update_returning = True
+    delete_returning = True
+    # executemany stays executemany: an INSERT into a Mailjet object then becomes one write
+    # (bulk jobs for many contacts) instead of multi-row VALUES statements.
+    use_insertmanyvalues = False
+    max_identifier_length = 255
+    default_schema_name = DEFAULT_SCHEMA
+
+    # What PostgreSQL's compilers read from their dialect, answered for DuckDB.
+    _backslash_escapes = False
+    _supports_jsonb_subscripting = False
+    _supports_create_index_concurrently = False
+    _supports_drop_index_concurrently = False
+    supports_smallserial = False
+    supports_identity_columns = False
+    supports_virtual_generated_columns = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._demo_lock = threading.Lock()
+        self._demo_sandbox: Any = None
+        self._catalog: Any = None
+
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        return mjquery
+
+    # -- connecting -------------------------------------------------------------------------------
+
+    def create_connect_args(self, url: URL) -> tuple[list[Any], dict[str, Any]]:
+        settings = settings_from_url(url)
+        kwargs = dict(settings.kwargs)
+        if settings.demo:
+            kwargs["demo"] = True
+        return [], kwargs
+
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        if cparams.pop("demo", False) and cparams.get("sandbox") is None:
+            # one demo account per engine: what one connection writes, the next one reads
+            cparams["sandbox"] = self._shared_sandbox()
+        if cparams.get("catalog") is None:
+            cparams["catalog"] = self.catalog
+        return mjquery.connect(*cargs, **cparams)
+
+    def _shared_sandbox(self) -> Any:
+        with self._demo_lock:
+            if self._demo_sandbox is None:
+                from mjquery.sandbox import Sandbox
+
+                self._demo_sandbox = Sandbox()
+            return self._demo_sandbox
+
+    @property
+    def catalog(self) -> Any:
+        """The schema files, loaded once per engine."""
+        if self._catalog is None:
+            from mjquery.schema.catalog import load_catalog
+
+            self._catalog = load_catalog()
+        return self._catalog
+
+    def initialize(self, connection: Any) -> None:
+        super().initialize(connection)  # no statement is sent: the answers below are known
+
+    def _get_server_version_info(self, connection: Any) -> tuple[int, ...]:
+        return tuple(int(part) for part in mjquery.__version__.split(".") if part.isdigit())
+
+    def _get_default_schema_name(self, connection: Any) -> str:
+        return DEFAULT_SCHEMA
+
+    def do_ping(self, dbapi_connection: Any) -> bool:
+        return not dbapi_connection.closed  # the API is only reached by statements
+
+    def is_disconnect(self, e: Exception, connection: Any, cursor: Any) -> bool:
+        return isinstance(e, errors.InterfaceError) and "is closed" in str(e)
+
+    # -- transactions: none (see the module docstring) --------------------------------------------
+
+    def get_isolation_level_values(self, dbapi_connection: Any) -> list[IsolationLevel]:
+        return ["AUTOCOMMIT"]
+
+    def get_isolation_level(self, dbapi_connection: Any) -> IsolationLevel:
+        return "AUTOCOMMIT"
+
+    def get_default_isolation_level(self, dbapi_conn: Any) -> IsolationLevel:
+        return "AUTOCOMMIT"
+
+    def set_isolation_level(self, dbapi_connection: Any, level: IsolationLevel) -> None:
+        if level != "AUTOCOMMIT":
+            raise exc.ArgumentError(
+                f"mjquery: isolation level {level!r} is not available; writes to Mailjet are "
+                "applied at once, so AUTOCOMMIT is the only level."
+            )
+
+    def reset_isolation_level(self, dbapi_connection: Any) -> None:
+        pass
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        pass
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        dbapi_connection.commit()
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        pass  # nothing to undo: see the module docstring
+
+    # -- reflection -------------------------------------------------------------------------------
+
+    def _mailjet(self, table_name: str, schema: str | None) -> ObjectSchema | None:
+        if schema not in (None, DEFAULT_SCHEMA):
+            return None
+        found: ObjectSchema | None = self.catalog.find(table_name)
+        return found
+
+    @staticmethod
+    def _local_rows(connection: Any, sql: str, parameters: list[Any]) -> list[tuple[Any, ...]]:
+        """Rows of a query on the connection's local DuckDB catalog (no API request)."""
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            rows: list[tuple[Any, ...]] = cursor.execute(sql, parameters).fetchall()
+            return rows
+        finally:
+            cursor.close()
+
+    def _local_relations(self, connection: Any, schema: str | None, kind: str) -> list[str]:
+        rows = self._local_rows(
+            connection,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_type = ? AND NOT regexp_matches(table_name, '^mjq[a-z_]*[0-9]+_') "
+            "ORDER BY table_name",
+            [schema or DEFAULT_SCHEMA, kind],
+        )
+        return [row[0] for row in rows]
+
+    def _unknown(self, table_name: str) -> exc.NoSuchTableError:
+        try:
+            self.catalog.get(table_name)
+        except errors.ProgrammingError as error:
+            return exc.NoSuchTableError(f"{table_name}: {error}")
+        return exc.NoSuchTableError(table_name)  # pragma: no cover - get() found it after all
+
+    @reflection.cache
+    def get_schema_names(self, connection: Any, **kw: Any) -> list[str]:
+        return [DEFAULT_SCHEMA]
+
+    @reflection.cache
+    def get_table_names(self, connection: Any, schema: str | None = None, **kw: Any) -> list[str]:
+        mailjet = [o.name for o in self.catalog.objects] if schema in (None, DEFAULT_SCHEMA) else []
+        return mailjet + self._local_relations(connection, schema, "BASE TABLE")
+
+    @reflection.cache
+    def get_view_names(self, connection: Any, schema: str | None = None, **kw: Any) -> list[str]:
+        return self._local_relations(connection, schema, "VIEW")
+
+    @reflection.cache
+    def get_temp_table_names(
+        self, connection: Any, schema: str | None = None, **kw: Any
+    ) -> list[str]:
+        rows = self._local_rows(
+            connection,
+            "SELECT table_name FROM duckdb_tables() WHERE temporary "
+            "AND NOT regexp_matches(table_name, '^mjq[a-z_]*[0-9]+_') ORDER BY table_name",
+            [],
+        )
+        return [row[0] for row in rows]
+
+    def has_table(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> bool:
+        if self._mailjet(table_name, schema) is not None:
+            return True
+        rows = self._local_rows(
+            connection,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND lower(table_name) = lower(?)",
+            [schema or DEFAULT_SCHEMA, table_name],
+        )
+        return bool(rows[0][0])
+
+    def has_sequence(
+        self, connection: Any, sequence_name: str, schema: str | None = None, **kw: Any
+    ) -> bool:
+        return False
+
+    def has_index(
+        self,
+        connection: Any,
+        table_name: str,
+        index_name: str,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> bool:
+        return False
+
+    @reflection.cache
+    def get_columns(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[ReflectedColumn]:
+        mailjet = self._mailjet(table_name, schema)
+        if mailjet is not None:
+            return tables.mailjet_columns(mailjet)
+        rows = self._local_rows(
+            connection,
+            "SELECT column_name, data_type, is_nullable = 'YES', column_default "
+            "FROM information_schema.columns WHERE table_schema = ? AND lower(table_name) = lower(?) "
+            "ORDER BY ordinal_position",
+            [schema or DEFAULT_SCHEMA, table_name],
+        )
+        if not rows:
+            raise self._unknown(table_name)
+        return [tables.LocalColumn(*row).reflected() for row in rows]
+
+    def _local_constraints(
+        self, connection: Any, table_name: str, schema: str | None, kind: str
+    ) -> list[tuple[Any, ...]]:
+        return self._local_rows(
+            connection,
+            "SELECT constraint_name, constraint_column_names, referenced_table, "
+            "referenced_column_names FROM duckdb_constraints() WHERE schema_name = ? "
+            "AND lower(table_name) = lower(?) AND constraint_type = ? ORDER BY constraint_index",
+            [schema or DEFAULT_SCHEMA, table_name, kind],
+        )
+
+    @reflection.cache
+    def get_pk_constraint(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> ReflectedPrimaryKeyConstraint:
+        mailjet = self._mailjet(table_name, schema)
+        if mailjet is not None:
+            return tables.mailjet_primary_key(mailjet)
+        self._require_local(connection, table_name, schema)
+        rows = self._local_constraints(connection, table_name, schema, "PRIMARY KEY")
+        return ReflectedPrimaryKeyConstraint(
+            constrained_columns=list(rows[0][1]) if rows else [], name=None
+        )
+
+    @reflection.cache
+    def get_unique_constraints(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[ReflectedUniqueConstraint]:
+        mailjet = self._mailjet(table_name, schema)
+        if mailjet is not None:
+            return tables.mailjet_unique_constraints(mailjet)
+        self._require_local(connection, table_name, schema)
+        return [
+            ReflectedUniqueConstraint(name=None, column_names=list(row[1]))
+            for row in self._local_constraints(connection, table_name, schema, "UNIQUE")
+        ]
+
+    @reflection.cache
+    def get_foreign_keys(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[ReflectedForeignKeyConstraint]:
+        mailjet = self._mailjet(table_name, schema)
+        if mailjet is not None:
+            return tables.mailjet_foreign_keys(mailjet, {o.name for o in self.catalog.objects})
+        self._require_local(connection, table_name, schema)
+        return [
+            ReflectedForeignKeyConstraint(
+                name=None,
+                constrained_columns=list(row[1]),
+                referred_schema=None,
+                referred_table=row[2],
+                referred_columns=list(row[3]),
+                options={},
+            )
+            for row in self._local_constraints(connection, table_name, schema, "FOREIGN KEY")
+        ]
+
+    @reflection.cache
+    def get_indexes(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[Any]:
+        if self._mailjet(table_name, schema) is None:
+            self._require_local(connection, table_name, schema)
+        return []
+
+    @reflection.cache
+    def get_check_constraints(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[Any]:
+        if self._mailjet(table_name, schema) is None:
+            self._require_local(connection, table_name, schema)
+        return []
+
+    @reflection.cache
+    def get_table_comment(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> ReflectedTableComment:
+        mailjet = self._mailjet(table_name, schema)
+        if mailjet is not None:
+            return ReflectedTableComment(text=mailjet.description or None)
+        self._require_local(connection, table_name, schema)
+        return ReflectedTableComment(text=None)
+
+    @reflection.cache
+    def get_view_definition(
+        self, connection: Any, view_name: str, schema: str | None = None, **kw: Any
+    ) -> str:
+        rows = self._local_rows(
+            connection,
+            "SELECT sql FROM duckdb_views() WHERE schema_name = ? AND lower(view_name) = lower(?)",
+            [schema or DEFAULT_SCHEMA, view_name],
+        )
+        if not rows:
+            raise self._unknown(view_name)
+        return str(rows[0][0])
+
+    def _require_local(self, connection: Any, table_name: str, schema: str | None) -> None:
+        if not self.has_table(connection, table_name, schema):
+            raise self._unknown(table_name)

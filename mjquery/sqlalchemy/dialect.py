@@ -27,8 +27,8 @@ from sqlalchemy.dialects.postgresql.base import (
 )
 from sqlalchemy.engine import default, reflection
 from sqlalchemy.engine.interfaces import (
-    ReflectedColumn,
     IsolationLevel,
+    ReflectedColumn,
     ReflectedForeignKeyConstraint,
     ReflectedPrimaryKeyConstraint,
     ReflectedTableComment,

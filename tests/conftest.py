@@ -21,6 +21,10 @@ from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfi
 from tests.sandbox_fixtures import BASE_URL, small_account
 from tests.writes_support import writes_sandbox
 
+# SQLAlchemy's compliance suite is its own pytest run (its plugin keeps only test classes and
+# reorders the session); tests/test_sqlalchemy_suite.py runs it in a subprocess.
+collect_ignore = ["sqlalchemy_suite"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_environment(

@@ -17,13 +17,14 @@ from mjquery.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
+def account() -> Sandbox:
+    """A demo account of its own: these tests write to it."""
     return Sandbox(seed=11, scale=0.1)
 
 
 @pytest.fixture()
-def conn(sandbox: Sandbox):
-    with mjquery.connect(sandbox=sandbox) as connection:
+def conn(account: Sandbox):
+    with mjquery.connect(sandbox=account) as connection:
         yield connection
 
 
@@ -31,9 +32,9 @@ def conn(sandbox: Sandbox):
 
 
 def test_a_second_close_does_nothing_and_closed_objects_still_refuse_work(
-    sandbox: Sandbox,
+    account: Sandbox,
 ) -> None:
-    conn = mjquery.connect(sandbox=sandbox)
+    conn = mjquery.connect(sandbox=account)
     cur = conn.cursor()
     cur.execute("SELECT 1")
     cur.close()
@@ -150,10 +151,10 @@ def test_a_cursor_busy_in_one_thread_refuses_a_second_thread(conn) -> None:
 # -- parameters ---------------------------------------------------------------------------------
 
 
-def test_named_parameters_with_a_mapping_are_pushed_like_qmark_ones(conn, sandbox: Sandbox) -> None:
+def test_named_parameters_with_a_mapping_are_pushed_like_qmark_ones(conn, account: Sandbox) -> None:
     cur = conn.cursor()
     email = cur.execute("SELECT Email FROM Contact ORDER BY ID LIMIT 1").fetchone()[0]
-    sandbox.log.clear()
+    account.log.clear()
     conn.clear_cache()
     cur.execute(
         "SELECT Email, ':not_a_marker', 2::INT FROM Contact WHERE Email = :email -- :nor_this\n"
@@ -161,7 +162,7 @@ def test_named_parameters_with_a_mapping_are_pushed_like_qmark_ones(conn, sandbo
         {"email": email, "unused": 1},
     )
     assert cur.fetchall() == [(email, ":not_a_marker", 2)]
-    contact_requests = sandbox.log.requests(path="/v3/REST/contact")
+    contact_requests = account.log.requests(path="/v3/REST/contact")
     assert [r.param("Email") for r in contact_requests] == [email]
 
 
@@ -178,7 +179,7 @@ def test_named_parameter_mistakes_say_what_to_pass(conn) -> None:
     assert cur.execute("SELECT :n + 1, :n", {"n": 41}).fetchone() == (42, 41)
 
 
-def test_executemany_takes_mappings_for_local_and_mailjet_tables(conn, sandbox: Sandbox) -> None:
+def test_executemany_takes_mappings_for_local_and_mailjet_tables(conn, account: Sandbox) -> None:
     cur = conn.cursor()
     cur.execute("CREATE TABLE seen (name VARCHAR, day DATE)")
     cur.executemany(
@@ -189,13 +190,13 @@ def test_executemany_takes_mappings_for_local_and_mailjet_tables(conn, sandbox: 
         ("a", dt.date(2026, 1, 2)),
         ("b", dt.date(2026, 1, 3)),
     ]
-    sandbox.log.clear()
+    account.log.clear()
     cur.executemany(
         "INSERT INTO Contact (Email, Name) VALUES (:email, :name)",
         [{"email": f"named{i}@edges.test", "name": f"Named {i}"} for i in range(3)],
     )
     assert cur.rowcount == 3
-    posts = sandbox.log.requests(method="POST")
+    posts = account.log.requests(method="POST")
     assert len(posts) == 3 and all(r.path == "/v3/REST/contact" for r in posts)
     rows = cur.execute(
         "SELECT Email, Name FROM Contact WHERE Email LIKE 'named%@edges.test' ORDER BY Email"
@@ -293,7 +294,7 @@ def test_fetch_arrow_table_without_pyarrow_says_what_to_install(
     assert cur.fetchall() == [(1,)]  # the result is still there
 
 
-def test_parameters_bind_in_text_order_across_clauses(conn, sandbox: Sandbox) -> None:
+def test_parameters_bind_in_text_order_across_clauses(conn, account: Sandbox) -> None:
     # A walk of the syntax tree meets LIMIT before WHERE and a WITH clause last; the values
     # must still go to the markers in the order they are written.
     cur = conn.cursor()
@@ -307,10 +308,10 @@ def test_parameters_bind_in_text_order_across_clauses(conn, sandbox: Sandbox) ->
         "SELECT Email FROM Contact WHERE Email LIKE 'a%' ORDER BY Email"
     )
     assert cur.fetchall() == everything.fetchall()[1:4]
-    sandbox.log.clear()
+    account.log.clear()
     conn.clear_cache()
     cur.execute("SELECT Name FROM List\nWHERE Name = ?\nLIMIT ?", ["Newsletter", 1])
     assert cur.fetchall() == [("Newsletter",)]
-    assert [r.param("Name") for r in sandbox.log.requests(path="/v3/REST/contactslist")] == [
+    assert [r.param("Name") for r in account.log.requests(path="/v3/REST/contactslist")] == [
         "Newsletter"
     ]

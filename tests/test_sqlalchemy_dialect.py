@@ -19,19 +19,20 @@ from mjquery.sqlalchemy.reflection import SCHEMA_TYPES
 
 
 @pytest.fixture()
-def sandbox() -> Sandbox:
+def account() -> Sandbox:
+    """A fresh demo account per test: the tests write to it."""
     return Sandbox(seed=21, scale=0.1)
 
 
 @pytest.fixture()
-def engine(sandbox: Sandbox) -> Iterator[Engine]:
-    engine = create_engine("mjquery://?demo=true", connect_args={"sandbox": sandbox})
+def engine(account: Sandbox) -> Iterator[Engine]:
+    engine = create_engine("mjquery://?demo=true", connect_args={"sandbox": account})
     yield engine
     engine.dispose()
 
 
-def _requests(sandbox: Sandbox) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
-    return [(r.method, r.path, r.params) for r in sandbox.log]
+def _requests(account: Sandbox) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    return [(r.method, r.path, r.params) for r in account.log]
 
 
 # -- URLs -------------------------------------------------------------------------------------
@@ -59,10 +60,10 @@ def test_demo_url_shares_one_sandbox_between_the_engines_connections() -> None:
     engine.dispose()
 
 
-def test_key_pair_in_the_url_is_masked_and_reaches_the_api(sandbox: Sandbox) -> None:
-    secret = sandbox.config.api_secret
-    url = f"mjquery://{sandbox.config.api_key}:{secret}@/?base_url=http://127.0.0.1:1&cache_ttl=0"
-    engine = create_engine(url, connect_args={"transport": sandbox.transport()})
+def test_key_pair_in_the_url_is_masked_and_reaches_the_api(account: Sandbox) -> None:
+    secret = account.config.api_secret
+    url = f"mjquery://{account.config.api_key}:{secret}@/?base_url=http://127.0.0.1:1&cache_ttl=0"
+    engine = create_engine(url, connect_args={"transport": account.transport()})
     assert secret not in repr(engine.url) and secret not in str(engine.url)
     assert "***" in repr(engine.url)
     with engine.connect() as conn:
@@ -73,13 +74,13 @@ def test_key_pair_in_the_url_is_masked_and_reaches_the_api(sandbox: Sandbox) -> 
 
 
 def test_environment_and_profiles_choose_the_account(
-    monkeypatch: pytest.MonkeyPatch, tmp_path, sandbox: Sandbox
+    monkeypatch: pytest.MonkeyPatch, tmp_path, account: Sandbox
 ) -> None:
-    monkeypatch.setenv("MJ_APIKEY_PUBLIC", sandbox.config.api_key)
-    monkeypatch.setenv("MJ_APIKEY_PRIVATE", sandbox.config.api_secret)
+    monkeypatch.setenv("MJ_APIKEY_PUBLIC", account.config.api_key)
+    monkeypatch.setenv("MJ_APIKEY_PRIVATE", account.config.api_secret)
     engine = create_engine(
         "mjquery://?base_url=http://127.0.0.1:1",
-        connect_args={"transport": sandbox.transport()},
+        connect_args={"transport": account.transport()},
     )
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM List").scalar() > 0
@@ -115,10 +116,10 @@ def test_wrong_urls_are_refused_when_the_engine_is_created(url: str, message: st
         create_engine(url)
 
 
-def test_bad_credentials_and_unreachable_api_are_clear_errors(sandbox: Sandbox) -> None:
+def test_bad_credentials_and_unreachable_api_are_clear_errors(account: Sandbox) -> None:
     wrong = create_engine(
         "mjquery://nobody:wrong-secret@/?base_url=http://127.0.0.1:1",
-        connect_args={"transport": sandbox.transport()},
+        connect_args={"transport": account.transport()},
     )
     with pytest.raises(pandas.errors.DatabaseError, match="refused the API key pair") as refused:
         pandas.read_sql("SELECT Name FROM List", wrong)
@@ -204,26 +205,26 @@ def test_local_tables_are_reflected_on_their_connection(engine: Engine) -> None:
 # -- statements ---------------------------------------------------------------------------------
 
 
-def test_core_select_gets_the_same_pushdown_as_typed_sql(engine: Engine, sandbox: Sandbox) -> None:
+def test_core_select_gets_the_same_pushdown_as_typed_sql(engine: Engine, account: Sandbox) -> None:
     contact = Table("Contact", MetaData(), autoload_with=engine)
     statement = select(contact.c.Email).where(contact.c.Email.like("a%")).limit(5)
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         raw.cache_enabled = False
-        sandbox.log.clear()
+        account.log.clear()
         rows = conn.execute(statement).fetchall()
-        through_core = _requests(sandbox)
-        sandbox.log.clear()
+        through_core = _requests(account)
+        account.log.clear()
         typed = raw.cursor().execute("SELECT Email FROM Contact WHERE Email LIKE 'a%' LIMIT 5")
         assert [tuple(r) for r in rows] == typed.fetchall()
-        assert _requests(sandbox) == through_core
+        assert _requests(account) == through_core
     assert len(rows) == 5 and all(r.Email.startswith("a") for r in rows)
     assert [p for _, _, params in through_core for p in params if p[0] == "EmailLLike"] == [
         ("EmailLLike", "a")
     ]
 
 
-def test_core_limit_and_sort_are_pushed_to_the_api(engine: Engine, sandbox: Sandbox) -> None:
+def test_core_limit_and_sort_are_pushed_to_the_api(engine: Engine, account: Sandbox) -> None:
     list_table = Table("List", MetaData(), autoload_with=engine)
     statement = (
         select(list_table.c.Name, list_table.c.SubscriberCount)
@@ -231,33 +232,33 @@ def test_core_limit_and_sort_are_pushed_to_the_api(engine: Engine, sandbox: Sand
         .order_by(list_table.c.ID.desc())
         .limit(1)
     )
-    sandbox.log.clear()
+    account.log.clear()
     with engine.connect() as conn:
         assert conn.execute(statement).fetchall()[0].Name == "Newsletter"
-    (request,) = sandbox.log.requests(path="/v3/REST/contactslist")
+    (request,) = account.log.requests(path="/v3/REST/contactslist")
     assert request.param("Name") == "Newsletter"
 
 
-def test_core_writes_go_through_the_write_path(engine: Engine, sandbox: Sandbox) -> None:
+def test_core_writes_go_through_the_write_path(engine: Engine, account: Sandbox) -> None:
     metadata = MetaData()
     contact = Table("Contact", metadata, autoload_with=engine)
     campaign = Table("Campaign", metadata, autoload_with=engine)
     with engine.connect() as conn:
-        sandbox.log.clear()
+        account.log.clear()
         inserted = conn.execute(
             insert(contact)
             .values(Email="core@dialect.test", Name="Core")
             .returning(contact.c.ID, contact.c.Email)
         ).one()
         assert inserted.Email == "core@dialect.test" and inserted.ID > 0
-        assert [(r.method, r.path) for r in sandbox.log.requests(method="POST")] == [
+        assert [(r.method, r.path) for r in account.log.requests(method="POST")] == [
             ("POST", "/v3/REST/contact")
         ]
         changed = conn.execute(
             update(contact).where(contact.c.Email == "core@dialect.test").values(Name="Renamed")
         )
         assert changed.rowcount == 1
-        assert sandbox.log.requests(method="PUT")[0].path == f"/v3/REST/contact/{inserted.ID}"
+        assert account.log.requests(method="PUT")[0].path == f"/v3/REST/contact/{inserted.ID}"
         assert (
             conn.execute(select(contact.c.Name).where(contact.c.ID == inserted.ID)).scalar()
             == "Renamed"
@@ -277,7 +278,7 @@ def test_core_writes_go_through_the_write_path(engine: Engine, sandbox: Sandbox)
 # -- pandas -------------------------------------------------------------------------------------
 
 
-def test_pandas_reads_through_the_engine_without_warnings(engine: Engine, sandbox: Sandbox) -> None:
+def test_pandas_reads_through_the_engine_without_warnings(engine: Engine, account: Sandbox) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         frame = pandas.read_sql("SELECT Name, SubscriberCount FROM List ORDER BY ID", engine)
@@ -288,7 +289,7 @@ def test_pandas_reads_through_the_engine_without_warnings(engine: Engine, sandbo
             engine,
             params={"name": "Newsletter"},
         )
-    with mjquery.connect(sandbox=sandbox) as raw:
+    with mjquery.connect(sandbox=account) as raw:
         expected = raw.cursor().execute("SELECT Name, SubscriberCount FROM List ORDER BY ID")
         assert list(frame.itertuples(index=False, name=None)) == expected.fetchall()
         count = raw.cursor().execute("SELECT count(*) FROM Contact").fetchone()[0]
@@ -298,12 +299,12 @@ def test_pandas_reads_through_the_engine_without_warnings(engine: Engine, sandbo
     assert named["Name"].tolist() == ["Newsletter"]
 
 
-def test_to_sql_into_contact_uses_the_bulk_path(engine: Engine, sandbox: Sandbox) -> None:
+def test_to_sql_into_contact_uses_the_bulk_path(engine: Engine, account: Sandbox) -> None:
     emails = [f"frame{i:03d}@dialect.test" for i in range(120)]
     frame = pandas.DataFrame({"Email": emails, "Name": [f"Frame {i}" for i in range(120)]})
-    sandbox.log.clear()
+    account.log.clear()
     assert frame.to_sql("Contact", engine, if_exists="append", index=False) == 120
-    via_pandas = [(r.method, r.path) for r in sandbox.log if r.method != "GET"]
+    via_pandas = [(r.method, r.path) for r in account.log if r.method != "GET"]
     assert 0 < len(via_pandas) < 20  # bulk jobs, not 120 POSTs
     assert ("POST", "/v3/REST/contact/managemanycontacts") in via_pandas
     back = pandas.read_sql(
@@ -314,17 +315,17 @@ def test_to_sql_into_contact_uses_the_bulk_path(engine: Engine, sandbox: Sandbox
 
 
 def test_to_sql_is_refused_where_the_object_allows_no_insert(
-    engine: Engine, sandbox: Sandbox
+    engine: Engine, account: Sandbox
 ) -> None:
     frame = pandas.DataFrame({"Subject": ["x"]})
-    sandbox.log.clear()
+    account.log.clear()
     with pytest.raises(pandas.errors.DatabaseError, match="Message is read-only"):
         frame.to_sql("Message", engine, if_exists="append", index=False)
     with pytest.raises(sqlalchemy.exc.NotSupportedError, match="DROP cannot change it"):
         frame.to_sql("Contact", engine, if_exists="replace", index=False)
     with pytest.raises(ValueError, match="already exists"):
         frame.to_sql("Contact", engine, index=False)
-    assert [r for r in sandbox.log if r.method != "GET"] == []
+    assert [r for r in account.log if r.method != "GET"] == []
 
 
 def test_to_sql_of_a_new_name_makes_a_local_table_that_joins_mailjet(engine: Engine) -> None:

@@ -421,25 +421,25 @@ class Engine:
             rows = [(line,) for line in explain_lines(planned.plan)]
             return (ResultColumn("explain", "VARCHAR"),), rows, len(rows)
         if isinstance(planned, LocalStatement):
-            return self._local(planned.sql, planned.params, stream)
+            return self._local(planned.sql, planned.params, stream, planned.returning)
         assert isinstance(planned, QueryPlan)
         return self._query(planned, stream)
 
     def _local(
-        self, sql: str, params: Sequence[object], stream: bool = False
+        self, sql: str, params: Sequence[object], stream: bool = False, returning: bool = False
     ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         with _duckdb_errors():
             self.db.execute(sql, list(params) if params else None)
-            return self._collect(sql, self._stream(()) if stream else None)
+            return self._collect(sql, self._stream(()) if stream else None, returning)
 
     def _collect(
-        self, sql: str, stream: RowStream | None = None
+        self, sql: str, stream: RowStream | None = None, returning: bool = False
     ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
         """The result of the statement just run on ``db``: a list of rows, or ``stream`` for a
         query (the stream then owns the pending result)."""
         description = self.db.description
         rows: Any
-        if _DML.match(sql):
+        if _DML.match(sql) and not returning:
             row = self.db.fetchone() if description else None
             if stream is not None:
                 stream.close()

@@ -138,6 +138,8 @@ class LocalStatement:
 
     sql: str
     params: tuple[object, ...] = ()
+    # INSERT/UPDATE/DELETE ... RETURNING: rows to hand over, not only a count
+    returning: bool = False
 
 
 @dataclass(frozen=True)

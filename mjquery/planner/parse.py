@@ -90,9 +90,10 @@ def bind_parameters(tree: exp.Expression, params: Sequence[object] | None) -> ex
     marks = placeholders(tree)
     named = [p for p in tree.find_all(exp.Placeholder) if p.this]
     if named:
+        name = named[0].name
         raise ProgrammingError(
-            "Parameters are written ? (with a sequence of values) or :name (with a mapping); "
-            f"{named[0].sql(dialect=DIALECT)} is neither."
+            f"The statement has a named parameter (:{name}) but no mapping of values: pass "
+            f"{{{name!r}: value}} to execute(), or write ? markers (qmark style) with a sequence."
         )
     if len(marks) != len(values):
         raise ProgrammingError(

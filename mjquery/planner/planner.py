@@ -230,7 +230,9 @@ class _Planner:
             elif self.local.find(name) is None and (is_query or isinstance(tree, exp.Insert)):
                 raise _unknown_table(name, self.catalog, self.local)
         if not mailjet:
-            return LocalStatement(self.sql, tuple(self.params or ()))
+            return LocalStatement(
+                self.sql, tuple(self.params or ()), returning=bool(tree.args.get("returning"))
+            )
         if isinstance(tree, (exp.Update, exp.Delete)) or (
             isinstance(tree, exp.Insert)
             and target is not None

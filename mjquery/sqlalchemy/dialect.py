@@ -14,6 +14,7 @@ DuckDB database, so they are seen through the connection that created them.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -36,6 +37,7 @@ from sqlalchemy.engine.interfaces import (
 )
 from sqlalchemy.engine.url import URL
 from sqlalchemy.sql import compiler
+from sqlalchemy.sql.ddl import CreateTable, DropTable
 
 import mjquery
 from mjquery import errors
@@ -45,6 +47,8 @@ from mjquery.sqlalchemy.url import settings_from_url
 
 #: The one schema: Mailjet objects and the connection's local tables are both in it.
 DEFAULT_SCHEMA = "main"
+#: A statement, not a name (no local table is looked up for it).
+_QUERY_TEXT = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|EXPLAIN|VALUES|FROM)\s", re.IGNORECASE)
 
 
 class MjqueryCompiler(PGCompiler):
@@ -78,11 +82,64 @@ class MjqueryCompiler(PGCompiler):
         return ""  # no row locks: writes to Mailjet are single requests, DuckDB has no FOR UPDATE
 
 
+def autoincrement_sequence(table: Any, preparer: Any) -> str | None:
+    """The sequence that numbers a local table's integer key, quoted; None when it has none.
+
+    DuckDB has no SERIAL: an autoincrementing key is ``DEFAULT nextval('<table>_<col>_seq')``,
+    the sequence created before the table and dropped after it (:class:`MjqueryExecutionContext`).
+    """
+    column = table._autoincrement_column
+    if (
+        column is None
+        or column.default is not None
+        or column.server_default is not None
+        or column.identity is not None
+        or not isinstance(column.type._type_affinity, type)
+        or not issubclass(column.type._type_affinity, sqltypes.Integer)
+    ):
+        return None
+    name = preparer.quote(f"{table.name}_{column.name}_seq")
+    if table.schema:
+        name = f"{preparer.quote_schema(table.schema)}.{name}"
+    return str(name)
+
+
 class MjqueryDDLCompiler(PGDDLCompiler):
-    """DDL for local tables: DuckDB has no SERIAL, so an integer key is a plain column."""
+    """DDL for local tables: no SERIAL (see :func:`autoincrement_sequence`)."""
 
     def get_column_specification(self, column: Any, **kwargs: Any) -> str:
-        return compiler.DDLCompiler.get_column_specification(self, column, **kwargs)
+        sequence = (
+            autoincrement_sequence(column.table, self.preparer)
+            if column is column.table._autoincrement_column
+            else None
+        )
+        if sequence is None:
+            return compiler.DDLCompiler.get_column_specification(self, column, **kwargs)
+        name = self.sql_compiler.render_literal_value(sequence, sqltypes.STRINGTYPE)
+        kind = self.dialect.type_compiler_instance.process(column.type, type_expression=column)
+        return f"{self.preparer.format_column(column)} {kind} DEFAULT nextval({name}) NOT NULL"
+
+
+class MjqueryExecutionContext(default.DefaultExecutionContext):
+    """Creates a local table's key sequence before CREATE TABLE, drops it after DROP TABLE."""
+
+    def pre_exec(self) -> None:
+        if self.isddl and isinstance(self.compiled.statement, CreateTable):  # type: ignore[union-attr]
+            sequence = autoincrement_sequence(
+                self.compiled.statement.element,  # type: ignore[union-attr]
+                self.dialect.identifier_preparer,
+            )
+            if sequence is not None:
+                self.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
+
+    def post_exec(self) -> None:
+        if self.isddl and isinstance(self.compiled.statement, DropTable):  # type: ignore[union-attr]
+            sequence = autoincrement_sequence(
+                self.compiled.statement.element,  # type: ignore[union-attr]
+                self.dialect.identifier_preparer,
+            )
+            if sequence is not None:
+                self.cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
 
 
 class MjqueryIdentifierPreparer(PGIdentifierPreparer):
@@ -109,6 +166,7 @@ class MjqueryDialect(default.DefaultDialect):
     ddl_compiler = MjqueryDDLCompiler
     type_compiler_cls = PGTypeCompiler
     preparer = MjqueryIdentifierPreparer
+    execution_ctx_cls = MjqueryExecutionContext
 
     supports_native_boolean = True
     supports_native_decimal = True
@@ -298,6 +356,8 @@ class MjqueryDialect(default.DefaultDialect):
     ) -> bool:
         if self._mailjet(table_name, schema) is not None:
             return True
+        if _QUERY_TEXT.match(table_name):
+            return False  # pandas.read_sql asks whether its SQL text is a table name
         rows = self._local_rows(
             connection,
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
@@ -330,9 +390,9 @@ class MjqueryDialect(default.DefaultDialect):
             return tables.mailjet_columns(mailjet)
         rows = self._local_rows(
             connection,
-            "SELECT column_name, data_type, is_nullable = 'YES', column_default "
-            "FROM information_schema.columns WHERE table_schema = ? AND lower(table_name) = lower(?) "
-            "ORDER BY ordinal_position",
+            "SELECT column_name, data_type, is_nullable, column_default, comment "
+            "FROM duckdb_columns() WHERE schema_name = ? AND lower(table_name) = lower(?) "
+            "ORDER BY column_index",
             [schema or DEFAULT_SCHEMA, table_name],
         )
         if not rows:
@@ -419,8 +479,15 @@ class MjqueryDialect(default.DefaultDialect):
         mailjet = self._mailjet(table_name, schema)
         if mailjet is not None:
             return ReflectedTableComment(text=mailjet.description or None)
-        self._require_local(connection, table_name, schema)
-        return ReflectedTableComment(text=None)
+        rows = self._local_rows(
+            connection,
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = ? "
+            "AND lower(table_name) = lower(?)",
+            [schema or DEFAULT_SCHEMA, table_name],
+        )
+        if not rows:
+            raise self._unknown(table_name)
+        return ReflectedTableComment(text=rows[0][0] or None)
 
     @reflection.cache
     def get_view_definition(

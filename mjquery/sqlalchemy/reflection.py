@@ -5,7 +5,7 @@ pseudo-columns (``Contact.ContactsList``), the same list ``SELECT *`` returns; t
 of each becomes the column comment, so a BI tool shows which are which. Its key is the primary
 key, its ``unique_keys`` are unique constraints, and a sub-resource's parent id is a foreign key
 to the parent object. Local tables (the connection's own DuckDB database) are read from DuckDB's
-``information_schema`` and ``duckdb_constraints()``.
+``duckdb_columns()``, ``duckdb_tables()`` and ``duckdb_constraints()``.
 """
 
 from __future__ import annotations
@@ -159,12 +159,13 @@ def mailjet_foreign_keys(
 
 @dataclass(frozen=True)
 class LocalColumn:
-    """One column of a local DuckDB table, as ``information_schema.columns`` describes it."""
+    """One column of a local DuckDB table, as ``duckdb_columns()`` describes it."""
 
     name: str
     data_type: str
     nullable: bool
     default: str | None
+    comment: str | None = None
 
     def reflected(self) -> ReflectedColumn:
         return ReflectedColumn(
@@ -173,5 +174,5 @@ class LocalColumn:
             nullable=self.nullable,
             default=self.default,
             autoincrement=False,
-            comment=None,
+            comment=self.comment or None,
         )

@@ -45,7 +45,9 @@ class _Parser(_DUCKDB.parser_class):  # type: ignore[misc, name-defined]
 def parse(sql: str) -> exp.Expression:
     """One SQL statement as a sqlglot tree; several statements are refused."""
     try:
-        parsed = _Parser(dialect=_DUCKDB).parse(_DUCKDB.tokenize(sql), sql)
+        parsed: list[exp.Expression | None] = _Parser(dialect=_DUCKDB).parse(
+            _DUCKDB.tokenize(sql), sql
+        )
         statements = [s for s in parsed if s is not None]
     except ParseError as exc:
         raise _syntax_error(exc) from exc

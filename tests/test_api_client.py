@@ -23,6 +23,7 @@ from mjquery.api import (
     RetryPolicy,
     item_path,
 )
+from tests.fake_clock import FakeClock
 
 KEY = "public-key-0123456789"
 SECRET = "private-secret-abcdefgh"
@@ -183,7 +184,9 @@ def truncated_fault(request: httpx.Request) -> httpx.Response:
     )
 
 
-def make_client(server: FakeMailjet, **overrides: object) -> ApiClient:
+def make_client(
+    server: FakeMailjet, clock: FakeClock | None = None, **overrides: object
+) -> ApiClient:
     settings: dict[str, object] = {
         "api_key": KEY,
         "api_secret": SECRET,
@@ -191,7 +194,10 @@ def make_client(server: FakeMailjet, **overrides: object) -> ApiClient:
         "page_size": 100,
     }
     settings.update(overrides)
-    return ApiClient(ApiConfig(**settings), transport=server.transport())  # type: ignore[arg-type]
+    config = ApiConfig(**settings)  # type: ignore[arg-type]
+    if clock is None:
+        return ApiClient(config, transport=server.transport())
+    return ApiClient(config, transport=server.transport(), clock=clock)
 
 
 # ---------------------------------------------------------------------------------------- paging
@@ -476,26 +482,30 @@ def test_an_unreachable_api_is_an_operational_error_naming_the_host() -> None:
 
 
 def test_429_honours_retry_after_and_holds_back_every_request() -> None:
+    clock = FakeClock()
     server = FakeMailjet(n_contacts=1, faults=[status_fault(429, {"Retry-After": "0.2"})])
-    with make_client(server) as api:
-        started = time.perf_counter()
+    with make_client(server, clock) as api:
+        started = clock.monotonic()
         page = api.get(CONTACTS)
-        elapsed = time.perf_counter() - started
+        elapsed = clock.monotonic() - started
         stats = api.stats
-    assert len(page.data) == 1 and elapsed >= 0.2
+    assert len(page.data) == 1 and elapsed == pytest.approx(0.2)
     assert (stats.throttled, stats.retries) == (1, 1)
 
 
 def test_429_without_retry_after_backs_off_and_never_surfaces() -> None:
+    clock = FakeClock()
     server = FakeMailjet(n_contacts=1, faults=[status_fault(429)] * 3)
-    with make_client(server) as api:
+    with make_client(server, clock) as api:
         assert len(api.get(CONTACTS).data) == 1
     assert len(server.seen) == 4
+    assert len(clock.slept) == 3  # one backoff before each retry, on the fake clock
 
 
 def test_429_after_every_attempt_is_a_rate_limit_error() -> None:
+    clock = FakeClock()
     server = FakeMailjet(faults=[status_fault(429)] * 10)
-    with make_client(server) as api, pytest.raises(ApiRateLimitError) as info:
+    with make_client(server, clock) as api, pytest.raises(ApiRateLimitError) as info:
         api.get(CONTACTS)
     assert isinstance(info.value, errors.RateLimitError)
     assert "HTTP 429" in str(info.value) and "after 4 attempts" in str(info.value)
@@ -503,19 +513,23 @@ def test_429_after_every_attempt_is_a_rate_limit_error() -> None:
 
 def test_a_retry_after_beyond_the_cap_gives_up_at_once() -> None:
     server = FakeMailjet(faults=[status_fault(429, {"Retry-After": "3600"})])
-    with make_client(server) as api, pytest.raises(ApiRateLimitError, match=r"asks to wait 3600 s"):
+    with (
+        make_client(server, FakeClock()) as api,
+        pytest.raises(ApiRateLimitError, match=r"asks to wait 3600 s"),
+    ):
         api.get(CONTACTS)
     assert len(server.seen) == 1
 
 
 def test_client_side_rate_limit_paces_requests() -> None:
+    clock = FakeClock()
     server = FakeMailjet(n_contacts=1)
-    with make_client(server, rate_limit_per_second=50, cache_ttl=0) as api:
-        started = time.perf_counter()
+    with make_client(server, clock, rate_limit_per_second=50, cache_ttl=0) as api:
+        started = clock.monotonic()
         for _ in range(6):
             api.get(CONTACTS)
-        elapsed = time.perf_counter() - started
-    assert elapsed >= 5 / 50 * 0.95
+        elapsed = clock.monotonic() - started
+    assert elapsed == pytest.approx(5 / 50)
 
 
 def test_400_and_404_are_not_retried() -> None:
@@ -689,7 +703,7 @@ def test_a_write_that_did_not_land_is_sent_again_after_verify_says_so() -> None:
 
 def test_429_on_a_write_is_retried_because_the_api_refused_it() -> None:
     server = FakeMailjet(faults=[status_fault(429)])
-    with make_client(server) as api:
+    with make_client(server, FakeClock()) as api:
         api.post(CONTACTS, {"Email": "new@example.com"})
     assert len(server.requests("POST")) == 2 and len(server.contacts) == 1
 

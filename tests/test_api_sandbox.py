@@ -11,29 +11,36 @@ import pytest
 from mjquery import errors
 from mjquery.api import ApiClient, ApiConfig, Page, RetryPolicy, item_path, resource_path
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig, SandboxServer
+from tests.fake_clock import FakeClock
 from tests.sandbox_fixtures import contact, small_account
 
 CONTACTS = "/v3/REST/contact"
 FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.005, backoff_max=0.05)
 
 
-def make_sandbox(n_contacts: int, **knobs: object) -> Sandbox:
+def make_sandbox(n_contacts: int, clock: FakeClock | None = None, **knobs: object) -> Sandbox:
     account = small_account()
     account.resources["contact"] = [
         contact(i, f"user{i:05d}@example.com", CreatedAt="2024-01-01T10:00:00Z")
         for i in range(1, n_contacts + 1)
     ]
-    return Sandbox(data=account, config=SandboxConfig(**knobs))  # type: ignore[arg-type]
+    config = SandboxConfig(**knobs)  # type: ignore[arg-type]
+    if clock is None:
+        return Sandbox(data=account, config=config)
+    return Sandbox(data=account, config=config, clock=clock)
 
 
-def make_client(sb: Sandbox, **overrides: object) -> ApiClient:
+def make_client(sb: Sandbox, clock: FakeClock | None = None, **overrides: object) -> ApiClient:
     settings: dict[str, object] = {
         "api_key": DEMO_API_KEY,
         "api_secret": DEMO_API_SECRET,
         "retry": FAST_RETRY,
     }
     settings.update(overrides)
-    return ApiClient(ApiConfig(**settings), transport=sb.transport())  # type: ignore[arg-type]
+    config = ApiConfig(**settings)  # type: ignore[arg-type]
+    if clock is None:
+        return ApiClient(config, transport=sb.transport())
+    return ApiClient(config, transport=sb.transport(), clock=clock)
 
 
 def set_knobs(sb: Sandbox, **knobs: object) -> None:
@@ -97,10 +104,11 @@ def test_faults_drops_and_truncations_are_retried_without_losing_or_repeating_ro
 
 
 def test_the_sandbox_rate_limit_never_surfaces_as_an_error() -> None:
-    sb = make_sandbox(1500, rate_limit=25)
+    clock = FakeClock()  # the client and the sandbox's one-second window share it: no real waits
+    sb = make_sandbox(1500, clock, rate_limit=25)
     # The backoff must be able to outlast the API's one-second window (the default policy's does).
     patient = RetryPolicy(max_attempts=6, backoff_base=0.1, backoff_max=1.0)
-    with make_client(sb, page_size=50, max_concurrency=8, retry=patient) as api:
+    with make_client(sb, clock, page_size=50, max_concurrency=8, retry=patient) as api:
         got = emails(api.scan(CONTACTS))
         stats = api.stats
     assert len(got) == 1500
@@ -109,10 +117,13 @@ def test_the_sandbox_rate_limit_never_surfaces_as_an_error() -> None:
 
 
 def test_a_client_side_rate_limit_under_the_servers_avoids_429s() -> None:
-    sb = make_sandbox(1200, rate_limit=40)
-    with make_client(sb, page_size=100, max_concurrency=8, rate_limit_per_second=30) as api:
+    clock = FakeClock()
+    sb = make_sandbox(1200, clock, rate_limit=40)
+    with make_client(sb, clock, page_size=100, max_concurrency=8, rate_limit_per_second=30) as api:
         got = emails(api.scan(CONTACTS))
     assert len(got) == 1200
+    # 13 requests at 30 a second: the pacing took 12 intervals of fake time, not real time.
+    assert clock.waited >= 12 / 30 * 0.99
     assert [r.status for r in sb.log].count(429) == 0
     assert len(sb.log) == 1 + 1 + 11
 
@@ -257,9 +268,10 @@ def test_a_path_the_api_has_no_handler_for_is_not_retried() -> None:
 
 
 def test_after_a_429_the_client_slows_down_by_itself() -> None:
-    sb = make_sandbox(1500, rate_limit=25)
+    clock = FakeClock()
+    sb = make_sandbox(1500, clock, rate_limit=25)
     patient = RetryPolicy(max_attempts=8, backoff_base=0.1, backoff_max=1.0)
-    with make_client(sb, page_size=25, max_concurrency=16, retry=patient) as api:
+    with make_client(sb, clock, page_size=25, max_concurrency=16, retry=patient) as api:
         got = emails(api.scan(CONTACTS))
         stats = api.stats
     assert len(got) == 1500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import orjson
 import pytest
 
 from mjquery import errors
@@ -12,6 +13,7 @@ from mjquery.api import (
     ApiConfig,
     ApiDuplicateError,
     ApiNotFoundError,
+    ApiRefusedError,
     ApiRequestError,
     ApiServerError,
     RetryPolicy,
@@ -23,21 +25,9 @@ from mjquery.api import (
 from mjquery.api.cache import CacheKey, ResponseCache
 from mjquery.api.errors import error_for_status
 from mjquery.api.ratelimit import RateLimiter
+from tests.fake_clock import FakeClock
 
 SECRET = "s3cr3t-VALUE-never-shown"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 # --------------------------------------------------------------------------------------- config
@@ -138,7 +128,7 @@ def test_action_and_data_paths() -> None:
 
 def test_limiter_paces_requests_one_interval_apart() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(10.0, clock=clock)
     starts = []
     for _ in range(5):
         limiter.acquire()
@@ -148,7 +138,7 @@ def test_limiter_paces_requests_one_interval_apart() -> None:
 
 def test_limiter_pause_holds_every_caller_back() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(None, clock=clock)
     assert limiter.acquire() == 0
     limiter.pause_until(clock.now + 2.5)
     assert limiter.acquire() == pytest.approx(2.5)
@@ -157,7 +147,7 @@ def test_limiter_pause_holds_every_caller_back() -> None:
 
 def test_limiter_halves_towards_the_accepted_rate_on_429_and_creeps_back_up() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(None, clock=clock)
     for _ in range(20):  # 20 answers in the last second, unpaced
         limiter.acquire()
         limiter.answered()
@@ -182,7 +172,7 @@ def test_limiter_first_cut_counts_the_requests_started_not_only_those_answered()
     """A first volley refused because other traffic filled the API's window: the pace is cut
     from the rate the client was starting requests at, not from the one answer it had so far."""
     clock = FakeClock()
-    limiter = RateLimiter(None, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(None, clock=clock)
     limiter.acquire()
     limiter.answered()  # the first page
     for _ in range(16):  # then 16 requests at once, refused
@@ -194,7 +184,7 @@ def test_limiter_first_cut_counts_the_requests_started_not_only_those_answered()
 
 def test_limiter_never_exceeds_the_configured_rate_and_never_drops_below_one() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(5.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(5.0, clock=clock)
     for _ in range(30):
         clock.now += 0.1
         limiter.answered()
@@ -250,6 +240,48 @@ def test_401_says_the_key_pair_was_refused() -> None:
     assert isinstance(err, ApiAuthenticationError)
     assert isinstance(err, errors.AuthenticationError) and isinstance(err, errors.OperationalError)
     assert "refused the API key pair" in str(err) and err.status == 401
+
+
+def test_a_401_with_a_reason_is_one_refused_operation_not_the_key_pair() -> None:
+    # Production answers 401 "Operation not allowed" to DELETE /v3/REST/contact/{id}
+    # (mailjet-apiv3-nodejs#129) and 401 "MJ19 Setting a value for property ... is not allowed"
+    # to a write of a read-only property (mailjet-apiv3-java#46); the key pair was fine.
+    body = b'{"ErrorInfo": "", "ErrorMessage": "Operation not allowed", "StatusCode": 401}'
+    err = error_for_status(401, body, method="DELETE", path="/v3/REST/contact/5")
+    assert isinstance(err, ApiRefusedError) and isinstance(err, errors.NotSupportedError)
+    assert not isinstance(err, errors.AuthenticationError)
+    assert (
+        str(err)
+        == "The Mailjet API refused DELETE /v3/REST/contact/5 (HTTP 401): Operation not allowed"
+    )
+    mj19 = orjson.dumps(
+        {
+            "Status": 401,
+            "ErrorInfo": "",
+            "ErrorMessage": 'Internal error: MJ19 Setting a value for property "UnsubscribedAt" is not allowed',
+            "StatusCode": 401,
+        }
+    )
+    err = error_for_status(401, mj19, method="PUT", path="/v3/REST/contact/1")
+    assert isinstance(err, ApiRefusedError)
+    assert (
+        err.api_message
+        == 'Internal error: MJ19 Setting a value for property "UnsubscribedAt" is not allowed'
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"  \r\n",
+        # The v3.1 Send API's JSON 401 is about the key pair too (recorded in the gem cassettes).
+        b'{"ErrorIdentifier": "x", "StatusCode": 401, "ErrorMessage": "API key authentication/authorization failure. You may be unauthorized to access the API or your API key may be expired. Visit API keys management section to check your keys."}',
+    ],
+)
+def test_a_401_about_the_key_pair_stays_a_credentials_error(body: bytes) -> None:
+    err = error_for_status(401, body, method="GET", path="/v3/REST/contact")
+    assert isinstance(err, ApiAuthenticationError)
 
 
 def test_mj18_is_an_integrity_error_with_the_api_message() -> None:

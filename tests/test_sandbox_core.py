@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
+from tests.fake_clock import FakeClock
 from tests.sandbox_fixtures import BASE_URL, small_account
 
 
@@ -510,17 +511,24 @@ def test_log_records_method_path_params_as_sent_and_status(
 # -- knobs -----------------------------------------------------------------------------------------
 
 
-def _client(config: SandboxConfig) -> tuple[Sandbox, httpx.Client]:
-    sb = Sandbox(data=small_account(), config=config)
+def _client(config: SandboxConfig, clock: FakeClock | None = None) -> tuple[Sandbox, httpx.Client]:
+    if clock is None:
+        sb = Sandbox(data=small_account(), config=config)
+    else:
+        sb = Sandbox(data=small_account(), config=config, clock=clock)
     return sb, httpx.Client(
         transport=sb.transport(), base_url=BASE_URL, auth=(DEMO_API_KEY, DEMO_API_SECRET)
     )
 
 
 def test_rate_limit_answers_429() -> None:
-    sb, http = _client(SandboxConfig(rate_limit=3))
+    clock = FakeClock()
+    sb, http = _client(SandboxConfig(rate_limit=3), clock)
     statuses = [http.get("/v3/REST/contactslist").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
+    clock.advance(1.0)  # the one-second window has moved past the first three
+    statuses.append(http.get("/v3/REST/contactslist").status_code)
+    assert statuses[-1] == 200
     assert [r.status for r in sb.log] == statuses
 
 

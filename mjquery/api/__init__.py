@@ -41,7 +41,8 @@ Writing
 
 Errors
     All are :mod:`mjquery.errors` classes; the HTTP-specific ones are in :mod:`mjquery.api.errors`
-    (``ApiAuthenticationError`` for 401, ``ApiNotFoundError`` 404, ``ApiDuplicateError`` MJ18,
+    (``ApiAuthenticationError`` for a 401 with an empty body — the key pair —, ``ApiRefusedError``
+    for a 401 with a reason — one operation refused —, ``ApiNotFoundError`` 404, ``ApiDuplicateError`` MJ18,
     ``ApiRequestError`` 400 with the API's ``ErrorMessage``, ``ApiRateLimitError``,
     ``ApiServerError``, ``ApiUnreachableError``...), each carrying ``status``, ``api_message``,
     ``method`` and ``path``. Nothing raised, logged (logger ``mjquery.api``) or repr'd contains
@@ -61,6 +62,7 @@ from mjquery.api.client import (
     Verify,
     build_http_client,
 )
+from mjquery.api.clock import SYSTEM_CLOCK, Clock, SystemClock
 from mjquery.api.config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONCURRENCY,
@@ -77,6 +79,7 @@ from mjquery.api.errors import (
     ApiOutcomeUnknownError,
     ApiPermissionError,
     ApiRateLimitError,
+    ApiRefusedError,
     ApiRequestError,
     ApiResponseError,
     ApiServerError,
@@ -89,6 +92,7 @@ __all__ = [
     "DEFAULT_MAX_CONCURRENCY",
     "MAX_PAGE_SIZE",
     "NO_RETRY",
+    "SYSTEM_CLOCK",
     "ApiAuthenticationError",
     "ApiClient",
     "ApiConfig",
@@ -98,15 +102,18 @@ __all__ = [
     "ApiOutcomeUnknownError",
     "ApiPermissionError",
     "ApiRateLimitError",
+    "ApiRefusedError",
     "ApiRequestError",
     "ApiResponseError",
     "ApiServerError",
     "ApiUnreachableError",
+    "Clock",
     "Page",
     "ProgressCallback",
     "RawPage",
     "RequestStats",
     "RetryPolicy",
+    "SystemClock",
     "Verify",
     "action_path",
     "build_http_client",

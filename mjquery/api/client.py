@@ -27,6 +27,7 @@ import orjson
 
 import mjquery
 from mjquery.api.cache import CacheKey, ResponseCache
+from mjquery.api.clock import SYSTEM_CLOCK, Clock
 from mjquery.api.config import ApiConfig
 from mjquery.api.errors import (
     ApiDuplicateError,
@@ -242,14 +243,18 @@ class _PlannedPage:
 class ApiClient:
     """A connection's client of the Mailjet API. Thread-safe; close it (or use ``with``)."""
 
-    def __init__(self, config: ApiConfig, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        config: ApiConfig,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.config = config
         self._http = build_http_client(config, transport)
-        #: Waits between retries go through here (tests may replace it).
-        self.sleep: Callable[[float], None] = time.sleep
-        self._limiter = RateLimiter(
-            config.rate_limit_per_second, sleep=lambda seconds: self.sleep(seconds)
-        )
+        #: Every wait and deadline of the client (tests pass a fake clock).
+        self.clock = clock
+        self._limiter = RateLimiter(config.rate_limit_per_second, clock=clock)
         self._cache = ResponseCache(config.cache_ttl, config.cache_max_bytes)
         self._stats_lock = threading.Lock()
         self._stats = RequestStats()
@@ -797,7 +802,7 @@ class ApiClient:
             attempt + 1,
             self.config.retry.max_attempts,
         )
-        self.sleep(delay)
+        self.clock.sleep(delay)
 
     def _throttled(self, method: str, path: str, response: httpx.Response, attempt: int) -> None:
         """Account for a 429 and hold every thread back; raise when out of attempts."""

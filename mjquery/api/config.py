@@ -44,7 +44,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before ``attempt`` (2 for the first retry)."""
-        full = min(self.backoff_max, self.backoff_base * (2 ** max(0, attempt - 2)))
+        full = min(self.backoff_max, self.backoff_base * 2.0 ** max(0, attempt - 2))
         draw = (rng or random).random()
         return full / 2 + draw * full / 2
 

@@ -6,7 +6,8 @@ Every class here is an :class:`mjquery.errors.ApiError` (``status``, ``api_messa
 ========================  =================================  =========================================
 answer                    class                              PEP 249 parent
 ========================  =================================  =========================================
-401                       ApiAuthenticationError             AuthenticationError (OperationalError)
+401, empty body           ApiAuthenticationError             AuthenticationError (OperationalError)
+401 with a reason         ApiRefusedError                    NotSupportedError
 403                       ApiPermissionError                 OperationalError
 404                       ApiNotFoundError                   ProgrammingError
 400 MJ18 (duplicate)      ApiDuplicateError                  IntegrityError
@@ -40,7 +41,16 @@ from mjquery.errors import (
 
 
 class ApiAuthenticationError(ApiError, AuthenticationError):
-    """HTTP 401: the API key pair was refused."""
+    """HTTP 401 with an empty body: the API key pair was refused."""
+
+
+class ApiRefusedError(ApiError, NotSupportedError):
+    """HTTP 401 with a reason: the key pair is fine, the API refused this operation.
+
+    Production answers 401 ``Operation not allowed`` (``DELETE /v3/REST/contact/{id}``) and 401
+    ``MJ19 Setting a value for property "X" is not allowed`` (a read-only property written):
+    one request refused, not the credentials (which get a 401 with an empty body).
+    """
 
 
 class ApiPermissionError(ApiError, OperationalError):
@@ -133,6 +143,14 @@ def is_permanent_server_error(status: int, body: bytes) -> bool:
     )
 
 
+def _is_credentials_401(body: bytes, api_message: str | None) -> bool:
+    """Whether a 401 is about the key pair: an empty body (recorded for v3 REST), or an error
+    object that says so (the v3.1 Send API's "API key authentication/authorization failure")."""
+    if not body.strip():
+        return True
+    return api_message is None or "authentication" in api_message.lower()
+
+
 def error_for_status(
     status: int, body: bytes, *, method: str, path: str, attempts: int = 1
 ) -> ApiError:
@@ -141,35 +159,40 @@ def error_for_status(
     where = f"{method} {path}"
     detail = f": {api_message}" if api_message else ""
     tried = f" after {attempts} attempts" if attempts > 1 else ""
-    kwargs = {"status": status, "api_message": api_message, "method": method, "path": path}
-    if status == 401:
-        return ApiAuthenticationError(
+
+    def make(cls: type[ApiError], message: str) -> ApiError:
+        return cls(message, status=status, api_message=api_message, method=method, path=path)
+
+    if status == 401 and _is_credentials_401(body, api_message):
+        return make(
+            ApiAuthenticationError,
             "The Mailjet API refused the API key pair (HTTP 401). Check the API key and secret key "
             "(MJ_APIKEY_PUBLIC / MJ_APIKEY_PRIVATE); each sub-account has its own pair.",
-            **kwargs,
         )
+    if status == 401:
+        return make(ApiRefusedError, f"The Mailjet API refused {where} (HTTP 401){detail}")
     if status == 403:
-        return ApiPermissionError(
-            f"This API key is not allowed to {where} (HTTP 403){detail}", **kwargs
+        return make(
+            ApiPermissionError, f"This API key is not allowed to {where} (HTTP 403){detail}"
         )
     if status == 404:
-        return ApiNotFoundError(f"Not found: {where} (HTTP 404){detail}", **kwargs)
+        return make(ApiNotFoundError, f"Not found: {where} (HTTP 404){detail}")
     if status == 405:
-        return ApiNotAllowedError(
-            f"The Mailjet API does not allow {where} (HTTP 405){detail}", **kwargs
+        return make(
+            ApiNotAllowedError, f"The Mailjet API does not allow {where} (HTTP 405){detail}"
         )
     if status == 429:
-        return ApiRateLimitError(
+        return make(
+            ApiRateLimitError,
             f"The Mailjet API is rate limiting this key (HTTP 429) and still refused {where}{tried}. "
             "Wait a little and try again, or set a lower client-side rate limit.",
-            **kwargs,
         )
     if status >= 500:
-        return ApiServerError(
-            f"The Mailjet API failed on {where} (HTTP {status}){tried}{detail}", **kwargs
+        return make(
+            ApiServerError, f"The Mailjet API failed on {where} (HTTP {status}){tried}{detail}"
         )
     if api_message and "MJ18" in api_message:
-        return ApiDuplicateError(f"{api_message} ({where})", **kwargs)
+        return make(ApiDuplicateError, f"{api_message} ({where})")
     if status == 400:
-        return ApiRequestError(f"The Mailjet API rejected {where} (HTTP 400){detail}", **kwargs)
-    return ApiRequestError(f"The Mailjet API answered HTTP {status} to {where}{detail}", **kwargs)
+        return make(ApiRequestError, f"The Mailjet API rejected {where} (HTTP 400){detail}")
+    return make(ApiRequestError, f"The Mailjet API answered HTTP {status} to {where}{detail}")

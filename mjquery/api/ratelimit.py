@@ -23,9 +23,9 @@ costs few 429s without the user setting one:
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
-from collections.abc import Callable
+
+from mjquery.api.clock import SYSTEM_CLOCK, Clock
 
 #: The pace after a 429, as a share of the rate the API accepted over the last second.
 DECREASE = 0.8
@@ -45,14 +45,12 @@ class RateLimiter:
         rate_per_second: float | None,
         *,
         adaptive: bool = True,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._ceiling = rate_per_second
         self._rate = rate_per_second  # the current pace; None = no pacing
         self._adaptive = adaptive
         self._clock = clock
-        self._sleep = sleep
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._paused_until = 0.0
@@ -70,7 +68,7 @@ class RateLimiter:
     def acquire(self) -> float:
         """Wait for this request's turn; returns the seconds waited."""
         with self._lock:
-            now = self._clock()
+            now = self._clock.monotonic()
             start = max(now, self._next_start, self._paused_until)
             if self._rate:
                 self._next_start = start + 1.0 / self._rate
@@ -79,7 +77,7 @@ class RateLimiter:
                 self._trim(now)
         waited = start - now
         if waited > 0:
-            self._sleep(waited)
+            self._clock.sleep(waited)
         return max(0.0, waited)
 
     def answered(self) -> None:
@@ -87,7 +85,7 @@ class RateLimiter:
         if not self._adaptive:
             return
         with self._lock:
-            now = self._clock()
+            now = self._clock.monotonic()
             self._accepted.append(now)
             self._trim(now)
             previous, self._last_answer = self._last_answer, now
@@ -107,7 +105,7 @@ class RateLimiter:
         if not self._adaptive:
             return
         with self._lock:
-            now = self._clock()
+            now = self._clock.monotonic()
             if now - self._last_cut < WINDOW_S:
                 return
             self._last_cut = now
@@ -129,7 +127,7 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, when)
 
     def now(self) -> float:
-        return self._clock()
+        return self._clock.monotonic()
 
     def _trim(self, now: float) -> None:
         for times in (self._accepted, self._started):

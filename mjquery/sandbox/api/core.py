@@ -67,7 +67,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -116,17 +116,18 @@ def _default(field: FieldSpec) -> Any:
 
 
 class RateLimiter:
-    """At most ``rate`` requests in any one-second window."""
+    """At most ``rate`` requests in any one-second window of ``clock`` (monotonic seconds)."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
+        self._clock = clock
         self._lock = threading.Lock()
         self._times: deque[float] = deque()
 
     def allow(self) -> bool:
         if self.rate <= 0:
             return True
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             while self._times and now - self._times[0] >= 1.0:
                 self._times.popleft()
@@ -142,7 +143,9 @@ class Sandbox:
     ``data`` replaces the generated demo account (any object with ``resources``,
     ``sub_resources``, ``api_key_id`` and ``now``, as :func:`mjquery.sandbox.demo.build_demo_account`
     returns); tests use it for small hand-made accounts. ``now`` is optional: without it (and
-    without ``config.start``) the account clock is the machine's clock.
+    without ``config.start``) the account clock is the machine's clock. ``clock`` (monotonic
+    seconds) is what the rate limit counts its one-second window on: a test shares a fake clock
+    with the client, so a rate-limited run needs no real waiting.
     """
 
     def __init__(
@@ -152,6 +155,7 @@ class Sandbox:
         config: SandboxConfig | None = None,
         *,
         data: Any = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config or SandboxConfig()
         self.log = RequestLog()
@@ -163,7 +167,7 @@ class Sandbox:
         self._expected_auth = "Basic " + base64.b64encode(
             f"{self.config.api_key}:{self.config.api_secret}".encode()
         ).decode("ascii")
-        self._limiter = RateLimiter(self.config.rate_limit)
+        self._limiter = RateLimiter(self.config.rate_limit, clock)
         self._faults = random.Random(self.config.fault_seed)
         self._fault_lock = threading.Lock()
         self._jobs: dict[int, Job] = {}

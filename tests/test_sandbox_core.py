@@ -6,7 +6,14 @@ import httpx
 import orjson
 import pytest
 
-from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
+from mjquery.sandbox import (
+    DEMO_API_KEY,
+    DEMO_API_SECRET,
+    FaultKind,
+    FaultRule,
+    Sandbox,
+    SandboxConfig,
+)
 from tests.fake_clock import FakeClock
 from tests.sandbox_fixtures import BASE_URL, small_account
 
@@ -567,3 +574,44 @@ def test_latency_is_added_without_serialising_threads() -> None:
     # started before the first one finished, so the latency did not serialise them.
     assert all(end - start >= 0.1 for start, end, _ in spans)
     assert max(start for start, _, _ in spans) < min(end for _, end, _ in spans)
+
+
+def test_an_answer_lost_after_the_write_was_applied() -> None:
+    sb, http = _client(SandboxConfig(error_after_rate=1.0, fault_methods=("POST",)))
+    answer = http.post("/v3/REST/contactslist", json={"Name": "Lost answer"})
+    assert answer.status_code in (500, 502, 503)
+    # Applied all the same; reads are not faulted (POST only).
+    lists = http.get("/v3/REST/contactslist", params={"Name": "Lost answer"}).json()["Data"]
+    assert [row["Name"] for row in lists] == ["Lost answer"]
+    assert [(r.method, r.status) for r in sb.log][1] == ("GET", 200)
+
+
+def test_fault_rates_apply_to_the_chosen_methods_and_paths_only() -> None:
+    config = SandboxConfig(fault_rate=1.0, fault_methods=("GET",), fault_paths=r"/contact$")
+    sb, http = _client(config)
+    assert http.get("/v3/REST/contact").status_code in (500, 502, 503)
+    assert http.get("/v3/REST/contactslist").status_code == 200
+    assert http.post("/v3/REST/contact", json={"Email": "f@example.com"}).status_code == 201
+
+
+def test_fault_rules_put_faults_on_chosen_requests() -> None:
+    rules = (
+        FaultRule("POST", r"/v3/REST/contact", FaultKind.DROP_AFTER, times=1, skip=1),
+        FaultRule("GET", r"/v3/REST/contact/\d+", FaultKind.ERROR_BEFORE, times=2),
+    )
+    sb, http = _client(SandboxConfig(fault_rules=rules))
+    assert http.post("/v3/REST/contact", json={"Email": "r1@example.com"}).status_code == 201
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/v3/REST/contact", json={"Email": "r2@example.com"})  # applied, answer lost
+    assert http.post("/v3/REST/contact", json={"Email": "r3@example.com"}).status_code == 201
+    assert [http.get("/v3/REST/contact/1").status_code for _ in range(3)] == [503, 503, 200]
+    emails = {c["Email"] for c in sb.data.resources["contact"]}
+    assert {"r1@example.com", "r2@example.com", "r3@example.com"} <= emails
+    assert [r.status for r in sb.log if r.method == "POST"] == [201, 0, 201]
+
+
+def test_a_fault_configuration_that_cannot_work_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"not a regular expression: '\('"):
+        SandboxConfig(fault_paths="(")
+    with pytest.raises(ValueError, match=r"at most 1"):
+        SandboxConfig(fault_rate=0.6, drop_rate=0.6)

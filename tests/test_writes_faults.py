@@ -1,8 +1,8 @@
 """Writes under faults: what a write reports is what the server holds afterwards.
 
-Each test gives chosen requests a fault (tests/writes_support.FaultyTransport): the sandbox
-applies the request and the answer is lost (``drop-after``, ``error-after``), or the request is
-answered 503 and never applied (``error-before``), or the body comes back cut short. Then the
+Each test gives chosen requests a fault (the sandbox's ``FaultRule``): the sandbox applies the
+request and the answer is lost (``drop-after``, ``error-after``), or the request is answered 503
+and never applied (``error-before``), or the body comes back cut short (``truncate``). Then the
 report (rowcount, RETURNING, the raised error, the failures) is compared with the sandbox's rows.
 """
 
@@ -15,25 +15,28 @@ import pytest
 
 import mjquery
 from mjquery.errors import IntegrityError, NotSupportedError, OperationalError
+from mjquery.sandbox import FaultKind, FaultRule, Sandbox
 from mjquery.writes import Operation, Outcome, RowWrite, WriteOptions, WritePlan, execute
-from tests.writes_support import (
-    CATALOG,
-    FaultyTransport,
-    client_for,
-    faults,
-    writes_in,
-    writes_sandbox,
-)
+from tests.writes_support import CATALOG, client_for, writes_in, writes_sandbox
 
-LOST = ("drop-after", "error-after", "error-before", "truncate")
+LOST = ("drop-after", "error-after", "error-before", "truncate")  # FaultKind values
 
 
 def no_sleep(_: float) -> None:
     return None
 
 
-def connect(sb: Any, *rules: tuple[str, str, str, int, int], **options: Any) -> Any:
-    conn = mjquery.connect(sandbox=sb, transport=FaultyTransport(sb, *rules), **options)
+def faulty(*rules: tuple[str, str, str, int, int]) -> Sandbox:
+    """The small account, with ``(method, path, kind, times, skip)`` fault rules."""
+    return writes_sandbox(
+        fault_rules=tuple(
+            FaultRule(m, p, FaultKind(k), times, skip) for m, p, k, times, skip in rules
+        )
+    )
+
+
+def connect(sb: Sandbox, **options: Any) -> Any:
+    conn = mjquery.connect(sandbox=sb, **options)
     conn.api.sleep = no_sleep
     return conn
 
@@ -47,8 +50,8 @@ def contacts_named(sb: Any, email: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("kind", LOST)
 def test_a_duplicate_insert_is_reported_as_a_duplicate_whatever_the_fault(kind: str) -> None:
-    sb = writes_sandbox()
-    with connect(sb, ("POST", "/v3/REST/contact", kind, 9, 0)) as conn:
+    sb = faulty(("POST", "/v3/REST/contact", kind, 9, 0))
+    with connect(sb) as conn:
         cur = conn.cursor()
         with pytest.raises(
             IntegrityError, match=r'MJ18 A Contact resource with value "ann@example.com"'
@@ -62,17 +65,19 @@ def test_a_duplicate_insert_is_reported_as_a_duplicate_whatever_the_fault(kind: 
 
 @pytest.mark.parametrize("kind", LOST)
 def test_a_new_contact_whose_answer_is_lost_is_written_once_and_returned(kind: str) -> None:
-    sb = writes_sandbox()
-    with connect(sb, ("POST", "/v3/REST/contact", kind, 1, 0)) as conn:
+    sb = faulty(("POST", "/v3/REST/contact", kind, 1, 0))
+    with connect(sb) as conn:
         cur = conn.cursor()
         cur.execute(
             "INSERT INTO Contact (Email, Name) VALUES ('new@example.com', 'New') RETURNING Name"
         )
         assert (cur.rowcount, cur.fetchall()) == (1, [("New",)])
     assert len(contacts_named(sb, "new@example.com")) == 1
-    # Applied once: a POST answered 503 before reaching the sandbox is sent again (the
-    # read-back found nothing); a POST the sandbox applied is not.
-    assert writes_in(sb) == [("POST", "/v3/REST/contact")]
+    # Applied once: a POST answered 503 before it was applied is sent again (the read-back
+    # found nothing); a POST the sandbox applied is not.
+    # (the log shows what the client saw: 0 for a dropped connection)
+    seen = {"error-before": [503, 201], "drop-after": [0], "error-after": [503], "truncate": [201]}
+    assert [r.status for r in sb.log if r.method == "POST"] == seen[kind]
 
 
 # -- objects without a single-column key ---------------------------------------------------------
@@ -80,8 +85,8 @@ def test_a_new_contact_whose_answer_is_lost_is_written_once_and_returned(kind: s
 
 @pytest.mark.parametrize("kind", ("drop-after", "error-after"))
 def test_a_list_recipient_whose_answer_is_lost_is_found_by_contact_and_list(kind: str) -> None:
-    sb = writes_sandbox()
-    with connect(sb, ("POST", "/v3/REST/listrecipient", kind, 9, 0)) as conn:
+    sb = faulty(("POST", "/v3/REST/listrecipient", kind, 9, 0))
+    with connect(sb) as conn:
         cur = conn.cursor()
         cur.execute("INSERT INTO ListRecipient (ContactID, ListID) VALUES (3, 8)")
         assert cur.rowcount == 1 and cur.messages == []
@@ -108,9 +113,9 @@ def test_a_list_recipient_whose_answer_is_lost_is_found_by_contact_and_list(kind
 def test_an_insert_by_natural_key_whose_answer_is_lost_is_written_once_and_not_twice(
     table: str, values: str, resource: str
 ) -> None:
-    sb = writes_sandbox()
+    sb = faulty(("POST", f"/v3/REST/{resource}", "drop-after", 1, 0))
     statement = f"INSERT INTO {table} {values}"
-    with connect(sb, ("POST", f"/v3/REST/{resource}", "drop-after", 1, 0)) as conn:
+    with connect(sb) as conn:
         cur = conn.cursor()
         cur.execute(statement)
         assert cur.rowcount == 1
@@ -124,12 +129,12 @@ def test_an_insert_by_natural_key_whose_answer_is_lost_is_written_once_and_not_t
 def test_a_template_without_its_owner_type_is_found_among_the_new_ones() -> None:
     # Only part of the natural key is given: the templates called Autumn before the write are
     # the baseline; after the lost answer, a new one is the row's.
-    sb = writes_sandbox()
+    sb = faulty(("POST", "/v3/REST/template", "error-after", 1, 0))
     sb.data.resources["template"].append(
         {**sb.data.resources["template"][0], "ID": 21, "Name": "Autumn", "OwnerType": "user"}
     )
     sb.store.table("template").touch()
-    with connect(sb, ("POST", "/v3/REST/template", "error-after", 1, 0)) as conn:
+    with connect(sb) as conn:
         cur = conn.cursor()
         cur.execute("INSERT INTO Template (Name) VALUES ('Autumn')")
         assert cur.rowcount == 1
@@ -138,8 +143,8 @@ def test_a_template_without_its_owner_type_is_found_among_the_new_ones() -> None
 
 
 def test_an_object_without_a_natural_key_is_outcome_unknown_with_the_way_to_check() -> None:
-    sb = writes_sandbox()
-    with connect(sb, ("POST", "/v3/REST/campaigndraft", "drop-after", 9, 0)) as conn:
+    sb = faulty(("POST", "/v3/REST/campaigndraft", "drop-after", 9, 0))
+    with connect(sb) as conn:
         cur = conn.cursor()
         with pytest.raises(OperationalError) as raised:
             cur.execute(
@@ -170,12 +175,8 @@ def bulk(n: int, start: int = 0) -> tuple[RowWrite, ...]:
 
 @pytest.mark.parametrize("kind", ("drop-after", "error-after"))
 def test_a_bulk_job_whose_answers_are_all_lost_is_read_back_not_reported_failed(kind: str) -> None:
-    sb = writes_sandbox()
-    with connect(
-        sb,
-        ("POST", "/v3/REST/contact/managemanycontacts", kind, 99, 0),
-        write_options=WriteOptions(bulk_threshold=1, poll_interval=0),
-    ) as conn:
+    sb = faulty(("POST", "/v3/REST/contact/managemanycontacts", kind, 99, 0))
+    with connect(sb, write_options=WriteOptions(bulk_threshold=1, poll_interval=0)) as conn:
         cur = conn.cursor()
         cur.executemany(
             "INSERT INTO Contact (Email, Name) VALUES (?, ?)",
@@ -213,11 +214,8 @@ def test_a_bulk_job_that_never_reaches_the_api_is_a_network_error_not_a_refusal(
 
 
 def test_failing_job_status_polls_are_retried_then_the_rows_are_read_back() -> None:
-    sb = writes_sandbox()
-    failing = FaultyTransport(
-        sb, ("GET", r"/v3/REST/contact/managemanycontacts/\d+", "error-before", 999, 0)
-    )
-    with client_for(sb, failing) as api:
+    sb = faulty(("GET", r"/v3/REST/contact/managemanycontacts/\d+", "error-before", 999, 0))
+    with client_for(sb) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, bulk(150)),
             CATALOG,
@@ -226,7 +224,8 @@ def test_failing_job_status_polls_are_retried_then_the_rows_are_read_back() -> N
             sleep=no_sleep,
         )
     assert result.written == 150 and result.failed == ()
-    assert failing.hits == [4 * 3]  # four polls, each after the client's three attempts
+    polls = [r.status for r in sb.log if "/managemanycontacts/" in r.path]
+    assert polls == [503] * 4 * 3  # four polls, each after the client's three attempts
     # Then the contacts were read back: the job's status never came.
     assert [r.path for r in sb.log if r.method == "GET"][-1] == "/v3/REST/contact"
 
@@ -267,8 +266,8 @@ def test_a_contact_the_job_skips_silently_is_reported_not_on_the_server() -> Non
 
 
 def test_a_truncated_poll_answer_is_read_again() -> None:
-    sb = writes_sandbox()
-    with faults(sb, ("GET", r"/v3/REST/contact/managemanycontacts/\d+", "truncate", 1, 0)) as api:
+    sb = faulty(("GET", r"/v3/REST/contact/managemanycontacts/\d+", "truncate", 1, 0))
+    with client_for(sb) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, bulk(100)),
             CATALOG,

@@ -17,11 +17,19 @@ from mjquery.sandbox.api.core import Sandbox
 from mjquery.sandbox.api.log import LoggedRequest, RequestLog
 from mjquery.sandbox.api.server import SandboxServer
 from mjquery.sandbox.api.wire import SandboxRequest, SandboxResponse
-from mjquery.sandbox.config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
+from mjquery.sandbox.config import (
+    DEMO_API_KEY,
+    DEMO_API_SECRET,
+    FaultKind,
+    FaultRule,
+    SandboxConfig,
+)
 
 __all__ = [
     "DEMO_API_KEY",
     "DEMO_API_SECRET",
+    "FaultKind",
+    "FaultRule",
     "LoggedRequest",
     "RequestLog",
     "Sandbox",

@@ -6,6 +6,8 @@ Examples::
     mjquery sandbox --port 9000 --scale 10 --seed 7  # a bigger account on another port
     mjquery sandbox --latency-ms 80 --rate-limit 20  # behave like a slow, throttled API
     mjquery sandbox --fault-rate 0.05                # answer 5% of requests with 500/502/503
+    mjquery sandbox --drop-rate 0.2 --error-after-rate 0.1 --fault-methods POST,PUT,DELETE
+                                                     # lose the answers of 30% of the writes
 
 Point any Mailjet client at it, e.g. ``mailjet_rest.Client(auth=(key, secret),
 api_url="http://127.0.0.1:8765/")``. Without ``--api-key``/``--api-secret`` the documented demo
@@ -65,16 +67,40 @@ def _parser() -> argparse.ArgumentParser:
         help="requests per second before 429, 0 = off (default 0)",
     )
     parser.add_argument(
-        "--fault-rate", type=float, default=0.0, help="fraction of requests answered 500/502/503"
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="fraction of requests answered 500/502/503 and not applied",
+    )
+    parser.add_argument(
+        "--error-after-rate",
+        type=float,
+        default=0.0,
+        help="fraction of requests applied, then answered 500/502/503 (the answer is lost)",
     )
     parser.add_argument(
         "--drop-rate",
         type=float,
         default=0.0,
-        help="fraction of connections dropped without answer",
+        help="fraction of requests applied, then dropped without an answer",
     )
     parser.add_argument(
-        "--truncate-rate", type=float, default=0.0, help="fraction of answers with a truncated body"
+        "--truncate-rate",
+        type=float,
+        default=0.0,
+        help="fraction of requests applied, then answered with a truncated body",
+    )
+    parser.add_argument(
+        "--fault-methods",
+        metavar="METHODS",
+        default="",
+        help="the rates apply to these methods only, e.g. POST,PUT,DELETE (default all)",
+    )
+    parser.add_argument(
+        "--fault-paths",
+        metavar="REGEX",
+        default="",
+        help="the rates apply to paths matching this regular expression only (default all)",
     )
     parser.add_argument(
         "--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)"
@@ -87,16 +113,25 @@ def main(argv: list[str] | None = None) -> int:
     if (args.api_key is None) != (args.api_secret is None):
         print("mjquery sandbox: give both --api-key and --api-secret, or neither", file=sys.stderr)
         return 2
-    config = SandboxConfig(
-        api_key=args.api_key or DEMO_API_KEY,
-        api_secret=args.api_secret or DEMO_API_SECRET,
-        latency_ms=args.latency_ms,
-        rate_limit=args.rate_limit,
-        fault_rate=args.fault_rate,
-        drop_rate=args.drop_rate,
-        truncate_rate=args.truncate_rate,
-        fault_seed=args.fault_seed,
-    )
+    try:
+        config = SandboxConfig(
+            api_key=args.api_key or DEMO_API_KEY,
+            api_secret=args.api_secret or DEMO_API_SECRET,
+            latency_ms=args.latency_ms,
+            rate_limit=args.rate_limit,
+            fault_rate=args.fault_rate,
+            drop_rate=args.drop_rate,
+            truncate_rate=args.truncate_rate,
+            error_after_rate=args.error_after_rate,
+            fault_methods=tuple(
+                m.strip().upper() for m in args.fault_methods.split(",") if m.strip()
+            ),
+            fault_paths=args.fault_paths,
+            fault_seed=args.fault_seed,
+        )
+    except ValueError as exc:
+        print(f"mjquery sandbox: {exc}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     sandbox = Sandbox(seed=args.seed, scale=args.scale, config=config)
     try:

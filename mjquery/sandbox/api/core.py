@@ -5,9 +5,10 @@ returns a status, headers and body bytes. Two thin adapters call it: an ``httpx`
 (:mod:`mjquery.sandbox.api.transport`, no sockets) and a threaded HTTP server
 (:mod:`mjquery.sandbox.api.server`). Order of events for one request: added latency (in the caller's
 thread, outside any lock), the rate limit (429), authentication (401), an injected 5xx fault
-(the request is then not applied), the request itself, then a dropped connection or truncated
-body if one is drawn (the request *was* applied: the ambiguous failure a client must resolve by
-reading back). Every request is logged with the status the client saw (0 = dropped).
+(the request is then not applied), the request itself, then — if one is drawn or a
+:class:`~mjquery.sandbox.config.FaultRule` says so — a 5xx instead of its answer, a dropped
+connection or a truncated body (the request *was* applied: the ambiguous failure a client must
+resolve by reading back). Every request is logged with the status the client saw (0 = dropped).
 
 Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sandbox.api.query`):
 
@@ -104,7 +105,7 @@ from mjquery.sandbox.api.wire import (
     not_found,
     object_body,
 )
-from mjquery.sandbox.config import SandboxConfig
+from mjquery.sandbox.config import FaultKind, SandboxConfig
 from mjquery.sandbox.demo import build_demo_account
 
 MAX_LIMIT = 1000
@@ -170,6 +171,8 @@ class Sandbox:
         self._limiter = RateLimiter(self.config.rate_limit, clock)
         self._faults = random.Random(self.config.fault_seed)
         self._fault_lock = threading.Lock()
+        self._rule_seen = [0] * len(self.config.fault_rules)
+        self._rule_hits = [0] * len(self.config.fault_rules)
         self._jobs: dict[int, Job] = {}
         self._csv_data: dict[int, bytes] = {}
         #: CSV import jobs by csvimport ID (:mod:`mjquery.sandbox.api.imports`); their rows live in the table.
@@ -214,39 +217,56 @@ class Sandbox:
         self.log.append(LoggedRequest(request.method.upper(), path, tuple(request.params), status))
         return response
 
-    def _draw_fault(self) -> tuple[int | None, Fault]:
+    def _draw_fault(self, method: str, path: str) -> tuple[FaultKind | None, int]:
+        """The fault this request gets (a rule's, else one drawn at the configured rates) and
+        the 5xx status it would answer with."""
         cfg = self.config
-        if cfg.fault_rate <= 0 and cfg.drop_rate <= 0 and cfg.truncate_rate <= 0:
-            return None, Fault.NONE
+        statuses = cfg.fault_statuses or (500,)
         with self._fault_lock:
+            for n, rule in enumerate(cfg.fault_rules):
+                if rule.matches(method, path):
+                    self._rule_seen[n] += 1
+                    if self._rule_seen[n] > rule.skip and self._rule_hits[n] < rule.times:
+                        self._rule_hits[n] += 1
+                        return rule.kind, rule.status
+            rates = (
+                (cfg.drop_rate, FaultKind.DROP_AFTER),
+                (cfg.truncate_rate, FaultKind.TRUNCATE),
+                (cfg.error_after_rate, FaultKind.ERROR_AFTER),
+                (cfg.fault_rate, FaultKind.ERROR_BEFORE),
+            )
+            if not any(rate > 0 for rate, _ in rates) or not cfg.faults_apply_to(method, path):
+                return None, 0
             draw = self._faults.random()
-            status = self._faults.choice(cfg.fault_statuses) if cfg.fault_statuses else 500
-        if draw < cfg.drop_rate:
-            return None, Fault.DROP
-        if draw < cfg.drop_rate + cfg.truncate_rate:
-            return None, Fault.TRUNCATE
-        if draw < cfg.drop_rate + cfg.truncate_rate + cfg.fault_rate:
-            return status, Fault.NONE
-        return None, Fault.NONE
+            status = self._faults.choice(statuses)
+        for rate, kind in rates:
+            if draw < rate:
+                return kind, status
+            draw -= rate
+        return None, 0
+
+    @staticmethod
+    def _fault_answer(status: int) -> SandboxResponse:
+        return SandboxResponse(
+            status,
+            JSON_HEADERS,
+            orjson.dumps(
+                {
+                    "ErrorIdentifier": str(uuid.uuid4()),
+                    "ErrorMessage": "Internal server error (injected by the sandbox)",
+                    "StatusCode": status,
+                }
+            ),
+        )
 
     def _answer(self, request: SandboxRequest, path: str) -> SandboxResponse:
         if not self._limiter.allow():
             return error_response(429, "Too many requests")
         if request.header("authorization") != self._expected_auth:
             return SandboxResponse(401, UNAUTHORIZED_HEADERS, b"")
-        fault_status, fault = self._draw_fault()
-        if fault_status is not None:
-            return SandboxResponse(
-                fault_status,
-                JSON_HEADERS,
-                orjson.dumps(
-                    {
-                        "ErrorIdentifier": str(uuid.uuid4()),
-                        "ErrorMessage": "Internal server error (injected by the sandbox)",
-                        "StatusCode": fault_status,
-                    }
-                ),
-            )
+        fault, status = self._draw_fault(request.method, path)
+        if fault is FaultKind.ERROR_BEFORE:
+            return self._fault_answer(status)
         try:
             with self.store.lock:
                 response = self._route(request.method.upper(), path, request)
@@ -254,8 +274,12 @@ class Sandbox:
             response = error_response(exc.status, exc.message, exc.info)
         except QueryError as exc:
             response = error_response(400, exc.message)
-        if fault is not Fault.NONE:
-            return SandboxResponse(response.status, response.headers, response.body, fault)
+        if fault is FaultKind.ERROR_AFTER:
+            return self._fault_answer(status)  # applied, but the client hears a 5xx
+        if fault is FaultKind.DROP_AFTER:
+            return SandboxResponse(response.status, response.headers, response.body, Fault.DROP)
+        if fault is FaultKind.TRUNCATE:
+            return SandboxResponse(response.status, response.headers, response.body, Fault.TRUNCATE)
         return response
 
     # -- routing ----------------------------------------------------------------------------------

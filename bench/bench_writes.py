@@ -3,7 +3,7 @@
     /work/venv/bin/python bench/bench_writes.py            # 10,000 contacts, 50 ms per request
 
 The sandbox HTTP server runs in its own process with ``--latency-ms`` added to every request.
-mjquery imports a CSV with ``import_csv`` (bulk ``managemanycontacts`` jobs, polled until done);
+mjquery imports a CSV with ``import_file`` (the emails looked up first, bulk ``managemanycontacts`` jobs, polled until done, every row read back);
 the baseline is the official ``mailjet-rest`` client posting one contact at a time to
 ``contactslist/{id}/managecontact`` (create + subscribe in one request: the cheapest per-contact
 loop the API documents). Both runs are checked by reading the list back, and the mjquery import
@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from mjquery.api import ApiClient, ApiConfig  # noqa: E402
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
 from mjquery.writes import WriteOptions  # noqa: E402
-from mjquery.writes.transfer import ExportFormat, import_csv, write_rows  # noqa: E402
+from mjquery.writes.imports import import_file  # noqa: E402
+from mjquery.writes.transfer import ExportFormat, write_rows  # noqa: E402
 
 
 def start_server(latency_ms: float, scale: float) -> tuple[subprocess.Popen[str], str]:
@@ -80,7 +81,7 @@ def members(api: ApiClient, list_id: int) -> list[dict]:
 def run_mjquery(api: ApiClient, source: Path, list_id: int) -> tuple[int, float]:
     before = api.stats.requests
     started = time.perf_counter()
-    report = import_csv(
+    report = import_file(
         api, source, "Contact", list_id=list_id, options=WriteOptions(poll_interval=0.2)
     )
     elapsed = time.perf_counter() - started
@@ -179,7 +180,7 @@ yet into a new list, and the list is read back to check that all of them arrived
 
 | client | how | requests | wall time |
 |---|---|---:|---:|
-| mjquery `import_csv` (= `INSERT INTO Contact ... ` into a list) | `contactslist/{{id}}/managemanycontacts` jobs of 1,000, polled | {mjq_requests:,} | {mjq_seconds:.1f} s |
+| mjquery `import_file` (= `mjquery import --list`) | `contactslist/{{id}}/managemanycontacts` jobs of 1,000, polled | {mjq_requests:,} | {mjq_seconds:.1f} s |
 | `mailjet-rest` {_version()} loop | one `POST contactslist/{{id}}/managecontact` per contact | {rest_requests:,} | {rest_seconds:.1f} s |
 | **ratio** | | **{fewer:,.0f}x fewer** | **{faster:,.1f}x faster** |
 

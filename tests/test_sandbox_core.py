@@ -588,7 +588,7 @@ def test_an_answer_lost_after_the_write_was_applied() -> None:
 
 def test_fault_rates_apply_to_the_chosen_methods_and_paths_only() -> None:
     config = SandboxConfig(fault_rate=1.0, fault_methods=("GET",), fault_paths=r"/contact$")
-    sb, http = _client(config)
+    _sb, http = _client(config)
     assert http.get("/v3/REST/contact").status_code in (500, 502, 503)
     assert http.get("/v3/REST/contactslist").status_code == 200
     assert http.post("/v3/REST/contact", json={"Email": "f@example.com"}).status_code == 201

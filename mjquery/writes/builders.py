@@ -181,9 +181,11 @@ def _new_object(schema: ObjectSchema, probe: Probe, baseline: frozenset[str]) ->
 
 
 def _check_hint(schema: ObjectSchema, row: CheckedRow) -> str:
-    """For an object without a natural key: a SELECT that shows whether the row was created."""
-    if probe_for(schema, row.body) is not None:
-        return ""
+    """A SELECT that shows whether the row was created: by its natural key, or else by the
+    first values it sets."""
+    probe = probe_for(schema, row.body)
+    if probe is not None:
+        return probe.check_sql(schema.name)
     scalars = [
         (k, v)
         for k, v in row.body.items()

@@ -175,12 +175,23 @@ def _look_up(
             frozenset(),
         )
     client.invalidate(schema.resource)
-    found = find_existing(
-        client,
-        schema,
-        [probes[r.index] for r in rows if r.index in probes],
-        workers=options.concurrency,
-    )
+    try:
+        found = find_existing(
+            client,
+            schema,
+            [probes[r.index] for r in rows if r.index in probes],
+            workers=options.concurrency,
+        )
+    except ApiError as exc:
+        # Nothing was sent yet: say so, keeping the error's class (unreachable, 401, ...).
+        raise type(exc)(
+            f"{plan.operation.value} {schema.name}: nothing written: looking up the rows' "
+            f"{' and '.join(natural_key(schema))} failed: {exc}",
+            status=exc.status,
+            api_message=exc.api_message,
+            method=exc.method,
+            path=exc.path,
+        ) from exc
     objects: dict[int, Mapping[str, Any]] = {}
     baselines: dict[int, frozenset[str]] = {}
     for index, probe in probes.items():
@@ -308,14 +319,20 @@ def run(
         try:
             page = _send(write, client)
         except ApiOutcomeUnknownError as exc:
-            ledger.fail(
-                [
-                    RowFailure(
-                        i, write.label, _unknown_message(schema, write, exc), exc, Outcome.UNKNOWN
-                    )
-                    for i in write.rows
-                ]
-            )
+            settled = _second_look(write, client)
+            if settled is True:
+                ledger.record(dict.fromkeys(write.rows, Outcome.WRITTEN))
+            elif settled is False:
+                message = (
+                    f"not written: {exc} Reading the object back afterwards showed it was not "
+                    "applied."
+                )
+                ledger.fail([RowFailure(i, write.label, message, exc) for i in write.rows])
+            else:
+                message = _unknown_message(schema, write, exc)
+                ledger.fail(
+                    [RowFailure(i, write.label, message, exc, Outcome.UNKNOWN) for i in write.rows]
+                )
             return
         except ApiError as exc:
             if isinstance(exc, _SYSTEMIC) or options.on_error is OnError.STOP:
@@ -457,6 +474,21 @@ def _label_of(validated: ValidatedPlan, index: int) -> str:
         if row.index == index:
             return row.label
     return where(validated.plan, index)
+
+
+def _second_look(write: ApiWrite, client: ApiClient) -> bool | None:
+    """After a lost answer whose read-back failed too: read back once more (the client retries
+    it again). True: applied; False: not applied; None: still unknown."""
+    if write.read_back is None:
+        return None
+    client.clear_cache()
+    try:
+        result = verifier(client, write.read_back)()
+    except ApiError:
+        return None
+    if isinstance(result, Page):
+        return bool(result.data)
+    return result
 
 
 def _unknown_message(schema: ObjectSchema, write: ApiWrite, exc: ApiError) -> str:

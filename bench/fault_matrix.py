@@ -1,0 +1,853 @@
+"""The write fault matrix: what mjquery reports against what the server holds, under lost answers.
+
+Every writable object, single-row and bulk writes, at two fault levels: 30 % and 50 % of all
+requests (reads included) meet a fault, split evenly between a 5xx before the request is applied,
+a 5xx after it was applied, a connection dropped after it was applied and an answer cut short.
+Each trial runs every case on a fresh demo account (scale 0.05), then compares, row by row, the
+outcome mjquery reported (:class:`~mjquery.writes.WriteResult`) with the sandbox's own rows:
+
+* false success — reported written (or left as it was), but the server does not hold the row's
+  write, or the row collided with an object that existed before;
+* false failure — reported failed (or raised), but the server holds the row's write;
+* duplicate — the server holds the row's object more than once;
+* unknown — reported "outcome unknown"; *named* when its message says how to check.
+
+    python -m bench.fault_matrix                # 2 levels x 40 trials, figures to docs/bench-faults.md
+    python -m bench.fault_matrix --trials 3     # the size tests/test_writes_matrix.py runs
+
+A statement that raises (every attempt of a look-up failed, say) reports each of its rows failed,
+unless its message says "outcome unknown". Counts are rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from mjquery.api import ApiClient, ApiConfig  # noqa: E402
+from mjquery.errors import Error  # noqa: E402
+from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig  # noqa: E402
+from mjquery.schema import load_catalog  # noqa: E402
+from mjquery.writes import (  # noqa: E402
+    OnConflict,
+    Operation,
+    Outcome,
+    RowWrite,
+    WriteOptions,
+    WritePlan,
+    execute,
+)
+
+INSERT, UPDATE, DELETE = Operation.INSERT, Operation.UPDATE, Operation.DELETE
+CATALOG = load_catalog()
+LEVELS = (0.3, 0.5)
+Row = dict[str, Any]
+
+
+# -- reading the truth -----------------------------------------------------------------------------
+
+
+def rows(sb: Sandbox, resource: str) -> list[Row]:
+    return list(sb.store.table(resource).rows)
+
+
+def ids(sb: Sandbox, resource: str) -> frozenset[Any]:
+    return frozenset(r.get("ID") for r in rows(sb, resource))
+
+
+def same(have: Any, want: Any) -> bool:
+    if isinstance(want, str) and isinstance(have, str):
+        return have.lower() == want.lower()
+    return bool(have == want)
+
+
+def carrying(sb: Sandbox, resource: str, fields: Mapping[str, Any]) -> list[Row]:
+    return [r for r in rows(sb, resource) if all(same(r.get(k), v) for k, v in fields.items())]
+
+
+def new_objects(resource: str, before: frozenset[Any], **fields: Any) -> Callable[[Sandbox], int]:
+    """The objects carrying ``fields`` that did not exist before the trial."""
+    return lambda sb: sum(r.get("ID") not in before for r in carrying(sb, resource, fields))
+
+
+def holds(resource: str, key: Any, **fields: Any) -> Callable[[Sandbox], int]:
+    """1 when the object with ID ``key`` carries ``fields`` (UPDATE; a soft DELETE)."""
+    return lambda sb: int(
+        any(
+            r.get("ID") == key and all(same(r.get(k), v) for k, v in fields.items())
+            for r in rows(sb, resource)
+        )
+    )
+
+
+def gone(resource: str, key: Any) -> Callable[[Sandbox], int]:
+    return lambda sb: int(all(r.get("ID") != key for r in rows(sb, resource)))
+
+
+def member(
+    contact_email: str, list_id: int, *, unsubscribed: bool | None = None
+) -> Callable[[Sandbox], int]:
+    def count(sb: Sandbox) -> int:
+        contact = next((c for c in rows(sb, "contact") if same(c["Email"], contact_email)), None)
+        if contact is None:
+            return 0
+        found = [
+            r
+            for r in rows(sb, "listrecipient")
+            if r["ContactID"] == contact["ID"]
+            and r["ListID"] == list_id
+            and (unsubscribed is None or bool(r["IsUnsubscribed"]) == unsubscribed)
+        ]
+        return len(found)
+
+    return count
+
+
+def both(*counts: Callable[[Sandbox], int]) -> Callable[[Sandbox], int]:
+    """Held when every part is held (as many times as the least held part)."""
+    return lambda sb: min(c(sb) for c in counts)
+
+
+# -- cases -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row of a case: ``held(sb)`` counts the objects carrying its write. ``collides``: an
+    INSERT whose object existed before — the only right report is a refusal, and ``held`` then
+    counts what changed (a new object, or the existing one modified)."""
+
+    label: str
+    held: Callable[[Sandbox], int]
+    collides: bool = False
+
+
+@dataclass(frozen=True)
+class Trial:
+    case: str
+    plan: WritePlan
+    checks: tuple[RowCheck, ...]
+    options: WriteOptions = field(default_factory=WriteOptions)
+
+
+Builder = Callable[[Sandbox, str], Trial]
+CASES: dict[str, Builder] = {}
+
+
+def case(name: str) -> Callable[[Builder], Builder]:
+    def register(builder: Builder) -> Builder:
+        CASES[name] = builder
+        return builder
+
+    return register
+
+
+def plan(table: str, op: Operation, *rows_: RowWrite, **kw: Any) -> WritePlan:
+    return WritePlan(table, op, tuple(rows_), **kw)
+
+
+def upd(current: Row, **values: Any) -> RowWrite:
+    return RowWrite(values=values, current=current)
+
+
+def pick(
+    sb: Sandbox, resource: str, n: int, where: Callable[[Row], bool] = lambda r: True
+) -> list[Row]:
+    found = [r for r in rows(sb, resource) if where(r)][:n]
+    if len(found) < n:
+        raise RuntimeError(f"the demo account has fewer than {n} {resource} rows to use")
+    return found
+
+
+def unchanged_contact(email: str, name: str, before: frozenset[Any]) -> Callable[[Sandbox], int]:
+    """For a colliding Contact INSERT: a new object, or the existing one renamed, is a change."""
+
+    def changed(sb: Sandbox) -> int:
+        renamed = any(
+            same(c["Email"], email) and c.get("Name") == name for c in rows(sb, "contact")
+        )
+        return new_objects("contact", before, Email=email)(sb) + int(renamed)
+
+    return changed
+
+
+def contact_rows(tag: str, n: int) -> list[tuple[str, str]]:
+    return [(f"{tag}-{i}@matrix.example", f"{tag} {i}") for i in range(n)]
+
+
+@case("Contact INSERT")
+def _contact_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contact")
+    new = contact_rows(tag, 3)
+    old = pick(sb, "contact", 1)[0]
+    writes = [RowWrite({"Email": e, "Name": n}) for e, n in new]
+    writes.append(RowWrite({"Email": old["Email"], "Name": f"{tag} renamed"}))
+    checks = [RowCheck(e, new_objects("contact", before, Email=e, Name=n)) for e, n in new]
+    checks.append(
+        RowCheck(
+            old["Email"], unchanged_contact(old["Email"], f"{tag} renamed", before), collides=True
+        )
+    )
+    return Trial("Contact INSERT", plan("Contact", INSERT, *writes), tuple(checks))
+
+
+@case("Contact INSERT, bulk job")
+def _contact_bulk(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contact")
+    new = contact_rows(tag, 5)
+    old = pick(sb, "contact", 2)[1]
+    writes = [RowWrite({"Email": e, "Name": n}) for e, n in new]
+    writes.append(RowWrite({"Email": old["Email"], "Name": f"{tag} renamed"}))
+    checks = [RowCheck(e, new_objects("contact", before, Email=e, Name=n)) for e, n in new]
+    checks.append(
+        RowCheck(
+            old["Email"], unchanged_contact(old["Email"], f"{tag} renamed", before), collides=True
+        )
+    )
+    return Trial(
+        "Contact INSERT, bulk job",
+        plan("Contact", INSERT, *writes),
+        tuple(checks),
+        WriteOptions(bulk_threshold=3, poll_interval=0),
+    )
+
+
+def _list_id(sb: Sandbox) -> int:
+    return int(pick(sb, "contactslist", 1, lambda r: not r["IsDeleted"])[0]["ID"])
+
+
+@case("Contact INSERT into a list")
+def _contact_list(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contact")
+    list_id = _list_id(sb)
+    new = contact_rows(tag, 2)
+    checks = [
+        RowCheck(e, both(new_objects("contact", before, Email=e, Name=n), member(e, list_id)))
+        for e, n in new
+    ]
+    writes = [RowWrite({"Email": e, "Name": n}) for e, n in new]
+    return Trial(
+        "Contact INSERT into a list",
+        plan("Contact", INSERT, *writes, list_id=list_id),
+        tuple(checks),
+    )
+
+
+@case("Contact import into a list, bulk job")
+def _contact_import(sb: Sandbox, tag: str) -> Trial:
+    # The import's semantics: existing contacts are left unchanged and added to the list.
+    before = ids(sb, "contact")
+    list_id = _list_id(sb)
+    members = {r["ContactID"] for r in rows(sb, "listrecipient") if r["ListID"] == list_id}
+    outsiders = pick(
+        sb, "contact", 2, lambda c: c["ID"] not in members and "@matrix." not in c["Email"]
+    )
+    new = contact_rows(tag, 4)
+    writes = [RowWrite({"Email": e, "Name": n}) for e, n in new]
+    checks = [
+        RowCheck(e, both(new_objects("contact", before, Email=e, Name=n), member(e, list_id)))
+        for e, n in new
+    ]
+    for c in outsiders:
+        writes.append(RowWrite({"Email": c["Email"], "Name": f"{tag} renamed"}))
+        name = c["Name"]
+        checks.append(
+            RowCheck(
+                c["Email"],
+                both(
+                    member(c["Email"], list_id),
+                    lambda sb, e=c["Email"], n=name: int(
+                        any(same(x["Email"], e) and x["Name"] == n for x in rows(sb, "contact"))
+                    ),
+                ),
+            )
+        )
+    return Trial(
+        "Contact import into a list, bulk job",
+        plan("Contact", INSERT, *writes, list_id=list_id, on_conflict=OnConflict.IGNORE),
+        tuple(checks),
+        WriteOptions(bulk_threshold=3, poll_interval=0),
+    )
+
+
+@case("Contact UPDATE")
+def _contact_update(sb: Sandbox, tag: str) -> Trial:
+    targets = pick(sb, "contact", 3, lambda c: "@matrix." not in c["Email"])
+    writes = [upd({"ID": c["ID"]}, Name=f"{tag} {i}") for i, c in enumerate(targets)]
+    checks = [
+        RowCheck(c["Email"], holds("contact", c["ID"], Name=f"{tag} {i}"))
+        for i, c in enumerate(targets)
+    ]
+    return Trial("Contact UPDATE", plan("Contact", UPDATE, *writes), tuple(checks))
+
+
+@case("List INSERT")
+def _list_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contactslist")
+    names = [f"{tag} list {i}" for i in range(2)]
+    existing = pick(sb, "contactslist", 1)[0]["Name"]
+    checks = [RowCheck(n, new_objects("contactslist", before, Name=n)) for n in names]
+    checks.append(
+        RowCheck(existing, new_objects("contactslist", before, Name=existing), collides=True)
+    )
+    writes = [RowWrite({"Name": n}) for n in [*names, existing]]
+    return Trial("List INSERT", plan("List", INSERT, *writes), tuple(checks))
+
+
+@case("List UPDATE")
+def _list_update(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "contactslist", 2)[1]
+    return Trial(
+        "List UPDATE",
+        plan("List", UPDATE, upd({"ID": target["ID"]}, Name=f"{tag} renamed")),
+        (RowCheck(str(target["ID"]), holds("contactslist", target["ID"], Name=f"{tag} renamed")),),
+    )
+
+
+@case("List DELETE")
+def _list_delete(sb: Sandbox, tag: str) -> Trial:
+    # The last list: the cases that subscribe contacts use the first one.
+    key = [r["ID"] for r in rows(sb, "contactslist") if not r["IsDeleted"]][-1]
+    return Trial(
+        "List DELETE",
+        plan("List", DELETE, upd({"ID": key})),
+        (RowCheck(str(key), holds("contactslist", key, IsDeleted=True)),),
+    )
+
+
+@case("ListRecipient INSERT")
+def _recipient_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "listrecipient")
+    list_id = _list_id(sb)
+    members = {r["ContactID"] for r in rows(sb, "listrecipient") if r["ListID"] == list_id}
+    outsiders = pick(sb, "contact", 2, lambda c: c["ID"] not in members)
+    existing = next(r for r in rows(sb, "listrecipient") if r["ListID"] == list_id)
+    writes = [RowWrite({"ContactID": c["ID"], "ListID": list_id}) for c in outsiders]
+    writes.append(RowWrite({"ContactID": existing["ContactID"], "ListID": list_id}))
+    checks = [
+        RowCheck(
+            str(c["ID"]), new_objects("listrecipient", before, ContactID=c["ID"], ListID=list_id)
+        )
+        for c in outsiders
+    ]
+    checks.append(
+        RowCheck(
+            str(existing["ContactID"]),
+            new_objects("listrecipient", before, ContactID=existing["ContactID"], ListID=list_id),
+            collides=True,
+        )
+    )
+    return Trial("ListRecipient INSERT", plan("ListRecipient", INSERT, *writes), tuple(checks))
+
+
+@case("ListRecipient UPDATE")
+def _recipient_update(sb: Sandbox, tag: str) -> Trial:
+    targets = pick(sb, "listrecipient", 2, lambda r: not r["IsUnsubscribed"])
+    return Trial(
+        "ListRecipient UPDATE",
+        plan(
+            "ListRecipient", UPDATE, *[upd({"ID": r["ID"]}, IsUnsubscribed=True) for r in targets]
+        ),
+        tuple(
+            RowCheck(str(r["ID"]), holds("listrecipient", r["ID"], IsUnsubscribed=True))
+            for r in targets
+        ),
+    )
+
+
+@case("ListRecipient DELETE")
+def _recipient_delete(sb: Sandbox, tag: str) -> Trial:
+    targets = pick(sb, "listrecipient", 2)
+    return Trial(
+        "ListRecipient DELETE",
+        plan("ListRecipient", DELETE, *[upd({"ID": r["ID"]}) for r in targets]),
+        tuple(RowCheck(str(r["ID"]), gone("listrecipient", r["ID"])) for r in targets),
+    )
+
+
+@case("ContactList INSERT (subscriptions)")
+def _contact_list_insert(sb: Sandbox, tag: str) -> Trial:
+    list_id = _list_id(sb)
+    contacts = pick(sb, "contact", 2, lambda c: "@matrix." not in c["Email"])
+    writes = [
+        RowWrite({"ContactID": c["ID"], "ListID": list_id, "Action": "addforce"}) for c in contacts
+    ]
+    checks = [
+        RowCheck(c["Email"], member(c["Email"], list_id, unsubscribed=False)) for c in contacts
+    ]
+    return Trial(
+        "ContactList INSERT (subscriptions)", plan("ContactList", INSERT, *writes), tuple(checks)
+    )
+
+
+@case("ContactData UPDATE")
+def _contact_data(sb: Sandbox, tag: str) -> Trial:
+    targets = pick(sb, "contactdata", 2)
+
+    def city(contact_id: int) -> Callable[[Sandbox], int]:
+        return lambda sb: int(
+            any(
+                r["ID"] == contact_id
+                and any(d.get("Name") == "city" and d.get("Value") == tag for d in r["Data"])
+                for r in rows(sb, "contactdata")
+            )
+        )
+
+    return Trial(
+        "ContactData UPDATE",
+        plan(
+            "ContactData",
+            UPDATE,
+            *[upd({"ID": r["ID"], "ContactID": r["ContactID"]}, city=tag) for r in targets],
+        ),
+        tuple(RowCheck(str(r["ID"]), city(r["ID"])) for r in targets),
+    )
+
+
+@case("ContactMetadata INSERT")
+def _metadata_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contactmetadata")
+    name = tag.replace("-", "_").lower()
+    existing = pick(sb, "contactmetadata", 1)[0]
+    return Trial(
+        "ContactMetadata INSERT",
+        plan(
+            "ContactMetadata",
+            INSERT,
+            RowWrite({"Name": name, "Datatype": "str", "NameSpace": "static"}),
+            RowWrite(
+                {"Name": existing["Name"], "Datatype": "str", "NameSpace": existing["NameSpace"]}
+            ),
+        ),
+        (
+            RowCheck(name, new_objects("contactmetadata", before, Name=name)),
+            RowCheck(
+                existing["Name"],
+                new_objects("contactmetadata", before, Name=existing["Name"]),
+                collides=True,
+            ),
+        ),
+    )
+
+
+@case("Template INSERT")
+def _template_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "template")
+    names = [f"{tag} template {i}" for i in range(2)]
+    writes = [RowWrite({"Name": n, "OwnerType": "apikey"}) for n in names]
+    # Without OwnerType: part of the natural key only.
+    writes.append(RowWrite({"Name": f"{tag} template x"}))
+    checks = [
+        RowCheck(n, new_objects("template", before, Name=n)) for n in [*names, f"{tag} template x"]
+    ]
+    return Trial("Template INSERT", plan("Template", INSERT, *writes), tuple(checks))
+
+
+@case("Template UPDATE")
+def _template_update(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "template", 3)[2]
+    return Trial(
+        "Template UPDATE",
+        plan("Template", UPDATE, upd({"ID": target["ID"]}, Description=tag)),
+        (RowCheck(str(target["ID"]), holds("template", target["ID"], Description=tag)),),
+    )
+
+
+@case("Template DELETE")
+def _template_delete(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "template", 1, lambda r: "matrix" not in str(r.get("Name")))[-1]
+    return Trial(
+        "Template DELETE",
+        plan("Template", DELETE, upd({"ID": target["ID"]})),
+        (RowCheck(str(target["ID"]), gone("template", target["ID"])),),
+    )
+
+
+@case("CampaignDraft INSERT (no natural key)")
+def _draft_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "campaigndraft")
+    subject = f"{tag} draft"
+    return Trial(
+        "CampaignDraft INSERT (no natural key)",
+        plan(
+            "CampaignDraft",
+            INSERT,
+            RowWrite(
+                {
+                    "Locale": "en_US",
+                    "Sender": "Kestrel",
+                    "SenderEmail": "hello@kestrelcoffee.example",
+                    "Subject": subject,
+                }
+            ),
+        ),
+        (RowCheck(subject, new_objects("campaigndraft", before, Subject=subject)),),
+    )
+
+
+@case("CampaignDraft UPDATE")
+def _draft_update(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "campaigndraft", 1, lambda r: not r["Used"])[0]
+    return Trial(
+        "CampaignDraft UPDATE",
+        plan(
+            "CampaignDraft",
+            UPDATE,
+            RowWrite({"Title": tag}, {"ID": target["ID"], "Used": False}, True),
+        ),
+        (RowCheck(str(target["ID"]), holds("campaigndraft", target["ID"], Title=tag)),),
+    )
+
+
+@case("CampaignDraftDetailContent INSERT")
+def _draft_content(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "campaigndraft", 1, lambda r: not r["Used"])[0]["ID"]
+    html = f"<p>{tag}</p>"
+
+    def content(sb: Sandbox) -> int:
+        stored = sb.store.sub_resources.get("campaigndraft/detailcontent", {}).get(target) or {}
+        return int(stored.get("Html-part") == html)
+
+    return Trial(
+        "CampaignDraftDetailContent INSERT",
+        plan(
+            "CampaignDraftDetailContent",
+            INSERT,
+            RowWrite({"CampaignDraftID": target, "Html-part": html, "Text-part": tag}),
+        ),
+        (RowCheck(str(target), content),),
+    )
+
+
+@case("TemplateDetailContent UPDATE")
+def _template_content(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "template", 2)[1]["ID"]
+    text = f"{tag} text"
+
+    def content(sb: Sandbox) -> int:
+        stored = sb.store.sub_resources.get("template/detailcontent", {}).get(target) or {}
+        return int(stored.get("Text-part") == text)
+
+    return Trial(
+        "TemplateDetailContent UPDATE",
+        plan("TemplateDetailContent", UPDATE, upd({"TemplateID": target}, **{"Text-part": text})),
+        (RowCheck(str(target), content),),
+    )
+
+
+@case("Segmentation INSERT")
+def _segment_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contactfilter")
+    name = f"{tag} segment"
+    return Trial(
+        "Segmentation INSERT",
+        plan("Segmentation", INSERT, RowWrite({"Name": name, "Expression": '(country="FR")'})),
+        (RowCheck(name, new_objects("contactfilter", before, Name=name)),),
+    )
+
+
+@case("Sender INSERT")
+def _sender_insert(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "sender")
+    email = f"{tag}@kestrelcoffee.example"
+    return Trial(
+        "Sender INSERT",
+        plan("Sender", INSERT, RowWrite({"Email": email, "Name": tag})),
+        (RowCheck(email, new_objects("sender", before, Email=email)),),
+    )
+
+
+@case("ParseRoute INSERT")
+def _parse_route(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "parseroute")
+    email = f"{tag}@parse-in1.mailjet.com"
+    key = pick(sb, "apikey", 1)[0]["ID"]
+    row = {"Url": f"https://hooks.example/{tag}", "Email": email, "APIKeyID": key}
+    return Trial(
+        "ParseRoute INSERT",
+        plan("ParseRoute", INSERT, RowWrite(row)),
+        (RowCheck(email, new_objects("parseroute", before, Email=email)),),
+    )
+
+
+@case("MetaSender INSERT")
+def _meta_sender(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "metasender")
+    email = f"{tag}@kestrelcoffee.example"
+    return Trial(
+        "MetaSender INSERT",
+        plan("MetaSender", INSERT, RowWrite({"Email": email, "Description": tag})),
+        (RowCheck(email, new_objects("metasender", before, Email=email)),),
+    )
+
+
+@case("EventCallbackUrl DELETE")
+def _callback_delete(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "eventcallbackurl", 1)[0]["ID"]
+    return Trial(
+        "EventCallbackUrl DELETE",
+        plan("EventCallbackUrl", DELETE, upd({"ID": target})),
+        (RowCheck(str(target), gone("eventcallbackurl", target)),),
+    )
+
+
+@case("CampaignDraftSchedule INSERT")
+def _schedule(sb: Sandbox, tag: str) -> Trial:
+    draft = pick(sb, "campaigndraft", 1, lambda r: r["Status"] == 0 and not r["Used"])[0]["ID"]
+
+    def scheduled(sb: Sandbox) -> int:
+        return int(bool(sb.store.sub_resources.get("campaigndraft/schedule", {}).get(draft)))
+
+    row = {"CampaignDraftID": draft, "Date": "2030-05-01T09:00:00Z"}
+    return Trial(
+        "CampaignDraftSchedule INSERT",
+        plan("CampaignDraftSchedule", INSERT, RowWrite(row)),
+        (RowCheck(str(draft), scheduled),),
+    )
+
+
+@case("ContactMetadata DELETE")
+def _metadata_delete(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "contactmetadata", 1, lambda r: r["Name"] in ("source", "plan"))[0]["ID"]
+    return Trial(
+        "ContactMetadata DELETE",
+        plan("ContactMetadata", DELETE, upd({"ID": target})),
+        (RowCheck(str(target), gone("contactmetadata", target)),),
+    )
+
+
+@case("Segmentation DELETE")
+def _segment_delete(sb: Sandbox, tag: str) -> Trial:
+    target = pick(sb, "contactfilter", 1)[-1]["ID"]
+    return Trial(
+        "Segmentation DELETE",
+        plan("Segmentation", DELETE, upd({"ID": target})),
+        (RowCheck(str(target), gone("contactfilter", target)),),
+    )
+
+
+@case("User UPDATE")
+def _user(sb: Sandbox, tag: str) -> Trial:
+    user = pick(sb, "user", 1)[0]
+    return Trial(
+        "User UPDATE",
+        plan("User", UPDATE, upd({"ID": user["ID"]}, Username=tag)),
+        (RowCheck(str(user["ID"]), holds("user", user["ID"], Username=tag)),),
+    )
+
+
+@case("Campaign UPDATE")
+def _campaign_update(sb: Sandbox, tag: str) -> Trial:
+    targets = pick(sb, "campaign", 2)
+    return Trial(
+        "Campaign UPDATE",
+        plan(
+            "Campaign",
+            UPDATE,
+            *[upd({"ID": c["ID"]}, IsStarred=not c["IsStarred"]) for c in targets],
+        ),
+        tuple(
+            RowCheck(str(c["ID"]), holds("campaign", c["ID"], IsStarred=not c["IsStarred"]))
+            for c in targets
+        ),
+    )
+
+
+@case("MyProfile UPDATE")
+def _profile(sb: Sandbox, tag: str) -> Trial:
+    profile = pick(sb, "myprofile", 1)[0]
+    return Trial(
+        "MyProfile UPDATE",
+        plan("MyProfile", UPDATE, upd({"ID": profile["ID"]}, JobTitle=tag)),
+        (RowCheck(str(profile["ID"]), holds("myprofile", profile["ID"], JobTitle=tag)),),
+    )
+
+
+# -- running and scoring ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    rows: int = 0
+    written: int = 0
+    failed: int = 0  # reported failed and not on the server: right
+    unknown: int = 0
+    unknown_named: int = 0
+    false_success: int = 0
+    false_failure: int = 0
+    duplicates: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        for name in (
+            "rows",
+            "written",
+            "failed",
+            "unknown",
+            "unknown_named",
+            "false_success",
+            "false_failure",
+            "duplicates",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.examples.extend(other.examples[: 5 - len(self.examples)])
+
+    @property
+    def wrong(self) -> int:
+        return (
+            self.false_success
+            + self.false_failure
+            + self.duplicates
+            + (self.unknown - self.unknown_named)
+        )
+
+
+def score(trial: Trial, sb: Sandbox, reported: Sequence[tuple[Outcome, str]]) -> Tally:
+    tally = Tally()
+    for check, (outcome, message) in zip(trial.checks, reported, strict=True):
+        tally.rows += 1
+        held = check.held(sb)
+        where = f"{trial.case} / {check.label}: reported {outcome.value}, server holds it {held} time(s)"
+        if held > 1:
+            tally.duplicates += 1
+            tally.examples.append(f"duplicate: {where}")
+        if outcome is Outcome.UNKNOWN:
+            tally.unknown += 1
+            if "Check with" in message or "check with" in message.lower():
+                tally.unknown_named += 1
+            else:
+                tally.examples.append(f"unnamed unknown: {where}: {message}")
+        elif outcome in (Outcome.WRITTEN, Outcome.EXISTED):
+            if check.collides or held == 0:
+                tally.false_success += 1
+                tally.examples.append(f"false success: {where}")
+            else:
+                tally.written += 1
+        elif held > 0:
+            tally.false_failure += 1
+            tally.examples.append(f"false failure: {where}: {message}")
+        else:
+            tally.failed += 1
+    return tally
+
+
+def run_trial(trial: Trial, sb: Sandbox, client: ApiClient) -> list[tuple[Outcome, str]]:
+    """Each row's reported outcome and message (a raised statement reports every row)."""
+    try:
+        result = execute(trial.plan, CATALOG, client, trial.options, sleep=lambda _: None)
+    except Error as exc:
+        text = str(exc)
+        outcome = Outcome.UNKNOWN if "outcome unknown" in text else Outcome.FAILED
+        return [(outcome, text)] * len(trial.checks)
+    messages = {f.row_index: f.message for f in result.failed}
+    return [(result.outcome_of(i), messages.get(i, "")) for i in range(len(trial.checks))]
+
+
+def faulty_account(level: float, seed: int) -> Sandbox:
+    share = level / 4
+    return Sandbox(
+        seed=1,
+        scale=0.05,
+        config=SandboxConfig(
+            fault_rate=share,
+            error_after_rate=share,
+            drop_rate=share,
+            truncate_rate=share,
+            fault_seed=seed,
+        ),
+    )
+
+
+def run_matrix(
+    levels: Iterable[float], trials: int, cases: Iterable[str] | None = None
+) -> dict[tuple[float, str], Tally]:
+    names = list(cases or CASES)
+    results: dict[tuple[float, str], Tally] = {}
+    for level in levels:
+        for seed in range(trials):
+            sb = faulty_account(level, seed)
+            config = ApiConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, cache_ttl=0)
+            with ApiClient(config, transport=sb.transport()) as client:
+                client.sleep = lambda _: None
+                for n, name in enumerate(names):
+                    trial = CASES[name](sb, f"t{seed}-{n}")
+                    reported = run_trial(trial, sb, client)
+                    results.setdefault((level, name), Tally()).add(score(trial, sb, reported))
+    return results
+
+
+def totals(results: Mapping[tuple[float, str], Tally]) -> dict[float, Tally]:
+    out: dict[float, Tally] = {}
+    for (level, _), tally in results.items():
+        out.setdefault(level, Tally()).add(tally)
+    return out
+
+
+def report(results: Mapping[tuple[float, str], Tally], trials: int, seconds: float) -> str:
+    lines = [
+        "# Writes under faults: the fault matrix",
+        "",
+        "What mjquery reported for each row of a write, compared with what the sandbox holds",
+        f"afterwards. {trials} trials per fault level; each trial runs every case once on a fresh",
+        "demo account (scale 0.05). Faults hit every request, reads included, split evenly between a",
+        "5xx before the request is applied, a 5xx after it was applied, a connection dropped after it",
+        "was applied and an answer cut short. Command: `python -m bench.fault_matrix --trials "
+        f"{trials}` ({seconds:.0f} s on this machine).",
+        "",
+        "| faults | case | rows | written | failed (right) | outcome unknown (named) | false successes | false failures | duplicates |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (level, name), t in sorted(results.items()):
+        lines.append(
+            f"| {level:.0%} | {name} | {t.rows} | {t.written} | {t.failed} | {t.unknown} ({t.unknown_named}) | "
+            f"{t.false_success} | {t.false_failure} | {t.duplicates} |"
+        )
+    for level, t in sorted(totals(results).items()):
+        lines.append(
+            f"| **{level:.0%}** | **all** | **{t.rows}** | **{t.written}** | **{t.failed}** | "
+            f"**{t.unknown} ({t.unknown_named})** | **{t.false_success}** | **{t.false_failure}** | **{t.duplicates}** |"
+        )
+    lines += [
+        "",
+        '"Failed (right)": rows reported not written that the server indeed does not hold (every',
+        'attempt failed, or the row collided with an existing object). "Outcome unknown": rows',
+        "whose answer was lost where no read-back can decide (objects without a natural key), or",
+        'whose read-back failed too; "named" when the message gives the SELECT that checks it.',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--trials", type=int, default=40, help="trials per fault level (default 40)"
+    )
+    parser.add_argument(
+        "--out", default=str(ROOT / "docs" / "bench-faults.md"), help="the report to write"
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run_matrix(LEVELS, args.trials)
+    seconds = time.perf_counter() - started
+    text = report(results, args.trials, seconds)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
+    wrong = sum(t.wrong for t in totals(results).values())
+    for t in totals(results).values():
+        for example in t.examples:
+            print(example)
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -125,6 +125,21 @@ class Terminal:
                     f"timed out waiting for the prompt; the screen:\n{self.text()}"
                 )
 
+    def cpu_seconds(self) -> float:
+        """CPU time the program has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wait_for_cpu(self, seconds: float, timeout: float = 120.0) -> None:
+        """Wait until the program has worked ``seconds`` more CPU seconds (it is busy computing)."""
+        start = self.cpu_seconds()
+        deadline = time.monotonic() + timeout
+        while self.cpu_seconds() - start < seconds:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the program did not work {seconds} CPU seconds")
+            self._pump(0.1)
+
     # -- typing --------------------------------------------------------------------------------
 
     def type(self, keys: str) -> None:

@@ -113,7 +113,50 @@ def test_output_file_gets_the_results_only(tmp_path: Path) -> None:
 def test_stdin_is_read_when_it_is_not_a_terminal() -> None:
     result = run("--demo", "--format", "csv", stdin="select 1 as one;\nselect 2 as two;")
     assert result.status == 0, result.err
-    assert result.out.splitlines() == ["one", "1", "two", "2"]
+    assert result.out.splitlines() == ["one", "1", "", "two", "2"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        # csv and tsv: a blank line between two results, each with its header
+        ("csv", "a,b\n1,x\n\nc\n2\n3\n"),
+        ("tsv", "a\tb\n1\tx\n\nc\n2\n3\n"),
+        # jsonl: one object per line, all rows in turn
+        ("jsonl", '{"a": 1, "b": "x"}\n{"c": 2}\n{"c": 3}\n'),
+    ],
+)
+def test_several_statements_are_joined_as_documented(fmt: str, expected: str) -> None:
+    # the real engine: a CREATE returns no rows, so it prints nothing between the two results
+    sql = (
+        "SELECT 1 AS a, 'x' AS b; CREATE TEMP TABLE t AS SELECT 2 AS c;"
+        " SELECT * FROM t UNION ALL SELECT 3 ORDER BY 1"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--demo", "-f", fmt, "-c", sql], stdout=out, stderr=err) == 0, err.getvalue()
+    assert out.getvalue() == expected
+
+
+def test_several_statements_in_json_are_one_valid_document() -> None:
+    result = run("--demo", "-f", "json", "-c", "SELECT 1 AS a; SELECT 2 AS b UNION ALL SELECT 3")
+    assert result.status == 0, result.err
+    assert json.loads(result.out) == [[{"a": 1}], [{"b": 2}, {"b": 3}]]
+    single = run("--demo", "-f", "json", "-c", "SELECT 1 AS a")
+    assert json.loads(single.out) == [{"a": 1}]  # one statement: its array, as before
+
+
+def test_a_failing_statement_of_several_is_named_and_the_json_stays_valid() -> None:
+    result = run(
+        "--demo", "-f", "json", "-c", "SELECT 1 AS a; SELECT nope FROM List WHERE ID = 1; SELECT 3"
+    )
+    assert result.status == 1
+    assert json.loads(result.out) == [[{"a": 1}]]  # what ran before the error
+    first_line = result.err.splitlines()[0]
+    assert first_line.startswith("mjquery: error: statement 2 (SELECT nope FROM List WHERE …): ")
+    assert [sql for sql, _ in result.connections[0].executed] == [
+        "SELECT 1 AS a",
+        "SELECT nope FROM List WHERE ID = 1",
+    ]
 
 
 def test_run_binds_file_parameters_as_query_parameters(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 import mjquery
-from mjquery.errors import SqlSyntaxError
+from mjquery.dbapi import Connection
 from mjquery.shell.app import Shell, ShellOptions
 from tests.frontend_fakes import FakeConnection
 
@@ -112,16 +112,20 @@ def test_errors_keep_the_shell_running(tmp_path: Path) -> None:
     assert " one" in s.out
 
 
-def test_syntax_errors_point_at_the_position(tmp_path: Path) -> None:
-    class Failing(FakeConnection):
-        def cursor(self):  # type: ignore[no-untyped-def]
-            raise SqlSyntaxError(
-                "Invalid expression / Unexpected token", line=2, column=9, highlight="FORM"
-            )
-
-    s = shell("SELECT *\nFROM x  FORM y;\n", tmp_path, Failing())
-    assert "syntax error at line 2, column 9: Invalid expression / Unexpected token" in s.err
-    assert "  FROM x  FORM y\n       ^^^^\n" in s.err
+def test_syntax_errors_are_one_sentence_with_a_caret_under_the_offending_word(
+    tmp_path: Path, demo_conn: Connection
+) -> None:
+    s = shell("SELECT *\nFROM List  FORM y;\nSELEC Name FROM List;\n", tmp_path, demo_conn)  # type: ignore[arg-type]
+    assert (
+        "error: Syntax error at line 2, column 12: unknown keyword FORM — did you mean FROM?\n"
+        "  FROM List  FORM y\n"
+        "             ^^^^\n"
+    ) in s.err
+    assert (
+        "error: Syntax error at line 1, column 1: unknown keyword SELEC — did you mean SELECT?\n"
+        "  SELEC Name FROM List\n"
+        "  ^^^^^\n"
+    ) in s.err
 
 
 def test_history_is_saved_privately(tmp_path: Path) -> None:
@@ -183,7 +187,9 @@ def test_update_without_where_is_refused_then_confirmed_with_the_dry_run_count(
         Writable(),
     )
     assert "DELETE without WHERE would change every row" in s.err
-    assert "cancelled: nothing was changed" in s.err
+    # answering n is the user's choice, not an error
+    assert "\ncancelled: nothing was changed\n" in s.err
+    assert "error: cancelled" not in s.err
     assert [sql for sql, _ in s.connection.executed] == [
         "UPDATE Contact SET Name = 'x' WHERE ID > 0"
     ]

@@ -5,27 +5,48 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from mjquery import config as config_module
-from mjquery.errors import Error, NotSupportedError, ProgrammingError, SqlSyntaxError
+from mjquery.errors import NotSupportedError, ProgrammingError
+from mjquery.frontend.cancel import Interruptible, QueryCancelled
+from mjquery.frontend.messages import error_message, pointer_lines, statement_label
 from mjquery.frontend.progress import ProgressLine, is_terminal
-from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner, WriteGuard, status_line
+from mjquery.frontend.runner import (
+    EXIT_PARTLY_REFUSED,
+    WRITE_KINDS,
+    StatementRunner,
+    WriteGuard,
+    status_line,
+)
 from mjquery.frontend.sqltext import (
-    StatementKind,
     parameter_names,
     parse_param_value,
     split_statements,
 )
-from mjquery.output import OutputFormat, ResultSet, write_result
+from mjquery.output import OutputFormat, ResultSequence, ResultSet, write_result
 
 DEMO_SOURCE = "demo account (in-process sandbox)"
 DESCRIPTION_WIDTH = (
     70  # table format only: long schema descriptions would push the table off screen
 )
+
+
+class StatementFailed(Exception):
+    """A statement of a run failed; ``label`` names it when the run had several."""
+
+    def __init__(self, cause: BaseException, number: int, total: int, sql: str) -> None:
+        super().__init__(str(cause))
+        self.cause, self.number, self.total, self.sql = cause, number, total, sql
+
+    @property
+    def prefix(self) -> str:
+        """``statement 2 (UPDATE Contact SET …): `` when the run had several, else nothing."""
+        return f"{statement_label(self.number, self.sql)}: " if self.total > 1 else ""
 
 
 @dataclass
@@ -39,6 +60,7 @@ class Context:
     connect: Callable[..., Any] | None = None
     settings: config_module.ResolvedSettings | None = None
     _connection: Any = field(default=None, init=False)
+    _interruptible: Interruptible | None = field(default=None, init=False)
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -78,6 +100,11 @@ class Context:
             {} if getattr(self.options, "safe_updates", True) else {"allow_unfiltered_writes": True}
         )
 
+    @property
+    def still_running(self) -> bool:
+        """Whether a cancelled statement is still stopping on a worker thread."""
+        return self._interruptible is not None and self._interruptible.busy
+
     def close(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(Exception):
@@ -85,6 +112,24 @@ class Context:
             self._connection = None
 
     # -- messages ------------------------------------------------------------------------------
+
+    def interruptible(self, progress: ProgressLine | None = None) -> Interruptible:
+        """Ctrl-C handling for the connection's calls (frontend.cancel); fetch progress goes to
+        ``progress`` and is where a cancelled fetch stops."""
+        connection = self.connection()
+        interruptible = Interruptible(
+            getattr(connection, "interrupt", None), notify=lambda text: self.warn(text)
+        )
+
+        def on_pages(pages_done: int, pages_expected: int | None) -> None:
+            interruptible.check()
+            if progress is not None:
+                progress.pages(pages_done, pages_expected)
+
+        if hasattr(connection, "progress"):
+            connection.progress = on_pages
+        self._interruptible = interruptible
+        return interruptible
 
     def warn(self, message: str) -> None:
         print(f"mjquery: {message}", file=self.stderr)
@@ -97,26 +142,23 @@ class Context:
         return text
 
     def message_of(self, exc: BaseException) -> str:
-        """One line that says what went wrong."""
-        if isinstance(exc, SqlSyntaxError) and exc.line is not None:
-            head = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid SQL"
-            positioned = "line" in head.lower() and "column" in head.lower()
-            text = (
-                head
-                if positioned
-                else f"syntax error at line {exc.line}, column {exc.column}: {head}"
-            )
-        elif isinstance(exc, FileNotFoundError):
-            text = f"{exc.filename}: no such file"
-        elif isinstance(exc, OSError) and exc.filename:
-            text = f"{exc.filename}: {exc.strerror}"
-        elif isinstance(exc, (Error, ValueError, OSError)):
-            text = str(exc) or type(exc).__name__
-        else:
-            text = f"{type(exc).__name__}: {exc} (an mjquery bug; --verbose shows the details)"
-        if self.options_verbose and getattr(exc, "status", None) is not None:
-            text += f" [HTTP {exc.status}: {getattr(exc, 'api_message', '') or ''}]"  # type: ignore[attr-defined]
-        return self.scrub(" ".join(text.split()))
+        """One line that says what went wrong (secrets scrubbed)."""
+        if isinstance(exc, StatementFailed):
+            message = error_message(exc.cause, verbose=self.options_verbose)
+            return self.scrub(exc.prefix + message)
+        return self.scrub(error_message(exc, verbose=self.options_verbose))
+
+    def report(self, exc: BaseException) -> None:
+        """The error on standard error: its line, the offending SQL underlined, and with
+        ``--verbose`` the traceback."""
+        print(f"mjquery: error: {self.message_of(exc)}", file=self.stderr)
+        if isinstance(exc, StatementFailed):
+            for line in pointer_lines(exc.cause, exc.sql):
+                print(self.scrub(line), file=self.stderr)
+            exc = exc.cause
+        if self.options_verbose:
+            text = "".join(traceback.format_exception(exc))
+            print(self.scrub(text), file=self.stderr, end="")
 
     @property
     def options_verbose(self) -> bool:
@@ -214,40 +256,60 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
         )
     connection = context.connection()
     progress = ProgressLine(context.stderr) if is_terminal(context.stderr) else None
-    if progress is not None and hasattr(connection, "progress"):
-        connection.progress = progress.pages
+    interruptible = context.interruptible(progress)
     runner = StatementRunner(
-        connection, guard=WriteGuard(safe_updates=context.options.safe_updates)
+        connection,
+        guard=WriteGuard(safe_updates=context.options.safe_updates),
+        interruptible=interruptible,
     )
     fmt = context.output_format
     partly_refused = False
     with context.output() as out:
-        printed = 0
-        for sql in statements:
-            executed = runner.execute(sql, params)
+        results = ResultSequence(fmt, out, several=len(statements) > 1)
+        try:
+            for number, sql in enumerate(statements, 1):
+                try:
+                    partly_refused |= _run_one(context, runner, results, sql, params, progress)
+                except (KeyboardInterrupt, BrokenPipeError, QueryCancelled):
+                    raise
+                except Exception as exc:
+                    raise StatementFailed(exc, number, len(statements), sql) from exc
+        finally:
             if progress is not None:
                 progress.clear()
-            if executed.columns is not None:
-                if printed and fmt in (OutputFormat.TABLE, OutputFormat.MARKDOWN):
-                    out.write("\n")
-                write_result(ResultSet(executed.columns, executed.rows()), fmt, out)
-                printed += 1
-            stats = executed.stats()
-            if context.options_verbose or executed.kind in (
-                StatementKind.UPDATE,
-                StatementKind.DELETE,
-                StatementKind.INSERT,
-            ):
-                print(
-                    status_line(stats, kind=executed.kind, timing=context.options_verbose),
-                    file=context.stderr,
-                )
-            warnings = executed.warnings()
-            for warning in warnings:
-                print(f"mjquery: warning: {warning}", file=context.stderr)
-            partly_refused = partly_refused or bool(warnings)
-        out.flush()
+            results.close()
+            out.flush()
     return EXIT_PARTLY_REFUSED if partly_refused else 0
+
+
+def _run_one(
+    context: Context,
+    runner: StatementRunner,
+    results: ResultSequence,
+    sql: str,
+    params: dict[str, Any],
+    progress: ProgressLine | None,
+) -> bool:
+    """One statement: its rows to the output, its status, notices and warnings to standard
+    error. True when the API refused some of the rows of a write."""
+    executed = runner.execute(sql, params)
+    if progress is not None:
+        progress.clear()
+    if executed.columns is not None:
+        results.write(ResultSet(executed.columns, executed.rows()))
+    stats = executed.stats()
+    if context.options_verbose or executed.kind in WRITE_KINDS:
+        print(
+            status_line(stats, kind=executed.kind, timing=context.options_verbose),
+            file=context.stderr,
+        )
+    if context.options_verbose or is_terminal(context.stderr):
+        for notice in executed.notices():
+            print(f"mjquery: {notice}", file=context.stderr)
+    warnings = executed.warnings()
+    for warning in warnings:
+        print(f"mjquery: warning: {warning}", file=context.stderr)
+    return bool(warnings)
 
 
 # -- schema commands (no credentials needed) -------------------------------------------------

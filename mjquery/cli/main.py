@@ -7,10 +7,14 @@ from every message, whatever layer wrote it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from mjquery.cli.commands import Context
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -37,7 +41,6 @@ def main(
 
         return sandbox_main(args[1:])
 
-    from mjquery.cli.commands import Context, dispatch
     from mjquery.cli.options import build_parser
 
     stdin = sys.stdin if stdin is None else stdin
@@ -49,29 +52,42 @@ def main(
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return int(exc.code or 0)
 
+    from mjquery.cli.commands import Context, dispatch
+    from mjquery.frontend.cancel import QueryCancelled
+
     context = Context(options=options, stdin=stdin, stdout=stdout, stderr=stderr, connect=connect)
     try:
         return dispatch(context)
     except KeyboardInterrupt:
         print("mjquery: interrupted", file=stderr)
+        _exit_now_if_stuck(context, EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+    except QueryCancelled as exc:
+        print(f"mjquery: {exc}", file=stderr)
+        _exit_now_if_stuck(context, EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `mjquery ... | head`: the reader is gone; that is not an error of ours.
         _silence_stdout()
         return EXIT_OK
     except Exception as exc:
-        print(f"mjquery: error: {context.message_of(exc)}", file=stderr)
-        if getattr(options, "verbose", False):
-            text = "".join(traceback.format_exception(exc))
-            print(context.scrub(text), file=stderr, end="")
+        context.report(exc)
         return EXIT_ERROR
     finally:
         context.close()
 
 
-def _silence_stdout() -> None:
-    import os
+def _exit_now_if_stuck(context: Context, status: int) -> None:
+    """End the process at once when a cancelled statement is still stopping inside DuckDB:
+    closing the connection (or the interpreter's exit) would wait for it."""
+    if context.still_running:
+        for stream in (context.stdout, context.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
 
+
+def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -27,6 +27,10 @@ examples:
   mjquery run examples/list_members.sql --demo --param list_name=Newsletter
   mjquery --profile work tables
 
+several statements (-c, run, standard input) print their results in turn: tables and csv/tsv
+with a blank line between two results, jsonl as one object per line, json as one array holding
+each statement's array of rows. They stop at the first error, which names the statement.
+
 credentials: MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE, or a profile of the config file
 (see `mjquery config --help`). Exit status: 0 on success, 1 when a statement or command
 fails, 2 for a usage error, 3 when a write or an import applied some rows and the API refused

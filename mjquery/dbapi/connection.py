@@ -303,6 +303,8 @@ class Cursor:
         self._busy = threading.RLock()  # held by the thread inside a call on this cursor
         self._owner: int | None = None  # the thread that ran the current statement
         self._closed_rowcount = -1  # rowcount stays readable after close (SQLAlchemy reads it then)
+        #: Informational messages of the last statement (as psycopg's ``notices``), not warnings.
+        self.notices: list[str] = []
 
     # -- PEP 249 --------------------------------------------------------------------------------
 
@@ -390,11 +392,14 @@ class Cursor:
 
     def _note_write(self) -> None:
         """Rows a write could not change are reported in ``messages`` (the statement raised if
-        none was written)."""
+        none was written); what it did, for information, in ``notices``."""
         write = self.connection._engine.last_write
         self.messages = (
             [(errors.Warning, write.message)] if write is not None and write.message else []
         )
+        # what a statement did, for information ("1090 rows written to x.csv"): not a warning
+        notice = str(getattr(write, "notice", "") or "") if write is not None else ""
+        self.notices = [notice] if notice else []
 
     def fetchone(self) -> tuple[Any, ...] | None:
         with self._using():

@@ -43,7 +43,6 @@ from mjquery.errors import (
     NotSupportedError,
     OperationalError,
     ProgrammingError,
-    SqlSyntaxError,
 )
 from mjquery.planner import (
     ApiFetch,
@@ -62,6 +61,7 @@ from mjquery.planner import (
     plan_statement,
 )
 from mjquery.planner.dml import plan_dml, plan_dml_many
+from mjquery.planner.syntax import duckdb_syntax_error
 from mjquery.writes.plan import WriteOptions
 
 ProgressCallback = Callable[[int, "int | None"], None]
@@ -687,7 +687,7 @@ class _duckdb_errors:
             return False
         message = _clean(str(exc))
         if isinstance(exc, duckdb.ParserException):
-            raise SqlSyntaxError(message) from exc
+            raise duckdb_syntax_error(message) from exc
         if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)):
             raise ProgrammingError(message) from exc
         if isinstance(exc, duckdb.ConstraintException):

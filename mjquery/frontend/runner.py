@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from mjquery.errors import InterfaceError, ProgrammingError
+from mjquery.frontend.cancel import Interruptible
 from mjquery.frontend.sqltext import (
     BoundStatement,
     StatementKind,
@@ -22,6 +23,9 @@ from mjquery.frontend.sqltext import (
 )
 
 FETCH_BATCH = 1000
+T = TypeVar("T")
+#: Statements that change the account: Ctrl-C does not stop them halfway (frontend.cancel).
+WRITE_KINDS = frozenset({StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT})
 
 
 class Cursor(Protocol):
@@ -69,6 +73,10 @@ class WriteGuard:
     confirm: Callable[[int | None], bool] | None = None
 
 
+def _direct(work: Callable[[], T], *, write: bool = False, abandon: Any = None) -> T:
+    return work()
+
+
 @dataclass
 class ExecutedStatement:
     """A statement that ran: its columns (None when it returns no rows) and its rows, streamed."""
@@ -78,6 +86,7 @@ class ExecutedStatement:
     cursor: Cursor
     started: float
     kind: StatementKind
+    call: Callable[..., Any] = _direct  # runs a call on the connection (Interruptible.call)
     _rows_seen: int = field(default=0, init=False)
 
     def rows(self) -> Iterator[Sequence[Any]]:
@@ -85,7 +94,7 @@ class ExecutedStatement:
         if self.columns is None:
             return
         while True:
-            batch = self.cursor.fetchmany(FETCH_BATCH)
+            batch = self.call(lambda: self.cursor.fetchmany(FETCH_BATCH))
             if not batch:
                 return
             for row in batch:
@@ -95,6 +104,10 @@ class ExecutedStatement:
     def warnings(self) -> list[str]:
         """What the statement left in ``Cursor.messages`` (PEP 249): rows a write could not apply."""
         return [str(value) for _kind, value in getattr(self.cursor, "messages", None) or ()]
+
+    def notices(self) -> list[str]:
+        """Information the statement left in ``Cursor.notices`` (``1090 rows written to x.csv``)."""
+        return [str(text) for text in getattr(self.cursor, "notices", None) or ()]
 
     def stats(self) -> Stats:
         """Call after :meth:`rows` was consumed: the statement's cost."""
@@ -143,11 +156,17 @@ class StatementRunner:
     """Runs statements on one connection for a front end."""
 
     def __init__(
-        self, connection: Connection, *, guard: WriteGuard | None = None, explain: bool = False
+        self,
+        connection: Connection,
+        *,
+        guard: WriteGuard | None = None,
+        explain: bool = False,
+        interruptible: Interruptible | None = None,
     ) -> None:
         self.connection = connection
         self.guard = guard or WriteGuard()
         self.explain = explain
+        self.call: Callable[..., Any] = _direct if interruptible is None else interruptible.call
 
     def bind(self, sql: str, params: Mapping[str, Any]) -> BoundStatement:
         return bind_parameters(sql, params, paramstyle())
@@ -172,10 +191,12 @@ class StatementRunner:
         dry_run = getattr(self.connection, "dry_run", None)
         if dry_run is None:
             return None
-        result = (
-            dry_run(bound.sql, bound.parameters)
-            if bound.parameters is not None
-            else dry_run(bound.sql)
+        result = self.call(
+            lambda: (
+                dry_run(bound.sql, bound.parameters)
+                if bound.parameters is not None
+                else dry_run(bound.sql)
+            )
         )
         return int(getattr(result, "count", result))
 
@@ -190,13 +211,17 @@ class StatementRunner:
             kind = StatementKind.QUERY
         cursor = self.connection.cursor()
         started = time.perf_counter()
-        if bound.parameters is None:
-            cursor.execute(text)
-        else:
-            cursor.execute(text, bound.parameters)
+        parameters = bound.parameters
+        self.call(
+            lambda: (
+                cursor.execute(text) if parameters is None else cursor.execute(text, parameters)
+            ),
+            write=kind in WRITE_KINDS,
+            abandon=lambda _: cursor.close(),
+        )
         columns = None
         if cursor.description is not None:
             columns = tuple(str(d[0]) for d in cursor.description)
         return ExecutedStatement(
-            sql=text, columns=columns, cursor=cursor, started=started, kind=kind
+            sql=text, columns=columns, cursor=cursor, started=started, kind=kind, call=self.call
         )

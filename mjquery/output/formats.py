@@ -62,6 +62,40 @@ def write_result(
     return writer(result, stream, max_width)
 
 
+class ResultSequence:
+    """The results of several statements on one stream, joined as each format documents:
+
+    - table, markdown, csv, tsv: one after the other, a blank line between two results (each
+      with its own header);
+    - jsonl: one object per line, all rows in turn;
+    - json: with ``several`` statements, one outer array holding each result's array (valid
+      JSON whatever the number of results); otherwise the one result's array.
+
+    Call :meth:`close` (also after an error) so the JSON document is complete.
+    """
+
+    def __init__(self, fmt: OutputFormat, stream: TextIO, *, several: bool) -> None:
+        self.fmt, self.stream, self.several = fmt, stream, several
+        self.written = 0
+        self._closed = False
+
+    def write(self, result: ResultSet, *, max_width: int | None = None) -> int:
+        if self.fmt is OutputFormat.JSON and self.several:
+            self.stream.write("[\n" if self.written == 0 else ",\n")
+        elif self.written and self.fmt is not OutputFormat.JSONL:
+            self.stream.write("\n")
+        count = write_result(result, self.fmt, self.stream, max_width=max_width)
+        self.written += 1
+        return count
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.fmt is OutputFormat.JSON and self.several:
+            self.stream.write("]\n" if self.written else "[]\n")
+
+
 # -- values -> text --------------------------------------------------------------------------
 
 

@@ -4,8 +4,9 @@ Parameters use the ``qmark`` style (``?``) with a sequence of values, or, as sql
 ``:name`` markers with a mapping (the style of saved ``.sql`` files): :func:`qmark_parameters`
 turns the second form into the first before planning. They are bound into the syntax tree as typed
 literals, never spliced into the SQL text, so a value can never change the statement's shape.
-Syntax errors become :class:`~mjquery.errors.SqlSyntaxError` with line, column and the
-offending text, which front ends use to point at the mistake.
+Syntax errors become :class:`~mjquery.errors.SqlSyntaxError` in plain words, with the line,
+column and text of the offending token (:mod:`mjquery.planner.syntax`), which front ends
+underline.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as _dt
 import decimal
 import functools
 import itertools
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -23,9 +25,14 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import TokenType
 
-from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError, SqlSyntaxError
+from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
+from mjquery.planner.syntax import syntax_error
 
 DIALECT = "duckdb"
+
+# sqlglot logs a warning when it hands a statement it cannot parse to DuckDB as a command
+# (DuckDB then reports any real error); without a handler Python would print it to stderr.
+logging.getLogger("sqlglot").addHandler(logging.NullHandler())
 
 
 _DUCKDB = sqlglot.Dialect.get_or_raise(DIALECT)
@@ -49,10 +56,8 @@ def parse(sql: str) -> exp.Expression:
             _DUCKDB.tokenize(sql), sql
         )
         statements = [s for s in parsed if s is not None]
-    except ParseError as exc:
-        raise _syntax_error(exc) from exc
-    except TokenError as exc:
-        raise SqlSyntaxError(f"SQL syntax error: {exc}") from exc
+    except (ParseError, TokenError) as exc:
+        raise syntax_error(exc, sql) from exc
     if not statements:
         raise ProgrammingError("Empty statement: nothing to run.")
     if len(statements) > 1:
@@ -60,22 +65,6 @@ def parse(sql: str) -> exp.Expression:
             "Only one SQL statement can be run at a time; split the text at its semicolons."
         )
     return statements[0]
-
-
-def _syntax_error(exc: ParseError) -> SqlSyntaxError:
-    first = exc.errors[0] if exc.errors else {}
-    line = first.get("line")
-    column = first.get("col")
-    highlight = first.get("highlight") or None
-    description = first.get("description") or "invalid SQL"
-    where = f" at line {line}, column {column}" if line is not None else ""
-    near = f" near {highlight!r}" if highlight else ""
-    return SqlSyntaxError(
-        f"SQL syntax error{where}{near}: {description}",
-        line=line,
-        column=column,
-        highlight=highlight,
-    )
 
 
 def placeholders(tree: exp.Expression) -> list[exp.Placeholder]:
@@ -175,7 +164,7 @@ def named_markers(sql: str) -> NamedMarkers:
     try:
         tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(sql)
     except TokenError as exc:
-        raise SqlSyntaxError(f"SQL syntax error: {exc}") from exc
+        raise syntax_error(exc, sql) from exc
     pieces: list[str] = []
     names: list[str] = []
     done = 0

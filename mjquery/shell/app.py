@@ -25,9 +25,10 @@ from prompt_toolkit.styles import Style
 from pygments.lexers.sql import SqlLexer
 
 from mjquery import config as config_module
-from mjquery.errors import SqlSyntaxError
+from mjquery.frontend.cancel import Interruptible, QueryCancelled
+from mjquery.frontend.messages import error_message, pointer_lines, statement_label
 from mjquery.frontend.progress import ProgressLine, is_terminal
-from mjquery.frontend.runner import StatementRunner, WriteGuard, status_line
+from mjquery.frontend.runner import StatementRunner, WriteCancelled, WriteGuard, status_line
 from mjquery.frontend.sqltext import split_statements
 from mjquery.output import OutputFormat, ResultSet, write_result
 from mjquery.shell.completer import SqlCompleter
@@ -128,13 +129,21 @@ class Shell:
             input=input,
             output=output,
         )
+        self.progress = ProgressLine(self.stderr, terminal=is_terminal(self.stderr))
+        self.interruptible = Interruptible(getattr(connection, "interrupt", None), notify=self.info)
+        if hasattr(connection, "progress"):
+            connection.progress = self._on_pages
         self.runner = StatementRunner(
             connection,
             guard=WriteGuard(safe_updates=self.state.safe_updates, confirm=self.confirm_write),
+            interruptible=self.interruptible,
         )
-        self.progress = ProgressLine(self.stderr, terminal=is_terminal(self.stderr))
-        if hasattr(connection, "progress") and self.progress.terminal:
-            connection.progress = self.progress.pages
+
+    def _on_pages(self, pages_done: int, pages_expected: int | None) -> None:
+        """The connection's fetch callback: the progress line, and where Ctrl-C stops a fetch."""
+        self.interruptible.check()
+        if self.progress.terminal:
+            self.progress.pages(pages_done, pages_expected)
 
     # -- catalog --------------------------------------------------------------------------------
 
@@ -185,19 +194,21 @@ class Shell:
 
     def run_sql(self, text: str, params: dict[str, Any]) -> bool:
         """Run the statements of ``text``; False when one failed or was cancelled."""
-        for sql in split_statements(text):
+        statements = split_statements(text)
+        for number, sql in enumerate(statements, 1):
             try:
                 self.run_statement(sql, params)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, QueryCancelled) as exc:
                 self.progress.clear()
-                cancel = getattr(self.connection, "interrupt", None)
-                if cancel is not None:
-                    cancel()
-                self.error("query cancelled")
+                self.error(str(exc) if isinstance(exc, QueryCancelled) else "query cancelled")
+                return False
+            except WriteCancelled as exc:
+                self.info(str(exc))  # the user said no: not an error
                 return False
             except Exception as exc:
                 self.progress.clear()
-                self.show_error(exc, sql)
+                label = statement_label(number, sql) if len(statements) > 1 else None
+                self.show_error(exc, sql, label=label)
                 return False
         return True
 
@@ -212,6 +223,8 @@ class Shell:
             self.print_result(ResultSet(executed.columns, executed.rows()))
         stats = executed.stats()
         self.info(status_line(stats, kind=executed.kind, timing=self.state.timing))
+        for notice in executed.notices():
+            self.info(notice)
         for warning in executed.warnings():
             self.warn(warning)
 
@@ -269,25 +282,15 @@ class Shell:
             text = text.replace(secret, "***")
         return text
 
-    def show_error(self, exc: BaseException, sql: str) -> None:
-        """The error in colour; for a syntax error, the statement line with the bad span marked."""
-        message = str(exc).strip() or type(exc).__name__
-        if isinstance(exc, SqlSyntaxError) and exc.line is not None and exc.column is not None:
-            lines = sql.splitlines() or [""]
-            line = lines[min(max(exc.line, 1), len(lines)) - 1]
-            width = max(1, len(exc.highlight or "") or 1)
-            start = max(0, exc.column - width)
-            head = message.splitlines()[0]
-            if not ("line" in head.lower() and "column" in head.lower()):
-                head = f"syntax error at line {exc.line}, column {exc.column}: {head}"
-            self.error(head)
-            self.stderr.write(f"  {line}\n  {' ' * start}{'^' * width}\n")
-        elif isinstance(exc, (OSError, ValueError)) or exc.__class__.__module__.startswith(
-            "mjquery"
-        ):
-            self.error(self.scrub("error: " + message))
-        else:
-            self.error(self.scrub(f"error: {type(exc).__name__}: {message}"))
+    def show_error(self, exc: BaseException, sql: str, *, label: str | None = None) -> None:
+        """The error in colour; for a syntax error, the statement line with the bad text marked.
+
+        ``label`` names the statement when the input held several.
+        """
+        message = error_message(exc, verbose=self.options.verbose)
+        self.error(self.scrub(f"error: {label + ': ' if label else ''}{message}"))
+        for line in pointer_lines(exc, sql):
+            self.stderr.write(self.scrub(line) + "\n")
         if self.options.verbose:
             import traceback
 
@@ -317,5 +320,15 @@ class Shell:
 
 
 def run_shell(connection: Any, options: ShellOptions | None = None, **kwargs: Any) -> int:
-    """Start the shell on ``connection``; returns the exit status."""
-    return Shell(connection, options, **kwargs).run()
+    """Start the shell on ``connection``; returns the exit status.
+
+    A statement cancelled with Ctrl-C that DuckDB is still stopping would hold up closing the
+    connection and leaving the interpreter: the process then ends at once.
+    """
+    shell = Shell(connection, options, **kwargs)
+    status = shell.run()
+    if shell.interruptible.busy:
+        for stream in (shell.stdout, shell.stderr):
+            stream.flush()
+        os._exit(status)
+    return status

@@ -38,7 +38,8 @@ class StatementOutcome:
     rows: list[tuple[Any, ...]]
     rowcount: int
     result: WriteResult | None = None
-    message: str = ""
+    message: str = ""  # what the API refused (a warning)
+    notice: str = ""  # what was done, for information ("1090 rows written to x.csv")
 
 
 def build_plan(statement: Any, select: SelectRows) -> WritePlan:
@@ -178,7 +179,7 @@ def run_copy(statement: Any, select: SelectRows) -> StatementOutcome:
         header=statement.header,
         delimiter=statement.delimiter,
     )
-    return StatementOutcome(None, [], count, None, f"{count} rows written to {statement.path}")
+    return StatementOutcome(None, [], count, notice=f"{count} rows written to {statement.path}")
 
 
 def _type_name(schema: Any, name: str) -> str:

@@ -270,6 +270,22 @@ def test_a_401_with_a_reason_is_one_refused_operation_not_the_key_pair() -> None
     )
 
 
+def test_a_contact_key_that_is_no_email_is_not_found_when_read() -> None:
+    # Production answers 400 to GET /contact/<not an id or email> (mailjet-apiv3-python#43):
+    # no contact can have that key, so reads treat it as not found; a write stays refused.
+    body = orjson.dumps(
+        {
+            "ErrorInfo": "",
+            "ErrorMessage": 'Unexpected error during GET: Invalid email address "x", reason: "No @ character in mail"',
+            "StatusCode": 400,
+        }
+    )
+    read = error_for_status(400, body, method="GET", path="/v3/REST/contact/x")
+    assert isinstance(read, ApiNotFoundError) and read.status == 400
+    write = error_for_status(400, body, method="PUT", path="/v3/REST/contact/x")
+    assert isinstance(write, ApiRequestError) and not isinstance(write, ApiNotFoundError)
+
+
 @pytest.mark.parametrize(
     "body",
     [

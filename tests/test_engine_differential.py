@@ -1,6 +1,7 @@
 """Results never depend on pushdown: mjquery's rows against a reference computed without it.
 
-The reference is a plain DuckDB database holding the sandbox's own rows (``Sandbox.data``),
+The reference is a plain DuckDB database holding the sandbox's own rows (``Sandbox.data``, with
+the properties the API leaves out while unset as NULL),
 typed here from the schema files with no mjquery code (no planner, no loader): RFC 3339 strings
 become timestamps, ``""`` becomes NULL. A few hundred queries, generated from a fixed seed,
 cover every predicate family the schemas push (``=``/``IN`` on ids and booleans, the LIKE and
@@ -30,6 +31,7 @@ import pytest
 
 import mjquery
 from mjquery.sandbox import Sandbox
+from mjquery.sandbox.api.core import OMITTED_WHEN_UNSET
 from mjquery.schema import load_catalog
 
 SEED = 20240601
@@ -76,8 +78,13 @@ def reference(
         assert schema is not None
         columns = [(c.name, c.type.value) for c in schema.columns]
         path = Path(folder) / f"{resource}.json"
+        # Properties the API leaves out while they are unset reach mjquery as NULL.
+        omitted = set(OMITTED_WHEN_UNSET.get(resource, ()))
         rows = [
-            {n: _typed(row.get(n), t) for n, t in columns}
+            {
+                n: None if n in omitted and row.get(n) in (0, "", None) else _typed(row.get(n), t)
+                for n, t in columns
+            }
             for row in small_demo_sandbox.data.resources[resource]
         ]
         path.write_text(json.dumps(rows))

@@ -101,11 +101,13 @@ def test_message_optional_fields_need_their_show_flag(client: httpx.Client) -> N
             "/v3/REST/message", params={"Limit": 1, "ShowSubject": "true", "ShowCustomID": 1}
         )
     )[0]
-    assert "Subject" not in plain and "CustomID" not in plain and "ContactAlt" not in plain
+    # Recorded (gem cassette message?Limit=1): without the flags production still sends
+    # "Subject": "" and "ContactAlt": ""; CustomID is only there with ShowCustomID.
+    assert plain["Subject"] == "" and plain["ContactAlt"] == "" and "CustomID" not in plain
     assert (
         shown["Subject"] == "Subject 1"
         and shown["CustomID"] == "cust-1"
-        and "ContactAlt" not in shown
+        and shown["ContactAlt"] == ""
     )
 
 
@@ -247,12 +249,14 @@ def test_sort_ascending_descending_and_refusals(client: httpx.Client) -> None:
     assert [r["DeliveredCount"] for r in by_delivered] == [9, 5, 4]
     refused = client.get("/v3/REST/contact", params={"Sort": "ID DESC"})
     assert refused.status_code == 400
-    assert (
-        refused.json()["ErrorMessage"] == 'Sort: property "ID" cannot be sorted in descending order'
+    assert refused.json()["ErrorMessage"] == (
+        "Unexpected error during GET: Invalid sort specification: Cannot sort on field id desc"
     )
     not_sortable = client.get("/v3/REST/contact", params={"Sort": "Name"})
     assert not_sortable.status_code == 400
-    assert not_sortable.json()["ErrorMessage"] == 'Sort: property "Name" is not sortable'
+    assert not_sortable.json()["ErrorMessage"] == (
+        "Unexpected error during GET: Invalid sort specification: Cannot sort on field name"
+    )
 
 
 # -- writes ----------------------------------------------------------------------------------------
@@ -285,9 +289,11 @@ def test_duplicate_contact_email_is_mj18(client: httpx.Client) -> None:
 def test_put_is_a_patch_and_304_when_nothing_changes(
     client: httpx.Client, sandbox: Sandbox
 ) -> None:
-    same = client.put(
-        "/v3/REST/contact/2", json={"Name": "Bob", "CreatedAt": "2020-12-10 17:35:35 UTC", "ID": 2}
-    )
+    # Read-only properties sent back unchanged are tolerated, in another date format too (as
+    # the recorded PUT of the gem cassette resource/test_contact/update sends them).
+    created = client.get("/v3/REST/contact/2").json()["Data"][0]["CreatedAt"]
+    as_sent = created.replace("T", " ").replace("Z", " UTC")
+    same = client.put("/v3/REST/contact/2", json={"Name": "Bob", "CreatedAt": as_sent, "ID": 2})
     assert same.status_code == 304 and same.content == b""
     changed = client.put(
         "/v3/REST/contact/bob@acme.com", json={"Name": "Robert", "Email": "bob@acme.com"}
@@ -308,7 +314,7 @@ def test_unknown_property_is_refused(client: httpx.Client) -> None:
 
 
 def test_methods_not_allowed_are_405(client: httpx.Client) -> None:
-    assert client.delete("/v3/REST/contact/1").status_code == 405
+    assert client.delete("/v3/REST/campaign/1").status_code == 405
     assert client.post("/v3/REST/message", json={}).status_code == 405
     assert client.put("/v3/REST/statcounters/1", json={}).status_code == 405
 

@@ -37,6 +37,9 @@ EPOCH_FIELDS = {
     ("batchjob", "RequestAt"),
     ("widget", "CreatedAt"),
 }
+#: Properties production sends as strings whatever the reference's type (recorded: the gem
+#: cassette newsletter?Limit=1 has "AXFraction": "0" and "AXTesting": "123456").
+RECORDED_AS_TEXT = {("newsletter", "AXFraction"), ("newsletter", "AXTesting")}
 MARKETING_STATUSES = {
     "sent",
     "opened",
@@ -125,6 +128,9 @@ def test_values_have_the_reference_types(demo: DemoData, resource: str) -> None:
             value, kind = r[field["name"]], field["type"]
             where = f"{resource}.{field['name']}={value!r}"
             if (resource, field["name"]) in NULLABLE and value is None:
+                continue
+            if (resource, field["name"]) in RECORDED_AS_TEXT:
+                assert type(value) is str, where
                 continue
             if (resource, field["name"]) in EPOCH_FIELDS or kind == "int":
                 assert type(value) is int, where

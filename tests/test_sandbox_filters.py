@@ -95,8 +95,10 @@ def _candidates(
     )
     if field is not None and field.type != "bool":
         counts: dict[str, int] = {}
+        unset = "0" if field.type == "int" else ""  # left out of rows while unset (production)
         for row in all_rows:
-            counts[str(row.get(field.name))] = counts.get(str(row.get(field.name)), 0) + 1
+            value = str(row[field.name]) if field.name in row else unset
+            counts[value] = counts.get(value, 0) + 1
         return [v for v, _ in sorted(counts.items(), key=lambda kv: -kv[1])][:2]
     pools: dict[str, list[Any]] = {
         "campaignid": [c["ID"] for c in store.table("campaign").rows][:6],

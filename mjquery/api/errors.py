@@ -143,6 +143,10 @@ def is_permanent_server_error(status: int, body: bytes) -> bool:
     )
 
 
+#: Production's 400 for a contact key that is neither an ID nor an email address.
+_NOT_A_KEY = 'reason: "No @ character in mail"'
+
+
 def _is_credentials_401(body: bytes, api_message: str | None) -> bool:
     """Whether a 401 is about the key pair: an empty body (recorded for v3 REST), or an error
     object that says so (the v3.1 Send API's "API key authentication/authorization failure")."""
@@ -177,6 +181,10 @@ def error_for_status(
         )
     if status == 404:
         return make(ApiNotFoundError, f"Not found: {where} (HTTP 404){detail}")
+    if status == 400 and method == "GET" and api_message and _NOT_A_KEY in api_message:
+        # A contact read by a key that is neither an ID nor an email: production answers 400,
+        # not 404 (mailjet-apiv3-python#43), but no object can have that key: none was found.
+        return make(ApiNotFoundError, f"Not found: {where} (HTTP 400){detail}")
     if status == 405:
         return make(
             ApiNotAllowedError, f"The Mailjet API does not allow {where} (HTTP 405){detail}"

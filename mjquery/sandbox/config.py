@@ -47,6 +47,15 @@ class FaultRule:
         return method.upper() == self.method.upper() and re.fullmatch(self.path, path) is not None
 
 
+class JobErrorFormat(enum.StrEnum):
+    """How ``GET /v3/DATA/batchjob/{id}/JSONError/application:json/LAST`` lays out a bulk job's
+    errors. The reference names the file but shows none, so the layout is a knob."""
+
+    LIST = "list"  # [{"Email", "Error"}] (the default)
+    ENVELOPE = "envelope"  # {"Count", "Data": [{"ContactEmail", "ErrorMessage"}], "Total"}
+    OBJECT = "object"  # {"Errors": [{"Email", "Message", "Line"}]}
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     """How the sandbox authenticates and how it degrades.
@@ -65,6 +74,13 @@ class SandboxConfig:
     ``start`` is the account clock's time when the sandbox starts (UTC when naive); by default
     the account's own ``now`` (the demo account's fixed date), or the machine's clock for an
     account without one. The clock then advances in real time (see :mod:`mjquery.sandbox.api.store`).
+
+    Harsher behaviours where the evidence about production is thin (all off by default):
+    ``job_visible_after`` seconds (on the sandbox's clock) pass between a bulk contact job's POST
+    and its changes being readable, so a job may report ``Completed`` before a read shows them
+    (eventual consistency); ``job_error_format`` lays a bulk job's JSON error file out another
+    way; ``statistics_lag_hours``: statistics resources leave out the activity of the last hours
+    of the account clock, as production's statistics lag behind the messages.
     """
 
     api_key: str = DEMO_API_KEY
@@ -81,6 +97,9 @@ class SandboxConfig:
     fault_rules: tuple[FaultRule, ...] = ()
     fault_seed: int = 0
     start: datetime | None = None
+    job_visible_after: float = 0.0
+    job_error_format: JobErrorFormat = JobErrorFormat.LIST
+    statistics_lag_hours: float = 0.0
 
     def __post_init__(self) -> None:
         for pattern in (self.fault_paths, *(rule.path for rule in self.fault_rules)):

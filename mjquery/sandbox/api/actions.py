@@ -47,10 +47,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from mjquery.sandbox.api import properties
 from mjquery.sandbox.api.query import draft_status_name
 from mjquery.sandbox.api.store import Row
 from mjquery.sandbox.api.values import QueryError, parse_time
@@ -65,6 +67,7 @@ from mjquery.sandbox.api.wire import (
     not_found,
     object_body,
 )
+from mjquery.sandbox.config import JobErrorFormat
 
 if TYPE_CHECKING:
     from mjquery.sandbox.api.core import Sandbox
@@ -77,18 +80,24 @@ SUBSCRIPTION_ACTIONS = ("addforce", "addnoforce", "remove", "unsub")
 
 @dataclass
 class Job:
-    """A managemanycontacts job, applied when posted and reported through polls."""
+    """A managemanycontacts or importlist job, reported through polls.
+
+    Its changes are applied when it is posted, or ``SandboxConfig.job_visible_after`` seconds
+    later (eventual consistency: see :meth:`mjquery.sandbox.api.core.Sandbox.defer`).
+    """
 
     id: int
     list_id: int | None
     count: int
-    errors: list[dict[str, str]]
+    errors: list[dict[str, Any]]
     start: int
     polls: int = 0
     kind: str = "managemanycontacts"  # or "importlist": each action lists only its own jobs
     detail: dict[str, Any] | None = (
         None  # importlist: the source ListID and Action, echoed by polls
     )
+    #: managemanycontacts: the ContactsLists of the request, echoed by polls.
+    contacts_lists: list[dict[str, Any]] | None = None
 
 
 def _parent(sb: Sandbox, resource: str, key: str | None) -> Row:
@@ -451,41 +460,18 @@ def _managecontactslists(
     return envelope([{"ContactsLists": [echo for _, _, echo in actions]}], 201)
 
 
-def _property_problems(sb: Sandbox, properties: Any) -> list[dict[str, str]]:
-    if properties is None:
+def _property_problems(sb: Sandbox, values: Any) -> list[dict[str, str]]:
+    if values is None:
         return []
-    if not isinstance(properties, dict):
-        return [{"Properties": "Property type does not match definition"}]
-    defined = {str(r.get("Name", "")).lower() for r in sb.store.table("contactmetadata").rows}
-    return [{name: "Property not defined"} for name in properties if name.lower() not in defined]
+    if not isinstance(values, dict):
+        return [{"Properties": properties.TYPE_MISMATCH}]
+    return properties.problems(sb.store, values)
 
 
-def set_properties(sb: Sandbox, contact: Row, properties: dict[str, Any] | None) -> None:
+def set_properties(sb: Sandbox, contact: Row, values: dict[str, Any] | None) -> None:
     """Write contact property values into contactdata (a null value unassigns the property)."""
-    if not properties:
-        return
-    table = sb.store.table("contactdata")
-    row = next((r for r in table.rows if r.get("ContactID") == contact["ID"]), None)
-    if row is None:
-        row = {"ContactID": contact["ID"], "Data": [], "ID": contact["ID"]}
-        if "MethodCollection" in sb.specs["contactdata"].field_names:
-            row["MethodCollection"] = ""
-        table.insert(row)
-    data = [
-        item
-        for item in row.get("Data") or []
-        if str(item.get("Name", "")).lower() not in {k.lower() for k in properties}
-    ]
-    for name, value in properties.items():
-        if value is not None:
-            data.append(
-                {
-                    "Name": name,
-                    "Value": value if isinstance(value, str) else orjson.dumps(value).decode(),
-                }
-            )
-    row["Data"] = data
-    table.touch()
+    if values:
+        properties.merge(sb.store, contact["ID"], values)
 
 
 def upsert_contact(sb: Sandbox, entry: dict[str, Any]) -> Row:
@@ -550,21 +536,51 @@ def _managecontact(
 
 
 def job_row(sb: Sandbox, job: Job) -> dict[str, Any]:
+    """A job as its poll shows it. ``JobStart``/``JobEnd`` are strings (RFC 3339; ``""`` while it
+    runs) and the request's ``ContactsLists`` are echoed, as the Go client's ``Contactsjob``
+    struct (``JobStart string``) and its ``ContactManagemanycontacts`` read them; the batchjob
+    resource keeps its recorded Unix-time integers."""
     done = job.polls > 1
     row: dict[str, Any] = {
         "Status": "Completed" if done else "In Progress",
-        "JobStart": job.start,
-        "JobEnd": job.start + 1 if done else "",
+        "JobStart": rfc3339(job.start),
+        "JobEnd": rfc3339(job.start + 1) if done else "",
         "Count": job.count if done else 0,
         "Error": "",
         "ErrorFile": "",
     }
+    if job.contacts_lists is not None:
+        row["ContactsLists"] = job.contacts_lists
     if done and job.errors:
         row["Error"] = f"{len(job.errors)} contact(s) could not be processed"
         row["ErrorFile"] = (
             f"https://api.mailjet.com/v3/DATA/batchjob/{job.id}/JSONError/application:json/LAST"
         )
     return row
+
+
+def rfc3339(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def job_error_file(sb: Sandbox, job: Job) -> SandboxResponse:
+    """The job's JSON error file, laid out as ``SandboxConfig.job_error_format`` says."""
+    layout = sb.config.job_error_format
+    errors = job.errors
+    body: Any
+    if layout is JobErrorFormat.ENVELOPE:
+        data = [{"ContactEmail": e["Email"], "ErrorMessage": e["Error"]} for e in errors]
+        body = {"Count": len(data), "Data": data, "Total": len(data)}
+    elif layout is JobErrorFormat.OBJECT:
+        body = {
+            "Errors": [
+                {"Email": e["Email"], "Message": e["Error"], "Line": e.get("Line", 0)}
+                for e in errors
+            ]
+        }
+    else:
+        body = [{"Email": e["Email"], "Error": e["Error"]} for e in errors]
+    return SandboxResponse(200, JSON_HEADERS, orjson.dumps(body))
 
 
 def _managemanycontacts(scope: str) -> Handler:
@@ -612,33 +628,43 @@ def _managemanycontacts(scope: str) -> Handler:
                 if lists_given is not None
                 else []
             )
-        errors: list[dict[str, str]] = []
-        processed = 0
-        for entry in contacts:
+        errors: list[dict[str, Any]] = []
+        accepted: list[dict[str, Any]] = []
+        for line, entry in enumerate(contacts, start=1):
             email = body_value(entry, "Email") if isinstance(entry, dict) else None
             if not isinstance(email, str) or not EMAIL.match(email):
-                errors.append({"Email": str(email), "Error": "Invalid email address"})
+                errors.append({"Email": str(email), "Error": "Invalid email address", "Line": line})
                 continue
             problems = _property_problems(sb, body_value(entry, "Properties"))
             if problems:
                 errors.append(
                     {
                         "Email": email,
-                        "Error": "Property not defined: "
-                        + ", ".join(k for p in problems for k in p),
+                        "Error": "; ".join(f"{k}: {v}" for p in problems for k, v in p.items()),
+                        "Line": line,
                     }
                 )
                 continue
-            try:
-                contact = upsert_contact(sb, entry)
-            except ApiError as exc:
-                errors.append({"Email": email, "Error": str(exc.message)})
-                continue
-            set_properties(sb, contact, body_value(entry, "Properties"))
-            for target, action in list_actions:
-                subscribe(sb, contact, target, action)
-            processed += 1
-        job = new_job(sb, lst["ID"] if lst else None, processed, errors)
+            accepted.append(entry)
+        echo = [{"ListID": target["ID"], "Action": action} for target, action in list_actions]
+        job = new_job(sb, lst["ID"] if lst else None, len(accepted), errors)
+        job.contacts_lists = echo
+
+        def apply() -> None:
+            for entry in accepted:
+                try:
+                    contact = upsert_contact(sb, entry)
+                except ApiError as exc:
+                    job.errors.append(
+                        {"Email": str(body_value(entry, "Email")), "Error": str(exc.message)}
+                    )
+                    job.count -= 1
+                    continue
+                set_properties(sb, contact, body_value(entry, "Properties"))
+                for target, action in list_actions:
+                    subscribe(sb, contact, target, action)
+
+        sb.defer(apply, sb.config.job_visible_after)
         return envelope([{"JobID": job.id}], 201)
 
     return handle
@@ -648,7 +674,7 @@ def new_job(
     sb: Sandbox,
     list_id: int | None,
     count: int,
-    errors: list[dict[str, str]],
+    errors: list[dict[str, Any]],
     *,
     kind: str = "managemanycontacts",
     job_type: str = "Contact Manage Many",

@@ -1,4 +1,4 @@
-"""The sandbox core: one ``handle(request) -> response`` function, and the adapters' shared types.
+"""The sandbox core: one ``handle(request) -> response`` function over an account's data.
 
 ``Sandbox.handle`` takes a method, a path, the query pairs as sent, headers and a body, and
 returns a status, headers and body bytes. Two thin adapters call it: an ``httpx`` transport
@@ -10,20 +10,40 @@ thread, outside any lock), the rate limit (429), authentication (401), an inject
 connection or a truncated body (the request *was* applied: the ambiguous failure a client must
 resolve by reading back). Every request is logged with the status the client saw (0 = dropped).
 
+Where production differs from the reference, the sandbox follows the evidence (recorded traffic
+in the gem cassettes, maintainers' answers in the official clients' issue trackers), cited where
+each behaviour is written:
+
+- ``DELETE /v3/REST/contact/{id}`` is 401 ``Operation not allowed``; a contact key that is
+  neither an ID nor an email is 400 ``Invalid email address "...", reason: "No @ character in
+  mail"``; a read-only property sent with another value than it has is 401 ``MJ19 ...``.
+- ``Limit=0`` ignores ``Offset``; a refused ``Sort`` is ``Invalid sort specification: Cannot
+  sort on field ...``; campaigns come by ``CreatedAt`` when no ``Sort`` is given.
+- ``POST /v3/DATA/contactslist/{id}/CSVData/text:plain`` answers 200; a 429 is nginx's HTML
+  page with no header; job polls give ``JobStart``/``JobEnd`` as strings.
+- Contact properties merge and are typed (:mod:`mjquery.sandbox.api.properties`); some
+  properties are left out of rows while unset (:data:`OMITTED_WHEN_UNSET`); new IDs are never
+  those of deleted rows.
+
+Knobs make it harsher where evidence is thin (:class:`~mjquery.sandbox.config.SandboxConfig`):
+bulk jobs whose changes show later than their ``Completed``, other layouts of a job's error
+file, statistics that lag behind the messages.
+
 Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sandbox.api.query`):
 
-- Every successful POST answers 201, PUT 200 (304 with an empty body when nothing changes),
-  DELETE 204. ``DELETE /v4/contacts/{id}`` answers 200 with an empty body, even for an unknown id
-  (recorded); the contact keeps its ID, its email becomes ``\\x<sha1>@domain.invalid``, its name
-  ``Anonymized``, and its list memberships and contact data are removed.
-- Read-only properties in a POST/PUT body are ignored (tolerated whatever their value: the
-  recorded PUT sends ``CreatedAt`` in another format). Unknown properties are refused:
+- Every successful POST answers 201 (the CSV upload: 200), PUT 200 (304 with an empty body when
+  nothing changes), DELETE 204. ``DELETE /v4/contacts/{id}`` answers 200 with an empty body,
+  even for an unknown id (recorded); the contact keeps its ID, its email becomes
+  ``\\x<sha1>@domain.invalid``, its name ``Anonymized``, and its list memberships and contact
+  data are removed.
+- Read-only properties in a POST/PUT body are ignored when they hold the value the object has
+  (the recorded PUT sends ``CreatedAt`` in another format). Unknown properties are refused:
   400 ``Invalid json input: object ""->"T<Resource>" has no property "<name>"``.
 - A missing mandatory property on POST: 400 ``Mandatory property "<name>" is missing``.
   Changing a contact's ``Email`` with PUT: 400 ``Property "Email" cannot be changed``.
 - Duplicates: contact Email -> ``MJ18 A Contact resource with value "<email>" for Email already
   exists.``; a list Name and a (contact, list) recipient pair get the same MJ18 wording.
-- Methods a resource does not allow: 405 ``Method not allowed``. Unknown resource: 400
+- Methods a resource does not allow: 405 ``Method not allowed`` (contact DELETE: 401, above). Unknown resource: 400
   ``Unknown resource: "<name>"``. Paths outside ``/v3/REST``, ``/v3/DATA``, ``/v4/contacts``:
   500 EFPWebError as recorded. An unknown action or sub-path under a known resource
   (``/v3/REST/contact/1/nosuchaction``, ``/v3/REST/contact/1/getcontactslists/x/y``): 400
@@ -42,13 +62,13 @@ Choices where the reference is silent (filters and sorting: see :mod:`mjquery.sa
   the account clock is sent when drafts or campaigns are next read, and a schedule date behind
   the account clock is refused (400 ``The schedule date is in the past``).
 - Unique-key lookups (``/resource/<unique key>``) use an index rebuilt when the table changes.
-- Bulk jobs (``managemanycontacts``) are applied when posted; the first poll of a job answers
+- Bulk jobs (``managemanycontacts``) are applied when posted (or later: ``job_visible_after``);
+  the first poll of a job answers
   ``In Progress``, the next ones ``Completed`` with ``Count`` = contacts processed and, when some
   failed, ``Error`` = ``"<n> contact(s) could not be processed"`` and ``ErrorFile`` = the URL of
   ``/v3/DATA/batchjob/{JobID}/JSONError/application:json/LAST``, which answers a JSON array of
-  ``{"Email", "Error"}`` objects (not enveloped, like other DATA answers). Each job is also a
-  ``batchjob`` row.
-- A 429 carries the usual error body (``Too many requests``) and no Retry-After header.
+  ``{"Email", "Error"}`` objects (not enveloped, like other DATA answers; ``job_error_format``
+  picks another layout). Each job is also a ``batchjob`` row.
 
 Time: the sandbox has one clock, the account's (:meth:`mjquery.sandbox.api.store.Store.clock`).
 The demo account lives at its own date (``DemoData.now``, so its data is the same on every run),
@@ -75,7 +95,7 @@ from urllib.parse import unquote
 import httpx
 import orjson
 
-from mjquery.sandbox.api import actions, imports
+from mjquery.sandbox.api import actions, imports, properties
 from mjquery.sandbox.api.actions import Job, run_due_schedules
 from mjquery.sandbox.api.aggregates import aggregate_query, aggregate_rows, served_filters
 from mjquery.sandbox.api.counters import statcounter_rows
@@ -89,9 +109,17 @@ from mjquery.sandbox.api.query import (
     sort_rows,
 )
 from mjquery.sandbox.api.reference import COMMON_PARAMS, FieldSpec, ResourceSpec, load_reference
+from mjquery.sandbox.api.semantics import time_field
 from mjquery.sandbox.api.store import Row, Store, Table
 from mjquery.sandbox.api.transport import SandboxTransport
-from mjquery.sandbox.api.values import Predicate, QueryError, parse_bool, parse_ints
+from mjquery.sandbox.api.values import (
+    Predicate,
+    QueryError,
+    parse_bool,
+    parse_ints,
+    parse_time,
+    row_time,
+)
 from mjquery.sandbox.api.wire import (
     EMAIL,
     JSON_HEADERS,
@@ -100,6 +128,7 @@ from mjquery.sandbox.api.wire import (
     Fault,
     SandboxRequest,
     SandboxResponse,
+    body_value,
     envelope,
     error_response,
     not_found,
@@ -110,10 +139,91 @@ from mjquery.sandbox.demo import build_demo_account
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 10
+HTML_HEADERS = (("Content-Type", "text/html"),)
+NOT_FOUND_PAGE = (
+    b'<html>\r\n<head><title>404 Not Found</title></head>\r\n<body bgcolor="white">\r\n'
+    b"<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n"
+    b"</html>\r\n"
+)
+TOO_MANY_REQUESTS_PAGE = (
+    b"<html><body><h1>429 Too Many Requests</h1>\n"
+    b"You have sent too many requests in a given amount of time.\n</body></html>\n"
+)
 
 
 def _default(field: FieldSpec) -> Any:
     return {"int": 0, "bool": False, "float": 0.0, "array": [], "object": {}}.get(field.type, "")
+
+
+#: Properties production leaves out of a row while they are unset (0 or ""): api-behaviour
+#: section 3 ("returned only if ..."), and the recorded ``?Limit=1`` answers of the gem
+#: cassettes, which carry none of them (campaign, campaignstatistics, message, eventcallbackurl,
+#: listrecipientstatistics, widget).
+OMITTED_WHEN_UNSET: dict[str, tuple[str, ...]] = {
+    "campaign": ("SegmentationID", "WorkflowID"),
+    "campaignstatistics": ("AXTesting", "WorkflowID"),
+    "message": ("StateID",),
+    "eventcallbackurl": (
+        "AccountID",
+        "ProjectID",
+        "QueueName",
+        "Region",
+        "Resource",
+        "SharedAccessSignature",
+        "Topic",
+    ),
+    "listrecipientstatistics": ("Data",),
+}
+#: Properties of the reference production does not send at all (recorded widget?Limit=1 has
+#: FromID, ListID, Name, Sendername, Subject... but neither Replyto nor TemplateID).
+NEVER_SENT: dict[str, tuple[str, ...]] = {"widget": ("Replyto", "TemplateID")}
+#: Properties production sends that the reference does not list, with the value the sandbox
+#: gives them (recorded apikey?Limit=1, twice: "Skipspamd": 1 on a master key).
+ADDED_BY_PRODUCTION: dict[str, tuple[tuple[str, Any], ...]] = {"apikey": (("Skipspamd", 1),)}
+_UNSET: tuple[object, ...] = (0, "", None, [], {})
+#: Message properties sent empty unless their ``Show...`` flag is true (recorded:
+#: ``message?Limit=1`` carries ``"Subject": ""`` and ``"ContactAlt": ""`` without the flags).
+MESSAGE_BLANK_UNLESS_SHOWN = ("Subject", "ContactAlt")
+
+#: Event-level statistics: with ``SandboxConfig.statistics_lag_hours`` they leave out the
+#: events of the last hours (production's statistics lag behind the messages by hours: a
+#: campaign sent with 1,000 mails showed in the statistics ~10 hours later, mailjet-apiv3-nodejs#116).
+#: Cumulative counters (contact, list, sender statistics) are served as they are.
+LAGGING_STATISTICS = frozenset(
+    {
+        "aggregategraphstatistics",
+        "bouncestatistics",
+        "campaignstatistics",
+        "clickstatistics",
+        "graphstatistics",
+        "messageinformation",
+        "messagesentstatistics",
+        "openinformation",
+    }
+)
+
+#: Lists not in ID order when no Sort is given. Campaigns come by CreatedAt (Mailjet staff in
+#: mailjet-apiv3-python#46: "by default the campaigns are being retrieved based on CreatedAt,
+#: but in ascending order"); ties keep ID order.
+DEFAULT_ORDER: dict[str, tuple[SortKey, ...]] = {
+    "campaign": (SortKey("CreatedAt", descending=False), SortKey("ID", descending=False)),
+}
+
+
+def _due_time(entry: tuple[float, Callable[[], None]]) -> float:
+    return entry[0]
+
+
+def check_contact_key(method: str, key: str) -> None:
+    """A contact is addressed by its ID or its email; anything else is production's 400
+    (mailjet-apiv3-python#43: ``Unexpected error during GET: Invalid email address "...",
+    reason: "No @ character in mail"``), not a 404."""
+    if not key.isdigit() and "@" not in key:
+        raise ApiError(
+            400,
+            f'Unexpected error during {method}: Invalid email address "{key}", '
+            'reason: "No @ character in mail"',
+        )
 
 
 class RateLimiter:
@@ -169,6 +279,9 @@ class Sandbox:
             f"{self.config.api_key}:{self.config.api_secret}".encode()
         ).decode("ascii")
         self._limiter = RateLimiter(self.config.rate_limit, clock)
+        self._clock = clock
+        #: Changes applied later (eventual consistency): (due on ``clock``, apply), in due order.
+        self._deferred: list[tuple[float, Callable[[], None]]] = []
         self._faults = random.Random(self.config.fault_seed)
         self._fault_lock = threading.Lock()
         self._rule_seen = [0] * len(self.config.fault_rules)
@@ -261,7 +374,10 @@ class Sandbox:
 
     def _answer(self, request: SandboxRequest, path: str) -> SandboxResponse:
         if not self._limiter.allow():
-            return error_response(429, "Too many requests")
+            # Production's 429 is nginx's HTML page, with no rate-limit or Retry-After header
+            # (mailjet-apiv3-nodejs#178: text '<html><body><h1>429 Too Many Requests</h1>...';
+            # mailjet-apiv3-java#217: no header says when to retry).
+            return SandboxResponse(429, HTML_HEADERS, TOO_MANY_REQUESTS_PAGE)
         if request.header("authorization") != self._expected_auth:
             return SandboxResponse(401, UNAUTHORIZED_HEADERS, b"")
         fault, status = self._draw_fault(request.method, path)
@@ -269,6 +385,7 @@ class Sandbox:
             return self._fault_answer(status)
         try:
             with self.store.lock:
+                self._apply_due()
                 response = self._route(request.method.upper(), path, request)
         except ApiError as exc:
             response = error_response(exc.status, exc.message, exc.info)
@@ -281,6 +398,23 @@ class Sandbox:
         if fault is FaultKind.TRUNCATE:
             return SandboxResponse(response.status, response.headers, response.body, Fault.TRUNCATE)
         return response
+
+    def defer(self, apply: Callable[[], None], delay: float) -> None:
+        """Apply a change ``delay`` seconds from now on the sandbox's clock (at once when 0):
+        until then no request sees it. Called with the store lock held."""
+        if delay <= 0:
+            apply()
+            return
+        self._deferred.append((self._clock() + delay, apply))
+        self._deferred.sort(key=_due_time)
+
+    def _apply_due(self) -> None:
+        if not self._deferred:
+            return
+        now = self._clock()
+        while self._deferred and self._deferred[0][0] <= now:
+            _, apply = self._deferred.pop(0)
+            apply()
 
     # -- routing ----------------------------------------------------------------------------------
 
@@ -299,7 +433,8 @@ class Sandbox:
             raise ApiError(
                 500, f'Could not determine HTTP module for request "{segments[1]}"', "EFPWebError"
             )
-        raise ApiError(404, "Not found")
+        # Outside the API's paths nginx answers (recorded: GET /v3.1/REST/contactslist).
+        return SandboxResponse(404, HTML_HEADERS, NOT_FOUND_PAGE)
 
     def _route_rest(
         self, method: str, segments: list[str], request: SandboxRequest
@@ -320,6 +455,8 @@ class Sandbox:
         spec = resource
         if len(segments) == 1:
             return self._collection(method, spec, request)
+        if spec.name == "contact":
+            check_contact_key(method, segments[1])
         if len(segments) == 2:
             return self._item(method, spec, segments[1], request)
         action = self.specs.get(f"{names[0]}/{names[2]}")
@@ -343,6 +480,8 @@ class Sandbox:
             self._check_method(spec, "POST")
             if spec.name == "csvimport":
                 return create_csvimport(self, object_body(request.body))
+            if spec.name == "contactdata":
+                return self._post_contact_data(object_body(request.body))
             row = self._create(spec, object_body(request.body))
             return envelope([row], 201)
         raise ApiError(405, "Method not allowed")
@@ -352,10 +491,19 @@ class Sandbox:
         for param, value in raw_params:
             params.setdefault(param.lower(), (param, value))  # the first occurrence wins
         limit = self._int_param(params, "limit", DEFAULT_LIMIT)
-        limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
         offset = self._int_param(params, "offset", 0)
+        if limit == 0:
+            # Limit=0 is the maximum page, and production then ignores Offset: the first 1000
+            # rows come back whatever it says (Mailjet staff in mailjet-apiv3-nodejs#68: "this is
+            # because you set the limit to 0"; mailjet-gem#167).
+            limit, offset = MAX_LIMIT, 0
+        limit = min(limit, MAX_LIMIT)
         count_only = "countonly" in params and parse_bool(*params["countonly"])
-        sort_keys = parse_sort(spec, params["sort"][1]) if "sort" in params else ()
+        sort_keys = (
+            parse_sort(spec, params["sort"][1])
+            if "sort" in params
+            else DEFAULT_ORDER.get(spec.name, ())
+        )
 
         filters = tuple(
             sorted(
@@ -392,6 +540,12 @@ class Sandbox:
         if hide_anonymized:
             hidden = frozenset(self.store.anonymized)
             predicates.append(lambda row: row.get("ID") not in hidden)
+        lag_cutoff = self._statistics_cutoff(spec)
+        moment_field = time_field(spec)
+        if lag_cutoff is not None and moment_field is not None:
+            predicates.append(
+                lambda row: (t := row_time(row.get(moment_field))) is None or t <= lag_cutoff
+            )
         versions = self.store.versions(spec.name.lower())
         if aggregate is not None:
             versions += (self.store.table("campaign").version,)
@@ -399,7 +553,7 @@ class Sandbox:
         period_day = (
             self.store.clock().date() if any(low == "period" for low, _ in filters) else None
         )
-        key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day)
+        key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day, lag_cutoff)
 
         def compute() -> Sequence[Row]:
             if (
@@ -424,9 +578,7 @@ class Sandbox:
             page = matched[offset : offset + limit]
         else:
             page = [matched[i] for i in range(offset, min(offset + limit, len(matched)))]
-        if spec.name == "message":
-            page = self._project_message(page, params)
-        return envelope(page)
+        return envelope(self._project(spec, page, params))
 
     def _routed_rows(
         self, spec: ResourceSpec, params: dict[str, tuple[str, str]]
@@ -449,6 +601,15 @@ class Sandbox:
                 return None
             return [r for cid in sorted(parse_ints(*params["campaignid"])) for r in produce(cid)]
         return None
+
+    def _statistics_cutoff(self, spec: ResourceSpec) -> float | None:
+        """With ``statistics_lag_hours``: the latest event time an event-level statistics
+        resource shows (whole minutes of the account clock, so answers stay cacheable)."""
+        lag = self.config.statistics_lag_hours
+        if lag <= 0 or spec.name not in LAGGING_STATISTICS:
+            return None
+        cutoff = self.store.clock_timestamp() - lag * 3600
+        return float(int(cutoff) // 60 * 60)
 
     @staticmethod
     def _int_param(params: dict[str, tuple[str, str]], low: str, default: int) -> int:
@@ -520,15 +681,42 @@ class Sandbox:
         return sorted(table.rows, key=lambda row: row.get("ID") or 0)
 
     @staticmethod
-    def _project_message(page: list[Row], params: dict[str, tuple[str, str]]) -> list[Row]:
-        hidden = {
-            field
-            for field, flag in MESSAGE_OPTIONAL_FIELDS.items()
-            if not (flag in params and parse_bool(*params[flag]))
-        }
-        if not hidden:
+    def _project(
+        spec: ResourceSpec, page: list[Row], params: dict[str, tuple[str, str]]
+    ) -> list[Row]:
+        """Rows as production sends them: properties it leaves out when unset are left out, and
+        message properties behind a ``Show...`` flag are empty (``Subject``, ``ContactAlt``) or
+        absent (``CustomID``) unless the flag is true."""
+        omitted = OMITTED_WHEN_UNSET.get(spec.name, ())
+        added = ADDED_BY_PRODUCTION.get(spec.name, ())
+        blanked: tuple[str, ...] = ()
+        hidden: tuple[str, ...] = NEVER_SENT.get(spec.name, ())
+        if spec.name == "message":
+            shown = {
+                field
+                for field, flag in MESSAGE_OPTIONAL_FIELDS.items()
+                if flag in params and parse_bool(*params[flag])
+            }
+            blanked = tuple(f for f in MESSAGE_BLANK_UNLESS_SHOWN if f not in shown)
+            hidden = tuple(
+                f for f in MESSAGE_OPTIONAL_FIELDS if f not in shown and f not in blanked
+            )
+        if not (omitted or blanked or hidden or added):
             return page
-        return [{k: v for k, v in row.items() if k not in hidden} for row in page]
+        out = []
+        for row in page:
+            projected = {
+                k: v
+                for k, v in row.items()
+                if k not in hidden and not (k in omitted and v in _UNSET)
+            }
+            for field in blanked:
+                if field in projected:
+                    projected[field] = ""
+            for field, value in added:
+                projected.setdefault(field, value)
+            out.append(projected)
+        return out
 
     def _find(self, spec: ResourceSpec, key: str) -> Row | None:
         """A record by ID, or by its unique key (``|``-joined when composite)."""
@@ -580,17 +768,27 @@ class Sandbox:
     ) -> SandboxResponse:
         if method not in ("GET", "PUT", "DELETE"):
             raise ApiError(405, "Method not allowed")
+        if spec.name == "contact" and method == "DELETE":
+            # Production refuses with 401, not 405, whatever the id (mailjet-apiv3-nodejs#129:
+            # "Unsuccessful: 401 Operation not allowed"); contacts are deleted through v4.
+            raise ApiError(401, "Operation not allowed")
         self._check_method(spec, method)
+        if spec.name == "contactdata" and method == "PUT":
+            return self._put_contact_data(key, request)
+        if spec.name == "messagehistory" and method == "GET":
+            # The message's events, all of them; none for an unknown message (recorded:
+            # messagehistory/576460757221292748 -> 6 events, messagehistory/123 -> 200, no rows).
+            history = getattr(self.data, "message_history", None)
+            events = history(int(key)) if history is not None and key.isdigit() else []
+            return envelope(list(events))
         row = self._find(spec, key)
         if row is None:
             raise not_found()
         if spec.name == "csvimport" and method in ("GET", "PUT"):
             return csvimport_item(self, method, row, request)
         if method == "GET":
-            if spec.name == "message":
-                params = {k.lower(): (k, v) for k, v in reversed(request.params)}
-                return envelope(self._project_message([row], params))
-            return envelope([row])
+            params = {k.lower(): (k, v) for k, v in reversed(request.params)}
+            return envelope(self._project(spec, [row], params))
         if method == "PUT":
             changed = self._update(spec, row, object_body(request.body))
             return envelope([row]) if changed else SandboxResponse(304)
@@ -599,10 +797,46 @@ class Sandbox:
 
     # -- writes -----------------------------------------------------------------------------------
 
+    def _put_contact_data(self, key: str, request: SandboxRequest) -> SandboxResponse:
+        """``PUT /contactdata/{contact ID or email}``: only the properties sent change."""
+        contact = self.store.contact(key)
+        if contact is None:
+            raise not_found()
+        values = properties.values_of(body_value(object_body(request.body), "Data"))
+        row = properties.merge(self.store, contact["ID"], values)
+        return envelope([row])
+
+    def _post_contact_data(self, body: dict[str, Any]) -> SandboxResponse:
+        """``POST /contactdata {ContactID | ContactAlt, Data}``: one row per contact, so a
+        contact that has its row gets the properties merged into it, not a second row."""
+        given = body_value(body, "ContactID")
+        if given is None:
+            given = body_value(body, "ContactAlt")
+        if given is None:
+            raise ApiError(400, 'Mandatory property "ContactID" is missing')
+        contact = self.store.contact(str(given))
+        if contact is None:
+            raise ApiError(
+                400, f'Property "Contact", value "{given}" could not be resolved to an object'
+            )
+        values = properties.values_of(body_value(body, "Data") or [])
+        row = properties.merge(self.store, contact["ID"], values)
+        return envelope([row], 201)
+
     def _assignments(
-        self, spec: ResourceSpec, body: dict[str, Any], creating: bool
+        self,
+        spec: ResourceSpec,
+        body: dict[str, Any],
+        creating: bool,
+        current: Row | None = None,
     ) -> dict[str, Any]:
-        """The body's properties as field -> value, references resolved, read-only ones dropped."""
+        """The body's properties as field -> value, references resolved, read-only ones dropped.
+
+        A read-only property sent back with the value it has is tolerated (recorded: the gem
+        cassette resource/test_contact/update PUTs CreatedAt in another format, DeliveredCount
+        and Id, and gets 200); one sent with another value is refused as production refuses it,
+        401 ``MJ19 Setting a value for property "X" is not allowed`` (mailjet-apiv3-java#46).
+        """
         values: dict[str, Any] = {}
         fields = spec.fields_by_lower
         for key, value in body.items():
@@ -622,9 +856,32 @@ class Sandbox:
                     f'Invalid json input: object ""->"T{spec.name.capitalize()}" has no property "{key}"',
                 )
             if field.readonly and not (creating and field.required):
-                continue  # read-only properties sent back are tolerated
+                if current is not None and not self._same_value(
+                    field, current.get(field.name), value
+                ):
+                    raise ApiError(
+                        401,
+                        f'Internal error: MJ19 Setting a value for property "{field.name}" '
+                        "is not allowed",
+                    )
+                continue
             values[field.name] = self._coerce(field, value)
         return values
+
+    def _same_value(self, field: FieldSpec, held: Any, sent: Any) -> bool:
+        """Whether ``sent`` is the value a row holds, as the API reads it (an instant in any
+        date format, a number as text)."""
+        if sent in (None, "") and held in (None, "", 0, False):
+            return True
+        if field.type == "datetime":
+            try:
+                return parse_time(field.name, str(sent)) == parse_time(field.name, str(held))
+            except QueryError:
+                return False
+        try:
+            return bool(self._coerce(field, sent) == held)
+        except ApiError:
+            return False
 
     def _resolve_alt(self, field: FieldSpec, name: str, value: Any) -> int:
         target: Row | None = None
@@ -768,7 +1025,7 @@ class Sandbox:
         return row
 
     def _update(self, spec: ResourceSpec, row: Row, body: dict[str, Any]) -> bool:
-        values = self._assignments(spec, body, creating=False)
+        values = self._assignments(spec, body, creating=False, current=row)
         changes = {k: v for k, v in values.items() if row.get(k) != v}
         if not changes:
             return False

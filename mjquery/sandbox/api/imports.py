@@ -67,6 +67,7 @@ from mjquery.sandbox.api.actions import (
     SUBSCRIPTION_ACTIONS,
     Handler,
     _parent,
+    job_error_file,
     job_row,
     new_job,
     set_properties,
@@ -517,7 +518,8 @@ def data_api(
             raise ApiError(404, "Source object not found")
         data_id = max(sb._csv_data, default=0) + 1
         sb._csv_data[data_id] = request.body
-        return SandboxResponse(201, JSON_HEADERS, orjson.dumps({"ID": data_id}))
+        # 200, not the 201 of REST creations (recorded: gem cassette Mailjet_ContactslistCsv/returns_id).
+        return SandboxResponse(200, JSON_HEADERS, orjson.dumps({"ID": data_id}))
     if len(names) >= 4 and names[0] == "batchjob" and names[2] in ("jsonerror", "csverror"):
         if method != "GET":
             raise ApiError(405, "Method not allowed")
@@ -526,5 +528,5 @@ def data_api(
         job = sb._jobs.get(int(segments[1])) if segments[1].isdigit() else None
         if job is None:
             raise ApiError(404, "Source object not found")
-        return SandboxResponse(200, JSON_HEADERS, orjson.dumps(job.errors))
+        return job_error_file(sb, job)
     raise ApiError(400, f'Unknown resource: "{segments[0] if segments else ""}"')

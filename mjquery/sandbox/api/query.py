@@ -433,22 +433,32 @@ def inert_reason(spec: ResourceSpec, store: Store, name: str) -> str | None:
 # -- sorting -------------------------------------------------------------------------------------
 
 
+#: How production words a refused ``Sort`` (mailjet-apiv3-php#178, mailjet-apiv3-python#46,
+#: mailjet-apiv3-java#155), followed by the field as it was sent, lower-cased.
+SORT_ERROR = "Unexpected error during GET: Invalid sort specification: Cannot sort on field "
+
+
 def parse_sort(spec: ResourceSpec, value: str) -> tuple[SortKey, ...]:
+    """The sort keys of ``Sort=F``, ``Sort=F DESC`` (``ASC`` too), comma-separated.
+
+    The value is read as decoded from the query string: a ``+`` that reached it was a literal
+    ``+`` (``%2B``), which production does not read as a space. ``Sort=ID%2BDESC`` is refused as
+    a sort on the field ``id+desc`` (mailjet-apiv3-java#155: "Cannot sort on field id+desc").
+    """
     keys = []
     for part in value.split(","):
-        words = part.replace("+", " ").split()
+        words = part.split()
         if not words:
             continue
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise QueryError(f'Sort: invalid sort order "{part.strip()}"')
+            raise QueryError(SORT_ERROR + part.strip().lower())
         sortable = spec.sort_by_lower.get(words[0].lower())
         if sortable is None:
-            raise QueryError(f'Sort: property "{words[0]}" is not sortable')
+            raise QueryError(SORT_ERROR + words[0].lower())
         descending = len(words) == 2 and words[1].lower() == "desc"
         if descending and not sortable.desc_allowed:
-            raise QueryError(
-                f'Sort: property "{sortable.field}" cannot be sorted in descending order'
-            )
+            # No recording of this refusal: the same wording, naming the order asked for.
+            raise QueryError(SORT_ERROR + f"{words[0].lower()} desc")
         keys.append(SortKey(sortable.field, descending))
     return tuple(keys)
 

@@ -81,6 +81,8 @@ class Table:
         self._by_id_version = -1
         self._max_id = 0
         self._max_id_version = -1
+        #: The highest ID this table ever held: deleted IDs are never given out again.
+        self._high_water = 0
         self._changes: list[Change] = []
         #: The oldest version from which ``_changes`` holds every change (a touch moves it on).
         self._changes_from = 0
@@ -103,10 +105,13 @@ class Table:
         return self._by_id
 
     def next_id(self) -> int:
+        """The ID of the next row: above every ID the table ever held, as production's are (an
+        ID is never reused after a delete, so a stale reference can never reach a new object)."""
         if self._max_id_version != self.version:
             self._max_id = max((i for i in self.by_id() if isinstance(i, int)), default=0)
             self._max_id_version = self.version
-        return self._max_id + 1
+        self._high_water = max(self._high_water, self._max_id)
+        return self._high_water + 1
 
     def insert(self, row: Row) -> None:
         rows = self.ensure_list()
@@ -125,6 +130,9 @@ class Table:
         self._record(ChangeKind.INSERT, row)
 
     def delete(self, row: Row) -> None:
+        row_id = row.get(self.spec.id_field or "ID")
+        if isinstance(row_id, int):
+            self._high_water = max(self._high_water, row_id, self.next_id() - 1)
         rows = self.ensure_list()
         for position, candidate in enumerate(rows):
             if candidate is row:

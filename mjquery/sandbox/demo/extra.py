@@ -662,9 +662,11 @@ def account_resources(
     out["newsletter"] = [
         row(
             "newsletter",
-            AXFraction=d["AXFraction"],
+            # Strings in the newsletter view, as recorded (gem cassette newsletter?Limit=1:
+            # "AXFraction": "0", "AXTesting": "123456"); "" when there is no A/X test.
+            AXFraction=f"{d['AXFraction']:g}",
             AXFractionName=d["AXFractionName"],
-            AXTesting=d["AXTesting"],
+            AXTesting="" if d["AXTesting"] in (None, "", 0) else str(d["AXTesting"]),
             Callback="",
             CampaignID=d["CampaignID"],
             ContactsListID=d["ContactsListID"],

@@ -291,6 +291,18 @@ def test_describe_shows_pushed_filters() -> None:
     assert any(c["Pushed to API"] for c in columns.values())
 
 
+def test_describe_says_that_statistics_lag_behind_the_messages() -> None:
+    # Production's statistics trail the messages by hours (mailjet-apiv3-nodejs#116).
+    lagging = run("describe", "OpenInformation")
+    assert lagging.status == 0, lagging.err
+    assert lagging.out.rstrip().endswith(
+        "Note: Mailjet computes these statistics from the messages with a delay of up to hours; "
+        "the latest activity may be missing."
+    )
+    assert "Note:" not in run("describe", "Contact").out
+    assert "Note:" not in run("describe", "OpenInformation", "-f", "json").out  # stays JSON
+
+
 def test_describe_unknown_table_suggests_the_closest() -> None:
     result = run("describe", "Contcat")
     assert result.status == 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -28,7 +30,7 @@ import orjson
 import mjquery
 from mjquery.api.cache import CacheKey, ResponseCache
 from mjquery.api.clock import SYSTEM_CLOCK, Clock
-from mjquery.api.config import ApiConfig
+from mjquery.api.config import CONNECT_TIMEOUT, ApiConfig
 from mjquery.api.errors import (
     ApiDuplicateError,
     ApiOutcomeUnknownError,
@@ -39,7 +41,7 @@ from mjquery.api.errors import (
     is_permanent_server_error,
 )
 from mjquery.api.paths import resource_path
-from mjquery.api.ratelimit import RateLimiter
+from mjquery.api.ratelimit import ConcurrencyWindow, RateLimiter
 from mjquery.errors import ApiError, InterfaceError
 
 logger = logging.getLogger("mjquery.api")
@@ -113,6 +115,29 @@ Return True/False, or the object read back as a :class:`Page` (an empty page mea
 """
 
 ProgressCallback = Callable[[int, int | None], None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WaitNotice:
+    """The client is waiting before it retries: what for, and for how long (seconds)."""
+
+    reason: str
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.reason}, retrying in {_duration(self.seconds)}"
+
+
+WaitCallback = Callable[[WaitNotice], None]
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
 
 
 def build_http_client(
@@ -123,7 +148,7 @@ def build_http_client(
     return httpx.Client(
         base_url=config.base_url,
         auth=httpx.BasicAuth(config.api_key, config.api_secret),
-        timeout=httpx.Timeout(config.timeout),
+        timeout=httpx.Timeout(config.timeout, connect=min(CONNECT_TIMEOUT, config.timeout)),
         limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
         headers={"User-Agent": f"mjquery/{mjquery.__version__}", "Accept": "application/json"},
         follow_redirects=False,
@@ -255,6 +280,10 @@ class ApiClient:
         #: Every wait and deadline of the client (tests pass a fake clock).
         self.clock = clock
         self._limiter = RateLimiter(config.rate_limit_per_second, clock=clock)
+        self._window = ConcurrencyWindow(config.initial_concurrency, config.max_concurrency)
+        #: Told when the client waits before a retry (rate limiting): front ends show it on
+        #: their progress line ("rate limited by Mailjet, retrying in 20 s").
+        self.on_wait: WaitCallback | None = None
         self._cache = ResponseCache(config.cache_ttl, config.cache_max_bytes)
         self._stats_lock = threading.Lock()
         self._stats = RequestStats()
@@ -282,6 +311,11 @@ class ApiClient:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         self._http.close()
+
+    @property
+    def concurrency(self) -> int:
+        """Requests this client lets be in flight at once now (it adapts to 429s)."""
+        return self._window.limit
 
     @property
     def stats(self) -> RequestStats:
@@ -530,25 +564,31 @@ class ApiClient:
 
     def _get_with_retries(self, path: str, params: EncodedParams) -> tuple[bytes, Page]:
         policy = self.config.retry
-        for attempt in range(1, policy.max_attempts + 1):
-            last = attempt == policy.max_attempts
+        attempt, refusals = 1, _Refusals()
+        while True:
+            last = attempt >= policy.max_attempts
             try:
-                response = self._send("GET", path, params=params, attempt=attempt)
+                response = self._send(
+                    "GET", path, params=params, retry=attempt > 1 or refusals.count > 0
+                )
             except httpx.HTTPError as exc:
-                if last or not isinstance(exc, _RETRYABLE_ERRORS):
+                if last or not isinstance(exc, _RETRYABLE_ERRORS) or _hopeless(exc):
                     raise self._unreachable("GET", path, exc, attempt) from exc
                 self._backoff("GET", path, attempt, _reason(exc))
+                attempt += 1
                 continue
             status = response.status_code
             if status == 429:
-                self._throttled("GET", path, response, attempt)
+                self._wait_out_rate_limit("GET", path, response, refusals)
                 continue
+            refusals.reset()
             if status >= 500:
                 if last or is_permanent_server_error(status, response.content):
                     raise error_for_status(
                         status, response.content, method="GET", path=path, attempts=attempt
                     )
                 self._backoff("GET", path, attempt, f"HTTP {status}")
+                attempt += 1
                 continue
             if not 200 <= status < 300:
                 raise error_for_status(
@@ -566,9 +606,7 @@ class ApiClient:
                         path=path,
                     ) from exc
                 self._backoff("GET", path, attempt, str(exc))
-        raise AssertionError(
-            "unreachable: the last attempt always returns or raises"
-        )  # pragma: no cover
+                attempt += 1
 
     # ---------------------------------------------------------------------------------- writes
 
@@ -646,15 +684,23 @@ class ApiClient:
         policy = self.config.retry
         headers = {"Content-Type": content_type} if content_type else None
         maybe_applied = False
-        for attempt in range(1, policy.max_attempts + 1):
-            last = attempt == policy.max_attempts
+        attempt, refusals = 1, _Refusals()
+        while True:
+            last = attempt >= policy.max_attempts
             try:
                 response = self._send(
-                    method, path, content=content, headers=headers, attempt=attempt
+                    method,
+                    path,
+                    content=content,
+                    headers=headers,
+                    retry=attempt > 1 or refusals.count > 0,
                 )
             except httpx.HTTPError as exc:
+                if _hopeless(exc):
+                    raise self._unreachable(method, path, exc, attempt) from exc
                 if isinstance(exc, _NOT_SENT_ERRORS) and not last:
                     self._backoff(method, path, attempt, _reason(exc))
+                    attempt += 1
                     continue
                 if isinstance(exc, _NOT_SENT_ERRORS) or not isinstance(exc, _RETRYABLE_ERRORS):
                     raise self._unreachable(method, path, exc, attempt) from exc
@@ -666,12 +712,14 @@ class ApiClient:
                 if last:
                     raise self._unreachable(method, path, exc, attempt) from exc
                 self._backoff(method, path, attempt, f"{reason}; the change was not applied")
+                attempt += 1
                 continue
             status = response.status_code
             if status == 429:
                 # The API refused the request without processing it: safe to send again.
-                self._throttled(method, path, response, attempt)
+                self._wait_out_rate_limit(method, path, response, refusals)
                 continue
+            refusals.reset()
             if status >= 500:
                 error = error_for_status(
                     status, response.content, method=method, path=path, attempts=attempt
@@ -685,6 +733,7 @@ class ApiClient:
                 if last:
                     raise error
                 self._backoff(method, path, attempt, f"HTTP {status}; the change was not applied")
+                attempt += 1
                 continue
             if status == 304 or status == 204:
                 return None
@@ -711,9 +760,6 @@ class ApiClient:
                     if isinstance(result, Page) and result.data:
                         return result
                 return _EMPTY_PAGE
-        raise AssertionError(
-            "unreachable: the last attempt always returns or raises"
-        )  # pragma: no cover
 
     def _verify(
         self, method: str, path: str, verify: Verify | None, reason: str, cause: BaseException
@@ -745,6 +791,29 @@ class ApiClient:
             return result if result.data else None
         return _EMPTY_PAGE if result else None
 
+    def poll(
+        self, read: Callable[[], T], done: Callable[[T], bool], *, within: float | None = None
+    ) -> T:
+        """``read()`` again, with backoff (0.5 s doubling up to 4 s), until ``done`` says its
+        result is complete or ``within`` seconds (default ``consistency_wait``) have passed; the
+        last result either way. For read-backs that confirm writes: production is eventually
+        consistent (a bulk job reports Completed before its changes can be read), so a row is
+        declared missing only once the bound has passed. Each read goes to the API, not the cache.
+        """
+        bound = self.config.consistency_wait if within is None else within
+        deadline = self.clock.monotonic() + bound
+        wait = 0.5
+        while True:
+            self._cache.clear()
+            result = read()
+            if done(result) or self.clock.monotonic() + wait > deadline:
+                return result
+            logger.info("read-back incomplete; reading again in %.1f s", wait)
+            if self.on_wait is not None:
+                self.on_wait(WaitNotice("waiting for Mailjet to show the changes", wait))
+            self.clock.sleep(wait)
+            wait = min(wait * 2, 4.0)
+
     # ------------------------------------------------------------------------------ transport
 
     def _send(
@@ -755,39 +824,43 @@ class ApiClient:
         params: EncodedParams = (),
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-        attempt: int,
+        retry: bool,
     ) -> httpx.Response:
         if self._closed:
             raise InterfaceError("The API client is closed")
-        self._limiter.acquire()
-        self._count(requests=1, retries=1 if attempt > 1 else 0)
-        started = time.perf_counter()
+        self._window.acquire()
+        throttled = False
         try:
-            response = self._http.request(
-                method, path, params=params, content=content, headers=headers
-            )
-        except httpx.HTTPError as exc:
-            logger.debug(
-                "%s %s %s -> %s after %.1f ms (attempt %d)",
-                method,
-                path,
-                dict(params),
-                type(exc).__name__,
-                (time.perf_counter() - started) * 1000,
-                attempt,
-            )
-            raise
+            self._limiter.acquire()
+            self._count(requests=1, retries=1 if retry else 0)
+            started = time.perf_counter()
+            try:
+                response = self._http.request(
+                    method, path, params=params, content=content, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                logger.debug(
+                    "%s %s %s -> %s after %.1f ms",
+                    method,
+                    path,
+                    dict(params),
+                    type(exc).__name__,
+                    (time.perf_counter() - started) * 1000,
+                )
+                raise
+            throttled = response.status_code == 429
+        finally:
+            self._window.release(throttled=throttled)
         self._count(bytes_received=len(response.content))
         if response.status_code != 429:
             self._limiter.answered()
         logger.debug(
-            "%s %s %s -> %d in %.1f ms (attempt %d)",
+            "%s %s %s -> %d in %.1f ms",
             method,
             path,
             dict(params),
             response.status_code,
             (time.perf_counter() - started) * 1000,
-            attempt,
         )
         return response
 
@@ -802,12 +875,18 @@ class ApiClient:
             attempt + 1,
             self.config.retry.max_attempts,
         )
+        self.clock.monotonic()  # the wait starts now (a fake clock counts from the last read)
         self.clock.sleep(delay)
 
-    def _throttled(self, method: str, path: str, response: httpx.Response, attempt: int) -> None:
-        """Account for a 429 and hold every thread back; raise when out of attempts."""
+    def _wait_out_rate_limit(
+        self, method: str, path: str, response: httpx.Response, refusals: _Refusals
+    ) -> None:
+        """A 429: slow the whole client down, and wait before this request goes again, with an
+        exponential backoff for as long as ``max_wait`` allows; raise once it is spent."""
         self._count(throttled=1)
         self._limiter.throttled()  # a slower pace from now on, not only a pause
+        now = self.clock.monotonic()
+        waited = refusals.refused(now)
         policy = self.config.retry
         asked = _retry_after(response)
         if asked is not None and asked > policy.retry_after_max:
@@ -818,29 +897,112 @@ class ApiClient:
                 method=method,
                 path=path,
             )
-        if attempt == policy.max_attempts:
-            raise error_for_status(
-                429, response.content, method=method, path=path, attempts=attempt
+        delay = asked if asked is not None else policy.rate_limit_backoff(refusals.count, self._rng)
+        if waited + delay > self.config.max_wait:
+            raise ApiRateLimitError(
+                f"The Mailjet API is rate limiting this key (HTTP 429) and still refused {method} "
+                f"{path} after {refusals.count} tries over {_duration(waited)} (max_wait "
+                f"{_duration(self.config.max_wait)}). Try again later, or allow a longer wait.",
+                status=429,
+                method=method,
+                path=path,
             )
-        delay = asked if asked is not None else policy.backoff(attempt + 1, self._rng)
         logger.info(
-            "%s %s: HTTP 429; all requests wait %.2f s (attempt %d of %d)",
+            "%s %s: HTTP 429 (%d in a row); every request waits %.2f s",
             method,
             path,
+            refusals.count,
             delay,
-            attempt + 1,
-            policy.max_attempts,
         )
+        if self.on_wait is not None:
+            self.on_wait(WaitNotice("rate limited by Mailjet", delay))
         # The limiter makes every thread (this one included) wait, not only the refused request.
-        self._limiter.pause_until(self._limiter.now() + delay)
+        self._limiter.pause_until(now + delay)
 
     def _unreachable(self, method: str, path: str, exc: httpx.HTTPError, attempts: int) -> ApiError:
+        hopeless = _hopeless(exc)
+        if hopeless is not None:
+            return ApiUnreachableError(
+                f"Cannot reach the Mailjet API at {self.config.base_url}: {hopeless}",
+                method=method,
+                path=path,
+            )
         tried = f" after {attempts} attempts" if attempts > 1 else ""
         return ApiUnreachableError(
             f"Cannot reach the Mailjet API at {self.config.base_url} ({method} {path}): {_reason(exc)}{tried}",
             method=method,
             path=path,
         )
+
+
+class _Refusals:
+    """The 429s in a row of one request, and when the first came."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._since: float | None = None
+
+    def refused(self, now: float) -> float:
+        """Count one more 429; the seconds since the first of the row."""
+        self.count += 1
+        if self._since is None:
+            self._since = now
+        return now - self._since
+
+    def reset(self) -> None:
+        self.count, self._since = 0, None
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _hopeless(exc: httpx.HTTPError) -> str | None:
+    """Why retrying cannot help, in one line, when the connection failed for good: the host name
+    does not resolve, its TLS certificate cannot be verified, or nothing listens there."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    texts = " ".join(str(cause) for cause in _causes(exc))
+    try:
+        url: httpx.URL | None = exc.request.url
+    except RuntimeError:  # an error raised without its request
+        url = None
+    host = url.host if url is not None else "the API's host"
+    if any(isinstance(cause, socket.gaierror) for cause in _causes(exc)) or any(
+        marker in texts
+        for marker in (
+            "Name or service not known",
+            "nodename nor servname",
+            "No address associated with hostname",
+            "getaddrinfo failed",
+            "Temporary failure in name resolution",
+        )
+    ):
+        return (
+            f"the host name {host} could not be resolved (DNS). Check the address and the network."
+        )
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in _causes(exc)) or (
+        "CERTIFICATE_VERIFY_FAILED" in texts
+    ):
+        return (
+            f"the TLS certificate of {host} could not be verified. Check the address, or a "
+            "proxy that intercepts HTTPS."
+        )
+    if any(isinstance(cause, ConnectionRefusedError) for cause in _causes(exc)) or (
+        "Connection refused" in texts or "[Errno 111]" in texts
+    ):
+        port = url.port if url is not None else None
+        where = f"{host}:{port}" if port else host
+        return (
+            f"the connection to {where} was refused: nothing answers there. Check the address "
+            "(for the local sandbox: is `mjquery sandbox` running?)."
+        )
+    return None
 
 
 def _raw(page: Page) -> RawPage:

@@ -133,3 +133,55 @@ class RateLimiter:
         for times in (self._accepted, self._started):
             while times and times[0] < now - WINDOW_S:
                 times.popleft()
+
+
+class ConcurrencyWindow:
+    """How many requests of one client may be in flight at once, adapting to 429s.
+
+    It starts modest (``start``) because Mailjet publishes no limits. Until the first 429 it
+    grows by one per answer (it doubles each round of requests, as TCP's slow start); after a
+    429, by one each time as many answers as the window allows came back without one (additive
+    increase), up to ``ceiling``. A 429 halves it, never below 1; the other requests already in
+    flight at that moment were sent under the old window, so their 429s do not halve it again.
+    """
+
+    def __init__(self, start: int, ceiling: int) -> None:
+        self._ceiling = max(1, ceiling)
+        self._limit = max(1, min(start, self._ceiling))
+        self._in_flight = 0
+        self._accepted = 0  # answers without a 429 since the window last changed
+        self._volley = 0  # answers still due from requests sent before the last halving
+        self._slow_start = True  # no 429 yet: grow by one per answer
+        self._condition = threading.Condition()
+
+    @property
+    def limit(self) -> int:
+        with self._condition:
+            return self._limit
+
+    def acquire(self) -> None:
+        """Wait for a free place among the requests in flight."""
+        with self._condition:
+            while self._in_flight >= self._limit:
+                self._condition.wait()
+            self._in_flight += 1
+
+    def release(self, *, throttled: bool) -> None:
+        """A request is over: its answer was a 429 (``throttled``) or not."""
+        with self._condition:
+            self._in_flight -= 1
+            stale = self._volley > 0
+            if stale:
+                self._volley -= 1
+            if throttled and not stale:
+                self._limit = max(1, self._limit // 2)
+                self._accepted = 0
+                self._volley = self._in_flight
+                self._slow_start = False
+            elif not throttled:
+                self._accepted += 1
+                grown = self._slow_start or self._accepted >= self._limit
+                if grown and self._limit < self._ceiling:
+                    self._limit += 1
+                    self._accepted = 0
+            self._condition.notify_all()

@@ -128,6 +128,8 @@ class Context:
 
         if hasattr(connection, "progress"):
             connection.progress = on_pages
+            if progress is not None:
+                connection.on_wait = progress.notice  # "rate limited by Mailjet, retrying in 20 s"
         self._interruptible = interruptible
         return interruptible
 
@@ -335,13 +337,16 @@ def show_tables(context: Context) -> int:
 
 
 def describe_table(context: Context) -> int:
-    from mjquery.frontend.schema_view import describe_result
+    from mjquery.frontend.schema_view import describe_notes, describe_result
 
     table = _catalog().get(context.options.table)
     with context.output() as out:
         write_result(
             describe_result(table), context.output_format, out, max_width=DESCRIPTION_WIDTH
         )
+        if context.output_format is OutputFormat.TABLE:
+            for note in describe_notes(table):
+                out.write(note + "\n")
     return 0
 
 

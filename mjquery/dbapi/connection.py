@@ -22,6 +22,7 @@ from typing import Any
 
 from mjquery import errors
 from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient, ApiConfig
+from mjquery.api.config import DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT
 from mjquery.engine import Engine, FrameKind, Result, ResultColumn, RowStream, StatementStats
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
@@ -46,7 +47,8 @@ def connect(
     max_fanout: int = 100,
     max_dependent_keys: int = 50,
     catalog: Any = None,
-    timeout: float = 30.0,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_wait: float = DEFAULT_MAX_WAIT,
     write_options: Any = None,
     allow_unfiltered_writes: bool = False,
 ) -> Connection:
@@ -55,8 +57,11 @@ def connect(
     Keys default to ``MJ_APIKEY_PUBLIC`` / ``MJ_APIKEY_PRIVATE``; the base URL to
     ``https://api.mailjet.com``. ``cache_ttl`` is how long (seconds) API answers are reused
     within the connection (0 turns the cache off). ``max_concurrency``: requests in flight at
-    once (default ``mjquery.api.DEFAULT_MAX_CONCURRENCY``, 16: a 1,000-row page is mostly
-    latency; after a 429 the client lowers its pace by itself and retries). ``max_fanout`` bounds how many parents a
+    once at most (default ``mjquery.api.DEFAULT_MAX_CONCURRENCY``, 16: a 1,000-row page is mostly
+    latency); a connection starts with 4 and raises it while Mailjet answers without a 429,
+    halving it on one. ``max_wait``: seconds a request keeps waiting out Mailjet's rate limiting
+    (429, backed off exponentially) before the statement fails; ``timeout``: seconds per request
+    (production requests can take ~20 s). ``max_fanout`` bounds how many parents a
     sub-resource query may fan out over. ``write_options`` (:class:`mjquery.writes.WriteOptions`)
     and ``allow_unfiltered_writes`` (UPDATE/DELETE without WHERE) configure the write path.
     """
@@ -88,6 +93,7 @@ def connect(
         rate_limit_per_second=rate_limit_per_second,
         cache_ttl=cache_ttl,
         timeout=timeout,
+        max_wait=max_wait,
     )
     client = ApiClient(config, transport=transport)
     options = PlannerOptions(max_fanout=max_fanout, max_dependent_keys=max_dependent_keys)
@@ -173,6 +179,16 @@ class Connection:
     @property
     def catalog(self) -> Any:
         return self._engine.catalog
+
+    @property
+    def on_wait(self) -> Any:
+        """Callback ``(WaitNotice)`` called when the API client waits before retrying (rate
+        limited by Mailjet): front ends show ``str(notice)`` on their progress line."""
+        return self._engine.client.on_wait
+
+    @on_wait.setter
+    def on_wait(self, callback: Any) -> None:
+        self._engine.client.on_wait = callback
 
     @property
     def progress(self) -> Any:

@@ -72,6 +72,11 @@ class ProgressLine:
         total = "?" if pages_expected is None else str(pages_expected)
         self.show(f"fetching: {pages_done}/{total} pages")
 
+    def notice(self, notice: object) -> None:
+        """The connection's wait callback: ``rate limited by Mailjet, retrying in 20 s``, shown
+        until the next page replaces it."""
+        self.show(str(notice))
+
     def counter(self, verb: str) -> Callable[[int, int], None]:
         """A ``(done, total)`` callback showing ``importing: 2,000/10,000 rows``."""
 

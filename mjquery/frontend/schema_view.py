@@ -113,6 +113,18 @@ def describe_result(table: ObjectSchema) -> ResultSet:
     return ResultSet(("Column", "Type", "Pushed to API", "Sort", "Writable", "Description"), rows)
 
 
+#: What ``describe`` says under a statistics table (``lags = true`` in its schema file).
+LAG_NOTE = (
+    "Note: Mailjet computes these statistics from the messages with a delay of up to hours; "
+    "the latest activity may be missing."
+)
+
+
+def describe_notes(table: ObjectSchema) -> tuple[str, ...]:
+    """Lines ``describe`` prints under the table's columns (for tables whose data lags)."""
+    return (LAG_NOTE,) if table.lags else ()
+
+
 def tables_result(tables: Iterable[ObjectSchema]) -> ResultSet:
     """The rows of ``mjquery tables`` / ``.tables``."""
     rows = []

@@ -10,7 +10,8 @@ File layout (all keys optional unless marked)::
     name = "Contact"                      # required: SQL name
     resource = "contact"                  # required: API resource (always also an alias)
     path = "/v3/REST/contact"             # required
-    description, aliases, item_path, key, unique_keys, paged, created_column, updated_column, notes
+    description, aliases, item_path, key, unique_keys, paged, created_column, updated_column, notes,
+    lags (true: statistics that trail the messages by hours; describe says so)
     [parent]            placeholder, column, table, key
     columns = [ { name, type, read_only, description, time_format, nullable, write_only }, ... ]
     filters = [ { param, column, op, exact, description, value_format }, ... ]
@@ -72,6 +73,7 @@ _TOP_KEYS = {
     "created_column",
     "updated_column",
     "notes",
+    "lags",
     "parent",
     "columns",
     "filters",
@@ -370,6 +372,7 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
         created_column=timestamps["created_column"],
         updated_column=timestamps["updated_column"],
         notes=r.strings(data, "notes", ""),
+        lags=r.boolean(data, "lags", "", False),
         source_file=source,
         unpushed_filters=unpushed_filters,
         unpushed_sorts=unpushed_sorts,

@@ -205,6 +205,9 @@ class ObjectSchema:
     created_column: str | None = None
     updated_column: str | None = None
     notes: tuple[str, ...] = ()
+    #: Statistics Mailjet computes from the messages with a delay (hours): recent activity may
+    #: be missing. ``describe`` says so.
+    lags: bool = False
     source_file: str = field(default="", compare=False)
     unpushed_filters: tuple[UnpushedParam, ...] = ()  # API filters deliberately never sent
     unpushed_sorts: tuple[UnpushedParam, ...] = ()  # API Sort fields that are not usable here

@@ -133,6 +133,10 @@ class Shell:
         self.interruptible = Interruptible(getattr(connection, "interrupt", None), notify=self.info)
         if hasattr(connection, "progress"):
             connection.progress = self._on_pages
+            if self.progress.terminal:
+                connection.on_wait = (
+                    self.progress.notice
+                )  # "rate limited by Mailjet, retrying in 20 s"
         self.runner = StatementRunner(
             connection,
             guard=WriteGuard(safe_updates=self.state.safe_updates, confirm=self.confirm_write),

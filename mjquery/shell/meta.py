@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mjquery.errors import ProgrammingError
-from mjquery.frontend.schema_view import describe_result, tables_result
+from mjquery.frontend.schema_view import describe_notes, describe_result, tables_result
 from mjquery.frontend.sqltext import parameter_names, parse_param_value, split_statements
 from mjquery.output import OutputFormat
 from mjquery.shell.suggest import META_COMMANDS
@@ -39,7 +39,10 @@ def _schema(shell: Shell, argument: str | None) -> None:
     from mjquery.schema.catalog import Catalog
 
     catalog = getattr(shell.connection, "catalog", None) or Catalog(shell.table_objects())
-    shell.print_result(describe_result(catalog.get(argument)))
+    table = catalog.get(argument)
+    shell.print_result(describe_result(table))
+    for note in describe_notes(table):
+        shell.info(note)
 
 
 def _explain(shell: Shell, argument: str | None) -> None:

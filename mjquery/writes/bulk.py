@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +228,24 @@ def _with(run: JobRun, **changes: Any) -> JobRun:
     return replace(run, **changes)
 
 
+_EMAIL_KEYS = ("email", "contactemail", "contact")
+
+
+def _error_items(data: Sequence[Any]) -> Iterator[Mapping[str, Any]]:
+    """The per-contact error objects of a job's error file, whatever wraps them: the reference
+    shows no layout, so a list of objects, an envelope's Data, or an object holding the list
+    (``{"Errors": [...]}``) are all read."""
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        if any(str(k).lower() in _EMAIL_KEYS for k in item):
+            yield item
+            continue
+        for value in item.values():
+            if isinstance(value, list):
+                yield from _error_items(value)
+
+
 def _job_errors(client: ApiClient, job_id: Any) -> dict[str, str]:
     path = f"/v3/DATA/batchjob/{quote_segment(job_id)}/JSONError/application:json/LAST"
     try:
@@ -235,15 +253,25 @@ def _job_errors(client: ApiClient, job_id: Any) -> dict[str, str]:
     except ApiNotFoundError:
         return {}
     by_email: dict[str, str] = {}
-    for item in page.data:
-        if not isinstance(item, dict):
-            continue
+    for item in _error_items(page.data):
         lowered = {str(k).lower(): v for k, v in item.items()}
         email = lowered.get("email") or lowered.get("contactemail") or lowered.get("contact")
         message = lowered.get("error") or lowered.get("errormessage") or lowered.get("message")
         if email:
             by_email[normalize(email)] = str(message or "rejected by the bulk job")
     return by_email
+
+
+def unexplained_gaps(runs: Sequence[JobRun], state: ServerState) -> bool:
+    """Whether a job that ended left contacts off the server without naming them in its error
+    file: under eventual consistency they may just not be readable yet."""
+    return any(
+        not state.holds(run.job, position)
+        for run in runs
+        if run.finished
+        for position, email in enumerate(run.job.emails)
+        if normalize(email) not in run.errors
+    )
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,14 @@ from mjquery.api.errors import (
 from mjquery.errors import ApiError, IntegrityError, ProgrammingError
 from mjquery.schema.model import ObjectSchema, Operation
 from mjquery.writes.builders import build
-from mjquery.writes.bulk import JobRun, ServerState, read_state, settle, submit
+from mjquery.writes.bulk import (
+    JobRun,
+    ServerState,
+    read_state,
+    settle,
+    submit,
+    unexplained_gaps,
+)
 from mjquery.writes.lookup import (
     Existing,
     Probe,
@@ -433,7 +440,12 @@ def _run_jobs(
         one, jobs, 1 if options.on_error is OnError.STOP else options.concurrency, stop
     )
     try:
-        state: ServerState | ApiError = state_of(jobs)
+        # Production is eventually consistent: a job reports Completed before its contacts can
+        # be read. Contacts of finished jobs that are missing without a reason are read again,
+        # with backoff, up to the client's consistency_wait, before they are called failed.
+        state: ServerState | ApiError = client.poll(
+            lambda: state_of(jobs), lambda found: not unexplained_gaps(runs, found)
+        )
     except ApiError as exc:
         state = exc
     settled = settle(runs, state)

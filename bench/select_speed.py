@@ -127,6 +127,11 @@ class PartB:
     contacts: int
 
     @property
+    def limited_floor_s(self) -> float:
+        """The least time the rate-limited server allows for the scan: pages / rate."""
+        return math.ceil(self.contacts / PAGE_SIZE) / self.rate_limit
+
+    @property
     def baseline_s(self) -> float:
         return statistics.median(r.elapsed_s for r in self.baseline)
 

@@ -368,3 +368,15 @@ def test_lagging_statistics_leave_out_the_latest_hours() -> None:
 
 def moment(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def test_template_content_ignores_properties_it_does_not_know(client: httpx.Client) -> None:
+    # The official Python client's integration test test_live_template_content_builder_lifecycle
+    # posts its TemplateContentBuilder's Author/Name/Locale with the parts and expects 201; the
+    # older draft content endpoint refuses an unknown property (api-behaviour section 4).
+    template = data(client.get("/v3/REST/template", params={"Limit": 1}))[0]["ID"]
+    body = {"Author": "CI", "Name": "n", "Locale": "en_US", "Html-part": "<p>x</p>"}
+    (content,) = data(client.post(f"/v3/REST/template/{template}/detailcontent", json=body))
+    assert content["Html-part"] == "<p>x</p>" and "Author" not in content
+    draft = client.post("/v3/REST/campaigndraft/1/detailcontent", json=body)
+    assert draft.status_code == 400

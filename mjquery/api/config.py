@@ -32,7 +32,8 @@ class RetryPolicy:
     header saying when to retry, and its users back off for minutes. The *n*-th 429 in a row of
     one request waits ``rate_limit_backoff_base * 2**(n-1)`` seconds, capped at
     ``rate_limit_backoff_max``, with the same jitter, for as long as ``ApiConfig.max_wait``
-    allows. A ``Retry-After`` answer is honoured as given, unless it asks for more than
+    allows: a short first wait (the client's pace has just been cut to what the API accepted,
+    so the next try usually fits), then longer and longer ones while the refusals go on. A ``Retry-After`` answer is honoured as given, unless it asks for more than
     ``retry_after_max`` seconds: then the client gives up at once and says how long the API
     asked to wait.
     """
@@ -41,7 +42,7 @@ class RetryPolicy:
     backoff_base: float = 0.2
     backoff_max: float = 10.0
     retry_after_max: float = 60.0
-    rate_limit_backoff_base: float = 1.0
+    rate_limit_backoff_base: float = 0.25
     rate_limit_backoff_max: float = 60.0
 
     def __post_init__(self) -> None:

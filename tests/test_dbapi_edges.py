@@ -315,3 +315,18 @@ def test_parameters_bind_in_text_order_across_clauses(conn, account: Sandbox) ->
     assert [r.param("Name") for r in account.log.requests(path="/v3/REST/contactslist")] == [
         "Newsletter"
     ]
+
+
+def test_connections_opening_one_local_database_file_share_its_tables(
+    account: Sandbox, tmp_path
+) -> None:
+    path = str(tmp_path / "local.duckdb")
+    with (
+        mjquery.connect(sandbox=account, local_database=path) as first,
+        mjquery.connect(sandbox=account, local_database=path) as second,
+    ):
+        first.cursor().execute("CREATE TABLE notes AS SELECT ID, Name FROM List")
+        expected = first.cursor().execute("SELECT ID, Name FROM List ORDER BY ID").fetchall()
+        assert second.cursor().execute("SELECT * FROM notes ORDER BY ID").fetchall() == expected
+    with mjquery.connect(sandbox=account, local_database=path) as later:
+        assert len(later.cursor().execute("SELECT * FROM notes").fetchall()) == len(expected)

@@ -48,16 +48,41 @@ def test_the_dialect_is_found_through_its_entry_point() -> None:
 
 def test_demo_url_shares_one_sandbox_between_the_engines_connections() -> None:
     engine = create_engine("mjquery://?demo=true")
-    with engine.connect() as first, engine.connect() as second:
+    with engine.connect() as first:
         a = first.connection.dbapi_connection
-        b = second.connection.dbapi_connection
-        assert a is not b and a.sandbox is b.sandbox
         first.exec_driver_sql("INSERT INTO Contact (Email) VALUES ('shared@demo.test')")
+    engine.dispose()  # the next connection is a new DB-API connection
+    with engine.connect() as second:
+        b = second.connection.dbapi_connection
         seen = second.exec_driver_sql(
             "SELECT count(*) FROM Contact WHERE Email = 'shared@demo.test'"
         ).scalar()
+    assert a is not b and a.sandbox is b.sandbox
     assert seen == 1
     engine.dispose()
+
+
+def test_a_thread_sees_its_local_tables_through_every_connection(engine: Engine) -> None:
+    frame = pandas.DataFrame({"email": ["a@x.test"], "score": [3]})
+    assert frame.to_sql("scores", engine, index=False) == 1
+    assert pandas.read_sql("SELECT * FROM scores", engine).values.tolist() == [["a@x.test", 3]]
+    with engine.connect() as one, engine.connect() as two:
+        assert one.connection.dbapi_connection is two.connection.dbapi_connection
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        try:
+            seen.append(pandas.read_sql("SELECT * FROM scores", engine))
+        except Exception as exc:
+            seen.append(exc)
+
+    import threading
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join(60)
+    assert isinstance(seen[0], pandas.errors.DatabaseError)  # its own connection: no such table
+    assert "scores" in str(seen[0])
 
 
 def test_key_pair_in_the_url_is_masked_and_reaches_the_api(account: Sandbox) -> None:

@@ -51,6 +51,7 @@ def connect(
     max_wait: float = DEFAULT_MAX_WAIT,
     write_options: Any = None,
     allow_unfiltered_writes: bool = False,
+    local_database: str | None = None,
 ) -> Connection:
     """Open a connection to a Mailjet account (or to the demo sandbox with ``demo=True``).
 
@@ -64,6 +65,8 @@ def connect(
     (production requests can take ~20 s). ``max_fanout`` bounds how many parents a
     sub-resource query may fan out over. ``write_options`` (:class:`mjquery.writes.WriteOptions`)
     and ``allow_unfiltered_writes`` (UPDATE/DELETE without WHERE) configure the write path.
+    ``local_database``: a DuckDB file for the user's own tables (default: in memory, one per
+    connection); connections opening the same file share its tables.
     """
     from mjquery.schema.catalog import load_catalog
 
@@ -98,7 +101,11 @@ def connect(
     client = ApiClient(config, transport=transport)
     options = PlannerOptions(max_fanout=max_fanout, max_dependent_keys=max_dependent_keys)
     engine = Engine(
-        catalog or load_catalog(), client, options=options, max_concurrency=max_concurrency
+        catalog or load_catalog(),
+        client,
+        options=options,
+        max_concurrency=max_concurrency,
+        local_database=local_database or ":memory:",
     )
     if write_options is not None or allow_unfiltered_writes:
         from dataclasses import replace

@@ -245,13 +245,16 @@ class Engine:
         *,
         options: PlannerOptions | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        local_database: str = ":memory:",
     ) -> None:
         self.catalog = catalog
         self.client = client
         self.options = options or PlannerOptions()
         self.max_concurrency = max_concurrency
         self.progress: ProgressCallback | None = None
-        self.db = duckdb.connect(":memory:")
+        # the user's own tables: in memory, or a DuckDB file that every connection opening it
+        # shares (and that outlives them); the fetched tables are TEMP, so never shared
+        self.db = duckdb.connect(local_database)
         self.db.execute("SET TimeZone = 'UTC'")
         self._scratch = tempfile.mkdtemp(prefix="mjquery-")
         self._lock = threading.RLock()

@@ -9,7 +9,8 @@ Mailjet object go through the write path with its rules; ``executemany`` (what
 Writes are applied when they run: COMMIT does nothing, and ROLLBACK, which SQLAlchemy also issues
 whenever a connection goes back to its pool, cannot undo them and does nothing either (the
 isolation level is AUTOCOMMIT, the only one offered). Local tables live in each connection's own
-DuckDB database, so they are seen through the connection that created them.
+DuckDB database; the engine keeps one connection per thread, so a thread sees the local tables it
+made through any of its ``engine.connect()`` calls.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import threading
 from typing import Any
 
-from sqlalchemy import exc
+from sqlalchemy import exc, pool
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql.base import (
     PGCompiler,
@@ -69,6 +70,13 @@ class MjqueryCompiler(PGCompiler):
             arguments.append(self.render_literal_value(flags, sqltypes.STRINGTYPE))  # type: ignore[no-untyped-call]
         return f"{function}({', '.join(arguments)})"
 
+    def visit_floordiv_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        # DuckDB's "/" divides exactly; "//" is its integer division
+        left, right = binary.left.type._type_affinity, binary.right.type._type_affinity
+        if left is sqltypes.Integer and right is sqltypes.Integer:
+            return f"{self.process(binary.left, **kw)} // {self.process(binary.right, **kw)}"
+        return f"FLOOR({self.process(binary.left, **kw)} / {self.process(binary.right, **kw)})"
+
     def limit_clause(self, select: Any, **kw: Any) -> str:
         # PostgreSQL writes OFFSET without LIMIT as "LIMIT ALL OFFSET n"; DuckDB needs no LIMIT.
         text = ""
@@ -85,15 +93,15 @@ class MjqueryCompiler(PGCompiler):
 def autoincrement_sequence(table: Any, preparer: Any) -> str | None:
     """The sequence that numbers a local table's integer key, quoted; None when it has none.
 
-    DuckDB has no SERIAL: an autoincrementing key is ``DEFAULT nextval('<table>_<col>_seq')``,
-    the sequence created before the table and dropped after it (:class:`MjqueryExecutionContext`).
+    DuckDB has no SERIAL nor IDENTITY: an autoincrementing (or ``Identity()``) key is
+    ``DEFAULT nextval('<table>_<col>_seq')``, the sequence created before the table and dropped
+    after it (:class:`MjqueryExecutionContext`).
     """
     column = table._autoincrement_column
     if (
         column is None
         or column.default is not None
-        or column.server_default is not None
-        or column.identity is not None
+        or (column.server_default is not None and column.identity is None)
         or not isinstance(column.type._type_affinity, type)
         or not issubclass(column.type._type_affinity, sqltypes.Integer)
     ):
@@ -102,6 +110,14 @@ def autoincrement_sequence(table: Any, preparer: Any) -> str | None:
     if table.schema:
         name = f"{preparer.quote_schema(table.schema)}.{name}"
     return str(name)
+
+
+class MjqueryTypeCompiler(PGTypeCompiler):
+    """PostgreSQL's type names, except FLOAT: DuckDB's is 4 bytes (PostgreSQL's is 8)."""
+
+    def visit_FLOAT(self, type_: Any, **kw: Any) -> str:
+        precision = getattr(type_, "precision", None)
+        return "REAL" if precision is not None and precision <= 24 else "DOUBLE"
 
 
 class MjqueryDDLCompiler(PGDDLCompiler):
@@ -130,7 +146,13 @@ class MjqueryExecutionContext(default.DefaultExecutionContext):
                 self.dialect.identifier_preparer,
             )
             if sequence is not None:
-                self.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
+                identity = self.compiled.statement.element._autoincrement_column.identity  # type: ignore[union-attr]
+                options = ""
+                if identity is not None and identity.start is not None:
+                    options += f" START WITH {int(identity.start)}"
+                if identity is not None and identity.increment is not None:
+                    options += f" INCREMENT BY {int(identity.increment)}"
+                self.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}{options}")
 
     def post_exec(self) -> None:
         if self.isddl and isinstance(self.compiled.statement, DropTable):  # type: ignore[union-attr]
@@ -164,7 +186,7 @@ class MjqueryDialect(default.DefaultDialect):
 
     statement_compiler = MjqueryCompiler
     ddl_compiler = MjqueryDDLCompiler
-    type_compiler_cls = PGTypeCompiler
+    type_compiler_cls = MjqueryTypeCompiler
     preparer = MjqueryIdentifierPreparer
     execution_ctx_cls = MjqueryExecutionContext
 
@@ -187,9 +209,12 @@ class MjqueryDialect(default.DefaultDialect):
     insert_returning = True
     update_returning = True
     delete_returning = True
-    # executemany stays executemany: an INSERT into a Mailjet object then becomes one write
-    # (bulk jobs for many contacts) instead of multi-row VALUES statements.
-    use_insertmanyvalues = False
+    # Plain executemany stays executemany, so an INSERT into a Mailjet object becomes one write
+    # (bulk jobs for many contacts); multi-row VALUES are only for INSERT ... RETURNING.
+    use_insertmanyvalues = True
+    use_insertmanyvalues_wo_returning = False
+    insert_executemany_returning = True
+    div_is_floordiv = False
     max_identifier_length = 255
     default_schema_name = DEFAULT_SCHEMA
 
@@ -211,6 +236,13 @@ class MjqueryDialect(default.DefaultDialect):
     @classmethod
     def import_dbapi(cls) -> Any:
         return mjquery
+
+    @classmethod
+    def get_pool_class(cls, url: URL) -> type[pool.Pool]:
+        # One connection per thread, as SQLAlchemy does for SQLite's in-memory databases: the
+        # local tables a notebook creates (DataFrame.to_sql, CREATE TABLE) live in a connection's
+        # own DuckDB database, so every engine.connect() of a thread must reach the same one.
+        return pool.SingletonThreadPool
 
     # -- connecting -------------------------------------------------------------------------------
 
@@ -310,12 +342,17 @@ class MjqueryDialect(default.DefaultDialect):
             cursor.close()
 
     def _local_relations(self, connection: Any, schema: str | None, kind: str) -> list[str]:
+        """Names of the connection's own tables (not temporary) or views."""
+        source = (
+            "SELECT table_name AS name FROM duckdb_tables() WHERE NOT temporary"
+            if kind == "table"
+            else "SELECT view_name AS name FROM duckdb_views() WHERE NOT internal"
+        )
         rows = self._local_rows(
             connection,
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_type = ? AND NOT regexp_matches(table_name, '^mjq[a-z_]*[0-9]+_') "
-            "ORDER BY table_name",
-            [schema or DEFAULT_SCHEMA, kind],
+            f"SELECT name FROM ({source} AND schema_name = ?) "
+            "WHERE NOT regexp_matches(name, '^mjq[a-z_]*[0-9]+_') ORDER BY name",
+            [schema or DEFAULT_SCHEMA],
         )
         return [row[0] for row in rows]
 
@@ -333,11 +370,11 @@ class MjqueryDialect(default.DefaultDialect):
     @reflection.cache
     def get_table_names(self, connection: Any, schema: str | None = None, **kw: Any) -> list[str]:
         mailjet = [o.name for o in self.catalog.objects] if schema in (None, DEFAULT_SCHEMA) else []
-        return mailjet + self._local_relations(connection, schema, "BASE TABLE")
+        return mailjet + self._local_relations(connection, schema, "table")
 
     @reflection.cache
     def get_view_names(self, connection: Any, schema: str | None = None, **kw: Any) -> list[str]:
-        return self._local_relations(connection, schema, "VIEW")
+        return self._local_relations(connection, schema, "view")
 
     @reflection.cache
     def get_temp_table_names(
@@ -351,6 +388,7 @@ class MjqueryDialect(default.DefaultDialect):
         )
         return [row[0] for row in rows]
 
+    @reflection.cache
     def has_table(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> bool:

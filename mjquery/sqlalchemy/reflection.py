@@ -168,11 +168,13 @@ class LocalColumn:
     comment: str | None = None
 
     def reflected(self) -> ReflectedColumn:
+        # a key numbered by a sequence (how the dialect creates autoincrementing keys)
+        numbered = bool(self.default and self.default.lower().startswith("nextval("))
         return ReflectedColumn(
             name=self.name,
             type=duckdb_type(self.data_type),
             nullable=self.nullable,
             default=self.default,
-            autoincrement=False,
+            autoincrement=numbered,
             comment=self.comment or None,
         )

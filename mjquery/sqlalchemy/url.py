@@ -9,7 +9,8 @@ The forms, first match wins (the same order as the command line, see :mod:`mjque
                                                 config file's default profile
 
 Connection settings go in the query string: ``base_url``, ``cache_ttl``, ``max_concurrency``,
-``rate_limit_per_second``, ``timeout``, ``max_fanout``, ``allow_unfiltered_writes``. Anything
+``rate_limit_per_second``, ``timeout``, ``max_fanout``, ``allow_unfiltered_writes``,
+``local_database`` (a DuckDB file for local tables, shared by the engine's connections). Anything
 else (a host, a database path, an unknown key, a value of the wrong type) is an
 :class:`~sqlalchemy.exc.ArgumentError` at ``create_engine`` time, naming what to write instead.
 """
@@ -65,6 +66,7 @@ _SETTINGS: dict[str, Callable[[str, str], Any]] = {
     "timeout": _number(float),
     "max_fanout": _number(int),
     "allow_unfiltered_writes": _flag,
+    "local_database": _text,
 }
 #: Keys that choose the account rather than tune the connection.
 _ACCOUNT = ("demo", "profile")

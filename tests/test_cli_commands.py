@@ -303,6 +303,49 @@ def test_describe_says_that_statistics_lag_behind_the_messages() -> None:
     assert "Note:" not in run("describe", "OpenInformation", "-f", "json").out  # stays JSON
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_tables_and_describe_print_descriptions_in_full_when_piped() -> None:
+    from mjquery.schema.catalog import load_catalog
+
+    contact = load_catalog().get("Contact")
+    longest = max((c.description for c in contact.columns), key=len)
+    assert len(longest) > 70  # cut at 70 before
+    result = run("describe", "Contact")
+    assert " ".join(longest.split()) in result.out
+    assert "…" not in result.out
+    assert "(filter only)" in result.out and "Pushed to API: the predicates" not in result.out
+
+
+def test_on_a_terminal_describe_wraps_to_its_width_and_explains_filter_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "90")
+    out = Terminal()
+    assert main(["describe", "Contact"], stdout=out, stderr=io.StringIO()) == 0
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 90
+    assert "…" not in text
+    assert "(filter only): not a field of the API's rows but a filter it accepts" in text
+    tables = Terminal()
+    assert main(["tables"], stdout=tables, stderr=io.StringIO()) == 0
+    assert max(len(line) for line in tables.getvalue().splitlines()) <= 90
+
+
+def test_expanded_option() -> None:
+    result = run("--demo", "-x", "-c", "SELECT Name, SubscriberCount FROM List WHERE ID = 2")
+    assert result.status == 0, result.err
+    assert result.out.splitlines() == [
+        "-[ RECORD 1 ]---+----",
+        "Name            | VIP",
+        "SubscriberCount | 7",
+    ]
+    assert run("--demo", "--expanded", "-c", "SELECT 1 AS a").out.startswith("-[ RECORD 1 ]")
+
+
 def test_describe_unknown_table_suggests_the_closest() -> None:
     result = run("describe", "Contcat")
     assert result.status == 1

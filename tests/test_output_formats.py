@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from mjquery.output import OutputFormat, ResultSet, write_result
+from mjquery.output import Layout, OutputFormat, ResultSet, write_result
 
 COLUMNS = ("Name", "SubscriberCount", "CreatedAt")
 ROWS = [
@@ -20,9 +20,9 @@ ROWS = [
 ]
 
 
-def render(fmt: OutputFormat, rows=ROWS, columns=COLUMNS, **kwargs) -> str:
+def render(fmt: OutputFormat, rows=ROWS, columns=COLUMNS, layout: Layout | None = None) -> str:
     out = io.StringIO()
-    count = write_result(ResultSet(columns, iter(rows)), fmt, out, **kwargs)
+    count = write_result(ResultSet(columns, iter(rows)), fmt, out, layout or Layout())
     assert count == len(rows)
     return out.getvalue()
 
@@ -37,9 +37,78 @@ def test_table_aligns_columns_and_right_aligns_numbers() -> None:
     assert lines[4] == ' Quote "q", comma |            NULL | 2023-05-06 00:00:00'
 
 
-def test_table_escapes_newlines_and_caps_cell_width() -> None:
-    text = render(OutputFormat.TABLE, rows=[("a\nb", "x" * 50)], columns=("A", "B"), max_width=10)
-    assert " a\\nb | xxxxxxxxx…" in text
+def test_table_escapes_newlines() -> None:
+    text = render(OutputFormat.TABLE, rows=[("a\nb", "x" * 50)], columns=("A", "B"))
+    assert text.splitlines()[2] == " a\\nb | " + "x" * 50
+
+
+def test_a_table_fitted_to_a_width_shortens_only_its_widest_columns() -> None:
+    rows = [("Newsletter", "x" * 60, 7, "y" * 40)]
+    text = render(
+        OutputFormat.TABLE, rows=rows, columns=("A", "B", "C", "D"), layout=Layout(width=60)
+    )
+    lines = text.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    assert lines[2].startswith(" Newsletter | xxxx")  # the narrow column keeps its width
+    assert "…" in lines[2] and " 7 " in lines[2]
+    # a table that fits is never shortened
+    assert "…" not in render(OutputFormat.TABLE, layout=Layout(width=200))
+
+
+def test_wrapped_cells_continue_on_the_next_lines() -> None:
+    rows = [("Contact", "the people you send email to, with their properties")]
+    text = render(
+        OutputFormat.TABLE,
+        rows=rows,
+        columns=("Table", "Description"),
+        layout=Layout(width=31, wrap=True),
+    )
+    assert text.splitlines()[2:] == [
+        " Contact | the people you send",
+        "         | email to, with",
+        "         | their properties",
+    ]
+
+
+def test_display_width_aligns_cjk_and_emoji() -> None:
+    rows = [("日本語", 1), ("😀 ok", 22), ("plain", 333)]
+    lines = render(OutputFormat.TABLE, rows=rows, columns=("Name", "N")).splitlines()
+    # every | sits in the same terminal column: CJK characters and the emoji take two
+    assert lines == [
+        " Name   |   N",
+        "--------+-----",
+        " 日本語 |   1",
+        " 😀 ok  |  22",
+        " plain  | 333",
+    ]
+
+
+def test_expanded_display_is_psql_s() -> None:
+    text = render(
+        OutputFormat.TABLE,
+        rows=[("Newsletter", 1090), ("VIP", None)],
+        columns=("Name", "SubscriberCount"),
+        layout=Layout(expanded=True),
+    )
+    assert text.splitlines() == [
+        "-[ RECORD 1 ]---+-----------",
+        "Name            | Newsletter",
+        "SubscriberCount | 1090",
+        "-[ RECORD 2 ]---+-----------",
+        "Name            | VIP",
+        "SubscriberCount | NULL",
+    ]
+
+
+def test_headers_off_leaves_the_rows_only() -> None:
+    assert render(OutputFormat.CSV, layout=Layout(headers=False)).splitlines()[0] == (
+        "Newsletter,1200,2024-01-02 03:04:05"
+    )
+    assert (
+        render(OutputFormat.TABLE, layout=Layout(headers=False))
+        .splitlines()[0]
+        .startswith(" Newsletter")
+    )
 
 
 def test_csv_round_trips_through_the_csv_module() -> None:

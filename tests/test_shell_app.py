@@ -2,93 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import stat
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
 import mjquery
 from mjquery.dbapi import Connection
-from mjquery.shell.app import Shell, ShellOptions
 from tests.frontend_fakes import FakeConnection
+from tests.shell_driver import Keys, shell
 
 
 @pytest.fixture(autouse=True)
 def _qmark(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mjquery, "paramstyle", "qmark", raising=False)
-
-
-class Session:
-    def __init__(self, out: str, err: str, connection: FakeConnection, status: int) -> None:
-        self.out, self.err, self.connection, self.status = out, err, connection, status
-
-
-@dataclass(frozen=True)
-class Keys:
-    """Keys to type, and the text the input line must show before the next keys are typed."""
-
-    text: str
-    then: str | None = None
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-def shell(
-    keys: str | list[Keys], tmp_path: Path, connection: FakeConnection | None = None
-) -> Session:
-    """Type ``keys`` into a shell, then Ctrl-D.
-
-    Given as a list, each :class:`Keys` waits until the input line shows its ``then`` text
-    before the next keys go: completion runs after a key press, in the background.
-    """
-    connection = connection or FakeConnection()
-    out, err = io.StringIO(), io.StringIO()
-    steps = [Keys(keys)] if isinstance(keys, str) else keys
-    with create_pipe_input() as pipe:
-        sh = Shell(
-            connection,
-            ShellOptions(source="demo account", history_file=tmp_path / "history"),
-            input=pipe,
-            output=DummyOutput(),
-            stdout=out,
-            stderr=err,
-        )
-        failure: list[BaseException] = []
-
-        def typist() -> None:
-            try:
-                for step in steps:
-                    pipe.send_text(step.text)
-                    if step.then is not None:
-                        wait_for(
-                            lambda line=step.then: sh.session.default_buffer.text == line,
-                            f"the input line to read {step.then!r}",
-                        )
-            except BaseException as exc:  # reported by the test, after the session ends
-                failure.append(exc)
-            finally:
-                pipe.send_text("\x04")  # Ctrl-D ends the session
-
-        thread = threading.Thread(target=typist, daemon=True)
-        thread.start()
-        status = sh.run()
-        thread.join()
-    if failure:
-        raise failure[0]
-    return Session(out.getvalue(), err.getvalue(), connection, status)
 
 
 def test_multi_line_statement_runs_at_semicolon_and_prints_table_and_status(tmp_path: Path) -> None:
@@ -146,20 +73,22 @@ def test_meta_commands(tmp_path: Path) -> None:
     assert target.read_text() == "Name\nNewsletter\nVIP\nTrial\n"  # results only, not the query
     assert (
         "format: csv" in s.err
-        and "timing: off" in s.err
-        and "EXPLAIN before each statement: on" in s.err
+        and "Timing is off." in s.err
+        and "the plan of each query is shown before it runs" in s.err
     )
     assert s.connection.cleared == 1 and s.connection.cache_enabled is False
     assert "connected to: demo account" in s.err
     assert "Table,Resource,Writes,Description" in s.out
     assert "SubscriberCount,BIGINT" in s.out
     assert "Unknown table 'Contcat'. Did you mean 'Contact'?" in s.err
-    assert "unknown command '.nope'" in s.err
+    assert "error: unknown command .nope; \\? or .help lists the commands" in s.err
 
 
-def test_explain_toggle_prefixes_statements(tmp_path: Path) -> None:
-    s = shell(".explain on\nSELECT 1;\n", tmp_path)
-    assert s.connection.executed[0][0] == "EXPLAIN SELECT 1"
+def test_explain_shows_the_plan_and_then_runs_the_statement(tmp_path: Path) -> None:
+    s = shell(".explain on\nSELECT Name FROM List WHERE ID = 2;\n", tmp_path)
+    assert "plan of: SELECT Name FROM List WHERE ID = 2" in s.err
+    assert s.connection.executed == [("SELECT Name FROM List WHERE ID = 2", None)]
+    assert " VIP" in s.out
 
 
 def test_read_prompts_for_parameters_and_binds_them(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from mjquery.shell.completer import SqlCompleter, candidates
 from mjquery.shell.keys import input_is_ready
 from mjquery.shell.suggest import SuggestionKind as K
 from mjquery.shell.suggest import TableRef, suggest, tables_in_scope
-from mjquery.shell.vocabulary import sql_functions, sql_keywords
+from mjquery.shell.vocabulary import reserved_words, sql_functions, sql_keywords
 
 CATALOG = load_catalog()
 
@@ -163,3 +163,34 @@ def test_completer_replaces_the_word_and_shows_the_marker() -> None:
 )
 def test_enter_runs_only_complete_input(text: str, ready: bool) -> None:
     assert input_is_ready(text) is ready
+
+
+def _completions(text: str, after: str = "", *, requested: bool = False) -> list[str]:
+    completer = SqlCompleter(
+        lambda: CATALOG.objects,
+        keywords=sql_keywords,
+        functions=sql_functions,
+        reserved=reserved_words,
+    )
+    event = CompleteEvent(completion_requested=requested, text_inserted=not requested)
+    document = Document(text + after, len(text))
+    return [c.text for c in completer.get_completions(document, event)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "SELECT Name\n", "SELECT Name\n    ", "SELECT 1;", "SELECT 1; ", "SELECT 1;\n"],
+)
+def test_no_menu_while_typing_on_an_empty_line_or_after_a_semicolon(text: str) -> None:
+    assert _completions(text) == []
+    assert _completions(text, requested=True)  # Tab still opens one
+
+
+def test_names_that_need_quotes_are_completed_quoted() -> None:
+    assert '"campaigndraft/detailcontent"' in _completions("SELECT * FROM campaigndraft")
+    assert _completions('SELECT * FROM "campaigndraft/det') == ['"campaigndraft/detailcontent"']
+    assert '"Html-part"' in _completions("SELECT Htm", " FROM CampaignDraftDetailContent")
+    # a reserved word as a column name
+    assert '"From"' in _completions("SELECT Fr", " FROM Message")
+    # a plain name stays plain
+    assert "CampaignDraft" in _completions("SELECT * FROM CampaignDr")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import shutil
+import textwrap
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,12 +30,9 @@ from mjquery.frontend.sqltext import (
     parse_param_value,
     split_statements,
 )
-from mjquery.output import OutputFormat, ResultSequence, ResultSet, write_result
+from mjquery.output import Layout, OutputFormat, ResultSequence, ResultSet, write_result
 
 DEMO_SOURCE = "demo account (in-process sandbox)"
-DESCRIPTION_WIDTH = (
-    70  # table format only: long schema descriptions would push the table off screen
-)
 
 
 class StatementFailed(Exception):
@@ -172,6 +171,16 @@ class Context:
     def output_format(self) -> OutputFormat:
         return OutputFormat.parse(self.options.format or "table")
 
+    def layout(self, stream: TextIO, *, wrap: bool = False) -> Layout:
+        """The table layout for ``stream``: expanded with ``-x``; with ``wrap``, long text is
+        wrapped to the terminal's width when ``stream`` is one (in full otherwise)."""
+        width = shutil.get_terminal_size().columns if wrap and is_terminal(stream) else None
+        return Layout(
+            width=width,
+            wrap=width is not None,
+            expanded=bool(getattr(self.options, "expanded", False)),
+        )
+
     @contextlib.contextmanager
     def output(self) -> Iterator[TextIO]:
         """Standard output, or the ``-o`` file (created or truncated)."""
@@ -267,7 +276,7 @@ def run_sql(context: Context, text: str, params: dict[str, Any]) -> int:
     fmt = context.output_format
     partly_refused = False
     with context.output() as out:
-        results = ResultSequence(fmt, out, several=len(statements) > 1)
+        results = ResultSequence(fmt, out, several=len(statements) > 1, layout=context.layout(out))
         try:
             for number, sql in enumerate(statements, 1):
                 try:
@@ -331,22 +340,26 @@ def show_tables(context: Context) -> int:
             tables_result(_catalog().objects),
             context.output_format,
             out,
-            max_width=DESCRIPTION_WIDTH,
+            context.layout(out, wrap=True),
         )
     return 0
 
 
 def describe_table(context: Context) -> int:
-    from mjquery.frontend.schema_view import describe_notes, describe_result
+    from mjquery.frontend.schema_view import describe_notes, describe_result, legend
 
     table = _catalog().get(context.options.table)
     with context.output() as out:
         write_result(
-            describe_result(table), context.output_format, out, max_width=DESCRIPTION_WIDTH
+            describe_result(table), context.output_format, out, context.layout(out, wrap=True)
         )
         if context.output_format is OutputFormat.TABLE:
+            terminal = is_terminal(out)
+            width = shutil.get_terminal_size().columns
             for note in describe_notes(table):
-                out.write(note + "\n")
+                out.write((textwrap.fill(note, width) if terminal else note) + "\n")
+            if terminal:
+                out.write("\n" + legend(width) + "\n")
     return 0
 
 

@@ -76,6 +76,15 @@ def _add_common(
             choices=[f.value for f in OutputFormat],
             help="output format: " + ", ".join(f.value for f in OutputFormat) + " (default table)",
         )
+    if output_format:
+        group.add_argument(
+            "-x",
+            "--expanded",
+            action="store_true",
+            default=default(False),
+            help="expanded table display: one 'column | value' line per column, records one "
+            "after the other (as psql's \\x)",
+        )
     group.add_argument(
         "-o",
         "--output",

@@ -160,12 +160,10 @@ class StatementRunner:
         connection: Connection,
         *,
         guard: WriteGuard | None = None,
-        explain: bool = False,
         interruptible: Interruptible | None = None,
     ) -> None:
         self.connection = connection
         self.guard = guard or WriteGuard()
-        self.explain = explain
         self.call: Callable[..., Any] = _direct if interruptible is None else interruptible.call
 
     def bind(self, sql: str, params: Mapping[str, Any]) -> BoundStatement:
@@ -200,15 +198,31 @@ class StatementRunner:
         )
         return int(getattr(result, "count", result))
 
+    def plan(self, sql: str, params: Mapping[str, Any] | None = None) -> str | None:
+        """What a query will do (the connection's EXPLAIN text), without running it; None for
+        other statements or a connection that cannot explain."""
+        explain = getattr(self.connection, "explain", None)
+        if explain is None or statement_kind(sql) is not StatementKind.QUERY:
+            return None
+        if sql.lstrip().upper().startswith("EXPLAIN"):
+            return None  # the statement shows its plan itself
+        bound = self.bind(sql, params or {})
+        return str(
+            self.call(
+                lambda: (
+                    explain(bound.sql)
+                    if bound.parameters is None
+                    else explain(bound.sql, bound.parameters)
+                )
+            )
+        )
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> ExecutedStatement:
         """Run one statement; its rows are read from the returned object."""
         bound = self.bind(sql, params or {})
         self.check_write(sql, bound)
         text = bound.sql
         kind = statement_kind(sql)
-        if self.explain and not text.lstrip().upper().startswith("EXPLAIN"):
-            text = "EXPLAIN " + text
-            kind = StatementKind.QUERY
         cursor = self.connection.cursor()
         started = time.perf_counter()
         parameters = bound.parameters

@@ -6,6 +6,7 @@ user can tell a cheap filter from one DuckDB applies after fetching everything.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -87,8 +88,30 @@ def column_infos(table: ObjectSchema) -> tuple[ColumnInfo, ...]:
     return tuple(infos)
 
 
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
+def _full_text(text: str) -> str:
+    """A description on one line, in full (the table layout wraps or cuts it for a screen)."""
+    return " ".join(text.split())
+
+
+#: Printed under ``describe`` on a terminal: what the columns of its table mean.
+DESCRIBE_LEGEND = (
+    "Pushed to API: the predicates on the column that mjquery sends to the Mailjet API as "
+    "query parameters, so fewer rows are fetched; any other predicate is applied by DuckDB "
+    "after fetching.",
+    "(filter only): not a field of the API's rows but a filter it accepts, usable in WHERE "
+    "(Contact.ContactsList = 7 lists the members of list 7). Selected by name it holds the "
+    'value filtered on, else NULL. "required": the API answers nothing without it.',
+    "Sort: ORDER BY on the column is done by the API (ASC, or ASC/DESC).",
+    "Writable: INSERT or UPDATE may set the column.",
+)
+
+
+def legend(width: int) -> str:
+    """:data:`DESCRIBE_LEGEND` wrapped to ``width`` columns."""
+    return "\n".join(
+        textwrap.fill(entry, width=max(40, width), subsequent_indent="  ")
+        for entry in DESCRIBE_LEGEND
+    )
 
 
 def describe_result(table: ObjectSchema) -> ResultSet:
@@ -107,7 +130,7 @@ def describe_result(table: ObjectSchema) -> ResultSet:
                 api,
                 info.sortable,
                 "yes" if info.writable else "",
-                _first_line(info.description),
+                _full_text(info.description),
             )
         )
     return ResultSet(("Column", "Type", "Pushed to API", "Sort", "Writable", "Description"), rows)
@@ -130,5 +153,5 @@ def tables_result(tables: Iterable[ObjectSchema]) -> ResultSet:
     rows = []
     for t in tables:
         ops = ", ".join(op.value for op in Operation if t.write_rule(op) is not None) or "read-only"
-        rows.append((t.name, t.resource, ops, _first_line(t.description)))
+        rows.append((t.name, t.resource, ops, _full_text(t.description)))
     return ResultSet(("Table", "Resource", "Writes", "Description"), rows)

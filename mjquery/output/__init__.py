@@ -7,6 +7,12 @@ DB-API: it is tested on plain Python values.
 
 from __future__ import annotations
 
-from mjquery.output.formats import OutputFormat, ResultSequence, ResultSet, write_result
+from mjquery.output.formats import (
+    Layout,
+    OutputFormat,
+    ResultSequence,
+    ResultSet,
+    write_result,
+)
 
-__all__ = ["OutputFormat", "ResultSequence", "ResultSet", "write_result"]
+__all__ = ["Layout", "OutputFormat", "ResultSequence", "ResultSet", "write_result"]

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from mjquery.output.width import clip, display_width, pad, wrap
+
 
 class OutputFormat(enum.StrEnum):
     """The formats ``--format`` and ``.format`` accept."""
@@ -50,16 +52,33 @@ class ResultSet:
 NULL_TEXT = "NULL"
 
 
-def write_result(
-    result: ResultSet, fmt: OutputFormat, stream: TextIO, *, max_width: int | None = None
-) -> int:
-    """Write ``result`` to ``stream`` in ``fmt``; returns the number of rows written.
+@dataclass(frozen=True)
+class Layout:
+    """How the table format lays a result out on a screen (other formats ignore it).
 
-    ``max_width`` caps the width of one table cell (longer values end with an ellipsis); it only
-    applies to the table format, whose job is to be read on a screen.
+    ``width``: fit each line of the table into this many columns by shortening the widest
+    columns (their values end with ``…``, or with ``wrap`` continue on the next lines); None
+    never shortens anything. ``expanded``: one
+    ``column | value`` line per column, records one after the other (psql's ``\\x``).
     """
+
+    width: int | None = None
+    expanded: bool = False
+    wrap: bool = False  # with ``width``: shortened values go on onto more lines, not cut
+    headers: bool = True  # column names above the rows (table, csv, tsv)
+
+
+PLAIN = Layout()
+
+
+def write_result(
+    result: ResultSet, fmt: OutputFormat, stream: TextIO, layout: Layout = PLAIN
+) -> int:
+    """Write ``result`` to ``stream`` in ``fmt``; returns the number of rows written."""
+    if fmt is OutputFormat.TABLE and layout.expanded:
+        return _write_expanded(result, stream, layout)
     writer = _WRITERS[fmt]
-    return writer(result, stream, max_width)
+    return writer(result, stream, layout)
 
 
 class ResultSequence:
@@ -74,17 +93,19 @@ class ResultSequence:
     Call :meth:`close` (also after an error) so the JSON document is complete.
     """
 
-    def __init__(self, fmt: OutputFormat, stream: TextIO, *, several: bool) -> None:
-        self.fmt, self.stream, self.several = fmt, stream, several
+    def __init__(
+        self, fmt: OutputFormat, stream: TextIO, *, several: bool, layout: Layout = PLAIN
+    ) -> None:
+        self.fmt, self.stream, self.several, self.layout = fmt, stream, several, layout
         self.written = 0
         self._closed = False
 
-    def write(self, result: ResultSet, *, max_width: int | None = None) -> int:
+    def write(self, result: ResultSet) -> int:
         if self.fmt is OutputFormat.JSON and self.several:
             self.stream.write("[\n" if self.written == 0 else ",\n")
         elif self.written and self.fmt is not OutputFormat.JSONL:
             self.stream.write("\n")
-        count = write_result(result, self.fmt, self.stream, max_width=max_width)
+        count = write_result(result, self.fmt, self.stream, self.layout)
         self.written += 1
         return count
 
@@ -147,10 +168,11 @@ def _is_number(value: Any) -> bool:
 # -- writers ---------------------------------------------------------------------------------
 
 
-def _write_delimited(delimiter: str) -> Callable[[ResultSet, TextIO, int | None], int]:
-    def write(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:
+def _write_delimited(delimiter: str) -> Callable[[ResultSet, TextIO, Layout], int]:
+    def write(result: ResultSet, stream: TextIO, layout: Layout) -> int:
         writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(result.columns)
+        if layout.headers:
+            writer.writerow(result.columns)
         count = 0
         for row in result.rows:
             writer.writerow(["" if v is None else _text(v) for v in row])
@@ -160,7 +182,7 @@ def _write_delimited(delimiter: str) -> Callable[[ResultSet, TextIO, int | None]
     return write
 
 
-def _write_json(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:
+def _write_json(result: ResultSet, stream: TextIO, _layout: Layout) -> int:
     count = 0
     stream.write("[")
     for row in result.rows:
@@ -171,7 +193,7 @@ def _write_json(result: ResultSet, stream: TextIO, _max_width: int | None) -> in
     return count
 
 
-def _write_jsonl(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:
+def _write_jsonl(result: ResultSet, stream: TextIO, _layout: Layout) -> int:
     count = 0
     for row in result.rows:
         stream.write(_dumps({c: _json_value(v) for c, v in zip(result.columns, row, strict=True)}))
@@ -180,23 +202,54 @@ def _write_jsonl(result: ResultSet, stream: TextIO, _max_width: int | None) -> i
     return count
 
 
-def _cell(value: Any, max_width: int | None) -> str:
+def _cell(value: Any) -> str:
     text = NULL_TEXT if value is None else _text(value)
     # One row per line: control characters would break the alignment.
-    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-    if max_width is not None and len(text) > max_width:
-        text = text[: max(1, max_width - 1)] + "…"
-    return text
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
-def _write_table(result: ResultSet, stream: TextIO, max_width: int | None) -> int:
+#: A column is never shortened below this many columns to fit a table on the screen.
+MIN_COLUMN_WIDTH = 6
+
+
+#: Prose is shortened to this width before other columns are touched (narrower, it is unreadable).
+MIN_PROSE_WIDTH = 16
+
+
+def fit_widths(widths: list[int], width: int, prefer: list[bool] | None = None) -> list[int]:
+    """Column widths whose table lines fit ``width`` columns: the widest columns are shortened
+    to one common limit, the narrow ones keep their width (as far as possible).
+
+    ``prefer``: the columns to shorten first (prose, which wraps well), down to
+    :data:`MIN_PROSE_WIDTH`; the others only when that is not enough.
+    """
+    overhead = 2 + 3 * max(0, len(widths) - 1)  # "-a-+-b-+-c-", the rule under the names
+    phases = [(prefer, MIN_PROSE_WIDTH)] if prefer and any(prefer) else []
+    phases.append(([True] * len(widths), MIN_COLUMN_WIDTH))
+    for chosen, floor in phases:
+        assert chosen is not None
+        limit = max(w for w, c in zip(widths, chosen, strict=True) if c)
+        fitted = widths
+        while limit > floor:
+            fitted = [min(w, limit) if c else w for w, c in zip(widths, chosen, strict=True)]
+            if sum(fitted) + overhead <= width:
+                return fitted
+            limit -= 1
+        widths = fitted
+    return widths
+
+
+def _write_table(result: ResultSet, stream: TextIO, layout: Layout) -> int:
     rows = list(result.rows)
-    cells = [[_cell(v, max_width) for v in row] for row in rows]
-    headers = [_cell(c, max_width) for c in result.columns]
-    widths = [len(h) for h in headers]
+    cells = [[_cell(v) for v in row] for row in rows]
+    headers = [_cell(c) for c in result.columns]
+    widths = [display_width(h) if layout.headers else 0 for h in headers]
     for row in cells:
         for i, text in enumerate(row):
-            widths[i] = max(widths[i], len(text))
+            widths[i] = max(widths[i], display_width(text))
+    if layout.width is not None:
+        prose = [any(" " in row[i] for row in cells) for i in range(len(widths))]
+        widths = fit_widths(widths, layout.width, prose if layout.wrap else None)
     # Numbers are right-aligned, like every SQL shell: a column is numeric when all its values are.
     numeric = [
         bool(rows)
@@ -206,17 +259,42 @@ def _write_table(result: ResultSet, stream: TextIO, max_width: int | None) -> in
     ]
 
     def line(values: list[str]) -> str:
-        parts = [
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ]
+        """One row: values cut to their column, or with ``wrap`` on as many lines as needed."""
+        if not layout.wrap:
+            return line_of([clip(v, w) for v, w in zip(values, widths, strict=True)])
+        pieces = [wrap(v, w) for v, w in zip(values, widths, strict=True)]
+        height = max((len(p) for p in pieces), default=1)
+        return "".join(line_of([p[i] if i < len(p) else "" for p in pieces]) for i in range(height))
+
+    def line_of(values: list[str]) -> str:
+        parts = [pad(v, w, right=num) for v, w, num in zip(values, widths, numeric, strict=True)]
         return (" " + " | ".join(parts)).rstrip() + "\n"
 
-    stream.write(line(headers))
-    stream.write("-" + "-+-".join("-" * w for w in widths) + "-\n")
+    if layout.headers:
+        stream.write(line(headers))
+        stream.write("-" + "-+-".join("-" * w for w in widths) + "-\n")
     for row in cells:
         stream.write(line(row))
     return len(rows)
+
+
+def _write_expanded(result: ResultSet, stream: TextIO, layout: Layout) -> int:
+    """psql's expanded display: ``-[ RECORD 1 ]`` then one ``column | value`` line per column."""
+    names = [_cell(c) for c in result.columns]
+    records = [[_cell(v) for v in row] for row in result.rows]
+    key_width = max((display_width(n) for n in names), default=0)
+    value_width = max((display_width(v) for values in records for v in values), default=0)
+    rule = "-" * (key_width + 1) + "+" + "-" * (value_width + 1)
+    if layout.width is not None:
+        rule = rule[: layout.width]
+    for number, values in enumerate(records, 1):
+        title = f"-[ RECORD {number} ]"
+        stream.write(title + rule[len(title) :] + "\n")
+        for name, value in zip(names, values, strict=True):
+            stream.write(f"{pad(name, key_width)} | {value}".rstrip() + "\n")
+    if not records:
+        stream.write("(no rows)\n")
+    return len(records)
 
 
 def _markdown_cell(value: Any) -> str:
@@ -226,7 +304,7 @@ def _markdown_cell(value: Any) -> str:
     )
 
 
-def _write_markdown(result: ResultSet, stream: TextIO, _max_width: int | None) -> int:
+def _write_markdown(result: ResultSet, stream: TextIO, _layout: Layout) -> int:
     rows = list(result.rows)
     stream.write("| " + " | ".join(_markdown_cell(c) for c in result.columns) + " |\n")
     aligns = []
@@ -239,7 +317,7 @@ def _write_markdown(result: ResultSet, stream: TextIO, _max_width: int | None) -
     return len(rows)
 
 
-_WRITERS: dict[OutputFormat, Callable[[ResultSet, TextIO, int | None], int]] = {
+_WRITERS: dict[OutputFormat, Callable[[ResultSet, TextIO, Layout], int]] = {
     OutputFormat.TABLE: _write_table,
     OutputFormat.CSV: _write_delimited(","),
     OutputFormat.TSV: _write_delimited("\t"),

@@ -30,10 +30,11 @@ from mjquery.frontend.messages import error_message, pointer_lines, statement_la
 from mjquery.frontend.progress import ProgressLine, is_terminal
 from mjquery.frontend.runner import StatementRunner, WriteCancelled, WriteGuard, status_line
 from mjquery.frontend.sqltext import split_statements
-from mjquery.output import OutputFormat, ResultSet, write_result
+from mjquery.output import Layout, OutputFormat, ResultSet, write_result
 from mjquery.shell.completer import SqlCompleter
+from mjquery.shell.display import Expanded, Screen, Shown, show
 from mjquery.shell.keys import QUIT_WORDS, build_key_bindings
-from mjquery.shell.vocabulary import sql_functions, sql_keywords
+from mjquery.shell.vocabulary import reserved_words, sql_functions, sql_keywords
 
 PROMPT = "mjquery> "
 CONTINUATION = "    ...> "
@@ -67,11 +68,16 @@ class ShellState:
     """What meta commands change."""
 
     output_format: OutputFormat
-    explain: bool = False
+    explain: bool = False  # show each query's plan before running it
     timing: bool = True
     safe_updates: bool = True
     output_path: str | None = None
+    expanded: Expanded = Expanded.OFF
+    pager: bool = True
+    headers: bool = True
     running: bool = True
+    last_sql: str | None = None  # what \watch repeats and \e edits
+    next_input: str = ""  # what the next prompt starts with (after \e)
 
 
 def open_history(path: Path | None) -> History:
@@ -121,7 +127,10 @@ class Shell:
             enable_history_search=False,  # Up/Down walk the history; Ctrl-R searches it
             lexer=PygmentsLexer(SqlLexer),
             completer=SqlCompleter(
-                self.table_objects, keywords=sql_keywords, functions=sql_functions
+                self.table_objects,
+                keywords=sql_keywords,
+                functions=sql_functions,
+                reserved=reserved_words,
             ),
             complete_while_typing=True,
             key_bindings=build_key_bindings(),
@@ -151,6 +160,13 @@ class Shell:
 
     # -- catalog --------------------------------------------------------------------------------
 
+    def local_table_names(self) -> list[str]:
+        """The user's own tables in the connection's DuckDB database."""
+        tables = getattr(self.connection, "tables", None)
+        if tables is None:
+            return []
+        return [row["name"] for row in tables() if row.get("kind") == "local"]
+
     def table_objects(self) -> tuple[Any, ...]:
         catalog = getattr(self.connection, "catalog", None)
         if catalog is None:
@@ -167,8 +183,9 @@ class Shell:
             "End statements with ; — .help for commands, Ctrl-D to quit."
         )
         while self.state.running:
+            default, self.state.next_input = self.state.next_input, ""
             try:
-                text = self.session.prompt()
+                text = self.session.prompt(default=default)
             except KeyboardInterrupt:
                 continue  # Ctrl-C at the prompt clears the line
             except EOFError:
@@ -195,6 +212,7 @@ class Shell:
                 self.show_error(exc, stripped)
             return
         self.run_sql(text, {})
+        self.state.last_sql = text
 
     def run_sql(self, text: str, params: dict[str, Any]) -> bool:
         """Run the statements of ``text``; False when one failed or was cancelled."""
@@ -217,10 +235,13 @@ class Shell:
         return True
 
     def run_statement(self, sql: str, params: dict[str, Any]) -> None:
-        self.runner.explain = self.state.explain
         self.runner.guard = WriteGuard(
             safe_updates=self.state.safe_updates, confirm=self.confirm_write
         )
+        if self.state.explain:
+            plan = self.runner.plan(sql, params)
+            if plan:
+                self.info(plan)
         executed = self.runner.execute(sql, params)
         self.progress.clear()
         if executed.columns is not None:
@@ -234,27 +255,49 @@ class Shell:
 
     # -- output -----------------------------------------------------------------------------------
 
-    def print_result(self, result: ResultSet) -> None:
-        if self.state.output_path:
-            with open(self.state.output_path, "a", encoding="utf-8", newline="") as handle:
-                write_result(result, self.state.output_format, handle)
+    def print_result(self, result: ResultSet, *, wrap: bool = False) -> None:
+        """Show a result: to the ``\\o`` file, or on the screen (through the pager when it is
+        taller or wider than the terminal; see :mod:`mjquery.shell.display`). ``wrap``: long
+        text (descriptions) wraps to the terminal's width."""
+        state = self.state
+        if state.output_path:
+            layout = Layout(expanded=state.expanded is Expanded.ON, headers=state.headers)
+            with open(state.output_path, "a", encoding="utf-8", newline="") as handle:
+                write_result(result, state.output_format, handle, layout)
             return
-        buffer = StringIO()
-        width = shutil.get_terminal_size((100, 24))
-        max_width = (
-            max(20, width.columns // 2) if self.state.output_format is OutputFormat.TABLE else None
-        )
-        write_result(result, self.state.output_format, buffer, max_width=max_width)
-        text = buffer.getvalue()
-        if self.use_pager and text.count("\n") > width.lines - 3:
-            self.page(text)
+        size = shutil.get_terminal_size((100, 24))
+        if wrap and state.output_format is OutputFormat.TABLE:
+            rows = ResultSet(result.columns, list(result.rows))
+            buffer = StringIO()
+            write_result(
+                rows,
+                state.output_format,
+                buffer,
+                Layout(width=size.columns, wrap=True, headers=state.headers),
+            )
+            shown = Shown(buffer.getvalue(), page=False, chop=False)
+            if self.use_pager and state.pager and shown.text.count("\n") > size.lines - 2:
+                shown = Shown(shown.text, page=True, chop=False)
         else:
-            self.stdout.write(text)
+            shown = show(
+                result,
+                state.output_format,
+                Screen(size.columns, size.lines, pager=self.use_pager and state.pager),
+                expanded=state.expanded,
+                headers=state.headers,
+            )
+        if shown.page:
+            self.page(shown.text, chop=shown.chop)
+        else:
+            self.stdout.write(shown.text)
             self.stdout.flush()
 
-    def page(self, text: str) -> None:
-        """Show ``text`` through ``$PAGER`` (default ``less -SRFX``: no wrapping, quits if short)."""
-        pager = os.environ.get("MJQUERY_PAGER") or os.environ.get("PAGER") or "less -SRFX"
+    def page(self, text: str, *, chop: bool = True) -> None:
+        """Show ``text`` through ``$MJQUERY_PAGER`` or ``$PAGER``; by default ``less``, which
+        quits when the text fits the screen and, with ``chop``, scrolls long lines sideways
+        (``-S``) instead of wrapping them."""
+        default = "less -SRFX" if chop else "less -RFX"
+        pager = os.environ.get("MJQUERY_PAGER") or os.environ.get("PAGER") or default
         try:
             process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE)
             assert process.stdin is not None

@@ -8,6 +8,7 @@ on them costs fewer requests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from mjquery.shell.suggest import (
     CompletionContext,
     SuggestionKind,
     TableRef,
+    quiet,
     suggest,
 )
 
@@ -36,8 +38,21 @@ class Candidate:
     pushed: bool = False  # a column with predicates pushed to the API
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def sql_name(name: str, reserved: Iterable[str] = (), *, quoted: bool = False) -> str:
+    """``name`` as it must be typed: in double quotes when it is not a plain identifier
+    (``"campaigndraft/detailcontent"``, ``"Html-part"``) or is a reserved word (``"From"``),
+    or when the user opened a quote (``quoted``)."""
+    if quoted or not _PLAIN_NAME.fullmatch(name) or name.upper() in reserved:
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
 def _matches(word: str, name: str) -> int | None:
     """Rank of ``name`` for the typed ``word``: 0 prefix, 1 contains, None no match."""
+    word = word.lstrip('"')
     if not word:
         return 0
     lowered, typed = name.lower(), word.lower()
@@ -110,7 +125,7 @@ def candidates(
                 add(order, Candidate(obj.name, kind, obj.resource))
             for obj in objects:
                 for alias in obj.aliases:
-                    if word and alias.lower().startswith(word.lower()):
+                    if word.lstrip('"') and alias.lower().startswith(word.lstrip('"').lower()):
                         add(order, Candidate(alias, kind, f"alias of {obj.name}"))
         elif kind is SuggestionKind.FUNCTION:
             if word:
@@ -145,15 +160,19 @@ class SqlCompleter(Completer):
         *,
         keywords: Callable[[], Iterable[str]],
         functions: Callable[[], Iterable[str]],
+        reserved: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self._objects = objects
         self._keywords = keywords
         self._functions = functions
+        self._reserved = reserved
         self._paths = PathCompleter(expanduser=True)
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
     ) -> Iterator[Completion]:
+        if not complete_event.completion_requested and quiet(document.text_before_cursor):
+            return  # an empty line, or just after ;: no menu while typing (Tab still opens one)
         context = suggest(document.text_before_cursor, document.text_after_cursor)
         if SuggestionKind.PATH in context.kinds():
             word_document = Document(context.word, len(context.word))
@@ -162,9 +181,12 @@ class SqlCompleter(Completer):
         for cand in candidates(
             context, self._objects(), keywords=self._keywords, functions=self._functions
         ):
-            display = cand.text + (" ⇣" if cand.pushed else "")
+            text = cand.text
+            if cand.kind in (SuggestionKind.TABLE, SuggestionKind.COLUMN):
+                text = sql_name(text, self._reserved(), quoted=context.word.startswith('"'))
+            display = text + (" ⇣" if cand.pushed else "")
             yield Completion(
-                cand.text,
+                text,
                 start_position=-len(context.word),
                 display=display,
                 display_meta=cand.meta,

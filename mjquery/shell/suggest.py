@@ -141,36 +141,63 @@ _NOT_ALIAS = frozenset(
 )
 
 META_COMMANDS: tuple[tuple[str, str], ...] = (
-    (".tables", "list the tables"),
+    ("\\dt", "list the tables: \\dt [PATTERN] (also \\l: the account is the one database)"),
+    ("\\d", "columns of a table: \\d TABLE (alone: the tables)"),
+    ("\\x", "expanded display, one line per column: \\x [on|off|auto]"),
+    ("\\timing", "the elapsed time in the status line: \\timing [on|off]"),
+    ("\\o", "send results to a file: \\o FILE (alone: back to the screen)"),
+    ("\\i", "run a .sql file: \\i FILE (asks for its :parameters)"),
+    ("\\e", "edit the last statement (or FILE) in $EDITOR; it runs if it ends with ;"),
+    ("\\watch", "run the last query again every N seconds: \\watch 5 (Ctrl-C stops)"),
+    ("\\t", "rows only, without column names: \\t [on|off]"),
+    ("\\pset", "psql settings: \\pset pager|expanded|format|tuples_only [VALUE]"),
+    ("\\conninfo", "the account and profile in use"),
+    ("\\?", "list the meta commands"),
+    ("\\q", "leave the shell"),
+    (".tables", "list the tables: .tables [PATTERN]"),
     (".schema", "columns of a table: .schema TABLE"),
-    (".explain", "toggle EXPLAIN before each statement"),
-    (".timing", "toggle the elapsed time in the status line"),
-    (".format", "output format: .format csv"),
-    (".output", "send results to a file: .output FILE (no file: back to the screen)"),
+    (
+        ".mode",
+        "output format, as duckdb names them: .mode table|line|csv|tabs|json|jsonlines|markdown",
+    ),
+    (".format", "output format: .format table|csv|tsv|json|jsonl|markdown"),
+    (".headers", "column names above the results: .headers on|off"),
+    (".pager", "long or wide results through the pager (less -S scrolls sideways): .pager on|off"),
+    (".explain", "show each query's plan (its API requests) before it runs: .explain on|off"),
+    (".timing", "the elapsed time in the status line: .timing on|off"),
+    (".output", "send results to a file: .output FILE (alone: back to the screen)"),
     (".read", "run a .sql file: .read FILE"),
     (".cache", "API response cache: .cache clear|on|off"),
     (".profile", "show the account and profile in use"),
     (".safe-updates", "refuse UPDATE/DELETE without WHERE: .safe-updates on|off"),
     (".help", "list the meta commands"),
     (".quit", "leave the shell"),
-    ("\\dt", "list the tables"),
-    ("\\d", "columns of a table: \\d TABLE"),
-    ("\\timing", "toggle the elapsed time"),
-    ("\\o", "send results to a file"),
-    ("\\i", "run a .sql file"),
-    ("\\?", "list the meta commands"),
-    ("\\q", "leave the shell"),
 )
+_ON_OFF = Suggestion(SuggestionKind.CHOICE, choices=("off", "on"))
 META_ARGUMENTS: dict[str, Suggestion] = {
     ".schema": Suggestion(SuggestionKind.TABLE),
+    ".describe": Suggestion(SuggestionKind.TABLE),
     "\\d": Suggestion(SuggestionKind.TABLE),
     ".format": Suggestion(SuggestionKind.FORMAT),
+    ".mode": Suggestion(
+        SuggestionKind.CHOICE,
+        choices=("csv", "json", "jsonlines", "line", "markdown", "table", "tabs"),
+    ),
     ".cache": Suggestion(SuggestionKind.CHOICE, choices=("clear", "off", "on")),
-    ".explain": Suggestion(SuggestionKind.CHOICE, choices=("off", "on")),
-    ".timing": Suggestion(SuggestionKind.CHOICE, choices=("off", "on")),
-    ".safe-updates": Suggestion(SuggestionKind.CHOICE, choices=("off", "on")),
+    "\\x": Suggestion(SuggestionKind.CHOICE, choices=("auto", "off", "on")),
+    "\\pset": Suggestion(
+        SuggestionKind.CHOICE, choices=("expanded", "format", "pager", "tuples_only")
+    ),
+    ".explain": _ON_OFF,
+    ".timing": _ON_OFF,
+    "\\timing": _ON_OFF,
+    "\\t": _ON_OFF,
+    ".headers": _ON_OFF,
+    ".pager": _ON_OFF,
+    ".safe-updates": _ON_OFF,
     ".read": Suggestion(SuggestionKind.PATH),
     "\\i": Suggestion(SuggestionKind.PATH),
+    "\\e": Suggestion(SuggestionKind.PATH),
     ".output": Suggestion(SuggestionKind.PATH),
     "\\o": Suggestion(SuggestionKind.PATH),
 }
@@ -280,6 +307,15 @@ def _clause_of_comma(code: list[Token]) -> str | None:
     return None
 
 
+def quiet(text_before_cursor: str) -> bool:
+    """Whether completion should stay out of the way while typing: at the start of a statement
+    (an empty line, or just after ``;``) and on a new line of a statement, nothing has been
+    typed that a menu could help with. Tab still asks for one."""
+    statement, _tokens = _current_statement(text_before_cursor)
+    line = text_before_cursor.rsplit("\n", 1)[-1]
+    return not statement.strip() or not line.strip()
+
+
 def suggest(text_before_cursor: str, text_after_cursor: str = "") -> CompletionContext:
     """What may be typed at the cursor. Pure: depends only on the text."""
     statement, tokens = _current_statement(text_before_cursor)
@@ -287,28 +323,20 @@ def suggest(text_before_cursor: str, text_after_cursor: str = "") -> CompletionC
         return _meta_context(statement)
 
     last = tokens[-1] if tokens else None
-    if (
-        last is not None
-        and last.kind
-        in (
-            TokenKind.STRING,
-            TokenKind.COMMENT,
-            TokenKind.QUOTED,
-            TokenKind.NUMBER,
-            TokenKind.PARAMETER,
-        )
-        and (
-            last.kind is not TokenKind.QUOTED
-            or len(last.text) == 1
-            or not last.text.endswith(last.text[0])
-        )
+    if last is not None and last.kind in (
+        TokenKind.STRING,
+        TokenKind.COMMENT,
+        TokenKind.NUMBER,
+        TokenKind.PARAMETER,
     ):
         return CompletionContext("", ())
-    if last is not None and last.kind is TokenKind.COMMENT:
-        return CompletionContext("", ())
-
     word = ""
-    if last is not None and last.kind is TokenKind.WORD:
+    if last is not None and last.kind is TokenKind.QUOTED:
+        if len(last.text) > 1 and last.text.endswith(last.text[0]):
+            return CompletionContext("", ())  # a closed quoted name: nothing to complete
+        word = last.text  # an open quoted name: "campaigndraft/de
+        tokens = tokens[:-1]
+    elif last is not None and last.kind is TokenKind.WORD:
         word = last.text
         tokens = tokens[:-1]
     code = [t for t in tokens if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]

@@ -48,3 +48,15 @@ def sql_functions() -> tuple[str, ...]:
             "WHERE function_type IN ('scalar', 'aggregate', 'table', 'macro', 'table_macro')"
         ).fetchall()
     return tuple(sorted({str(r[0]) for r in rows if re.fullmatch(r"[a-z][a-z0-9_]*", str(r[0]))}))
+
+
+@functools.lru_cache(maxsize=1)
+def reserved_words() -> frozenset[str]:
+    """DuckDB's reserved keywords, upper-case: a name spelled like one must be quoted."""
+    import duckdb
+
+    with duckdb.connect() as db:
+        rows = db.execute(
+            "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'"
+        ).fetchall()
+    return frozenset(str(r[0]).upper() for r in rows)

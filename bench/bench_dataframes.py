@@ -158,7 +158,21 @@ def report(results: dict[str, Measured], scale: float, rounds: int, command: str
         f"({base.imported_mb:.0f} MB before the first read).",
         "",
     ]
+    if _busy():
+        lines += [
+            "The machine was busy while this ran (load average above its core count): the "
+            "methods run one after another, so their figures carry that noise; re-run on a quiet "
+            "machine before comparing small differences.",
+            "",
+        ]
     return "\n".join(lines)
+
+
+def _busy() -> bool:
+    try:
+        return os.getloadavg()[0] > (os.cpu_count() or 1)
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

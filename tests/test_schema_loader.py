@@ -227,6 +227,40 @@ def test_broken_file_error_names_file_and_key(tmp_path: Path, text: str, expecte
     assert isinstance(caught.value, Error)
 
 
+def test_filter_column_defaults_to_param_and_exact_to_true(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        "filters = [\n"
+        '  { param = "Name", op = "eq" },\n'
+        '  { param = "NameLike", column = "Name", op = "contains", exact = false },\n'
+        "]\n"
+    )
+    obj = load_schema_file(write(tmp_path, "Thing.toml", text))
+    plain, like = obj.filters
+    assert (plain.param, plain.column, plain.op, plain.exact) == ("Name", "Name", FilterOp.EQ, True)
+    assert (like.param, like.column, like.op, like.exact) == (
+        "NameLike",
+        "Name",
+        FilterOp.CONTAINS,
+        False,
+    )
+
+
+def test_filter_without_column_names_its_param_when_no_such_column(tmp_path: Path) -> None:
+    text = MINIMAL + 'filters = [{ param = "Nom", op = "eq" }]\n'
+    with pytest.raises(SchemaError, match=r"filters\[0\]\.column: 'Nom' is neither a column"):
+        load_schema_file(write(tmp_path, "Thing.toml", text))
+
+
+def test_committed_files_rely_on_the_filter_defaults() -> None:
+    """The files say ``column`` only when it differs from ``param``, ``exact`` only when false."""
+    for path in FILES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert "exact = true" not in line, f"{path.name}: {line.strip()}"
+            if line.lstrip().startswith("{ param = "):
+                param = line.split('param = "', 1)[1].split('"', 1)[0]
+                assert f'column = "{param}"' not in line, f"{path.name}: {line.strip()}"
+
+
 def test_duplicate_alias_across_files_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "Thing.toml", MINIMAL)
     write(

@@ -5,7 +5,7 @@ loaded, with a message that names the file and the key (``schemas/Contact.toml: 
 'equal' is not one of eq, in, ...``) — never later as a wrong API request. Checks that need
 the other files (duplicate names, parent tables) live in :mod:`mjquery.schema.catalog`.
 
-File layout (all keys optional unless marked)::
+File layout (all keys optional unless marked; ``docs/schema-format.md`` is the full reference)::
 
     name = "Contact"                      # required: SQL name
     resource = "contact"                  # required: API resource (always also an alias)
@@ -15,6 +15,7 @@ File layout (all keys optional unless marked)::
     [parent]            placeholder, column, table, key
     columns = [ { name, type, read_only, description, time_format, nullable, write_only }, ... ]
     filters = [ { param, column, op, exact, description, value_format }, ... ]
+                        # column defaults to param, exact to true
     pseudo_columns = [ { name, type, description, required, allowed_values }, ... ]
     sortable = [ { column, desc_allowed }, ... ]
     [[writes]]          operation, columns, required, condition, note, resource, path, natural_key
@@ -427,7 +428,8 @@ def _filter(
 ) -> Filter:
     r.check_keys(raw, _FILTER_KEYS, where)
     param = r.string(raw, "param", where, required=True)
-    column_name = r.string(raw, "column", where, required=True)
+    # Most parameters are named after the column they filter (``Email`` filters ``Email``).
+    column_name = r.string(raw, "column", where, default=param)
     column = columns.get(column_name.lower())
     if column is None:
         raise r.fail(f"{where}.column", f"{column_name!r} is neither a column nor a pseudo-column")

@@ -11,6 +11,7 @@ from mjquery.planner import (
     PlannerOptions,
     Pushdown,
     QueryPlan,
+    ResultKind,
     plan_statement,
 )
 from mjquery.schema import load_catalog
@@ -185,7 +186,9 @@ def test_local_only_statements_pass_through_with_their_parameters() -> None:
         CATALOG,
         LocalTables({"staging": ("Email", "Score")}),
     )
-    assert planned == LocalStatement("INSERT INTO staging VALUES (?, ?)", ("a@b.c", 1))
+    assert planned == LocalStatement(
+        "INSERT INTO staging VALUES (?, ?)", ("a@b.c", 1), ResultKind.ROWCOUNT
+    )
 
 
 def test_correlated_subquery_columns_are_not_unknown() -> None:

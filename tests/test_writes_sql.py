@@ -8,7 +8,7 @@ import pytest
 
 import mjquery
 from mjquery.errors import IntegrityError, NotSupportedError, ProgrammingError
-from mjquery.planner.dml import plan_dml
+from mjquery.planner import LocalStatement, LocalTables, ResultKind, plan_statement
 from mjquery.writes import WriteOptions
 from tests.writes_support import CATALOG, row, writes_in
 
@@ -182,7 +182,10 @@ def test_copy_to_csv_with_options(sb_conn, tmp_path):
 def test_local_tables_keep_their_own_writes(sb_conn, sb):
     run(sb_conn, "CREATE TABLE mine (x INTEGER)")
     assert run(sb_conn, "INSERT INTO mine VALUES (1), (2)").rowcount == 2
-    assert plan_dml("INSERT INTO mine VALUES (1)", None, CATALOG) is None
+    planned = plan_statement(
+        "INSERT INTO mine VALUES (1)", None, CATALOG, LocalTables({"mine": ("x",)})
+    )
+    assert planned == LocalStatement("INSERT INTO mine VALUES (1)", (), ResultKind.ROWCOUNT)
     assert writes_in(sb) == []
 
 

@@ -1,9 +1,11 @@
-"""Run a plan: API fetches into DuckDB tables, then the residual SQL over them.
+"""Run a statement: route it, then API fetches into DuckDB tables and the residual SQL over them.
 
 One :class:`Engine` per connection owns the connection's DuckDB database (which also holds the
-user's own tables) and its :class:`~mjquery.api.ApiClient`. ``execute`` plans the statement,
-loads every fetch in dependency order (keys of one fetch feed the requests of the next), runs the
-residual SQL and returns a :class:`Result`.
+user's own tables) and its :class:`~mjquery.api.ApiClient`. ``execute`` has the planner's router
+turn the text into one typed :data:`~mjquery.planner.Statement` and dispatches on it with
+``match``: a :class:`~mjquery.planner.QueryPlan` loads every fetch in dependency order (keys of
+one fetch feed the requests of the next) and runs the residual SQL; a write goes to
+:mod:`mjquery.writes`; a local statement goes to DuckDB as written.
 
 The rows of a query are not collected at once: ``Result.stream`` (a :class:`RowStream`) pulls
 them from DuckDB in chunks as the caller fetches, and drops the fetched tables once the rows are
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import itertools
 import re
 import shutil
@@ -48,7 +51,9 @@ from mjquery.planner import (
     ApiFetch,
     ApiRequest,
     ColumnFill,
+    CopyStatement,
     DescribeTable,
+    DmlStatement,
     ExplainPlan,
     LocalStatement,
     LocalTables,
@@ -56,12 +61,17 @@ from mjquery.planner import (
     PlannerOptions,
     QueryParam,
     QueryPlan,
+    ResultKind,
     ShowTables,
-    explain_lines,
-    plan_statement,
+    Statement,
+    explain_statement,
+    route,
 )
-from mjquery.planner.dml import plan_dml, plan_dml_many
+from mjquery.planner.dml import insert_many, write_target
+from mjquery.planner.parse import parse
+from mjquery.planner.router import explain
 from mjquery.planner.syntax import duckdb_syntax_error
+from mjquery.schema.catalog import CatalogLike
 from mjquery.writes.plan import WriteOptions
 
 ProgressCallback = Callable[[int, "int | None"], None]
@@ -228,11 +238,7 @@ def _frame_of(db: duckdb.DuckDBPyConnection, kind: FrameKind) -> Any:
         return to_arrow()
 
 
-_DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-_DDL = re.compile(
-    r"^\s*(CREATE|DROP|ALTER|ATTACH|DETACH|USE|SET|RESET|CHECKPOINT|VACUUM|BEGIN|COMMIT|ROLLBACK|LOAD|INSTALL)\b",
-    re.IGNORECASE,
-)
+Outcome = tuple[tuple[ResultColumn, ...] | None, Any, int]  # columns, rows (or stream), rowcount
 
 
 class Engine:
@@ -240,7 +246,7 @@ class Engine:
 
     def __init__(
         self,
-        catalog: Any,
+        catalog: CatalogLike,
         client: ApiClient,
         *,
         options: PlannerOptions | None = None,
@@ -297,23 +303,33 @@ class Engine:
             ).fetchall()
         return LocalTables({name: tuple(cols) for name, cols in rows})
 
-    def plan(self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq") -> Any:
-        return plan_statement(sql, params, self.catalog, self.local_tables(), self.options, prefix)
+    def plan(
+        self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq"
+    ) -> Statement:
+        """The typed statement ``sql`` is (parsed once, routed by its syntax tree)."""
+        return route(
+            parse(sql), sql, params, self.catalog, self.local_tables(), self.options, prefix
+        )
 
     def explain(self, sql: str, params: Sequence[object] | None = None) -> str:
         with self._lock:
             self.settle()
-            planned = self.plan(sql, params, prefix="mjq_explain")
-            if isinstance(planned, ExplainPlan):
-                planned = planned.plan
-            if isinstance(planned, LocalStatement):
-                return (
-                    "Runs in the local DuckDB database only; no API request.\n"
-                    + planned.sql.strip()
-                )
-            if not isinstance(planned, QueryPlan):
-                return "No API request: answered from the table descriptions."
-            return "\n".join(explain_lines(planned))
+            match self.plan(sql, params, prefix="mjq_explain"):
+                case ExplainPlan() as explained:
+                    return "\n".join(explain_statement(explained))
+                case QueryPlan() as plan:
+                    return "\n".join(explain_statement(ExplainPlan(plan)))
+                case DmlStatement() | CopyStatement() as write:
+                    explained = explain(
+                        write, self.catalog, self.local_tables(), self.options, "mjq_explain"
+                    )
+                    return "\n".join(explain_statement(explained))
+                case LocalStatement() as local:
+                    return "Runs in the local DuckDB database only; no API request.\n" + (
+                        local.sql.strip()
+                    )
+                case _:
+                    return "No API request: answered from the table descriptions."
 
     # -- execution ------------------------------------------------------------------------------
 
@@ -324,35 +340,66 @@ class Engine:
             self.settle()
             before = self.client.stats
             started = time.perf_counter()
-            prefix = f"mjq{next(self._counter)}"
             self.last_write = None
-            write = plan_dml(sql, params, self.catalog)
+            statement = self.plan(sql, params, f"mjq{next(self._counter)}")
+            columns, rows, rowcount = self._run(statement, stream=True)
             stream: RowStream | None = None
-            if write is not None:  # INSERT/UPDATE/DELETE on a Mailjet table, COPY ... TO
-                columns, rows, rowcount = self._write(write)
-            else:
-                planned = self.plan(sql, params, prefix)
-                columns, rows, rowcount = self._run(planned, params, stream=True)
-                if isinstance(rows, RowStream):
-                    stream, rows = rows, []
-            after = self.client.stats
-            stats = StatementStats(
-                requests=after.requests - before.requests,
-                cache_hits=after.cache_hits - before.cache_hits,
-                elapsed_s=time.perf_counter() - started,
-                rows=len(rows) if columns is not None else max(rowcount, 0),
+            if isinstance(rows, RowStream):
+                stream, rows = rows, []
+            return Result(
+                columns,
+                rows,
+                rowcount,
+                self._stats(before, started, columns, rows, rowcount),
+                stream,
             )
-            return Result(columns, rows, rowcount, stats, stream)
+
+    def _stats(
+        self,
+        before: Any,
+        started: float,
+        columns: tuple[ResultColumn, ...] | None,
+        rows: list[tuple[Any, ...]],
+        rowcount: int,
+    ) -> StatementStats:
+        after = self.client.stats
+        return StatementStats(
+            requests=after.requests - before.requests,
+            cache_hits=after.cache_hits - before.cache_hits,
+            elapsed_s=time.perf_counter() - started,
+            rows=len(rows) if columns is not None else max(rowcount, 0),
+        )
+
+    def _run(self, statement: Statement, *, stream: bool = False) -> Outcome:
+        """Columns, rows and rowcount; with ``stream`` a query's rows are a :class:`RowStream`
+        (rowcount -1), other statements' a list."""
+        match statement:
+            case QueryPlan():
+                return self._query(statement, stream)
+            case DmlStatement() | CopyStatement():
+                return self._write(statement)
+            case LocalStatement():
+                return self._local(statement, stream)
+            case ExplainPlan():
+                rows = [(line,) for line in explain_statement(statement)]
+                return (ResultColumn("explain", "VARCHAR"),), rows, len(rows)
+            case ShowTables():
+                rows = show_tables_rows(self.catalog, self.local_tables())
+                return _text_columns(SHOW_COLUMNS), rows, len(rows)
+            case DescribeTable():
+                rows = describe_rows(statement.schema)
+                return _text_columns(DESCRIBE_COLUMNS), rows, len(rows)
 
     # -- writes: mjquery.writes runs them; the rows they change are found by a SELECT here ---------
 
     def _select(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        columns, rows, _ = self._run(self.plan(sql, None, f"mjq{next(self._counter)}"), None)
+        planned = self.plan(sql, None, f"mjq{next(self._counter)}")
+        if not isinstance(planned, (QueryPlan, LocalStatement)):
+            raise ProgrammingError("The rows of a write must come from a SELECT.")
+        columns, rows, _ = self._run(planned)
         return tuple(c.name for c in columns or ()), rows
 
-    def _write(
-        self, write: Any
-    ) -> tuple[tuple[ResultColumn, ...] | None, list[tuple[Any, ...]], int]:
+    def _write(self, write: DmlStatement | CopyStatement) -> Outcome:
         from mjquery.writes.statement import run_statement
 
         outcome = run_statement(
@@ -372,23 +419,20 @@ class Engine:
 
     def execute_many(self, sql: str, seq_of_params: Sequence[Sequence[object]]) -> Result | None:
         """``executemany`` of an INSERT into a Mailjet table as one write (bulk jobs for many
-        contacts); None when the statement is something else (the caller runs it row by row)."""
+        contacts); None when the statement is something else (the caller runs it once per
+        parameter set; the text is parsed once either way)."""
         with self._lock:
             self.settle()
-            write = plan_dml_many(sql, seq_of_params, self.catalog)
+            tree = parse(sql)
+            target = write_target(tree)
+            schema = self.catalog.find(target.name) if target is not None else None
+            write = insert_many(tree, schema, seq_of_params) if schema is not None else None
             if write is None:
                 return None
             before, started = self.client.stats, time.perf_counter()
             self.last_write = None
             columns, rows, rowcount = self._write(write)
-            after = self.client.stats
-            stats = StatementStats(
-                requests=after.requests - before.requests,
-                cache_hits=after.cache_hits - before.cache_hits,
-                elapsed_s=time.perf_counter() - started,
-                rows=max(rowcount, 0),
-            )
-            return Result(columns, rows, rowcount, stats)
+            return Result(columns, rows, rowcount, self._stats(before, started, None, [], rowcount))
 
     def dry_run(self, sql: str, params: Sequence[object] | None = None) -> Any:
         """The writes an INSERT/UPDATE/DELETE would make (``DryRun.count`` rows), without making them."""
@@ -396,8 +440,8 @@ class Engine:
 
         with self._lock:
             self.settle()
-            write = plan_dml(sql, params, self.catalog)
-            if write is None:
+            write = self.plan(sql, params, f"mjq{next(self._counter)}")
+            if not isinstance(write, DmlStatement):
                 raise ProgrammingError(
                     "dry_run() takes an INSERT, UPDATE or DELETE on a Mailjet table."
                 )
@@ -409,45 +453,21 @@ class Engine:
                 options=self.write_options,
             )
 
-    def _run(
-        self, planned: Any, params: Sequence[object] | None, *, stream: bool = False
-    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
-        """Columns, rows and rowcount; with ``stream`` a query's rows are a :class:`RowStream`
-        (rowcount -1), other statements' a list."""
-        if isinstance(planned, ShowTables):
-            rows = show_tables_rows(self.catalog, self.local_tables())
-            return _text_columns(SHOW_COLUMNS), rows, len(rows)
-        if isinstance(planned, DescribeTable):
-            rows = describe_rows(planned.schema)
-            return _text_columns(DESCRIBE_COLUMNS), rows, len(rows)
-        if isinstance(planned, ExplainPlan):
-            rows = [(line,) for line in explain_lines(planned.plan)]
-            return (ResultColumn("explain", "VARCHAR"),), rows, len(rows)
-        if isinstance(planned, LocalStatement):
-            return self._local(planned.sql, planned.params, stream, planned.returning)
-        assert isinstance(planned, QueryPlan)
-        return self._query(planned, stream)
-
-    def _local(
-        self, sql: str, params: Sequence[object], stream: bool = False, returning: bool = False
-    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _local(self, statement: LocalStatement, stream: bool = False) -> Outcome:
         with _duckdb_errors():
-            self.db.execute(sql, list(params) if params else None)
-            return self._collect(sql, self._stream(()) if stream else None, returning)
+            self.db.execute(statement.sql, list(statement.params) if statement.params else None)
+            return self._collect(statement.result, self._stream(()) if stream else None)
 
-    def _collect(
-        self, sql: str, stream: RowStream | None = None, returning: bool = False
-    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _collect(self, kind: ResultKind, stream: RowStream | None = None) -> Outcome:
         """The result of the statement just run on ``db``: a list of rows, or ``stream`` for a
         query (the stream then owns the pending result)."""
         description = self.db.description
-        rows: Any
-        if _DML.match(sql) and not returning:
+        if kind is ResultKind.ROWCOUNT:
             row = self.db.fetchone() if description else None
             if stream is not None:
                 stream.close()
             return None, [], int(row[0]) if row and row[0] is not None else -1
-        if _DDL.match(sql) or description is None:
+        if kind is ResultKind.NOTHING or description is None:
             if stream is not None:
                 stream.close()
             return None, [], -1
@@ -474,9 +494,7 @@ class Engine:
             with contextlib.suppress(duckdb.Error):
                 self.db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
 
-    def _query(
-        self, plan: QueryPlan, stream: bool = False
-    ) -> tuple[tuple[ResultColumn, ...] | None, Any, int]:
+    def _query(self, plan: QueryPlan, stream: bool = False) -> Outcome:
         created: list[str] = []
         handed_over = False
         try:
@@ -485,14 +503,12 @@ class Engine:
                 self._load(fetch)
             with _duckdb_errors():
                 self.db.execute(plan.residual_sql)
-                if not plan.returns_rows:
-                    return self._collect(plan.residual_sql)
-                if stream:
+                if stream and plan.result is ResultKind.ROWS:
                     # the stream drops the fetched tables once DuckDB has handed over every row
-                    result = self._collect(plan.residual_sql, self._stream(created))
+                    result = self._collect(plan.result, self._stream(created))
                     handed_over = True
                     return result
-                return self._collect(plan.residual_sql)
+                return self._collect(plan.result)
         finally:
             if not handed_over:
                 self._drop(created)
@@ -551,7 +567,7 @@ class Engine:
         if fetch.count_only:
             create_count_table(self.db, fetch.name)
             counts = self._parallel(
-                [lambda r=r: self.client.count(r.path, _params(r)) for r in requests]
+                [functools.partial(self.client.count, r.path, _params(r)) for r in requests]
             )
             for count in counts:
                 append_count(self.db, fetch.name, count)
@@ -569,7 +585,9 @@ class Engine:
         single_shot = [r for r in requests if r.item or not fetch.schema.paged]
         scans = [r for r in requests if not (r.item or not fetch.schema.paged)]
         if single_shot:
-            pages = self._parallel([lambda r=r: self._get_one(fetch, r) for r in single_shot])
+            pages = self._parallel(
+                [functools.partial(self._get_one, fetch, r) for r in single_shot]
+            )
             for request, page in zip(single_shot, pages, strict=True):
                 if page is not None:
                     loader.append(page.data_json, page.rows, request.fills)
@@ -685,9 +703,10 @@ class _duckdb_errors:
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> bool:
+    ) -> None:
+        # returns None, never True: an exception is translated (raised anew) or passes unchanged
         if exc is None or not isinstance(exc, duckdb.Error) or isinstance(exc, Error):
-            return False
+            return
         message = _clean(str(exc))
         if isinstance(exc, duckdb.ParserException):
             raise duckdb_syntax_error(message) from exc

@@ -2,16 +2,19 @@
 
 from mjquery.planner import plan_statement, LocalTables
 plan = plan_statement("SELECT * FROM Contact WHERE ContactsList = 7", None, catalog)
+# one typed Statement: QueryPlan, DmlStatement, CopyStatement, LocalStatement, ExplainPlan, ...
 plan.fetches[0].requests   # (ApiRequest('/v3/REST/contact', (QueryParam('ContactsList', '7'),), ...),)
 plan.residual_sql          # 'SELECT * FROM mj_0_contact AS Contact WHERE ContactsList = 7'
 """
 
-from mjquery.planner.explain import explain_lines
+from mjquery.planner.explain import explain_lines, explain_statement
 from mjquery.planner.model import (
     ApiFetch,
     ApiRequest,
     ColumnFill,
+    CopyStatement,
     DescribeTable,
+    DmlStatement,
     ExplainPlan,
     KeySource,
     LocalStatement,
@@ -20,16 +23,21 @@ from mjquery.planner.model import (
     Pushdown,
     QueryParam,
     QueryPlan,
+    ResultKind,
+    SetLiteral,
     ShowTables,
     Statement,
 )
-from mjquery.planner.planner import LocalTables, PlannerOptions, plan_statement
+from mjquery.planner.planner import LocalTables, PlannerOptions
+from mjquery.planner.router import plan_statement, route
 
 __all__ = [
     "ApiFetch",
     "ApiRequest",
     "ColumnFill",
+    "CopyStatement",
     "DescribeTable",
+    "DmlStatement",
     "ExplainPlan",
     "KeySource",
     "LocalStatement",
@@ -40,10 +48,14 @@ __all__ = [
     "Pushdown",
     "QueryParam",
     "QueryPlan",
+    "ResultKind",
+    "SetLiteral",
     "ShowTables",
     "Statement",
     "explain_lines",
+    "explain_statement",
     "plan_statement",
+    "route",
     "sql_keywords",
 ]
 

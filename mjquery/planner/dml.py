@@ -14,8 +14,12 @@ from a SELECT the engine runs like any other query (pushdown included):
 * ``DELETE FROM t WHERE w`` — ``SELECT t.* FROM t WHERE w``.
 * ``COPY (SELECT ...) TO 'file' (FORMAT ..., HEADER ..., DELIMITER ...)`` and ``COPY t TO ...``.
 
+The router (:mod:`mjquery.planner.router`) has already parsed the statement and decided that it
+writes to a Mailjet table or copies to a file; these functions only read its syntax tree.
+
 A missing WHERE is recorded (``unfiltered``); the statement-level opt-in is the comment
-``-- mjquery: allow-all-rows`` anywhere in the statement. UPDATE's ``SET col = <literal>`` values
+``-- mjquery: allow-all-rows`` anywhere in the statement (a comment: the same words inside a
+string literal do not count). UPDATE's ``SET col = <literal>`` values
 are kept as well (``set_literals``), so the write path can refuse a value of the wrong type
 before the SELECT that finds the rows runs.
 """
@@ -25,103 +29,63 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlglot import exp
 
 from mjquery.errors import NotSupportedError, ProgrammingError
-from mjquery.planner.parse import DIALECT, bind_parameters, parse
+from mjquery.planner.model import CopyStatement, DmlStatement, SetLiteral
+from mjquery.planner.parse import DIALECT, bind_literals, parse
 from mjquery.planner.predicates import literal_value
 from mjquery.schema.model import ObjectSchema, Operation
 
 SET_PREFIX = "__mjq_set_"
 CONDITION_COLUMN = "__mjq_condition"
 
-_OPT_IN = re.compile(r"--\s*mjquery\s*:\s*allow-all-rows\b", re.IGNORECASE)
-_MAYBE_DML = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|COPY)\b", re.IGNORECASE)
+_OPT_IN = re.compile(r"^\s*mjquery\s*:\s*allow-all-rows\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class SetLiteral:
-    """``SET column = <literal>`` of an UPDATE: the value is known before any row is read."""
-
-    column: str
-    value: object
-
-
-@dataclass(frozen=True)
-class DmlStatement:
-    """A write on one Mailjet table.
-
-    ``columns``: INSERT's target columns, or UPDATE's SET columns (``source_sql`` names their new
-    values ``__mjq_set_<i>``). ``rows``: INSERT's literal rows when no SELECT is needed; otherwise
-    ``source_sql`` gives them.
-    """
-
-    operation: Operation
-    table: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[object, ...], ...] | None
-    source_sql: str | None
-    returning: tuple[str, ...] = ()
-    unfiltered: bool = False
-    opt_in: bool = False
-    set_literals: tuple[SetLiteral, ...] = ()
-
-
-@dataclass(frozen=True)
-class CopyStatement:
-    """``COPY (SELECT ...) TO 'file'``: the query, the file and the options given."""
-
-    source_sql: str
-    path: str
-    format: str | None
-    header: bool = True
-    delimiter: str = ","
-
-
-def maybe_dml(sql: str) -> bool:
-    """Cheap check: could ``sql`` be a statement this module handles?"""
-    return bool(_MAYBE_DML.match(sql))
-
-
-def plan_dml(
-    sql: str, params: Sequence[object] | None, catalog: object
-) -> DmlStatement | CopyStatement | None:
-    """The write or COPY described by ``sql``, or None when it is not one on a Mailjet table."""
-    if not maybe_dml(sql):
-        return None
-    tree = parse(sql)
-    if isinstance(tree, exp.Copy):
-        return _copy(tree, params)
+def write_target(tree: exp.Expr) -> exp.Table | None:
+    """The table an INSERT / UPDATE / DELETE writes to, when it is a plain table name."""
     if not isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
         return None
     target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
     if not isinstance(target, exp.Table) or target.args.get("db"):
         return None
-    schema: ObjectSchema | None = catalog.find(target.name)  # type: ignore[attr-defined]
-    if schema is None:
-        return None  # a local DuckDB table: the engine's usual path
-    tree = bind_parameters(tree, params)
-    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-    opt_in = bool(_OPT_IN.search(sql))
-    returning = _returning(tree)
-    if isinstance(tree, exp.Insert):
-        return _insert(tree, schema, returning)
-    if tree.args.get("from") or tree.args.get("from_") or tree.args.get("using"):
+    return target
+
+
+def opted_in(tree: exp.Expr) -> bool:
+    """Whether a comment of the statement says ``mjquery: allow-all-rows``."""
+    return any(_OPT_IN.match(comment) for node in tree.walk() for comment in (node.comments or ()))
+
+
+def plan_write(
+    tree: exp.Insert | exp.Update | exp.Delete,
+    schema: ObjectSchema,
+    params: Sequence[object] | None,
+) -> DmlStatement:
+    """The write ``tree`` (parsed, parameters not yet bound) makes on the Mailjet table ``schema``."""
+    opt_in = opted_in(tree)
+    bound = bind_literals(tree, params)
+    returning = _returning(bound)
+    if isinstance(bound, exp.Insert):
+        return _insert(bound, schema, returning)
+    target = write_target(bound)
+    assert target is not None
+    if bound.args.get("from") or bound.args.get("from_") or bound.args.get("using"):
         raise NotSupportedError(
-            f"{type(tree).__name__.upper()} ... FROM/USING is not supported on Mailjet tables; "
+            f"{type(bound).__name__.upper()} ... FROM/USING is not supported on Mailjet tables; "
             "use a subquery in WHERE instead (WHERE ID IN (SELECT ...))."
         )
-    where = tree.args.get("where")
+    where = bound.args.get("where")
     select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(target.alias_or_name)))
     select = select.from_(target.copy())
     if where is not None:
         select = select.where(where.this.copy())
-    if isinstance(tree, exp.Update):
+    if isinstance(bound, exp.Update):
         columns = []
         literals = []
-        for index, assignment in enumerate(tree.expressions):
+        for index, assignment in enumerate(bound.expressions):
             if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
                 raise ProgrammingError("UPDATE ... SET takes column = value pairs.")
             columns.append(assignment.this.name)
@@ -133,7 +97,7 @@ def plan_dml(
             )
         rule = schema.write_rule(Operation.UPDATE)
         if rule is not None and rule.condition:
-            condition = parse(f"SELECT {rule.condition}").expressions[0]
+            condition = parse(f"SELECT {rule.condition}").expressions[0].copy()
             select = select.select(exp.alias_(condition, CONDITION_COLUMN, quoted=True))
         return DmlStatement(
             Operation.UPDATE,
@@ -202,7 +166,7 @@ class _NotLiteral(Exception):
     pass
 
 
-def _literal(node: exp.Expression) -> object:
+def _literal(node: exp.Expr) -> object:
     if isinstance(node, exp.Null):
         return None
     if isinstance(node, (exp.Literal, exp.Boolean)) or (
@@ -212,7 +176,7 @@ def _literal(node: exp.Expression) -> object:
     raise _NotLiteral
 
 
-def _returning(tree: exp.Expression) -> tuple[str, ...]:
+def _returning(tree: exp.Expr) -> tuple[str, ...]:
     clause = tree.args.get("returning")
     if clause is None:
         return ()
@@ -226,25 +190,25 @@ def _returning(tree: exp.Expression) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement | None:
-    if tree.args.get("kind"):
-        return None  # COPY ... FROM: local tables only, DuckDB's own
-    tree = bind_parameters(tree, params)
-    source = tree.this
+def plan_copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement:
+    """``COPY (SELECT ...) TO 'file'`` (the router sends ``COPY ... FROM`` to DuckDB)."""
+    bound = bind_literals(tree, params)
+    assert isinstance(bound, exp.Copy)
+    source = bound.this
     if isinstance(source, exp.Subquery):
         source_sql = source.this.sql(dialect=DIALECT)
     elif isinstance(source, exp.Table):
         source_sql = exp.select("*").from_(source.copy()).sql(dialect=DIALECT)
     else:
         raise ProgrammingError("COPY takes (SELECT ...) or a table name before TO.")
-    files = tree.args.get("files") or []
+    files = bound.args.get("files") or []
     if len(files) != 1 or not isinstance(files[0], exp.Literal) or not files[0].is_string:
         raise ProgrammingError(
             "COPY ... TO needs one file name in quotes: COPY (SELECT ...) TO 'out.csv'"
         )
     fmt: str | None = None
     header, delimiter = True, ","
-    for param in tree.args.get("params") or []:
+    for param in bound.args.get("params") or []:
         name = param.this.name.upper()
         value = param.expression
         text = value.name if value is not None else None
@@ -261,31 +225,24 @@ def _copy(tree: exp.Copy, params: Sequence[object] | None) -> CopyStatement | No
     return CopyStatement(source_sql, files[0].name, fmt, header, delimiter)
 
 
-def plan_dml_many(
-    sql: str, seq_of_params: Sequence[Sequence[object]], catalog: object
+def insert_many(
+    tree: exp.Expr,
+    schema: ObjectSchema,
+    seq_of_params: Sequence[Sequence[object]],
 ) -> DmlStatement | None:
     """``executemany`` of ``INSERT INTO <Mailjet table> (cols) VALUES (?, ...)``: one statement, all rows.
 
-    Parsed once; each parameter set becomes one row, so many rows can go out as bulk jobs
-    instead of one statement per row. None for anything else (the caller runs them one by one).
+    ``tree`` is parsed once; each parameter set becomes one row, so many rows can go out as bulk
+    jobs instead of one statement per row. None when the statement is not one INSERT of one
+    literal row (the caller then runs the statement once per parameter set).
     """
-    if not maybe_dml(sql) or not seq_of_params:
-        return None
-    tree = parse(sql)
     if not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values):
         return None
-    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-    if (
-        not isinstance(target, exp.Table)
-        or target.args.get("db")
-        or catalog.find(target.name) is None
-    ):  # type: ignore[attr-defined]
-        return None
     values = tree.expression.expressions
-    if len(values) != 1 or not isinstance(values[0], exp.Tuple):
+    if not seq_of_params or len(values) != 1 or not isinstance(values[0], exp.Tuple):
         return None
-    first = plan_dml(sql, seq_of_params[0], catalog)
-    if not isinstance(first, DmlStatement) or first.rows is None:
+    first = plan_write(tree, schema, seq_of_params[0])
+    if first.rows is None:
         return None  # expressions in VALUES: evaluated per statement
     items = values[0].expressions
     marks = [

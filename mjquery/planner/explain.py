@@ -3,14 +3,24 @@
 For each Mailjet table read: the requests (method, path, parameters), how many pages to expect
 (known only when the plan caps the rows; EXPLAIN makes no request), each predicate and whether it
 is pushed exactly, re-checked by DuckDB or kept local, the keys taken from other tables and the
-fan-out bound. Then the SQL DuckDB runs over the fetched rows.
+fan-out bound. Then the SQL DuckDB runs over the fetched rows. For a write or a COPY, a first
+line says what happens to the rows the query finds.
 """
 
 from __future__ import annotations
 
 import math
 
-from mjquery.planner.model import ApiFetch, ApiRequest, OverLimit, QueryPlan
+from mjquery.planner.model import (
+    ApiFetch,
+    ApiRequest,
+    CopyStatement,
+    DmlStatement,
+    ExplainPlan,
+    OverLimit,
+    QueryPlan,
+)
+from mjquery.schema.model import Operation
 
 PAGE_SIZE = 1000
 
@@ -42,7 +52,34 @@ def _pages(fetch: ApiFetch, request: ApiRequest) -> str:
     return "pages: unknown until the first page is read"
 
 
+def explain_statement(explain: ExplainPlan) -> list[str]:
+    """The lines of ``EXPLAIN``: for a write or COPY what happens to the rows, then the plan."""
+    write = explain.write
+    if isinstance(write, DmlStatement):
+        target = f"{write.operation.value} {'INTO ' if write.operation is Operation.INSERT else ''}{write.table}"
+        if write.rows is not None:
+            count = len(write.rows)
+            return [
+                f"{target}: {count} row{'' if count == 1 else 's'} given in the statement, "
+                "checked against the table's write rules, then written through the API; "
+                "nothing is read first."
+            ]
+        verb = "to write" if write.operation is Operation.INSERT else "to change"
+        return [
+            f"{target}: the rows {verb} come from the query below; each is checked against "
+            "the table's write rules, then written through the API.",
+            *explain_lines(explain.plan),
+        ]
+    if isinstance(write, CopyStatement):
+        return [
+            f"COPY to {write.path!r}: the rows of the query below are written to the file.",
+            *explain_lines(explain.plan),
+        ]
+    return explain_lines(explain.plan)
+
+
 def explain_lines(plan: QueryPlan) -> list[str]:
+    """A query plan in words: the requests of each fetch, then the SQL DuckDB runs."""
     lines: list[str] = []
     if not plan.fetches:
         lines.append(

@@ -1,8 +1,16 @@
 """Typed plans: what the planner decides and the engine carries out.
 
-A :class:`QueryPlan` is a list of :class:`ApiFetch` (each one Mailjet table read by the query,
-with the exact API requests to make) and the residual SQL that DuckDB runs over the fetched
-rows. Every class is frozen: a plan is a value, printed by EXPLAIN and compared by golden tests.
+Every statement becomes one :data:`Statement`, a union the engine dispatches on with ``match``:
+
+* :class:`QueryPlan` — reads Mailjet tables: a list of :class:`ApiFetch` (each one Mailjet table
+  read by the query, with the exact API requests to make) and the residual SQL that DuckDB runs
+  over the fetched rows;
+* :class:`DmlStatement` — INSERT / UPDATE / DELETE on a Mailjet table (the write path);
+* :class:`CopyStatement` — ``COPY (SELECT ...) TO 'file'``;
+* :class:`LocalStatement` — touches only the local DuckDB database, run as written;
+* :class:`ExplainPlan`, :class:`ShowTables`, :class:`DescribeTable` — answered without DuckDB.
+
+Every class is frozen: a plan is a value, printed by EXPLAIN and compared by golden tests.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from mjquery.schema.model import ObjectSchema, SqlType
+from mjquery.schema.model import ObjectSchema, Operation, SqlType
 
 
 class Pushdown(enum.StrEnum):
@@ -122,6 +130,14 @@ class ApiFetch:
         return (self.schema.key, *sorted(fills))
 
 
+class ResultKind(enum.StrEnum):
+    """What running a statement in DuckDB hands back, decided from its syntax tree."""
+
+    ROWS = "rows"  # a query (or RETURNING): the result's rows
+    ROWCOUNT = "rowcount"  # INSERT / UPDATE / DELETE / MERGE / COPY FROM: how many rows changed
+    NOTHING = "nothing"  # CREATE, DROP, SET, BEGIN ...: no rows and no count
+
+
 @dataclass(frozen=True)
 class QueryPlan:
     """A statement that reads Mailjet tables (or only local ones): fetches, then residual SQL."""
@@ -129,7 +145,7 @@ class QueryPlan:
     sql: str
     fetches: tuple[ApiFetch, ...]
     residual_sql: str
-    returns_rows: bool = True
+    result: ResultKind = ResultKind.ROWS
 
 
 @dataclass(frozen=True)
@@ -138,8 +154,46 @@ class LocalStatement:
 
     sql: str
     params: tuple[object, ...] = ()
-    # INSERT/UPDATE/DELETE ... RETURNING: rows to hand over, not only a count
-    returning: bool = False
+    result: ResultKind = ResultKind.ROWS
+
+
+@dataclass(frozen=True)
+class SetLiteral:
+    """``SET column = <literal>`` of an UPDATE: the value is known before any row is read."""
+
+    column: str
+    value: object
+
+
+@dataclass(frozen=True)
+class DmlStatement:
+    """A write on one Mailjet table (see :mod:`mjquery.planner.dml`).
+
+    ``columns``: INSERT's target columns, or UPDATE's SET columns (``source_sql`` names their new
+    values ``__mjq_set_<i>``). ``rows``: INSERT's literal rows when no SELECT is needed; otherwise
+    ``source_sql`` gives them.
+    """
+
+    operation: Operation
+    table: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...] | None
+    source_sql: str | None
+    returning: tuple[str, ...] = ()
+    unfiltered: bool = False
+    opt_in: bool = False
+    set_literals: tuple[SetLiteral, ...] = ()
+
+
+@dataclass(frozen=True)
+class CopyStatement:
+    """``COPY (SELECT ...) TO 'file'``: the query, the file and the options given."""
+
+    source_sql: str
+    path: str
+    format: str | None
+    header: bool = True
+    delimiter: str = ","
 
 
 @dataclass(frozen=True)
@@ -156,9 +210,22 @@ class DescribeTable:
 
 @dataclass(frozen=True)
 class ExplainPlan:
-    """``EXPLAIN <statement>``: the plan in words, one line per row."""
+    """``EXPLAIN <statement>``: the plan in words, one line per row.
+
+    For a write or a COPY, ``plan`` is the query that finds its rows (or reads nothing, for an
+    INSERT of literal rows) and ``write`` the statement itself.
+    """
 
     plan: QueryPlan
+    write: DmlStatement | CopyStatement | None = None
 
 
-Statement = QueryPlan | LocalStatement | ShowTables | DescribeTable | ExplainPlan
+Statement = (
+    QueryPlan
+    | DmlStatement
+    | CopyStatement
+    | LocalStatement
+    | ExplainPlan
+    | ShowTables
+    | DescribeTable
+)

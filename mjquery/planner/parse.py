@@ -49,12 +49,20 @@ class _Parser(_DUCKDB.parser_class):  # type: ignore[misc, name-defined]
     }
 
 
-def parse(sql: str) -> exp.Expression:
-    """One SQL statement as a sqlglot tree; several statements are refused."""
+def parse(sql: str) -> exp.Expr:
+    """One SQL statement as a sqlglot tree; several statements are refused.
+
+    The tree is shared by every caller parsing the same text (a statement run many times, as by
+    ``executemany``, is parsed once): never change it in place; :func:`bind_literals` and
+    ``.copy()`` give a tree of one's own.
+    """
+    return _parse(sql)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(sql: str) -> exp.Expr:
     try:
-        parsed: list[exp.Expression | None] = _Parser(dialect=_DUCKDB).parse(
-            _DUCKDB.tokenize(sql), sql
-        )
+        parsed: list[exp.Expr | None] = _Parser(dialect=_DUCKDB).parse(_DUCKDB.tokenize(sql), sql)
         statements = [s for s in parsed if s is not None]
     except (ParseError, TokenError) as exc:
         raise syntax_error(exc, sql) from exc
@@ -67,15 +75,15 @@ def parse(sql: str) -> exp.Expression:
     return statements[0]
 
 
-def placeholders(tree: exp.Expression) -> list[exp.Placeholder]:
+def placeholders(tree: exp.Expr) -> list[exp.Placeholder]:
     """The ``?`` placeholders of a statement, in text order (their position from :func:`parse`)."""
     found = [p for p in tree.find_all(exp.Placeholder) if not p.this]
     found.sort(key=lambda p: p.meta.get("start", 0))
     return found
 
 
-def bind_parameters(tree: exp.Expression, params: Sequence[object] | None) -> exp.Expression:
-    """Replace every ``?`` with its parameter as a typed literal. Returns a new tree."""
+def bind_literals(tree: exp.Expr, params: Sequence[object] | None) -> exp.Expr:
+    """A copy of ``tree`` with every ``?`` replaced by its parameter as a typed literal."""
     values = list(params or ())
     tree = tree.copy()
     marks = placeholders(tree)
@@ -96,7 +104,7 @@ def bind_parameters(tree: exp.Expression, params: Sequence[object] | None) -> ex
     return tree
 
 
-def literal(value: object) -> exp.Expression:
+def literal(value: object) -> exp.Expr:
     """A Python value as a SQL literal expression of the matching type."""
     if value is None:
         return exp.Null()

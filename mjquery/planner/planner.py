@@ -1,14 +1,17 @@
-"""SQL text in, typed plan out: the planner's ordered steps.
+"""A statement that reads Mailjet tables in, typed :class:`QueryPlan` out: the planner's steps.
 
-1. parse (sqlglot, DuckDB dialect) and route: EXPLAIN / SHOW TABLES / DESCRIBE / a statement;
+The router (:mod:`mjquery.planner.router`) has parsed the statement and sent here everything that
+is not EXPLAIN, SHOW TABLES, DESCRIBE, COPY ... TO or a write to a Mailjet table. Then:
+
+1. resolve tables: Mailjet object, local DuckDB table or CTE (unknown: closest name of both); a
+   statement without Mailjet tables is a :class:`LocalStatement`, run by DuckDB as written;
 2. bind parameters as typed literals;
-3. resolve tables: Mailjet object, local DuckDB table or CTE (unknown: closest name of both);
-4. per SELECT scope: qualify columns (unknown: closest column), split WHERE and JOIN ... ON
+3. per SELECT scope: qualify columns (unknown: closest column), split WHERE and JOIN ... ON
    into conjuncts, attach each conjunct to the one table it restricts, classify it against that
    table's filters (:mod:`mjquery.planner.pushdown`);
-5. dependent joins and sub-resource parents (keys from one fetch pushed into another);
-6. ORDER BY / LIMIT / COUNT(*) pushdown where nothing else happens above the scan;
-7. the residual SQL: the statement with every Mailjet table replaced by its fetched table.
+4. dependent joins and sub-resource parents (keys from one fetch pushed into another);
+5. ORDER BY / LIMIT / COUNT(*) pushdown where nothing else happens above the scan;
+6. the residual SQL: the statement with every Mailjet table replaced by its fetched table.
 
 Every predicate stays in the residual SQL, so DuckDB's answer never depends on pushdown; exactness
 only decides whether LIMIT and COUNT(*) may be answered by the API.
@@ -16,10 +19,11 @@ only decides whether LIMIT and COUNT(*) may be answered by the API.
 
 from __future__ import annotations
 
+import enum
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
@@ -28,30 +32,20 @@ from mjquery.errors import NotSupportedError, ProgrammingError, closest
 from mjquery.planner.model import (
     ApiFetch,
     ApiRequest,
-    DescribeTable,
-    ExplainPlan,
+    ColumnFill,
     KeySource,
     LocalStatement,
     OverLimit,
     Predicate,
     QueryParam,
     QueryPlan,
-    ShowTables,
-    Statement,
+    ResultKind,
 )
-from mjquery.planner.parse import DIALECT, bind_parameters, parse
+from mjquery.planner.parse import DIALECT, bind_literals
 from mjquery.planner.predicates import is_false, split_conjuncts
-from mjquery.planner.pushdown import Alternative, Pushed, classify
+from mjquery.planner.pushdown import Alternative, Dimension, Pushed, classify
+from mjquery.schema.catalog import CatalogLike
 from mjquery.schema.model import ExpectedRows, FilterOp, ObjectSchema, SqlType
-
-
-class CatalogLike:
-    """What the planner needs from :class:`mjquery.schema.Catalog` (duck-typed)."""
-
-    objects: tuple[ObjectSchema, ...]
-
-    def find(self, name: str) -> ObjectSchema | None:  # pragma: no cover - protocol
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -84,48 +78,22 @@ class PlannerOptions:
     push_limit_sort_count: bool = True
 
 
-_EXPLAIN = re.compile(r"^\s*EXPLAIN\b(?!\s+ANALY[SZ]E\b)", re.IGNORECASE)
-_SHOW_TABLES = re.compile(r"^\s*SHOW\s+TABLES\s*;?\s*$", re.IGNORECASE)
-
-
-def plan_statement(
+def plan_query(
+    tree: exp.Expr,
     sql: str,
     params: Sequence[object] | None,
     catalog: CatalogLike,
-    local: LocalTables | None = None,
-    options: PlannerOptions | None = None,
-    prefix: str = "mj",
-) -> Statement:
-    """Plan one SQL statement. ``prefix`` makes the fetched tables' names unique per execution."""
-    local = local or LocalTables()
-    options = options or PlannerOptions()
-    match = _EXPLAIN.match(sql)
-    if match:
-        inner = plan_statement(sql[match.end() :], params, catalog, local, options, prefix)
-        if not isinstance(inner, QueryPlan):
-            if isinstance(inner, LocalStatement):
-                inner = QueryPlan(inner.sql, (), inner.sql, returns_rows=True)
-            else:
-                raise ProgrammingError(
-                    "EXPLAIN works on SELECT and other statements, not on SHOW or DESCRIBE."
-                )
-        return ExplainPlan(inner)
-    if _SHOW_TABLES.match(sql):
-        return ShowTables()
-    tree = parse(sql)
-    if isinstance(tree, exp.Describe):
-        target = tree.this
-        if isinstance(target, exp.Table) and not target.args.get("db"):
-            schema = catalog.find(target.name)
-            if schema is not None:
-                return DescribeTable(schema)
-            if local.find(target.name) is None:
-                raise _unknown_table(target.name, catalog, local)
-        return LocalStatement(sql, tuple(params or ()))
-    return _Planner(tree, sql, params, catalog, local, options, prefix).plan()
+    local: LocalTables,
+    options: PlannerOptions,
+    prefix: str,
+    result: ResultKind,
+) -> QueryPlan | LocalStatement:
+    """The plan of a statement reading Mailjet tables, or a LocalStatement when it reads none."""
+    return _Planner(tree, sql, params, catalog, local, options, prefix, result).plan()
 
 
-def _unknown_table(name: str, catalog: CatalogLike, local: LocalTables) -> ProgrammingError:
+def unknown_table(name: str, catalog: CatalogLike, local: LocalTables) -> ProgrammingError:
+    """The error for a table that is neither a Mailjet object nor a local table."""
     names = [o.name for o in catalog.objects] + list(local.names)
     aliases = {a.lower(): o.name for o in catalog.objects for a in o.aliases}
     suggestion = closest(name, names)
@@ -151,7 +119,7 @@ class _Ref:
     index: int
     name: str = ""
     alias: str = ""
-    conjuncts: list[exp.Expression] = field(default_factory=list)
+    conjuncts: list[exp.Expr] = field(default_factory=list)
     pushed: Pushed = field(default_factory=Pushed)
     keys: KeySource | None = None
     key_driver: _Ref | None = None
@@ -168,27 +136,60 @@ class _Ref:
         return bool(p.params or p.dimensions or p.contradiction or self.keys is not None)
 
 
-@dataclass
+class _SourceKind(enum.Enum):
+    """Where the rows of one FROM / JOIN source of a SELECT come from."""
+
+    MAILJET = "mailjet"  # a Mailjet table: fetched through the API
+    LOCAL = "local"  # a table of the local DuckDB database
+    DERIVED = "derived"  # a subquery or CTE
+
+
+@dataclass(frozen=True)
 class _Source:
+    """One source of a SELECT scope, by its alias."""
+
     alias: str
-    kind: str  # "mailjet", "local", "derived"
-    ref: _Ref | None = None
+    kind: _SourceKind
+    ref: _Ref | None = None  # MAILJET: the table reference being planned
     columns: tuple[str, ...] | None = None  # None: unknown (SELECT * of a derived table)
-    node: exp.Expression | None = None
+
+
+@dataclass(frozen=True)
+class _Restriction:
+    """A conjunct of WHERE or of a JOIN's ON, and the sources whose rows it may narrow."""
+
+    conjunct: exp.Expr
+    restricts: frozenset[str] | None  # aliases; None: every source (WHERE, inner join)
+
+    def narrows(self, alias: str) -> bool:
+        return self.restricts is None or alias in self.restricts
+
+
+@dataclass(frozen=True)
+class _JoinKeys:
+    """``driver.column = dependent.column``: the driver's values may narrow the dependent's fetch."""
+
+    driver: str  # alias
+    driver_column: str
+    dependent: str  # alias
+    dependent_column: str
+    restriction: _Restriction
 
 
 class _Planner:
     def __init__(
         self,
-        tree: exp.Expression,
+        tree: exp.Expr,
         sql: str,
         params: Sequence[object] | None,
         catalog: CatalogLike,
         local: LocalTables,
         options: PlannerOptions,
         prefix: str,
+        result: ResultKind,
     ) -> None:
         self.original = tree
+        self.result = result
         self.sql = sql
         self.params = params
         self.catalog = catalog
@@ -197,17 +198,17 @@ class _Planner:
         self.prefix = prefix
         self.refs: list[_Ref] = []
         self.extra_fetches: list[ApiFetch] = []
-        self.count_rewrites: list[tuple[exp.Select, _Ref]] = []
+        # SELECTs whose COUNT(*) the API answered (countOnly=1): DuckDB sums the counts instead
+        self.count_rewrites: list[exp.Select] = []
         # SELECTs whose OFFSET the API applied (Offset=): DuckDB must not skip those rows again
         self.offset_rewrites: list[exp.Select] = []
-        self._local_conjuncts: dict[str, list[exp.Expression]] = {}
+        self._local_conjuncts: dict[str, list[exp.Expr]] = {}
 
-    # -- step 2/3: route and resolve tables ---------------------------------------------------
+    # -- steps 1/2: resolve tables, bind parameters ---------------------------------------------
 
-    def plan(self) -> Statement:
+    def plan(self) -> QueryPlan | LocalStatement:
         tree = self.original
-        _refuse_ddl_on_mailjet(tree, self.catalog)
-        target = _write_target(tree)
+        target = _changed_table(tree)
         cte_names = {cte.alias.lower() for cte in tree.find_all(exp.CTE) if cte.alias}
         is_query = isinstance(tree, exp.Query)
         mailjet: list[exp.Table] = []
@@ -216,11 +217,12 @@ class _Planner:
                 continue
             name = table.name
             if table is target:
-                if self.catalog.find(name) is not None:
+                schema = self.catalog.find(name)
+                if schema is not None:
                     raise NotSupportedError(
-                        f"{self.catalog.find(name).name} is a Mailjet object: this statement "  # type: ignore[union-attr]
-                        "cannot change it here. Local tables need a name that is not a Mailjet "
-                        "table (run SHOW TABLES to see those names)."
+                        f"{schema.name} is a Mailjet object: this statement cannot change it "
+                        "here. Local tables need a name that is not a Mailjet table (run SHOW "
+                        "TABLES to see those names)."
                     )
                 continue
             if name.lower() in cte_names:
@@ -228,21 +230,21 @@ class _Planner:
             if self.catalog.find(name) is not None:
                 mailjet.append(table)
             elif self.local.find(name) is None and (is_query or isinstance(tree, exp.Insert)):
-                raise _unknown_table(name, self.catalog, self.local)
+                raise unknown_table(name, self.catalog, self.local)
         if not mailjet:
-            return LocalStatement(
-                self.sql, tuple(self.params or ()), returning=bool(tree.args.get("returning"))
-            )
-        if isinstance(tree, (exp.Update, exp.Delete)) or (
-            isinstance(tree, exp.Insert)
-            and target is not None
-            and self.catalog.find(target.name) is not None
-        ):
+            return LocalStatement(self.sql, tuple(self.params or ()), self.result)
+        if isinstance(tree, (exp.Update, exp.Delete, exp.Merge)):
+            kind = type(tree).__name__.upper()
             raise NotSupportedError(
-                "Writes to Mailjet objects are not supported by this statement form."
+                f"{kind} of a local table cannot read Mailjet tables in the same statement: "
+                "copy the rows first (CREATE TABLE t AS SELECT ... FROM Contact), then use t."
+            )
+        if isinstance(tree, exp.Insert) and target is None:
+            raise NotSupportedError(
+                "INSERT into a qualified table name (db.table) cannot read Mailjet tables."
             )
 
-        self.tree = bind_parameters(tree, self.params)
+        self.tree = bind_literals(tree, self.params)
         for index, table in enumerate(
             t
             for t in self.tree.find_all(exp.Table)
@@ -250,7 +252,7 @@ class _Planner:
             and not t.args.get("db")
             and t.name.lower() not in cte_names
             and self.catalog.find(t.name) is not None
-            and t is not _write_target(self.tree)
+            and t is not _changed_table(self.tree)
         ):
             schema = self.catalog.find(table.name)
             assert schema is not None
@@ -272,77 +274,28 @@ class _Planner:
                 self._fan_out(ref)
         fetches = self._fetches()
         residual = self._residual()
-        return QueryPlan(self.sql, fetches, residual, returns_rows=isinstance(tree, exp.Query))
+        return QueryPlan(self.sql, fetches, residual, self.result)
 
-    # -- step 4: one SELECT scope --------------------------------------------------------------
+    # -- step 3: one SELECT scope --------------------------------------------------------------
 
     def _plan_scope(self, scope: Scope, by_node: dict[int, _Ref]) -> None:
-        select: exp.Select = scope.expression
-        sources: dict[str, _Source] = {}
-        for alias, (node, source) in scope.selected_sources.items():
-            if isinstance(source, exp.Table):
-                ref = by_node.get(id(source))
-                if ref is not None:
-                    cols = ref.schema.all_column_names
-                    if ref.schema.parent and ref.schema.parent.column.lower() not in {
-                        c.lower() for c in cols
-                    }:
-                        cols = (*cols, ref.schema.parent.column)
-                    sources[alias.lower()] = _Source(alias, "mailjet", ref, cols, source)
-                else:
-                    cols = self.local.find(source.name) if not source.args.get("db") else None
-                    sources[alias.lower()] = _Source(alias, "local", None, cols, source)
-            elif isinstance(source, Scope):
-                expression = source.expression
-                names = None
-                if isinstance(expression, exp.Query) and not any(
-                    isinstance(s, exp.Star)
-                    or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
-                    for s in expression.selects
-                ):
-                    names = tuple(expression.named_selects)
-                sources[alias.lower()] = _Source(alias, "derived", None, names, node)
+        select = scope.expression
+        assert isinstance(select, exp.Select)
+        sources = self._sources(scope, by_node)
         self._check_columns(scope, sources)
 
-        mailjet_sources = [s for s in sources.values() if s.kind == "mailjet"]
+        mailjet_sources = [s for s in sources.values() if s.kind is _SourceKind.MAILJET]
         if not mailjet_sources:
             return
-        joins = select.args.get("joins") or []
-        pushable: list[
-            tuple[exp.Expression, set[str] | None]
-        ] = []  # (conjunct, aliases it restricts; None = all)
-        other_where = 0
-        for conjunct in split_conjuncts(select.args.get("where") and select.args["where"].this):
-            pushable.append((conjunct, None))
-        for join in joins:
-            side = (join.side or "").upper()
-            kind = (join.kind or "").upper()
-            on = join.args.get("on")
-            if on is None:
-                continue
-            right = (
-                join.this.alias_or_name.lower()
-                if isinstance(join.this, (exp.Table, exp.Subquery))
-                else ""
-            )
-            if side == "" and kind in ("", "INNER", "CROSS"):
-                restricts: set[str] | None = None
-            elif side == "LEFT" and kind in ("", "OUTER"):
-                restricts = {right}
-            else:
-                continue
-            for conjunct in split_conjuncts(on):
-                pushable.append((conjunct, restricts))
-
-        join_candidates: list[tuple[str, str, str, str, set[str] | None]] = []
-        for conjunct, restricts in pushable:
+        join_keys: list[_JoinKeys] = []
+        other_where = 0  # conjuncts that read more than one source (or unknown ones)
+        for restriction in _restrictions(select):
+            conjunct = restriction.conjunct
             used = self._sources_of(conjunct, scope, sources)
             if used == set() and is_false(conjunct):
                 # WHERE 1 = 0: every table it restricts needs no request at all
                 for source in mailjet_sources:
-                    if source.ref is not None and (
-                        restricts is None or source.alias.lower() in restricts
-                    ):
+                    if source.ref is not None and restriction.narrows(source.alias.lower()):
                         source.ref.conjuncts.append(conjunct)
                 continue
             if used is None:
@@ -351,30 +304,16 @@ class _Planner:
             if len(used) == 1:
                 (alias,) = used
                 source = sources[alias]
-                if source.kind == "mailjet" and (restricts is None or alias in restricts):
+                if source.kind is _SourceKind.MAILJET and restriction.narrows(alias):
                     assert source.ref is not None
                     source.ref.conjuncts.append(conjunct)
                 else:
                     other_where += 1
-                    if source.kind == "local" and (restricts is None or alias in restricts):
+                    if source.kind is _SourceKind.LOCAL and restriction.narrows(alias):
                         self._local_conjuncts.setdefault(alias, []).append(conjunct)
-            else:
-                other_where += 1
-                if (
-                    len(used) == 2
-                    and isinstance(conjunct, exp.EQ)
-                    and isinstance(conjunct.this, exp.Column)
-                    and isinstance(conjunct.expression, exp.Column)
-                ):
-                    a = self._resolve(conjunct.this, scope, sources)
-                    b = self._resolve(conjunct.expression, scope, sources)
-                    if a and b and a != b:
-                        join_candidates.append(
-                            (a, conjunct.this.name, b, conjunct.expression.name, restricts)
-                        )
-                        join_candidates.append(
-                            (b, conjunct.expression.name, a, conjunct.this.name, restricts)
-                        )
+                continue
+            other_where += 1
+            join_keys.extend(self._join_keys(restriction, scope, sources))
 
         for source in mailjet_sources:
             ref = source.ref
@@ -383,16 +322,61 @@ class _Planner:
                 ref.schema, ref.conjuncts, max_value_requests=self.options.max_value_requests
             )
 
-        self._dependent_joins(join_candidates, sources)
+        self._dependent_joins(join_keys, sources)
 
+        joins = select.args.get("joins") or []
         if len(sources) == 1 and len(mailjet_sources) == 1 and not joins and other_where == 0:
             ref = mailjet_sources[0].ref
             assert ref is not None
             self._limit_sort_count(select, ref)
 
+    def _sources(self, scope: Scope, by_node: dict[int, _Ref]) -> dict[str, _Source]:
+        """The scope's FROM / JOIN sources by lower-case alias, with their columns when known."""
+        sources: dict[str, _Source] = {}
+        for alias, (_node, source) in scope.selected_sources.items():
+            if isinstance(source, exp.Table):
+                ref = by_node.get(id(source))
+                if ref is not None:
+                    cols = ref.schema.all_column_names
+                    if ref.schema.parent and ref.schema.parent.column.lower() not in {
+                        c.lower() for c in cols
+                    }:
+                        cols = (*cols, ref.schema.parent.column)
+                    sources[alias.lower()] = _Source(alias, _SourceKind.MAILJET, ref, cols)
+                else:
+                    local = self.local.find(source.name) if not source.args.get("db") else None
+                    sources[alias.lower()] = _Source(alias, _SourceKind.LOCAL, None, local)
+            elif isinstance(source, Scope):
+                sources[alias.lower()] = _Source(
+                    alias, _SourceKind.DERIVED, None, _named_selects(source.expression)
+                )
+        return sources
+
+    def _join_keys(
+        self, restriction: _Restriction, scope: Scope, sources: dict[str, _Source]
+    ) -> list[_JoinKeys]:
+        """``a.x = b.y`` between two sources: either side may drive the other's fetch."""
+        conjunct = restriction.conjunct
+        if not (
+            isinstance(conjunct, exp.EQ)
+            and isinstance(conjunct.this, exp.Column)
+            and isinstance(conjunct.expression, exp.Column)
+        ):
+            return []
+        left, right = conjunct.this, conjunct.expression
+        a = self._resolve(left, scope, sources)
+        b = self._resolve(right, scope, sources)
+        if not a or not b or a == b:
+            return []
+        return [
+            _JoinKeys(a, left.name, b, right.name, restriction),
+            _JoinKeys(b, right.name, a, left.name, restriction),
+        ]
+
     def _check_columns(self, scope: Scope, sources: dict[str, _Source]) -> None:
         """Unknown columns of Mailjet tables: a message naming the closest column."""
         select = scope.expression
+        assert isinstance(select, exp.Select)
         aliases = {s.alias_or_name.lower() for s in select.selects if isinstance(s, exp.Alias)}
         for column in scope.columns:
             if column.find_ancestor(exp.Lambda) is not None or isinstance(column.this, exp.Star):
@@ -405,7 +389,7 @@ class _Planner:
                 source = sources.get(table)
                 if (
                     source is not None
-                    and source.kind == "mailjet"
+                    and source.kind is _SourceKind.MAILJET
                     and source.columns is not None
                     and name.lower() not in {c.lower() for c in source.columns}
                 ):
@@ -419,7 +403,7 @@ class _Planner:
                 continue
             if self._visible_outside(scope, name):
                 continue
-            if not any(s.kind == "mailjet" for s in sources.values()):
+            if not any(s.kind is _SourceKind.MAILJET for s in sources.values()):
                 continue
             every = [c for s in sources.values() for c in (s.columns or ())]
             alias = next(iter(sources.values())).alias if len(sources) == 1 else None
@@ -446,15 +430,8 @@ class _Planner:
                 parent = (schema.parent.column,) if schema.parent else ()
                 return schema.all_column_names + parent
             return self.local.find(source.name)
-        if isinstance(source, Scope) and isinstance(source.expression, exp.Query):
-            selects = source.expression.selects
-            if any(
-                isinstance(s, exp.Star)
-                or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
-                for s in selects
-            ):
-                return None
-            return tuple(source.expression.named_selects)
+        if isinstance(source, Scope):
+            return _named_selects(source.expression)
         return None
 
     @staticmethod
@@ -485,7 +462,7 @@ class _Planner:
         return None
 
     def _sources_of(
-        self, conjunct: exp.Expression, scope: Scope, sources: dict[str, _Source]
+        self, conjunct: exp.Expr, scope: Scope, sources: dict[str, _Source]
     ) -> set[str] | None:
         """The aliases a conjunct reads, or None when it has subqueries or unresolved columns."""
         if conjunct.find(exp.Select, exp.Subquery) is not None:
@@ -500,29 +477,19 @@ class _Planner:
 
     # -- step 5: dependent joins and sub-resource parents ---------------------------------------
 
-    def _dependent_joins(
-        self,
-        candidates: list[tuple[str, str, str, str, set[str] | None]],
-        sources: dict[str, _Source],
-    ) -> None:
-        for a_alias, a_column, b_alias, b_column, restricts in candidates:
-            driver, dependent = sources[a_alias], sources[b_alias]
-            if (
-                dependent.kind != "mailjet"
-                or dependent.ref is None
-                or dependent.ref.keys is not None
-            ):
-                continue
-            if restricts is not None and b_alias not in restricts:
-                continue
-            if driver.kind == "derived":
-                continue
+    def _dependent_joins(self, candidates: list[_JoinKeys], sources: dict[str, _Source]) -> None:
+        for join in candidates:
+            driver, dependent = sources[join.driver], sources[join.dependent]
             ref = dependent.ref
-            if ref.pushed.contradiction:
+            if dependent.kind is not _SourceKind.MAILJET or ref is None or ref.keys is not None:
                 continue
-            if driver.kind == "mailjet" and driver.ref is not None and _depends_on(driver.ref, ref):
+            if not join.restriction.narrows(join.dependent):
                 continue
-            keys = self._key_source(ref, b_column, driver, a_column)
+            if driver.kind is _SourceKind.DERIVED or ref.pushed.contradiction:
+                continue
+            if driver.ref is not None and _depends_on(driver.ref, ref):
+                continue
+            keys = self._key_source(ref, join.dependent_column, driver, join.driver_column)
             if keys is not None:
                 ref.keys = keys
                 ref.key_driver = driver.ref
@@ -534,7 +501,9 @@ class _Planner:
         constrained = {c.lower() for c in ref.pushed.constrained_columns}
         if column.lower() in constrained:
             return None
-        driver_filtered = driver.kind == "local" or (driver.ref is not None and driver.ref.filtered)
+        driver_filtered = driver.kind is _SourceKind.LOCAL or (
+            driver.ref is not None and driver.ref.filtered
+        )
         words = f"{driver.alias}.{driver_column}"
         parent = schema.parent
         if parent is not None and parent.column.lower() == column.lower():
@@ -689,7 +658,7 @@ class _Planner:
                 and _is_count_star(select.selects[0], schema)
             ):
                 ref.count_only = True
-                self.count_rewrites.append((select, ref))
+                self.count_rewrites.append(select)
             return
         order = select.args.get("order")
         sort_exact = True
@@ -793,8 +762,6 @@ class _Planner:
 
     def _key_sql(self, ref: _Ref, keys: KeySource) -> KeySource:
         """SELECT DISTINCT driver.key FROM <driver rows> WHERE <driver's own conjuncts>."""
-        from dataclasses import replace
-
         driver_alias, driver_column = keys.source.rsplit(".", 1)
         driver = ref.key_driver
         if driver is not None:
@@ -825,7 +792,7 @@ class _Planner:
         raise ProgrammingError(f"Cannot find the local table {alias!r} of a join.")
 
     def _residual(self) -> str:
-        for select, _ref in self.count_rewrites:
+        for select in self.count_rewrites:
             output = select.selects[0]
             name = output.alias if isinstance(output, exp.Alias) else _duckdb_name(output)
             total = exp.cast(
@@ -854,29 +821,56 @@ class _Planner:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _write_target(tree: exp.Expression) -> exp.Table | None:
+def _restrictions(select: exp.Select) -> list[_Restriction]:
+    """The conjuncts of WHERE and of the joins' ON that may narrow a source's rows.
+
+    A WHERE conjunct, or one of an inner or cross join's ON, narrows every source; one of a LEFT
+    JOIN's ON narrows only the joined (right) side. Other outer joins narrow nothing.
+    """
+    where = select.args.get("where")
+    found = [_Restriction(c, None) for c in split_conjuncts(where.this if where else None)]
+    for join in select.args.get("joins") or []:
+        on = join.args.get("on")
+        if on is None:
+            continue
+        side = (join.side or "").upper()
+        kind = (join.kind or "").upper()
+        right = (
+            join.this.alias_or_name.lower()
+            if isinstance(join.this, (exp.Table, exp.Subquery))
+            else ""
+        )
+        restricts: frozenset[str] | None
+        if side == "" and kind in ("", "INNER", "CROSS"):
+            restricts = None
+        elif side == "LEFT" and kind in ("", "OUTER"):
+            restricts = frozenset({right})
+        else:
+            continue
+        found.extend(_Restriction(c, restricts) for c in split_conjuncts(on))
+    return found
+
+
+def _named_selects(query: exp.Expr) -> tuple[str, ...] | None:
+    """The output column names of a subquery or CTE, or None when it selects ``*``."""
+    if not isinstance(query, exp.Query):
+        return None
+    if any(
+        isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+        for s in query.selects
+    ):
+        return None
+    return tuple(query.named_selects)
+
+
+def _changed_table(tree: exp.Expr) -> exp.Table | None:
+    """The table a statement creates, drops or writes to (never a Mailjet table here)."""
     if isinstance(tree, (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Drop)):
         target = tree.this
         if isinstance(target, exp.Schema):
             target = target.this
         return target if isinstance(target, exp.Table) else None
     return None
-
-
-def _refuse_ddl_on_mailjet(tree: exp.Expression, catalog: CatalogLike) -> None:
-    """DROP, ALTER, TRUNCATE and COMMENT change local tables only; on a Mailjet object they are
-    refused by name (DuckDB would otherwise act on the statement's scratch copy of its rows)."""
-    if not isinstance(tree, (exp.Drop, exp.Alter, exp.TruncateTable, exp.Comment)):
-        return
-    for table in tree.find_all(exp.Table):
-        schema = None if table.args.get("db") else catalog.find(table.name)
-        if schema is not None:
-            verb = tree.key.upper().replace("TRUNCATETABLE", "TRUNCATE")
-            raise NotSupportedError(
-                f"{schema.name} is a Mailjet object: {verb} cannot change it ({verb} works on "
-                "local tables only). Its rows change with INSERT, UPDATE and DELETE as its rules "
-                f"allow: DESCRIBE {schema.name} shows them."
-            )
 
 
 def _has_parent_value(ref: _Ref) -> bool:
@@ -898,15 +892,16 @@ def _parent_refusal(schema: ObjectSchema, bound: int) -> str:
 
 
 def _depends_on(ref: _Ref, other: _Ref) -> bool:
-    seen = ref
+    """Whether ``ref``'s keys come, directly or through other fetches, from ``other``."""
+    seen: _Ref | None = ref
     while seen is not None:
         if seen is other:
             return True
-        seen = seen.key_driver  # type: ignore[assignment]
+        seen = seen.key_driver
     return False
 
 
-def _is_count_star(node: exp.Expression, schema: ObjectSchema) -> bool:
+def _is_count_star(node: exp.Expr, schema: ObjectSchema) -> bool:
     if isinstance(node, exp.Alias):
         node = node.this
     if not isinstance(node, exp.Count) or node.args.get("distinct"):
@@ -930,7 +925,7 @@ def _shadowed_by_alias(select: exp.Select, name: str) -> bool:
     return False
 
 
-def _duckdb_name(node: exp.Expression) -> str:
+def _duckdb_name(node: exp.Expr) -> str:
     """The column name DuckDB gives an unaliased select expression (for COUNT rewrites)."""
     if isinstance(node, exp.Count) and (node.this is None or isinstance(node.this, exp.Star)):
         return "count_star()"
@@ -939,7 +934,7 @@ def _duckdb_name(node: exp.Expression) -> str:
     return node.sql(DIALECT)
 
 
-def _int_of(node: exp.Expression | None) -> int | None:
+def _int_of(node: exp.Expr | None) -> int | None:
     if isinstance(node, exp.Literal) and not node.is_string:
         try:
             return int(node.this)
@@ -948,7 +943,7 @@ def _int_of(node: exp.Expression | None) -> int | None:
     return None
 
 
-def _product(dimensions: list) -> list[tuple[Alternative, ...]]:
+def _product(dimensions: Sequence[Dimension]) -> list[tuple[Alternative, ...]]:
     return list(itertools.product(*(d.alternatives for d in dimensions))) if dimensions else [()]
 
 
@@ -957,13 +952,13 @@ def _request(
 ) -> ApiRequest:
     path = schema.path
     all_params = list(params)
-    fills = []
+    fills: list[ColumnFill] = []
     item = False
     for alternative in combo:
         all_params.extend(alternative.params)
         fills.extend(alternative.fills)
-        for placeholder, value in alternative.path_values:
-            path = path.replace("{" + placeholder + "}", value)
+        for segment in alternative.path_values:
+            path = path.replace("{" + segment.placeholder + "}", segment.value)
         if alternative.item_id is not None and schema.item_path:
             path = re.sub(r"\{[^{}]+\}", alternative.item_id, schema.item_path)
             item = True

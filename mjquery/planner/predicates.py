@@ -41,7 +41,7 @@ class Constraint:
 NOT_A_LITERAL = object()
 
 
-def literal_value(node: exp.Expression) -> object:
+def literal_value(node: exp.Expr) -> object:
     """The Python value of a literal expression, or NOT_A_LITERAL."""
     if isinstance(node, exp.Paren):
         return literal_value(node.this)
@@ -73,11 +73,11 @@ def literal_value(node: exp.Expression) -> object:
             exp.DataType.Type.TIMESTAMPNTZ,
             exp.DataType.Type.DATETIME,
         ):
-            parsed = _sql_timestamp(inner)
+            parsed = sql_timestamp(inner)
             return parsed if parsed is not None else NOT_A_LITERAL
         if target is exp.DataType.Type.DATE:
             # DuckDB keeps only the date: CAST('2024-03-01 15:30' AS DATE) compares as midnight
-            parsed = _sql_timestamp(inner)
+            parsed = sql_timestamp(inner)
             if parsed is None:
                 return NOT_A_LITERAL
             return _dt.datetime.combine(parsed.date(), _dt.time())
@@ -87,19 +87,8 @@ def literal_value(node: exp.Expression) -> object:
     return NOT_A_LITERAL
 
 
-def parse_timestamp(text: str) -> _dt.datetime | None:
-    """A SQL timestamp/date string as a naive UTC datetime, or None when it is not one."""
-    try:
-        value = _dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
-    return value
-
-
-def _sql_timestamp(text: str) -> _dt.datetime | None:
-    """The instant DuckDB's TIMESTAMP compares ``text`` as, or None when pushing it is unsafe.
+def sql_timestamp(text: str) -> _dt.datetime | None:
+    """The naive UTC instant DuckDB's TIMESTAMP compares ``text`` as, or None when pushing it is unsafe.
 
     A non-zero UTC offset gives None: DuckDB's TIMESTAMP reads such a string as its wall-clock
     time and drops the offset ('10:00+02:00' compares as 10:00), while the offset says 08:00
@@ -140,13 +129,13 @@ def coerce(value: object, sql_type: SqlType) -> object:
         if isinstance(value, _dt.datetime):
             return value
         if isinstance(value, str):
-            parsed = _sql_timestamp(value)
+            parsed = sql_timestamp(value)
             return parsed if parsed is not None else NOT_A_LITERAL
         return NOT_A_LITERAL
     return NOT_A_LITERAL
 
 
-def split_conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+def split_conjuncts(node: exp.Expr | None) -> list[exp.Expr]:
     """``a AND (b AND c)`` as ``[a, b, c]``; parentheses around a conjunct are dropped."""
     if node is None:
         return []
@@ -157,7 +146,7 @@ def split_conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     return [node]
 
 
-def is_false(node: exp.Expression) -> bool:
+def is_false(node: exp.Expr) -> bool:
     """A conjunct that can never hold: ``FALSE``, ``1 = 0``, ``x IN ()``."""
     while isinstance(node, exp.Paren):
         node = node.this
@@ -178,21 +167,30 @@ def is_false(node: exp.Expression) -> bool:
     return False
 
 
-def _column_and_value(node: exp.Binary) -> tuple[exp.Column, object, bool] | None:
-    """(column, literal, flipped) for ``col op lit`` or ``lit op col``."""
-    left, right = node.this, node.expression
-    if isinstance(left, exp.Column):
+@dataclass(frozen=True)
+class _Comparison:
+    """``col op literal``, or ``literal op col`` (``flipped``)."""
+
+    column: exp.Column
+    value: object
+    flipped: bool
+
+
+def _column_and_value(node: exp.Expr) -> _Comparison | None:
+    """The column and the literal a comparison puts side by side, or None for other shapes."""
+    left, right = node.this, node.args.get("expression")
+    if isinstance(left, exp.Column) and right is not None:
         value = literal_value(right)
         if value is not NOT_A_LITERAL:
-            return left, value, False
-    if isinstance(right, exp.Column):
+            return _Comparison(left, value, False)
+    if isinstance(right, exp.Column) and isinstance(left, exp.Expr):
         value = literal_value(left)
         if value is not NOT_A_LITERAL:
-            return right, value, True
+            return _Comparison(right, value, True)
     return None
 
 
-def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]] | None:
+def read_constraints(node: exp.Expr) -> list[Constraint] | None:
     """The constraints one conjunct puts on one column, or None when it is not API-shaped."""
     while isinstance(node, exp.Paren):
         node = node.this
@@ -202,21 +200,20 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
         # opposite (or a too narrow) filter
         return None
     if isinstance(node, exp.Column):  # a bare boolean column
-        return node, [Constraint(node.name, Shape.VALUES, (True,))]
+        return [Constraint(node.name, Shape.VALUES, (True,))]
     if isinstance(node, exp.Not) and isinstance(node.this, exp.Column):
-        return node.this, [Constraint(node.this.name, Shape.VALUES, (False,))]
+        return [Constraint(node.this.name, Shape.VALUES, (False,))]
     if (
         isinstance(node, exp.Is)
         and isinstance(node.this, exp.Column)
         and isinstance(node.expression, exp.Boolean)
     ):
-        return node.this, [Constraint(node.this.name, Shape.VALUES, (bool(node.expression.this),))]
+        return [Constraint(node.this.name, Shape.VALUES, (bool(node.expression.this),))]
     if isinstance(node, exp.EQ):
         found = _column_and_value(node)
-        if found is None or found[1] is None:
+        if found is None or found.value is None:
             return None
-        column, value, _ = found
-        return column, [Constraint(column.name, Shape.VALUES, (value,))]
+        return [Constraint(found.column.name, Shape.VALUES, (found.value,))]
     if isinstance(node, exp.In):
         if (
             not isinstance(node.this, exp.Column)
@@ -228,7 +225,7 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
         if any(v is NOT_A_LITERAL or v is None for v in values):
             return None
         unique = tuple(dict.fromkeys(values))
-        return node.this, [Constraint(node.this.name, Shape.VALUES, unique)]
+        return [Constraint(node.this.name, Shape.VALUES, unique)]
     if isinstance(node, (exp.Like, exp.ILike)):
         if not isinstance(node.this, exp.Column) or node.args.get("escape") is not None:
             return None
@@ -236,22 +233,21 @@ def read_constraints(node: exp.Expression) -> tuple[exp.Column, list[Constraint]
         if not isinstance(pattern, str):
             return None
         constraint = _like(node.this.name, pattern, isinstance(node, exp.ILike))
-        return (node.this, [constraint]) if constraint else None
+        return [constraint] if constraint else None
     if isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)):
         found = _column_and_value(node)
-        if found is None or found[1] is None:
+        if found is None or found.value is None:
             return None
-        column, value, flipped = found
-        lower = isinstance(node, (exp.GT, exp.GTE)) != flipped
+        lower = isinstance(node, (exp.GT, exp.GTE)) != found.flipped
         inclusive = isinstance(node, (exp.GTE, exp.LTE))
         shape = Shape.LOWER if lower else Shape.UPPER
-        return column, [Constraint(column.name, shape, (value,), inclusive=inclusive)]
+        return [Constraint(found.column.name, shape, (found.value,), inclusive=inclusive)]
     if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
         low, high = literal_value(node.args["low"]), literal_value(node.args["high"])
         if low is NOT_A_LITERAL or high is NOT_A_LITERAL or low is None or high is None:
             return None
         name = node.this.name
-        return node.this, [
+        return [
             Constraint(name, Shape.LOWER, (low,)),
             Constraint(name, Shape.UPPER, (high,)),
         ]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlglot import exp
 
@@ -29,17 +31,27 @@ from mjquery.schema.model import Filter, FilterOp, ObjectSchema, SqlType, TimeFo
 
 
 @dataclass(frozen=True)
+class PathValue:
+    """A value written into the request path: ``{CampaignDraftID}`` -> ``42``."""
+
+    placeholder: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Alternative:
     """One value along a dimension: what it adds to the request."""
 
     params: tuple[QueryParam, ...] = ()
     fills: tuple[ColumnFill, ...] = ()
-    path_values: tuple[tuple[str, str], ...] = ()  # (placeholder, value)
+    path_values: tuple[PathValue, ...] = ()
     item_id: str | None = None  # GET the item path with this id
 
 
 @dataclass(frozen=True)
 class Dimension:
+    """A column whose allowed values each need a request of their own."""
+
     column: str
     alternatives: tuple[Alternative, ...]
     why: str  # "one request per value of ID" for EXPLAIN
@@ -112,9 +124,9 @@ _LIKE_OPS = {
 class _Conjunct:
     """One conjunct being classified: its constraints and how each was pushed."""
 
-    def __init__(self, node: exp.Expression, constraints: list[Constraint]) -> None:
+    def __init__(self, node: exp.Expr, constraints: Sequence[Constraint]) -> None:
         self.node = node
-        self.constraints = constraints
+        self.constraints = tuple(constraints)
         self.outcomes: list[Pushdown] = []
         self.params: list[str] = []
         self.reasons: list[str] = []
@@ -137,8 +149,23 @@ class _Conjunct:
         return Predicate(sql, pushdown, tuple(self.params), "; ".join(self.reasons))
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One constraint on a column, and the conjunct it was read from."""
+
+    item: _Conjunct
+    constraint: Constraint
+
+
+def _record_all(
+    entries: Sequence[_Entry], outcome: Pushdown, param: str = "", reason: str = ""
+) -> None:
+    for entry in entries:
+        entry.item.record(outcome, param or None, reason)
+
+
 def classify(
-    schema: ObjectSchema, conjuncts: list[exp.Expression], *, max_value_requests: int = 100
+    schema: ObjectSchema, conjuncts: list[exp.Expr], *, max_value_requests: int = 100
 ) -> Pushed:
     """Classify the conjuncts on one table reference (columns already known to belong to it)."""
     pushed = Pushed()
@@ -150,25 +177,25 @@ def classify(
             item.record(Pushdown.EXACT, reason="never true: no request is made")
             items.append(item)
             continue
-        read = read_constraints(node)
-        if read is None:
+        constraints = read_constraints(node)
+        if constraints is None:
             item = _Conjunct(node, [])
             item.record(Pushdown.LOCAL, reason="the API has no filter for this expression")
             _refuse_local_pseudo(schema, node)
             items.append(item)
             continue
-        items.append(_Conjunct(node, read[1]))
+        items.append(_Conjunct(node, constraints))
 
     has_pseudo = any(
         schema.pseudo_column(c.column) is not None for item in items for c in item.constraints
     )
 
     # -- equality / IN: intersect the allowed values per column --------------------------------
-    by_column: dict[str, list[tuple[_Conjunct, Constraint]]] = {}
+    by_column: dict[str, list[_Entry]] = {}
     for item in items:
         for constraint in item.constraints:
             if constraint.shape is Shape.VALUES and not constraint.case_insensitive:
-                by_column.setdefault(constraint.column.lower(), []).append((item, constraint))
+                by_column.setdefault(constraint.column.lower(), []).append(_Entry(item, constraint))
     for entries in by_column.values():
         _push_values(schema, pushed, entries, has_pseudo, max_value_requests)
 
@@ -183,11 +210,13 @@ def classify(
 
     # -- time windows and numeric ranges -------------------------------------------------------
     for bound in (Shape.LOWER, Shape.UPPER):
-        per_column: dict[str, list[tuple[_Conjunct, Constraint]]] = {}
+        per_column: dict[str, list[_Entry]] = {}
         for item in items:
             for constraint in item.constraints:
                 if constraint.shape is bound:
-                    per_column.setdefault(constraint.column.lower(), []).append((item, constraint))
+                    per_column.setdefault(constraint.column.lower(), []).append(
+                        _Entry(item, constraint)
+                    )
         for entries in per_column.values():
             _push_range(schema, pushed, entries, bound, used_params)
 
@@ -203,7 +232,7 @@ def classify(
     return pushed
 
 
-def _refuse_local_pseudo(schema: ObjectSchema, node: exp.Expression) -> None:
+def _refuse_local_pseudo(schema: ObjectSchema, node: exp.Expr) -> None:
     """A pseudo-column exists only to reach the API: a predicate the API cannot take is an error."""
     for column in node.find_all(exp.Column):
         pseudo = schema.pseudo_column(column.name)
@@ -233,183 +262,211 @@ def _check_required(schema: ObjectSchema, pushed: Pushed) -> None:
     raise ProgrammingError(f"{schema.name} needs {', '.join(parts)}: add WHERE {example}.")
 
 
+@dataclass(frozen=True)
+class _Values:
+    """Equality / IN constraints on one column, intersected: the values the column may take."""
+
+    entries: tuple[_Entry, ...]
+    column: str
+    sql_type: SqlType
+    allowed: tuple[object, ...]  # as the column compares them, deduplicated, in order
+    spelled: tuple[str, ...]  # the same, as the API reads them
+    other_pseudo: bool  # the table's conjuncts also constrain a pseudo-column
+    max_requests: int  # how many requests the values may turn into
+
+
 def _push_values(
     schema: ObjectSchema,
     pushed: Pushed,
-    entries: list[tuple[_Conjunct, Constraint]],
+    entries: list[_Entry],
     has_pseudo: bool,
     max_value_requests: int,
 ) -> None:
-    column = entries[0][1].column
+    """Push ``col = v`` / ``col IN (...)``: the first strategy of :data:`_VALUE_STRATEGIES`
+    that applies wins."""
+    values = _intersect(schema, pushed, entries, has_pseudo, max_value_requests)
+    if values is None:
+        return
+    for strategy in _VALUE_STRATEGIES:
+        if strategy(schema, pushed, values):
+            pushed.constrained_columns.add(values.column)
+            return
+    _record_all(values.entries, Pushdown.LOCAL, reason=f"the API has no filter on {values.column}")
+
+
+def _intersect(
+    schema: ObjectSchema,
+    pushed: Pushed,
+    entries: list[_Entry],
+    other_pseudo: bool,
+    max_requests: int,
+) -> _Values | None:
+    """The values every constraint allows; None when nothing is left to push (recorded)."""
+    column = entries[0].constraint.column
     sql_type = _sql_type(schema, column)
     parent = schema.parent
-    is_parent = parent is not None and parent.column.lower() == column.lower()
-    if sql_type is None and is_parent:
+    if sql_type is None and parent is not None and parent.column.lower() == column.lower():
         sql_type = SqlType.BIGINT
     if sql_type is None:
-        for item, _ in entries:
-            item.record(Pushdown.LOCAL, reason=f"{column} is not a column of {schema.name}")
-        return
-
+        _record_all(entries, Pushdown.LOCAL, reason=f"{column} is not a column of {schema.name}")
+        return None
     allowed: list[object] | None = None
-    for _, constraint in entries:
-        values = [coerce(v, sql_type) for v in constraint.values]
+    for entry in entries:
+        values = [coerce(v, sql_type) for v in entry.constraint.values]
         if any(v is NOT_A_LITERAL for v in values):
-            for item, _ in entries:
-                item.record(Pushdown.LOCAL, reason=f"a value does not fit {column}'s type")
-            return
+            _record_all(entries, Pushdown.LOCAL, reason=f"a value does not fit {column}'s type")
+            return None
         allowed = values if allowed is None else [v for v in allowed if v in values]
-    assert allowed is not None
-    allowed = list(dict.fromkeys(allowed))
-    if not allowed:
+    unique = tuple(dict.fromkeys(allowed or ()))
+    if not unique:
         pushed.contradiction = f"no value of {column} satisfies every condition on it"
-        for item, _ in entries:
-            item.record(Pushdown.EXACT, reason="never true: no request is made")
-        return
-
-    pseudo = schema.pseudo_column(column)
-    spelled = [format_value(v, sql_type) for v in allowed]
-
-    if is_parent:
-        assert parent is not None
-        dimension = Dimension(
-            column,
-            tuple(
-                Alternative(
-                    path_values=((parent.placeholder, s),),
-                    fills=(ColumnFill(parent.column, v, sql_type),),
-                )
-                for v, s in zip(allowed, spelled, strict=True)
-            ),
-            f"one request per {column}",
-        )
-        _add_dimension(pushed, dimension, entries, Pushdown.EXACT, f"{{{parent.placeholder}}}")
-        return
-
-    if pseudo is not None:
-        filt = _filter(schema, column, FilterOp.EQ, FilterOp.IN)
-        if filt is None:
-            raise ProgrammingError(f"{schema.name}.{pseudo.name} has no API filter.")
-        if pseudo.allowed_values:
-            lowered = {a.lower(): a for a in pseudo.allowed_values}
-            for s in spelled:
-                if s.lower() not in lowered:
-                    raise ProgrammingError(
-                        f"{schema.name}.{pseudo.name} = {s!r} is not allowed: use one of "
-                        f"{', '.join(pseudo.allowed_values)}."
-                    )
-        outcome = Pushdown.EXACT if filt.exact else Pushdown.RECHECKED
-        if len(allowed) == 1:
-            # one value: a plain parameter; the fill keeps DuckDB's own filter true
-            dimension = Dimension(
-                column,
-                (
-                    Alternative(
-                        params=(QueryParam(filt.param, spelled[0]),),
-                        fills=(ColumnFill(pseudo.name, allowed[0], pseudo.type),),
-                    ),
-                ),
-                "",
-            )
-        else:
-            dimension = Dimension(
-                column,
-                tuple(
-                    Alternative(
-                        params=(QueryParam(filt.param, s),),
-                        fills=(ColumnFill(pseudo.name, v, pseudo.type),),
-                    )
-                    for v, s in zip(allowed, spelled, strict=True)
-                ),
-                f"one request per value of {pseudo.name}",
-            )
-        _add_dimension(pushed, dimension, entries, outcome, filt.param)
-        return
-
-    key = schema.key
-    if (
-        key is not None
-        and key.lower() == column.lower()
-        and schema.item_path
-        and not has_pseudo
-        and len(allowed) <= max_value_requests
-    ):
-        dimension = Dimension(
-            column,
-            tuple(Alternative(item_id=s) for s in spelled),
-            f"one request per {column}" if len(allowed) > 1 else "",
-        )
-        _add_dimension(pushed, dimension, entries, Pushdown.EXACT, f"path {schema.item_path}")
-        return
-
-    if len(allowed) == 1:
-        filt = _filter(schema, column, FilterOp.EQ, FilterOp.IN)
-        if filt is not None:
-            pushed.params.append(QueryParam(filt.param, spelled[0]))
-            pushed.constrained_columns.add(column)
-            for item, _ in entries:
-                item.record(
-                    Pushdown.EXACT if filt.exact else Pushdown.RECHECKED,
-                    filt.param,
-                    "" if filt.exact else filt.description or "the API's match is looser",
-                )
-            return
-    else:
-        filt = _filter(schema, column, FilterOp.IN)
-        if filt is not None:
-            pushed.params.append(QueryParam(filt.param, ",".join(spelled)))
-            pushed.constrained_columns.add(column)
-            for item, _ in entries:
-                item.record(Pushdown.EXACT if filt.exact else Pushdown.RECHECKED, filt.param)
-            return
-        filt = _filter(schema, column, FilterOp.EQ)
-        if filt is not None and len(allowed) <= max_value_requests:
-            dimension = Dimension(
-                column,
-                tuple(Alternative(params=(QueryParam(filt.param, s),)) for s in spelled),
-                f"one request per value of {column}",
-            )
-            _add_dimension(
-                pushed,
-                dimension,
-                entries,
-                Pushdown.EXACT if filt.exact else Pushdown.RECHECKED,
-                filt.param,
-            )
-            return
-    if sql_type is SqlType.VARCHAR:
-        filt = _filter(schema, column, FilterOp.EQ_CI)
-        if filt is not None and len(allowed) <= max_value_requests:
-            alternatives = tuple(Alternative(params=(QueryParam(filt.param, s),)) for s in spelled)
-            if len(alternatives) == 1:
-                pushed.params.extend(alternatives[0].params)
-                pushed.constrained_columns.add(column)
-                for item, _ in entries:
-                    item.record(Pushdown.RECHECKED, filt.param, "the API ignores case")
-            else:
-                _add_dimension(
-                    pushed,
-                    Dimension(column, alternatives, f"one request per value of {column}"),
-                    entries,
-                    Pushdown.RECHECKED,
-                    filt.param,
-                )
-            return
-    for item, _ in entries:
-        item.record(Pushdown.LOCAL, reason=f"the API has no filter on {column}")
+        _record_all(entries, Pushdown.EXACT, reason="never true: no request is made")
+        return None
+    spelled = tuple(format_value(v, sql_type) for v in unique)
+    return _Values(tuple(entries), column, sql_type, unique, spelled, other_pseudo, max_requests)
 
 
 def _add_dimension(
-    pushed: Pushed,
-    dimension: Dimension,
-    entries: list[tuple[_Conjunct, Constraint]],
-    outcome: Pushdown,
-    param: str,
+    pushed: Pushed, values: _Values, alternatives: tuple[Alternative, ...], why: str
 ) -> None:
-    pushed.dimensions.append(dimension)
-    pushed.constrained_columns.add(dimension.column)
-    for item, _ in entries:
-        item.record(outcome, param)
+    pushed.dimensions.append(Dimension(values.column, alternatives, why))
+
+
+def _outcome(filt: Filter) -> Pushdown:
+    return Pushdown.EXACT if filt.exact else Pushdown.RECHECKED
+
+
+def _push_parent_id(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """A sub-resource's parent id goes into the path: one request per id."""
+    parent = schema.parent
+    if parent is None or parent.column.lower() != values.column.lower():
+        return False
+    alternatives = tuple(
+        Alternative(
+            path_values=(PathValue(parent.placeholder, s),),
+            fills=(ColumnFill(parent.column, v, values.sql_type),),
+        )
+        for v, s in zip(values.allowed, values.spelled, strict=True)
+    )
+    _add_dimension(pushed, values, alternatives, f"one request per {values.column}")
+    _record_all(values.entries, Pushdown.EXACT, f"{{{parent.placeholder}}}")
+    return True
+
+
+def _push_pseudo_column(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """A pseudo-column's value becomes its parameter and is written into every row fetched."""
+    pseudo = schema.pseudo_column(values.column)
+    if pseudo is None:
+        return False
+    filt = _filter(schema, values.column, FilterOp.EQ, FilterOp.IN)
+    if filt is None:
+        raise ProgrammingError(f"{schema.name}.{pseudo.name} has no API filter.")
+    if pseudo.allowed_values:
+        lowered = {a.lower() for a in pseudo.allowed_values}
+        for s in values.spelled:
+            if s.lower() not in lowered:
+                raise ProgrammingError(
+                    f"{schema.name}.{pseudo.name} = {s!r} is not allowed: use one of "
+                    f"{', '.join(pseudo.allowed_values)}."
+                )
+    # one request per value; with one value a plain parameter (the fill keeps DuckDB's own
+    # filter true)
+    alternatives = tuple(
+        Alternative(
+            params=(QueryParam(filt.param, s),),
+            fills=(ColumnFill(pseudo.name, v, pseudo.type),),
+        )
+        for v, s in zip(values.allowed, values.spelled, strict=True)
+    )
+    why = f"one request per value of {pseudo.name}" if len(alternatives) > 1 else ""
+    _add_dimension(pushed, values, alternatives, why)
+    _record_all(values.entries, _outcome(filt), filt.param)
+    return True
+
+
+def _push_item_ids(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """``key = v``: GET the object by id (one request per id), when no pseudo-column needs a list."""
+    key = schema.key
+    if (
+        key is None
+        or key.lower() != values.column.lower()
+        or not schema.item_path
+        or values.other_pseudo
+        or len(values.allowed) > values.max_requests
+    ):
+        return False
+    alternatives = tuple(Alternative(item_id=s) for s in values.spelled)
+    why = f"one request per {values.column}" if len(alternatives) > 1 else ""
+    _add_dimension(pushed, values, alternatives, why)
+    _record_all(values.entries, Pushdown.EXACT, f"path {schema.item_path}")
+    return True
+
+
+def _push_one_value(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """One value and an equality parameter: a parameter of every request."""
+    if len(values.allowed) != 1:
+        return False
+    filt = _filter(schema, values.column, FilterOp.EQ, FilterOp.IN)
+    if filt is None:
+        return False
+    pushed.params.append(QueryParam(filt.param, values.spelled[0]))
+    reason = "" if filt.exact else filt.description or "the API's match is looser"
+    _record_all(values.entries, _outcome(filt), filt.param, reason)
+    return True
+
+
+def _push_value_list(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """Several values and a parameter taking a comma list: one request for all of them."""
+    if len(values.allowed) < 2:
+        return False
+    filt = _filter(schema, values.column, FilterOp.IN)
+    if filt is None:
+        return False
+    pushed.params.append(QueryParam(filt.param, ",".join(values.spelled)))
+    _record_all(values.entries, _outcome(filt), filt.param)
+    return True
+
+
+def _push_value_per_request(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """Several values and an equality parameter: one request per value (bounded)."""
+    if len(values.allowed) < 2 or len(values.allowed) > values.max_requests:
+        return False
+    filt = _filter(schema, values.column, FilterOp.EQ)
+    if filt is None:
+        return False
+    alternatives = tuple(Alternative(params=(QueryParam(filt.param, s),)) for s in values.spelled)
+    _add_dimension(pushed, values, alternatives, f"one request per value of {values.column}")
+    _record_all(values.entries, _outcome(filt), filt.param)
+    return True
+
+
+def _push_value_ignoring_case(schema: ObjectSchema, pushed: Pushed, values: _Values) -> bool:
+    """Text with only a case-insensitive equality parameter: pushed, and DuckDB re-checks."""
+    if values.sql_type is not SqlType.VARCHAR or len(values.allowed) > values.max_requests:
+        return False
+    filt = _filter(schema, values.column, FilterOp.EQ_CI)
+    if filt is None:
+        return False
+    alternatives = tuple(Alternative(params=(QueryParam(filt.param, s),)) for s in values.spelled)
+    if len(alternatives) == 1:
+        pushed.params.extend(alternatives[0].params)
+        _record_all(values.entries, Pushdown.RECHECKED, filt.param, "the API ignores case")
+    else:
+        _add_dimension(pushed, values, alternatives, f"one request per value of {values.column}")
+        _record_all(values.entries, Pushdown.RECHECKED, filt.param)
+    return True
+
+
+#: The ways ``col = v`` / ``col IN (...)`` can reach the API, in order of preference.
+_VALUE_STRATEGIES: tuple[Callable[[ObjectSchema, Pushed, _Values], bool], ...] = (
+    _push_parent_id,
+    _push_pseudo_column,
+    _push_item_ids,
+    _push_one_value,
+    _push_value_list,
+    _push_value_per_request,
+    _push_value_ignoring_case,
+)
 
 
 def _push_like(
@@ -446,52 +503,73 @@ def _push_like(
     )
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """One range constraint and its value as the column compares it."""
+
+    entry: _Entry
+    value: Any
+
+
 def _push_range(
     schema: ObjectSchema,
     pushed: Pushed,
-    entries: list[tuple[_Conjunct, Constraint]],
+    entries: list[_Entry],
     bound: Shape,
     used_params: set[str],
 ) -> None:
-    column = entries[0][1].column
+    column = entries[0].constraint.column
     sql_type = _sql_type(schema, column)
     if sql_type not in (SqlType.TIMESTAMP, SqlType.BIGINT, SqlType.INTEGER):
-        for item, _ in entries:
-            item.record(Pushdown.LOCAL, reason=f"the API has no range filter on {column}")
+        _record_all(entries, Pushdown.LOCAL, reason=f"the API has no range filter on {column}")
         return
-    values = [(item, c, coerce(c.values[0], sql_type)) for item, c in entries]
-    usable = [(item, c, v) for item, c, v in values if v is not NOT_A_LITERAL]
-    for item, _, v in values:
-        if v is NOT_A_LITERAL:
-            item.record(Pushdown.LOCAL, reason=f"a value does not fit {column}'s type")
+    usable: list[_Bound] = []
+    for entry in entries:
+        value = coerce(entry.constraint.values[0], sql_type)
+        if value is NOT_A_LITERAL:
+            entry.item.record(Pushdown.LOCAL, reason=f"a value does not fit {column}'s type")
+        else:
+            usable.append(_Bound(entry, value))
     if not usable:
         return
     if bound is Shape.LOWER:
         ops = (FilterOp.GE, FilterOp.GT)
-        tightest = max(usable, key=lambda e: (e[2], not e[1].inclusive))
+        tightest = max(usable, key=_lower_tightness)
     else:
         ops = (FilterOp.LE, FilterOp.LT)
-        tightest = min(usable, key=lambda e: (e[2], e[1].inclusive))
+        tightest = min(usable, key=_upper_tightness)
     filt = _filter(schema, column, *ops)
     if filt is None or filt.param.lower() in used_params:
-        for item, _, _ in usable:
-            item.record(Pushdown.LOCAL, reason=f"the API has no range filter on {column}")
+        _record_all(
+            [b.entry for b in usable],
+            Pushdown.LOCAL,
+            reason=f"the API has no range filter on {column}",
+        )
         return
-    item, constraint, value = tightest
-    api_value, exact = _bound_value(value, constraint, filt.op, sql_type)
+    api_value, exact = _bound_value(tightest.value, tightest.entry.constraint, filt.op, sql_type)
     used_params.add(filt.param.lower())
     pushed.params.append(
         QueryParam(filt.param, format_value(api_value, sql_type, filt.value_format))
     )
     exact = exact and filt.exact
-    item.record(
+    tightest.entry.item.record(
         Pushdown.EXACT if exact else Pushdown.RECHECKED,
         filt.param,
         "" if exact else "the API's bound is looser (whole seconds / inclusive)",
     )
-    for other, _, _ in usable:
-        if other is not item:
-            other.record(Pushdown.RECHECKED, filt.param, "a tighter bound was pushed")
+    for other in usable:
+        if other.entry.item is not tightest.entry.item:
+            other.entry.item.record(Pushdown.RECHECKED, filt.param, "a tighter bound was pushed")
+
+
+def _lower_tightness(bound: _Bound) -> tuple[Any, bool]:
+    """Order of lower bounds: the larger value, and at equal values the exclusive one, is tighter."""
+    return bound.value, not bound.entry.constraint.inclusive
+
+
+def _upper_tightness(bound: _Bound) -> tuple[Any, bool]:
+    """Order of upper bounds (the smallest wins): at equal values the exclusive one is tighter."""
+    return bound.value, bound.entry.constraint.inclusive
 
 
 def _bound_value(

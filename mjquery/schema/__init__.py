@@ -4,9 +4,14 @@
 resolves a SQL name or alias case-insensitively and suggests the closest name when unknown.
 """
 
-from mjquery.schema.catalog import Catalog, default_schema_directory, load_catalog  # noqa: F401
-from mjquery.schema.loader import SchemaError, load_schema_file  # noqa: F401
-from mjquery.schema.model import (  # noqa: F401
+from mjquery.schema.catalog import (
+    Catalog,
+    CatalogLike,
+    default_schema_directory,
+    load_catalog,
+)
+from mjquery.schema.loader import SchemaError, load_schema_file
+from mjquery.schema.model import (
     Column,
     ExpectedRows,
     Filter,
@@ -22,3 +27,26 @@ from mjquery.schema.model import (  # noqa: F401
     UnpushedParam,
     WriteRule,
 )
+
+__all__ = [
+    "Catalog",
+    "CatalogLike",
+    "Column",
+    "ExpectedRows",
+    "Filter",
+    "FilterOp",
+    "FixedParam",
+    "ObjectSchema",
+    "Operation",
+    "Parent",
+    "PseudoColumn",
+    "SchemaError",
+    "SortKey",
+    "SqlType",
+    "TimeFormat",
+    "UnpushedParam",
+    "WriteRule",
+    "default_schema_directory",
+    "load_catalog",
+    "load_schema_file",
+]

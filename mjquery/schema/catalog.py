@@ -12,14 +12,26 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from mjquery.errors import ProgrammingError, closest
 from mjquery.schema.loader import SchemaError, load_schema_file
 from mjquery.schema.model import ObjectSchema
 
-__all__ = ["Catalog", "default_schema_directory", "load_catalog"]
+__all__ = ["Catalog", "CatalogLike", "default_schema_directory", "load_catalog"]
 
 SCHEMAS_ENV = "MJQUERY_SCHEMAS"
+
+
+class CatalogLike(Protocol):
+    """What the planner, the engine and the write path need of a catalog; :class:`Catalog` is one."""
+
+    @property
+    def objects(self) -> tuple[ObjectSchema, ...]: ...
+
+    def find(self, name: str) -> ObjectSchema | None: ...
+
+    def get(self, name: str) -> ObjectSchema: ...
 
 
 class Catalog:

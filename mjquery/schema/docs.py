@@ -92,7 +92,7 @@ def _anchor(name: str) -> str:
 
 
 def _sample_value(column: Column | PseudoColumn) -> str:
-    allowed = getattr(column, "allowed_values", ())
+    allowed = column.allowed_values if isinstance(column, PseudoColumn) else ()
     if allowed:
         return "'" + allowed[0] + "'"
     return {

@@ -191,7 +191,7 @@ class _Reader:
             if required:
                 raise self.fail(_join(where, key), "is required")
             return None
-        choices = [str(m.value) for m in enum_type]  # type: ignore[attr-defined]
+        choices = [str(m.value) for m in enum_type]
         if isinstance(raw, str):
             for member in enum_type:
                 if str(member.value).lower() == raw.lower():
@@ -255,7 +255,10 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
     )
     _no_duplicates(r, "columns", [c.name for c in columns] + [p.name for p in pseudo_columns])
     real = {c.name.lower(): c for c in columns}
-    every = dict(real, **{p.name.lower(): p for p in pseudo_columns})
+    every: dict[str, Column | PseudoColumn] = {
+        **real,
+        **{p.name.lower(): p for p in pseudo_columns},
+    }
 
     def real_column(key: str, value: str) -> Column:
         found = real.get(value.lower())

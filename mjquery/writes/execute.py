@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from mjquery.api.client import ApiClient, Page
 from mjquery.api.errors import (
@@ -38,6 +38,7 @@ from mjquery.api.errors import (
     ApiUnreachableError,
 )
 from mjquery.errors import ApiError, IntegrityError, ProgrammingError
+from mjquery.schema.catalog import CatalogLike
 from mjquery.schema.model import ObjectSchema, Operation
 from mjquery.writes.builders import build
 from mjquery.writes.bulk import (
@@ -85,10 +86,6 @@ from mjquery.writes.validate import (
 _SYSTEMIC = (ApiAuthenticationError, ApiPermissionError, ApiUnreachableError)
 
 ProgressCallback = Callable[[int, int], None]  # (rows settled, rows in all)
-
-
-class CatalogLike(Protocol):
-    def get(self, name: str) -> ObjectSchema: ...
 
 
 @dataclass(frozen=True)

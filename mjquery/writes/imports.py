@@ -33,8 +33,9 @@ import orjson
 
 from mjquery.api.client import ApiClient
 from mjquery.errors import DataError, ProgrammingError
+from mjquery.schema.catalog import CatalogLike
 from mjquery.schema.model import ObjectSchema, Operation
-from mjquery.writes.execute import CatalogLike, prepare, run
+from mjquery.writes.execute import prepare, run
 from mjquery.writes.journal import Journal, JournalKey, Resumed, file_digest
 from mjquery.writes.lookup import natural_key
 from mjquery.writes.plan import (

@@ -18,8 +18,9 @@ from typing import Any
 
 from mjquery.api.errors import ApiOutcomeUnknownError
 from mjquery.errors import DatabaseError, NotSupportedError, ProgrammingError
+from mjquery.schema.catalog import CatalogLike
 from mjquery.schema.model import Operation
-from mjquery.writes.execute import CatalogLike, dry_run, execute
+from mjquery.writes.execute import dry_run, execute
 from mjquery.writes.plan import DryRun, RowWrite, WriteOptions, WritePlan, WriteResult
 from mjquery.writes.transfer import ExportFormat, write_rows
 from mjquery.writes.validate import check_statement as check_columns_and_values

@@ -1,0 +1,184 @@
+"""The statement router: SQL text in, one typed :data:`~mjquery.planner.model.Statement` out.
+
+The text is parsed once (:func:`mjquery.planner.parse.parse`) and what kind of statement it is
+comes from its syntax tree, never from matching the text:
+
+=====================================================  ==========================================
+syntax tree                                            statement
+=====================================================  ==========================================
+``EXPLAIN <statement>``                                :class:`ExplainPlan` of the inner statement
+``SHOW TABLES``                                        :class:`ShowTables`
+``DESCRIBE <Mailjet table>``                           :class:`DescribeTable`
+``INSERT`` / ``UPDATE`` / ``DELETE`` on a Mailjet      :class:`DmlStatement` (the write path)
+table
+``COPY (SELECT ...) TO 'file'``                        :class:`CopyStatement`
+anything reading a Mailjet table                       :class:`QueryPlan` (:mod:`.planner`)
+anything else                                          :class:`LocalStatement` (DuckDB, as written)
+=====================================================  ==========================================
+
+``EXPLAIN ANALYZE``, ``COPY ... FROM`` and every statement on local tables only go to DuckDB
+unchanged. Replication and sync have library and command-line forms, no SQL form; a SQL form
+would be one more case here and one more member of the union.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from mjquery.errors import ProgrammingError
+from mjquery.planner.dml import plan_copy, plan_write, write_target
+from mjquery.planner.model import (
+    CopyStatement,
+    DescribeTable,
+    DmlStatement,
+    ExplainPlan,
+    LocalStatement,
+    QueryPlan,
+    ResultKind,
+    ShowTables,
+    Statement,
+)
+from mjquery.planner.parse import parse
+from mjquery.planner.planner import LocalTables, PlannerOptions, plan_query, unknown_table
+from mjquery.schema.catalog import CatalogLike
+
+# Statements that change the database's shape or the session and hand back neither rows nor a
+# count (DuckDB answers them with one "Success" column and no row).
+_NO_RESULT = (
+    exp.Create,
+    exp.Drop,
+    exp.Alter,
+    exp.Attach,
+    exp.Detach,
+    exp.Use,
+    exp.Set,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Install,
+)
+# Raw commands sqlglot keeps as text; of those DuckDB runs, only these give rows.
+_COMMANDS_WITH_ROWS = frozenset({"CALL", "EXPLAIN", "FROM", "PIVOT", "UNPIVOT"})
+
+
+def plan_statement(
+    sql: str,
+    params: Sequence[object] | None,
+    catalog: CatalogLike,
+    local: LocalTables | None = None,
+    options: PlannerOptions | None = None,
+    prefix: str = "mj",
+) -> Statement:
+    """Plan one SQL statement. ``prefix`` makes the fetched tables' names unique per execution."""
+    return route(parse(sql), sql, params, catalog, local, options, prefix)
+
+
+def route(
+    tree: exp.Expr,
+    sql: str,
+    params: Sequence[object] | None,
+    catalog: CatalogLike,
+    local: LocalTables | None = None,
+    options: PlannerOptions | None = None,
+    prefix: str = "mj",
+) -> Statement:
+    """The statement ``tree`` (parsed from ``sql``) is, with ``params`` bound where needed."""
+    local = local or LocalTables()
+    options = options or PlannerOptions()
+    if isinstance(tree, exp.Command) and tree.name.upper() == "EXPLAIN":
+        return _explain(tree, sql, params, catalog, local, options, prefix)
+    if isinstance(tree, exp.Show) and tree.name.upper() == "TABLES" and not tree.args.get("from_"):
+        return ShowTables()
+    if isinstance(tree, exp.Describe):
+        return _describe(tree, sql, params, catalog, local)
+    if isinstance(tree, exp.Copy) and not tree.args.get("kind"):
+        return plan_copy(tree, params)  # COPY ... TO: "kind" is set for COPY ... FROM
+    target = write_target(tree)
+    if target is not None and isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
+        schema = catalog.find(target.name)
+        if schema is not None:
+            return plan_write(tree, schema, params)
+    return plan_query(tree, sql, params, catalog, local, options, prefix, result_kind(tree))
+
+
+def result_kind(tree: exp.Expr) -> ResultKind:
+    """What DuckDB hands back for the statement ``tree``: rows, a count, or nothing."""
+    if isinstance(tree, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+        return ResultKind.ROWS if tree.args.get("returning") else ResultKind.ROWCOUNT
+    if isinstance(tree, exp.Copy):
+        return ResultKind.ROWCOUNT  # COPY ... FROM: the rows loaded
+    if isinstance(tree, _NO_RESULT):
+        return ResultKind.NOTHING
+    if isinstance(tree, exp.Command):
+        return ResultKind.ROWS if tree.name.upper() in _COMMANDS_WITH_ROWS else ResultKind.NOTHING
+    if isinstance(tree, exp.Column):
+        return ResultKind.NOTHING  # a bare keyword: CHECKPOINT
+    return ResultKind.ROWS
+
+
+def _explain(
+    tree: exp.Command,
+    sql: str,
+    params: Sequence[object] | None,
+    catalog: CatalogLike,
+    local: LocalTables,
+    options: PlannerOptions,
+    prefix: str,
+) -> Statement:
+    """``EXPLAIN <statement>``: sqlglot keeps the rest of the text; that text is parsed once."""
+    rest = tree.expression
+    text = rest.name if isinstance(rest, exp.Expr) else str(rest or "")
+    first_word = text.split(None, 1)[0].upper() if text.strip() else ""
+    if first_word in ("ANALYZE", "ANALYSE"):
+        # EXPLAIN ANALYZE runs the statement: DuckDB's own, on local tables
+        return LocalStatement(sql, tuple(params or ()), ResultKind.ROWS)
+    if not first_word:
+        raise ProgrammingError("EXPLAIN needs a statement to explain: EXPLAIN SELECT ...")
+    inner = route(parse(text), text, params, catalog, local, options, prefix)
+    return explain(inner, catalog, local, options, prefix)
+
+
+def explain(
+    statement: Statement,
+    catalog: CatalogLike,
+    local: LocalTables | None = None,
+    options: PlannerOptions | None = None,
+    prefix: str = "mj",
+) -> ExplainPlan:
+    """What ``EXPLAIN`` shows for ``statement``: a query's plan; for a write or a COPY, the plan
+    of the query that finds its rows."""
+    match statement:
+        case QueryPlan():
+            return ExplainPlan(statement)
+        case LocalStatement():
+            return ExplainPlan(QueryPlan(statement.sql, (), statement.sql, statement.result))
+        case DmlStatement(source_sql=str(source)) | CopyStatement(source_sql=source):
+            found = plan_statement(source, None, catalog, local, options, prefix)
+            if not isinstance(found, QueryPlan):
+                found = QueryPlan(source, (), source)
+            return ExplainPlan(found, statement)
+        case DmlStatement():
+            return ExplainPlan(QueryPlan("", (), ""), statement)
+        case _:
+            raise ProgrammingError(
+                "EXPLAIN works on SELECT and other statements, not on SHOW, DESCRIBE or EXPLAIN."
+            )
+
+
+def _describe(
+    tree: exp.Describe,
+    sql: str,
+    params: Sequence[object] | None,
+    catalog: CatalogLike,
+    local: LocalTables,
+) -> Statement:
+    target = tree.this
+    if isinstance(target, exp.Table) and not target.args.get("db"):
+        schema = catalog.find(target.name)
+        if schema is not None:
+            return DescribeTable(schema)
+        if local.find(target.name) is None:
+            raise unknown_table(target.name, catalog, local)
+    return LocalStatement(sql, tuple(params or ()), ResultKind.ROWS)

@@ -125,10 +125,17 @@ def test_every_get_resource_has_exactly_one_schema_file(catalog: Catalog) -> Non
     assert all(len(names) == 1 for names in by_resource.values()), by_resource
 
 
+#: Where recorded traffic reads a resource by another path than the reference's list path.
+_RECORDED_PATHS = {
+    # mailjet-gem cassettes Mailjet_Messagehistory/_find/*: GET /messagehistory/{message ID}
+    "messagehistory": "/v3/REST/messagehistory/{MessageID}",
+}
+
+
 @pytest.mark.parametrize("resource", GET_RESOURCES)
 def test_path_and_key_match_the_reference(catalog: Catalog, resource: str) -> None:
     obj, entry = _by_resource(catalog)[resource], RESOURCES[resource]
-    expected_path = entry["path"]
+    expected_path = _RECORDED_PATHS.get(resource, entry["path"])
     if obj.parent is not None:
         expected_path = expected_path.replace("{id}", "{" + obj.parent.placeholder + "}")
     assert obj.path == expected_path

@@ -287,6 +287,7 @@ class _Planner:
         mailjet_sources = [s for s in sources.values() if s.kind is _SourceKind.MAILJET]
         if not mailjet_sources:
             return
+        _hide_pseudo_columns(select, mailjet_sources)
         join_keys: list[_JoinKeys] = []
         other_where = 0  # conjuncts that read more than one source (or unknown ones)
         for restriction in _restrictions(select):
@@ -849,6 +850,48 @@ def _restrictions(select: exp.Select) -> list[_Restriction]:
             continue
         found.extend(_Restriction(c, restricts) for c in split_conjuncts(on))
     return found
+
+
+def _hide_pseudo_columns(select: exp.Select, mailjet_sources: Sequence[_Source]) -> None:
+    """``*`` and ``t.*`` leave out the filter-only pseudo-columns of Mailjet tables.
+
+    As SQLite hides a virtual table's HIDDEN columns: a pseudo-column (``Contact.ContactsList``)
+    only carries a filter into the request, so it is NULL unless filtered on and is no data of
+    the row; it stays selectable by name. DuckDB's ``EXCLUDE`` leaves it out.
+    """
+    hidden = {
+        source.alias.lower(): (source.alias, _pseudo_only(source.ref.schema))
+        for source in mailjet_sources
+        if source.ref is not None and _pseudo_only(source.ref.schema)
+    }
+    if not hidden:
+        return
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star):
+            excluded = [
+                exp.column(name, table=alias, quoted=True)
+                for alias, names in hidden.values()
+                for name in names
+            ]
+            _exclude(projection, excluded)
+        elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+            found = hidden.get(projection.table.lower())
+            if found is not None:
+                _exclude(projection.this, [exp.column(name, quoted=True) for name in found[1]])
+
+
+def _pseudo_only(schema: ObjectSchema) -> tuple[str, ...]:
+    """The pseudo-columns of a table that are not also real columns."""
+    real = {c.lower() for c in schema.column_names}
+    return tuple(p.name for p in schema.pseudo_columns if p.name.lower() not in real)
+
+
+def _exclude(star: exp.Star, columns: list[exp.Column]) -> None:
+    """Add ``columns`` to the star's ``EXCLUDE`` list, leaving out names it already excludes."""
+    present = list(star.args.get("except_") or [])
+    named = {c.name.lower() for c in present if isinstance(c, exp.Column)}
+    present.extend(c for c in columns if c.name.lower() not in named)
+    star.set("except_", present)
 
 
 def _named_selects(query: exp.Expr) -> tuple[str, ...] | None:

@@ -458,6 +458,10 @@ class Sandbox:
         if spec.name == "contact":
             check_contact_key(method, segments[1])
         if len(segments) == 2:
+            if names[0] == "messagehistory" and method == "GET":
+                # GET /messagehistory/{message ID}: that message's events, an unknown id giving
+                # no rows (recorded: mailjet-gem cassettes Mailjet_Messagehistory/_find/*)
+                return self._list(spec, (("Message", segments[1]), *request.params))
             return self._item(method, spec, segments[1], request)
         action = self.specs.get(f"{names[0]}/{names[2]}")
         if action is None:

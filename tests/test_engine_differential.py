@@ -89,12 +89,9 @@ def reference(
         ]
         path.write_text(json.dumps(rows))
         spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
-        # SELECT * shows the pseudo-columns too: NULL unless a request filled them
-        pseudo = "".join(
-            f', CAST(NULL AS {p.type.value}) AS "{p.name}"' for p in schema.pseudo_columns
-        )
+        # SELECT * leaves the pseudo-columns out, so the reference has only the real columns
         db.execute(
-            f'CREATE TABLE "{name}" AS SELECT *{pseudo} FROM read_json(?, columns = {{{spec}}}, '
+            f'CREATE TABLE "{name}" AS SELECT * FROM read_json(?, columns = {{{spec}}}, '
             "format = 'array')",
             [str(path)],
         )

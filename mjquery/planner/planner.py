@@ -208,6 +208,7 @@ class _Planner:
 
     def plan(self) -> QueryPlan | LocalStatement:
         tree = self.original
+        _refuse_ddl_on_mailjet(tree, self.catalog)
         target = _changed_table(tree)
         cte_names = {cte.alias.lower() for cte in tree.find_all(exp.CTE) if cte.alias}
         is_query = isinstance(tree, exp.Query)
@@ -914,6 +915,22 @@ def _changed_table(tree: exp.Expr) -> exp.Table | None:
             target = target.this
         return target if isinstance(target, exp.Table) else None
     return None
+
+
+def _refuse_ddl_on_mailjet(tree: exp.Expr, catalog: CatalogLike) -> None:
+    """DROP, ALTER, TRUNCATE and COMMENT change local tables only; on a Mailjet object they are
+    refused by name (DuckDB would otherwise act on the statement's scratch copy of its rows)."""
+    if not isinstance(tree, (exp.Drop, exp.Alter, exp.TruncateTable, exp.Comment)):
+        return
+    for table in tree.find_all(exp.Table):
+        schema = None if table.args.get("db") else catalog.find(table.name)
+        if schema is not None:
+            verb = tree.key.upper().replace("TRUNCATETABLE", "TRUNCATE")
+            raise NotSupportedError(
+                f"{schema.name} is a Mailjet object: {verb} cannot change it ({verb} works on "
+                "local tables only). Its rows change with INSERT, UPDATE and DELETE as its rules "
+                f"allow: DESCRIBE {schema.name} shows them."
+            )
 
 
 def _has_parent_value(ref: _Ref) -> bool:

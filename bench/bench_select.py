@@ -538,19 +538,19 @@ def _report_c(c: speed.PartC, add: Callable[[str], None]) -> None:
     add(
         "- **mjquery engine**: a connection whose HTTP transport replays the recorded bodies runs "
         "`CREATE TABLE loaded AS SELECT * FROM Contact`. This is the real code path end to end: planning, "
-        "the API client (request, orjson parse of the body, re-serialising `Data`), the loader "
-        "(`mjquery.engine.loader.TableLoader`: each page's `Data` appended to a scratch file, every 8 pages "
-        "read by DuckDB's `read_json` with an explicit typed column list and converted in one "
-        "`INSERT ... SELECT`), and the "
+        "the API client (request, one orjson parse of the body), the loader "
+        "(`mjquery.engine.loader.TableLoader`: the parsed rows of the columns the query reads go into "
+        "Arrow arrays, and every 50,000 rows one `INSERT ... SELECT` converts them to the table's types "
+        "inside DuckDB; no scratch file, no second JSON parse), and the "
         "CTAS copy. `connect()` itself is not timed."
     )
     add(
-        "- **mjquery API client alone**: `ApiClient.scan_raw` over the same replayed bodies, pages not "
+        "- **mjquery API client alone**: `ApiClient.scan` over the same replayed bodies, pages not "
         "loaded (the client's share of the engine path)."
     )
     add(
-        "- **mjquery loading step alone**: `TableLoader.append(data_json, rows, fills)` for each page's "
-        "`Data` array, then `flush()`, as the engine calls them."
+        "- **mjquery loading step alone**: `TableLoader.append(rows, fills)` for each page's parsed "
+        "rows, then `flush()`, as the engine calls them."
     )
     add(
         "- **DuckDB read_json of the HTTP bodies**: the same bytes the API sent, one `CREATE TABLE AS SELECT "

@@ -22,8 +22,10 @@ Reading
     ``max_concurrency`` pages ahead of the consumer — memory does not grow with the account.
     ``scan`` and ``count`` refuse ``Limit``/``Offset``/``countOnly`` in ``params``: use the
     ``limit``/``offset`` arguments. ``get_raw``/``scan_raw`` give each page's ``Data`` as JSON
-    bytes (:class:`RawPage`) for loaders that hand bytes to DuckDB's ``read_json``; the bytes are
-    re-serialised by orjson (64-bit ids exact), so they are always one valid JSON array.
+    bytes (:class:`RawPage`), re-serialised by orjson (64-bit ids exact), so they are always one
+    valid JSON array. ``get_body``/``scan_bodies`` leave the rows unparsed in the body the API
+    sent (:class:`BodyPage`, the row count from the envelope's head) for a loader that parses
+    them itself: the engine's, where DuckDB reads only the columns a query uses.
 
     GETs are retried (:class:`RetryPolicy`) on 429 (``Retry-After`` honoured; every thread of the
     client waits, and the client's pace drops to what the API accepts, creeping back up after),
@@ -55,6 +57,7 @@ Paths
 
 from mjquery.api.client import (
     ApiClient,
+    BodyPage,
     Page,
     ProgressCallback,
     RawPage,
@@ -107,6 +110,7 @@ __all__ = [
     "ApiResponseError",
     "ApiServerError",
     "ApiUnreachableError",
+    "BodyPage",
     "Clock",
     "Page",
     "ProgressCallback",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import socket
 import ssl
 import threading
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import orjson
@@ -78,6 +79,26 @@ class Page:
     count: int
     total: int
     data: list[dict[str, Any]]
+
+    @property
+    def rows(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class BodyPage:
+    """A page kept as the bytes the API sent, its rows unparsed (for a loader that parses them
+    itself, such as DuckDB's JSON reader); ``rows`` is the envelope's ``Count``.
+
+    Read without building Python objects for the rows: the envelope's leading
+    ``{"Count": N,`` gives the row count (when the body does not start that way it is parsed
+    whole). The reader of ``body`` must check that it holds ``rows`` rows.
+    """
+
+    count: int
+    total: int
+    rows: int
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -189,6 +210,39 @@ def _check_path(path: str) -> str:
     ):
         raise InterfaceError(f"Not an API path: {path!r} (build it with mjquery.api.item_path)")
     return path
+
+
+class _Paged(Protocol):
+    """What paging needs of a page: how many rows it holds, and the total a count reports."""
+
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def total(self) -> int: ...
+
+
+PageT = TypeVar("PageT", bound=_Paged)
+Reader = Callable[[bytes], PageT]
+
+# The envelope as Mailjet (and recorded traffic) starts it: {"Count":1000,"Data":[...
+_LEADING_COUNT = re.compile(rb'\A\s*\{\s*"Count"\s*:\s*(\d+)\s*,\s*"Data"\s*:\s*\[')
+
+
+def _body_page(body: bytes) -> BodyPage:
+    """A page whose rows stay unparsed: the count from the envelope's head when it has one."""
+    match = _LEADING_COUNT.match(body)
+    if match is not None:
+        count = int(match.group(1))
+        return BodyPage(count=count, total=count, rows=count, body=body)
+    page = _parse(body)  # another layout: parse it whole (and check it) once
+    return BodyPage(
+        count=page.count, total=page.total, rows=len(page.data), body=_envelope(page.data)
+    )
+
+
+def _envelope(data: list[dict[str, Any]]) -> bytes:
+    return orjson.dumps({"Count": len(data), "Data": data, "Total": len(data)})
 
 
 def _parse(body: bytes) -> Page:
@@ -360,7 +414,13 @@ class ApiClient:
 
     def get(self, path: str, params: Params = _NO_PARAMS) -> Page:
         """One GET (retried per policy, answered from the cache when fresh)."""
-        page = self._fetch(_check_path(path), _encode_params(params))
+        page = self._fetch(_check_path(path), _encode_params(params), _parse)
+        self._count(pages=1)
+        return page
+
+    def get_body(self, path: str, params: Params = _NO_PARAMS) -> BodyPage:
+        """Like :meth:`get`, the rows left unparsed in the body (see :class:`BodyPage`)."""
+        page = self._fetch(_check_path(path), _encode_params(params), _body_page)
         self._count(pages=1)
         return page
 
@@ -371,7 +431,7 @@ class ApiClient:
     def count(self, path: str, params: Params = _NO_PARAMS) -> int:
         """The number of matching objects: one ``countOnly=1`` request."""
         encoded = self._scan_params(params)
-        return self._fetch(_check_path(path), (*encoded, ("countOnly", "1"))).total
+        return self._fetch(_check_path(path), (*encoded, ("countOnly", "1")), _parse).total
 
     def scan(
         self,
@@ -392,8 +452,21 @@ class ApiClient:
         ``on_progress(pages_done, pages_expected)`` is called after each page
         (``pages_expected`` is None until the total is known). Empty pages are not yielded.
         """
-        for page in self._scan(path, params, limit, offset, on_progress):
+        for page in self._scan(path, params, limit, offset, on_progress, _parse):
             yield page.data
+
+    def scan_bodies(
+        self,
+        path: str,
+        params: Params = _NO_PARAMS,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        on_progress: ProgressCallback | None = None,
+    ) -> Iterator[BodyPage]:
+        """Like :meth:`scan`, each page's rows left unparsed in its body (see :class:`BodyPage`):
+        for a loader that parses them itself, no Python object is built per row."""
+        yield from self._scan(path, params, limit, offset, on_progress, _body_page)
 
     def scan_raw(
         self,
@@ -405,7 +478,7 @@ class ApiClient:
         on_progress: ProgressCallback | None = None,
     ) -> Iterator[RawPage]:
         """Like :meth:`scan`, each page's ``Data`` as JSON bytes."""
-        for page in self._scan(path, params, limit, offset, on_progress):
+        for page in self._scan(path, params, limit, offset, on_progress, _parse):
             yield _raw(page)
 
     def _scan_params(self, params: Params) -> EncodedParams:
@@ -424,7 +497,8 @@ class ApiClient:
         limit: int | None,
         offset: int,
         on_progress: ProgressCallback | None,
-    ) -> Iterator[Page]:
+        reader: Reader[PageT],
+    ) -> Iterator[PageT]:
         _check_path(path)
         encoded = self._scan_params(params)
         if offset < 0 or (limit is not None and limit < 0):
@@ -435,10 +509,10 @@ class ApiClient:
             return
         size = self.config.page_size
         first_limit = size if limit is None else min(size, limit)
-        first = self._page(path, encoded, first_limit, offset)
-        if len(first.data) < first_limit or (limit is not None and limit <= first_limit):
+        first = self._page(path, encoded, first_limit, offset, reader)
+        if first.rows < first_limit or (limit is not None and limit <= first_limit):
             progress(1, 1)
-            if first.data:
+            if first.rows:
                 yield first
             return
 
@@ -448,13 +522,15 @@ class ApiClient:
             end = offset + limit
             plan = deque(
                 _PlannedPage(start, min(size, end - start), min(size, end - start))
-                for start in range(offset + len(first.data), end, size)
+                for start in range(offset + first.rows, end, size)
             )
-            yield from self._pages_concurrently(path, encoded, plan, first, None, progress)
+            yield from self._pages_concurrently(path, encoded, plan, first, None, progress, reader)
             return
 
         # More pages are wanted: learn the total while the consumer handles the first page.
-        total_future = self._pool().submit(self._fetch, path, (*encoded, ("countOnly", "1")))
+        total_future = self._pool().submit(
+            self._fetch, path, (*encoded, ("countOnly", "1")), _parse
+        )
         try:
             progress(1, None)
             yield first
@@ -463,9 +539,9 @@ class ApiClient:
             # full last page means there may be more: read on).
             plan = deque(
                 _PlannedPage(start, size, min(size, total - start))
-                for start in range(offset + len(first.data), total, size)
+                for start in range(offset + first.rows, total, size)
             )
-            yield from self._pages_concurrently(path, encoded, plan, None, size, progress)
+            yield from self._pages_concurrently(path, encoded, plan, None, size, progress, reader)
         finally:
             total_future.cancel()
 
@@ -474,10 +550,11 @@ class ApiClient:
         path: str,
         encoded: EncodedParams,
         plan: deque[_PlannedPage],
-        first: Page | None,
+        first: PageT | None,
         read_on: int | None,
         progress: ProgressCallback,
-    ) -> Iterator[Page]:
+        reader: Reader[PageT],
+    ) -> Iterator[PageT]:
         """The planned pages in order, at most ``max_concurrency`` in flight or waiting.
 
         ``first``: the scan's first page, not yet yielded (it is, once the next pages are on
@@ -485,7 +562,7 @@ class ApiClient:
         limit asked for). ``read_on``: the page size with which to keep reading past the plan
         while the last page comes back full (rows added since the count).
         """
-        pending: deque[tuple[_PlannedPage, Future[Page]]] = deque()
+        pending: deque[tuple[_PlannedPage, Future[PageT]]] = deque()
         done = 1
         expected = done + len(plan)
 
@@ -496,7 +573,7 @@ class ApiClient:
                     (
                         planned,
                         self._pool().submit(
-                            self._page, path, encoded, planned.limit, planned.start
+                            self._page, path, encoded, planned.limit, planned.start, reader
                         ),
                     )
                 )
@@ -512,19 +589,19 @@ class ApiClient:
                 refill()
                 done += 1
                 progress(done, expected)
-                if page.data:
+                if page.rows:
                     yield page
-                if len(page.data) < planned.expected and not planned.beyond_count:
+                if page.rows < planned.expected and not planned.beyond_count:
                     # Rows were deleted since the count, or fewer match than the limit asked
                     # for: later pages would only repeat or skip rows, or be empty.
                     return
-                grew = len(page.data) > planned.expected or planned.beyond_count
+                grew = page.rows > planned.expected or planned.beyond_count
                 if (
                     not pending
                     and not plan
                     and read_on is not None
                     and grew
-                    and len(page.data) == planned.limit
+                    and page.rows == planned.limit
                 ):
                     # Rows were added since the count: page on until a short page.
                     plan.append(
@@ -536,8 +613,17 @@ class ApiClient:
             for _, future in pending:
                 future.cancel()
 
-    def _page(self, path: str, encoded: EncodedParams, page_limit: int, offset: int) -> Page:
-        page = self._fetch(path, (*encoded, ("Limit", str(page_limit)), ("Offset", str(offset))))
+    def _page(
+        self,
+        path: str,
+        encoded: EncodedParams,
+        page_limit: int,
+        offset: int,
+        reader: Reader[PageT],
+    ) -> PageT:
+        page = self._fetch(
+            path, (*encoded, ("Limit", str(page_limit)), ("Offset", str(offset))), reader
+        )
         self._count(pages=1)
         return page
 
@@ -551,18 +637,20 @@ class ApiClient:
                 )
             return self._executor
 
-    def _fetch(self, path: str, params: EncodedParams) -> Page:
+    def _fetch(self, path: str, params: EncodedParams, reader: Reader[PageT]) -> PageT:
         key = CacheKey.of(path, params)
         cached = self._cache.get(key)
         if cached is not None:
             self._count(cache_hits=1)
             logger.debug("GET %s %s -> cache hit", path, dict(params))
-            return _parse(cached)
-        body, page = self._get_with_retries(path, params)
+            return reader(cached)
+        body, page = self._get_with_retries(path, params, reader)
         self._cache.put(key, body)
         return page
 
-    def _get_with_retries(self, path: str, params: EncodedParams) -> tuple[bytes, Page]:
+    def _get_with_retries(
+        self, path: str, params: EncodedParams, reader: Reader[PageT]
+    ) -> tuple[bytes, PageT]:
         policy = self.config.retry
         attempt, refusals = 1, _Refusals()
         while True:
@@ -596,7 +684,7 @@ class ApiClient:
                 )
             try:
                 body = _check_complete(response)
-                return body, _parse(body)
+                return body, reader(body)
             except _Unreadable as exc:
                 if last:
                     raise ApiResponseError(

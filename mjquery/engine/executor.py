@@ -21,8 +21,6 @@ import enum
 import functools
 import itertools
 import re
-import shutil
-import tempfile
 import threading
 import time
 import warnings
@@ -33,7 +31,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient
+from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient, BodyPage
 from mjquery.api.errors import ApiNotFoundError
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.engine.loader import TableLoader, append_count, create_count_table, quote
@@ -262,7 +260,6 @@ class Engine:
         # shares (and that outlives them); the fetched tables are TEMP, so never shared
         self.db = duckdb.connect(local_database)
         self.db.execute("SET TimeZone = 'UTC'")
-        self._scratch = tempfile.mkdtemp(prefix="mjquery-")
         self._lock = threading.RLock()
         self._counter = itertools.count(1)
         self._closed = False
@@ -280,10 +277,7 @@ class Engine:
         if self._open is not None:
             self._open.close()
         self._closed = True
-        try:
-            self.db.close()
-        finally:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        self.db.close()
 
     # -- planning -------------------------------------------------------------------------------
 
@@ -572,13 +566,15 @@ class Engine:
             for count in counts:
                 append_count(self.db, fetch.name, count)
             return
-        loader = TableLoader(self.db, fetch.name, fetch.schema, self._scratch)
-        try:
-            self._fill(fetch, requests, loader)
-            loader.flush()
-        finally:
-            loader.discard()  # the scratch file
-        if len(requests) > 1:
+        columns = fetch.columns
+        several = len(requests) > 1
+        if columns is not None and several:
+            # several requests may return the same object: the columns that tell rows apart
+            columns = (*columns, *fetch.dedupe_columns)
+        loader = TableLoader(self.db, fetch.name, fetch.schema, columns=columns)
+        self._fill(fetch, requests, loader)
+        loader.flush()
+        if several:
             loader.deduplicate(fetch.dedupe_columns)
 
     def _fill(self, fetch: ApiFetch, requests: list[ApiRequest], loader: TableLoader) -> None:
@@ -590,12 +586,12 @@ class Engine:
             )
             for request, page in zip(single_shot, pages, strict=True):
                 if page is not None:
-                    loader.append(page.data_json, page.rows, request.fills)
+                    loader.append(page.body, page.rows, request.fills)
         if len(scans) == 1:
             # one scan: stream it page by page, memory stays at a few pages
             request = scans[0]
             for page in self._scan(fetch, request, on_progress=self.progress):
-                loader.append(page.data_json, page.rows, request.fills)
+                loader.append(page.body, page.rows, request.fills)
         elif scans:
             self._load_many(fetch, scans, loader)
 
@@ -606,7 +602,7 @@ class Engine:
         concurrency times one request's rows (these requests are narrowed by a key).
         """
 
-        def read(request: ApiRequest) -> list[Any]:
+        def read(request: ApiRequest) -> list[BodyPage]:
             return list(self._scan(fetch, request))
 
         pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(scans)))
@@ -619,7 +615,7 @@ class Engine:
             while window:
                 request, future = window.pop(0)
                 for page in future.result():
-                    loader.append(page.data_json, page.rows, request.fills)
+                    loader.append(page.body, page.rows, request.fills)
                 done += 1
                 if self.progress is not None:
                     self.progress(done, len(scans))
@@ -629,17 +625,19 @@ class Engine:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _get_one(self, fetch: ApiFetch, request: ApiRequest) -> Any:
+    def _get_one(self, fetch: ApiFetch, request: ApiRequest) -> BodyPage | None:
         try:
-            return self.client.get_raw(request.path, _params(request))
+            return self.client.get_body(request.path, _params(request))
         except ApiNotFoundError:
             if request.item or _per_parent(fetch):
                 return None  # GET of one id that does not exist: no rows
             raise
 
-    def _scan(self, fetch: ApiFetch, request: ApiRequest, on_progress: Any = None) -> Iterator[Any]:
+    def _scan(
+        self, fetch: ApiFetch, request: ApiRequest, on_progress: Any = None
+    ) -> Iterator[BodyPage]:
         """The pages of one paged request; a parent without the sub-resource has no pages."""
-        pages = self.client.scan_raw(
+        pages = self.client.scan_bodies(
             request.path,
             _params(request),
             limit=fetch.limit,

@@ -19,6 +19,7 @@ from mjquery.planner.model import (
     ExplainPlan,
     OverLimit,
     QueryPlan,
+    fetched_columns,
 )
 from mjquery.schema.model import Operation
 
@@ -131,6 +132,14 @@ def explain_lines(plan: QueryPlan) -> list[str]:
             params = f" -> {', '.join(predicate.params)}" if predicate.params else ""
             reason = f" ({predicate.reason})" if predicate.reason else ""
             lines.append(f"   {predicate.sql}: {predicate.pushdown.value}{params}{reason}")
+        if fetch.columns is not None and not fetch.count_only and not fetch.contradiction:
+            every = len(fetched_columns(fetch.schema))
+            if fetch.columns:
+                lines.append(
+                    f"   loads {len(fetch.columns)} of {every} columns: {', '.join(fetch.columns)}"
+                )
+            else:
+                lines.append(f"   loads none of its {every} columns: the rows are only counted")
         if fetch.count_only:
             lines.append("   COUNT(*) answered by the API (countOnly=1)")
         elif fetch.limit is not None:

@@ -99,6 +99,14 @@ class KeySource:
     refusal: str = ""
 
 
+def fetched_columns(schema: ObjectSchema) -> tuple[str, ...]:
+    """The columns a fetched table can have: real, then pseudo, then the parent id column."""
+    names = list(schema.all_column_names)
+    if schema.parent is not None and schema.parent.column.lower() not in {n.lower() for n in names}:
+        names.append(schema.parent.column)
+    return tuple(names)
+
+
 @dataclass(frozen=True)
 class ApiFetch:
     """One Mailjet table read by the query, loaded into the DuckDB table ``name``."""
@@ -114,6 +122,9 @@ class ApiFetch:
     count_only: bool = False  # countOnly=1: only the number of rows
     contradiction: str = ""  # non-empty: the WHERE can never hold, no request
     notes: tuple[str, ...] = ()  # plain-word remarks for EXPLAIN
+    # The columns the statement reads from this table, in the schema's order (projection
+    # pushdown: the engine types and loads only these); None: every column.
+    columns: tuple[str, ...] | None = None
 
     @property
     def table(self) -> str:

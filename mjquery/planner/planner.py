@@ -40,6 +40,7 @@ from mjquery.planner.model import (
     QueryParam,
     QueryPlan,
     ResultKind,
+    fetched_columns,
 )
 from mjquery.planner.parse import DIALECT, bind_literals
 from mjquery.planner.predicates import is_false, split_conjuncts
@@ -600,6 +601,7 @@ class _Planner:
             alias=parent_schema.name,
             requests=(ApiRequest(parent_schema.path),),
             limit=limit,
+            columns=(parent.key,),
             notes=(
                 f"reads up to {self.options.max_fanout} {parent_schema.name} ids to fan "
                 f"{ref.schema.name} out over them",
@@ -728,6 +730,7 @@ class _Planner:
 
     def _fetches(self) -> tuple[ApiFetch, ...]:
         fetches: list[ApiFetch] = list(self.extra_fetches)
+        projections = _projections(self.tree, self.refs)
         for ref in self.refs:
             keys = ref.keys
             if keys is not None and not keys.key_sql:
@@ -758,6 +761,7 @@ class _Planner:
                     count_only=ref.count_only,
                     contradiction=ref.pushed.contradiction,
                     notes=tuple(ref.notes),
+                    columns=projections[id(ref)],
                 )
             )
         return _order(fetches)
@@ -821,6 +825,74 @@ class _Planner:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _projections(tree: exp.Expr, refs: Sequence[_Ref]) -> dict[int, tuple[str, ...] | None]:
+    """Per table reference (by ``id``): the columns the statement reads from it, or None: all.
+
+    Over-inclusive by design, never under: a column is counted when a column expression names
+    it qualified by the reference's alias, or unqualified (whatever table it belongs to), or as
+    the head of a struct access (``Headers.From``). ``*`` and ``t.*`` in a SELECT list read every
+    column of the tables they cover; a star anywhere else (except ``COUNT(*)``), a join with
+    USING or NATURAL, or the alias used as a value (``SELECT c FROM Contact c``) reads every
+    column too. A column missed here would be a DuckDB binder error, not a wrong answer.
+    """
+    by_alias: dict[str, list[_Ref]] = {}
+    for ref in refs:
+        by_alias.setdefault(ref.alias.lower(), []).append(ref)
+    everything: set[int] = set()
+    used: dict[int, set[str]] = {id(ref): set() for ref in refs}
+    columns_of = {id(ref): {c.lower(): c for c in fetched_columns(ref.schema)} for ref in refs}
+
+    def read_all(found: Sequence[_Ref]) -> None:
+        everything.update(id(r) for r in found)
+
+    if any(
+        join.args.get("using") or join.args.get("method") or (join.kind or "").upper() == "NATURAL"
+        for join in tree.find_all(exp.Join)
+    ) or any(tree.find_all(exp.Columns, exp.PositionalColumn)):
+        return {id(ref): None for ref in refs}  # columns chosen by position, pattern or name match
+    for star in tree.find_all(exp.Star):
+        parent = star.parent
+        if isinstance(parent, exp.Count):
+            continue
+        if isinstance(parent, exp.Column) and parent.parent is not None:
+            holder = parent.parent
+            alias = parent.table.lower()
+            if isinstance(holder, exp.Select) and parent in holder.expressions:
+                read_all(by_alias.get(alias, []))
+                continue
+        elif isinstance(parent, exp.Select) and star in parent.expressions:
+            read_all([r for r in refs if r.node.find_ancestor(exp.Select) is parent])
+            continue
+        return {id(ref): None for ref in refs}
+    for column in tree.find_all(exp.Column):
+        if isinstance(column.this, exp.Star):
+            continue
+        parts = [p.name for p in column.parts]
+        name = parts[-1]
+        qualifiers = [p.lower() for p in parts[:-1]]
+        if not qualifiers:
+            read_all(by_alias.get(name.lower(), []))  # the alias as a value: a struct of the row
+            targets: Sequence[_Ref] = refs
+            wanted = [name]
+        elif qualifiers[-1] in by_alias:
+            targets, wanted = by_alias[qualifiers[-1]], [name]
+        elif len(qualifiers) >= 2 and qualifiers[-2] in by_alias:
+            targets, wanted = by_alias[qualifiers[-2]], [parts[-2]]  # alias.column.field
+        else:
+            targets, wanted = refs, [parts[0], name]  # column.field, or another table's column
+        for ref in targets:
+            known = columns_of[id(ref)]
+            used[id(ref)].update(known[w.lower()] for w in wanted if w.lower() in known)
+    result: dict[int, tuple[str, ...] | None] = {}
+    for ref in refs:
+        if id(ref) in everything:
+            result[id(ref)] = None
+        else:
+            order = fetched_columns(ref.schema)
+            result[id(ref)] = tuple(c for c in order if c in used[id(ref)])
+    return result
 
 
 def _restrictions(select: exp.Select) -> list[_Restriction]:

@@ -11,6 +11,7 @@ line ``ready <url>`` when it listens, then answers one line per command:
 ``log``    -> ``{"requests": N, "throttled": M, "by_status": {...}}`` (JSON) since the last clear
 ``clear``  -> ``ok`` (empties the request log)
 ``params`` -> the query parameters of every logged request, as one JSON list (for diagnostics)
+``latency <ms>`` -> ``ok`` (every later answer waits that long: one account, several latencies)
 
 End of input (the parent closing the pipe, or dying) stops the server.
 
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mjquery.sandbox.api.log import LoggedRequest
@@ -140,6 +141,13 @@ class SandboxProcess:
             for c in json.loads(self._ask("params"))
         ]
 
+    def set_latency(self, latency_ms: float) -> None:
+        """Every later answer of the server waits ``latency_ms`` (the account stays the same)."""
+        answer = self._ask(f"latency {latency_ms:g}")
+        if answer != "ok":
+            raise RuntimeError(f"the sandbox process refused the latency: {answer}")
+        self.latency_ms = latency_ms
+
     def clear(self) -> None:
         if self._ask("clear") != "ok":
             raise RuntimeError("the sandbox process did not clear its log")
@@ -194,6 +202,9 @@ def _serve(argv: list[str] | None = None) -> int:
                 )
             elif command == "clear":
                 sandbox.log.clear()
+                print("ok", flush=True)
+            elif command.startswith("latency "):
+                sandbox.config = replace(sandbox.config, latency_ms=float(command.split()[1]))
                 print("ok", flush=True)
             elif command == "params":
                 print(

@@ -12,14 +12,8 @@ connection whose cursors run SQL against a Mailjet account (or the embedded demo
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _distribution_version
+import functools
 from typing import TYPE_CHECKING
-
-try:
-    __version__ = _distribution_version("mjquery")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
 
 from mjquery.errors import (
     DatabaseError,
@@ -43,19 +37,35 @@ threadsafety = 2
 paramstyle = "qmark"
 
 
+@functools.cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mjquery")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> object:
-    """Load the DB-API layer on first use, so ``import mjquery.errors`` stays light."""
+    """Load the DB-API layer (and ``__version__``: reading the installed metadata takes a
+    while) on first use, so ``import mjquery.errors`` and a one-line command stay light."""
+    if name == "__version__":
+        return _version()
+    if name not in __all__ or name in globals():
+        # not a DB-API name: ``from mjquery import config`` asks here before it imports the
+        # submodule, and must not load DuckDB for that
+        raise AttributeError(f"module 'mjquery' has no attribute {name!r}")
     import importlib
 
-    dbapi = importlib.import_module("mjquery.dbapi")
-    if name in dbapi.__all__:
-        return getattr(dbapi, name)
-    raise AttributeError(f"module 'mjquery' has no attribute {name!r}")
+    return getattr(importlib.import_module("mjquery.dbapi"), name)
 
 
 if TYPE_CHECKING:
     # Type checkers see the real signature and return type ...
     from mjquery.dbapi import connect as connect
+
+    __version__: str
 else:
     # ... while at run time the DB-API layer (DuckDB, sqlglot, httpx) loads on the first call,
     # so ``import mjquery`` stays light for commands that never connect.

@@ -55,40 +55,111 @@ Paths
     percent-encode user values; the client refuses anything that is not a plain absolute path.
 """
 
-from mjquery.api.client import (
-    ApiClient,
-    BodyPage,
-    Page,
-    ProgressCallback,
-    RawPage,
-    RequestStats,
-    Verify,
-    build_http_client,
-)
-from mjquery.api.clock import SYSTEM_CLOCK, Clock, SystemClock
-from mjquery.api.config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_CONCURRENCY,
-    MAX_PAGE_SIZE,
-    NO_RETRY,
-    ApiConfig,
-    RetryPolicy,
-)
-from mjquery.api.errors import (
-    ApiAuthenticationError,
-    ApiDuplicateError,
-    ApiNotAllowedError,
-    ApiNotFoundError,
-    ApiOutcomeUnknownError,
-    ApiPermissionError,
-    ApiRateLimitError,
-    ApiRefusedError,
-    ApiRequestError,
-    ApiResponseError,
-    ApiServerError,
-    ApiUnreachableError,
-)
-from mjquery.api.paths import action_path, item_path, quote_segment, resource_of, resource_path
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mjquery.api.client import (
+        ApiClient,
+        BodyPage,
+        Page,
+        ProgressCallback,
+        RawPage,
+        RequestStats,
+        Verify,
+        build_http_client,
+    )
+    from mjquery.api.clock import SYSTEM_CLOCK, Clock, SystemClock
+    from mjquery.api.config import (
+        DEFAULT_BASE_URL,
+        DEFAULT_MAX_CONCURRENCY,
+        MAX_PAGE_SIZE,
+        NO_RETRY,
+        ApiConfig,
+        RetryPolicy,
+    )
+    from mjquery.api.errors import (
+        ApiAuthenticationError,
+        ApiDuplicateError,
+        ApiNotAllowedError,
+        ApiNotFoundError,
+        ApiOutcomeUnknownError,
+        ApiPermissionError,
+        ApiRateLimitError,
+        ApiRefusedError,
+        ApiRequestError,
+        ApiResponseError,
+        ApiServerError,
+        ApiUnreachableError,
+    )
+    from mjquery.api.paths import (
+        action_path,
+        item_path,
+        quote_segment,
+        resource_of,
+        resource_path,
+    )
+
+# Each name is loaded from its module on first use: the client module imports httpx, so a
+# command that sends no request (``mjquery -c "SELECT 1"``, ``mjquery tables``) never does.
+_MODULE_OF = {
+    **dict.fromkeys(
+        (
+            "ApiClient",
+            "BodyPage",
+            "Page",
+            "ProgressCallback",
+            "RawPage",
+            "RequestStats",
+            "Verify",
+            "build_http_client",
+        ),
+        "mjquery.api.client",
+    ),
+    **dict.fromkeys(("SYSTEM_CLOCK", "Clock", "SystemClock"), "mjquery.api.clock"),
+    **dict.fromkeys(
+        (
+            "DEFAULT_BASE_URL",
+            "DEFAULT_MAX_CONCURRENCY",
+            "MAX_PAGE_SIZE",
+            "NO_RETRY",
+            "ApiConfig",
+            "RetryPolicy",
+        ),
+        "mjquery.api.config",
+    ),
+    **dict.fromkeys(
+        (
+            "ApiAuthenticationError",
+            "ApiDuplicateError",
+            "ApiNotAllowedError",
+            "ApiNotFoundError",
+            "ApiOutcomeUnknownError",
+            "ApiPermissionError",
+            "ApiRateLimitError",
+            "ApiRefusedError",
+            "ApiRequestError",
+            "ApiResponseError",
+            "ApiServerError",
+            "ApiUnreachableError",
+        ),
+        "mjquery.api.errors",
+    ),
+    **dict.fromkeys(
+        ("action_path", "item_path", "quote_segment", "resource_of", "resource_path"),
+        "mjquery.api.paths",
+    ),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mjquery.api' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -18,16 +18,23 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mjquery import errors
-from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient, ApiConfig
-from mjquery.api.config import DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT
+from mjquery.api.config import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_WAIT,
+    DEFAULT_TIMEOUT,
+    ApiConfig,
+)
 from mjquery.engine import Engine, FrameKind, Result, ResultColumn, RowStream, StatementStats
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
 from mjquery.planner import PlannerOptions
-from mjquery.planner.parse import qmark_parameters
+from mjquery.planner.params import qmark_parameters
+
+if TYPE_CHECKING:
+    from mjquery.api.client import ApiClient
 
 DEFAULT_BASE_URL = "https://api.mailjet.com"
 _SANDBOX_URL = "http://127.0.0.1"
@@ -98,11 +105,17 @@ def connect(
         timeout=timeout,
         max_wait=max_wait,
     )
-    client = ApiClient(config, transport=transport)
     options = PlannerOptions(max_fanout=max_fanout, max_dependent_keys=max_dependent_keys)
+
+    def make_client() -> ApiClient:
+        # built on the first request: a statement on local tables needs no HTTP client
+        from mjquery.api.client import ApiClient
+
+        return ApiClient(config, transport=transport)
+
     engine = Engine(
         catalog or load_catalog(),
-        client,
+        client_factory=make_client,
         options=options,
         max_concurrency=max_concurrency,
         local_database=local_database or ":memory:",
@@ -117,7 +130,7 @@ def connect(
             allow_unfiltered=allow_unfiltered_writes
             or bool(write_options and write_options.allow_unfiltered),
         )
-    return Connection(engine, sandbox)
+    return Connection(engine, sandbox, base_url=config.base_url)
 
 
 class Connection:
@@ -134,14 +147,15 @@ class Connection:
     ProgrammingError = errors.ProgrammingError
     NotSupportedError = errors.NotSupportedError
 
-    def __init__(self, engine: Engine, sandbox: Any = None) -> None:
+    def __init__(self, engine: Engine, sandbox: Any = None, *, base_url: str | None = None) -> None:
         self._engine = engine
         self.sandbox = sandbox
+        self._base_url = base_url
         self._closed = False
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        where = "demo sandbox" if self.sandbox is not None else self._engine.client.config.base_url
+        where = "demo sandbox" if self.sandbox is not None else self._base_url or "Mailjet"
         return f"<mjquery.Connection {state} to {where}>"
 
     # -- PEP 249 --------------------------------------------------------------------------------
@@ -158,7 +172,8 @@ class Connection:
         try:
             self._engine.close()
         finally:
-            self._engine.client.close()
+            if self._engine.client_built:
+                self._engine.client.close()
 
     def commit(self) -> None:
         """Writes to Mailjet are immediate; local tables are in autocommit mode: nothing to do."""

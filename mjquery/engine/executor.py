@@ -27,12 +27,11 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 
-from mjquery.api import DEFAULT_MAX_CONCURRENCY, ApiClient, BodyPage
-from mjquery.api.errors import ApiNotFoundError
+from mjquery.api.config import DEFAULT_MAX_CONCURRENCY
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.engine.loader import TableLoader, append_count, create_count_table, quote
 from mjquery.errors import (
@@ -62,15 +61,16 @@ from mjquery.planner import (
     ResultKind,
     ShowTables,
     Statement,
-    explain_statement,
-    route,
 )
-from mjquery.planner.dml import insert_many, write_target
-from mjquery.planner.parse import parse
-from mjquery.planner.router import explain
-from mjquery.planner.syntax import duckdb_syntax_error
+from mjquery.planner.shortcut import local_only
 from mjquery.schema.catalog import CatalogLike
-from mjquery.writes.plan import WriteOptions
+
+if TYPE_CHECKING:
+    from mjquery.api import ApiClient, BodyPage, RequestStats
+    from mjquery.writes.plan import WriteOptions
+
+# The parser, the API client and the write path load on first use (see Engine.plan): a
+# statement on local tables only needs none of them, and a one-line command starts faster.
 
 ProgressCallback = Callable[[int, "int | None"], None]
 _T = TypeVar("_T")
@@ -245,14 +245,20 @@ class Engine:
     def __init__(
         self,
         catalog: CatalogLike,
-        client: ApiClient,
+        client: ApiClient | None = None,
         *,
+        client_factory: Callable[[], ApiClient] | None = None,
         options: PlannerOptions | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         local_database: str = ":memory:",
     ) -> None:
         self.catalog = catalog
-        self.client = client
+        # With ``client_factory`` the client (and httpx, its connection pool, its TLS context)
+        # is built on first use: a statement on local tables never needs it.
+        if (client is None) == (client_factory is None):
+            raise TypeError("Engine takes a client or a client_factory")
+        self._client = client
+        self._make_client = client_factory
         self.options = options or PlannerOptions()
         self.max_concurrency = max_concurrency
         self.progress: ProgressCallback | None = None
@@ -264,10 +270,38 @@ class Engine:
         self._counter = itertools.count(1)
         self._closed = False
         self._open: RowStream | None = None  # the result DuckDB is still handing over
-        self.write_options = (
-            WriteOptions()
-        )  # bulk threshold, on-error, allow_unfiltered (mjquery.writes)
+        self._write_options: WriteOptions | None = None
         self.last_write: Any = None  # the last write statement's outcome (failed rows, message)
+
+    @property
+    def client(self) -> ApiClient:
+        """The connection's API client, built on first use."""
+        with self._lock:
+            if self._client is None:
+                assert self._make_client is not None
+                self._client = self._make_client()
+            return self._client
+
+    @property
+    def client_built(self) -> bool:
+        return self._client is not None
+
+    @property
+    def write_options(self) -> WriteOptions:
+        """Bulk threshold, on-error, allow_unfiltered (:mod:`mjquery.writes`)."""
+        if self._write_options is None:
+            from mjquery.writes.plan import WriteOptions
+
+            self._write_options = WriteOptions()
+        return self._write_options
+
+    @write_options.setter
+    def write_options(self, options: WriteOptions) -> None:
+        self._write_options = options
+
+    def _request_stats(self) -> RequestStats | None:
+        """The client's counters so far (None while no client was needed)."""
+        return self._client.stats if self._client is not None else None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -300,12 +334,37 @@ class Engine:
     def plan(
         self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq"
     ) -> Statement:
-        """The typed statement ``sql`` is (parsed once, routed by its syntax tree)."""
+        """The typed statement ``sql`` is: parsed once, routed by its syntax tree; a statement
+        that cannot involve Mailjet is typed by DuckDB's own parser instead
+        (:mod:`mjquery.planner.shortcut`)."""
+        local = local_only(sql, params, self.catalog, self._statement_type)
+        if local is not None:
+            return local
+        return self._routed(sql, params, prefix)
+
+    def _routed(self, sql: str, params: Sequence[object] | None, prefix: str) -> Statement:
+        """The full router's answer (sqlglot parses the statement)."""
+        from mjquery.planner.parse import parse
+        from mjquery.planner.router import route
+
         return route(
             parse(sql), sql, params, self.catalog, self.local_tables(), self.options, prefix
         )
 
+    def _statement_type(self, sql: str) -> str | None:
+        """DuckDB's statement type of ``sql`` (None unless it is exactly one parseable statement)."""
+        with self._lock:
+            self.settle()
+            try:
+                statements = self.db.extract_statements(sql)
+            except duckdb.Error:
+                return None  # the router gives the error, with line and column
+        return statements[0].type.name if len(statements) == 1 else None
+
     def explain(self, sql: str, params: Sequence[object] | None = None) -> str:
+        from mjquery.planner.explain import explain_statement
+        from mjquery.planner.router import explain
+
         with self._lock:
             self.settle()
             match self.plan(sql, params, prefix="mjq_explain"):
@@ -332,11 +391,19 @@ class Engine:
             if self._closed:
                 raise InterfaceError("The connection is closed.")
             self.settle()
-            before = self.client.stats
+            before = self._request_stats()
             started = time.perf_counter()
             self.last_write = None
-            statement = self.plan(sql, params, f"mjq{next(self._counter)}")
-            columns, rows, rowcount = self._run(statement, stream=True)
+            prefix = f"mjq{next(self._counter)}"
+            statement = self.plan(sql, params, prefix)
+            try:
+                columns, rows, rowcount = self._run(statement, stream=True)
+            except ProgrammingError:
+                if isinstance(statement, LocalStatement):
+                    # DuckDB refused it (an unknown table, ...): the router's message names the
+                    # closest Mailjet or local table; nothing ran, so asking it costs nothing
+                    self._routed(sql, params, prefix)
+                raise
             stream: RowStream | None = None
             if isinstance(rows, RowStream):
                 stream, rows = rows, []
@@ -350,16 +417,20 @@ class Engine:
 
     def _stats(
         self,
-        before: Any,
+        before: RequestStats | None,
         started: float,
         columns: tuple[ResultColumn, ...] | None,
         rows: list[tuple[Any, ...]],
         rowcount: int,
     ) -> StatementStats:
-        after = self.client.stats
+        after = self._request_stats()
+        requests = hits = 0
+        if after is not None:
+            requests = after.requests - (before.requests if before is not None else 0)
+            hits = after.cache_hits - (before.cache_hits if before is not None else 0)
         return StatementStats(
-            requests=after.requests - before.requests,
-            cache_hits=after.cache_hits - before.cache_hits,
+            requests=requests,
+            cache_hits=hits,
             elapsed_s=time.perf_counter() - started,
             rows=len(rows) if columns is not None else max(rowcount, 0),
         )
@@ -375,6 +446,8 @@ class Engine:
             case LocalStatement():
                 return self._local(statement, stream)
             case ExplainPlan():
+                from mjquery.planner.explain import explain_statement
+
                 rows = [(line,) for line in explain_statement(statement)]
                 return (ResultColumn("explain", "VARCHAR"),), rows, len(rows)
             case ShowTables():
@@ -415,6 +488,11 @@ class Engine:
         """``executemany`` of an INSERT into a Mailjet table as one write (bulk jobs for many
         contacts); None when the statement is something else (the caller runs it once per
         parameter set; the text is parsed once either way)."""
+        if local_only(sql, None, self.catalog, self._statement_type) is not None:
+            return None  # a statement on local tables: DuckDB runs it per parameter set
+        from mjquery.planner.dml import insert_many, write_target
+        from mjquery.planner.parse import parse
+
         with self._lock:
             self.settle()
             tree = parse(sql)
@@ -423,7 +501,7 @@ class Engine:
             write = insert_many(tree, schema, seq_of_params) if schema is not None else None
             if write is None:
                 return None
-            before, started = self.client.stats, time.perf_counter()
+            before, started = self._request_stats(), time.perf_counter()
             self.last_write = None
             columns, rows, rowcount = self._write(write)
             return Result(columns, rows, rowcount, self._stats(before, started, None, [], rowcount))
@@ -626,6 +704,8 @@ class Engine:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _get_one(self, fetch: ApiFetch, request: ApiRequest) -> BodyPage | None:
+        from mjquery.api.errors import ApiNotFoundError
+
         try:
             return self.client.get_body(request.path, _params(request))
         except ApiNotFoundError:
@@ -637,6 +717,8 @@ class Engine:
         self, fetch: ApiFetch, request: ApiRequest, on_progress: Any = None
     ) -> Iterator[BodyPage]:
         """The pages of one paged request; a parent without the sub-resource has no pages."""
+        from mjquery.api.errors import ApiNotFoundError
+
         pages = self.client.scan_bodies(
             request.path,
             _params(request),
@@ -707,6 +789,8 @@ class _duckdb_errors:
             return
         message = _clean(str(exc))
         if isinstance(exc, duckdb.ParserException):
+            from mjquery.planner.syntax import duckdb_syntax_error  # sqlglot: loaded on demand
+
             raise duckdb_syntax_error(message) from exc
         if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)):
             raise ProgrammingError(message) from exc

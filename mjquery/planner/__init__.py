@@ -5,9 +5,17 @@ plan = plan_statement("SELECT * FROM Contact WHERE ContactsList = 7", None, cata
 # one typed Statement: QueryPlan, DmlStatement, CopyStatement, LocalStatement, ExplainPlan, ...
 plan.fetches[0].requests   # (ApiRequest('/v3/REST/contact', (QueryParam('ContactsList', '7'),), ...),)
 plan.residual_sql          # 'SELECT * FROM mj_0_contact AS Contact WHERE ContactsList = 7'
+
+The typed plans (:mod:`mjquery.planner.model`) import no parser; the functions that parse and
+plan load sqlglot on first use, so a statement that never needs it (``SELECT 1``, see
+:mod:`mjquery.planner.shortcut`) does not pay for importing it.
 """
 
-from mjquery.planner.explain import explain_lines, explain_statement
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from mjquery.planner.model import (
     ApiFetch,
     ApiRequest,
@@ -18,7 +26,9 @@ from mjquery.planner.model import (
     ExplainPlan,
     KeySource,
     LocalStatement,
+    LocalTables,
     OverLimit,
+    PlannerOptions,
     Predicate,
     Pushdown,
     QueryParam,
@@ -28,8 +38,26 @@ from mjquery.planner.model import (
     ShowTables,
     Statement,
 )
-from mjquery.planner.planner import LocalTables, PlannerOptions
-from mjquery.planner.router import plan_statement, route
+
+if TYPE_CHECKING:
+    from mjquery.planner.explain import explain_lines, explain_statement
+    from mjquery.planner.router import plan_statement, route
+
+# Loaded on first use: each imports sqlglot.
+_LAZY = {
+    "explain_lines": "mjquery.planner.explain",
+    "explain_statement": "mjquery.planner.explain",
+    "plan_statement": "mjquery.planner.router",
+    "route": "mjquery.planner.router",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mjquery.planner' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "ApiFetch",

@@ -16,9 +16,40 @@ Every class is frozen: a plan is a value, printed by EXPLAIN and compared by gol
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mjquery.schema.model import ObjectSchema, Operation, SqlType
+
+
+@dataclass(frozen=True)
+class LocalTables:
+    """The user's own tables in the connection's DuckDB database: name -> column names."""
+
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def find(self, name: str) -> tuple[str, ...] | None:
+        lowered = name.lower()
+        for table, cols in self.columns.items():
+            if table.lower() == lowered:
+                return cols
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+
+@dataclass(frozen=True)
+class PlannerOptions:
+    """Bounds on how many requests one query may fan out into."""
+
+    max_fanout: int = 100  # parents a sub-resource fans out over (0: always refuse)
+    max_dependent_keys: int = 50  # keys pushed into a dependent join before a full scan
+    max_value_requests: int = 100  # requests one IN list may turn into
+    # ORDER BY -> Sort, LIMIT/OFFSET -> Limit/Offset, COUNT(*) -> countOnly. Off: DuckDB does all
+    # three over every matching row (same rows, more requests; tests compare the two).
+    push_limit_sort_count: bool = True
 
 
 class Pushdown(enum.StrEnum):

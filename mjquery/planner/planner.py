@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
@@ -35,7 +35,9 @@ from mjquery.planner.model import (
     ColumnFill,
     KeySource,
     LocalStatement,
+    LocalTables,
     OverLimit,
+    PlannerOptions,
     Predicate,
     QueryParam,
     QueryPlan,
@@ -47,36 +49,6 @@ from mjquery.planner.predicates import is_false, split_conjuncts
 from mjquery.planner.pushdown import Alternative, Dimension, Pushed, classify
 from mjquery.schema.catalog import CatalogLike
 from mjquery.schema.model import ExpectedRows, FilterOp, ObjectSchema, SqlType
-
-
-@dataclass(frozen=True)
-class LocalTables:
-    """The user's own tables in the connection's DuckDB database: name -> column names."""
-
-    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def find(self, name: str) -> tuple[str, ...] | None:
-        lowered = name.lower()
-        for table, cols in self.columns.items():
-            if table.lower() == lowered:
-                return cols
-        return None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.columns)
-
-
-@dataclass(frozen=True)
-class PlannerOptions:
-    """Bounds on how many requests one query may fan out into."""
-
-    max_fanout: int = 100  # parents a sub-resource fans out over (0: always refuse)
-    max_dependent_keys: int = 50  # keys pushed into a dependent join before a full scan
-    max_value_requests: int = 100  # requests one IN list may turn into
-    # ORDER BY -> Sort, LIMIT/OFFSET -> Limit/Offset, COUNT(*) -> countOnly. Off: DuckDB does all
-    # three over every matching row (same rows, more requests; tests compare the two).
-    push_limit_sort_count: bool = True
 
 
 def plan_query(

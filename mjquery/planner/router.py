@@ -35,13 +35,15 @@ from mjquery.planner.model import (
     DmlStatement,
     ExplainPlan,
     LocalStatement,
+    LocalTables,
+    PlannerOptions,
     QueryPlan,
     ResultKind,
     ShowTables,
     Statement,
 )
 from mjquery.planner.parse import parse
-from mjquery.planner.planner import LocalTables, PlannerOptions, plan_query, unknown_table
+from mjquery.planner.planner import plan_query, unknown_table
 from mjquery.schema.catalog import CatalogLike
 
 # Statements that change the database's shape or the session and hand back neither rows nor a

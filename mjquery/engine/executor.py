@@ -259,6 +259,7 @@ class Engine:
             raise TypeError("Engine takes a client or a client_factory")
         self._client = client
         self._make_client = client_factory
+        self._client_lock = threading.Lock()
         self.options = options or PlannerOptions()
         self.max_concurrency = max_concurrency
         self.progress: ProgressCallback | None = None
@@ -276,7 +277,9 @@ class Engine:
     @property
     def client(self) -> ApiClient:
         """The connection's API client, built on first use."""
-        with self._lock:
+        # its own lock: the first use may be in a fetching thread while the statement's thread
+        # holds the engine's lock and waits for that thread
+        with self._client_lock:
             if self._client is None:
                 assert self._make_client is not None
                 self._client = self._make_client()

@@ -156,3 +156,27 @@ def test_an_unwritable_cache_folder_only_costs_the_cache(
     folder = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, folder)
     assert len(load_catalog(folder)) == len(list(SCHEMAS.glob("*.toml")))
+
+
+def test_warm_up_loads_the_parser_and_sends_nothing(
+    demo_conn: mjquery.Connection, demo_sandbox
+) -> None:
+    script = (
+        "import sys, mjquery\n"
+        "conn = mjquery.connect(api_key='k', api_secret='s', base_url='http://127.0.0.1:9')\n"
+        "before = {'sqlglot', 'httpx'} & set(sys.modules)\n"
+        "conn.warm_up()\n"
+        "print(sorted(before), sorted({'sqlglot', 'httpx'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(SCHEMAS.parent)),
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[] ['httpx', 'sqlglot']"
+    demo_sandbox.log.clear()
+    demo_conn.warm_up()
+    assert list(demo_sandbox.log) == []

@@ -232,6 +232,12 @@ class Connection:
     def clear_cache(self) -> None:
         self._engine.client.clear_cache()
 
+    def warm_up(self) -> None:
+        """Load the parser and the API client now (call it in a background thread while the
+        user types): the first statement on a Mailjet table then starts at once."""
+        if not self._closed:
+            self._engine.warm_up()
+
     def interrupt(self) -> None:
         """Stop the DuckDB part of a running statement (called by the shell on Ctrl-C)."""
         if not self._closed:

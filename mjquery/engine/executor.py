@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import importlib
 import itertools
 import re
 import threading
@@ -353,6 +354,18 @@ class Engine:
         return route(
             parse(sql), sql, params, self.catalog, self.local_tables(), self.options, prefix
         )
+
+    def warm_up(self) -> None:
+        """Load what the first statement on a Mailjet table needs (sqlglot and its DuckDB
+        dialect, the planner, the API client's modules): an interactive front end calls this in
+        a background thread while the user types, so that statement does not wait for them."""
+        from mjquery.planner.parse import parse
+        from mjquery.planner.router import route
+
+        name = self.catalog.objects[0].name if self.catalog.objects else "x"
+        sql = f'SELECT 1 FROM "{name}" WHERE 1 = 0'
+        route(parse(sql), sql, None, self.catalog, LocalTables(), self.options, "mjq_warm")
+        importlib.import_module("mjquery.api.client")
 
     def _statement_type(self, sql: str) -> str | None:
         """DuckDB's statement type of ``sql`` (None unless it is exactly one parseable statement)."""

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -178,6 +179,10 @@ class Shell:
     # -- the loop ---------------------------------------------------------------------------------
 
     def run(self) -> int:
+        warm_up = getattr(self.connection, "warm_up", None)
+        if warm_up is not None:
+            # the parser and the HTTP client load while the user types the first statement
+            threading.Thread(target=warm_up, name="mjquery-warm-up", daemon=True).start()
         self.info(
             f"mjquery shell on {self.options.source or 'Mailjet'}. "
             "End statements with ; — .help for commands, Ctrl-D to quit."

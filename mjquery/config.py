@@ -3,7 +3,9 @@
 Where settings come from, first match wins:
 
 1. ``--profile NAME`` (or ``MJQUERY_PROFILE``): that profile of the config file;
-2. ``MJ_APIKEY_PUBLIC`` and ``MJ_APIKEY_PRIVATE`` in the environment;
+2. ``MJ_APIKEY_PUBLIC`` and ``MJ_APIKEY_PRIVATE`` in the environment (both, or it is an error
+   naming the missing one); they take the place of the default profile, which ``--verbose``
+   and ``mjquery config show`` say;
 3. the config file's ``default_profile``, or a profile called ``default``.
 
 The config file is ``mjquery/config.toml`` in the user's config directory
@@ -34,6 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from mjquery.api import DEFAULT_MAX_CONCURRENCY
 from mjquery.errors import InterfaceError
 
 APP_NAME = "mjquery"
@@ -223,13 +226,39 @@ class ResolvedSettings:
     """The profile a connection uses, and where it came from (for ``.profile`` and errors)."""
 
     profile: Profile
-    source: str  # "profile 'work' in /path/config.toml", "environment", "demo"
+    source: str  # "profile 'work' in /path/config.toml", "the environment (...)"
+    overridden: str | None = None  # the profile the environment's keys take the place of
+
+    @property
+    def note(self) -> str:
+        """Where the keys come from, in one line (``--verbose``, the 401 message)."""
+        if self.overridden:
+            return f"{self.source}, which override the profile {self.overridden!r}"
+        return self.source
 
 
+ENV_PAIR = f"{ENV_KEY} / {ENV_SECRET}"
 NO_CREDENTIALS_MESSAGE = (
-    "no Mailjet credentials: set MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE, "
+    f"no Mailjet credentials: set {ENV_KEY} and {ENV_SECRET}, "
     "add a profile with `mjquery config add-profile NAME`, or try the demo account with --demo"
 )
+
+
+def _half_pair(env: Mapping[str, str]) -> str | None:
+    """The error when only one of the two key variables is set (the other one is a typo or
+    was forgotten: the profile it would silently fall back to is not what the user meant)."""
+    have_key, have_secret = bool(env.get(ENV_KEY)), bool(env.get(ENV_SECRET))
+    if have_key == have_secret:
+        return None
+    present, missing = (ENV_KEY, ENV_SECRET) if have_key else (ENV_SECRET, ENV_KEY)
+    return (
+        f"{present} is set but {missing} is not: set both (the API key and the secret key), "
+        f"or unset {present} to use a profile"
+    )
+
+
+def _default_profile_name(config: ConfigFile) -> str | None:
+    return config.default_profile or ("default" if config.get("default") else None)
 
 
 def resolve_settings(
@@ -245,6 +274,7 @@ def resolve_settings(
     config = load_config(config_path(env), warn=warn) if config is None else config
     base_url = base_url or env.get(ENV_BASE_URL) or None
     profile = profile or env.get(ENV_PROFILE) or None
+    overridden = None
 
     if profile:
         found = config.get(profile)
@@ -255,11 +285,15 @@ def resolve_settings(
                 f"add it with `mjquery config add-profile {profile}`"
             )
         source = f"profile {profile!r} in {config.path}"
+    elif half := _half_pair(env):
+        raise ConfigError(half)
     elif env.get(ENV_KEY) and env.get(ENV_SECRET):
         found = Profile(name="environment", api_key=env[ENV_KEY], api_secret=env[ENV_SECRET])
-        source = "environment (MJ_APIKEY_PUBLIC / MJ_APIKEY_PRIVATE)"
+        source = f"the environment ({ENV_PAIR})"
+        default = _default_profile_name(config)
+        overridden = default if default and config.get(default) else None
     else:
-        name = config.default_profile or ("default" if config.get("default") else None)
+        name = _default_profile_name(config)
         found = config.get(name) if name else None
         if found is None:
             if config.default_profile:
@@ -275,7 +309,100 @@ def resolve_settings(
         )
     if base_url:
         found = replace(found, base_url=base_url)
-    return ResolvedSettings(profile=found, source=source)
+    return ResolvedSettings(profile=found, source=source, overridden=overridden)
+
+
+# -- where each setting comes from (mjquery config show) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting as ``mjquery config show`` prints it: its value (secrets masked) and origin."""
+
+    name: str
+    value: str
+    source: str
+
+
+#: What a connection uses when nothing sets a value (mjquery.connect's defaults).
+DEFAULTS = {
+    "base_url": "https://api.mailjet.com",
+    "cache_ttl": "300",
+    "max_concurrency": str(DEFAULT_MAX_CONCURRENCY),
+    "rate_limit_per_second": "none (adapts to the API's 429 answers)",
+}
+
+
+def _mask_secret(secret: str | None) -> str:
+    return "(not set)" if not secret else "******** (set; never shown)"
+
+
+def show_settings(
+    *,
+    profile: str | None = None,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    config: ConfigFile | None = None,
+) -> tuple[Setting, ...]:
+    """Every setting a connection would use and where it comes from, without failing when the
+    credentials are incomplete (that is what the user wants to find out)."""
+    env = os.environ if env is None else env
+    config = load_config(config_path(env)) if config is None else config
+    rows: list[Setting] = []
+    exists = "" if config.path.exists() else " (does not exist yet)"
+    rows.append(Setting("config file", str(config.path) + exists, "XDG_CONFIG_HOME or ~/.config"))
+
+    chosen = profile or env.get(ENV_PROFILE) or None
+    chosen_source = "--profile" if profile else (ENV_PROFILE if chosen else "")
+    use_env = not chosen and bool(env.get(ENV_KEY) or env.get(ENV_SECRET))
+    if not chosen and not use_env:
+        chosen = _default_profile_name(config)
+        chosen_source = (
+            f"default_profile in {config.path}"
+            if config.default_profile
+            else "the profile named default"
+        )
+    found = config.get(chosen) if chosen else None
+    if use_env:
+        default = _default_profile_name(config)
+        overrides = (
+            f"; they override the profile {default!r}" if default and config.get(default) else ""
+        )
+        rows.append(Setting("profile", "(none: keys from the environment)", ENV_PAIR + overrides))
+        key_source = f"{ENV_KEY} (environment)" if env.get(ENV_KEY) else f"{ENV_KEY} is not set"
+        secret_source = (
+            f"{ENV_SECRET} (environment)" if env.get(ENV_SECRET) else f"{ENV_SECRET} is not set"
+        )
+        key = Profile("environment", api_key=env.get(ENV_KEY)).masked_key
+        rows.append(Setting("api_key", key, key_source))
+        rows.append(Setting("api_secret", _mask_secret(env.get(ENV_SECRET)), secret_source))
+    elif chosen and found is None:
+        rows.append(
+            Setting("profile", chosen, f"{chosen_source}: no such profile in {config.path}")
+        )
+    elif found is None:
+        rows.append(Setting("profile", "(none)", NO_CREDENTIALS_MESSAGE))
+    else:
+        where = f"profile {found.name!r}"
+        rows.append(Setting("profile", found.name, chosen_source))
+        rows.append(Setting("api_key", found.masked_key, where))
+        rows.append(Setting("api_secret", _mask_secret(found.api_secret), where))
+
+    def origin(name: str, flag: str | None, env_name: str | None) -> None:
+        if flag is not None:
+            rows.append(Setting(name, flag, f"--{name.replace('_', '-')}"))
+        elif env_name and env.get(env_name):
+            rows.append(Setting(name, env[env_name], env_name))
+        elif found is not None and not use_env and getattr(found, name) is not None:
+            rows.append(Setting(name, str(getattr(found, name)), f"profile {found.name!r}"))
+        else:
+            rows.append(Setting(name, DEFAULTS[name], "default"))
+
+    origin("base_url", base_url, ENV_BASE_URL)
+    for name in ("cache_ttl", "max_concurrency", "rate_limit_per_second"):
+        origin(name, None, None)
+    rows.append(Setting("history file", str(history_path(env)), "XDG_DATA_HOME or ~/.local/share"))
+    return tuple(rows)
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_read_prompts_for_parameters_and_binds_them(tmp_path: Path) -> None:
     )
     s = shell(f".format csv\n.read {report}\n100\n", tmp_path)
     assert s.out.splitlines() == ["Name", "Newsletter", "Trial"]
-    assert s.connection.executed[-1][1] == [100]
+    assert s.connection.executed[-1][1] == ["100"]
 
 
 def test_update_without_where_is_refused_then_confirmed_with_the_dry_run_count(

@@ -81,7 +81,7 @@ def test_timing_and_unknown_commands_suggest_only_close_names(tmp_path: Path) ->
 
 def test_o_to_a_missing_directory_says_so(tmp_path: Path) -> None:
     s = shell(f"\\o {tmp_path}/nowhere/out.txt\n", tmp_path)
-    assert f"error: {tmp_path}/nowhere: no such directory" in s.err
+    assert f"error: {tmp_path}/nowhere: the directory does not exist" in s.err
 
 
 def test_i_runs_a_file(tmp_path: Path) -> None:

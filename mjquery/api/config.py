@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -92,7 +93,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_base_url(base_url: str) -> str:
-    """``base_url`` without a trailing slash, or an error saying why it is refused.
+    """``base_url`` without a trailing slash or ``/v3/REST`` suffix, or an error saying why
+    it is refused.
 
     Plain ``http://`` would send the key pair in clear text, so it is accepted only for loopback
     hosts (the local sandbox). Credentials embedded in the URL are refused: they belong in the
@@ -117,7 +119,9 @@ def check_base_url(base_url: str) -> str:
             f"Refusing plain http:// for {parts.hostname}: the key pair would travel unencrypted. "
             "Use https://, or http:// only for a loopback address (127.0.0.1, ::1, localhost)."
         )
-    return base_url.rstrip("/")
+    # The sandbox prints its URL with the REST prefix, and Mailjet's documentation writes
+    # https://api.mailjet.com/v3/REST/...: both name the same API as the bare host.
+    return re.sub(r"(/v3(/REST)?)?/*$", "", base_url, flags=re.IGNORECASE)
 
 
 def _mask(value: str) -> str:

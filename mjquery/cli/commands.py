@@ -14,9 +14,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mjquery import config as config_module
-from mjquery.errors import NotSupportedError, ProgrammingError
+from mjquery.errors import AuthenticationError, NotSupportedError, ProgrammingError
 from mjquery.frontend.cancel import Interruptible, QueryCancelled
-from mjquery.frontend.messages import error_message, pointer_lines, statement_label
+from mjquery.frontend.messages import (
+    check_output_file,
+    error_message,
+    pointer_lines,
+    statement_label,
+)
 from mjquery.frontend.progress import ProgressLine, is_terminal
 from mjquery.frontend.runner import (
     EXIT_PARTLY_REFUSED,
@@ -27,7 +32,6 @@ from mjquery.frontend.runner import (
 )
 from mjquery.frontend.sqltext import (
     parameter_names,
-    parse_param_value,
     split_statements,
 )
 from mjquery.output import Layout, OutputFormat, ResultSequence, ResultSet, write_result
@@ -91,6 +95,8 @@ class Context:
         self.settings = config_module.resolve_settings(
             profile=self.options.profile, base_url=self.options.base_url, warn=self.warn
         )
+        if self.options_verbose:
+            self.warn(f"credentials: {self.settings.note}")
         return connect(**self.settings.profile.connect_kwargs(), **self._write_kwargs())
 
     def _write_kwargs(self) -> dict[str, Any]:
@@ -144,10 +150,13 @@ class Context:
 
     def message_of(self, exc: BaseException) -> str:
         """One line that says what went wrong (secrets scrubbed)."""
+        prefix = ""
         if isinstance(exc, StatementFailed):
-            message = error_message(exc.cause, verbose=self.options_verbose)
-            return self.scrub(exc.prefix + message)
-        return self.scrub(error_message(exc, verbose=self.options_verbose))
+            prefix, exc = exc.prefix, exc.cause
+        message = error_message(exc, verbose=self.options_verbose)
+        if isinstance(exc, AuthenticationError) and self.settings is not None:
+            message += f" The key pair came from {self.settings.note}."
+        return self.scrub(prefix + message)
 
     def report(self, exc: BaseException) -> None:
         """The error on standard error: its line, the offending SQL underlined, and with
@@ -187,7 +196,8 @@ class Context:
         if not self.options.output:
             yield self.stdout
             return
-        with open(self.options.output, "w", encoding="utf-8", newline="") as handle:
+        path = check_output_file(self.options.output)
+        with open(path, "w", encoding="utf-8", newline="") as handle:
             yield handle
 
 
@@ -211,6 +221,7 @@ def dispatch(context: Context) -> int:
         "export": export_command,
         "import": import_command,
         "config": config_command,
+        "completion": completion_command,
     }
     return handlers[command](context)
 
@@ -242,7 +253,7 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
         name = name.strip().lstrip(":")
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ProgrammingError(f"--param expects NAME=VALUE, got {pair!r}")
-        values[name] = parse_param_value(value)
+        values[name] = value  # text: see frontend.sqltext.typed_values
     return values
 
 
@@ -378,6 +389,17 @@ def import_command(context: Context) -> int:
     return import_file(context)
 
 
+# -- completion ------------------------------------------------------------------------------
+
+
+def completion_command(context: Context) -> int:
+    from mjquery.cli.completion import script
+    from mjquery.cli.options import build_parser
+
+    context.stdout.write(script(context.options.shell, build_parser()))
+    return 0
+
+
 # -- config ----------------------------------------------------------------------------------
 
 
@@ -387,6 +409,19 @@ def config_command(context: Context) -> int:
     action = options.config_command
     if action == "path":
         print(path, file=context.stdout)
+        return 0
+    if action == "show":
+        settings = config_module.show_settings(
+            profile=context.options.profile, base_url=context.options.base_url
+        )
+        write_result(
+            ResultSet(
+                ("Setting", "Value", "Source"), [(s.name, s.value, s.source) for s in settings]
+            ),
+            context.output_format if options.format else OutputFormat.TABLE,
+            context.stdout,
+            context.layout(context.stdout, wrap=True),
+        )
         return 0
     current = config_module.load_config(path, warn=context.warn)
     if action == "list":

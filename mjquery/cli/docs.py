@@ -21,7 +21,9 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("config", "add-profile"),
     ("config", "remove-profile"),
     ("config", "list"),
+    ("config", "show"),
     ("config", "path"),
+    ("completion",),
     ("sandbox",),
 )
 WIDTH = "100"

@@ -161,8 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
                  mjquery run list_members.sql --param list_name=Newsletter --format csv -o members.csv
                  cat report.sql | mjquery run - --demo
 
-               Values that look like integers or decimals (42, -1.5) are passed as numbers;
-               others (including 007) as text.""",
+               Values are passed as text, which a comparison converts to the type of the
+               column it meets (WHERE ID = :id, WHERE Name = :name with 42 both work); a
+               whole number after LIMIT or OFFSET is passed as a number. Elsewhere, cast:
+               :n::INTEGER + 1.""",
     )
     run.add_argument("file", metavar="FILE", help="the .sql file, or - for standard input")
     run.add_argument(
@@ -300,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
                     mjquery config add-profile work        # prompts for the keys; the secret is not echoed
                     mjquery config add-profile eu --base-url https://api.eu.mailjet.com --default
                     mjquery config list
+                    mjquery config show                    # where each setting comes from
                     mjquery config path""",
     )
     config_sub = config.add_subparsers(
@@ -336,15 +339,48 @@ def build_parser() -> argparse.ArgumentParser:
         description="Remove a profile from the config file.",
     )
     remove.add_argument("name", metavar="NAME")
-    config_sub.add_parser(
+    listing = config_sub.add_parser(
         "list",
         help="list the profiles (secrets are never shown)",
         description="List the profiles: name, public key prefix, base URL.",
     )
+    show = config_sub.add_parser(
+        "show",
+        help="show every setting and where it comes from (secrets masked)",
+        description="Show the settings a connection would use — profile, keys, base URL, cache "
+        "and concurrency — and where each comes from: an option, an environment variable, a "
+        "profile of the config file, or the default. The secret key is never shown.",
+    )
+    for sub in (show, listing):
+        sub.add_argument(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            default=argparse.SUPPRESS,
+            choices=[f.value for f in OutputFormat],
+            help="output format (default table)",
+        )
     config_sub.add_parser(
         "path",
         help="print the path of the config file",
         description="Print the path of the config file.",
+    )
+
+    completion = _sub(
+        subparsers,
+        "completion",
+        "print a shell completion script (bash, zsh, fish)",
+        "Print a script that completes mjquery's commands, options, formats and table names\n"
+        "in your shell.",
+        """\
+                      examples:
+                        eval "$(mjquery completion bash)"           # bash, this shell
+                        mjquery completion bash > ~/.local/share/bash-completion/completions/mjquery
+                        source <(mjquery completion zsh)            # zsh
+                        mjquery completion fish > ~/.config/fish/completions/mjquery.fish""",
+    )
+    completion.add_argument(
+        "shell", metavar="SHELL", choices=("bash", "zsh", "fish"), help="bash, zsh or fish"
     )
 
     subparsers.add_parser(

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mjquery.errors import ProgrammingError
+from mjquery.frontend.messages import check_output_file
 from mjquery.frontend.progress import ProgressLine, is_terminal
 from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner
+from mjquery.frontend.sqltext import StatementKind, split_statements, statement_kind
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 if TYPE_CHECKING:
@@ -64,10 +66,14 @@ def export_sql(source: str) -> str:
     source = source.strip().rstrip(";")
     if _NAME.fullmatch(source):
         return "SELECT * FROM " + quote_identifier(_table_name(source))
-    return source
+    statements = split_statements(source)
+    if len(statements) != 1 or statement_kind(statements[0]) is not StatementKind.QUERY:
+        raise ProgrammingError(
+            "export needs a SELECT or a table name: "
+            'mjquery export "SELECT Email, Name FROM Contact" -o contacts.csv'
+        )
+    return statements[0]
 
-
-#: Exit status of an import that wrote some rows and rejected others.
 
 #: Formats only the output formatters write (the library writes csv, parquet and json).
 _FORMATTER_ONLY = {"jsonl", "ndjson", "tsv", "md"}
@@ -91,7 +97,7 @@ def export_target(options: Any) -> str:
         raise ProgrammingError(
             'export needs a destination: mjquery export "<select or table>" -o file.csv'
         )
-    return str(target)
+    return str(check_output_file(target))
 
 
 def export(context: Context) -> int:

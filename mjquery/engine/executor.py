@@ -808,6 +808,8 @@ class _duckdb_errors:
             from mjquery.planner.syntax import duckdb_syntax_error  # sqlglot: loaded on demand
 
             raise duckdb_syntax_error(message) from exc
+        # the statement DuckDB ran is the generated residual SQL, not the user's: leave it out
+        message = _LINE_CONTEXT.sub("", message).strip()
         if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)):
             raise ProgrammingError(message) from exc
         if isinstance(exc, duckdb.ConstraintException):
@@ -827,6 +829,9 @@ class _duckdb_errors:
 
 
 _TEMP_NAME = re.compile(r"mjq\d+_\d+_([a-z0-9_]+)")
+
+
+_LINE_CONTEXT = re.compile(r"\n*LINE \d+:.*", re.DOTALL)
 
 
 def _clean(message: str) -> str:

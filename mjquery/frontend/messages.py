@@ -3,7 +3,9 @@ error the statement's line with the offending text underlined (as psql does)."""
 
 from __future__ import annotations
 
-from mjquery.errors import Error, SqlSyntaxError
+from pathlib import Path
+
+from mjquery.errors import Error, ProgrammingError, SqlSyntaxError
 
 
 def error_message(exc: BaseException, *, verbose: bool = False) -> str:
@@ -49,3 +51,14 @@ def statement_label(number: int, sql: str, words: int = 5) -> str:
     parts = sql.split()
     text = " ".join(parts[:words]) + (" …" if len(parts) > words else "")
     return f"statement {number} ({text})"
+
+
+def check_output_file(path: str | Path) -> Path:
+    """``path`` as a file to write, or an error naming what is wrong with it before anything
+    runs (a missing directory would otherwise surface as "no such file" after the work)."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise ProgrammingError(f"{target} is a directory; give a file name")
+    if not target.parent.is_dir():
+        raise ProgrammingError(f"{target.parent}: the directory does not exist (for {target})")
+    return target

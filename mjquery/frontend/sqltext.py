@@ -189,12 +189,14 @@ class BoundStatement:
 
 
 def bind_parameters(text: str, values: Mapping[str, Any], paramstyle: str) -> BoundStatement:
-    """Rewrite ``:name`` markers into ``paramstyle`` and collect their values.
+    """Rewrite ``:name`` markers into ``paramstyle`` and collect their values (see
+    :func:`typed_values` for a count given as text).
 
     Only markers change; the values are handed to ``cursor.execute`` as parameters. A marker
     without a value is a ProgrammingError that says how to give one.
     """
     names = parameter_names(text)
+    values = typed_values(text, values)
     missing = [n for n in names if n not in values]
     if missing:
         hint = " ".join(f"--param {n}=VALUE" for n in missing)
@@ -280,13 +282,30 @@ def has_where(text: str) -> bool:
     return False
 
 
-def parse_param_value(text: str) -> Any:
-    """A ``--param`` value: integers and decimals become numbers, anything else stays text.
+def counted_parameters(text: str) -> set[str]:
+    """The ``:name`` markers that stand where SQL wants a count: right after LIMIT or OFFSET."""
+    counted: set[str] = set()
+    previous: Token | None = None
+    for token in code_tokens(text):
+        if (
+            token.kind is TokenKind.PARAMETER
+            and previous is not None
+            and previous.kind is TokenKind.WORD
+            and previous.upper in ("LIMIT", "OFFSET")
+        ):
+            counted.add(token.text[1:])
+        previous = token
+    return counted
 
-    Numbers with a leading zero (``007``, zip codes) stay text; quote nothing on the shell.
-    """
-    if re.fullmatch(r"-?(0|[1-9]\d*)", text):
-        return int(text)
-    if re.fullmatch(r"-?(0|[1-9]\d*)\.\d+", text):
-        return float(text)
-    return text
+
+def typed_values(text: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``--param`` values as the statement gets them: text, which a comparison converts to the
+    type of the column it meets (``WHERE ID = :id``, ``WHERE Name = :name`` with ``42``), except
+    a whole number after LIMIT or OFFSET, which must be a number there."""
+    counted = counted_parameters(text)
+    typed = dict(values)
+    for name in counted:
+        value = typed.get(name)
+        if isinstance(value, str) and re.fullmatch(r"\d+", value.strip()):
+            typed[name] = int(value)
+    return typed

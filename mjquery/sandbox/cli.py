@@ -11,12 +11,15 @@ Examples::
 
 Point any Mailjet client at it, e.g. ``mailjet_rest.Client(auth=(key, secret),
 api_url="http://127.0.0.1:8765/")``. Without ``--api-key``/``--api-secret`` the documented demo
-key pair ``demo-api-key`` / ``demo-api-secret`` is used. Stop it with Ctrl-C (or SIGTERM).
+key pair ``demo-api-key`` / ``demo-api-secret`` is used; ``MJQUERY_SANDBOX_API_KEY`` and
+``MJQUERY_SANDBOX_API_SECRET`` set another without showing the secret in ``ps``. Stop it with
+Ctrl-C (or SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -26,6 +29,9 @@ from types import FrameType
 from mjquery.sandbox.api.core import Sandbox
 from mjquery.sandbox.api.server import SandboxServer
 from mjquery.sandbox.config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
+
+ENV_SANDBOX_KEY = "MJQUERY_SANDBOX_API_KEY"
+ENV_SANDBOX_SECRET = "MJQUERY_SANDBOX_API_SECRET"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,9 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=int, default=8765, help="port to listen on, 0 = any free port (default 8765)"
     )
-    parser.add_argument("--api-key", help=f"API key clients must send (default {DEMO_API_KEY})")
+    # The secret may come from the environment: an argument is visible to every user in `ps`.
     parser.add_argument(
-        "--api-secret", help="API secret clients must send (default: the demo secret)"
+        "--api-key",
+        default=os.environ.get(ENV_SANDBOX_KEY) or None,
+        help=f"API key clients must send (default ${ENV_SANDBOX_KEY}, else {DEMO_API_KEY})",
+    )
+    parser.add_argument(
+        "--api-secret",
+        default=os.environ.get(ENV_SANDBOX_SECRET) or None,
+        help=f"API secret clients must send (default ${ENV_SANDBOX_SECRET}, else the demo "
+        "secret; prefer the variable: arguments show in ps)",
     )
     parser.add_argument(
         "--scale",
@@ -111,7 +125,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if (args.api_key is None) != (args.api_secret is None):
-        print("mjquery sandbox: give both --api-key and --api-secret, or neither", file=sys.stderr)
+        print(
+            "mjquery sandbox: give both --api-key and --api-secret (or "
+            f"{ENV_SANDBOX_KEY} and {ENV_SANDBOX_SECRET}), or neither",
+            file=sys.stderr,
+        )
         return 2
     try:
         config = SandboxConfig(

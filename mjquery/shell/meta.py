@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mjquery.errors import ProgrammingError
+from mjquery.frontend.messages import check_output_file
 from mjquery.frontend.schema_view import describe_notes, describe_result, tables_result
 from mjquery.frontend.sqltext import (
     StatementKind,
     is_complete,
     parameter_names,
-    parse_param_value,
     split_statements,
     statement_kind,
 )
@@ -227,9 +227,7 @@ def _output(shell: Shell, argument: str | None) -> None:
         shell.state.output_path = None
         shell.info("results go to the screen")
         return
-    path = Path(argument).expanduser()
-    if not path.parent.is_dir():
-        raise ProgrammingError(f"{path.parent}: no such directory")
+    path = check_output_file(argument)
     path.write_text(
         "", encoding="utf-8"
     )  # start a fresh file, like psql's \o and sqlite3's .output
@@ -246,7 +244,7 @@ def _read(shell: Shell, argument: str | None) -> None:
     for statement in split_statements(text):
         names += [n for n in parameter_names(statement) if n not in names]
     for name in names:
-        params[name] = parse_param_value(shell.ask(f":{name} = "))
+        params[name] = shell.ask(f":{name} = ")
     shell.run_sql(text, params)
 
 

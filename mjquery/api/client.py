@@ -926,6 +926,9 @@ class ApiClient:
                 response = self._http.request(
                     method, path, params=params, content=content, headers=headers
                 )
+            except httpx.InvalidURL as exc:
+                # Raised before anything is sent (a query string too long, say): not retried.
+                raise InterfaceError(f"Cannot send {method} {path}: {exc}") from exc
             except httpx.HTTPError as exc:
                 logger.debug(
                     "%s %s %s -> %s after %.1f ms",

@@ -20,6 +20,7 @@ from mjquery.frontend.messages import (
     check_output_file,
     error_message,
     pointer_lines,
+    scrub_secrets,
     statement_label,
 )
 from mjquery.frontend.progress import ProgressLine, is_terminal
@@ -101,9 +102,12 @@ class Context:
 
     def _write_kwargs(self) -> dict[str, Any]:
         # The library refuses UPDATE/DELETE without WHERE too; --no-safe-updates lifts both guards.
-        return (
+        kwargs: dict[str, Any] = (
             {} if getattr(self.options, "safe_updates", True) else {"allow_unfiltered_writes": True}
         )
+        if not getattr(self.options, "local_files", True):
+            kwargs["local_files"] = False
+        return kwargs
 
     @property
     def still_running(self) -> bool:
@@ -141,12 +145,13 @@ class Context:
     def warn(self, message: str) -> None:
         print(f"mjquery: {message}", file=self.stderr)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return config_module.secrets_of(self.settings.profile if self.settings else None)
+
     def scrub(self, text: str) -> str:
         """``text`` with the active profile's secret replaced by ``***``."""
-        secrets = config_module.secrets_of(self.settings.profile if self.settings else None)
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub_secrets(text, self.secrets)
 
     def message_of(self, exc: BaseException) -> str:
         """One line that says what went wrong (secrets scrubbed)."""
@@ -163,8 +168,8 @@ class Context:
         ``--verbose`` the traceback."""
         print(f"mjquery: error: {self.message_of(exc)}", file=self.stderr)
         if isinstance(exc, StatementFailed):
-            for line in pointer_lines(exc.cause, exc.sql):
-                print(self.scrub(line), file=self.stderr)
+            for line in pointer_lines(exc.cause, exc.sql, self.secrets):
+                print(line, file=self.stderr)
             exc = exc.cause
         if self.options_verbose:
             text = "".join(traceback.format_exception(exc))

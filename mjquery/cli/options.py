@@ -106,6 +106,13 @@ def _add_common(
         default=default(True),
         help="allow UPDATE and DELETE without a WHERE clause",
     )
+    group.add_argument(
+        "--no-local-files",
+        dest="local_files",
+        action="store_false",
+        default=default(True),
+        help="refuse statements that read or write local files (read_csv, COPY ... TO, ATTACH)",
+    )
 
 
 def _sub(

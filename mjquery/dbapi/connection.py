@@ -15,7 +15,7 @@ import importlib.util
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,7 @@ def connect(
     write_options: Any = None,
     allow_unfiltered_writes: bool = False,
     local_database: str | None = None,
+    local_files: bool = True,
 ) -> Connection:
     """Open a connection to a Mailjet account (or to the demo sandbox with ``demo=True``).
 
@@ -74,6 +75,9 @@ def connect(
     and ``allow_unfiltered_writes`` (UPDATE/DELETE without WHERE) configure the write path.
     ``local_database``: a DuckDB file for the user's own tables (default: in memory, one per
     connection); connections opening the same file share its tables.
+    ``local_files=False`` refuses statements that read or write local files, attach databases
+    or load DuckDB extensions (``read_csv``, ``COPY ... TO``, ``ATTACH``): for hosted use,
+    behind a web UI or a notebook server. Mailjet tables and local in-memory tables still work.
     """
     from mjquery.schema.catalog import load_catalog
 
@@ -119,6 +123,7 @@ def connect(
         options=options,
         max_concurrency=max_concurrency,
         local_database=local_database or ":memory:",
+        local_files=local_files,
     )
     if write_options is not None or allow_unfiltered_writes:
         from dataclasses import replace
@@ -266,6 +271,10 @@ class Connection:
     def describe(self, name: str) -> list[dict[str, Any]]:
         """DESCRIBE of a Mailjet table as dicts (column_name, type, kind, filter, sort, writable, ...)."""
         self._check_open()
+        if not isinstance(name, str):
+            raise ProgrammingError(
+                f"describe() takes a table name as a string, not {type(name).__name__} {name!r}."
+            )
         schema = self._engine.catalog.find(name)
         if schema is None:
             local = self._engine.local_tables().find(name)
@@ -399,6 +408,16 @@ class Cursor:
 
     def _executemany(self, operation: str, seq_of_parameters: Sequence[Parameters]) -> Cursor:
         self._check_open()
+        if not isinstance(operation, str):
+            raise InterfaceError("executemany() takes the SQL statement as a string.")
+        if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
+            seq_of_parameters, Iterable
+        ):
+            raise InterfaceError(
+                "executemany() takes a sequence of parameter sets, e.g. [(1, 'a'), (2, 'b')], "
+                f"not {'None' if seq_of_parameters is None else 'a ' + type(seq_of_parameters).__name__}."
+            )
+        seq_of_parameters = list(seq_of_parameters)
         if (
             isinstance(operation, str)
             and isinstance(seq_of_parameters, Sequence)
@@ -468,6 +487,10 @@ class Cursor:
         return row
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise InterfaceError(
+                f"fetchmany() takes a whole number of rows, not {type(size).__name__} {size!r}."
+            )
         with self._using():
             return self._fetchmany(self.arraysize if size is None else size)
 

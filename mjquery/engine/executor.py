@@ -252,6 +252,7 @@ class Engine:
         options: PlannerOptions | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         local_database: str = ":memory:",
+        local_files: bool = True,
     ) -> None:
         self.catalog = catalog
         # With ``client_factory`` the client (and httpx, its connection pool, its TLS context)
@@ -264,10 +265,20 @@ class Engine:
         self.options = options or PlannerOptions()
         self.max_concurrency = max_concurrency
         self.progress: ProgressCallback | None = None
+        self.local_files = local_files
         # the user's own tables: in memory, or a DuckDB file that every connection opening it
         # shares (and that outlives them); the fetched tables are TEMP, so never shared
         self.db = duckdb.connect(local_database)
         self.db.execute("SET TimeZone = 'UTC'")
+        # A statement never downloads a DuckDB extension (read_json('http://...') would fetch
+        # httpfs): only what is installed already can load.
+        self.db.execute("SET autoinstall_known_extensions = false")
+        if not local_files:
+            # Hosted use: no statement may read or write local files, attach databases or load
+            # extensions (pages load from memory, not files). The settings are locked so a
+            # statement cannot turn them back.
+            self.db.execute("SET enable_external_access = false")
+            self.db.execute("SET lock_configuration = true")
         self._lock = threading.RLock()
         self._counter = itertools.count(1)
         self._closed = False
@@ -327,7 +338,9 @@ class Engine:
 
     def local_tables(self) -> LocalTables:
         """The user's tables and views in the local DuckDB database, with their columns."""
-        with self._lock:  # the connection may be shared between threads (threadsafety 2)
+        # the connection may be shared between threads (threadsafety 2); a setting the user
+        # changed can make even this query fail: a DuckDB error, translated
+        with self._lock, _duckdb_errors():
             self.settle()
             rows = self.db.execute(
                 "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
@@ -485,6 +498,11 @@ class Engine:
     def _write(self, write: DmlStatement | CopyStatement) -> Outcome:
         from mjquery.writes.statement import run_statement
 
+        if isinstance(write, CopyStatement) and not self.local_files:
+            raise NotSupportedError(
+                f"COPY ... TO {write.path!r} writes a local file, and this connection does not "
+                "allow local files (connect(local_files=False), --no-local-files)."
+            )
         outcome = run_statement(
             write,
             select=self._select,
@@ -588,7 +606,8 @@ class Engine:
         try:
             for fetch in plan.fetches:
                 created.append(fetch.name)
-                self._load(fetch)
+                with _duckdb_errors():  # loading pages runs DuckDB too (read_json, casts)
+                    self._load(fetch)
             with _duckdb_errors():
                 self.db.execute(plan.residual_sql)
                 if stream and plan.result is ResultKind.ROWS:
@@ -804,6 +823,14 @@ class _duckdb_errors:
         if exc is None or not isinstance(exc, duckdb.Error) or isinstance(exc, Error):
             return
         message = _clean(str(exc))
+        if (
+            isinstance(exc, duckdb.PermissionException)
+            or "configuration has been locked" in message
+        ):
+            raise NotSupportedError(
+                "This connection does not allow local files, databases, extensions or changes "
+                f"to DuckDB's settings (connect(local_files=False), --no-local-files): {message}"
+            ) from exc
         if isinstance(exc, duckdb.ParserException):
             from mjquery.planner.syntax import duckdb_syntax_error  # sqlglot: loaded on demand
 
@@ -825,6 +852,14 @@ class _duckdb_errors:
             raise ProgrammingError(message) from exc
         if isinstance(exc, duckdb.InterruptException):
             raise OperationalError("The statement was interrupted.") from exc
+        if (
+            isinstance(exc, duckdb.PermissionException)
+            or "configuration has been locked" in message
+        ):
+            raise NotSupportedError(
+                "This connection does not allow local files, databases or extensions "
+                f"(connect(local_files=False), --no-local-files): {message}"
+            ) from exc
         raise DatabaseError(message) from exc
 
 

@@ -122,7 +122,33 @@ def plan_write(
     )
 
 
+def _on_conflict(tree: exp.Insert, schema: ObjectSchema) -> str:
+    """INSERT OR REPLACE / OR IGNORE / ON CONFLICT DO NOTHING, as the write path's OnConflict."""
+    alternative = str(tree.args.get("alternative") or "").upper()
+    conflict = tree.args.get("conflict")
+    if alternative == "REPLACE":
+        return "update"
+    if alternative == "IGNORE":
+        return "ignore"
+    if alternative in ("", "ABORT", "FAIL"):
+        if conflict is None:
+            return "error"
+        action = conflict.args.get("action")
+        if action is not None and "NOTHING" in action.sql().upper() and not conflict.expressions:
+            return "ignore"
+        raise NotSupportedError(
+            f"INSERT INTO {schema.name} ... ON CONFLICT DO UPDATE is not supported on Mailjet "
+            f"tables: write INSERT OR REPLACE INTO {schema.name} (update the existing rows with "
+            "the inserted values) or INSERT OR IGNORE (leave them as they are)."
+        )
+    raise NotSupportedError(
+        f"INSERT OR {alternative} is not supported on Mailjet tables (there are no transactions "
+        "to roll back): use INSERT, INSERT OR IGNORE or INSERT OR REPLACE."
+    )
+
+
 def _insert(tree: exp.Insert, schema: ObjectSchema, returning: tuple[str, ...]) -> DmlStatement:
+    conflict = _on_conflict(tree, schema)
     if not isinstance(tree.this, exp.Schema) or not tree.this.expressions:
         raise ProgrammingError(
             f"INSERT INTO {schema.name} needs its column list: INSERT INTO {schema.name} (col, ...) VALUES ..."
@@ -145,7 +171,13 @@ def _insert(tree: exp.Insert, schema: ObjectSchema, returning: tuple[str, ...]) 
                 break
         if literal_only:
             return DmlStatement(
-                Operation.INSERT, schema.name, columns, tuple(rows), None, returning
+                Operation.INSERT,
+                schema.name,
+                columns,
+                tuple(rows),
+                None,
+                returning,
+                on_conflict=conflict,
             )
         alias = exp.TableAlias(
             this=exp.to_identifier("v"),
@@ -153,11 +185,23 @@ def _insert(tree: exp.Insert, schema: ObjectSchema, returning: tuple[str, ...]) 
         )
         select = exp.select("*").from_(exp.Subquery(this=source.copy(), alias=alias))
         return DmlStatement(
-            Operation.INSERT, schema.name, columns, None, select.sql(dialect=DIALECT), returning
+            Operation.INSERT,
+            schema.name,
+            columns,
+            None,
+            select.sql(dialect=DIALECT),
+            returning,
+            on_conflict=conflict,
         )
     if isinstance(source, exp.Query):
         return DmlStatement(
-            Operation.INSERT, schema.name, columns, None, source.sql(dialect=DIALECT), returning
+            Operation.INSERT,
+            schema.name,
+            columns,
+            None,
+            source.sql(dialect=DIALECT),
+            returning,
+            on_conflict=conflict,
         )
     raise ProgrammingError(f"INSERT INTO {schema.name} takes VALUES or a SELECT.")
 
@@ -258,5 +302,11 @@ def insert_many(
         given = dict(zip(marks, params, strict=True))
         rows.append(tuple(given[i] if i in given else fixed[i] for i in range(len(items))))
     return DmlStatement(
-        Operation.INSERT, first.table, first.columns, tuple(rows), None, first.returning
+        Operation.INSERT,
+        first.table,
+        first.columns,
+        tuple(rows),
+        None,
+        first.returning,
+        on_conflict=first.on_conflict,
     )

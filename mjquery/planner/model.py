@@ -225,6 +225,9 @@ class DmlStatement:
     unfiltered: bool = False
     opt_in: bool = False
     set_literals: tuple[SetLiteral, ...] = ()
+    # INSERT: what a row whose natural key exists does — "error" (a duplicate), "ignore"
+    # (INSERT OR IGNORE, ON CONFLICT DO NOTHING) or "update" (INSERT OR REPLACE).
+    on_conflict: str = "error"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ def check_parameters(params: object) -> Sequence[object] | None:
             "Parameters must be a sequence of values (qmark style, e.g. (42, 'x')), "
             f"not a {type(params).__name__}."
         )
+    if isinstance(params, (set, frozenset)):
+        raise InterfaceError(
+            "Parameters must be a sequence of values in the order of the ? markers: a set has "
+            "no order (use a list or a tuple)."
+        )
     if not isinstance(params, Iterable):
         raise InterfaceError(
             f"Parameters must be a sequence of values, not a {type(params).__name__}."

@@ -11,11 +11,13 @@ underline.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import decimal
 import functools
-import logging
-from collections.abc import Sequence
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import sqlglot
@@ -28,23 +30,58 @@ from mjquery.planner.syntax import syntax_error
 
 DIALECT = "duckdb"
 
-# sqlglot logs a warning when it hands a statement it cannot parse to DuckDB as a command
-# (DuckDB then reports any real error); without a handler Python would print it to stderr.
-logging.getLogger("sqlglot").addHandler(logging.NullHandler())
-
-
 _DUCKDB = sqlglot.Dialect.get_or_raise(DIALECT)
 
 
 class _Parser(_DUCKDB.parser_class):  # type: ignore[misc, name-defined]
     """DuckDB's parser, with each ``?`` keeping its position in the text: parameters bind in
     text order, which a walk of the tree does not give (it meets LIMIT before WHERE, and a
-    WITH clause last)."""
+    WITH clause last). It prints nothing."""
 
     PLACEHOLDER_PARSERS: ClassVar = {
         **_DUCKDB.parser_class.PLACEHOLDER_PARSERS,
         TokenType.PLACEHOLDER: lambda self: self.expression(exp.Placeholder(), token=self._prev),
     }
+
+    def _warn_unsupported(self) -> None:
+        # sqlglot logs "Falling back to parsing as a 'Command'" with the statement's text
+        # (printed on stderr when logging is not configured, and the text may hold a secret);
+        # DuckDB then reports any real error in the statement.
+        return None
+
+
+#: Parentheses nested deeper than this are refused before parsing (sqlglot, and every step
+#: after it, walks the tree recursively).
+MAX_NESTING = 200
+
+#: The recursion limit while a statement is planned: enough for MAX_NESTING levels.
+_PLANNING_RECURSION_LIMIT = 12_000
+_recursion_lock = threading.Lock()
+_recursion_users = 0
+_recursion_before = 0
+
+
+@contextlib.contextmanager
+def deep_enough() -> Iterator[None]:
+    """Plan with a recursion limit deep statements fit in; RecursionError becomes an mjquery
+    error. The limit is the interpreter's: raised while any thread plans, then put back."""
+    global _recursion_users, _recursion_before
+    with _recursion_lock:
+        if _recursion_users == 0:
+            _recursion_before = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_recursion_before, _PLANNING_RECURSION_LIMIT))
+        _recursion_users += 1
+    try:
+        yield
+    except RecursionError:
+        raise ProgrammingError(
+            "The statement is nested too deeply to plan; simplify its nested expressions."
+        ) from None
+    finally:
+        with _recursion_lock:
+            _recursion_users -= 1
+            if _recursion_users == 0:
+                sys.setrecursionlimit(_recursion_before)
 
 
 def parse(sql: str) -> exp.Expr:
@@ -60,7 +97,21 @@ def parse(sql: str) -> exp.Expr:
 @functools.lru_cache(maxsize=256)
 def _parse(sql: str) -> exp.Expr:
     try:
-        parsed: list[exp.Expr | None] = _Parser(dialect=_DUCKDB).parse(_DUCKDB.tokenize(sql), sql)
+        tokens = _DUCKDB.tokenize(sql)
+        depth = deepest = 0
+        for token in tokens:
+            if token.token_type is TokenType.L_PAREN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token.token_type is TokenType.R_PAREN:
+                depth -= 1
+        if deepest > MAX_NESTING:
+            raise ProgrammingError(
+                f"The statement is nested too deep: {deepest} levels of parentheses (at most "
+                f"{MAX_NESTING})."
+            )
+        with deep_enough():
+            parsed: list[exp.Expr | None] = _Parser(dialect=_DUCKDB).parse(tokens, sql)
         statements = [s for s in parsed if s is not None]
     except (ParseError, TokenError) as exc:
         raise syntax_error(exc, sql) from exc
@@ -70,7 +121,49 @@ def _parse(sql: str) -> exp.Expr:
         raise ProgrammingError(
             "Only one SQL statement can be run at a time; split the text at its semicolons."
         )
-    return statements[0]
+    return balance_connectives(statements[0])
+
+
+#: A chain of AND (or OR) longer than this is rebuilt as a balanced tree.
+_LONG_CHAIN = 16
+
+
+def balance_connectives(tree: exp.Expr) -> exp.Expr:
+    """Rebuild long ``a AND b AND c ...`` chains (and OR chains) as balanced trees.
+
+    The parser makes a chain of n conditions a tree n levels deep, and every later step walks
+    trees recursively or looks up ancestors: thousands of ANDs would exhaust the stack or take
+    quadratic time. AND and OR are associative (NULLs included), so a balanced tree of the same
+    conditions, in the same order, means the same.
+    """
+    connectives: tuple[type[exp.Expr], ...] = (exp.And, exp.Or)
+    for kind in connectives:
+        roots: list[exp.Expr] = [
+            node for node in tree.find_all(kind) if not isinstance(node.parent, kind)
+        ]
+        for root in roots:
+            leaves: list[exp.Expr] = []
+            stack: list[exp.Expr] = [root]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, kind):
+                    stack.append(node.expression)
+                    stack.append(node.this)
+                else:
+                    leaves.append(node)
+            if len(leaves) <= _LONG_CHAIN:
+                continue
+            level: list[exp.Expr] = leaves
+            while len(level) > 1:
+                level = [
+                    kind(this=level[i], expression=level[i + 1]) if i + 1 < len(level) else level[i]
+                    for i in range(0, len(level), 2)
+                ]
+            if root is tree:
+                tree = level[0]
+            else:
+                root.replace(level[0])
+    return tree
 
 
 def placeholders(tree: exp.Expr) -> list[exp.Placeholder]:

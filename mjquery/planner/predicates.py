@@ -136,14 +136,24 @@ def coerce(value: object, sql_type: SqlType) -> object:
 
 
 def split_conjuncts(node: exp.Expr | None) -> list[exp.Expr]:
-    """``a AND (b AND c)`` as ``[a, b, c]``; parentheses around a conjunct are dropped."""
+    """``a AND (b AND c)`` as ``[a, b, c]``; parentheses around a conjunct are dropped.
+
+    Iterative and linear: a WHERE of thousands of ANDs is a left-deep tree thousands deep.
+    """
     if node is None:
         return []
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.And):
-        return split_conjuncts(node.this) + split_conjuncts(node.expression)
-    return [node]
+    found: list[exp.Expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        while isinstance(current, exp.Paren):
+            current = current.this
+        if isinstance(current, exp.And):
+            stack.append(current.expression)  # popped after the left side: text order kept
+            stack.append(current.this)
+        else:
+            found.append(current)
+    return found
 
 
 def is_false(node: exp.Expr) -> bool:

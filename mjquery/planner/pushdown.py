@@ -184,6 +184,21 @@ def classify(
             _refuse_local_pseudo(schema, node)
             items.append(item)
             continue
+        too_long = _too_long(constraints)
+        if too_long is not None:
+            pseudo = schema.pseudo_column(too_long.column)
+            if pseudo is not None:
+                raise ProgrammingError(
+                    f"{schema.name}.{pseudo.name}: a value of more than {MAX_PUSHED_VALUE:,} "
+                    "characters is too long to send to the API."
+                )
+            item = _Conjunct(node, [])
+            item.record(
+                Pushdown.LOCAL,
+                reason=f"a value longer than {MAX_PUSHED_VALUE:,} characters is not sent to the API",
+            )
+            items.append(item)
+            continue
         items.append(_Conjunct(node, constraints))
 
     has_pseudo = any(
@@ -230,6 +245,18 @@ def classify(
 
     _check_required(schema, pushed)
     return pushed
+
+
+#: A value longer than this is not sent as a query parameter (servers, and httpx, refuse URLs
+#: that long): the condition is evaluated locally instead.
+MAX_PUSHED_VALUE = 2_000
+
+
+def _too_long(constraints: list[Constraint]) -> Constraint | None:
+    for constraint in constraints:
+        if any(isinstance(v, str) and len(v) > MAX_PUSHED_VALUE for v in constraint.values):
+            return constraint
+    return None
 
 
 def _refuse_local_pseudo(schema: ObjectSchema, node: exp.Expr) -> None:

@@ -42,7 +42,7 @@ from mjquery.planner.model import (
     ShowTables,
     Statement,
 )
-from mjquery.planner.parse import parse
+from mjquery.planner.parse import deep_enough, parse
 from mjquery.planner.planner import plan_query, unknown_table
 from mjquery.schema.catalog import CatalogLike
 
@@ -77,6 +77,7 @@ def plan_statement(
     return route(parse(sql), sql, params, catalog, local, options, prefix)
 
 
+@deep_enough()
 def route(
     tree: exp.Expr,
     sql: str,

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -27,7 +28,7 @@ from pygments.lexers.sql import SqlLexer
 
 from mjquery import config as config_module
 from mjquery.frontend.cancel import Interruptible, QueryCancelled
-from mjquery.frontend.messages import error_message, pointer_lines, statement_label
+from mjquery.frontend.messages import error_message, pointer_lines, scrub_secrets, statement_label
 from mjquery.frontend.progress import ProgressLine, is_terminal
 from mjquery.frontend.runner import StatementRunner, WriteCancelled, WriteGuard, status_line
 from mjquery.frontend.sqltext import split_statements
@@ -81,16 +82,40 @@ class ShellState:
     next_input: str = ""  # what the next prompt starts with (after \e)
 
 
-def open_history(path: Path | None) -> History:
-    """The persistent history file (created with mode 600), or memory when it cannot be written."""
+class _ScrubbedHistory(History):
+    """A history that never holds the configured secrets: each entry is scrubbed before it is
+    kept in memory or written to the file."""
+
+    def __init__(self, inner: History, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.secrets = tuple(secrets)
+
+    def load_history_strings(self) -> Iterable[str]:
+        return (scrub_secrets(s, self.secrets) for s in self.inner.load_history_strings())
+
+    def append_string(self, string: str) -> None:
+        super().append_string(scrub_secrets(string, self.secrets))
+
+    def store_string(self, string: str) -> None:
+        self.inner.store_string(scrub_secrets(string, self.secrets))
+
+
+def open_history(path: Path | None, secrets: Sequence[str] = ()) -> History:
+    """The persistent history file (created with mode 600), or memory when it cannot be written.
+
+    Entries are written without the configured secrets (``***`` instead).
+    """
     path = config_module.history_path() if path is None else path
+    inner: History
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        return FileHistory(str(path))
+        inner = FileHistory(str(path))
     except OSError:
-        return InMemoryHistory()
+        inner = InMemoryHistory()
+    return _ScrubbedHistory(inner, secrets)
 
 
 class Shell:
@@ -124,7 +149,7 @@ class Shell:
                 CONTINUATION[-width:] if width else CONTINUATION
             ),
             multiline=True,
-            history=open_history(self.options.history_file),
+            history=open_history(self.options.history_file, self.options.secrets),
             enable_history_search=False,  # Up/Down walk the history; Ctrl-R searches it
             lexer=PygmentsLexer(SqlLexer),
             completer=SqlCompleter(
@@ -330,9 +355,7 @@ class Shell:
         self.stderr.flush()
 
     def scrub(self, text: str) -> str:
-        for secret in self.options.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub_secrets(text, self.options.secrets)
 
     def show_error(self, exc: BaseException, sql: str, *, label: str | None = None) -> None:
         """The error in colour; for a syntax error, the statement line with the bad text marked.
@@ -341,8 +364,8 @@ class Shell:
         """
         message = error_message(exc, verbose=self.options.verbose)
         self.error(self.scrub(f"error: {label + ': ' if label else ''}{message}"))
-        for line in pointer_lines(exc, sql):
-            self.stderr.write(self.scrub(line) + "\n")
+        for line in pointer_lines(exc, sql, self.options.secrets):
+            self.stderr.write(line + "\n")
         if self.options.verbose:
             import traceback
 

@@ -1,27 +1,38 @@
 """Run a parsed write statement: rows from the SELECT engine, then the write path.
 
-The engine hands over a :class:`~mjquery.planner.dml.DmlStatement`-shaped description (duck
-typed: this package never imports the planner) and a ``select(sql)`` callback that runs a SELECT
-through the engine — pushdown included — and returns column names and rows. This module builds
-the :class:`WritePlan` from those rows and runs it; it also serves ``COPY ... TO`` and dry runs.
+The engine hands over a statement shaped like :class:`~mjquery.planner.dml.DmlStatement` or
+:class:`~mjquery.planner.dml.CopyStatement` (the protocols below: this package never imports
+the planner) and a ``select(sql)`` callback that runs a SELECT through the engine — pushdown
+included — and returns column names and rows. This module builds the :class:`WritePlan` from
+those rows and runs it; it also serves ``COPY ... TO`` and dry runs.
 
 Before the rows are read, :func:`check_statement` refuses what no row could make valid (a
 read-only object or column, an operation or column the object does not allow, a literal of the
-wrong type, Contact DELETE, a missing WHERE): a refused statement sends no request at all.
+wrong type, Contact DELETE, a missing WHERE, INSERT OR REPLACE on an object that cannot be
+updated): a refused statement sends no request at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+from mjquery.api.client import ApiClient
 from mjquery.api.errors import ApiOutcomeUnknownError
 from mjquery.errors import DatabaseError, NotSupportedError, ProgrammingError
 from mjquery.schema.catalog import CatalogLike
-from mjquery.schema.model import Operation
+from mjquery.schema.model import ObjectSchema, Operation
 from mjquery.writes.execute import dry_run, execute
-from mjquery.writes.plan import DryRun, RowWrite, WriteOptions, WritePlan, WriteResult
+from mjquery.writes.lookup import natural_key
+from mjquery.writes.plan import (
+    DryRun,
+    OnConflict,
+    RowWrite,
+    WriteOptions,
+    WritePlan,
+    WriteResult,
+)
 from mjquery.writes.transfer import ExportFormat, write_rows
 from mjquery.writes.validate import check_statement as check_columns_and_values
 
@@ -29,6 +40,56 @@ SET_PREFIX = "__mjq_set_"
 CONDITION_COLUMN = "__mjq_condition"
 
 SelectRows = Callable[[str], tuple[Sequence[str], Sequence[Sequence[Any]]]]
+
+
+class SetLiteralLike(Protocol):
+    """``SET column = <literal>`` of an UPDATE."""
+
+    @property
+    def column(self) -> str: ...
+    @property
+    def value(self) -> object: ...
+
+
+class WriteStatement(Protocol):
+    """An INSERT, UPDATE or DELETE on one Mailjet table (the planner's ``DmlStatement``)."""
+
+    @property
+    def operation(self) -> Operation: ...
+    @property
+    def table(self) -> str: ...
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+    @property
+    def rows(self) -> tuple[tuple[object, ...], ...] | None: ...
+    @property
+    def source_sql(self) -> str | None: ...
+    @property
+    def returning(self) -> tuple[str, ...]: ...
+    @property
+    def unfiltered(self) -> bool: ...
+    @property
+    def opt_in(self) -> bool: ...
+    @property
+    def set_literals(self) -> Sequence[SetLiteralLike]: ...
+    @property
+    def on_conflict(self) -> str: ...
+
+
+@runtime_checkable
+class CopyToFile(Protocol):
+    """``COPY (SELECT ...) TO 'file'`` (the planner's ``CopyStatement``)."""
+
+    @property
+    def source_sql(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def format(self) -> str | None: ...
+    @property
+    def header(self) -> bool: ...
+    @property
+    def delimiter(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -43,23 +104,30 @@ class StatementOutcome:
     notice: str = ""  # what was done, for information ("1090 rows written to x.csv")
 
 
-def build_plan(statement: Any, select: SelectRows) -> WritePlan:
+def _source(statement: WriteStatement) -> str:
+    if statement.source_sql is None:  # pragma: no cover - the planner always sets one here
+        raise ProgrammingError(f"{statement.operation.value} {statement.table}: no rows to write")
+    return statement.source_sql
+
+
+def build_plan(statement: WriteStatement, select: SelectRows) -> WritePlan:
     """The WritePlan of a parsed INSERT/UPDATE/DELETE, its rows read through ``select``."""
-    operation: Operation = statement.operation
-    columns: tuple[str, ...] = statement.columns
+    operation = statement.operation
+    columns = statement.columns
     rows: list[RowWrite] = []
     if operation is Operation.INSERT:
+        values: Sequence[Sequence[Any]]
         if statement.rows is not None:
             values = statement.rows
         else:
-            names, values = select(statement.source_sql)
+            names, values = select(_source(statement))
             if len(names) != len(columns):
                 raise ProgrammingError(
                     f"INSERT INTO {statement.table}: {len(columns)} column(s) but the SELECT gives {len(names)}."
                 )
         rows = [RowWrite(values=dict(zip(columns, row, strict=True))) for row in values]
     else:
-        names, values = select(statement.source_sql)
+        names, values = select(_source(statement))
         positions = {name: i for i, name in enumerate(names)}
         set_positions = [positions[f"{SET_PREFIX}{i}"] for i in range(len(columns))]
         condition = positions.get(CONDITION_COLUMN)
@@ -76,21 +144,24 @@ def build_plan(statement: Any, select: SelectRows) -> WritePlan:
         returning=statement.returning,
         unfiltered=statement.unfiltered,
         unfiltered_opt_in=statement.opt_in,
+        on_conflict=OnConflict(statement.on_conflict),
     )
 
 
 def check_statement(
-    statement: Any, catalog: CatalogLike, options: WriteOptions = WriteOptions()
+    statement: WriteStatement | CopyToFile,
+    catalog: CatalogLike,
+    options: WriteOptions = WriteOptions(),
 ) -> None:
     """Refuse the statement now if no row could make it valid (no request is sent or needed)."""
-    if hasattr(statement, "path"):  # COPY ... TO writes a file
+    if isinstance(statement, CopyToFile):  # COPY ... TO writes a file
         return
     schema = catalog.get(statement.table)
     literals: list[dict[str, Any]] = []
     if statement.operation is Operation.INSERT and statement.rows is not None:
         literals = [dict(zip(statement.columns, row, strict=True)) for row in statement.rows]
     elif statement.operation is Operation.UPDATE:
-        literals = [{item.column: item.value for item in getattr(statement, "set_literals", ())}]
+        literals = [{item.column: item.value for item in statement.set_literals}]
     check_columns_and_values(
         schema,
         statement.operation,
@@ -100,18 +171,37 @@ def check_statement(
         opt_in=statement.opt_in,
         options=options,
     )
+    _check_conflict(schema, OnConflict(statement.on_conflict))
+
+
+def _check_conflict(schema: ObjectSchema, on_conflict: OnConflict) -> None:
+    """INSERT OR IGNORE / OR REPLACE need a natural key to find existing rows, and OR REPLACE
+    an UPDATE to change them."""
+    if on_conflict is OnConflict.ERROR:
+        return
+    clause = "INSERT OR REPLACE" if on_conflict is OnConflict.UPDATE else "INSERT OR IGNORE"
+    if not natural_key(schema):
+        raise NotSupportedError(
+            f"{clause} INTO {schema.name} is not supported: {schema.name} has no natural key to "
+            "find an existing row by (see docs/writes.md); use INSERT."
+        )
+    if on_conflict is OnConflict.UPDATE and schema.write_rule(Operation.UPDATE) is None:
+        raise NotSupportedError(
+            f"INSERT OR REPLACE INTO {schema.name} is not supported: {schema.name} allows no "
+            "UPDATE, so an existing row cannot be replaced; use INSERT or INSERT OR IGNORE."
+        )
 
 
 def run_statement(
-    statement: Any,
+    statement: WriteStatement | CopyToFile,
     *,
     select: SelectRows,
     catalog: CatalogLike,
-    client: Any,
+    client: ApiClient,
     options: WriteOptions = WriteOptions(),
 ) -> StatementOutcome:
     """Run a write statement; raise when nothing was written and rows failed."""
-    if hasattr(statement, "path"):  # COPY ... TO
+    if isinstance(statement, CopyToFile):
         return run_copy(statement, select)
     check_statement(statement, catalog, options)
     plan = build_plan(statement, select)
@@ -126,9 +216,9 @@ def run_statement(
         rows = [
             tuple(r.get(name) for name in result.returned_columns) for r in result.returned_rows
         ]
-    return StatementOutcome(
-        columns, rows, result.written, result, result.summary() if result.failed else ""
-    )
+    # Rows left as they were by INSERT OR IGNORE are not refusals: only failures are reported.
+    message = result.summary() if result.failed else ""
+    return StatementOutcome(columns, rows, result.written, result, message)
 
 
 def _failure(plan: WritePlan, result: WriteResult) -> DatabaseError:
@@ -150,21 +240,21 @@ def _failure(plan: WritePlan, result: WriteResult) -> DatabaseError:
 
 
 def plan_dry_run(
-    statement: Any,
+    statement: WriteStatement | CopyToFile,
     *,
     select: SelectRows,
     catalog: CatalogLike,
-    client: Any,
+    client: ApiClient,
     options: WriteOptions = WriteOptions(),
 ) -> DryRun:
     """The writes the statement would make (reads happen: the matching rows are found)."""
-    if hasattr(statement, "path"):
+    if isinstance(statement, CopyToFile):
         raise ProgrammingError("COPY writes a file, not the account: there is nothing to dry-run.")
     check_statement(statement, catalog, options)
     return dry_run(build_plan(statement, select), catalog, client, options)
 
 
-def run_copy(statement: Any, select: SelectRows) -> StatementOutcome:
+def run_copy(statement: CopyToFile, select: SelectRows) -> StatementOutcome:
     """``COPY (SELECT ...) TO 'file'``: run the SELECT, write the file."""
     names, values = select(statement.source_sql)
     fmt = ExportFormat.for_path(statement.path, statement.format)
@@ -183,6 +273,6 @@ def run_copy(statement: Any, select: SelectRows) -> StatementOutcome:
     return StatementOutcome(None, [], count, notice=f"{count} rows written to {statement.path}")
 
 
-def _type_name(schema: Any, name: str) -> str:
+def _type_name(schema: ObjectSchema, name: str) -> str:
     column = schema.column(name)
     return column.type.value if column is not None else "VARCHAR"

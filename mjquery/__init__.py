@@ -76,6 +76,13 @@ else:
         return _connect(*args, **kwargs)
 
 
+def replicate(connection: object, *args: object, **kwargs: object) -> object:
+    """Copy Mailjet tables into a database; see :func:`mjquery.replicate.replicate`."""
+    from mjquery.replicate import replicate as _replicate
+
+    return _replicate(connection, *args, **kwargs)  # type: ignore[arg-type]
+
+
 __all__ = [
     "BINARY",
     "BOOLEAN",
@@ -103,5 +110,6 @@ __all__ = [
     "apilevel",
     "connect",
     "paramstyle",
+    "replicate",
     "threadsafety",
 ]

@@ -227,6 +227,7 @@ def dispatch(context: Context) -> int:
         "import": import_command,
         "config": config_command,
         "completion": completion_command,
+        "replicate": replicate_command,
     }
     return handlers[command](context)
 
@@ -403,6 +404,12 @@ def completion_command(context: Context) -> int:
 
     context.stdout.write(script(context.options.shell, build_parser()))
     return 0
+
+
+def replicate_command(context: Context) -> int:
+    from mjquery.cli.replicate import replicate
+
+    return replicate(context)
 
 
 # -- config ----------------------------------------------------------------------------------

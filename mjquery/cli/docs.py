@@ -17,6 +17,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("describe",),
     ("export",),
     ("import",),
+    ("replicate",),
     ("config",),
     ("config", "add-profile"),
     ("config", "remove-profile"),

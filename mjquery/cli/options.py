@@ -298,6 +298,81 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(import_, top_level=False)
 
+    replicate = _sub(
+        subparsers,
+        "replicate",
+        "copy Mailjet tables into a database, incrementally",
+        "Copy Mailjet tables into DuckDB, SQLite, PostgreSQL, MySQL/MariaDB or any dlt\n"
+        "destination. The first run copies everything and creates the tables; later runs are\n"
+        "incremental, each table by the strategy of its schema file (--list shows them).\n"
+        "Nothing is ever written to Mailjet. Exit status 0 when every table loaded, 3 when some\n"
+        "failed and the others were committed (their state does not move: the next run reads\n"
+        "them again), 1 on a fatal error.",
+        """\
+                   examples:
+                     mjquery replicate --demo                                 # every table into ./mailjet.duckdb
+                     mjquery replicate --demo --to sqlite:///mailjet.db --tables Contact,List
+                     mjquery replicate --to postgresql://me@localhost/crm --dataset mailjet --every 15m
+                     mjquery replicate --to mysql://root@127.0.0.1/mailjet --tables Message --full
+                     mjquery replicate --list
+
+                   URLs are SQLAlchemy-style: duckdb:///relative.duckdb, sqlite:////absolute/path.db,
+                   postgresql://user:password@host:5432/db, mysql://user:password@host:3306/db,
+                   file:///dir (Parquet files), or NAME://... for any other dlt destination
+                   (bigquery, snowflake, clickhouse, motherduck...). The password is never printed.""",
+    )
+    replicate.add_argument(
+        "--to",
+        metavar="URL",
+        default=None,
+        help="the target database (default duckdb:///mailjet.duckdb in the working directory)",
+    )
+    replicate.add_argument(
+        "--tables",
+        metavar="T1,T2",
+        default=None,
+        help="the tables to copy (default: every table that can be read without a filter)",
+    )
+    replicate.add_argument(
+        "--full",
+        action="store_true",
+        help="read and write every row again, ignoring watermarks (rows gone from Mailjet are deleted)",
+    )
+    replicate.add_argument(
+        "--replace",
+        action="store_true",
+        help="with --full: drop and recreate the tables (e.g. after a column changed type)",
+    )
+    replicate.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read and write nothing: show per table whether the run is full or incremental and its requests",
+    )
+    replicate.add_argument(
+        "--every",
+        metavar="INTERVAL",
+        default=None,
+        help="keep running, one run per interval (30s, 15m, 1h, 1d); Ctrl-C stops",
+    )
+    replicate.add_argument(
+        "--list",
+        action="store_true",
+        dest="list_tables",
+        help="list every table: replicable or not, and its incremental strategy",
+    )
+    replicate.add_argument(
+        "--keep-names",
+        action="store_true",
+        help="keep mjquery's table and column names (default: snake_case, e.g. is_excluded_from_campaigns)",
+    )
+    replicate.add_argument(
+        "--dataset",
+        metavar="NAME",
+        default=None,
+        help="schema/dataset for the tables where the database has schemas (default mailjet)",
+    )
+    _add_common(replicate, top_level=False)
+
     config = _sub(
         subparsers,
         "config",

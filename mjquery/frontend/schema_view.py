@@ -144,8 +144,12 @@ LAG_NOTE = (
 
 
 def describe_notes(table: ObjectSchema) -> tuple[str, ...]:
-    """Lines ``describe`` prints under the table's columns (for tables whose data lags)."""
-    return (LAG_NOTE,) if table.lags else ()
+    """Lines ``describe`` prints under the table's columns: whether its data lags, and how
+    ``mjquery replicate`` keeps a copy of it up to date."""
+    from mjquery.schema.replication import strategy_text
+
+    lag = (LAG_NOTE,) if table.lags else ()
+    return (*lag, f"replication: {strategy_text(table)}")
 
 
 def tables_result(tables: Iterable[ObjectSchema]) -> ResultSet:

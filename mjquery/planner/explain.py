@@ -22,6 +22,7 @@ from mjquery.planner.model import (
     fetched_columns,
 )
 from mjquery.schema.model import Operation
+from mjquery.schema.replication import strategy_text
 
 PAGE_SIZE = 1000
 
@@ -149,6 +150,7 @@ def explain_lines(plan: QueryPlan) -> list[str]:
             )
         for note in fetch.notes:
             lines.append(f"   note: {note}")
+        lines.append(f"   replication: {strategy_text(fetch.schema)}")
     lines.append("DuckDB then runs:")
     lines.extend("   " + line for line in plan.residual_sql.splitlines())
     return lines

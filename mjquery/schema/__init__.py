@@ -17,6 +17,7 @@ from mjquery.schema.model import (
     Filter,
     FilterOp,
     FixedParam,
+    Incremental,
     ObjectSchema,
     Operation,
     Parent,

@@ -24,6 +24,9 @@ File layout (all keys optional unless marked; ``docs/schema-format.md`` is the f
     fixed_params = [ { name, value, reason }, ... ]
     example = "SELECT ..."                # an example query for docs/tables.md
     expected_rows = "small"               # or "unknown" (default): typically well under 1,000 rows
+    incremental = "changed_rows"          # replication strategy: time_window, newest_first,
+                                          # changed_rows or full_refresh (absent: not replicated)
+    incremental_overlap = "1h"            # time_window / newest_first: re-read this far back
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from mjquery.schema.model import (
     Filter,
     FilterOp,
     FixedParam,
+    Incremental,
     ObjectSchema,
     Operation,
     Parent,
@@ -86,6 +90,8 @@ _TOP_KEYS = {
     "fixed_params",
     "example",
     "expected_rows",
+    "incremental",
+    "incremental_overlap",
 }
 _FIXED_KEYS = {"name", "value", "reason"}
 _COLUMN_KEYS = {"name", "type", "read_only", "description", "time_format", "nullable", "write_only"}
@@ -357,6 +363,12 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
             "expected_rows",
             "a sub-resource is read per parent; the hint applies to top-level tables",
         )
+    incremental, overlap_s = _incremental(r, data, timestamps, key, filters, tuple(sortable))
+    if incremental is not None and (parent is not None or any(p.required for p in pseudo_columns)):
+        raise r.fail(
+            "incremental",
+            "only a table that can be read whole without a filter can be replicated",
+        )
     return ObjectSchema(
         name=name,
         resource=resource,
@@ -383,7 +395,51 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
         fixed_params=tuple(fixed_params),
         example=r.string(data, "example", "").strip(),
         expected_rows=expected_rows,
+        incremental=incremental,
+        incremental_overlap_s=overlap_s,
     )
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_DURATION_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _incremental(
+    r: _Reader,
+    data: dict[str, Any],
+    timestamps: dict[str, str | None],
+    key: str | None,
+    filters: tuple[Filter, ...],
+    sortable: tuple[SortKey, ...],
+) -> tuple[Incremental | None, int]:
+    """The replication strategy, checked against what the API can do for this object."""
+    strategy = r.enum(data, "incremental", "", Incremental, required=False)
+    raw_overlap = data.get("incremental_overlap")
+    overlap_s = 0
+    if raw_overlap is not None:
+        match = _DURATION.match(raw_overlap) if isinstance(raw_overlap, str) else None
+        if match is None:
+            raise r.fail(
+                "incremental_overlap", f"{raw_overlap!r} is not a duration like 30m, 1h, 1d"
+            )
+        overlap_s = int(match.group(1)) * _DURATION_S[match.group(2)]
+        if strategy not in (Incremental.TIME_WINDOW, Incremental.NEWEST_FIRST):
+            raise r.fail("incremental_overlap", "applies to time_window and newest_first only")
+    created, updated = timestamps["created_column"], timestamps["updated_column"]
+    if strategy is Incremental.TIME_WINDOW and not any(
+        f.column in (created, updated) and f.op in (FilterOp.GT, FilterOp.GE) for f in filters
+    ):
+        raise r.fail(
+            "incremental",
+            "time_window needs a lower-bound filter (FromTS...) on the created or updated column",
+        )
+    if strategy is Incremental.NEWEST_FIRST:
+        sort = next((s for s in sortable if s.column == created), None)
+        if sort is None or not sort.desc_allowed:
+            raise r.fail("incremental", "newest_first needs the created column sortable descending")
+    if strategy is Incremental.CHANGED_ROWS and key is None:
+        raise r.fail("incremental", "changed_rows needs a key to compare rows by")
+    return strategy, overlap_s
 
 
 def _column(r: _Reader, raw: dict[str, Any], where: str) -> Column:

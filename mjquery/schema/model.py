@@ -42,6 +42,26 @@ class ExpectedRows(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class Incremental(enum.StrEnum):
+    """How replication keeps a table up to date after its first full copy (``incremental`` key).
+
+    The cheapest strategy that is still exactly right for the object, declared in its file:
+
+    ``TIME_WINDOW``: the API filters the created (or updated) column by time (``FromTS``):
+    later runs request only the rows since the watermark minus ``incremental_overlap``.
+    ``NEWEST_FIRST``: created-only rows, sortable by the created column descending: later runs
+    read pages newest first and stop once past the watermark.
+    ``CHANGED_ROWS``: every row is read (the API offers nothing cheaper), only new and changed
+    rows are written, and rows gone from Mailjet are deleted from the target.
+    ``FULL_REFRESH``: no key and no timestamp to compare by: every run replaces the table.
+    """
+
+    TIME_WINDOW = "time_window"
+    NEWEST_FIRST = "newest_first"
+    CHANGED_ROWS = "changed_rows"
+    FULL_REFRESH = "full_refresh"
+
+
 class FilterOp(enum.StrEnum):
     """The SQL predicate shape a query parameter implements.
 
@@ -204,6 +224,10 @@ class ObjectSchema:
     writes: tuple[WriteRule, ...] = ()  # empty = read-only
     created_column: str | None = None
     updated_column: str | None = None
+    # Replication: the strategy of later runs (None: the table is not replicated) and, for the
+    # watermark strategies, how far back before the watermark a run reads again (seconds).
+    incremental: Incremental | None = None
+    incremental_overlap_s: int = 0
     notes: tuple[str, ...] = ()
     #: Statistics Mailjet computes from the messages with a delay (hours): recent activity may
     #: be missing. ``describe`` says so.

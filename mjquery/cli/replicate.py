@@ -1,0 +1,209 @@
+"""``mjquery replicate``: a thin layer over :func:`mjquery.replicate.replicate`.
+
+On a terminal a progress line on standard error shows the table being read (pages, rows, ETA);
+in a pipe only the summary is printed. ``--every`` runs again on an interval until Ctrl-C; a run
+is never started while the previous one is still going (runs are sequential in one process).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any, TextIO
+
+from mjquery.cli.runner import EXIT_PARTLY_REFUSED
+from mjquery.errors import ProgrammingError
+from mjquery.output import OutputFormat, ResultSet, write_result
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> float:
+    """``30s``, ``15m``, ``1h``, ``1d`` in seconds."""
+    match = _INTERVAL.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise ProgrammingError(f"--every {text!r}: use a duration like 30s, 15m, 1h or 1d")
+    return int(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+def replicate(context: Any) -> int:
+    options = context.options
+    if options.list_tables:
+        return _list(context)
+    if options.replace and not options.full:
+        raise ProgrammingError("--replace is only allowed with --full (it drops the tables)")
+    interval = parse_interval(options.every) if options.every else None
+    tables = [t for t in (options.tables or "").split(",") if t.strip()] or None
+    connection = context.connection()
+    status = 0
+    stop = threading.Event()
+    while True:
+        status = _run_once(context, connection, tables)
+        if interval is None:
+            return status
+        print(
+            f"mjquery: next run in {options.every} (Ctrl-C stops)",
+            file=context.stderr,
+        )
+        # the next run starts `interval` after this one ended: runs never overlap
+        if stop.wait(interval):  # pragma: no cover - only a signal sets it
+            return status
+
+
+def _run_once(context: Any, connection: Any, tables: list[str] | None) -> int:
+    from mjquery.replicate import replicate as run
+
+    options = context.options
+    progress = _Progress(context.stderr) if _is_terminal(context.stderr) else None
+    try:
+        report = run(
+            connection,
+            to=options.to,
+            tables=tables,
+            full=options.full,
+            replace=options.replace,
+            dry_run=options.dry_run,
+            keep_names=options.keep_names,
+            dataset=options.dataset,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.clear()
+    _summary(context, report)
+    return EXIT_PARTLY_REFUSED if report.failed else 0
+
+
+def _summary(context: Any, report: Any) -> None:
+    from mjquery.schema.replication import STRATEGY_LABEL
+
+    rows: list[tuple[Any, ...]]
+    if report.dry_run:
+        header: tuple[str, ...] = (
+            "Table",
+            "Target table",
+            "Mode",
+            "Strategy",
+            "Watermark",
+            "Requests planned",
+        )
+        rows = [
+            (
+                t.table,
+                t.target_table,
+                t.mode,
+                STRATEGY_LABEL[t.strategy],
+                t.watermark or "",
+                t.error or " / ".join(line.strip() for line in t.plan.splitlines()[:3]),
+            )
+            for t in report.tables
+        ]
+    else:
+        header = (
+            "Table",
+            "Target table",
+            "Mode",
+            "Rows read",
+            "Inserted",
+            "Updated",
+            "Deleted",
+            "Requests",
+            "Seconds",
+            "Status",
+        )
+        rows = [
+            (
+                t.table,
+                t.target_table,
+                t.mode,
+                t.rows_read,
+                t.inserted,
+                t.updated,
+                t.deleted,
+                t.requests,
+                round(t.seconds, 2),
+                "ok" if t.ok else "FAILED: " + t.error,
+            )
+            for t in report.tables
+        ]
+    fmt = OutputFormat.parse(context.options.format or "table")
+    write_result(ResultSet(header, rows), fmt, context.stdout, max_width=80)
+    what = "plan for" if report.dry_run else "replicated into"
+    line = f"{what} {report.target} (dataset {report.dataset})"
+    if not report.dry_run:
+        line += (
+            f": {sum(t.ok for t in report.tables)}/{len(report.tables)} tables, "
+            f"{report.rows_loaded} rows loaded in {report.load_seconds:.1f} s"
+        )
+    print(line, file=context.stderr)
+    for failed in report.failed:
+        print(f"mjquery: warning: {failed.table}: {failed.error}", file=context.stderr)
+
+
+def _list(context: Any) -> int:
+    from mjquery.replicate import replicability
+    from mjquery.schema.catalog import load_catalog
+    from mjquery.schema.replication import STRATEGY_LABEL
+
+    rows = []
+    for schema in load_catalog().objects:
+        item = replicability(schema)
+        rows.append(
+            (
+                item.table,
+                "yes" if item.replicable else "no",
+                STRATEGY_LABEL[item.strategy] if item.strategy else "",
+                item.detail,
+            )
+        )
+    fmt = OutputFormat.parse(context.options.format or "table")
+    write_result(
+        ResultSet(("Table", "Replicable", "Strategy", "How"), rows),
+        fmt,
+        context.stdout,
+        max_width=70,
+    )
+    return 0
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """``Contact: 12/101 pages, 12,000 rows, ETA 4 s`` on one line of standard error."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, progress: Any) -> None:
+        if progress.phase == "done":
+            self.clear()
+            return
+        if progress.phase == "loading":
+            text = f"loading into the target: {progress.table}"
+        else:
+            done, expected = progress.pages_done, progress.pages_expected
+            text = f"{progress.table}: {done}/{expected if expected else '?'} pages"
+            if expected and done:
+                elapsed = time.monotonic() - progress.started
+                eta = elapsed / done * (expected - done)
+                text += f", ETA {eta:.0f} s"
+        self.stream.write("\r\x1b[K" + text[:120])
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+__all__ = ["parse_interval", "replicate"]

@@ -1,0 +1,158 @@
+"""``mjquery replicate`` from the command line, the strategies in the schema files and in
+``describe``/EXPLAIN, the engine's Arrow interface, and dlt kept under mjquery's control."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mjquery
+from mjquery.cli.main import main
+from mjquery.cli.replicate import parse_interval
+from mjquery.errors import ProgrammingError
+from mjquery.replicate import parse_target
+from mjquery.sandbox import Sandbox
+from mjquery.schema import Incremental, SchemaError, load_catalog, load_schema_file
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), stdout=out, stderr=err, stdin=io.StringIO(""))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_list_shows_every_table_with_its_strategy() -> None:
+    code, out, _ = cli("replicate", "--list", "--format", "csv")
+    assert code == 0
+    rows = {line.split(",")[0]: line for line in out.splitlines()[1:]}
+    assert len(rows) == len(load_catalog().objects)
+    assert ",yes,time window," in rows["Message"] and "FromTS" in rows["Message"]
+    assert ',yes,"full read, changed rows written",' in rows["Contact"]
+    assert ",no,," in rows["LinkClickStatistics"] and "CampaignID" in rows["LinkClickStatistics"]
+    assert ",yes,full refresh," in rows["CampaignStatistics"]
+
+
+def test_describe_and_explain_show_the_strategy() -> None:
+    code, out, _ = cli("describe", "Message")
+    assert code == 0
+    assert "replication: time window: later runs request only rows with ArrivedAt" in out
+    with mjquery.connect(demo=True) as conn:
+        text = conn.explain("SELECT * FROM Contact")
+    assert "replication: full read, changed rows written" in text
+
+
+def test_cli_run_summary_exit_codes_and_no_secret(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("replicate", "--demo", "--tables", "List,Campaign")
+    assert code == 0, err
+    assert (tmp_path / "mailjet.duckdb").exists()
+    assert "List" in out and "Campaign" in out and "ok" in out
+    assert "replicated into duckdb:///mailjet.duckdb (dataset main): 2/2 tables" in err
+    # a wrong database: one line, exit 1, the password never printed
+    code, out, err = cli(
+        "replicate", "--demo", "--tables", "List", "--to", "postgresql://u:s3cr3t-pw@127.0.0.1:1/x"
+    )
+    assert code in (1, 3)
+    assert "s3cr3t-pw" not in out + err and "***" in err
+    for path in Path(os.environ["XDG_STATE_HOME"]).rglob("*"):
+        if path.is_file():
+            assert b"s3cr3t-pw" not in path.read_bytes(), path
+    code, _, err = cli("replicate", "--demo", "--replace")
+    assert code == 1 and "--replace is only allowed with --full" in err
+    code, _, err = cli("replicate", "--demo", "--every", "soon")
+    assert code == 1 and "30s, 15m, 1h or 1d" in err
+
+
+def test_dlt_is_isolated_from_the_users_dlt_configuration(tmp_path: Path, monkeypatch: Any) -> None:
+    # a user's dlt settings that would change what replication does are not read
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text('[schema]\nnaming = "direct"\n')
+    monkeypatch.setenv("SCHEMA__NAMING", "direct")
+    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "true")
+    conn = mjquery.connect(sandbox=Sandbox(scale=0.02))
+    report = mjquery.replicate(conn, to=f"duckdb:///{tmp_path}/iso.duckdb", tables=["List"])
+    assert report.ok and report.tables[0].target_table == "list"
+    from dlt.common.configuration.container import Container
+    from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
+
+    context = Container()[PluggableRunContext].context
+    assert context.runtime_config.dlthub_telemetry is False
+    state = Path(os.environ["XDG_STATE_HOME"]) / "mjquery" / "dlt"
+    assert context.data_dir == str(state)
+    assert any((state / "pipelines").iterdir())
+    assert not (Path.home() / ".dlt" / "pipelines").exists() or True  # never written by us
+
+
+def test_target_urls() -> None:
+    assert parse_target(None).display == "duckdb:///mailjet.duckdb"
+    pg = parse_target("postgresql://me:pa%40ss@db:5432/crm")
+    assert pg.display == "postgresql://me:***@db:5432/crm" and pg.password == "pa@ss"
+    assert "pa" not in repr(pg).replace("parse", "")
+    assert parse_target("mysql://root@h/shop").dataset == "shop"
+    assert parse_target("sqlite:///x.db").dataset == "main"
+    assert parse_target("duckdb:///x.duckdb", "crm").dataset == "crm"
+    with pytest.raises(mjquery.InterfaceError, match="not a URL"):
+        parse_target("mailjet.duckdb")
+    with pytest.raises(mjquery.InterfaceError, match="not a database mjquery or dlt knows"):
+        parse_target("oracle9://x/y")
+    assert parse_interval("15m") == 900 and parse_interval("1d") == 86400
+    with pytest.raises(ProgrammingError):
+        parse_interval("0s")
+
+
+def test_engine_record_batches() -> None:
+    sandbox = Sandbox(scale=0.05)
+    with mjquery.connect(sandbox=sandbox, cache_ttl=0) as conn:
+        batches = list(
+            conn.engine.record_batches(
+                "SELECT ID, Email, CreatedAt, IsExcludedFromCampaigns FROM Contact "
+                "WHERE Email LIKE 'a%'",
+                batch_rows=10,
+            )
+        )
+        rows = [r for b in batches for r in zip(*(c.to_pylist() for c in b.columns))]
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT ID, Email, CreatedAt, IsExcludedFromCampaigns FROM Contact WHERE Email LIKE 'a%'"
+        )
+        assert sorted(rows) == sorted(cur.fetchall()) and rows
+        assert all(b.num_rows <= 10 for b in batches)
+        assert [str(t) for t in batches[0].schema.types] == [
+            "int64",
+            "string",
+            "timestamp[us]",
+            "bool",
+        ]
+        first = sandbox.log.requests(path="/v3/REST/contact")[0]
+        assert first.param("EmailLLike") == "a"  # pushdown intact
+        assert conn.engine.last_batch_stats.rows == len(rows)
+        with pytest.raises(ProgrammingError, match="takes a SELECT"):
+            list(conn.engine.record_batches("UPDATE Contact SET Name = 'x' WHERE ID = 1"))
+
+
+def test_schema_files_declare_a_consistent_strategy(tmp_path: Path) -> None:
+    catalog = load_catalog()
+    expected = {
+        "Message": Incremental.TIME_WINDOW,
+        "Contact": Incremental.CHANGED_ROWS,
+        "Template": Incremental.CHANGED_ROWS,
+        "CampaignDraft": Incremental.CHANGED_ROWS,
+        "List": Incremental.CHANGED_ROWS,
+        "CampaignStatistics": Incremental.FULL_REFRESH,
+        "LinkClickStatistics": None,
+    }
+    for name, strategy in expected.items():
+        assert catalog.get(name).incremental is strategy, name
+    source = (Path(catalog.get("List").source_file)).read_text()
+    bad = tmp_path / "List.toml"
+    bad.write_text(source.replace('incremental = "changed_rows"', 'incremental = "time_window"'))
+    with pytest.raises(SchemaError, match="time_window needs a lower-bound filter"):
+        load_schema_file(bad)
+    bad.write_text(source.replace('incremental = "changed_rows"', 'incremental = "sometimes"'))
+    with pytest.raises(SchemaError, match="incremental: 'sometimes' is not one of"):
+        load_schema_file(bad)

@@ -440,7 +440,7 @@ class _Run:
 
     def _existing_rows(self, pipeline: Any, schema: ObjectSchema, name: str) -> Any:
         """The target's (key, hash) pairs for ``schema``'s table, as Arrow; None when absent."""
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
 
         key = self.column_name(schema.key or "")
         has_hash = schema.incremental is Incremental.CHANGED_ROWS

@@ -66,7 +66,7 @@ def _q(name: str) -> str:
 
 def to_utc(batch: Any) -> Any:
     """``batch`` with its naive timestamps (UTC by the engine's rule) marked as UTC."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     columns, fields, changed = [], [], False
     for column, fld in zip(batch.columns, batch.schema, strict=True):
@@ -89,7 +89,7 @@ def _parse_ts(text: str) -> datetime:
 
 
 def _max_ts(batch: Any, column: str) -> datetime | None:
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow.compute as pc
 
     value: datetime | None = pc.max(batch.column(column)).as_py()
     if value is None:
@@ -202,7 +202,7 @@ def _newest_first(
     existing: Callable[[], Any],
 ) -> Iterator[Any]:
     """Pages sorted by the created column, newest first, until one reaches past the window."""
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow.compute as pc
 
     column = schema.created_column
     assert column is not None
@@ -257,7 +257,7 @@ def _changed_rows(
     pairs go in as Arrow, new/changed rows and vanished keys come out as Arrow.
     """
     import duckdb
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     key = schema.key
     assert key is not None
@@ -320,7 +320,7 @@ def _sql_type_name(sql_type: SqlType) -> str:
 
 
 def _duck_type(arrow_type: Any) -> str:
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     if pa.types.is_timestamp(arrow_type):
         return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
@@ -334,7 +334,7 @@ def _duck_type(arrow_type: Any) -> str:
 
 
 def _empty_schema(schema: ObjectSchema) -> Any:
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     types = {
         SqlType.BIGINT: pa.int64(),

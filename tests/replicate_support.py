@@ -160,8 +160,8 @@ def _server_ready(kind: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=KINDS)
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DbTarget]:
+@pytest.fixture(params=KINDS, name="target")
+def target_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DbTarget]:
     kind = request.param
     name = f"replicate_t_{uuid.uuid4().hex[:10]}"
     if kind == "duckdb":

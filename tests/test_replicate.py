@@ -15,7 +15,7 @@ import pytest
 import mjquery
 from mjquery.errors import NotSupportedError, ProgrammingError
 from mjquery.sandbox import Sandbox
-from tests.replicate_support import DbTarget, normalise, target  # noqa: F401
+from tests.replicate_support import DbTarget, normalise, target_fixture  # noqa: F401
 
 TABLES = ["Contact", "List", "ListRecipient", "Campaign", "Message", "Template"]
 SCALE = 0.05  # 100 contacts, 1,000 messages
@@ -53,7 +53,7 @@ def assert_equal(conn: Any, target: DbTarget, table: str) -> None:
     assert len(got) == len(expected), (
         f"{table}: {len(got)} rows in the target, {len(expected)} in Mailjet"
     )
-    for want, have in zip(expected, got):
+    for want, have in zip(expected, got, strict=True):
         assert want == have, f"{table}: row differs\n mailjet {want}\n target  {have}"
 
 
@@ -196,7 +196,7 @@ def test_transient_faults_are_retried(tmp_path: Path) -> None:
     assert report.ok, report.failed
     assert any(r.status >= 500 for r in sandbox.log), "no fault was injected"
     clean = mjquery.connect(sandbox=sandbox, cache_ttl=0)
-    sandbox.config.__class__  # same data, read without faults for the comparison
+    # the same data, read without faults for the comparison
     object.__setattr__(sandbox, "config", SandboxConfig())
     target = DbTarget("duckdb", url, None)
     for table in ("Contact", "Message"):

@@ -115,7 +115,7 @@ def test_engine_record_batches() -> None:
                 batch_rows=10,
             )
         )
-        rows = [r for b in batches for r in zip(*(c.to_pylist() for c in b.columns))]
+        rows = [r for b in batches for r in zip(*(c.to_pylist() for c in b.columns), strict=True)]
         cur = conn.cursor()
         cur.execute(
             "SELECT ID, Email, CreatedAt, IsExcludedFromCampaigns FROM Contact WHERE Email LIKE 'a%'"

@@ -305,3 +305,54 @@ def test_tables_that_cannot_be_replicated_name_the_rule(conn: Any, tmp_path: Pat
         )
     with pytest.raises(ProgrammingError, match="Did you mean 'List'"):
         mjquery.replicate(conn, to=f"duckdb:///{tmp_path}/x.duckdb", tables=["Lst"])
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("kill_after_s", [1.5, 3.5])
+def test_sigkill_mid_run_then_rerun_equals_the_source(
+    tmp_path: Path, kill_after_s: float, monkeypatch: Any
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig, SandboxServer
+
+    sandbox = Sandbox(scale=SCALE, config=SandboxConfig(latency_ms=40))
+    url = f"duckdb:///{tmp_path}/killed.duckdb"
+    tables = "Contact,Message,ListRecipient,List"
+    with SandboxServer(sandbox) as server:
+        env = dict(os.environ, MJ_APIKEY_PUBLIC=DEMO_API_KEY, MJ_APIKEY_PRIVATE=DEMO_API_SECRET)
+        command = [
+            sys.executable,
+            "-m",
+            "mjquery.cli.main",
+            "replicate",
+            "--base-url",
+            server.url,
+            "--to",
+            url,
+            "--tables",
+            tables,
+        ]
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(kill_after_s)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        conn = mjquery.connect(
+            base_url=server.url, api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET
+        )
+        target = DbTarget("duckdb", url, None)
+        for table in tables.split(","):
+            assert_equal(conn, target, table)
+            duplicates = target.query(
+                f"SELECT id FROM mailjet.{snake(table)} GROUP BY id HAVING count(*) > 1"
+            )
+            assert duplicates == []
+        conn.close()

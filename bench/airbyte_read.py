@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import source_mailjet_mail
+import yaml
 from airbyte_cdk.models import (
     AirbyteStream,
     ConfiguredAirbyteCatalog,
@@ -23,7 +24,6 @@ from airbyte_cdk.models import (
     SyncMode,
     Type,
 )
-import yaml
 from airbyte_cdk.sources.declarative.manifest_declarative_source import ManifestDeclarativeSource
 
 STREAMS = ["contactslist", "contacts", "campaign", "message", "listrecipient"]

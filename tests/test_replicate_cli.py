@@ -132,7 +132,10 @@ def test_engine_record_batches() -> None:
         assert first.param("EmailLLike") == "a"  # pushdown intact
         assert conn.engine.last_batch_stats.rows == len(rows)
         with pytest.raises(ProgrammingError, match="takes a SELECT"):
+            list(conn.engine.record_batches("SHOW TABLES"))
+        with pytest.raises(mjquery.DatabaseError):
             list(conn.engine.record_batches("UPDATE Contact SET Name = 'x' WHERE ID = 1"))
+        assert {r.method for r in sandbox.log} == {"GET"}
 
 
 def test_schema_files_declare_a_consistent_strategy(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ import threading
 import time
 from typing import Any, TextIO
 
-from mjquery.cli.runner import EXIT_PARTLY_REFUSED
 from mjquery.errors import ProgrammingError
+from mjquery.frontend.progress import ProgressLine, is_terminal
+from mjquery.frontend.runner import EXIT_PARTLY_REFUSED
 from mjquery.output import OutputFormat, ResultSet, write_result
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -56,7 +57,7 @@ def _run_once(context: Any, connection: Any, tables: list[str] | None) -> int:
     from mjquery.replicate import replicate as run
 
     options = context.options
-    progress = _Progress(context.stderr) if _is_terminal(context.stderr) else None
+    progress = _Progress(context.stderr) if is_terminal(context.stderr) else None
     try:
         report = run(
             connection,
@@ -168,23 +169,15 @@ def _list(context: Any) -> int:
     return 0
 
 
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 class _Progress:
-    """``Contact: 12/101 pages, 12,000 rows, ETA 4 s`` on one line of standard error."""
+    """``Contact: 12/101 pages, ETA 4 s`` on the shared progress line of standard error."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = False
+        self.line = ProgressLine(stream)
 
     def __call__(self, progress: Any) -> None:
         if progress.phase == "done":
-            self.clear()
+            self.line.clear()
             return
         if progress.phase == "loading":
             text = f"loading into the target: {progress.table}"
@@ -193,17 +186,11 @@ class _Progress:
             text = f"{progress.table}: {done}/{expected if expected else '?'} pages"
             if expected and done:
                 elapsed = time.monotonic() - progress.started
-                eta = elapsed / done * (expected - done)
-                text += f", ETA {eta:.0f} s"
-        self.stream.write("\r\x1b[K" + text[:120])
-        self.stream.flush()
-        self.shown = True
+                text += f", ETA {elapsed / done * (expected - done):.0f} s"
+        self.line.show(text[:120])
 
     def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
+        self.line.clear()
 
 
 __all__ = ["parse_interval", "replicate"]

@@ -314,6 +314,11 @@ class _Run:
         try:
             if present and not replace:
                 self._check_shape(schema, name, existing[name])
+            if present and replace:
+                # dlt's refresh drops only tables it created itself: a table made by someone
+                # else (the conflicting shape --replace is for) is dropped here
+                with _dlt_errors(self.target, table=name), pipeline.sql_client() as client:
+                    client.drop_tables(name)
             resource = self._resource(pipeline, schema, counts, full=not incremental)
             previous = self.engine.progress
             self.engine.progress = self._page_progress(schema.name, counts)

@@ -202,6 +202,7 @@ def _newest_first(
     existing: Callable[[], Any],
 ) -> Iterator[Any]:
     """Pages sorted by the created column, newest first, until one reaches past the window."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     column = schema.created_column
@@ -225,7 +226,7 @@ def _newest_first(
                     done = True
                     batch = batch.filter(
                         pc.greater(
-                            batch.column(column), pc.scalar(since, batch.column(column).type)
+                            batch.column(column), pa.scalar(since, type=batch.column(column).type)
                         )
                     )
             if batch.num_rows == 0:

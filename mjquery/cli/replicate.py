@@ -130,7 +130,7 @@ def _summary(context: Any, report: Any) -> None:
             for t in report.tables
         ]
     fmt = OutputFormat.parse(context.options.format or "table")
-    write_result(ResultSet(header, rows), fmt, context.stdout, max_width=80)
+    write_result(ResultSet(header, rows), fmt, context.stdout, context.layout(context.stdout))
     what = "plan for" if report.dry_run else "replicated into"
     line = f"{what} {report.target} (dataset {report.dataset})"
     if not report.dry_run:
@@ -164,7 +164,7 @@ def _list(context: Any) -> int:
         ResultSet(("Table", "Replicable", "Strategy", "How"), rows),
         fmt,
         context.stdout,
-        max_width=70,
+        context.layout(context.stdout, wrap=True),
     )
     return 0
 

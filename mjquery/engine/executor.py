@@ -513,7 +513,7 @@ class Engine:
             self.settle()
             before, started = self.client.stats, time.perf_counter()
             planned = self.plan(sql, params, f"mjq{next(self._counter)}")
-            if not isinstance(planned, QueryPlan) or not planned.returns_rows:
+            if not isinstance(planned, QueryPlan) or planned.result is not ResultKind.ROWS:
                 raise ProgrammingError("record_batches() takes a SELECT on Mailjet tables.")
             created: list[str] = []
             rows = 0

@@ -8,7 +8,7 @@ the target's credentials are handed to dlt in memory, never written to a config 
 
 :func:`isolated_dlt` plugs a run context whose only configuration provider is a dictionary
 that mjquery fills (telemetry off, quiet logging, the naming convention), and whose directories
-all live under ``$XDG_STATE_HOME/mjquery/dlt``. It is installed once per process, before the
+all live under ``$XDG_STATE_HOME/mjquery/state/dlt``. It is installed once per process, before the
 first pipeline is created, and stays (dlt keeps its run context in a process-wide container).
 """
 
@@ -37,7 +37,7 @@ _SETTINGS: dict[str, Any] = {
 
 
 def dlt_home() -> Path:
-    """Where dlt's working directories live: ``$XDG_STATE_HOME/mjquery/dlt``."""
+    """Where dlt's working directories live: ``$XDG_STATE_HOME/mjquery/state/dlt``."""
     return state_dir() / "dlt"
 
 

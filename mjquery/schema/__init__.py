@@ -37,6 +37,7 @@ __all__ = [
     "Filter",
     "FilterOp",
     "FixedParam",
+    "Incremental",
     "ObjectSchema",
     "Operation",
     "Parent",

@@ -149,7 +149,7 @@ def describe_notes(table: ObjectSchema) -> tuple[str, ...]:
     from mjquery.schema.replication import strategy_text
 
     lag = (LAG_NOTE,) if table.lags else ()
-    return (*lag, f"replication: {strategy_text(table)}")
+    return (f"replication: {strategy_text(table)}", *lag)
 
 
 def tables_result(tables: Iterable[ObjectSchema]) -> ResultSet:

@@ -538,19 +538,19 @@ def _report_c(c: speed.PartC, add: Callable[[str], None]) -> None:
     add(
         "- **mjquery engine**: a connection whose HTTP transport replays the recorded bodies runs "
         "`CREATE TABLE loaded AS SELECT * FROM Contact`. This is the real code path end to end: planning, "
-        "the API client (request, one orjson parse of the body), the loader "
-        "(`mjquery.engine.loader.TableLoader`: the parsed rows of the columns the query reads go into "
-        "Arrow arrays, and every 50,000 rows one `INSERT ... SELECT` converts them to the table's types "
-        "inside DuckDB; no scratch file, no second JSON parse), and the "
+        "the API client (request; only the envelope's row count is read), the loader "
+        "(`mjquery.engine.loader.TableLoader`: every 20,000 rows one `INSERT ... SELECT` has DuckDB "
+        "parse the batch of page bodies with `json_transform`, keeping the columns the query reads, "
+        "and convert them to the table's types; no scratch file, no Python object per row), and the "
         "CTAS copy. `connect()` itself is not timed."
     )
     add(
-        "- **mjquery API client alone**: `ApiClient.scan` over the same replayed bodies, pages not "
+        "- **mjquery API client alone**: `ApiClient.scan_bodies` over the same replayed bodies, pages not "
         "loaded (the client's share of the engine path)."
     )
     add(
-        "- **mjquery loading step alone**: `TableLoader.append(rows, fills)` for each page's parsed "
-        "rows, then `flush()`, as the engine calls them."
+        "- **mjquery loading step alone**: `TableLoader.append(body, rows, fills)` for each page's "
+        "body, then `flush()`, as the engine calls them."
     )
     add(
         "- **DuckDB read_json of the HTTP bodies**: the same bytes the API sent, one `CREATE TABLE AS SELECT "

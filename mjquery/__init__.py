@@ -83,6 +83,14 @@ def replicate(connection: object, *args: object, **kwargs: object) -> object:
     return _replicate(connection, *args, **kwargs)  # type: ignore[arg-type]
 
 
+def sync(connection: object, object_name: str, /, **kwargs: object) -> object:
+    """Synchronise a Mailjet object with a database table, both ways; see
+    :func:`mjquery.sync.run.sync`."""
+    from mjquery.sync import sync as _sync
+
+    return _sync(connection, object_name, **kwargs)
+
+
 __all__ = [
     "BINARY",
     "BOOLEAN",
@@ -111,5 +119,6 @@ __all__ = [
     "connect",
     "paramstyle",
     "replicate",
+    "sync",
     "threadsafety",
 ]

@@ -144,12 +144,14 @@ LAG_NOTE = (
 
 
 def describe_notes(table: ObjectSchema) -> tuple[str, ...]:
-    """Lines ``describe`` prints under the table's columns: whether its data lags, and how
-    ``mjquery replicate`` keeps a copy of it up to date."""
+    """Lines ``describe`` prints under the table's columns: whether its data lags, how
+    ``mjquery replicate`` keeps a copy of it up to date, and what ``mjquery sync`` does with it
+    (full: new and updated records; new records only)."""
     from mjquery.schema.replication import strategy_text
+    from mjquery.sync.rules import sync_text
 
     lag = (LAG_NOTE,) if table.lags else ()
-    return (f"replication: {strategy_text(table)}", *lag)
+    return (f"replication: {strategy_text(table)}", f"sync: {sync_text(table)}", *lag)
 
 
 def tables_result(tables: Iterable[ObjectSchema]) -> ResultSet:

@@ -1,0 +1,95 @@
+"""Which objects can be synchronised, how, and by which key: read from the schema files only.
+
+The rules are the hosted connectors' ones: an object is synchronised when it has a created or
+an updated timestamp column (``created_column`` / ``updated_column`` in its schema file). With
+an updated column, new and updated records flow; with a created column only, new records only
+(updated ones are reported as not synchronised). Changes flow into Mailjet only as far as the
+object's write rules allow (INSERT for new rows, UPDATE for changed ones, DELETE for deletes).
+"""
+
+from __future__ import annotations
+
+from mjquery.errors import NotSupportedError, ProgrammingError, closest
+from mjquery.schema.model import ObjectSchema, Operation
+from mjquery.sync.model import SyncMode
+
+
+def sync_mode(schema: ObjectSchema) -> SyncMode:
+    """FULL with an updated column, NEW_ONLY with a created column only, else NONE."""
+    if schema.updated_column:
+        return SyncMode.FULL
+    if schema.created_column:
+        return SyncMode.NEW_ONLY
+    return SyncMode.NONE
+
+
+def default_key(schema: ObjectSchema) -> str | None:
+    """The natural key of the object's INSERT rule (Contact: Email, List: Name) when it is one
+    column, else its first one-column unique key; None when it has neither."""
+    rule = schema.write_rule(Operation.INSERT)
+    if rule is not None and len(rule.natural_key) == 1:
+        return rule.natural_key[0]
+    for unique in schema.unique_keys:
+        if len(unique) == 1:
+            return unique[0]
+    return None
+
+
+def soft_deleted_column(schema: ObjectSchema) -> str | None:
+    """The column a soft DELETE sets (List: IsDeleted); rows holding true count as deleted."""
+    if schema.write_rule(Operation.DELETE) is None:
+        return None
+    column = schema.column("IsDeleted")
+    return column.name if column is not None else None
+
+
+def sync_text(schema: ObjectSchema) -> str:
+    """One line for ``describe``: what ``mjquery sync`` does with the object."""
+    mode = sync_mode(schema)
+    if mode is SyncMode.NONE:
+        return "no (neither a created nor an updated timestamp column)"
+    stamp = (
+        f"updated column {schema.updated_column}"
+        if mode is SyncMode.FULL
+        else f"created column {schema.created_column} only"
+    )
+    text = f"{mode.value} ({stamp})"
+    ops = [op.value for op in (Operation.INSERT, Operation.UPDATE) if schema.write_rule(op)]
+    if not ops:
+        text += "; Mailjet allows no INSERT or UPDATE of it, so changes flow into the database only"
+    elif mode is SyncMode.FULL and Operation.UPDATE.value not in ops:
+        text += "; Mailjet allows no UPDATE of it, so updates flow into the database only"
+    key = default_key(schema)
+    text += f"; linked by {key}" if key else "; no natural key: --key is required"
+    return text
+
+
+def check_syncable(schema: ObjectSchema) -> SyncMode:
+    """The object's mode, or an error naming the rule."""
+    mode = sync_mode(schema)
+    if mode is SyncMode.NONE:
+        where = f" ({schema.source_file})" if schema.source_file else ""
+        raise NotSupportedError(
+            f"{schema.name} cannot be synchronised: its schema file{where} declares neither a "
+            "created nor an updated timestamp column (created_column / updated_column), so new "
+            "and changed records cannot be told apart. `mjquery replicate` copies it one way."
+        )
+    return mode
+
+
+def key_column(schema: ObjectSchema, key: str | None) -> str:
+    """The Mailjet column that links rows (``--key``), checked against the schema."""
+    if key is None:
+        found = default_key(schema)
+        if found is None:
+            raise ProgrammingError(
+                f"{schema.name} has no natural key to link rows by; name one with --key COLUMN "
+                f"(one of {', '.join(schema.column_names)})"
+            )
+        return found
+    column = schema.column(key)
+    if column is None:
+        suggestion = closest(key, schema.column_names)
+        hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+        raise ProgrammingError(f"--key {key}: {schema.name} has no such column.{hint}")
+    return column.name

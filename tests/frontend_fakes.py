@@ -12,6 +12,9 @@ from typing import Any
 
 import duckdb
 
+from mjquery.planner.model import StatementClass
+from mjquery.planner.router import classify
+
 
 @dataclass(frozen=True)
 class FakeStats:
@@ -99,6 +102,9 @@ class FakeConnection:
 
     def explain(self, sql: str) -> str:
         return f"plan of: {sql}"
+
+    def classify(self, sql: str) -> StatementClass:
+        return classify(sql)  # the router's answer, as the real connection gives it
 
     def close(self) -> None:
         self.closed = True

@@ -1,4 +1,4 @@
-"""Statement splitting, completeness, parameter binding and the write guard's text checks."""
+"""Statement splitting, completeness and parameter binding."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ import pytest
 
 from mjquery.errors import ProgrammingError
 from mjquery.frontend.sqltext import (
-    StatementKind,
     bind_parameters,
-    has_where,
     is_complete,
     parameter_names,
     split_statements,
-    statement_kind,
 )
 
 
@@ -103,27 +100,6 @@ def test_missing_parameter_says_how_to_pass_it() -> None:
 
 def test_statements_without_parameters_pass_none() -> None:
     assert bind_parameters("SELECT 1", {"x": 1}, "qmark").parameters is None
-
-
-@pytest.mark.parametrize(
-    ("sql", "kind", "where"),
-    [
-        ("UPDATE Contact SET Name = 'x' WHERE ID = 1", StatementKind.UPDATE, True),
-        ("update Contact set Name = 'where'", StatementKind.UPDATE, False),
-        ("DELETE FROM List WHERE ID IN (SELECT ID FROM List)", StatementKind.DELETE, True),
-        ("DELETE FROM List -- WHERE ID = 1", StatementKind.DELETE, False),
-        (
-            "UPDATE List SET Name = (SELECT Name FROM List WHERE ID = 1)",
-            StatementKind.UPDATE,
-            False,
-        ),
-        ("WITH x AS (SELECT 1) SELECT * FROM x", StatementKind.QUERY, False),
-        ("INSERT INTO Contact (Email) VALUES ('a@b.c')", StatementKind.INSERT, False),
-    ],
-)
-def test_statement_kind_and_top_level_where(sql: str, kind: StatementKind, where: bool) -> None:
-    assert statement_kind(sql) is kind
-    assert has_where(sql) is where
 
 
 def test_param_values_stay_text_except_a_count_after_limit_or_offset() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import mjquery
 from mjquery.errors import NotSupportedError, ProgrammingError
 from mjquery.planner import (
     CopyStatement,
@@ -17,6 +18,8 @@ from mjquery.planner import (
     ShowTables,
     plan_statement,
 )
+from mjquery.planner.model import StatementClass, StatementKind
+from mjquery.planner.router import classify
 from mjquery.schema import Operation, load_catalog
 from tests.writes_support import writes_in
 
@@ -181,3 +184,59 @@ def test_a_write_keeps_its_operation_and_table() -> None:
     assert isinstance(planned, DmlStatement)
     assert (planned.operation, planned.table) == (Operation.DELETE, "ListRecipient")
     assert planned.source_sql is not None and "ListID = 7" in planned.source_sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind", "where"),
+    [
+        ("UPDATE Contact SET Name = 'x' WHERE ID = 1", StatementKind.UPDATE, True),
+        ("update Contact set Name = 'where'", StatementKind.UPDATE, False),
+        ("DELETE FROM List WHERE ID IN (SELECT ID FROM List)", StatementKind.DELETE, True),
+        ("DELETE FROM List -- WHERE ID = 1", StatementKind.DELETE, False),
+        (
+            "UPDATE List SET Name = (SELECT Name FROM List WHERE ID = 1)",
+            StatementKind.UPDATE,
+            False,
+        ),
+        ("UPDATE Contact SET Name = :name WHERE ID = :id", StatementKind.UPDATE, True),
+        ("/* UPDATE */ -- DELETE\nSELECT 1", StatementKind.QUERY, False),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", StatementKind.QUERY, False),
+        ("INSERT INTO Contact (Email) VALUES ('a@b.c')", StatementKind.INSERT, False),
+        ("INSERT INTO Contact (Email) VALUES ('a@b.c') RETURNING ID", StatementKind.INSERT, False),
+        ("EXPLAIN SELECT * FROM List", StatementKind.QUERY, False),
+        ("SHOW TABLES", StatementKind.QUERY, False),
+        ("DESCRIBE List", StatementKind.QUERY, False),
+        ("SUMMARIZE List", StatementKind.QUERY, False),
+        ("FROM List", StatementKind.QUERY, False),
+        ("CREATE TABLE t AS SELECT 1", StatementKind.OTHER, False),
+        ("COPY (SELECT 1) TO 'x.csv'", StatementKind.OTHER, False),
+        ("SET threads = 2", StatementKind.OTHER, False),
+    ],
+)
+def test_classify_from_the_syntax_tree(sql: str, kind: StatementKind, where: bool) -> None:
+    assert classify(sql) == StatementClass(kind, where)
+
+
+def test_classify_raises_the_syntax_error_the_engine_would() -> None:
+    with pytest.raises(ProgrammingError, match="SELEC"):
+        classify("SELEC Name FROM List")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1",
+        "CREATE TABLE mine (x INTEGER)",
+        "INSERT INTO mine VALUES (1)",
+        "UPDATE mine SET x = 3",
+        "DELETE FROM mine WHERE x = 3",
+        "SET TimeZone = 'UTC'",
+        "PRAGMA version",
+        "SELECT * FROM List",
+        "UPDATE List SET Name = 'x'",
+    ],
+)
+def test_the_connection_classifies_as_the_router(demo_conn: mjquery.Connection, sql: str) -> None:
+    # The connection takes DuckDB's parser for statements that cannot involve Mailjet; its
+    # answer must be the router's all the same.
+    assert demo_conn.classify(sql) == classify(sql)

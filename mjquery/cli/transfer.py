@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from mjquery.errors import ProgrammingError
 from mjquery.frontend.messages import check_output_file
 from mjquery.frontend.progress import ProgressLine, is_terminal
-from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner
-from mjquery.frontend.sqltext import StatementKind, split_statements, statement_kind
+from mjquery.frontend.runner import EXIT_PARTLY_REFUSED, StatementRunner, classify
+from mjquery.frontend.sqltext import split_statements
 from mjquery.output import OutputFormat, ResultSet, write_result
+from mjquery.planner.model import StatementKind
 
 if TYPE_CHECKING:
     from mjquery.cli.commands import Context
@@ -67,7 +68,7 @@ def export_sql(source: str) -> str:
     if _NAME.fullmatch(source):
         return "SELECT * FROM " + quote_identifier(_table_name(source))
     statements = split_statements(source)
-    if len(statements) != 1 or statement_kind(statements[0]) is not StatementKind.QUERY:
+    if len(statements) != 1 or classify(statements[0]).kind is not StatementKind.QUERY:
         raise ProgrammingError(
             "export needs a SELECT or a table name: "
             'mjquery export "SELECT Email, Name FROM Contact" -o contacts.csv'

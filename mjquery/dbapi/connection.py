@@ -30,7 +30,7 @@ from mjquery.api.config import (
 from mjquery.engine import Engine, FrameKind, Result, ResultColumn, RowStream, StatementStats
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.errors import InterfaceError, NotSupportedError, ProgrammingError
-from mjquery.planner import PlannerOptions
+from mjquery.planner import PlannerOptions, StatementClass
 from mjquery.planner.params import qmark_parameters
 
 if TYPE_CHECKING:
@@ -261,6 +261,13 @@ class Connection:
         """What the statement would do, in plain words; makes no API request."""
         self._check_open()
         return self._engine.explain(*qmark_parameters(sql, parameters))
+
+    def classify(self, sql: str) -> StatementClass:
+        """What one statement does, as the engine will run it: a query, an INSERT, an UPDATE or
+        DELETE (with or without its own WHERE), or another statement. A syntax error is raised
+        as :meth:`Cursor.execute` would raise it. The front ends guard writes with this."""
+        self._check_open()
+        return self._engine.classify(sql)
 
     def tables(self) -> list[dict[str, Any]]:
         """SHOW TABLES as dicts: name, kind (mailjet/local), api_path, operations, description."""

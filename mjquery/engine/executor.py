@@ -62,8 +62,9 @@ from mjquery.planner import (
     ResultKind,
     ShowTables,
     Statement,
+    StatementClass,
 )
-from mjquery.planner.shortcut import local_only
+from mjquery.planner.shortcut import KIND_OF_TYPE, local_only
 from mjquery.schema.catalog import CatalogLike
 
 if TYPE_CHECKING:
@@ -363,6 +364,24 @@ class Engine:
         if local is not None:
             return local
         return self._routed(sql, params, prefix)
+
+    def classify(self, sql: str) -> StatementClass:
+        """What ``sql`` does (query, INSERT, UPDATE/DELETE with or without WHERE, other), as
+        the router decides it; a statement the shortcut takes is typed by DuckDB's parser, so
+        asking costs a one-line command no sqlglot import."""
+        types: list[str | None] = []
+
+        def statement_type(text: str) -> str | None:
+            types.append(self._statement_type(text))
+            return types[-1]
+
+        if local_only(sql, None, self.catalog, statement_type) is not None:
+            kind = KIND_OF_TYPE.get(types[-1] or "")
+            if kind is not None:
+                return StatementClass(kind)
+        from mjquery.planner.router import classify
+
+        return classify(sql)
 
     def _routed(self, sql: str, params: Sequence[object] | None, prefix: str) -> Statement:
         """The full router's answer (sqlglot parses the statement)."""

@@ -14,18 +14,21 @@ from typing import Any, Protocol, TypeVar
 
 from mjquery.errors import InterfaceError, ProgrammingError
 from mjquery.frontend.cancel import Interruptible
-from mjquery.frontend.sqltext import (
-    BoundStatement,
-    StatementKind,
-    bind_parameters,
-    has_where,
-    statement_kind,
-)
+from mjquery.frontend.sqltext import BoundStatement, bind_parameters
+from mjquery.planner.model import StatementClass, StatementKind
 
 FETCH_BATCH = 1000
 T = TypeVar("T")
 #: Statements that change the account: Ctrl-C does not stop them halfway (frontend.cancel).
 WRITE_KINDS = frozenset({StatementKind.UPDATE, StatementKind.DELETE, StatementKind.INSERT})
+
+
+def classify(sql: str) -> StatementClass:
+    """What ``sql`` does, from the planner's statement router, without a connection."""
+    # Imported on first use: `mjquery tables` or `--help` never load sqlglot.
+    from mjquery.planner.router import classify as route_class
+
+    return route_class(sql)
 
 
 class Cursor(Protocol):
@@ -40,6 +43,7 @@ class Cursor(Protocol):
 class Connection(Protocol):
     def cursor(self) -> Cursor: ...
     def close(self) -> None: ...
+    def classify(self, sql: str) -> StatementClass: ...
 
 
 #: Exit status when a write or an import applied some rows and the API refused others.
@@ -171,10 +175,11 @@ class StatementRunner:
 
     def check_write(self, sql: str, bound: BoundStatement) -> None:
         """Refuse or confirm an UPDATE/DELETE, before anything is sent."""
-        kind = statement_kind(sql)
+        statement = self.connection.classify(sql)
+        kind = statement.kind
         if kind not in (StatementKind.UPDATE, StatementKind.DELETE):
             return
-        if self.guard.safe_updates and not has_where(sql):
+        if self.guard.safe_updates and not statement.has_where:
             raise ProgrammingError(
                 f"{kind.value.upper()} without WHERE would change every row of the table; add a "
                 f"WHERE clause, or allow it with --no-safe-updates (shell: .safe-updates off)"
@@ -202,7 +207,7 @@ class StatementRunner:
         """What a query will do (the connection's EXPLAIN text), without running it; None for
         other statements or a connection that cannot explain."""
         explain = getattr(self.connection, "explain", None)
-        if explain is None or statement_kind(sql) is not StatementKind.QUERY:
+        if explain is None or self.connection.classify(sql).kind is not StatementKind.QUERY:
             return None
         if sql.lstrip().upper().startswith("EXPLAIN"):
             return None  # the statement shows its plan itself
@@ -222,7 +227,7 @@ class StatementRunner:
         bound = self.bind(sql, params or {})
         self.check_write(sql, bound)
         text = bound.sql
-        kind = statement_kind(sql)
+        kind = self.connection.classify(sql).kind
         cursor = self.connection.cursor()
         started = time.perf_counter()
         parameters = bound.parameters

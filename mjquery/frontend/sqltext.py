@@ -240,48 +240,6 @@ def bind_parameters(text: str, values: Mapping[str, Any], paramstyle: str) -> Bo
     return BoundStatement(sql, positional)
 
 
-class StatementKind(enum.Enum):
-    QUERY = "query"
-    UPDATE = "update"
-    DELETE = "delete"
-    INSERT = "insert"
-    OTHER = "other"
-
-
-def statement_kind(text: str) -> StatementKind:
-    """What the statement does, from its first word (``WITH`` counts as a query)."""
-    tokens = code_tokens(text)
-    first = next((t.upper for t in tokens if t.kind is TokenKind.WORD), "")
-    if first in (
-        "SELECT",
-        "WITH",
-        "VALUES",
-        "FROM",
-        "SHOW",
-        "DESCRIBE",
-        "EXPLAIN",
-        "TABLE",
-        "SUMMARIZE",
-    ):
-        return StatementKind.QUERY
-    return {
-        "UPDATE": StatementKind.UPDATE,
-        "DELETE": StatementKind.DELETE,
-        "INSERT": StatementKind.INSERT,
-    }.get(first, StatementKind.OTHER)
-
-
-def has_where(text: str) -> bool:
-    """Whether the statement has a WHERE clause at parenthesis depth zero."""
-    depth = 0
-    for token in code_tokens(text):
-        if token.kind is TokenKind.SYMBOL:
-            depth += {"(": 1, ")": -1}.get(token.text, 0)
-        elif token.kind is TokenKind.WORD and depth == 0 and token.upper == "WHERE":
-            return True
-    return False
-
-
 def counted_parameters(text: str) -> set[str]:
     """The ``:name`` markers that stand where SQL wants a count: right after LIMIT or OFFSET."""
     counted: set[str] = set()

@@ -37,16 +37,19 @@ from mjquery.planner.model import (
     SetLiteral,
     ShowTables,
     Statement,
+    StatementClass,
+    StatementKind,
 )
 
 if TYPE_CHECKING:
     from mjquery.planner.explain import explain_lines, explain_statement
-    from mjquery.planner.router import plan_statement, route
+    from mjquery.planner.router import classify, plan_statement, route
 
 # Loaded on first use: each imports sqlglot.
 _LAZY = {
     "explain_lines": "mjquery.planner.explain",
     "explain_statement": "mjquery.planner.explain",
+    "classify": "mjquery.planner.router",
     "plan_statement": "mjquery.planner.router",
     "route": "mjquery.planner.router",
 }
@@ -80,6 +83,9 @@ __all__ = [
     "SetLiteral",
     "ShowTables",
     "Statement",
+    "StatementClass",
+    "StatementKind",
+    "classify",
     "explain_lines",
     "explain_statement",
     "plan_statement",

@@ -180,6 +180,25 @@ class ResultKind(enum.StrEnum):
     NOTHING = "nothing"  # CREATE, DROP, SET, BEGIN ...: no rows and no count
 
 
+class StatementKind(enum.StrEnum):
+    """What a statement does, as the front ends need to know it before running it: whether it
+    changes the account (the write guard, Ctrl-C) or reads rows (EXPLAIN, export, ``\\watch``)."""
+
+    QUERY = "query"  # hands back rows and changes nothing: SELECT, SHOW, DESCRIBE, EXPLAIN ...
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    OTHER = "other"  # CREATE, SET, COPY, MERGE ...
+
+
+@dataclass(frozen=True)
+class StatementClass:
+    """A statement's kind and, for UPDATE/DELETE, whether it has a WHERE clause of its own."""
+
+    kind: StatementKind
+    has_where: bool = False
+
+
 @dataclass(frozen=True)
 class QueryPlan:
     """A statement that reads Mailjet tables (or only local ones): fetches, then residual SQL."""

@@ -41,6 +41,8 @@ from mjquery.planner.model import (
     ResultKind,
     ShowTables,
     Statement,
+    StatementClass,
+    StatementKind,
 )
 from mjquery.planner.parse import deep_enough, parse
 from mjquery.planner.planner import plan_query, unknown_table
@@ -104,6 +106,21 @@ def route(
         if schema is not None:
             return plan_write(tree, schema, params)
     return plan_query(tree, sql, params, catalog, local, options, prefix, result_kind(tree))
+
+
+def classify(sql: str) -> StatementClass:
+    """What one statement does, from its syntax tree (the same parse the engine runs; a syntax
+    error is raised here as it would be there)."""
+    tree = parse(sql)
+    if isinstance(tree, exp.Delete):
+        return StatementClass(StatementKind.DELETE, bool(tree.args.get("where")))
+    if isinstance(tree, exp.Update):
+        return StatementClass(StatementKind.UPDATE, bool(tree.args.get("where")))
+    if isinstance(tree, exp.Insert):
+        return StatementClass(StatementKind.INSERT)
+    if result_kind(tree) is ResultKind.ROWS and not isinstance(tree, exp.Merge):
+        return StatementClass(StatementKind.QUERY)
+    return StatementClass(StatementKind.OTHER)
 
 
 def result_kind(tree: exp.Expr) -> ResultKind:

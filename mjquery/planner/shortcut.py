@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from mjquery.planner.model import LocalStatement, ResultKind
+from mjquery.planner.model import LocalStatement, ResultKind, StatementKind
 from mjquery.schema.catalog import CatalogLike
 
 # Words that send a statement to the full router whatever tables it names: the statements it
@@ -51,6 +51,14 @@ RESULT_OF_TYPE = {
     "LOAD": ResultKind.NOTHING,
     "VACUUM": ResultKind.NOTHING,
 }
+
+#: What a shortcut statement does, for the front ends (:meth:`mjquery.engine.Engine.classify`).
+#: UPDATE, DELETE and MERGE are absent: whether they have a WHERE clause takes the router.
+KIND_OF_TYPE = {
+    name: StatementKind.QUERY if result is ResultKind.ROWS else StatementKind.OTHER
+    for name, result in RESULT_OF_TYPE.items()
+    if name not in ("UPDATE", "DELETE", "MERGE_INTO")
+} | {"INSERT": StatementKind.INSERT}
 
 
 def local_only(

@@ -22,15 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from mjquery.errors import ProgrammingError
 from mjquery.frontend.messages import check_output_file
+from mjquery.frontend.runner import classify
 from mjquery.frontend.schema_view import describe_notes, describe_result, tables_result
-from mjquery.frontend.sqltext import (
-    StatementKind,
-    is_complete,
-    parameter_names,
-    split_statements,
-    statement_kind,
-)
+from mjquery.frontend.sqltext import is_complete, parameter_names, split_statements
 from mjquery.output import OutputFormat, ResultSet
+from mjquery.planner.model import StatementKind
 from mjquery.shell.display import Expanded
 from mjquery.shell.suggest import META_COMMANDS
 
@@ -302,7 +298,7 @@ def _watch(shell: Shell, argument: str | None) -> None:
     sql = shell.state.last_sql
     if not sql:
         raise ProgrammingError("\\watch repeats the last statement, and there is none yet")
-    kinds = {statement_kind(s) for s in split_statements(sql)}
+    kinds = {classify(s).kind for s in split_statements(sql)}
     if kinds - {StatementKind.QUERY}:
         raise ProgrammingError("\\watch repeats queries only, not statements that change data")
     runs = 0

@@ -105,7 +105,7 @@ def catalog() -> Catalog:
 
 
 def _by_resource(catalog: Catalog) -> dict[str, ObjectSchema]:
-    return {obj.resource: obj for obj in catalog}
+    return {obj.resource: obj for obj in catalog if not obj.property_columns}
 
 
 def _reference_filters(entry: dict) -> dict[str, dict]:
@@ -119,7 +119,8 @@ def _reference_filters(entry: dict) -> dict[str, dict]:
 
 def test_every_get_resource_has_exactly_one_schema_file(catalog: Catalog) -> None:
     by_resource: dict[str, list[str]] = {}
-    for obj in catalog:
+    # A table of contact properties reads the resource of ContactData (checked below).
+    for obj in (o for o in catalog if not o.property_columns):
         by_resource.setdefault(obj.resource, []).append(obj.name)
     assert sorted(by_resource) == GET_RESOURCES
     assert all(len(names) == 1 for names in by_resource.values()), by_resource
@@ -252,8 +253,30 @@ def test_writes_use_methods_the_reference_allows(catalog: Catalog, resource: str
 
 
 def test_writes_are_exactly_the_skyvia_connector_list(catalog: Catalog) -> None:
-    declared = {obj.name: {op.value for op in obj.operations} for obj in catalog if obj.writes}
+    declared = {
+        obj.name: {op.value for op in obj.operations}
+        for obj in catalog
+        if obj.writes and not obj.property_columns
+    }
     assert declared == SKYVIA_WRITES
+
+
+def test_contact_properties_reads_contactdata_with_its_documented_filters(
+    catalog: Catalog,
+) -> None:
+    """ContactProperties is mjquery's own table over contactdata: the same path and item
+    path, only filters and writes the reference lists for contactdata."""
+    table, entry = catalog.get("ContactProperties"), RESOURCES["contactdata"]
+    assert table.property_columns and table.resource == "contactdata"
+    assert (table.path, table.item_path) == (entry["path"], entry["path"] + "/{id}")
+    assert catalog.find("contactdata") is catalog.get("ContactData")  # the resource's name
+    reference = {name.lower() for name in _reference_filters(entry)}
+    declared = {f.param.lower() for f in table.filters} | {
+        u.name.lower() for u in table.unpushed_filters
+    }
+    assert declared <= reference
+    assert {HTTP[rule.operation] for rule in table.writes} <= set(entry["methods"])
+    assert [c.name for c in table.columns] == ["ContactID"]  # the rest per account
 
 
 def test_campaign_updates_only_is_deleted_and_is_starred(catalog: Catalog) -> None:

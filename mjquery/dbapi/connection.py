@@ -237,6 +237,16 @@ class Connection:
     def clear_cache(self) -> None:
         self._engine.client.clear_cache()
 
+    def refresh_properties(self) -> None:
+        """Read the account's contact properties again when ContactProperties is next used.
+
+        Its columns (one per property of ContactMetadata) are read once per connection; a
+        property defined since then by another tool becomes a column after this call. A
+        property defined through this connection (INSERT INTO ContactMetadata) needs no call.
+        """
+        self._check_open()
+        self._engine.refresh_properties()
+
     def warm_up(self) -> None:
         """Load the parser and the API client now (call it in a background thread while the
         user types): the first statement on a Mailjet table then starts at once."""

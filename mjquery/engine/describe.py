@@ -95,6 +95,8 @@ def describe_rows(schema: ObjectSchema) -> list[tuple[Any, ...]]:
         )
         if column.write_only:
             kind = "write-only"
+        if column.property:
+            kind = "property"  # a contact property of the account (ContactMetadata)
         rows.append(
             (
                 column.name,

@@ -69,6 +69,7 @@ from mjquery.schema.catalog import CatalogLike
 
 if TYPE_CHECKING:
     from mjquery.api import ApiClient, BodyPage, RequestStats
+    from mjquery.schema.properties import PropertyDefinition
     from mjquery.writes.plan import WriteOptions
 
 # The parser, the API client and the write path load on first use (see Engine.plan): a
@@ -259,7 +260,7 @@ class Engine:
         local_database: str = ":memory:",
         local_files: bool = True,
     ) -> None:
-        self.catalog = catalog
+        self.catalog = _with_property_columns(catalog, self._property_definitions)
         # With ``client_factory`` the client (and httpx, its connection pool, its TLS context)
         # is built on first use: a statement on local tables never needs it.
         if (client is None) == (client_factory is None):
@@ -319,6 +320,31 @@ class Engine:
     @write_options.setter
     def write_options(self, options: WriteOptions) -> None:
         self._write_options = options
+
+    # -- contact properties (ContactProperties' columns) ----------------------------------------
+
+    def _property_definitions(self) -> list[PropertyDefinition]:
+        """The account's contact properties: ``GET /v3/REST/contactmetadata`` (every page)."""
+        from mjquery.schema.properties import PropertyDefinition
+
+        metadata = self.catalog.find("contactmetadata")
+        path = metadata.path if metadata is not None else "/v3/REST/contactmetadata"
+        definitions: list[PropertyDefinition] = []
+        for rows in self.client.scan(path):
+            for row in rows:
+                name = row.get("Name") if isinstance(row, dict) else None
+                if isinstance(name, str) and name:
+                    definitions.append(PropertyDefinition(name, str(row.get("Datatype") or "str")))
+        return definitions
+
+    def refresh_properties(self) -> None:
+        """Read the account's contact properties again on the next use of ContactProperties
+        (a property defined since the connection read them becomes a column)."""
+        refresh = getattr(self.catalog, "refresh", None)
+        if refresh is not None:
+            refresh()
+        if self._client is not None:
+            self._client.invalidate("contactmetadata")
 
     def _request_stats(self) -> RequestStats | None:
         """The client's counters so far (None while no client was needed)."""
@@ -578,13 +604,18 @@ class Engine:
                 f"COPY ... TO {write.path!r} writes a local file, and this connection does not "
                 "allow local files (connect(local_files=False), --no-local-files)."
             )
-        outcome = run_statement(
-            write,
-            select=self._select,
-            catalog=self.catalog,
-            client=self.client,
-            options=self.write_options,
-        )
+        try:
+            outcome = run_statement(
+                write,
+                select=self._select,
+                catalog=self.catalog,
+                client=self.client,
+                options=self.write_options,
+            )
+        finally:
+            if isinstance(write, DmlStatement) and _defines_properties(self.catalog, write.table):
+                # a property defined, renamed or removed: ContactProperties' columns change
+                self.refresh_properties()
         self.last_write = outcome
         columns = (
             None
@@ -847,6 +878,26 @@ class Engine:
             return [c() for c in calls]
         with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(calls))) as pool:
             return list(pool.map(lambda c: c(), calls))
+
+
+def _with_property_columns(
+    catalog: CatalogLike, read: Callable[[], Sequence[PropertyDefinition]]
+) -> CatalogLike:
+    """The connection's catalog: a table of contact properties gets the account's property
+    columns when first used (:mod:`mjquery.schema.properties`)."""
+    from mjquery.schema.catalog import Catalog
+
+    if isinstance(catalog, Catalog) and any(o.property_columns for o in catalog.objects):
+        from mjquery.schema.properties import ConnectionCatalog
+
+        return ConnectionCatalog(catalog, read)
+    return catalog
+
+
+def _defines_properties(catalog: CatalogLike, table: str) -> bool:
+    """Whether ``table`` holds the contact property definitions (contactmetadata)."""
+    schema = catalog.find(table)
+    return schema is not None and schema.resource.lower() == "contactmetadata"
 
 
 def _per_parent(fetch: ApiFetch) -> bool:

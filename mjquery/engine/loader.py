@@ -44,6 +44,7 @@ class TableColumn:
     type: SqlType
     from_api: bool  # False: filled by the engine (pseudo-column value, parent id)
     time_format: TimeFormat | None = None
+    property: bool = False  # a contact property: read from the row's Data [{Name, Value}]
 
 
 def table_columns(
@@ -66,7 +67,9 @@ def table_columns(
         column = real.get(low)
         if column is not None:
             from_api = not column.write_only and low != parent
-            columns.append(TableColumn(column.name, column.type, from_api, column.time_format))
+            columns.append(
+                TableColumn(column.name, column.type, from_api, column.time_format, column.property)
+            )
         elif low in pseudo:
             columns.append(TableColumn(pseudo[low].name, pseudo[low].type, False))
         else:  # the parent id column, when the schema does not list it
@@ -91,9 +94,30 @@ def _string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: The field of a ``contactdata`` row holding its property values: ``[{"Name", "Value"}]``.
+PROPERTY_LIST = "Data"
+
+
+def _property_value(column: TableColumn) -> str:
+    """The text the API sent for one contact property: the ``Value`` of the row's ``Data`` item
+    whose ``Name`` is the property's (names compared without case, as the API does)."""
+    wanted = _string(column.name.lower())
+    items = quote(PROPERTY_LIST)
+    return f'list_filter({items}, lambda x: lower(x."Name") = {wanted})[1]."Value"'
+
+
 def _conversion(column: TableColumn) -> str:
     """The SELECT expression turning the JSON reader's value into the column's SQL type."""
     name = quote(column.name)
+    if column.property:
+        # values come as text whatever the property's type (recorded: "Value": "N"); a value
+        # that does not fit reads as NULL, as for any column
+        text = _property_value(column)
+        if column.type is SqlType.TIMESTAMP:
+            return f"CAST(TRY_CAST(NULLIF({text}, '') AS TIMESTAMPTZ) AS TIMESTAMP)"
+        if column.type is SqlType.VARCHAR:
+            return text
+        return f"TRY_CAST(NULLIF(trim({text}), '') AS {column.type.value})"
     if column.type is SqlType.TIMESTAMP:
         if column.time_format is TimeFormat.EPOCH:
             seconds = f"TRY_CAST(NULLIF({name}, '') AS DOUBLE)"
@@ -144,6 +168,17 @@ class TableLoader:
             rows = (
                 "SELECT unnest(range(CAST(json_array_length(body, '$.Data') AS BIGINT))) "
                 f"FROM {bodies}"
+            )
+        elif any(c.property for c in self.api_columns):
+            # the rows' own fields, and their Data list kept whole (one item per property)
+            fields: dict[str, object] = {
+                c.name: _JSON_TYPE[c.type] for c in self.api_columns if not c.property
+            }
+            fields[PROPERTY_LIST] = [{"Name": "VARCHAR", "Value": "VARCHAR"}]
+            spec = orjson.dumps({"Data": [fields]})
+            rows = (
+                "SELECT unnest(item) FROM (SELECT unnest(page.Data) AS item FROM "
+                f"(SELECT json_transform(body, {_string(spec.decode())}) AS page FROM {bodies}))"
             )
         else:
             spec = orjson.dumps({"Data": [{c.name: _JSON_TYPE[c.type] for c in self.api_columns}]})

@@ -132,7 +132,7 @@ _cache_lock = threading.Lock()
 
 #: Bump when the classes of :mod:`mjquery.schema.model` change shape: compiled catalogs written
 #: by another layout are then rebuilt from the files.
-_COMPILED_FORMAT = 1
+_COMPILED_FORMAT = 2
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:

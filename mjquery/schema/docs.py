@@ -228,6 +228,12 @@ def _section(obj: ObjectSchema) -> list[str]:
             kind += " (epoch seconds)"
         writable = "write-only" if column.write_only else ("no" if column.read_only else "yes")
         out.append(f"| `{column.name}` | {kind} | {writable} | {_cell(column.description)} |")
+    if obj.property_columns:
+        out.append(
+            "| *one column per contact property* | str VARCHAR, int BIGINT, float DOUBLE, "
+            "bool BOOLEAN, datetime TIMESTAMP | yes (UPDATE) | The account's properties "
+            "(ContactMetadata), read when the table is first used in a connection |"
+        )
 
     out += ["", "### Pushed predicates", ""]
     if obj.filters:

@@ -12,6 +12,7 @@ File layout (all keys optional unless marked; ``docs/schema-format.md`` is the f
     path = "/v3/REST/contact"             # required
     description, aliases, item_path, key, unique_keys, paged, created_column, updated_column, notes,
     lags (true: statistics that trail the messages by hours; describe says so)
+    property_columns = true               # plus one column per contact property (per connection)
     [parent]            placeholder, column, table, key
     columns = [ { name, type, read_only, description, time_format, nullable, write_only }, ... ]
     filters = [ { param, column, op, exact, description, value_format }, ... ]
@@ -92,6 +93,7 @@ _TOP_KEYS = {
     "expected_rows",
     "incremental",
     "incremental_overlap",
+    "property_columns",
 }
 _FIXED_KEYS = {"name", "value", "reason"}
 _COLUMN_KEYS = {"name", "type", "read_only", "description", "time_format", "nullable", "write_only"}
@@ -317,8 +319,10 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
     if parent is None and _PLACEHOLDER.search(path):
         raise r.fail("path", "has a {placeholder} but the file has no [parent] table")
 
+    property_columns = r.boolean(data, "property_columns", "", False)
     writes = tuple(
-        _write(r, raw, f"writes[{i}]", real) for i, raw in enumerate(r.tables(data, "writes"))
+        _write(r, raw, f"writes[{i}]", real, properties=property_columns)
+        for i, raw in enumerate(r.tables(data, "writes"))
     )
     _no_duplicates(r, "writes", [w.operation.value for w in writes], what="operation")
     unpushed_filters = tuple(
@@ -348,8 +352,13 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
         )
 
     aliases = list(r.strings(data, "aliases", ""))
-    # The API resource name always works as a table name, whatever the file says.
-    if resource.lower() not in {a.lower() for a in aliases} and resource.lower() != name.lower():
+    # The API resource name always works as a table name, whatever the file says; a table of
+    # contact properties reads the resource of another table (ContactData owns the name).
+    if (
+        not property_columns
+        and resource.lower() not in {a.lower() for a in aliases}
+        and resource.lower() != name.lower()
+    ):
         aliases.append(resource)
     _no_duplicates(r, "aliases", [name, *aliases], what="name")
 
@@ -397,6 +406,7 @@ def build_schema(data: dict[str, Any], source: str) -> ObjectSchema:
         expected_rows=expected_rows,
         incremental=incremental,
         incremental_overlap_s=overlap_s,
+        property_columns=property_columns,
     )
 
 
@@ -545,7 +555,9 @@ def _parent(r: _Reader, raw: Any, path: str, real: dict[str, Column]) -> Parent 
     )
 
 
-def _write(r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column]) -> WriteRule:
+def _write(
+    r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column], *, properties: bool
+) -> WriteRule:
     r.check_keys(raw, _WRITE_KEYS, where)
     operation = r.enum(raw, "operation", where, Operation)
     assert operation is not None
@@ -557,7 +569,8 @@ def _write(r: _Reader, raw: dict[str, Any], where: str, real: dict[str, Column])
                 raise r.fail(f"{where}.{key}", f"{column!r} is not a column")
     if operation is Operation.DELETE and columns:
         raise r.fail(f"{where}.columns", "DELETE sets no columns")
-    if operation is not Operation.DELETE and not columns:
+    # a table of contact properties: UPDATE sets the property columns, added per connection
+    if operation is not Operation.DELETE and not columns and not properties:
         raise r.fail(f"{where}.columns", f"{operation.value} must list the columns it may set")
     missing = [c for c in required if c.lower() not in {x.lower() for x in columns}]
     if missing:

@@ -103,6 +103,9 @@ class Column:
     nullable: bool = True
     # Accepted by a write but never returned by the API (ContactList's ``Action``): reads give NULL.
     write_only: bool = False
+    # A contact property (ContactProperties): its value is the ``Value`` of the row's ``Data``
+    # item whose ``Name`` is the column's name, sent by the API as text whatever its type.
+    property: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,10 @@ class ObjectSchema:
     expected_rows: ExpectedRows = (
         ExpectedRows.UNKNOWN
     )  # size hint for the planner (SMALL: one page)
+    #: One more column per contact property the account defines (``contactmetadata``), added
+    #: per connection by :mod:`mjquery.schema.properties` (ContactProperties). The file holds
+    #: the columns every account has.
+    property_columns: bool = False
 
     # -- lookups used by every layer; kept here so nobody re-implements them -------------------
 
@@ -251,6 +258,11 @@ class ObjectSchema:
     def pseudo_column(self, name: str) -> PseudoColumn | None:
         lowered = name.lower()
         return next((p for p in self.pseudo_columns if p.name.lower() == lowered), None)
+
+    @property
+    def property_column_names(self) -> tuple[str, ...]:
+        """The columns that are contact properties (ContactProperties, once resolved)."""
+        return tuple(c.name for c in self.columns if c.property)
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -157,6 +157,7 @@ class Shell:
                 keywords=sql_keywords,
                 functions=sql_functions,
                 reserved=reserved_words,
+                table=self.table_object,
             ),
             complete_while_typing=True,
             key_bindings=build_key_bindings(),
@@ -200,6 +201,11 @@ class Shell:
 
             catalog = load_catalog()
         return tuple(catalog.objects)
+
+    def table_object(self, name: str) -> Any:
+        """One table as the connection sees it (ContactProperties with its property columns)."""
+        catalog = getattr(self.connection, "catalog", None)
+        return catalog.find(name) if catalog is not None else None
 
     # -- the loop ---------------------------------------------------------------------------------
 

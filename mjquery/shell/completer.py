@@ -151,6 +151,15 @@ def candidates(
     return [c for _, _, c in ranked]
 
 
+def _tables_for_columns(context: CompletionContext) -> list[str]:
+    return [
+        ref.name
+        for suggestion in context.suggestions
+        if suggestion.kind is SuggestionKind.COLUMN
+        for ref in suggestion.tables
+    ]
+
+
 class SqlCompleter(Completer):
     """Context-aware completion over the catalog of the connection."""
 
@@ -161,8 +170,12 @@ class SqlCompleter(Completer):
         keywords: Callable[[], Iterable[str]],
         functions: Callable[[], Iterable[str]],
         reserved: Callable[[], frozenset[str]] = frozenset,
+        table: Callable[[str], ObjectSchema | None] | None = None,
     ) -> None:
         self._objects = objects
+        # a table as the connection sees it now: ContactProperties with the account's property
+        # columns (read from the API on first use)
+        self._table = table
         self._keywords = keywords
         self._functions = functions
         self._reserved = reserved
@@ -179,7 +192,7 @@ class SqlCompleter(Completer):
             yield from self._paths.get_completions(word_document, complete_event)
             return
         for cand in candidates(
-            context, self._objects(), keywords=self._keywords, functions=self._functions
+            context, self._with_columns(context), keywords=self._keywords, functions=self._functions
         ):
             text = cand.text
             if cand.kind in (SuggestionKind.TABLE, SuggestionKind.COLUMN):
@@ -191,3 +204,18 @@ class SqlCompleter(Completer):
                 display=display,
                 display_meta=cand.meta,
             )
+
+    def _with_columns(self, context: CompletionContext) -> list[ObjectSchema]:
+        """The catalog's tables, those whose columns are wanted as the connection sees them."""
+        objects = list(self._objects())
+        if self._table is None:
+            return objects
+        for name in _tables_for_columns(context):
+            try:
+                found = self._table(name)
+            except Exception:  # completion never fails: the file's columns are shown then
+                continue
+            if found is None:
+                continue
+            objects = [found if o.name == found.name else o for o in objects]
+        return objects

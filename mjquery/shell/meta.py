@@ -332,6 +332,15 @@ def _cache(shell: Shell, argument: str | None) -> None:
     shell.info(f"cache: {state}")
 
 
+def _refresh(shell: Shell, argument: str | None) -> None:
+    """``.refresh``: read the account's contact properties again (ContactProperties' columns)."""
+    refresh = getattr(shell.connection, "refresh_properties", None)
+    if refresh is None:
+        raise ProgrammingError(".refresh needs a connection to a Mailjet account")
+    refresh()
+    shell.info("contact properties will be read again when ContactProperties is next used")
+
+
 def _profile(shell: Shell, argument: str | None) -> None:
     shell.info(f"connected to: {shell.options.source or 'Mailjet'}")
 
@@ -378,6 +387,7 @@ COMMANDS: dict[str, Handler] = {
     ".output": _output,
     ".read": _read,
     ".cache": _cache,
+    ".refresh": _refresh,
     ".profile": _profile,
     ".safe-updates": _safe_updates,
     ".help": _help,

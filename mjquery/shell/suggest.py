@@ -168,6 +168,7 @@ META_COMMANDS: tuple[tuple[str, str], ...] = (
     (".output", "send results to a file: .output FILE (alone: back to the screen)"),
     (".read", "run a .sql file: .read FILE"),
     (".cache", "API response cache: .cache clear|on|off"),
+    (".refresh", "read the contact properties again (the columns of ContactProperties)"),
     (".profile", "show the account and profile in use"),
     (".safe-updates", "refuse UPDATE/DELETE without WHERE: .safe-updates on|off"),
     (".help", "list the meta commands"),

@@ -251,7 +251,10 @@ class _Run:
         reports: dict[str, TableReport] = {}
         extracted: list[str] = []
         started = time.perf_counter()
-        for schema in schemas:
+        for listed in schemas:
+            # as the connection sees it: ContactProperties with the account's property columns
+            # (read now); a property defined since the last run is a new column of the target
+            schema = self.engine.catalog.get(listed.name) if listed.property_columns else listed
             report = self._extract_one(pipeline, schema, states, existing, full, replace)
             reports[schema.name] = report
             if report.ok:

@@ -140,6 +140,32 @@ def test_full_run_equals_the_source_and_incremental_run_follows_changes(
     assert rows == []
 
 
+def test_awkward_values_arrive_exactly(conn: Any, target: DbTarget) -> None:
+    # every destination's fast load path (Parquet through ADBC's COPY, CSV through LOAD DATA)
+    # must keep these apart: quotes, commas, backslashes, line breaks, the string 'NULL', an
+    # empty string and a NULL, characters outside ASCII
+    names = [
+        'O"Brien, the \\ backslash',
+        "two\nlines\r\nand a tab\t",
+        "NULL",
+        "",
+        "Zoë 🚀 \\N",
+    ]
+    cur = conn.cursor()
+    cur.execute(f"SELECT ID FROM Contact ORDER BY ID LIMIT {len(names)}")
+    ids = [row[0] for row in cur.fetchall()]
+    for contact_id, name in zip(ids, names, strict=True):
+        cur.execute(f"UPDATE Contact SET Name = ? WHERE ID = {contact_id}", (name,))
+    report = run(conn, target, tables=["Contact", "Message"])
+    assert report.ok, report.failed
+    assert_equal(conn, target, "Contact")
+    assert_equal(conn, target, "Message")
+    got = target.query(
+        f"SELECT id, name FROM {target.table('contact')} WHERE id IN ({', '.join(map(str, ids))})"
+    )
+    assert sorted(got) == sorted(zip(ids, names, strict=True))
+
+
 def test_keep_names_and_dataset(conn: Any, tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path}/named.duckdb"
     report = mjquery.replicate(conn, to=url, tables=["List"], keep_names=True, dataset="crm")

@@ -106,9 +106,13 @@ class Target:
             credentials.password = credentials.password or ""
             return postgres(credentials=credentials)
         if self.kind is TargetKind.MYSQL:
-            # connect without a database: the dataset is the database, dlt creates it if missing
-            return sqlalchemy(
-                credentials=urlunsplit(("mysql+pymysql", parts.netloc, "", parts.query, "")),
+            from mjquery.replicate.mysql_load import mysql_load_data
+
+            # connect without a database: the dataset is the database, dlt creates it if missing;
+            # local_infile: the Parquet job sends its rows with LOAD DATA LOCAL INFILE
+            query = "&".join(q for q in (parts.query, "local_infile=1") if q)
+            return mysql_load_data(
+                credentials=urlunsplit(("mysql+pymysql", parts.netloc, "", query, "")),
                 create_primary_keys=True,
             )
         if self.kind is TargetKind.FILES:
@@ -124,6 +128,8 @@ class Target:
             # measured 2.4x dlt's default INSERT statements (docs/bench-replicate.md). dlt's CSV
             # COPY path would turn "" into NULL (FORCE_NULL); Parquet keeps "" and NULL apart.
             return "parquet"
+        if self.kind is TargetKind.MYSQL:
+            return "parquet"  # loaded with LOAD DATA LOCAL INFILE (mjquery.replicate.mysql_load)
         return None
 
 

@@ -112,6 +112,9 @@ CONNECT = "connect() + SELECT 1 in Python"
 def run_part_s(rounds: int, log: Callable[[str], None]) -> PartS:
     env = dict(os.environ, MJ_APIKEY_PUBLIC="k", MJ_APIKEY_PRIVATE="s")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
+    # An installed package has its byte-code (pip compiles it); a development shell that set
+    # PYTHONDONTWRITEBYTECODE would otherwise time compiling mjquery's sources on every start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     commands = {
         BASELINE: [sys.executable, "-c", "import duckdb"],
         LOCAL_ONE_LINER: [*MJQUERY, "--base-url", "http://127.0.0.1:9", "-c", "SELECT 1"],

@@ -31,7 +31,6 @@ import json
 import os
 import stat
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -185,6 +184,8 @@ def load_config(
         message = permission_warning(path)
         if message:
             warn(message)
+    import tomllib  # here: a command whose settings come from the environment never needs it
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -48,6 +48,8 @@ def test_a_local_one_liner_loads_no_parser_no_http_client_and_no_shell(tmp_path:
     loaded = modules_after(["--base-url", "http://127.0.0.1:9", "-c", "SELECT 1"], tmp_path)
     assert "duckdb" in loaded
     assert not {"sqlglot", "httpx", "prompt_toolkit", "pyarrow"} & loaded
+    # an ASCII result needs no Unicode width tables; nothing runs in a thread pool
+    assert not {"wcwidth", "concurrent.futures"} & loaded
 
 
 def test_tables_loads_no_duckdb(tmp_path: Path) -> None:
@@ -180,3 +182,9 @@ def test_warm_up_loads_the_parser_and_sends_nothing(
     demo_sandbox.log.clear()
     demo_conn.warm_up()
     assert list(demo_sandbox.log) == []
+
+
+def test_the_command_does_not_load_httpx_s_own_command_line_tool(tmp_path: Path) -> None:
+    loaded = modules_after(["--demo", "-c", "SELECT COUNT(*) FROM Contact"], tmp_path)
+    assert {"httpx", "sqlglot", "mjquery.sandbox"} <= loaded
+    assert not {"click", "rich", "pygments"} & loaded

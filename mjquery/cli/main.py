@@ -34,6 +34,7 @@ def main(
 
     ``connect`` replaces ``mjquery.connect`` and the streams replace the process's (tests).
     """
+    _skip_httpx_cli()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "sandbox":
         # The sandbox command owns its options.
@@ -75,6 +76,20 @@ def main(
         return EXIT_ERROR
     finally:
         context.close()
+
+
+def _skip_httpx_cli() -> None:
+    """Keep ``import httpx`` from loading httpx's own command-line tool.
+
+    httpx imports its CLI (``httpx._main``, with click, rich and pygments) whenever those are
+    installed, and dlt installs them: that is about half of httpx's import time, paid by the
+    first request of every ``mjquery`` process for a tool it never runs. With the module marked
+    absent, httpx falls back to its stub ``main`` (httpx/__init__.py catches the ImportError).
+    Only this command's process is changed; ``import mjquery`` in a user's program is not.
+    """
+    if "httpx" not in sys.modules:
+        # None in sys.modules is the documented way to make an import raise ImportError
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def _exit_now_if_stuck(context: Context, status: int) -> None:

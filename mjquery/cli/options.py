@@ -9,6 +9,7 @@ and an absent one does not overwrite the value given before it.
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 
 from mjquery.output import OutputFormat
@@ -142,8 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-V",
         "--version",
-        action="version",
-        version=f"%(prog)s {package_version()}",
+        action=_VersionAction,
         help="print the version of mjquery and exit",
     )
     parser.add_argument(
@@ -472,6 +472,18 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: reads the installed metadata only when asked (reading it on every start
+    costs a one-line command tens of milliseconds)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        parser._print_message(f"{parser.prog} {package_version()}\n", sys.stdout)
+        parser.exit()
 
 
 def package_version() -> str:

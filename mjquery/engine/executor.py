@@ -26,7 +26,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -824,6 +823,8 @@ class Engine:
         def read(request: ApiRequest) -> list[BodyPage]:
             return list(self._scan(fetch, request))
 
+        from concurrent.futures import ThreadPoolExecutor  # with logging: only when fetching
+
         pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(scans)))
         try:
             pending = iter(scans)
@@ -876,6 +877,8 @@ class Engine:
     def _parallel(self, calls: list[Callable[[], Any]]) -> list[Any]:
         if len(calls) <= 1:
             return [c() for c in calls]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(calls))) as pool:
             return list(pool.map(lambda c: c(), calls))
 

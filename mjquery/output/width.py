@@ -1,9 +1,11 @@
 """How many terminal columns text takes: CJK characters and most emoji take two, combining
-marks none (``wcwidth``), so tables line up whatever the script."""
+marks none (``wcwidth``), so tables line up whatever the script.
+
+``wcwidth`` is imported the first time a text is not plain printable ASCII: loading its tables
+takes a noticeable share of a one-line command's start-up, and most results never need them.
+"""
 
 from __future__ import annotations
-
-from wcwidth import wcswidth, wcwidth
 
 ELLIPSIS = "…"
 
@@ -12,6 +14,8 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes on a terminal (control characters count as none)."""
     if text.isascii() and text.isprintable():
         return len(text)
+    from wcwidth import wcswidth, wcwidth
+
     width = wcswidth(text)
     if width >= 0:
         return int(width)
@@ -22,6 +26,8 @@ def clip(text: str, width: int) -> str:
     """``text`` cut to at most ``width`` columns, ending with ``…`` when something was cut."""
     if display_width(text) <= width:
         return text
+    from wcwidth import wcwidth
+
     room = max(0, width - 1)
     taken, used = [], 0
     for ch in text:

@@ -7,16 +7,14 @@ claim the same name or alias, and that every sub-resource's parent table and key
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import os
-import pickle
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from mjquery import cachefiles
 from mjquery.errors import ProgrammingError, closest
 from mjquery.schema import loader as loader_module
 from mjquery.schema import model as model_module
@@ -172,41 +170,23 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 def compiled_catalog_path(fingerprint: str) -> Path:
     """Where the compiled catalog of one set of schema files is kept: the user's cache folder
     (``$XDG_CACHE_HOME``, else ``~/.cache``), ``mjquery/catalog-<fingerprint>.pickle``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mjquery" / f"catalog-{fingerprint}.pickle"
+    return cachefiles.cache_folder() / f"catalog-{fingerprint}.pickle"
 
 
 def _fingerprint(directory: Path, files: list[Path]) -> str:
     """The schema files as they are now, and the code that reads them (a changed loader or
     model invalidates what an older one compiled)."""
-    digest = hashlib.sha256()
-    digest.update(f"{_COMPILED_FORMAT}|{directory}".encode())
     code = [Path(loader_module.__file__ or ""), Path(model_module.__file__ or "")]
-    for path in [*code, *files]:
-        stat = path.stat()
-        digest.update(f"|{path.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:32]
+    return cachefiles.fingerprint(f"{_COMPILED_FORMAT}|{directory}", [*code, *files])
 
 
 def _read_compiled(fingerprint: str) -> tuple[ObjectSchema, ...] | None:
-    path = compiled_catalog_path(fingerprint)
-    try:
-        with path.open("rb") as handle:
-            objects = pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
-        return None
+    objects = cachefiles.read_pickle(compiled_catalog_path(fingerprint))
     if not isinstance(objects, tuple) or not all(isinstance(o, ObjectSchema) for o in objects):
         return None
     return objects
 
 
 def _write_compiled(fingerprint: str, objects: tuple[ObjectSchema, ...]) -> None:
-    path = compiled_catalog_path(fingerprint)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".catalog-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(objects, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)  # readers see the old file or the whole new one
-    except OSError:
-        return  # no cache folder (read-only home, ...): the files are read on every start
+    # no cache folder (read-only home, ...): the files are read on every start
+    cachefiles.write_pickle(compiled_catalog_path(fingerprint), objects)

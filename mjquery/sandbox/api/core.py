@@ -135,7 +135,7 @@ from mjquery.sandbox.api.wire import (
     object_body,
 )
 from mjquery.sandbox.config import FaultKind, SandboxConfig
-from mjquery.sandbox.demo import build_demo_account
+from mjquery.sandbox.demo.cache import load_demo_account
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 10
@@ -271,7 +271,7 @@ class Sandbox:
         self.config = config or SandboxConfig()
         self.log = RequestLog()
         if data is None:
-            data = build_demo_account(seed=seed, scale=scale)
+            data = load_demo_account(seed=seed, scale=scale)
         self.data = data
         self.specs = load_reference()
         self.store = Store(self.specs, data, start=self.config.start)

@@ -8,9 +8,10 @@ Mailjet's OpenAPI description (the string-match filter families). Filters are th
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
+
+import orjson
 
 #: Query parameters every list endpoint takes; they are not filters.
 COMMON_PARAMS = frozenset({"limit", "offset", "sort", "countonly"})
@@ -90,10 +91,8 @@ _OPENAPI_TYPES = {"integer": "int", "boolean": "bool", "number": "float", "strin
 
 
 def _load_json(name: str) -> object:
-    text = (
-        importlib_resources.files("mjquery.sandbox").joinpath("reference", name).read_text("utf-8")
-    )
-    return json.loads(text)
+    data = importlib_resources.files("mjquery.sandbox").joinpath("reference", name).read_bytes()
+    return orjson.loads(data)  # a third of json's time: every sandbox start reads 0.6 MB
 
 
 @functools.cache

@@ -446,36 +446,35 @@ class Statistics:
             out.append(self._core("senderstatistics", counters, SenderID=sender["ID"]))
         return out
 
+    # The lazy rows are built by bound methods, not closures: the account pickles (the demo
+    # account's cache on disk, :mod:`mjquery.sandbox.demo.cache`).
     def _contactstatistics(self) -> LazyRows:
-        audience = self.views.audience
+        return LazyRows(self.views.audience.size, self._contactstatistics_row)
 
-        def make(index: int) -> dict[str, Any]:
-            return self._core(
-                "contactstatistics",
-                self.by_contact.get(index, _ZERO),
-                ContactID=audience.contact_id[index],
-                MarketingContacts=0,
-                UserMarketingContacts=0,
-            )
-
-        return LazyRows(audience.size, make)
+    def _contactstatistics_row(self, index: int) -> dict[str, Any]:
+        return self._core(
+            "contactstatistics",
+            self.by_contact.get(index, _ZERO),
+            ContactID=self.views.audience.contact_id[index],
+            MarketingContacts=0,
+            UserMarketingContacts=0,
+        )
 
     def _listrecipientstatistics(self, recipients: Sequence[dict[str, Any]]) -> LazyRows:
         audience = self.views.audience
         contact_index = {contact_id: index for index, contact_id in enumerate(audience.contact_id)}
         list_index = {mlist.id: index for index, mlist in enumerate(audience.lists)}
-        keys = [
+        self._recipient_keys = [
             (r["ID"], contact_index[r["ContactID"]], list_index[r["ListID"]]) for r in recipients
         ]
+        return LazyRows(len(self._recipient_keys), self._listrecipientstatistics_row)
 
-        def make(n: int) -> dict[str, Any]:
-            recipient_id, contact, lst = keys[n]
-            counters = self.by_member.get((contact, lst)) or _new()
-            return self._core(
-                "listrecipientstatistics", counters, Data=[], ListRecipientID=recipient_id
-            )
-
-        return LazyRows(len(keys), make)
+    def _listrecipientstatistics_row(self, n: int) -> dict[str, Any]:
+        recipient_id, contact, lst = self._recipient_keys[n]
+        counters = self.by_member.get((contact, lst)) or _new()
+        return self._core(
+            "listrecipientstatistics", counters, Data=[], ListRecipientID=recipient_id
+        )
 
     def _domainstatistics(self, t: Tally) -> list[dict[str, Any]]:
         audience = self.views.audience

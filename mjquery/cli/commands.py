@@ -228,6 +228,7 @@ def dispatch(context: Context) -> int:
         "config": config_command,
         "completion": completion_command,
         "replicate": replicate_command,
+        "sync": sync_command,
     }
     return handlers[command](context)
 
@@ -404,6 +405,12 @@ def completion_command(context: Context) -> int:
 
     context.stdout.write(script(context.options.shell, build_parser()))
     return 0
+
+
+def sync_command(context: Context) -> int:
+    from mjquery.cli.sync import sync
+
+    return sync(context)
 
 
 def replicate_command(context: Context) -> int:

@@ -18,6 +18,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("export",),
     ("import",),
     ("replicate",),
+    ("sync",),
     ("config",),
     ("config", "add-profile"),
     ("config", "remove-profile"),

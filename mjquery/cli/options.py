@@ -373,6 +373,87 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(replicate, top_level=False)
 
+    sync = _sub(
+        subparsers,
+        "sync",
+        "keep a Mailjet object and a database table in step, both ways",
+        "Synchronise a Mailjet object (Contact, List, Template, ...) with a table of DuckDB,\n"
+        "SQLite, PostgreSQL or MySQL/MariaDB, both ways. A missing table is created and filled\n"
+        "from Mailjet; an existing one is linked row by row by the key on the first run. Each\n"
+        "run compares both sides with the snapshot of the last run (kept in the same database),\n"
+        "so new and changed rows flow each way: new and updated records for objects with an\n"
+        "updated timestamp column, new records only for the others (`mjquery describe` says\n"
+        "which). Exit status 0 when every change flowed, 3 when Mailjet or a rule refused some\n"
+        "(each is listed; they are tried again next run), 1 on a fatal error.",
+        """\
+                   examples:
+                     mjquery sync Contact --with sqlite:///crm.db --table crm_contacts --demo
+                     mjquery sync Contact --with postgresql://me@localhost/crm --table public.customers \\
+                         --map email_address=Email,full_name=Name --prefer newer
+                     mjquery sync List --with mysql://root@127.0.0.1/crm --table lists --deletes
+                     mjquery sync Contact --with duckdb:///crm.duckdb --table contacts --dry-run
+                     mjquery sync Template --with sqlite:///crm.db --table templates --key Name --every 15m
+
+                   A conflict is a column changed on both sides since the last run: --prefer says
+                   who wins (newer: the later of Mailjet's updated column and the table's
+                   updated_at column). Deletes flow only with --deletes, and only as the object
+                   allows (List: soft delete; Contact: never through the v3 API). The password of
+                   the URL is never printed. See docs/sync.md.""",
+    )
+    sync.add_argument("object", metavar="OBJECT", help="the Mailjet object (table) to synchronise")
+    sync.add_argument(
+        "--with",
+        dest="with_url",
+        metavar="URL",
+        required=True,
+        help="the database: duckdb:///file.duckdb, sqlite:///file.db, postgresql://user@host/db, "
+        "mysql://user@host/db",
+    )
+    sync.add_argument(
+        "--table",
+        dest="db_table",
+        metavar="NAME",
+        required=True,
+        help="the database table (schema.table where the database has schemas); created if missing",
+    )
+    sync.add_argument(
+        "--key",
+        metavar="COLUMN",
+        default=None,
+        help="the Mailjet column linking rows (default: the object's natural key, e.g. Email, Name)",
+    )
+    sync.add_argument(
+        "--map",
+        metavar="DBCOL=Column,...",
+        default=None,
+        help="database columns holding Mailjet columns of another name (others match by name, "
+        "ignoring case and underscores)",
+    )
+    sync.add_argument(
+        "--prefer",
+        choices=["mailjet", "database", "newer"],
+        default="mailjet",
+        help="who wins a conflict (default mailjet)",
+    )
+    sync.add_argument(
+        "--deletes",
+        action="store_true",
+        help="let deletes flow both ways, as the object allows",
+    )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="change nothing: print per direction the rows to insert, update and delete, the "
+        "conflicts and how they resolve, and the rows that cannot flow",
+    )
+    sync.add_argument(
+        "--every",
+        metavar="INTERVAL",
+        default=None,
+        help="keep running, one run per interval (30s, 15m, 1h, 1d); Ctrl-C stops",
+    )
+    _add_common(sync, top_level=False)
+
     config = _sub(
         subparsers,
         "config",

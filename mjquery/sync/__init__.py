@@ -20,6 +20,7 @@ import types
 from typing import Any
 
 from mjquery.sync.model import (
+    FAILED_KINDS,
     ChangeKind,
     Conflict,
     Direction,
@@ -36,6 +37,7 @@ from mjquery.sync.model import (
 from mjquery.sync.rules import sync_mode, sync_text
 
 __all__ = [
+    "FAILED_KINDS",
     "ChangeKind",
     "Conflict",
     "Direction",

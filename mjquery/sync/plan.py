@@ -17,7 +17,7 @@ column Mailjet does not let anyone set, a row without its key, a Contact DELETE 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from mjquery.sync.model import (
     SyncPlan,
 )
 from mjquery.sync.store import SnapshotEntry
+from mjquery.sync.values import to_mailjet
 from mjquery.writes.lookup import normalize
 from mjquery.writes.plan import RowWrite, WritePlan
 from mjquery.writes.validate import validate
@@ -61,6 +62,12 @@ class Layout:
 
     def database_name(self, mailjet: str) -> str:
         return next(c.database for c in self.columns if c.mailjet == mailjet)
+
+    def same(self, mailjet: str, left: Any, right: Any) -> bool:
+        """Equal values; the key compares as Mailjet compares it (Email without case)."""
+        if mailjet == self.key.mailjet:
+            return normalize(left) == normalize(right)
+        return bool(left == right)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,39 @@ def rule_refusal(schema: ObjectSchema, operation: Operation, columns: Sequence[s
     return None
 
 
+def row_refusal(
+    schema: ObjectSchema,
+    layout: Layout,
+    operation: Operation,
+    values: Mapping[str, Any],
+    mailjet_id: int | None = None,
+) -> str | None:
+    """Why the write path would refuse this one row (a value it cannot send: an invalid email,
+    a wrong type), in its own words; None when it takes it."""
+    types = {c.mailjet: c.type for c in layout.columns}
+    row = {c: to_mailjet(v, types.get(c, SqlType.VARCHAR)) for c, v in values.items()}
+    current = {schema.key or "ID": mailjet_id} if mailjet_id is not None else {}
+    write = WritePlan(schema.name, operation, (RowWrite(values=row, current=current),))
+    try:
+        validate(write, schema, defined_properties=())
+    except Error as exc:
+        return str(exc)
+    return None
+
+
+def ids_of(layout: Layout, rows: Iterable[DatabaseRow]) -> dict[int, DatabaseRow]:
+    """The rows by the Mailjet ID they hold, when the table has a column for it: a pair
+    stays linked by it even when its key changes (a list renamed in the table)."""
+    if not any(c.mailjet == "ID" for c in layout.columns):
+        return {}
+    out: dict[int, DatabaseRow] = {}
+    for row in rows:
+        value = row.values.get("ID")
+        if isinstance(value, int):
+            out[value] = row
+    return out
+
+
 def plan(inputs: Inputs) -> SyncPlan:
     """The changes, conflicts and refusals of one run (see the module docstring)."""
     layout, schema = inputs.layout, inputs.schema
@@ -169,10 +209,11 @@ def plan(inputs: Inputs) -> SyncPlan:
     claimed_keys: set[str] = set()
     links = 0
     # pairs the snapshot knows
+    by_id = ids_of(layout, by_key.values())
     for mailjet_id, entry in inputs.snapshot.items():
-        claimed_keys.add(entry.key)
         m = inputs.mailjet.get(mailjet_id)
-        d = by_key.get(entry.key)
+        d = by_id.get(mailjet_id) or by_key.get(entry.key)
+        claimed_keys.add(d.key if d is not None else entry.key)
         if m is not None and d is not None:
             _pair(inputs, out, m, d, entry.values)
         elif m is not None:
@@ -231,6 +272,8 @@ def _insert_into_mailjet(inputs: Inputs, out: _Builder, d: DatabaseRow) -> None:
             reason = (
                 f"INSERT of {schema.name} needs {', '.join(missing)}, which the row leaves empty"
             )
+    if reason is None:
+        reason = row_refusal(schema, inputs.layout, Operation.INSERT, values)
     if reason is not None:
         out.refusals.append(
             Refusal(
@@ -290,7 +333,7 @@ def _pair(
     for column in layout.columns:
         name = column.mailjet
         mv, dv = m.values.get(name), d.values.get(name)
-        if mv == dv:
+        if layout.same(name, mv, dv):
             continue
         known = base is not None and name in base
         old = base.get(name) if base is not None else None
@@ -337,7 +380,12 @@ def _pair(
                 Refusal(Direction.TO_MAILJET, ChangeKind.UPDATE, key, reason, RefusalKind.RULE)
             )
         allowed = {c: v for c, v in to_mailjet.items() if c not in refused}
-        if allowed:
+        invalid = row_refusal(schema, layout, Operation.UPDATE, allowed, m.id) if allowed else None
+        if invalid is not None:
+            out.refusals.append(
+                Refusal(Direction.TO_MAILJET, ChangeKind.UPDATE, key, invalid, RefusalKind.RULE)
+            )
+        elif allowed:
             out.changes.append(
                 RowChange(Direction.TO_MAILJET, ChangeKind.UPDATE, key, m.id, allowed)
             )

@@ -514,7 +514,7 @@ class _Apply:
             current = rows[key]
             for column in layout.columns:
                 name = column.mailjet
-                if now.values.get(name) == current.get(name):
+                if layout.same(name, now.values.get(name), current.get(name)):
                     continue
                 held = (
                     before is not None
@@ -583,18 +583,23 @@ class _Apply:
         """The pairs after the run and the values both sides hold; the entries that changed,
         and the IDs to forget (gone from both sides)."""
         layout = self.layout
-        claimed = {e.key for e in snapshot.values()}
+        by_id: dict[int, str] = {}
+        if any(c.mailjet == "ID" for c in layout.columns):
+            by_id = {v["ID"]: k for k, v in rows.items() if isinstance(v.get("ID"), int)}
+        claimed: set[str] = set()
         entries: list[SnapshotEntry] = []
         forget: list[int] = []
         for mailjet_id, entry in snapshot.items():
             m = final_mailjet.get(mailjet_id)
-            d = rows.get(entry.key)
+            key = by_id.get(mailjet_id, entry.key)
+            d = rows.get(key)
+            claimed.add(key if d is not None else entry.key)
             if m is None and d is None:
                 forget.append(mailjet_id)
             elif m is not None and d is not None:
                 agreed = _agreed(layout, m.values, d, entry.values)
-                if agreed != dict(entry.values):
-                    entries.append(SnapshotEntry(mailjet_id, entry.key, agreed))
+                if agreed != dict(entry.values) or key != entry.key:
+                    entries.append(SnapshotEntry(mailjet_id, key, agreed))
         for m in final_mailjet.values():
             if m.id in snapshot:
                 continue
@@ -614,7 +619,7 @@ def _agreed(
     out: dict[str, Any] = {}
     for column in layout.columns:
         name = column.mailjet
-        if mailjet.get(name) == database.get(name):
+        if layout.same(name, mailjet.get(name), database.get(name)):
             out[name] = mailjet.get(name)
         elif name in old:
             out[name] = old[name]

@@ -205,15 +205,20 @@ class Store:
     def marker(self) -> str:
         return "%s" if self.kind in (TargetKind.POSTGRES, TargetKind.MYSQL) else "?"
 
+    def _cursor(self) -> Any:
+        # DuckDB's cursor() opens another connection, outside this one's transaction
+        return self._db if self.kind is TargetKind.DUCKDB else self._db.cursor()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
-            cursor = self._db.cursor()
+            cursor = self._cursor()
             try:
                 cursor.execute(sql, tuple(params))
                 rows = cursor.fetchall() if cursor.description else []
             finally:
-                with contextlib.suppress(Exception):
-                    cursor.close()
+                if cursor is not self._db:
+                    with contextlib.suppress(Exception):
+                        cursor.close()
         except (ProgrammingError, InterfaceError):
             raise
         except Exception as exc:
@@ -224,12 +229,13 @@ class Store:
         if not rows:
             return
         try:
-            cursor = self._db.cursor()
+            cursor = self._cursor()
             try:
                 cursor.executemany(sql, [tuple(r) for r in rows])
             finally:
-                with contextlib.suppress(Exception):
-                    cursor.close()
+                if cursor is not self._db:
+                    with contextlib.suppress(Exception):
+                        cursor.close()
         except Exception as exc:
             raise OperationalError(f"{self.target.display}: {self._scrub(exc)}") from None
 

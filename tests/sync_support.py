@@ -47,18 +47,20 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _same(value: Any) -> Any:
+    """Emails without case; an empty text as NULL (Mailjet answers "" for an unset name)."""
+    if value == "":
+        return None
+    return value.lower() if isinstance(value, str) and "@" in value else value
+
+
 def database_rows(target: DbTarget, columns: str, name: str = "crm") -> list[tuple[Any, ...]]:
     rows = target.query(f"SELECT {columns} FROM {qualified(target, name)}")
-    return sorted(
-        tuple(v.lower() if isinstance(v, str) and "@" in v else v for v in r) for r in rows
-    )
+    return sorted((tuple(_same(v) for v in r) for r in rows), key=repr)
 
 
 def mailjet_rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
     conn.clear_cache()
     cur = conn.cursor()
     cur.execute(sql)
-    return sorted(
-        tuple(v.lower() if isinstance(v, str) and "@" in v else v for v in r)
-        for r in cur.fetchall()
-    )
+    return sorted((tuple(_same(v) for v in r) for r in cur.fetchall()), key=repr)

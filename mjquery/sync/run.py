@@ -443,6 +443,7 @@ class _Apply:
             final_mailjet = _read_mailjet(self.connection, self.schema, self.layout)
         self.progress(Progress("writing the database"))
         database_after = self._write_database(the_plan, mailjet, final_mailjet, database, snapshot)
+        self.refusals[:0] = the_plan.refusals
         counts_mj = self._counts(Direction.TO_MAILJET, self.written)
         applied_db = the_plan.changes_to(Direction.TO_DATABASE, ChangeKind.INSERT) + (
             the_plan.changes_to(Direction.TO_DATABASE, ChangeKind.UPDATE)
@@ -454,7 +455,7 @@ class _Apply:
             report,
             to_mailjet=counts_mj,
             to_database=counts_db,
-            refusals=report.refusals + tuple(self.refusals),
+            refusals=tuple(self.refusals),
             write_requests=self.write_requests,
         )
 

@@ -412,6 +412,11 @@ def _report_a(suite: SuiteResult, add: Callable[[str], None]) -> None:
             add(f"- **{o.query.key}** failed: {_cell(o.error)}")
         else:
             cause = KNOWN_CAUSES.get(o.query.key, "Cause not analysed.")
+            if o.retries:
+                cause = (
+                    f"The client repeated {o.retries} request(s) (a timeout or a dropped "
+                    "connection: the server took longer than the client waits)."
+                )
             add(
                 f"- **{o.query.key}** used {o.served} requests, {o.served - o.minimum.requests:+d} against the "
                 f"minimum of {o.minimum.requests}. {cause} Requests served: " + _calls(o.calls)

@@ -673,6 +673,7 @@ class QueryOutcome:
     elapsed_s: float
     error: str | None = None
     calls: tuple[str, ...] = ()  # the requests served, kept when the query missed its minimum
+    retries: int = 0  # requests the client repeated (a timeout, a dropped connection, a 429)
 
     @property
     def at_minimum(self) -> bool:
@@ -697,6 +698,14 @@ class SuiteResult:
         return sum(1 for o in self.outcomes if o.at_minimum)
 
 
+def _client_retries(connection: Any) -> int:
+    """The requests the connection's API client has repeated so far (0 before its first)."""
+    engine = getattr(connection, "engine", None)
+    if engine is None or not engine.client_built:
+        return 0
+    return int(engine.client.stats.retries)
+
+
 def run_suite(
     connection: Any,
     counter: RequestCounter,
@@ -713,6 +722,7 @@ def run_suite(
         minimum = query.minimum(prober, facts)
         expected = query.expected_rows(prober, facts) if query.expected_rows else None
         counter.clear()
+        retried_before = _client_retries(connection)
         started = time.perf_counter()
         error = None
         rows: int | None = None
@@ -726,9 +736,20 @@ def run_suite(
         elapsed = time.perf_counter() - started
         served = counter.count().requests
         calls = counter.calls() if served != minimum.requests or error else ()
+        retries = _client_retries(connection) - retried_before
         outcomes.append(
             QueryOutcome(
-                query, params, minimum, served, engine, rows, expected, elapsed, error, calls
+                query,
+                params,
+                minimum,
+                served,
+                engine,
+                rows,
+                expected,
+                elapsed,
+                error,
+                calls,
+                retries,
             )
         )
     return SuiteResult(facts, tuple(outcomes))

@@ -133,3 +133,35 @@ def test_index_rebuilt_when_the_change_log_no_longer_covers_it(
     assert len(store.recipients_by_list()[3]) == 1 + len(contacts)
     counted = client.get("/v3/REST/contact", params={"ContactsList": "3", "countOnly": "1"}).json()
     assert counted["Total"] == 1 + len(contacts)
+
+
+def test_display_flags_share_the_answer_of_the_rows_they_display(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``ShowSubject`` & co. change the properties shown, not the rows: a page asked for with
+    them is served from the rows the same filter found without them (a filter over every
+    message is computed once, not once per set of display flags)."""
+    sandbox = Sandbox(seed=42, scale=0.05)
+    computed: list[str] = []
+    original = sandbox._matching
+
+    def counting(table, predicates, sort_keys):  # type: ignore[no-untyped-def]
+        computed.append(table.spec.name)
+        return original(table, predicates, sort_keys)
+
+    monkeypatch.setattr(sandbox, "_matching", counting)
+    with httpx.Client(
+        transport=sandbox.transport(),
+        base_url="https://api.mailjet.com",
+        auth=(sandbox.config.api_key, sandbox.config.api_secret),
+    ) as http:
+        campaign = http.get("/v3/REST/campaign", params={"Limit": "1"}).json()["Data"][0]["ID"]
+        plain = http.get("/v3/REST/message", params={"Campaign": campaign}).json()
+        shown = http.get(
+            "/v3/REST/message",
+            params={"Campaign": campaign, "ShowSubject": "true", "ShowCustomID": "true"},
+        ).json()
+        contact = plain["Data"][0]["ContactID"]
+        other = http.get("/v3/REST/message", params={"Campaign": campaign, "Contact": contact})
+    assert computed.count("message") == 2  # the Campaign filter once, Campaign+Contact once
+    assert plain["Count"] == shown["Count"] > other.json()["Count"] > 0
+    assert [r["ID"] for r in plain["Data"]] == [r["ID"] for r in shown["Data"]]
+    assert plain["Data"][0]["Subject"] == "" and shown["Data"][0]["Subject"] != ""

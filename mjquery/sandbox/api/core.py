@@ -534,13 +534,18 @@ class Sandbox:
         # Aggregate statistics: filters that pick the messages are answered by recomputing the rows.
         aggregate = aggregate_query(spec, self.store, params)
         recomputed = served_filters(spec) if aggregate is not None else frozenset()
-        predicates = [
-            p
-            for low, value in filters
-            if low not in recomputed
-            and (p := compile_filter(spec, self.store, spec.filters_by_lower[low], value))
-            is not None
-        ]
+        predicates = []
+        # The filters that decide which rows match: a display flag (``ShowSubject`` ...) compiles
+        # to no predicate, so requests that differ only in those share one cached answer.
+        selecting = []
+        for low, value in filters:
+            if low in recomputed:
+                selecting.append((low, value))
+                continue
+            predicate = compile_filter(spec, self.store, spec.filters_by_lower[low], value)
+            if predicate is not None:
+                predicates.append(predicate)
+                selecting.append((low, value))
         if hide_anonymized:
             hidden = frozenset(self.store.anonymized)
             predicates.append(lambda row: row.get("ID") not in hidden)
@@ -557,7 +562,15 @@ class Sandbox:
         period_day = (
             self.store.clock().date() if any(low == "period" for low, _ in filters) else None
         )
-        key = (spec.name, filters, sort_keys, hide_anonymized, versions, period_day, lag_cutoff)
+        key = (
+            spec.name,
+            tuple(selecting),
+            sort_keys,
+            hide_anonymized,
+            versions,
+            period_day,
+            lag_cutoff,
+        )
 
         def compute() -> Sequence[Row]:
             if (

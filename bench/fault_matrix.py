@@ -36,7 +36,9 @@ if str(ROOT) not in sys.path:
 from mjquery.api import ApiClient, ApiConfig  # noqa: E402
 from mjquery.errors import Error  # noqa: E402
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig  # noqa: E402
+from mjquery.sandbox.demo.people import PROPERTIES as DEMO_PROPERTIES  # noqa: E402
 from mjquery.schema import load_catalog  # noqa: E402
+from mjquery.schema.properties import ConnectionCatalog, PropertyDefinition  # noqa: E402
 from mjquery.writes import (  # noqa: E402
     OnConflict,
     Operation,
@@ -48,7 +50,11 @@ from mjquery.writes import (  # noqa: E402
 )
 
 INSERT, UPDATE, DELETE = Operation.INSERT, Operation.UPDATE, Operation.DELETE
-CATALOG = load_catalog()
+# The demo account's contact properties as the connection's catalog would read them, so
+# ContactProperties has its property columns (mjquery.schema.properties).
+CATALOG = ConnectionCatalog(
+    load_catalog(), lambda: [PropertyDefinition(n, t) for n, t in DEMO_PROPERTIES]
+)
 LEVELS = (0.3, 0.5)
 Row = dict[str, Any]
 
@@ -410,6 +416,47 @@ def _contact_data(sb: Sandbox, tag: str) -> Trial:
             *[upd({"ID": r["ID"], "ContactID": r["ContactID"]}, city=tag) for r in targets],
         ),
         tuple(RowCheck(str(r["ID"]), city(r["ID"])) for r in targets),
+    )
+
+
+def _property_trial(sb: Sandbox, tag: str, name: str, count: int, options: WriteOptions) -> Trial:
+    """UPDATE ContactProperties SET city = <tag> on ``count`` contacts."""
+    targets = pick(sb, "contactdata", count)
+
+    def city(contact_id: int) -> Callable[[Sandbox], int]:
+        return lambda sb: int(
+            any(
+                r["ID"] == contact_id
+                and any(d.get("Name") == "city" and d.get("Value") == tag for d in r["Data"])
+                for r in rows(sb, "contactdata")
+            )
+        )
+
+    return Trial(
+        name,
+        plan(
+            "ContactProperties",
+            UPDATE,
+            *[upd({"ContactID": r["ContactID"]}, city=tag) for r in targets],
+        ),
+        tuple(RowCheck(str(r["ID"]), city(r["ID"])) for r in targets),
+        options,
+    )
+
+
+@case("ContactProperties UPDATE")
+def _contact_properties(sb: Sandbox, tag: str) -> Trial:
+    return _property_trial(sb, tag, "ContactProperties UPDATE", 2, WriteOptions())
+
+
+@case("ContactProperties UPDATE, bulk job")
+def _contact_properties_bulk(sb: Sandbox, tag: str) -> Trial:
+    return _property_trial(
+        sb,
+        tag,
+        "ContactProperties UPDATE, bulk job",
+        4,
+        WriteOptions(bulk_threshold=3, poll_interval=0),
     )
 
 

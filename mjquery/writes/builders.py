@@ -13,6 +13,8 @@ sub-resource INSERT/UPDATE  ``POST``/``PUT /campaigndraft/{id}/detailcontent``, 
 ContactList INSERT          ``POST /contact/{ContactID}/managecontactslists``, one request per
                             contact with all its lists: ``{"ContactsLists": [{ListID, Action}]}``
 ContactData UPDATE          ``PUT /contactdata/{ContactID} {"Data": [{"Name", "Value"}]}``
+ContactProperties UPDATE    the same PUT per row; for many rows ``POST /contact/managemanycontacts``
+                            ``{"Contacts": [{"Email", "Properties": {...}}]}`` jobs
 Contact INSERT into a list  ``POST /contactslist/{list}/managecontact`` (create + subscribe)
 Contact INSERT, many rows   ``POST /contactslist/{list}/managemanycontacts`` or
                             ``/contact/managemanycontacts``, one job per batch (see ``bulk``)
@@ -33,7 +35,13 @@ from mjquery.writes.lookup import Existing, Probe, probe_for, request_for
 from mjquery.writes.paths import PLACEHOLDER as _PLACEHOLDER
 from mjquery.writes.paths import fill, item_path, resource_name
 from mjquery.writes.plan import ApiWrite, BulkJob, OnConflict, ReadBack, WriteOptions
-from mjquery.writes.validate import CheckedRow, ValidatedPlan, is_contact, is_contact_data
+from mjquery.writes.validate import (
+    CheckedRow,
+    ValidatedPlan,
+    is_contact,
+    is_contact_data,
+    is_property_table,
+)
 from mjquery.writes.values import to_json_scalar
 
 _CONTACT_PATH = "/v3/REST/contact"
@@ -48,12 +56,15 @@ def build(
     validated: ValidatedPlan,
     options: WriteOptions = WriteOptions(),
     existing: Existing | None = None,
+    emails: Mapping[int, str] | None = None,
 ) -> tuple[ApiWrite | BulkJob, ...]:
     """The requests that carry out ``validated``, in order.
 
     ``existing``: for an INSERT, the objects the rows' natural keys found before anything is
     sent. Rows whose object exists are still here only when a request is due for them: an
     update (OnConflict.UPDATE), or a Contact subscribed to a list (OnConflict.IGNORE).
+    ``emails``: for an UPDATE of contact properties, the contact's email by row (the bulk job
+    addresses contacts by email); rows without one get a PUT each.
     """
     schema, rule, op = validated.schema, validated.rule, validated.plan.operation
     rows = validated.rows
@@ -62,6 +73,8 @@ def build(
         return _contact_inserts(validated, options, found)
     if op is Operation.INSERT and is_contact_list(schema, rule.path):
         return _contact_list_inserts(validated, options)
+    if is_property_table(schema) and op is Operation.UPDATE and emails:
+        return _property_updates(validated, options, emails)
     if is_contact_data(schema) and op is Operation.UPDATE:
         return tuple(_contact_data_update(schema, row) for row in rows)
     template = rule.path or schema.path
@@ -214,6 +227,40 @@ def _contact_data_update(schema: ObjectSchema, row: CheckedRow) -> ApiWrite:
         "contactdata",
         ReadBack(path, ReadBack.Expect.MATCHES, {"Data": data}),
     )
+
+
+def _property_updates(
+    validated: ValidatedPlan, options: WriteOptions, emails: Mapping[int, str]
+) -> tuple[ApiWrite | BulkJob, ...]:
+    """Many contacts' properties: ``managemanycontacts`` jobs carrying ``Properties`` (the
+    bulk guide: existing contacts are updated, a null value unsets the property), one job per
+    ``bulk_batch_size`` contacts; a row whose contact has no known email gets a PUT."""
+    schema = validated.schema
+    addressed = [r for r in validated.rows if r.index in emails]
+    writes: list[ApiWrite | BulkJob] = [
+        _contact_data_update(schema, r) for r in validated.rows if r.index not in emails
+    ]
+    size = max(1, options.bulk_batch_size)
+    for start in range(0, len(addressed), size):
+        batch = addressed[start : start + size]
+        contacts = [
+            {
+                "Email": emails[r.index],
+                "Properties": {k: to_json_scalar(v) for k, v in r.properties.items()},
+            }
+            for r in batch
+        ]
+        writes.append(
+            BulkJob(
+                f"{_CONTACT_PATH}/managemanycontacts",
+                {"Contacts": contacts},
+                tuple(r.index for r in batch),
+                tuple(emails[r.index] for r in batch),
+                resource="contactdata",
+                existing=frozenset(),
+            )
+        )
+    return tuple(writes)
 
 
 # -- ContactList ---------------------------------------------------------------------------------

@@ -77,6 +77,9 @@ class ServerState:
 
     contacts: Mapping[str, Mapping[str, Any]]
     memberships: Mapping[tuple[str, str], Mapping[str, Any]]  # (ContactID, ListID) -> row
+    # contact property values (lower-case name -> value) by ContactID, read back when the
+    # jobs set Properties
+    properties: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def holds(self, job: BulkJob, position: int) -> bool:
         """Whether the server holds contact ``position`` of ``job`` as the job asked."""
@@ -92,6 +95,12 @@ class ServerState:
                 have.get(name.lower())
             ) != loose(value):
                 return False
+        sent = entry.get("Properties")
+        if isinstance(sent, Mapping) and sent:
+            # the values the job set, as the contact's data now holds them (null: unset)
+            values = self.properties.get(normalize(contact.get("ID")), {})
+            if any(loose(values.get(str(k).lower())) != loose(v) for k, v in sent.items()):
+                return False
         if job.list_id is None:
             return True
         member = self.memberships.get((normalize(contact.get("ID")), normalize(job.list_id)))
@@ -105,8 +114,11 @@ def read_state(
     jobs: Sequence[BulkJob],
     *,
     workers: int = 4,
+    data_schema: ObjectSchema | None = None,
 ) -> ServerState:
-    """Read back the contacts of ``jobs`` and, for list jobs, their memberships of the list."""
+    """Read back the contacts of ``jobs`` and, for list jobs, their memberships of the list;
+    with ``data_schema`` (ContactData), the property values of contacts a job set
+    Properties on."""
     client.invalidate("contact")
     client.invalidate("listrecipient")
     emails = [Probe(("Email",), (e,)) for job in jobs for e in job.emails]
@@ -124,7 +136,42 @@ def read_state(
     for probe, rows in find_existing(client, member_schema, members, workers=workers).items():
         if rows:
             memberships[(probe.key[0], probe.key[1])] = rows[0]
-    return ServerState(contacts, memberships)
+    return ServerState(
+        contacts, memberships, _properties(client, data_schema, jobs, contacts, workers)
+    )
+
+
+def _properties(
+    client: ApiClient,
+    data_schema: ObjectSchema | None,
+    jobs: Sequence[BulkJob],
+    contacts: Mapping[str, Mapping[str, Any]],
+    workers: int,
+) -> dict[str, dict[str, Any]]:
+    """The property values of the contacts the jobs set Properties on, by ContactID: one
+    GET /contactdata/{id} each, or one scan of contactdata when that takes fewer requests."""
+    if data_schema is None:
+        return {}
+    wanted = [
+        contacts[normalize(entry.get("Email"))].get("ID")
+        for job in jobs
+        for entry in job.contacts
+        if entry.get("Properties") and normalize(entry.get("Email")) in contacts
+    ]
+    if not wanted:
+        return {}
+    client.invalidate(data_schema.resource)
+    key = data_schema.key or "ID"
+    probes = [Probe((key,), (contact_id,)) for contact_id in wanted]
+    values: dict[str, dict[str, Any]] = {}
+    for probe, rows in find_existing(client, data_schema, probes, workers=workers).items():
+        if not rows:
+            continue
+        items = {str(k).lower(): v for k, v in rows[0].items()}.get("data") or []
+        values[probe.key[0]] = {
+            str(i.get("Name", "")).lower(): i.get("Value") for i in items if isinstance(i, dict)
+        }
+    return values
 
 
 def submit(
@@ -325,18 +372,28 @@ def settle(runs: Sequence[JobRun], state: ServerState | ApiError) -> Settled:
                 )
                 if not isinstance(state, ServerState):
                     why += f"; reading the contacts back failed too ({state})"
-                failures.append(
-                    RowFailure(
-                        index,
-                        key,
-                        f"outcome unknown: {run.name} may still add it ({why}). Check with: "
+                if job.resource == "contactdata":
+                    # a job setting contact properties (UPDATE ContactProperties)
+                    check = (
+                        f"SELECT * FROM ContactProperties WHERE Email = '{_quote(email)}'; "
+                        "running the UPDATE again is safe (it sets the same values)"
+                    )
+                else:
+                    check = (
                         f"SELECT ID, Email, Name FROM Contact WHERE Email = '{_quote(email)}'"
                         + (
                             f" and SELECT * FROM ListRecipient WHERE ListID = {job.list_id}"
                             if job.list_id is not None
                             else ""
                         )
-                        + "; importing the row again is safe (no duplicate is created)",
+                        + "; importing the row again is safe (no duplicate is created)"
+                    )
+                failures.append(
+                    RowFailure(
+                        index,
+                        key,
+                        f"outcome unknown: {run.name} may still apply it ({why}). Check with: "
+                        + check,
                         outcome=Outcome.UNKNOWN,
                     )
                 )

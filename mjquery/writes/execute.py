@@ -77,6 +77,7 @@ from mjquery.writes.validate import (
     CheckedRow,
     ValidatedPlan,
     is_contact,
+    is_property_table,
     needs_properties,
     validate,
     where,
@@ -134,7 +135,55 @@ def prepare(
         properties = defined_properties(client)
     validated = validate(plan, schema, options=options, defined_properties=properties)
     validated, existing, existed = _look_up(validated, client, options)
-    return PreparedWrite(validated, build(validated, options, existing), existing, existed, catalog)
+    emails = _contact_emails(validated, catalog, client, options)
+    return PreparedWrite(
+        validated, build(validated, options, existing, emails), existing, existed, catalog
+    )
+
+
+def _contact_emails(
+    validated: ValidatedPlan,
+    catalog: CatalogLike,
+    client: ApiClient | None,
+    options: WriteOptions,
+) -> dict[int, str]:
+    """For an UPDATE of many contacts' properties (``bulk_threshold`` rows or more): each
+    row's contact email, which the bulk job addresses contacts by. Read with one GET per
+    contact, or one scan of the contacts when that takes fewer requests; empty otherwise
+    (the rows then get a PUT each)."""
+    schema, plan = validated.schema, validated.plan
+    if (
+        client is None
+        or not is_property_table(schema)
+        or plan.operation is not Operation.UPDATE
+        or len(validated.rows) < max(1, options.bulk_threshold)
+    ):
+        return {}
+    contact_schema = catalog.get("Contact")
+    key = schema.key or "ContactID"
+    ids = {row.index: row.address.get("id") for row in validated.rows}
+    probes = {index: Probe((contact_schema.key or "ID",), (i,)) for index, i in ids.items()}
+    try:
+        found = find_existing(
+            client, contact_schema, list(probes.values()), workers=options.concurrency
+        )
+    except ApiError as exc:
+        # nothing was sent yet: say so, keeping the error's class (unreachable, 401, ...)
+        raise type(exc)(
+            f"{plan.operation.value} {schema.name}: nothing written: reading the contacts' "
+            f"emails by {key} failed: {exc}",
+            status=exc.status,
+            api_message=exc.api_message,
+            method=exc.method,
+            path=exc.path,
+        ) from exc
+    emails: dict[int, str] = {}
+    for index, probe in probes.items():
+        rows = found.get(probe, ())
+        email = rows[0].get("Email") if rows else None
+        if isinstance(email, str) and email:
+            emails[index] = email
+    return emails
 
 
 def duplicate_message(schema: ObjectSchema, probe: Probe) -> str:
@@ -417,9 +466,13 @@ def _run_jobs(
     if catalog is None:  # pragma: no cover - prepare() always sets it
         raise ProgrammingError("bulk jobs need the catalog to read their rows back")
     contacts, members = catalog.get("Contact"), catalog.get("ListRecipient")
+    # jobs that set contact properties are checked against the contacts' data too
+    data = catalog.get("ContactData") if any(j.resource == "contactdata" for j in jobs) else None
 
     def state_of(some: Sequence[BulkJob]) -> ServerState:
-        return read_state(client, contacts, members, some, workers=options.concurrency)
+        return read_state(
+            client, contacts, members, some, workers=options.concurrency, data_schema=data
+        )
 
     def one(job: BulkJob) -> JobRun:
         run = submit(

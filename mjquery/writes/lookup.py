@@ -147,6 +147,11 @@ def _eq_filter(schema: ObjectSchema, column: str) -> Filter | None:
 def request_for(schema: ObjectSchema, probe: Probe) -> ProbeRequest:
     """The unique-key address of the probe's object, else a listing narrowed by its filters."""
     by_column = {c.lower(): v for c, v in zip(probe.columns, probe.values, strict=True)}
+    if schema.key and schema.item_path and set(by_column) == {schema.key.lower()}:
+        # the object's ID (contacts of a ContactProperties update): its own path
+        return ProbeRequest(
+            item_path(schema, param_text(by_column[schema.key.lower()])), {}, listing=False
+        )
     for unique in schema.unique_keys:
         if {c.lower() for c in unique} != set(by_column):
             continue

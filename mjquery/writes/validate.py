@@ -29,6 +29,7 @@ from typing import Any
 
 from mjquery.errors import DataError, NotSupportedError, ProgrammingError, closest
 from mjquery.schema.model import Column, ObjectSchema, Operation, SqlType, WriteRule
+from mjquery.schema.properties import datatype_of
 from mjquery.writes.plan import RowFailure, WriteOptions, WritePlan
 from mjquery.writes.values import to_api_value
 
@@ -73,9 +74,19 @@ def is_contact(schema: ObjectSchema) -> bool:
     return schema.resource.lower() == "contact"
 
 
+def is_property_table(schema: ObjectSchema) -> bool:
+    """ContactProperties: contact properties as typed columns (``PUT /contactdata``)."""
+    return schema.property_columns
+
+
 def needs_properties(plan: WritePlan, schema: ObjectSchema) -> bool:
-    """Whether validating ``plan`` needs the names defined in ContactMetadata."""
-    return is_contact_data(schema) and plan.operation is not Operation.DELETE
+    """Whether validating ``plan`` needs the names defined in ContactMetadata (a table of
+    property columns has them as columns already)."""
+    return (
+        is_contact_data(schema)
+        and not is_property_table(schema)
+        and plan.operation is not Operation.DELETE
+    )
 
 
 def check_statement(
@@ -105,7 +116,8 @@ def check_statement(
             target = settable.get(name.lower())
             if not isinstance(target, Column):
                 continue
-            _api_value(schema, rule, operation, target, value, f"row {index + 1}")
+            given = "the SET clause" if operation is Operation.UPDATE else f"row {index + 1}"
+            _api_value(schema, rule, operation, target, value, given)
     return rule
 
 
@@ -152,6 +164,11 @@ def validate(
             if is_contact_data(schema) and target.name.lower() == "data":
                 properties.update(_data_properties(schema, value, defined_properties))
                 continue
+            if target.property:  # a property column: sent in Data, checked against its type
+                properties[target.name] = _api_value(
+                    schema, rule, plan.operation, target, value, where(plan, index)
+                )
+                continue
             body[target.name] = _api_value(
                 schema, rule, plan.operation, target, value, where(plan, index)
             )
@@ -182,6 +199,8 @@ def _api_value(
     row: str,
 ) -> Any:
     """``value`` as the API takes it for ``target``; DataError naming the column otherwise."""
+    if target.property:
+        return _property_value(schema, target, value, row)
     api_value = to_api_value(schema.name, target, value, allow_now=_allows_now(schema))
     if operation is Operation.INSERT and api_value is None and target.name in rule.required:
         raise DataError(f"{schema.name}.{target.name} is required: {row} has NULL")
@@ -202,6 +221,22 @@ def _api_value(
         shown = str(api_value) if len(str(api_value)) <= 60 else str(api_value)[:57] + "..."
         raise DataError(f"Contact.Email is not a valid email address: '{shown}' ({row})")
     return api_value
+
+
+def _property_value(schema: ObjectSchema, target: Column, value: Any, row: str) -> Any:
+    """A contact property's value, checked against the property's Datatype (the API would
+    refuse it with "Property type does not match definition"); NULL unsets the property."""
+    try:
+        return to_api_value(schema.name, target, value)
+    except DataError:
+        shown = repr(value) if not isinstance(value, str) else f"'{value}'"
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise DataError(
+            f"{schema.name}.{target.name}: the contact property {target.name!r} is of type "
+            f"{datatype_of(target)} ({target.type.value}); {row} gives {shown}, which does not "
+            "fit. Nothing was sent."
+        ) from None
 
 
 def _check_unfiltered(
@@ -302,7 +337,11 @@ def _check_columns(
             result[lowered] = "list"
             continue
         if column is None:
-            if is_contact_data(schema) and schema.pseudo_column(name) is None:
+            if (
+                is_contact_data(schema)
+                and not is_property_table(schema)
+                and schema.pseudo_column(name) is None
+            ):
                 if not defer_properties:
                     _check_property(schema, name, defined_properties)
                 result[lowered] = None

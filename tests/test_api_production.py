@@ -63,10 +63,19 @@ def client(sb: Sandbox, clock: FakeClock | None = None, **settings: object) -> A
 def test_the_window_starts_modest_grows_without_429_and_halves_on_one() -> None:
     window = ConcurrencyWindow(start=4, ceiling=16)
     assert window.limit == 4
-    for _ in range(12):  # no 429 yet: one more per answer (4, 8, 16 in two rounds)
+    for _ in range(4):  # a round of four requests
         window.acquire()
+    window.release(throttled=False)  # no 429 yet: the first answer of a round doubles it
+    assert window.limit == 8
+    for _ in range(3):  # the same round's other answers prove nothing more
         window.release(throttled=False)
+    assert window.limit == 8
+    window.acquire()  # a round of one request (a scan's count) is a round too
+    window.release(throttled=False)
     assert window.limit == 16
+    window.acquire()
+    window.release(throttled=False)
+    assert window.limit == 16  # never above the ceiling
     for _ in range(6):  # six requests in flight when the limit is hit
         window.acquire()
     window.release(throttled=True)

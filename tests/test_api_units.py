@@ -52,6 +52,22 @@ def test_plain_http_is_accepted_for_loopback(url: str) -> None:
     assert ApiConfig(base_url=url).base_url == url.rstrip("/")
 
 
+@pytest.mark.parametrize(
+    ("url", "verified"), [("https://api.mailjet.com", True), ("http://127.0.0.1:8025", False)]
+)
+def test_certificates_are_checked_over_https_and_not_loaded_for_loopback_http(
+    url: str, verified: bool
+) -> None:
+    import ssl
+
+    from mjquery.api.client import build_http_client
+
+    with build_http_client(ApiConfig(base_url=url, api_key="k", api_secret="s")) as http:
+        context = http._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert (context.verify_mode == ssl.CERT_REQUIRED) is verified
+    assert context.check_hostname is verified
+
+
 def test_plain_http_is_refused_for_a_remote_host() -> None:
     with pytest.raises(errors.InterfaceError, match=r"Refusing plain http:// for api.mailjet.com"):
         ApiConfig(base_url="http://api.mailjet.com")

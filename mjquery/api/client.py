@@ -166,8 +166,13 @@ def build_http_client(
 ) -> httpx.Client:
     """The one place an ``httpx.Client`` is made: base URL, Basic auth, timeouts, pool size."""
     size = config.max_concurrency + 2
+    # Plain http:// is accepted for a loopback address only (ApiConfig checks it) and never
+    # follows a redirect: no TLS can happen, so loading the certificate store (about 30 ms of
+    # every connection's first request) is skipped. https:// verifies certificates as always.
+    plain = config.base_url.lower().startswith("http://")
     return httpx.Client(
         base_url=config.base_url,
+        verify=not plain,
         auth=httpx.BasicAuth(config.api_key, config.api_secret),
         timeout=httpx.Timeout(config.timeout, connect=min(CONNECT_TIMEOUT, config.timeout)),
         limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
@@ -309,6 +314,11 @@ def _reason(exc: httpx.HTTPError) -> str:
 _EMPTY_PAGE = Page(count=0, total=0, data=[])
 
 
+#: Pages a scan holds (in flight, or answered and not yet consumed) per request it may have in
+#: flight (:meth:`ApiClient._pages_concurrently`).
+_AHEAD = 2
+
+
 @dataclass(frozen=True)
 class _PlannedPage:
     """One page of a scan: where it starts, the Limit sent, and the rows the count promised."""
@@ -448,7 +458,8 @@ class ApiClient:
         scan after one request. With a ``limit`` the remaining pages' offsets and sizes are
         known, so they are fetched at once (no count; a short page ends the scan). Without one,
         one ``countOnly=1`` request learns the total first. The remaining pages are fetched by
-        up to ``max_concurrency`` threads, at most that many pages ahead of the consumer. ``limit`` caps the rows, ``offset`` skips rows first.
+        up to ``max_concurrency`` threads, at most twice that many pages ahead of the consumer.
+        ``limit`` caps the rows, ``offset`` skips rows first.
         ``on_progress(pages_done, pages_expected)`` is called after each page
         (``pages_expected`` is None until the total is known). Empty pages are not yielded.
         """
@@ -555,7 +566,15 @@ class ApiClient:
         progress: ProgressCallback,
         reader: Reader[PageT],
     ) -> Iterator[PageT]:
-        """The planned pages in order, at most ``max_concurrency`` in flight or waiting.
+        """The planned pages in order, at most ``max_concurrency`` in flight.
+
+        When a count planned the pages (``read_on`` set), as many again may be answered and
+        waiting for the consumer: the pages are handed over in offset order, so one slow answer
+        holds back the ones after it, and were they counted against the requests in flight, the
+        pages waiting behind it would stop new requests from going out meanwhile. Memory stays
+        bounded (``2 * max_concurrency`` pages). Pages planned from a limit alone may lie past
+        the last matching row: those keep to ``max_concurrency`` ahead, so a short page wastes
+        no more requests than the ones in flight.
 
         ``first``: the scan's first page, not yet yielded (it is, once the next pages are on
         their way), or None when the caller already yielded it. A page shorter than planned ends the scan (rows were deleted, or fewer match than a
@@ -565,9 +584,10 @@ class ApiClient:
         pending: deque[tuple[_PlannedPage, Future[PageT]]] = deque()
         done = 1
         expected = done + len(plan)
+        held = self.config.max_concurrency * (_AHEAD if read_on is not None else 1)
 
         def refill() -> None:
-            while plan and len(pending) < self.config.max_concurrency:
+            while plan and len(pending) < held:
                 planned = plan.popleft()
                 pending.append(
                     (

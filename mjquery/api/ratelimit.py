@@ -139,10 +139,14 @@ class ConcurrencyWindow:
     """How many requests of one client may be in flight at once, adapting to 429s.
 
     It starts modest (``start``) because Mailjet publishes no limits. Until the first 429 it
-    grows by one per answer (it doubles each round of requests, as TCP's slow start); after a
-    429, by one each time as many answers as the window allows came back without one (additive
-    increase), up to ``ceiling``. A 429 halves it, never below 1; the other requests already in
-    flight at that moment were sent under the old window, so their 429s do not halve it again.
+    doubles each round (TCP's slow start): when a request sent since the window last grew comes
+    back without a 429, the window proved itself for one round trip. A scan's first page and its
+    count are rounds of one request each, so a scan starting at 4 reads its remaining pages 16 at
+    a time (4, 8, 16), where growing by one per answer would take two more rounds of pages to get
+    there. After a 429 it grows by one each time as many answers as the window allows came back
+    without one (additive increase), up to ``ceiling``. A 429 halves it, never below 1; the other
+    requests already in flight at that moment were sent under the old window, so their 429s do
+    not halve it again.
     """
 
     def __init__(self, start: int, ceiling: int) -> None:
@@ -151,7 +155,9 @@ class ConcurrencyWindow:
         self._in_flight = 0
         self._accepted = 0  # answers without a 429 since the window last changed
         self._volley = 0  # answers still due from requests sent before the last halving
-        self._slow_start = True  # no 429 yet: grow by one per answer
+        self._slow_start = True  # no 429 yet: double each round
+        self._round = 0  # bumped when the window grows: answers to older requests do not grow it
+        self._sent_in = threading.local()  # the round in which this thread's request was sent
         self._condition = threading.Condition()
 
     @property
@@ -165,6 +171,7 @@ class ConcurrencyWindow:
             while self._in_flight >= self._limit:
                 self._condition.wait()
             self._in_flight += 1
+            self._sent_in.round = self._round
 
     def release(self, *, throttled: bool) -> None:
         """A request is over: its answer was a 429 (``throttled``) or not."""
@@ -180,8 +187,11 @@ class ConcurrencyWindow:
                 self._slow_start = False
             elif not throttled:
                 self._accepted += 1
-                grown = self._slow_start or self._accepted >= self._limit
-                if grown and self._limit < self._ceiling:
+                if self._slow_start:
+                    if getattr(self._sent_in, "round", self._round) == self._round:
+                        self._limit = min(self._ceiling, self._limit * 2)
+                        self._round += 1
+                elif self._accepted >= self._limit and self._limit < self._ceiling:
                     self._limit += 1
                     self._accepted = 0
             self._condition.notify_all()

@@ -273,10 +273,10 @@ def report(results: Results) -> str:
     add(
         f"The sandbox server ran in its own process on 127.0.0.1: seed {s.seed}, scale {s.scale:g} "
         f"({s.contacts:,} contacts, {s.messages:,} messages), {s.latency_ms:g} ms of added latency per request "
-        f"(built in {results.build_s:.0f} s). A second, identical server answered 429 above "
+        f"(ready in {results.build_s:.0f} s: built, or loaded from the demo account cached on disk). A second, identical server answered 429 above "
         f"{s.rate_limit:g} requests per second (sliding one-second window), as production does: nginx's "
         "HTML page with no Retry-After or rate-limit header. "
-        f"mjquery ran with its defaults (4 requests in flight at first, up to {_CONCURRENCY}) and the response cache off. "
+        f"mjquery ran with its defaults (4 requests in flight at first, doubling each round without a 429 up to {_CONCURRENCY}) and the response cache off. "
         "Speed figures are ratios against a baseline measured in the same run; "
         f"{'the median of ' + str(s.repeats) + ' rounds' if s.repeats > 1 else 'one round'} each."
     )
@@ -477,7 +477,8 @@ def _report_b(b: speed.PartB, add: Callable[[str], None]) -> None:
         f"Median: mailjet-rest {b.baseline_s:.2f} s, mjquery {b.mjquery_s:.2f} s: **{b.speedup:.1f}x faster** "
         f"(target: at least 5x). The loop is bound by latency: {b.baseline[0].requests} sequential round trips of "
         f"at least 50 ms. mjquery reads the first page, asks for the total, then fetches the other pages {_CONCURRENCY} at a "
-        "time, and loads the pages into DuckDB (8 pages per `read_json`) while the next ones are in flight."
+        "time, and loads the pages into DuckDB (20 pages per `json_transform` statement) while the next ones are "
+        "in flight."
     )
     add("")
     cpu = statistics.median(r.cpu_s or 0.0 for r in b.mjquery)
@@ -492,8 +493,8 @@ def _report_b(b: speed.PartB, add: Callable[[str], None]) -> None:
     )
     if share > 0.6:
         add(
-            "So on this 2-core machine the scan is bound by CPU, not by latency: the API client's parsing of "
-            "each page and the loader's scratch file, `read_json` and `INSERT` (part (c) breaks "
+            "So on this 2-core machine the scan is bound by CPU, not by latency: the API client's reading of "
+            "each page and the loader's `json_transform` and `INSERT` (part (c) breaks "
             "these down), plus turning the result into Python tuples. The sandbox server, building and "
             "serialising the same pages, shares the two cores, and so does anything else running on the "
             "machine, which is why this ratio moves more between runs than the latency-bound baseline does."

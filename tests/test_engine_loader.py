@@ -52,6 +52,23 @@ def test_pages_are_loaded_in_order_in_batches_with_their_fills() -> None:
     assert loader.rows == 40
 
 
+def test_wide_pages_are_loaded_in_smaller_batches() -> None:
+    db = duckdb.connect()
+    loader = TableLoader(db, "loaded", CATALOG.get("Contact"), batch_rows=1000, batch_bytes=2000)
+    ids = iter(range(1, 1000))
+    wide = [{"ID": next(ids), "Name": "x" * 400} for _ in range(3)]  # about 1,300 bytes a page
+    narrow = [{"ID": next(ids)} for _ in range(3)]
+    append(loader, wide)
+    assert db.execute("SELECT count(*) FROM loaded").fetchall() == [(0,)]
+    append(loader, wide)  # 2,600 bytes waiting: parsed now, though far from 1,000 rows
+    assert db.execute("SELECT count(*) FROM loaded").fetchall() == [(6,)]
+    append(loader, narrow)
+    append(loader, narrow)
+    assert db.execute("SELECT count(*) FROM loaded").fetchall() == [(6,)]
+    loader.flush()
+    assert loader.rows == 12
+
+
 def test_a_value_of_the_wrong_type_becomes_null_and_the_others_stay_exact() -> None:
     schema = CATALOG.get("Contact")
     db = duckdb.connect()

@@ -9,12 +9,15 @@ no real time.
 
 from __future__ import annotations
 
+import io
 import socket
 import ssl
+from typing import Any
 
 import httpx
 import pytest
 
+import mjquery
 from mjquery import errors
 from mjquery.api import (
     ApiClient,
@@ -27,6 +30,7 @@ from mjquery.api import (
 )
 from mjquery.api.config import CONNECT_TIMEOUT, DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT
 from mjquery.api.ratelimit import ConcurrencyWindow
+from mjquery.cli.main import main
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
 from mjquery.sandbox.config import JobErrorFormat
 from mjquery.schema import load_catalog
@@ -307,3 +311,45 @@ def test_a_refused_contact_is_named_whatever_the_error_file_layout(layout: JobEr
     assert settled.outcomes == {0: Outcome.WRITTEN, 1: Outcome.FAILED}
     (failure,) = settled.failures
     assert failure.message == "Invalid email address"
+
+
+# -- the rate-limit notice on the command's progress line ----------------------------------------------
+
+
+class Terminal(io.StringIO):
+    """Standard error as a terminal: the command shows its progress line there."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_command_says_it_is_rate_limited_on_its_progress_line() -> None:
+    # Real time here (the command builds its own client): a sandbox at 2 requests a second answers
+    # the first volley of a 4-page scan with HTML 429s, and the command keeps going.
+    sb = big_sandbox(3_500, rate_limit=2)
+
+    def connect(**kwargs: Any) -> Any:
+        kwargs.pop("demo", None)
+        return mjquery.connect(sandbox=sb, **kwargs)
+
+    out, err = io.StringIO(), Terminal()
+    status = main(
+        [
+            "--demo",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT COUNT(*) AS n FROM (SELECT Email FROM Contact)",
+        ],
+        connect=connect,
+        stdin=io.StringIO(""),
+        stdout=out,
+        stderr=err,
+    )
+    assert status == 0, err.getvalue()
+    assert out.getvalue().splitlines() == ["n", "3500"]
+    refused = sum(1 for r in sb.log if r.status == 429)
+    assert refused >= 1
+    lines = [part for part in err.getvalue().split("\r\x1b[K") if part]
+    notices = [line for line in lines if line.startswith("rate limited by Mailjet, retrying in ")]
+    assert len(notices) == refused

@@ -60,3 +60,14 @@ def test_row_counter_in_a_log_prints_whole_lines_at_most_once_per_interval() -> 
     count(1000, 10000)
     count(2000, 10000)  # within the interval: not printed
     assert stream.getvalue() == "importing: 1,000/10,000 rows\n"
+
+
+def test_a_rate_limit_notice_in_a_log_is_never_held_back_by_the_interval() -> None:
+    stream = io.StringIO()
+    progress = ProgressLine(stream, terminal=False, interval=3600)
+    progress.counter("exporting")(1000, 0)
+    progress.notice("rate limited by Mailjet, retrying in 20 s")
+    assert stream.getvalue().splitlines() == [
+        "exporting: 1,000 rows",
+        "rate limited by Mailjet, retrying in 20 s",
+    ]

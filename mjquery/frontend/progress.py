@@ -74,8 +74,9 @@ class ProgressLine:
 
     def notice(self, notice: object) -> None:
         """The connection's wait callback: ``rate limited by Mailjet, retrying in 20 s``, shown
-        until the next page replaces it."""
-        self.show(str(notice))
+        until the next page replaces it; into a log, never held back by the interval (a wait is
+        what a reader of the log needs to see)."""
+        self.show(str(notice), last=True)
 
     def counter(self, verb: str) -> Callable[[int, int], None]:
         """A ``(done, total)`` callback showing ``importing: 2,000/10,000 rows``."""

@@ -37,9 +37,6 @@ EPOCH_FIELDS = {
     ("batchjob", "RequestAt"),
     ("widget", "CreatedAt"),
 }
-#: Properties production sends as strings whatever the reference's type (recorded: the gem
-#: cassette newsletter?Limit=1 has "AXFraction": "0" and "AXTesting": "123456").
-RECORDED_AS_TEXT = {("newsletter", "AXFraction"), ("newsletter", "AXTesting")}
 MARKETING_STATUSES = {
     "sent",
     "opened",
@@ -117,6 +114,8 @@ SUB_RESOURCES = ["campaigndraft/detailcontent", "campaigndraft/schedule", "templ
 PER_CAMPAIGN = ["statistics/link-click", "statistics/recipient-esp"]
 # The newer content endpoints answer null for an unset part (recorded template detailcontent).
 NULLABLE = {(name, part) for name in SUB_RESOURCES for part in ("Text-part", "Html-part")}
+# A newsletter without an A/X test: unset, so left out of the API's answers (recorded 2020 rows).
+NULLABLE.add(("newsletter", "AXTesting"))
 
 
 @pytest.mark.parametrize("resource", GETTABLE + SUB_RESOURCES + PER_CAMPAIGN)
@@ -128,9 +127,6 @@ def test_values_have_the_reference_types(demo: DemoData, resource: str) -> None:
             value, kind = r[field["name"]], field["type"]
             where = f"{resource}.{field['name']}={value!r}"
             if (resource, field["name"]) in NULLABLE and value is None:
-                continue
-            if (resource, field["name"]) in RECORDED_AS_TEXT:
-                assert type(value) is str, where
                 continue
             if (resource, field["name"]) in EPOCH_FIELDS or kind == "int":
                 assert type(value) is int, where

@@ -662,11 +662,12 @@ def account_resources(
     out["newsletter"] = [
         row(
             "newsletter",
-            # Strings in the newsletter view, as recorded (gem cassette newsletter?Limit=1:
-            # "AXFraction": "0", "AXTesting": "123456"); "" when there is no A/X test.
-            AXFraction=f"{d['AXFraction']:g}",
+            # A number, as in the newsletter rows recorded in 2020 (gem cassette
+            # Mailjet_Newsletter: "AXFraction": 0) and the metadata (Double); AXTesting is left
+            # out while there is no A/X test (core.OMITTED_WHEN_UNSET).
+            AXFraction=d["AXFraction"],
             AXFractionName=d["AXFractionName"],
-            AXTesting="" if d["AXTesting"] in (None, "", 0) else str(d["AXTesting"]),
+            AXTesting=d["AXTesting"],
             Callback="",
             CampaignID=d["CampaignID"],
             ContactsListID=d["ContactsListID"],

@@ -38,8 +38,11 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) ->
         time.sleep(0.01)
 
 
-def shell(keys: str | list[Keys], tmp_path: Path, connection: Any = None) -> Session:
-    """Type ``keys`` into a shell, then Ctrl-D.
+def shell(
+    keys: str | list[Keys], tmp_path: Path, connection: Any = None, *, pager: bool = False
+) -> Session:
+    """Type ``keys`` into a shell, then Ctrl-D. ``pager``: results taller or wider than the
+    terminal go to ``Shell.page`` (as on a terminal).
 
     Given as a list, each :class:`Keys` waits until the input line shows its ``then`` text
     before the next keys go: completion runs after a key press, in the background.
@@ -50,7 +53,7 @@ def shell(keys: str | list[Keys], tmp_path: Path, connection: Any = None) -> Ses
     with create_pipe_input() as pipe:
         sh = Shell(
             connection,
-            ShellOptions(source="demo account", history_file=tmp_path / "history"),
+            ShellOptions(source="demo account", history_file=tmp_path / "history", use_pager=pager),
             input=pipe,
             output=DummyOutput(),
             stdout=out,

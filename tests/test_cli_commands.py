@@ -335,6 +335,24 @@ def test_on_a_terminal_describe_wraps_to_its_width_and_explains_filter_only(
     assert max(len(line) for line in tables.getvalue().splitlines()) <= 90
 
 
+def test_on_an_80_column_terminal_describe_never_breaks_a_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mjquery.schema.catalog import load_catalog
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = Terminal()
+    assert main(["describe", "Contact"], stdout=out, stderr=io.StringIO()) == 0
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    words = set(text.replace("|", " ").split())
+    assert {c.name for c in load_catalog().get("Contact").columns} <= words
+    tables = Terminal()
+    assert main(["tables"], stdout=tables, stderr=io.StringIO()) == 0
+    words = set(tables.getvalue().replace("|", " ").split())
+    assert {"CampaignDraftDetailContent", "campaigndraft/detailcontent"} <= words
+
+
 def test_expanded_option() -> None:
     result = run("--demo", "-x", "-c", "SELECT Name, SubscriberCount FROM List WHERE ID = 2")
     assert result.status == 0, result.err

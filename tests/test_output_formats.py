@@ -70,6 +70,29 @@ def test_wrapped_cells_continue_on_the_next_lines() -> None:
     ]
 
 
+def test_wrapped_cells_never_break_a_word_and_names_stay_whole() -> None:
+    rows = [("CampaignDraftDetailContent", "campaigndraft/detailcontent", "the content of a draft")]
+    columns = ("Table", "Resource", "Description")
+    # room for every whole word: a table whose prose wraps between words
+    lines = render(
+        OutputFormat.TABLE, rows=rows, columns=columns, layout=Layout(width=75, wrap=True)
+    ).splitlines()
+    assert max(len(line) for line in lines) <= 75
+    assert lines[2].startswith(" CampaignDraftDetailContent | campaigndraft/detailcontent | ")
+    assert [line.split("|")[2].strip() for line in lines[2:]] == ["the content of", "a draft"]
+    # no room for the names whole: one record per row, long values wrapped under each other
+    lines = render(
+        OutputFormat.TABLE, rows=rows, columns=columns, layout=Layout(width=42, wrap=True)
+    ).splitlines()
+    assert lines == [
+        "-[ RECORD 1 ]" + "-" * 28,  # as wide as the widest line
+        "Table       | CampaignDraftDetailContent",
+        "Resource    | campaigndraft/detailcontent",
+        "Description | the content of a draft",
+    ]
+    assert max(len(line) for line in lines) <= 42
+
+
 def test_display_width_aligns_cjk_and_emoji() -> None:
     rows = [("日本語", 1), ("😀 ok", 22), ("plain", 333)]
     lines = render(OutputFormat.TABLE, rows=rows, columns=("Name", "N")).splitlines()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 import mjquery
 from mjquery.dbapi import Connection
+from mjquery.frontend import runner
+from mjquery.shell.app import Shell
 from tests.frontend_fakes import FakeConnection
 from tests.shell_driver import Keys, shell
 
@@ -149,3 +152,21 @@ def test_refusals_a_write_leaves_on_the_cursor_are_shown_as_warnings(tmp_path: P
     connection.write_warnings = ["1 row written, 1 failed — ListID 7: MJ18 already exists."]
     s = shell("UPDATE Contact SET Name = 'Ann B' WHERE ID = 1;\ny\n", tmp_path, connection)
     assert "warning: 1 row written, 1 failed — ListID 7: MJ18 already exists." in s.err
+
+
+def test_the_status_line_times_the_statement_not_the_pager(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psql's timing: the time a user spends reading the pager is not the statement's."""
+    clock = [100.0]
+    monkeypatch.setattr(runner, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    paged: list[str] = []
+
+    def page(self: Shell, text: str, *, chop: bool = True) -> None:
+        paged.append(text)
+        clock[0] += 60.0  # a minute of reading
+
+    monkeypatch.setattr(Shell, "page", page)
+    s = shell("SELECT range AS n FROM range(100);\n", tmp_path, pager=True)
+    assert len(paged) == 1 and " 99" in paged[0]  # taller than the screen: paged
+    assert s.err.splitlines()[-1].startswith("100 rows in 0.000 s")

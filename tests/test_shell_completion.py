@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
 from mjquery.frontend.sqltext import tokenize
@@ -165,7 +165,7 @@ def test_enter_runs_only_complete_input(text: str, ready: bool) -> None:
     assert input_is_ready(text) is ready
 
 
-def _completions(text: str, after: str = "", *, requested: bool = False) -> list[str]:
+def _completion_objects(text: str, after: str = "", *, requested: bool = False) -> list[Completion]:
     completer = SqlCompleter(
         lambda: CATALOG.objects,
         keywords=sql_keywords,
@@ -174,7 +174,11 @@ def _completions(text: str, after: str = "", *, requested: bool = False) -> list
     )
     event = CompleteEvent(completion_requested=requested, text_inserted=not requested)
     document = Document(text + after, len(text))
-    return [c.text for c in completer.get_completions(document, event)]
+    return list(completer.get_completions(document, event))
+
+
+def _completions(text: str, after: str = "", *, requested: bool = False) -> list[str]:
+    return [c.text for c in _completion_objects(text, after, requested=requested)]
 
 
 @pytest.mark.parametrize(
@@ -189,6 +193,11 @@ def test_no_menu_while_typing_on_an_empty_line_or_after_a_semicolon(text: str) -
 def test_names_that_need_quotes_are_completed_quoted() -> None:
     assert '"campaigndraft/detailcontent"' in _completions("SELECT * FROM campaigndraft")
     assert _completions('SELECT * FROM "campaigndraft/det') == ['"campaigndraft/detailcontent"']
+    # typed unquoted, as the API spells it: the whole path is replaced by the quoted name
+    for typed in ("SELECT * FROM campaigndraft/det", "SELECT * FROM List l JOIN campaigndraft/"):
+        completions = _completion_objects(typed)
+        assert [c.text for c in completions][:1] == ['"campaigndraft/detailcontent"']
+        assert completions[0].start_position == -len(typed.rsplit(" ", 1)[1])
     assert '"Html-part"' in _completions("SELECT Htm", " FROM CampaignDraftDetailContent")
     # a reserved word as a column name
     assert '"From"' in _completions("SELECT Fr", " FROM Message")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import mjquery
+from mjquery.sandbox import Sandbox
 from mjquery.shell.meta import COMMANDS
 from mjquery.shell.suggest import META_ARGUMENTS, META_COMMANDS
 from tests.frontend_fakes import FakeConnection
@@ -16,7 +18,14 @@ from tests.shell_driver import shell
 def test_every_listed_command_runs_and_every_command_is_listed_or_an_alias() -> None:
     listed = {name for name, _ in META_COMMANDS}
     assert listed <= set(COMMANDS)
-    assert set(COMMANDS) - listed == {"\\l", "\\h", ".describe", ".exit"}  # aliases
+    assert set(COMMANDS) - listed == {
+        "\\l",
+        "\\h",
+        "\\dt+",
+        "\\d+",
+        ".describe",
+        ".exit",
+    }  # aliases
     assert set(META_ARGUMENTS) <= set(COMMANDS)
 
 
@@ -32,6 +41,14 @@ def test_backslash_x_toggles_expanded_display(tmp_path: Path) -> None:
     assert "Expanded display is on." in s.err
     assert "Expanded display is off." in s.err
     assert "Expanded display is used automatically." in s.err
+
+
+def test_backslash_x_names_its_three_values_and_plus_commands_are_psql_s(tmp_path: Path) -> None:
+    s = shell("\\x bogus\n\\d+ List\n\\dt+ campaign*\n", tmp_path)
+    assert "error: \\x takes on, off or auto, not 'bogus'" in s.err
+    assert "unknown command" not in s.err
+    assert "SubscriberCount" in s.out  # \d+ List: its columns
+    assert "CampaignDraft" in s.out  # \dt+ campaign*: the tables
 
 
 def test_duckdb_mode_and_headers(tmp_path: Path) -> None:
@@ -125,3 +142,13 @@ def test_watch_refuses_statements_that_change_data(tmp_path: Path) -> None:
     s = shell("UPDATE Contact SET Name = 'x' WHERE ID = 1;\n\\watch 1\n", tmp_path, Writable())
     assert "\\watch repeats queries only" in s.err
     assert len(s.connection.executed) == 1
+
+
+def test_watch_reads_the_api_afresh_each_run_not_the_cache(
+    tmp_path: Path, demo_conn: mjquery.Connection, demo_sandbox: Sandbox
+) -> None:
+    s = shell("SELECT COUNT(*) AS n FROM List;\n\\watch 0.01 count=2\n", tmp_path, demo_conn)
+    assert s.err.count("(every 0.01s)") == 2
+    # the statement, then each of the two runs of \watch: three reads of the list resource
+    assert len(demo_sandbox.log.requests("GET", "/v3/REST/contactslist")) == 3
+    assert demo_conn.cache_enabled  # the cache is back on after \watch

@@ -10,6 +10,7 @@ import mjquery
 from mjquery.cli.main import main
 from mjquery.errors import SqlSyntaxError
 from mjquery.planner.parse import parse
+from mjquery.sandbox import Sandbox
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,13 @@ from mjquery.planner.parse import parse
         ("SELECT COUNT( FROM List", "missing ): this ( is never closed", 1, 13, "("),
         ("SELECT a b c FROM List", "unexpected 'c'", 1, 12, "c"),
         (
+            "SELECT * FROM campaigndraft/detailcontent",
+            'a name with / is written in double quotes: "campaigndraft/detailcontent"',
+            1,
+            15,
+            "campaigndraft/detailcontent",
+        ),
+        (
             "SELECT Name FROM List WHERE Name = 'x",
             "unterminated string: its closing ' is missing",
             1,
@@ -103,3 +111,55 @@ def test_the_command_line_underlines_the_offending_word(
     )
     # nothing from the parser's own logging reaches the terminal
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("sql", "sentence", "column", "text"),
+    [
+        # sqlglot read LIMIT and ORDER as aliases of List, and the query ran
+        ("SELECT Name FROM List LIMIT", "expected a number after LIMIT", 23, "LIMIT"),
+        ("SELECT Name FROM List ORDER", "expected BY after ORDER", 23, "ORDER"),
+        # failed in the generated SQL, at a column past the end of the user's text
+        (
+            "SELECT Name FROM List GROUP BY",
+            "expected a column or expression after GROUP BY",
+            29,
+            "BY",
+        ),
+        # ran as an UPDATE that sets nothing, and reported the contact as updated
+        (
+            "UPDATE Contact SET WHERE ID = 12440901387",
+            "expected an assignment (column = value) after SET",
+            20,
+            "WHERE",
+        ),
+        (
+            "DELETE mine WHERE x = 1",
+            "expected FROM after DELETE (DELETE FROM table WHERE ...)",
+            8,
+            "mine",
+        ),
+    ],
+)
+def test_what_duckdb_refuses_is_refused_in_the_user_s_words_before_any_request(
+    demo_conn: mjquery.Connection,
+    demo_sandbox: Sandbox,
+    sql: str,
+    sentence: str,
+    column: int,
+    text: str,
+) -> None:
+    with pytest.raises(SqlSyntaxError) as caught:
+        demo_conn.cursor().execute(sql)
+    error = caught.value
+    assert str(error) == f"Syntax error at line 1, column {column}: {sentence}"
+    assert (error.line, error.column, error.highlight) == (1, column, text)
+    assert len(demo_sandbox.log) == 0
+
+
+def test_named_markers_are_still_read_by_mjquery_not_refused_by_duckdb(
+    demo_conn: mjquery.Connection,
+) -> None:
+    cursor = demo_conn.cursor()
+    cursor.execute("SELECT Name FROM List WHERE Name = :name", {"name": "Newsletter"})
+    assert cursor.fetchall() == [("Newsletter",)]

@@ -188,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         subparsers,
         "tables",
         "list the tables",
-        "List the SQL tables and the Mailjet resource behind each.",
+        "List the SQL tables and the Mailjet resource behind each.\n"
+        "On a terminal the table is wrapped to its width between words (one record per\n"
+        "table, as with -x, when the names cannot fit whole); piped, it is printed in full.",
         """\
                   examples:
                     mjquery tables
@@ -201,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         "describe",
         "show the columns of a table",
         "Show the columns of a table: type, the filters mjquery pushes to the API,\n"
-        "sorting, and whether the column can be written.",
+        "sorting, and whether the column can be written.\n"
+        "On a terminal the table is wrapped to its width between words (one record per\n"
+        "column, as with -x, when the names cannot fit whole); piped, it is printed in full.",
         """\
                     examples:
                       mjquery describe Contact

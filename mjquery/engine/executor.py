@@ -43,6 +43,7 @@ from mjquery.errors import (
     NotSupportedError,
     OperationalError,
     ProgrammingError,
+    SqlSyntaxError,
 )
 from mjquery.planner import (
     ApiFetch,
@@ -413,9 +414,43 @@ class Engine:
         from mjquery.planner.parse import parse
         from mjquery.planner.router import route
 
-        return route(
-            parse(sql), sql, params, self.catalog, self.local_tables(), self.options, prefix
-        )
+        tree = parse(sql)
+        try:
+            self._check_syntax(sql)
+        except SqlSyntaxError:
+            try:  # a refusal by name (INSERT OR ROLLBACK ...) says more than DuckDB's grammar
+                route(tree, sql, params, self.catalog, self.local_tables(), self.options, prefix)
+            except NotSupportedError:
+                raise
+            except Error:
+                pass
+            raise
+        return route(tree, sql, params, self.catalog, self.local_tables(), self.options, prefix)
+
+    def _check_syntax(self, sql: str) -> None:
+        """Refuse what DuckDB's parser refuses, pointing into the user's text.
+
+        sqlglot is lenient where DuckDB is not: it reads ``FROM List LIMIT`` as a table aliased
+        LIMIT and ``UPDATE Contact SET WHERE ID = 1`` as an UPDATE that sets nothing. The
+        rows of a query are computed by DuckDB, so its grammar is the statement's: without this
+        check such a statement ran (the UPDATE reported a row updated), or failed in the
+        generated SQL, where the position of the error means nothing to the user. Named
+        ``:name`` markers are not DuckDB's: a statement holding them is left to sqlglot.
+        """
+        if ":" in sql:
+            from mjquery.planner.params import named_markers
+
+            if named_markers(sql).names:
+                return
+        with self._lock:
+            try:
+                self.db.extract_statements(sql)
+            except duckdb.ParserException as exc:
+                from mjquery.planner.syntax import duckdb_syntax_error
+
+                raise duckdb_syntax_error(_clean(str(exc))) from exc
+            except duckdb.Error:
+                return  # not a syntax error: the statement's own run reports it
 
     def warm_up(self) -> None:
         """Load what the first statement on a Mailjet table needs (sqlglot and its DuckDB

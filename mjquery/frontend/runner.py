@@ -92,6 +92,8 @@ class ExecutedStatement:
     kind: StatementKind
     call: Callable[..., Any] = _direct  # runs a call on the connection (Interruptible.call)
     _rows_seen: int = field(default=0, init=False)
+    # when the last row was read: the time a user then spends in the pager is not the statement's
+    _finished: float | None = field(default=None, init=False)
 
     def rows(self) -> Iterator[Sequence[Any]]:
         """The result rows, fetched in batches so a large result is never held whole."""
@@ -100,6 +102,7 @@ class ExecutedStatement:
         while True:
             batch = self.call(lambda: self.cursor.fetchmany(FETCH_BATCH))
             if not batch:
+                self._finished = time.perf_counter()
                 return
             for row in batch:
                 self._rows_seen += 1
@@ -116,7 +119,8 @@ class ExecutedStatement:
     def stats(self) -> Stats:
         """Call after :meth:`rows` was consumed: the statement's cost."""
         statement_stats = getattr(self.cursor, "stats", None)
-        elapsed = time.perf_counter() - self.started
+        finished = time.perf_counter() if self._finished is None else self._finished
+        elapsed = finished - self.started
         requests = getattr(statement_stats, "requests", None)
         cache_hits = getattr(statement_stats, "cache_hits", None)
         rows = self._rows_seen if self.columns is not None else max(self.cursor.rowcount, 0)

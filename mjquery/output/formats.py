@@ -216,14 +216,26 @@ MIN_COLUMN_WIDTH = 6
 MIN_PROSE_WIDTH = 16
 
 
-def fit_widths(widths: list[int], width: int, prefer: list[bool] | None = None) -> list[int]:
+def _table_overhead(columns: int) -> int:
+    return 2 + 3 * max(0, columns - 1)  # "-a-+-b-+-c-", the rule under the names
+
+
+def fit_widths(
+    widths: list[int],
+    width: int,
+    prefer: list[bool] | None = None,
+    floors: list[int] | None = None,
+) -> list[int]:
     """Column widths whose table lines fit ``width`` columns: the widest columns are shortened
     to one common limit, the narrow ones keep their width (as far as possible).
 
     ``prefer``: the columns to shorten first (prose, which wraps well), down to
-    :data:`MIN_PROSE_WIDTH`; the others only when that is not enough.
+    :data:`MIN_PROSE_WIDTH`; the others only when that is not enough. ``floors``: no column
+    is made narrower than its floor (its longest word, when cells wrap), so the result may
+    still be wider than ``width``.
     """
-    overhead = 2 + 3 * max(0, len(widths) - 1)  # "-a-+-b-+-c-", the rule under the names
+    overhead = _table_overhead(len(widths))
+    lowest = floors or [0] * len(widths)
     phases = [(prefer, MIN_PROSE_WIDTH)] if prefer and any(prefer) else []
     phases.append(([True] * len(widths), MIN_COLUMN_WIDTH))
     for chosen, floor in phases:
@@ -231,12 +243,19 @@ def fit_widths(widths: list[int], width: int, prefer: list[bool] | None = None) 
         limit = max(w for w, c in zip(widths, chosen, strict=True) if c)
         fitted = widths
         while limit > floor:
-            fitted = [min(w, limit) if c else w for w, c in zip(widths, chosen, strict=True)]
+            fitted = [
+                min(w, max(limit, f)) if c else w
+                for w, c, f in zip(widths, chosen, lowest, strict=True)
+            ]
             if sum(fitted) + overhead <= width:
                 return fitted
             limit -= 1
         widths = fitted
     return widths
+
+
+def _longest_word(text: str) -> int:
+    return max((display_width(word) for word in text.split(" ")), default=0)
 
 
 def _write_table(result: ResultSet, stream: TextIO, layout: Layout) -> int:
@@ -247,9 +266,20 @@ def _write_table(result: ResultSet, stream: TextIO, layout: Layout) -> int:
     for row in cells:
         for i, text in enumerate(row):
             widths[i] = max(widths[i], display_width(text))
-    if layout.width is not None:
+    if layout.width is not None and layout.wrap:
+        # Words are never broken (names above all: they are what people type), so a column is
+        # never narrower than its longest word; a table that cannot fit that way is shown as
+        # records, one line per column (as psql's \x auto does), wrapped to the width.
+        floors = [
+            max([_longest_word(row[i]) for row in cells] + [_longest_word(headers[i])])
+            for i in range(len(widths))
+        ]
+        if sum(floors) + _table_overhead(len(widths)) > layout.width:
+            return _write_expanded(ResultSet(result.columns, rows), stream, layout)
         prose = [any(" " in row[i] for row in cells) for i in range(len(widths))]
-        widths = fit_widths(widths, layout.width, prose if layout.wrap else None)
+        widths = fit_widths(widths, layout.width, prose, floors)
+    elif layout.width is not None:
+        widths = fit_widths(widths, layout.width)
     # Numbers are right-aligned, like every SQL shell: a column is numeric when all its values are.
     numeric = [
         bool(rows)
@@ -279,11 +309,18 @@ def _write_table(result: ResultSet, stream: TextIO, layout: Layout) -> int:
 
 
 def _write_expanded(result: ResultSet, stream: TextIO, layout: Layout) -> int:
-    """psql's expanded display: ``-[ RECORD 1 ]`` then one ``column | value`` line per column."""
+    """psql's expanded display: ``-[ RECORD 1 ]`` then one ``column | value`` line per column.
+
+    With ``layout.wrap`` and a width, a long value goes on over more lines, each under the last.
+    """
     names = [_cell(c) for c in result.columns]
     records = [[_cell(v) for v in row] for row in result.rows]
     key_width = max((display_width(n) for n in names), default=0)
     value_width = max((display_width(v) for values in records for v in values), default=0)
+    room = None
+    if layout.width is not None and layout.wrap:
+        room = max(MIN_PROSE_WIDTH, layout.width - key_width - 3)
+        value_width = min(value_width, room)
     rule = "-" * (key_width + 1) + "+" + "-" * (value_width + 1)
     if layout.width is not None:
         rule = rule[: layout.width]
@@ -291,7 +328,10 @@ def _write_expanded(result: ResultSet, stream: TextIO, layout: Layout) -> int:
         title = f"-[ RECORD {number} ]"
         stream.write(title + rule[len(title) :] + "\n")
         for name, value in zip(names, values, strict=True):
-            stream.write(f"{pad(name, key_width)} | {value}".rstrip() + "\n")
+            pieces = [value] if room is None else wrap(value, room)
+            stream.write(f"{pad(name, key_width)} | {pieces[0]}".rstrip() + "\n")
+            for piece in pieces[1:]:
+                stream.write(f"{pad('', key_width)} | {piece}".rstrip() + "\n")
     if not records:
         stream.write("(no rows)\n")
     return len(records)

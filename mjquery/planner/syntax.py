@@ -196,6 +196,9 @@ def syntax_error(exc: ParseError | TokenError, sql: str) -> SqlSyntaxError:
     for candidate in (tokens[index - 1] if index else None, token):
         if candidate is not None and candidate.text.upper() in ("ORDER", "GROUP", "PARTITION"):
             return _error(f"expected BY after {candidate.text.upper()}", _spot(candidate, sql))
+    quoted = _unquoted_path(tokens, index, sql)
+    if quoted is not None:
+        return quoted
     description = str(first.get("description") or "invalid SQL")
     if description.startswith("Expecting )"):
         opening = _unclosed_parenthesis(tokens[: index + 1])
@@ -203,6 +206,34 @@ def syntax_error(exc: ParseError | TokenError, sql: str) -> SqlSyntaxError:
             return _error("missing ): this ( is never closed", _spot(opening, sql))
     following = tokens[index + 1] if index + 1 < len(tokens) else None
     return _error(_described(description, token, following), _spot(token, sql))
+
+
+def _unquoted_path(tokens: list[Token], index: int, sql: str) -> SqlSyntaxError | None:
+    """``FROM campaigndraft/detailcontent``: a sub-resource's API name typed unquoted (the
+    parser stops at its ``/``) is a name to write in double quotes."""
+    start = index
+    while start >= 2 and tokens[start].token_type is TokenType.SLASH:
+        start -= 1  # back over name/name/... to the first name
+        if not (_is_name(tokens[start]) and tokens[start].end + 1 == tokens[start + 1].start):
+            return None
+        if start >= 2 and tokens[start - 1].token_type is TokenType.SLASH:
+            start -= 1
+            continue
+        break
+    end = index
+    while (
+        end + 1 < len(tokens)
+        and tokens[end].end + 1 == tokens[end + 1].start
+        and (tokens[end + 1].token_type is TokenType.SLASH or _is_name(tokens[end + 1]))
+    ):
+        end += 1
+    if start == index or not _is_name(tokens[end]):
+        return None
+    name = sql[tokens[start].start : tokens[end].end + 1]
+    spot = _spot(tokens[start], sql)
+    return _error(
+        f'a name with / is written in double quotes: "{name}"', _Spot(spot.line, spot.column, name)
+    )
 
 
 def _unclosed_parenthesis(tokens: list[Token]) -> Token | None:
@@ -283,4 +314,33 @@ def duckdb_syntax_error(message: str) -> SqlSyntaxError:
     guess = _closest(word, STATEMENT_KEYWORDS + CLAUSE_KEYWORDS, 0.75) if word else None
     if guess and word.upper() != guess and _WORD.fullmatch(word):
         return _error(f"unknown keyword {word} — did you mean {guess}?", spot)
+    if line_match is not None and spot.column is not None:
+        sentence = _in_context(line_match.group("text"), spot.column)
+        if sentence is not None:
+            return _error(sentence, spot)
     return _error(f"unexpected {word!r}" if word else "the statement is incomplete", spot)
+
+
+def _in_context(line: str, column: int) -> str | None:
+    """What DuckDB expected, said from the words around the token it stopped at (``column``,
+    1-based, on ``line``): a clause keyword with nothing after it, ORDER without BY, SET
+    without an assignment, DELETE without FROM. None when no rule applies."""
+    tokens = [t for t in _tokens(line) if t.token_type is not TokenType.SEMICOLON]
+    # the token the column falls in (sqlglot reads GROUP BY as one token; DuckDB points at BY)
+    index = next((i for i, t in enumerate(tokens) if t.start <= column - 1 <= t.end), None)
+    if index is None:
+        return None
+    here = tokens[index].text.upper()
+    previous = tokens[index - 1].text.upper() if index else ""
+    following = tokens[index + 1].text.upper() if index + 1 < len(tokens) else None
+    if here in ("ORDER", "GROUP") and following != "BY":
+        return f"expected BY after {here}"
+    if here in ("ORDER BY", "GROUP BY", "PARTITION BY") and following is None:
+        return f"expected a column or expression after {here}"
+    if here in ("LIMIT", "OFFSET") and following is None:
+        return f"expected a number after {here}"
+    if previous == "SET":
+        return "expected an assignment (column = value) after SET"
+    if previous == "DELETE" and here != "FROM":
+        return "expected FROM after DELETE (DELETE FROM table WHERE ...)"
+    return None

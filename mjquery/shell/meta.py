@@ -104,7 +104,11 @@ def _expanded(shell: Shell, argument: str | None) -> None:
         if lowered == "auto":
             state.expanded = Expanded.AUTO
         else:
-            state.expanded = Expanded.ON if _switch(False, lowered, "\\x") else Expanded.OFF
+            try:
+                on = _switch(False, lowered, "\\x")
+            except ProgrammingError:
+                raise ProgrammingError(f"\\x takes on, off or auto, not {argument!r}") from None
+            state.expanded = Expanded.ON if on else Expanded.OFF
     shell.info(
         "Expanded display is used automatically."
         if state.expanded is Expanded.AUTO
@@ -286,7 +290,7 @@ _WATCH_COUNT = re.compile(r"(?:c|count)=(?P<count>\d+)$")
 
 def _watch(shell: Shell, argument: str | None) -> None:
     """``\\watch [SECONDS] [count=N]``: run the last query again every SECONDS (default 2)
-    until Ctrl-C, an error, or N runs (as psql)."""
+    until Ctrl-C, an error, or N runs (as psql), each run reading the API afresh."""
     interval, count = 2.0, None
     for word in (argument or "").split():
         if m := _WATCH_ARGUMENT.match(word):
@@ -301,6 +305,12 @@ def _watch(shell: Shell, argument: str | None) -> None:
     kinds = {classify(s).kind for s in split_statements(sql)}
     if kinds - {StatementKind.QUERY}:
         raise ProgrammingError("\\watch repeats queries only, not statements that change data")
+    # Each run asks the API again, as psql's \watch asks the server: answers kept in the cache
+    # (5 minutes by default) would show the same rows run after run.
+    connection = shell.connection
+    cached = getattr(connection, "cache_enabled", False)
+    if cached:
+        connection.cache_enabled = False
     runs = 0
     try:
         while count is None or runs < count:
@@ -312,6 +322,9 @@ def _watch(shell: Shell, argument: str | None) -> None:
             runs += 1
     except KeyboardInterrupt:
         return
+    finally:
+        if cached:
+            connection.cache_enabled = True
 
 
 # -- the session -----------------------------------------------------------------------------
@@ -363,7 +376,9 @@ COMMANDS: dict[str, Handler] = {
     "\\x": _expanded,
     "\\l": _tables,
     "\\dt": _tables,
+    "\\dt+": _tables,  # psql's + adds sizes and descriptions: descriptions are always shown
     "\\d": _describe,
+    "\\d+": _describe,
     "\\timing": _timing,
     "\\o": _output,
     "\\i": _read,

@@ -308,6 +308,34 @@ def _clause_of_comma(code: list[Token]) -> str | None:
     return None
 
 
+def _resource_path(tokens: list[Token], word: str) -> tuple[str | None, list[Token]]:
+    """``campaigndraft/`` + ``word`` when the tokens before the cursor's word are names joined
+    by ``/`` with no space between (a sub-resource's API name, unquoted), and the tokens before
+    it; ``(None, tokens)`` otherwise."""
+    path, rest = word, tokens
+    while (
+        len(rest) >= 2
+        and rest[-1].kind is TokenKind.SYMBOL
+        and rest[-1].text == "/"
+        and rest[-2].kind is TokenKind.WORD
+    ):
+        path, rest = rest[-2].text + "/" + path, rest[:-2]
+    return (path, rest) if rest is not tokens else (None, tokens)
+
+
+def _expects_table(tokens: list[Token]) -> bool:
+    """Whether a table name comes next after ``tokens`` (FROM, JOIN ..., or a comma in FROM)."""
+    code = [t for t in tokens if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    if not code:
+        return False
+    last = code[-1]
+    if last.kind is TokenKind.WORD:
+        return last.upper in TABLE_AFTER
+    return (
+        last.kind is TokenKind.SYMBOL and last.text == "," and _clause_of_comma(code[:-1]) == "FROM"
+    )
+
+
 def quiet(text_before_cursor: str) -> bool:
     """Whether completion should stay out of the way while typing: at the start of a statement
     (an empty line, or just after ``;``) and on a new line of a statement, nothing has been
@@ -340,6 +368,11 @@ def suggest(text_before_cursor: str, text_after_cursor: str = "") -> CompletionC
     elif last is not None and last.kind is TokenKind.WORD:
         word = last.text
         tokens = tokens[:-1]
+    path, before_path = _resource_path(tokens, word)
+    if path is not None and _expects_table(before_path):
+        # an API resource name typed as the API spells it (FROM campaigndraft/det): one word,
+        # which the completer replaces whole, quoted
+        return CompletionContext(path, (Suggestion(SuggestionKind.TABLE),))
     code = [t for t in tokens if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
     scope = tables_in_scope(tokens + _rest_of_statement(text_after_cursor))
 

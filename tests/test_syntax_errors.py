@@ -60,6 +60,21 @@ from mjquery.sandbox import Sandbox
         ("SELECT COUNT( FROM List", "missing ): this ( is never closed", 1, 13, "("),
         ("SELECT a b c FROM List", "unexpected 'c'", 1, 12, "c"),
         (
+            "SELECT CASE WHEN 1 THEN 2 FROM List",
+            "expected END to close the CASE (CASE WHEN ... THEN ... END)",
+            1,
+            25,
+            "2",
+        ),
+        ("SELECT CAST(1 INTEGER)", "expected AS in CAST (CAST(value AS type))", 1, 15, "INTEGER"),
+        (
+            "SELECT * FROM List WHERE ID BETWEEN 1",
+            "expected AND after BETWEEN (BETWEEN low AND high)",
+            1,
+            37,
+            "1",
+        ),
+        (
             "SELECT * FROM campaigndraft/detailcontent",
             'a name with / is written in double quotes: "campaigndraft/detailcontent"',
             1,
@@ -125,6 +140,12 @@ def test_the_command_line_underlines_the_offending_word(
             "expected a column or expression after GROUP BY",
             29,
             "BY",
+        ),
+        (
+            "SELECT * FROM List l JOIN Contact c",
+            "expected ON or USING after the joined table (JOIN t ON condition)",
+            35,
+            "c",
         ),
         # ran as an UPDATE that sets nothing, and reported the contact as updated
         (

@@ -136,6 +136,12 @@ def _misspelled(token: Token, keywords: tuple[str, ...], cutoff: float) -> str |
 def _described(description: str, token: Token | None, following: Token | None) -> str:
     """The parser's description as a sentence about ``token`` (the last one it read)."""
     word = token.text.upper() if token is not None else ""
+    if description.startswith("Expected END after CASE"):
+        return "expected END to close the CASE (CASE WHEN ... THEN ... END)"
+    if description.startswith("Expected AS after CAST"):
+        return "expected AS in CAST (CAST(value AS type))"
+    if "'high' missing" in description and "Between" in description:
+        return "expected AND after BETWEEN (BETWEEN low AND high)"
     if description.startswith(("Required keyword", "Expected table name")):
         if word in _CONDITION_AFTER:
             return f"expected a condition after {word}"
@@ -339,6 +345,9 @@ def _in_context(line: str, column: int) -> str | None:
         return f"expected a column or expression after {here}"
     if here in ("LIMIT", "OFFSET") and following is None:
         return f"expected a number after {here}"
+    joins = [i for i, t in enumerate(tokens[:index]) if t.text.upper() == "JOIN"]
+    if joins and not any(t.text.upper() in ("ON", "USING") for t in tokens[joins[-1] : index]):
+        return "expected ON or USING after the joined table (JOIN t ON condition)"
     if previous == "SET":
         return "expected an assignment (column = value) after SET"
     if previous == "DELETE" and here != "FROM":

@@ -32,7 +32,7 @@ from mjquery.api.config import CONNECT_TIMEOUT, DEFAULT_MAX_WAIT, DEFAULT_TIMEOU
 from mjquery.api.ratelimit import ConcurrencyWindow
 from mjquery.cli.main import main
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
-from mjquery.sandbox.config import JobErrorFormat
+from mjquery.sandbox.config import FaultKind, FaultRule, JobErrorFormat
 from mjquery.schema import load_catalog
 from mjquery.writes import WriteOptions
 from mjquery.writes.bulk import ServerState, read_state, settle, submit
@@ -41,6 +41,7 @@ from mjquery.writes.plan import BulkJob, Operation, Outcome, RowWrite, WriteObse
 from tests.fake_clock import FakeClock
 from tests.sandbox_fixtures import contact, small_account
 from tests.writes_support import client_for, writes_sandbox
+from tests.writes_support import small_account as writes_account
 
 CONTACTS = "/v3/REST/contact"
 
@@ -353,3 +354,37 @@ def test_the_command_says_it_is_rate_limited_on_its_progress_line() -> None:
     lines = [part for part in err.getvalue().split("\r\x1b[K") if part]
     notices = [line for line in lines if line.startswith("rate limited by Mailjet, retrying in ")]
     assert len(notices) == refused
+
+
+def test_a_lost_answer_whose_object_is_not_yet_visible_is_written_not_failed() -> None:
+    # Knob write_visible_after: the POST creating the contact is applied but its answer is lost;
+    # the read-back does not see the contact yet, so the client sends it again, which the API
+    # refuses as a duplicate. The object exists: the client reads back with backoff until it
+    # shows, and the row is reported written (once), not failed.
+    clock = FakeClock()
+    sb = Sandbox(
+        data=writes_account(),
+        config=SandboxConfig(
+            write_visible_after=3,
+            fault_rules=(FaultRule("POST", CONTACTS, FaultKind.ERROR_AFTER),),
+        ),
+        clock=clock,
+    )
+    config = ApiConfig(
+        api_key=DEMO_API_KEY,
+        api_secret=DEMO_API_SECRET,
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0),
+        consistency_wait=10,
+    )
+    plan = WritePlan(
+        "Contact", Operation.INSERT, (RowWrite({"Email": "late@example.com", "Name": "Late"}),)
+    )
+    with ApiClient(config, transport=sb.transport(), clock=clock) as api:
+        result = execute(plan, load_catalog(), api, WriteOptions())
+    assert result.failed == () and result.written == 1
+    assert [c["Email"] for c in sb.data.resources["contact"]].count("late@example.com") == 1
+    posts = [r.status for r in sb.log if r.method == "POST"]
+    assert posts == [503, 400]  # the answer lost, then the duplicate
+    reads = [r.status for r in sb.log if r.method == "GET"]
+    assert reads[-1] == 200 and 404 in reads  # read again until the contact showed
+    assert clock.now - 100.0 >= 3

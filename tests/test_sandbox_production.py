@@ -380,3 +380,23 @@ def test_template_content_ignores_properties_it_does_not_know(client: httpx.Clie
     assert content["Html-part"] == "<p>x</p>" and "Author" not in content
     draft = client.post("/v3/REST/campaigndraft/1/detailcontent", json=body)
     assert draft.status_code == 400
+
+
+def test_a_created_object_may_not_be_readable_yet() -> None:
+    # Knob write_visible_after: eventual consistency of a single write. The object's unique key
+    # counts at once (a second POST is a duplicate); reads see it only later.
+    clock = FakeClock()
+    sb = Sandbox(data=small_account(), config=SandboxConfig(write_visible_after=5), clock=clock)
+    with open_client(sb) as client:
+        (created,) = data(client.post("/v3/REST/contact", json={"Email": "new@x.org"}))
+        assert client.get("/v3/REST/contact/new@x.org").status_code == 404
+        assert client.get(f"/v3/REST/contact/{created['ID']}").status_code == 404
+        listed = data(client.get("/v3/REST/contact", params={"Limit": 1000}))
+        assert "new@x.org" not in {row["Email"] for row in listed}
+        counted = client.get("/v3/REST/contact", params={"countOnly": 1}).json()["Total"]
+        assert counted == len(listed) == 6
+        again = client.post("/v3/REST/contact", json={"Email": "new@x.org"})
+        assert again.status_code == 400 and again.json()["ErrorMessage"].startswith("MJ18")
+        clock.advance(5)
+        assert data(client.get("/v3/REST/contact/new@x.org"))[0]["ID"] == created["ID"]
+        assert client.get("/v3/REST/contact", params={"countOnly": 1}).json()["Total"] == 7

@@ -298,6 +298,10 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _is_not_none(value: object) -> bool:
+    return value is not None
+
+
 def _reason(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         kind = "timed out"
@@ -848,10 +852,15 @@ class ApiClient:
             if not 200 <= status < 300:
                 error = error_for_status(status, response.content, method=method, path=path)
                 if maybe_applied and verify is not None and isinstance(error, ApiDuplicateError):
-                    # The earlier attempt landed after all: its object now exists.
-                    applied = self._verify(
-                        method, path, verify, "duplicate after a lost answer", error
-                    )
+                    # The earlier attempt landed after all: its object now exists, even if a
+                    # read does not show it yet (production is eventually consistent). Read it
+                    # back with backoff, up to consistency_wait, before calling the row failed.
+                    def settled(error: ApiError = error) -> Page | None:
+                        return self._verify(
+                            method, path, verify, "duplicate after a lost answer", error
+                        )
+
+                    applied = self.poll(settled, _is_not_none)
                     if applied is not None:
                         return applied
                 raise error

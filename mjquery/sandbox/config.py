@@ -78,7 +78,9 @@ class SandboxConfig:
     Harsher behaviours where the evidence about production is thin (all off by default):
     ``job_visible_after`` seconds (on the sandbox's clock) pass between a bulk contact job's POST
     and its changes being readable, so a job may report ``Completed`` before a read shows them
-    (eventual consistency); ``job_error_format`` lays a bulk job's JSON error file out another
+    (eventual consistency); ``write_visible_after`` seconds pass between a single POST creating
+    an object and reads seeing it (a GET of it answers 404, lists leave it out), while its unique
+    keys count at once (a second POST is refused as a duplicate); ``job_error_format`` lays a bulk job's JSON error file out another
     way; ``statistics_lag_hours``: statistics resources leave out the activity of the last hours
     of the account clock, as production's statistics lag behind the messages.
     """
@@ -98,6 +100,7 @@ class SandboxConfig:
     fault_seed: int = 0
     start: datetime | None = None
     job_visible_after: float = 0.0
+    write_visible_after: float = 0.0
     job_error_format: JobErrorFormat = JobErrorFormat.LIST
     statistics_lag_hours: float = 0.0
 

@@ -285,6 +285,9 @@ class Sandbox:
         self._clock = clock
         #: Changes applied later (eventual consistency): (due on ``clock``, apply), in due order.
         self._deferred: list[tuple[float, Callable[[], None]]] = []
+        #: Objects a single POST created, hidden from reads until the time given (on the
+        #: sandbox's clock): ``SandboxConfig.write_visible_after``.
+        self._unseen: dict[tuple[str, Any], float] = {}
         self._faults = random.Random(self.config.fault_seed)
         self._fault_lock = threading.Lock()
         self._rule_seen = [0] * len(self.config.fault_rules)
@@ -490,6 +493,10 @@ class Sandbox:
             if spec.name == "contactdata":
                 return self._post_contact_data(object_body(request.body))
             row = self._create(spec, object_body(request.body))
+            if self.config.write_visible_after > 0:
+                self._unseen[(spec.name, row.get("ID"))] = (
+                    self._clock() + self.config.write_visible_after
+                )
             return envelope(self._project(spec, [row], {}), 201)
         raise ApiError(405, "Method not allowed")
 
@@ -520,6 +527,8 @@ class Sandbox:
             )
         )
         routed = self._routed_rows(spec, params)
+        if routed is not None and self._unseen and self._hides(spec):
+            routed = [row for row in routed if not self._unseen_now(spec, row)]
         if routed is not None:
             if sort_keys:
                 routed = sort_rows(spec, self.store, routed, sort_keys)
@@ -589,6 +598,8 @@ class Sandbox:
             return self._matching(table, predicates, sort_keys)
 
         matched = self.store.cached_query(key, compute)
+        if self._unseen and self._hides(spec):
+            matched = [row for row in matched if not self._unseen_now(spec, row)]
         if count_only:
             total = len(matched)
             return SandboxResponse(
@@ -738,6 +749,19 @@ class Sandbox:
             out.append(projected)
         return out
 
+    def _hides(self, spec: ResourceSpec) -> bool:
+        """Whether objects of ``spec`` a POST created are still hidden (expired ones dropped)."""
+        now = self._clock()
+        for unseen, until in list(self._unseen.items()):
+            if until <= now:
+                del self._unseen[unseen]
+        return any(name == spec.name for name, _ in self._unseen)
+
+    def _unseen_now(self, spec: ResourceSpec, row: Row) -> bool:
+        """Whether ``row`` was created by a POST too recently for reads to see it."""
+        until = self._unseen.get((spec.name, row.get("ID")))
+        return until is not None and until > self._clock()
+
     def _find(self, spec: ResourceSpec, key: str) -> Row | None:
         """A record by ID, or by its unique key (``|``-joined when composite)."""
         table = self.store.table(spec.name.lower())
@@ -802,7 +826,7 @@ class Sandbox:
             events = history(int(key)) if history is not None and key.isdigit() else []
             return envelope(list(events))
         row = self._find(spec, key)
-        if row is None:
+        if row is None or (method == "GET" and self._unseen and self._unseen_now(spec, row)):
             raise not_found()
         if spec.name == "csvimport" and method in ("GET", "PUT"):
             return csvimport_item(self, method, row, request)

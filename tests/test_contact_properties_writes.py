@@ -76,7 +76,7 @@ def test_a_value_of_the_wrong_type_is_refused_before_any_request(sb: Sandbox) ->
             cur.execute("UPDATE ContactProperties SET age = 'thirty' WHERE ContactID = 1")
         assert str(refused.value) == (
             "ContactProperties.age: the contact property 'age' is of type int (BIGINT); the "
-            "SET clause gives 'thirty', which does not fit. Nothing was sent."
+            "SET clause gives 'thirty', which does not fit."
         )
         assert len(sb.log) == 0
 

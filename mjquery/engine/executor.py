@@ -325,17 +325,11 @@ class Engine:
 
     def _property_definitions(self) -> list[PropertyDefinition]:
         """The account's contact properties: ``GET /v3/REST/contactmetadata`` (every page)."""
-        from mjquery.schema.properties import PropertyDefinition
+        from mjquery.schema.properties import definitions_from_rows
 
         metadata = self.catalog.find("contactmetadata")
         path = metadata.path if metadata is not None else "/v3/REST/contactmetadata"
-        definitions: list[PropertyDefinition] = []
-        for rows in self.client.scan(path):
-            for row in rows:
-                name = row.get("Name") if isinstance(row, dict) else None
-                if isinstance(name, str) and name:
-                    definitions.append(PropertyDefinition(name, str(row.get("Datatype") or "str")))
-        return definitions
+        return definitions_from_rows(row for rows in self.client.scan(path) for row in rows)
 
     def refresh_properties(self) -> None:
         """Read the account's contact properties again on the next use of ContactProperties

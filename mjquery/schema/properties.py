@@ -17,8 +17,9 @@ sends ``GET /v3/REST/contactmetadata``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from mjquery.schema.catalog import Catalog
 from mjquery.schema.model import Column, ObjectSchema, Operation, SqlType, TimeFormat
@@ -28,6 +29,7 @@ __all__ = [
     "ConnectionCatalog",
     "PropertyDefinition",
     "datatype_of",
+    "definitions_from_rows",
     "with_properties",
 ]
 
@@ -47,6 +49,16 @@ class PropertyDefinition:
 
     name: str
     datatype: str  # str | int | float | bool | datetime
+
+
+def definitions_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[PropertyDefinition]:
+    """The definitions in ``contactmetadata`` rows as the API sends them (``Name``, ``Datatype``)."""
+    found: list[PropertyDefinition] = []
+    for row in rows:
+        name = row.get("Name") if isinstance(row, Mapping) else None
+        if isinstance(name, str) and name:
+            found.append(PropertyDefinition(name, str(row.get("Datatype") or "str")))
+    return found
 
 
 def datatype_of(column: Column) -> str:

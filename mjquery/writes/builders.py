@@ -229,6 +229,13 @@ def _contact_data_update(schema: ObjectSchema, row: CheckedRow) -> ApiWrite:
     )
 
 
+def _with_properties(entry: dict[str, Any], row: CheckedRow) -> dict[str, Any]:
+    """A bulk job's contact entry with the row's property values (``Properties``)."""
+    if row.properties:
+        entry["Properties"] = {k: to_json_scalar(v) for k, v in row.properties.items()}
+    return entry
+
+
 def _property_updates(
     validated: ValidatedPlan, options: WriteOptions, emails: Mapping[int, str]
 ) -> tuple[ApiWrite | BulkJob, ...]:
@@ -332,8 +339,12 @@ def _contact_inserts(
     for list_id, group in by_list.items():
         # managecontact documents Email, Name, Action and Properties only: a contact that also
         # sets IsExcludedFromCampaigns goes through the bulk job, which documents it.
-        if bulk or (
-            list_id is not None and any("IsExcludedFromCampaigns" in r.body for r in group)
+        # POST /contact takes no Properties: contacts with property values (an import's
+        # --map) go through the bulk job, which documents them
+        if (
+            bulk
+            or (list_id is not None and any("IsExcludedFromCampaigns" in r.body for r in group))
+            or any(r.properties for r in group)
         ):
             writes.extend(_bulk_jobs(group, list_id, action, options, found, update=update))
             continue
@@ -387,7 +398,7 @@ def _bulk_jobs(
     for start in range(0, len(rows), size):
         batch = rows[start : start + size]
         contacts = [
-            {k: v for k, v in r.body.items() if v is not None}
+            _with_properties({k: v for k, v in r.body.items() if v is not None}, r)
             if r.index not in found.objects or update
             else {"Email": _body_value(r.body, "Email")}
             for r in batch

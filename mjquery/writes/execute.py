@@ -467,7 +467,8 @@ def _run_jobs(
         raise ProgrammingError("bulk jobs need the catalog to read their rows back")
     contacts, members = catalog.get("Contact"), catalog.get("ListRecipient")
     # jobs that set contact properties are checked against the contacts' data too
-    data = catalog.get("ContactData") if any(j.resource == "contactdata" for j in jobs) else None
+    sets_properties = any(entry.get("Properties") for job in jobs for entry in job.contacts)
+    data = catalog.get("ContactData") if sets_properties else None
 
     def state_of(some: Sequence[BulkJob]) -> ServerState:
         return read_state(

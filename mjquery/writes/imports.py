@@ -32,9 +32,9 @@ from typing import Any
 import orjson
 
 from mjquery.api.client import ApiClient
-from mjquery.errors import DataError, ProgrammingError
+from mjquery.errors import DataError, ProgrammingError, closest
 from mjquery.schema.catalog import CatalogLike
-from mjquery.schema.model import ObjectSchema, Operation
+from mjquery.schema.model import Column, ObjectSchema, Operation
 from mjquery.writes.execute import prepare, run
 from mjquery.writes.journal import Journal, JournalKey, Resumed, file_digest
 from mjquery.writes.lookup import natural_key
@@ -47,7 +47,7 @@ from mjquery.writes.plan import (
     WriteOptions,
     WritePlan,
 )
-from mjquery.writes.validate import validate
+from mjquery.writes.validate import property_value, validate
 
 #: Delimiters a CSV file is checked for when none is given.
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -260,6 +260,7 @@ class ImportReport:
     list_name: str | None = None
     journal_path: str | None = None  # kept when rows were left unknown
     job_ids: tuple[int, ...] = ()
+    properties: Mapping[str, str] = field(default_factory=dict)  # file column -> property
 
     @property
     def unknown(self) -> tuple[RowFailure, ...]:
@@ -416,13 +417,23 @@ def import_file(
     """
     if catalog is None:
         from mjquery.schema.catalog import load_catalog
+        from mjquery.schema.properties import ConnectionCatalog, definitions_from_rows
 
-        catalog = load_catalog()
+        # the account's contact properties, read only if --map names one
+        catalog = ConnectionCatalog(
+            load_catalog(),
+            lambda: definitions_from_rows(
+                row for rows in client.scan("/v3/REST/contactmetadata") for row in rows
+            ),
+        )
     before = client.stats.requests
     schema = catalog.get(into)
     fmt = FileFormat.for_path(path, format)
     source = read_source(path, fmt, delimiter)
-    columns, ignored = match_columns(schema, source, mapping or {})
+    mapping = dict(mapping or {})
+    properties, property_map = contact_properties_mapping(schema, catalog, source, mapping)
+    columns, ignored = match_columns(schema, source, mapping)
+    ignored = tuple(name for name in ignored if name not in property_map)
     if list_name is not None or list_id is not None:
         if schema.resource != "contact":
             raise ProgrammingError("--list only applies to imports into Contact")
@@ -471,11 +482,19 @@ def import_file(
         if row.problem:
             rejected.append((row, RowFailure(-1, label, f"line {row.line}: {row.problem}")))
             continue
-        write = RowWrite(
-            {column: row.values.get(name) for name, column in columns.items()},
-            origin=f"line {row.line}",
-        )
+        values: dict[str, Any] = {column: row.values.get(name) for name, column in columns.items()}
+        write = RowWrite(values, origin=f"line {row.line}")
         try:
+            if property_map and properties is not None:
+                # contact properties of --map: checked against their types; an empty cell
+                # leaves the property as it is
+                values["Properties"] = {
+                    column.name: property_value(
+                        properties, column, row.values[name], f"line {row.line}"
+                    )
+                    for name, column in property_map.items()
+                    if row.values.get(name) not in (None, "")
+                }
             # One row at a time: a bad value rejects its row only; a structural problem
             # (unknown table or column, a required column missing from the file) stops the import.
             validate(
@@ -572,6 +591,7 @@ def import_file(
         list_name=list_name if list_name is not None else (str(list_id) if list_id else None),
         journal_path=os.fspath(book.path) if book is not None and keep_journal else None,
         job_ids=job_ids,
+        properties={name: column.name for name, column in property_map.items()},
     )
 
 
@@ -616,6 +636,53 @@ def _row_label(row: SourceRow, columns: Mapping[str, str]) -> str:
         if column.lower() == "email" and row.values.get(name):
             return f"line {row.line} (Email {row.values[name]})"
     return f"line {row.line}"
+
+
+def contact_properties_mapping(
+    schema: ObjectSchema, catalog: CatalogLike, source: SourceFile, mapping: dict[str, str]
+) -> tuple[ObjectSchema | None, dict[str, Column]]:
+    """The ``--map file_column=Property`` items of an import into Contact that name contact
+    properties, taken out of ``mapping``: the table of property columns (ContactProperties,
+    as the connection sees it) and file column -> property column.
+
+    A target that is a Contact column stays a column. The account's properties are read only
+    when a target is not a Contact column (one GET of ContactMetadata).
+    """
+    if schema.resource != "contact":
+        return None, {}
+    wanted = {
+        name: target
+        for name, target in mapping.items()
+        if schema.column(target) is None and target.lower() != "contactslist"
+    }
+    if not wanted:
+        return None, {}
+    table = next((o for o in catalog.objects if o.property_columns), None)
+    if table is None or not hasattr(catalog, "refresh"):
+        return None, {}  # a catalog without the account's properties: columns only
+    properties = catalog.get(table.name)
+    lowered_header = {h.lower(): h for h in source.columns}
+    found: dict[str, Column] = {}
+    for name, target in wanted.items():
+        column = properties.column(target)
+        if column is None or not column.property:
+            names = properties.property_column_names
+            suggestion = closest(target, [*schema.column_names, *names])
+            raise ProgrammingError(
+                f"--map {name}={target}: {schema.name} has no column {target!r} and the account "
+                "no contact property of that name"
+                + (f". Did you mean {suggestion!r}?" if suggestion else "")
+                + " (define a property first: INSERT INTO ContactMetadata (Name, Datatype, "
+                f"NameSpace) VALUES ('{target}', 'str', 'static'))"
+            )
+        if name.lower() not in lowered_header:
+            raise ProgrammingError(
+                f"--map {name}={target}: the file has no column {name!r} "
+                f"(it has {', '.join(source.columns)})"
+            )
+        found[lowered_header[name.lower()]] = column
+        del mapping[name]
+    return properties, found
 
 
 def match_columns(

@@ -160,6 +160,13 @@ def validate(
             if isinstance(target, str):  # a pseudo-column or address column, not sent in the body
                 if target == "list":
                     list_id = _list_id(schema, value)
+                if target == "properties" and value is not None:
+                    if not isinstance(value, Mapping):
+                        raise DataError(
+                            f"{schema.name}.Properties takes property names and values "
+                            f"({where(plan, index)} gives {type(value).__name__})"
+                        )
+                    properties.update({str(k): v for k, v in value.items() if v is not None})
                 continue
             if is_contact_data(schema) and target.name.lower() == "data":
                 properties.update(_data_properties(schema, value, defined_properties))
@@ -200,7 +207,7 @@ def _api_value(
 ) -> Any:
     """``value`` as the API takes it for ``target``; DataError naming the column otherwise."""
     if target.property:
-        return _property_value(schema, target, value, row)
+        return property_value(schema, target, value, row)
     api_value = to_api_value(schema.name, target, value, allow_now=_allows_now(schema))
     if operation is Operation.INSERT and api_value is None and target.name in rule.required:
         raise DataError(f"{schema.name}.{target.name} is required: {row} has NULL")
@@ -223,7 +230,7 @@ def _api_value(
     return api_value
 
 
-def _property_value(schema: ObjectSchema, target: Column, value: Any, row: str) -> Any:
+def property_value(schema: ObjectSchema, target: Column, value: Any, row: str) -> Any:
     """A contact property's value, checked against the property's Datatype (the API would
     refuse it with "Property type does not match definition"); NULL unsets the property."""
     try:
@@ -235,7 +242,7 @@ def _property_value(schema: ObjectSchema, target: Column, value: Any, row: str) 
         raise DataError(
             f"{schema.name}.{target.name}: the contact property {target.name!r} is of type "
             f"{datatype_of(target)} ({target.type.value}); {row} gives {shown}, which does not "
-            "fit. Nothing was sent."
+            "fit."
         ) from None
 
 
@@ -335,6 +342,9 @@ def _check_columns(
             continue
         if is_contact(schema) and lowered == "contactslist" and operation is Operation.INSERT:
             result[lowered] = "list"
+            continue
+        if is_contact(schema) and lowered == "properties" and operation is Operation.INSERT:
+            result[lowered] = "properties"  # contact property values (an import's --map)
             continue
         if column is None:
             if (

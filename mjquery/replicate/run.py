@@ -24,11 +24,12 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from mjquery.errors import DatabaseError, Error, OperationalError, ProgrammingError
 from mjquery.replicate.dltenv import dlt_home, isolated_dlt
-from mjquery.replicate.plan import STRATEGY_LABEL, choose_tables, strategy_text
+from mjquery.replicate.plan import STRATEGY_LABEL, choose_tables, strategy_text, window_column
 from mjquery.replicate.source import (
     DELETED_COLUMN,
     HASH_COLUMN,
@@ -322,7 +323,9 @@ class _Run:
                 # else (the conflicting shape --replace is for) is dropped here
                 with _dlt_errors(self.target, table=name), pipeline.sql_client() as client:
                     client.drop_tables(name)
-            resource = self._resource(pipeline, schema, counts, full=not incremental)
+            resource = self._resource(
+                pipeline, schema, counts, full=not incremental, empty=replace or not present
+            )
             previous = self.engine.progress
             self.engine.progress = self._page_progress(schema.name, counts)
             try:
@@ -377,15 +380,15 @@ class _Run:
         return report
 
     def _resource(
-        self, pipeline: Any, schema: ObjectSchema, counts: TableCounts, *, full: bool
+        self, pipeline: Any, schema: ObjectSchema, counts: TableCounts, *, full: bool, empty: bool
     ) -> Any:
         dlt = self.dlt
         strategy = schema.incremental
         name = self.table_name(schema)
         target = self
 
-        def existing() -> Any:
-            return target._existing_rows(pipeline, schema, name)
+        def existing(since: datetime | None) -> Any:
+            return target._existing_rows(pipeline, schema, name, since)
 
         def rows() -> Iterator[Any]:
             state = dlt.current.resource_state()
@@ -407,6 +410,11 @@ class _Run:
             disposition = "replace" if strategy is Incremental.CHANGED_ROWS else "append"
         else:
             disposition = {"disposition": "merge", "strategy": "delete-insert"}
+            if empty:
+                # nothing to merge with: the first load (or one after --replace) appends straight
+                # into the table instead of going through a staging copy (a second full write);
+                # later runs find the table and merge
+                disposition = "append"
             if strategy is Incremental.CHANGED_ROWS:
                 columns[DELETED_COLUMN] = {"data_type": "bool", "hard_delete": True}
                 columns[HASH_COLUMN] = {"data_type": "text"}
@@ -446,9 +454,16 @@ class _Run:
         except Exception as exc:
             raise _translate(exc, self.target) from exc
 
-    def _existing_rows(self, pipeline: Any, schema: ObjectSchema, name: str) -> Any:
-        """The target's (key, hash) pairs for ``schema``'s table, as Arrow; None when absent."""
+    def _existing_rows(
+        self, pipeline: Any, schema: ObjectSchema, name: str, since: datetime | None = None
+    ) -> Any:
+        """The target's (key, hash) pairs for ``schema``'s table, as Arrow; None when absent.
+
+        ``since``: only the rows whose window column is later (a time-window table's keys that
+        the new window can overlap), written as dlt writes its own timestamp literals.
+        """
         import pyarrow as pa
+        from dlt.common.data_writers.escape import format_datetime_literal
 
         key = self.column_name(schema.key or "")
         has_hash = schema.incremental is Incremental.CHANGED_ROWS
@@ -461,6 +476,13 @@ class _Run:
                     f"SELECT {client.escape_column_name(key)}, "
                     f"{hash_column if known else 'NULL'} FROM {table}"
                 )
+                if since is not None:
+                    caps = client.capabilities
+                    literal = (caps.format_datetime_literal or format_datetime_literal)(
+                        since, caps.timestamp_precision, no_tz=not caps.supports_tz_aware_datetime
+                    )
+                    column = client.escape_column_name(self.column_name(window_column(schema)))
+                    sql += f" WHERE {column} > {literal}"
                 rows = client.execute_sql(sql)
         except Exception as exc:
             text = str(exc).lower()

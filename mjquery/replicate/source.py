@@ -104,12 +104,12 @@ def rows_for(
     counts: TableCounts,
     *,
     full: bool,
-    existing: Callable[[], Any],
+    existing: Callable[[datetime | None], Any],
     batch_rows: int,
 ) -> Iterator[Any]:
     """The Arrow batches dlt loads for ``schema``, by its strategy.
 
-    ``state`` is the resource's dlt state (watermarks); ``existing()`` reads the target's keys
+    ``state`` is the resource's dlt state (watermarks); ``existing(since)`` reads the target's keys
     and hashes (an Arrow table, or None when the table is not there yet); ``full`` ignores
     watermarks and hashes.
     """
@@ -158,8 +158,12 @@ def _count_new(batch: Any, key: str | None, known: set[Any], counts: TableCounts
             known.add(value)
 
 
-def _known_keys(existing: Callable[[], Any], key: str | None) -> set[Any]:
-    table = existing() if key else None
+def _known_keys(
+    existing: Callable[[datetime | None], Any], key: str | None, since: datetime
+) -> set[Any]:
+    """The target's keys of rows newer than ``since``: only those can come back in the window
+    (reading every key would cost as much as the table, at each incremental run)."""
+    table = existing(since) if key else None
     return set() if table is None else set(table.column(0).to_pylist())
 
 
@@ -169,7 +173,7 @@ def _time_window(
     state: dict[str, Any],
     counts: TableCounts,
     full: bool,
-    existing: Callable[[], Any],
+    existing: Callable[[datetime | None], Any],
     batch_rows: int,
 ) -> Iterator[Any]:
     column = window_column(schema)
@@ -179,7 +183,7 @@ def _time_window(
         # `>` is what the time filter (FromTS) implements; the overlap covers an exclusive bound
         where = f"{_q(column)} > {_ts_literal(since)}"
         counts.window_since = since.isoformat()
-    known = _known_keys(existing, schema.key) if since is not None else set()
+    known = _known_keys(existing, schema.key, since) if since is not None else set()
     highest = watermark
     for batch in _read(engine, select_sql(schema, where), counts, batch_rows):
         _count_new(batch, schema.key, known, counts)
@@ -199,7 +203,7 @@ def _newest_first(
     state: dict[str, Any],
     counts: TableCounts,
     full: bool,
-    existing: Callable[[], Any],
+    existing: Callable[[datetime | None], Any],
 ) -> Iterator[Any]:
     """Pages sorted by the created column, newest first, until one reaches past the window."""
     import pyarrow as pa
@@ -210,7 +214,7 @@ def _newest_first(
     watermark, since = _window_bounds(state, schema, full)
     if since is not None:
         counts.window_since = since.isoformat()
-    known = _known_keys(existing, schema.key) if since is not None else set()
+    known = _known_keys(existing, schema.key, since) if since is not None else set()
     highest = watermark
     offset = 0
     while True:
@@ -249,7 +253,7 @@ def _changed_rows(
     schema: ObjectSchema,
     counts: TableCounts,
     full: bool,
-    existing: Callable[[], Any],
+    existing: Callable[[datetime | None], Any],
     batch_rows: int,
 ) -> Iterator[Any]:
     """Every row is read; only rows whose hash differs from the target's are yielded.
@@ -264,7 +268,7 @@ def _changed_rows(
     assert key is not None
     columns = replicated_columns(schema)
     batches = list(_read(engine, select_sql(schema), counts, batch_rows))
-    target = existing()
+    target = existing(None)
     db = duckdb.connect(":memory:")
     try:
         db.execute("SET TimeZone = 'UTC'")

@@ -283,7 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         dest="mapping",
-        help="take COLUMN from the file's column FILECOL (repeat for several)",
+        help=(
+            "take COLUMN from the file's column FILECOL (repeat for several); into Contact, "
+            "COLUMN may be a contact property (--map years=age)"
+        ),
     )
     import_.add_argument(
         "--upsert",

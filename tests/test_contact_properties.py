@@ -267,3 +267,43 @@ def test_shell_refresh_command(sb: Sandbox, sb_conn: mjquery.Connection) -> None
     cur = sb_conn.cursor().execute("SELECT * FROM ContactProperties WHERE ContactID = 1")
     assert [d[0] for d in cur.description][-1] == "tier"
     assert messages == ["contact properties will be read again when ContactProperties is next used"]
+
+
+def test_cli_describe_lists_the_account_properties(sb: Sandbox) -> None:
+    from tests.test_cli_transfer import run as run_cli
+
+    result = run_cli(sb, "describe", "ContactProperties", "--format", "csv")
+    assert result.status == 0, result.err
+    lines = result.out.splitlines()
+    assert [line.split(",")[0] for line in lines[1:4]] == ["ContactID", "age", "country"]
+    assert [r.path for r in sb.log] == [METADATA]
+
+
+def test_cli_describe_without_credentials_says_why_properties_are_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from mjquery.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["describe", "ContactProperties"], stdin=io.StringIO(""), stdout=out, stderr=err)
+    assert status == 0, err.getvalue()
+    assert "ContactID" in out.getvalue()
+    assert "properties: one more column per contact property of the account, not listed" in (
+        out.getvalue()
+    )
+    assert "no Mailjet credentials" in out.getvalue()
+
+
+def test_sqlalchemy_reflects_the_property_columns(sb: Sandbox) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine("mjquery://?demo=true", connect_args={"sandbox": sb})
+    try:
+        columns = {
+            c["name"]: str(c["type"]) for c in inspect(engine).get_columns("ContactProperties")
+        }
+    finally:
+        engine.dispose()
+    assert columns["age"] == "BIGINT" and columns["country"] == "VARCHAR"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mjquery import config as config_module
-from mjquery.errors import AuthenticationError, NotSupportedError, ProgrammingError
+from mjquery.errors import AuthenticationError, Error, NotSupportedError, ProgrammingError
 from mjquery.frontend.cancel import Interruptible, QueryCancelled
 from mjquery.frontend.messages import (
     check_output_file,
@@ -367,6 +367,9 @@ def describe_table(context: Context) -> int:
     from mjquery.frontend.schema_view import describe_notes, describe_result, legend
 
     table = _catalog().get(context.options.table)
+    notes: tuple[str, ...] = ()
+    if table.property_columns:
+        table, notes = _with_account_properties(context, table)
     with context.output() as out:
         write_result(
             describe_result(table), context.output_format, out, context.layout(out, wrap=True)
@@ -374,11 +377,24 @@ def describe_table(context: Context) -> int:
         if context.output_format is OutputFormat.TABLE:
             terminal = is_terminal(out)
             width = shutil.get_terminal_size().columns
-            for note in describe_notes(table):
+            for note in (*notes, *describe_notes(table)):
                 out.write((textwrap.fill(note, width) if terminal else note) + "\n")
             if terminal:
                 out.write("\n" + legend(width) + "\n")
     return 0
+
+
+def _with_account_properties(context: Context, table: Any) -> tuple[Any, tuple[str, ...]]:
+    """ContactProperties with the account's property columns when the command can connect
+    (``--demo`` or credentials; one read of ContactMetadata), else the file's columns and a
+    note saying why the properties are not listed."""
+    try:
+        return context.connection().catalog.get(table.name), ()
+    except Error as exc:
+        return table, (
+            "properties: one more column per contact property of the account, not listed "
+            f"here: {exc}",
+        )
 
 
 # -- export / import ---------------------------------------------------------------------------

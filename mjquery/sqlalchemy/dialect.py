@@ -424,6 +424,9 @@ class MjqueryDialect(default.DefaultDialect):
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> list[ReflectedColumn]:
         mailjet = self._mailjet(table_name, schema)
+        if mailjet is not None and mailjet.property_columns:
+            # ContactProperties: the account's properties, as the connection reads them
+            mailjet = connection.connection.dbapi_connection.catalog.get(mailjet.name)
         if mailjet is not None:
             return tables.mailjet_columns(mailjet)
         rows = self._local_rows(

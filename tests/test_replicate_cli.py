@@ -160,3 +160,41 @@ def test_schema_files_declare_a_consistent_strategy(tmp_path: Path) -> None:
     bad.write_text(source.replace('incremental = "changed_rows"', 'incremental = "sometimes"'))
     with pytest.raises(SchemaError, match="incremental: 'sometimes' is not one of"):
         load_schema_file(bad)
+
+
+class _Terminal(io.StringIO):
+    """Standard error as a terminal: the progress display is drawn on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_and_only_the_summary_in_a_pipe(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from mjquery.frontend.progress import ERASE_LINE
+
+    monkeypatch.chdir(tmp_path)
+    args = ("replicate", "--demo", "--tables", "Contact,Message", "--to", "duckdb:///p.duckdb")
+    err = _Terminal()
+    code = main(list(args), stdout=io.StringIO(), stderr=err, stdin=io.StringIO(""))
+    assert code == 0, err.getvalue()
+    shown = [part.strip() for part in err.getvalue().split(ERASE_LINE)]
+    reading = [s for s in shown if s.startswith("[2/2] Message: reading ")]
+    assert reading, shown
+    # pages, rows read and an estimate of the time left, per table
+    assert any("/20 pages, " in s and " rows, ETA " in s for s in reading), reading
+    assert any(s.startswith("[1/2] Contact: reading ") for s in shown)
+    loading = [s for s in shown if ": loading " in s]
+    assert [s.split(":")[0] for s in loading] == ["[1/2] Contact", "[2/2] Message"]
+    assert "(0/22,000 rows loaded)" in loading[0] and "(2,000/22,000 rows loaded), ETA" in (
+        loading[1]
+    )
+    # the line is erased before the summary
+    assert shown[-1].startswith("replicated into duckdb:///p.duckdb")
+    # in a pipe: the summary and nothing else
+    code, out, err_text = cli(*args)
+    assert code == 0
+    (line,) = err_text.splitlines()
+    assert line.startswith("replicated into duckdb:///p.duckdb (dataset mailjet): 2/2 tables, ")
+    assert "Contact" in out and "Message" in out

@@ -170,7 +170,11 @@ def _list(context: Any) -> int:
 
 
 class _Progress:
-    """``Contact: 12/101 pages, ETA 4 s`` on the shared progress line of standard error."""
+    """The table being read or loaded, on the shared progress line of standard error::
+
+    [2/5] Contact: reading 45/101 pages, 45,000 rows, ETA 6 s
+    [5/5] Message: loading 1,000,000 rows (223,534/1,237,534 rows loaded), ETA 12 s
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.line = ProgressLine(stream)
@@ -179,18 +183,33 @@ class _Progress:
         if progress.phase == "done":
             self.line.clear()
             return
-        if progress.phase == "loading":
-            text = f"loading into the target: {progress.table}"
-        else:
-            done, expected = progress.pages_done, progress.pages_expected
-            text = f"{progress.table}: {done}/{expected if expected else '?'} pages"
-            if expected and done:
-                elapsed = time.monotonic() - progress.started
-                text += f", ETA {elapsed / done * (expected - done):.0f} s"
-        self.line.show(text[:120])
+        self.line.show(progress_text(progress, time.monotonic())[:120])
 
     def clear(self) -> None:
         self.line.clear()
 
 
-__all__ = ["parse_interval", "replicate"]
+def progress_text(progress: Any, now: float) -> str:
+    """One progress line for :class:`mjquery.replicate.Progress` at monotonic time ``now``."""
+    place = f"[{progress.table_number}/{progress.tables}] " if progress.tables else ""
+    elapsed = now - progress.started
+    if progress.phase == "loading":
+        text = (
+            f"{place}{progress.table}: loading {progress.rows:,} rows "
+            f"({progress.rows_loaded:,}/{progress.rows_to_load:,} rows loaded)"
+        )
+        if progress.rows_loaded:
+            left = progress.rows_to_load - progress.rows_loaded
+            text += f", ETA {elapsed / progress.rows_loaded * left:.0f} s"
+        return text
+    done, expected = progress.pages_done, progress.pages_expected
+    text = (
+        f"{place}{progress.table}: reading {done}/{expected if expected else '?'} pages, "
+        f"{progress.rows:,} rows"
+    )
+    if expected and done:
+        text += f", ETA {elapsed / done * (expected - done):.0f} s"
+    return text
+
+
+__all__ = ["parse_interval", "progress_text", "replicate"]

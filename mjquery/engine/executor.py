@@ -271,6 +271,8 @@ class Engine:
         self.options = options or PlannerOptions()
         self.max_concurrency = max_concurrency
         self.progress: ProgressCallback | None = None
+        # called with each page's row count as it lands (replication's rows-read display)
+        self.rows_progress: Callable[[int], None] | None = None
         self.local_files = local_files
         # the user's own tables: in memory, or a DuckDB file that every connection opening it
         # shares (and that outlives them); the fetched tables are TEMP, so never shared
@@ -839,6 +841,8 @@ class Engine:
             request = scans[0]
             for page in self._scan(fetch, request, on_progress=self.progress):
                 loader.append(page.body, page.rows, request.fills)
+                if self.rows_progress is not None:
+                    self.rows_progress(page.rows)
         elif scans:
             self._load_many(fetch, scans, loader)
 
@@ -865,6 +869,8 @@ class Engine:
                 request, future = window.pop(0)
                 for page in future.result():
                     loader.append(page.body, page.rows, request.fills)
+                    if self.rows_progress is not None:
+                        self.rows_progress(page.rows)
                 done += 1
                 if self.progress is not None:
                     self.progress(done, len(scans))

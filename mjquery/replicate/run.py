@@ -97,14 +97,18 @@ class ReplicationReport:
 
 @dataclass(frozen=True)
 class Progress:
-    """What a progress display shows for the table being read."""
+    """What a progress display shows: the table being read, or the table being loaded."""
 
     table: str
     phase: str  # "reading", "loading", "done"
     pages_done: int = 0
     pages_expected: int | None = None
-    rows: int = 0
-    started: float = field(default_factory=time.monotonic)
+    rows: int = 0  # reading: rows read so far; loading: the rows of the table being loaded
+    started: float = field(default_factory=time.monotonic)  # when this phase began
+    rows_loaded: int = 0  # loading: rows already in the target (tables loaded before this one)
+    rows_to_load: int = 0  # loading: the rows of every table this run loads
+    table_number: int = 0  # this table's place among ``tables`` (1-based)
+    tables: int = 0
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -169,7 +173,7 @@ class _Run:
 
     # -- the pipeline ----------------------------------------------------------------------------
 
-    def pipeline(self) -> Any:
+    def pipeline(self, progress: Any = None) -> Any:
         # the name identifies the target and dataset (never the password): one state per target
         identity = f"{self.target.display}|{self.target.dataset}|{self.keep_names}"
         digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
@@ -179,6 +183,7 @@ class _Run:
                 destination=self.target.destination(),
                 dataset_name=self.target.dataset,
                 pipelines_dir=str(dlt_home() / "pipelines"),
+                **({"progress": progress} if progress is not None else {}),
             )
 
     def schema(self) -> Any:
@@ -243,7 +248,8 @@ class _Run:
     def execute(
         self, schemas: Sequence[ObjectSchema], *, full: bool, replace: bool
     ) -> ReplicationReport:
-        pipeline = self.pipeline()
+        watch = _LoadWatch(self.progress, len(schemas)) if self.progress is not None else None
+        pipeline = self.pipeline(watch.collector() if watch is not None else None)
         with _dlt_errors(self.target):
             pipeline.sync_destination()
             self._finish_interrupted(pipeline)
@@ -252,11 +258,13 @@ class _Run:
         reports: dict[str, TableReport] = {}
         extracted: list[str] = []
         started = time.perf_counter()
-        for listed in schemas:
+        for number, listed in enumerate(schemas, 1):
             # as the connection sees it: ContactProperties with the account's property columns
             # (read now); a property defined since the last run is a new column of the target
             schema = self.engine.catalog.get(listed.name) if listed.property_columns else listed
-            report = self._extract_one(pipeline, schema, states, existing, full, replace)
+            report = self._extract_one(
+                pipeline, schema, states, existing, full, replace, (number, len(schemas)), watch
+            )
             reports[schema.name] = report
             if report.ok:
                 extracted.append(schema.name)
@@ -264,12 +272,13 @@ class _Run:
         load_started = time.perf_counter()
         rows_loaded = 0
         if extracted:
-            if self.progress is not None:
-                self.progress(Progress(", ".join(extracted), "loading"))
             try:
                 with _dlt_errors(self.target):
                     normalized = pipeline.normalize()
                     rows_loaded = _rows_in(normalized)
+                    if watch is not None:
+                        watch.rows_by_table = _rows_by_table(normalized)
+                        watch.loading, watch.started = True, time.monotonic()
                     pipeline.load(raise_on_failed_jobs=True)
             except Error as exc:
                 for name in extracted:
@@ -301,6 +310,8 @@ class _Run:
         existing: dict[str, dict[str, str]],
         full: bool,
         replace: bool,
+        place: tuple[int, int] = (0, 0),
+        watch: _LoadWatch | None = None,
     ) -> TableReport:
         name = self.table_name(schema)
         strategy = schema.incremental or Incremental.FULL_REFRESH
@@ -326,18 +337,23 @@ class _Run:
             resource = self._resource(
                 pipeline, schema, counts, full=not incremental, empty=replace or not present
             )
-            previous = self.engine.progress
-            self.engine.progress = self._page_progress(schema.name, counts)
+            previous = self.engine.progress, self.engine.rows_progress
+            self.engine.progress, self.engine.rows_progress = self._read_progress(
+                schema.name, place
+            )
             try:
                 with _dlt_errors(self.target, table=name):
-                    pipeline.extract(
+                    info = pipeline.extract(
                         resource,
                         schema=self._pipeline_schema(pipeline),
                         refresh="drop_resources" if replace else None,
                         loader_file_format=self.target.loader_file_format,
                     )
+                if watch is not None:
+                    for load_id in getattr(info, "loads_ids", ()):
+                        watch.tables[load_id] = (schema.name, name, place[0])
             finally:
-                self.engine.progress = previous
+                self.engine.progress, self.engine.rows_progress = previous
         except Error as exc:
             return TableReport(
                 table=schema.name,
@@ -370,14 +386,39 @@ class _Run:
             return pipeline.schemas[SCHEMA_NAME]
         return self.schema()
 
-    def _page_progress(self, table: str, counts: TableCounts) -> Callable[[int, int | None], None]:
+    def _read_progress(
+        self, table: str, place: tuple[int, int]
+    ) -> tuple[Callable[[int, int | None], None] | None, Callable[[int], None] | None]:
+        """The engine's page and row callbacks while ``table`` is read (None: no display)."""
+        show = self.progress
+        if show is None:
+            return None, None
         started = time.monotonic()
+        seen = {"pages": 0, "expected": None, "rows": 0}
 
-        def report(done: int, expected: int | None) -> None:
-            if self.progress is not None:
-                self.progress(Progress(table, "reading", done, expected, counts.rows_read, started))
+        def update() -> None:
+            show(
+                Progress(
+                    table,
+                    "reading",
+                    seen["pages"] or 0,
+                    seen["expected"],
+                    seen["rows"] or 0,
+                    started,
+                    table_number=place[0],
+                    tables=place[1],
+                )
+            )
 
-        return report
+        def pages(done: int, expected: int | None) -> None:
+            seen["pages"], seen["expected"] = done, expected
+            update()
+
+        def rows(count: int) -> None:
+            seen["rows"] = (seen["rows"] or 0) + count
+            update()
+
+        return pages, rows
 
     def _resource(
         self, pipeline: Any, schema: ObjectSchema, counts: TableCounts, *, full: bool, empty: bool
@@ -539,6 +580,71 @@ def _rows_in(info: Any) -> int:
     except AttributeError:
         return 0
     return sum(v for k, v in counts.items() if not k.startswith("_dlt"))
+
+
+def _rows_by_table(info: Any) -> dict[str, int]:
+    try:
+        counts = info.row_counts
+    except AttributeError:
+        return {}
+    return {k: int(v) for k, v in counts.items() if not k.startswith("_dlt")}
+
+
+class _LoadWatch:
+    """Turns the load step's packages (one per table) into :class:`Progress` updates with the
+    rows loaded so far; :meth:`collector` is what dlt is handed (its ``Collector`` interface)."""
+
+    def __init__(self, show: ProgressCallback, tables: int) -> None:
+        self.show = show
+        self.count = tables
+        self.tables: dict[str, tuple[str, str, int]] = {}  # load id -> (table, target, place)
+        self.rows_by_table: dict[str, int] = {}
+        self.loading = False
+        self.rows_loaded = 0
+        self.current: tuple[str, int] | None = None  # target table, its rows
+        self.started = time.monotonic()
+
+    def _start(self, step: str) -> None:
+        if not (self.loading and step.startswith("Load ")):
+            return
+        found = self.tables.get(step.rsplit(" ", 1)[-1])
+        if found is None:
+            return
+        table, target, place = found
+        rows = self.rows_by_table.get(target, 0)
+        self.current = (target, rows)
+        self.show(
+            Progress(
+                table,
+                "loading",
+                rows=rows,
+                started=self.started,
+                rows_loaded=self.rows_loaded,
+                rows_to_load=sum(self.rows_by_table.values()),
+                table_number=place,
+                tables=self.count,
+            )
+        )
+
+    def _stop(self) -> None:
+        if self.current is not None:
+            self.rows_loaded += self.current[1]
+            self.current = None
+
+    def collector(self) -> Any:
+        """A dlt ``Collector`` calling back here (dlt is imported only once a run starts)."""
+        from dlt.common.runtime.collector import NullCollector
+
+        watch = self
+
+        class Collector(NullCollector):
+            def _start(self, step: str) -> None:
+                watch._start(step)
+
+            def _stop(self) -> None:
+                watch._stop()
+
+        return Collector()
 
 
 def _count_rows(pipeline: Any, name: str) -> int:

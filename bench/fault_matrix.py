@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from mjquery.writes import (  # noqa: E402
     RowWrite,
     WriteOptions,
     WritePlan,
+    WriteResult,
     execute,
 )
 
@@ -138,11 +140,28 @@ class RowCheck:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """What mjquery reported for one row. ``returned_right``: False when RETURNING gave back
+    values other than the ones the server holds for the row (the old name of a duplicate)."""
+
+    outcome: Outcome
+    message: str = ""
+    returned_right: bool = True
+
+
+Runner = Callable[[Sandbox, ApiClient], list[Reported]]
+
+
+@dataclass(frozen=True)
 class Trial:
+    """One case on one account: a write plan run by :func:`mjquery.writes.execute`, or a
+    ``runner`` of its own (SQL through a cursor, a file import) reporting each row."""
+
     case: str
-    plan: WritePlan
+    plan: WritePlan | None
     checks: tuple[RowCheck, ...]
     options: WriteOptions = field(default_factory=WriteOptions)
+    runner: Runner | None = None
 
 
 Builder = Callable[[Sandbox, str], Trial]
@@ -184,6 +203,13 @@ def unchanged_contact(email: str, name: str, before: frozenset[Any]) -> Callable
         return new_objects("contact", before, Email=email)(sb) + int(renamed)
 
     return changed
+
+
+def named(email: str, name: str) -> Callable[[Sandbox], int]:
+    """1 when the contact ``email`` still has ``name`` (an import leaves existing ones alone)."""
+    return lambda sb: int(
+        any(same(c["Email"], email) and c.get("Name") == name for c in rows(sb, "contact"))
+    )
 
 
 def contact_rows(tag: str, n: int) -> list[tuple[str, str]]:
@@ -269,12 +295,7 @@ def _contact_import(sb: Sandbox, tag: str) -> Trial:
         checks.append(
             RowCheck(
                 c["Email"],
-                both(
-                    member(c["Email"], list_id),
-                    lambda sb, e=c["Email"], n=name: int(
-                        any(same(x["Email"], e) and x["Name"] == n for x in rows(sb, "contact"))
-                    ),
-                ),
+                both(member(c["Email"], list_id), named(c["Email"], name)),
             )
         )
     return Trial(
@@ -719,6 +740,153 @@ def _profile(sb: Sandbox, tag: str) -> Trial:
     )
 
 
+@case("APIKey UPDATE")
+def _apikey_update(sb: Sandbox, tag: str) -> Trial:
+    key = pick(sb, "apikey", 1)[0]
+    return Trial(
+        "APIKey UPDATE",
+        plan("APIKey", UPDATE, upd({"ID": key["ID"]}, Name=f"{tag} key")),
+        (RowCheck(str(key["ID"]), holds("apikey", key["ID"], Name=f"{tag} key")),),
+    )
+
+
+# -- through the front doors: SQL on a cursor, and a file import -----------------------------------
+
+
+def sql_connection(sb: Sandbox, options: WriteOptions | None = None) -> Any:
+    """A DB-API connection on the trial's account, waiting no real time (see SkippedWaits)."""
+    import mjquery
+
+    conn = mjquery.connect(sandbox=sb, cache_ttl=0, write_options=options or WriteOptions())
+    conn.api.clock = SkippedWaits()
+    return conn
+
+
+@case("Contact INSERT ... RETURNING (SQL)")
+def _contact_sql(sb: Sandbox, tag: str) -> Trial:
+    # The statement of the report: a new email and an existing one, each INSERT ... RETURNING
+    # Name on its own; RETURNING must give the name sent, never the old one of a duplicate.
+    before = ids(sb, "contact")
+    email, name = contact_rows(tag, 1)[0]
+    old = pick(sb, "contact", 3)[2]
+    renamed = f"{tag} renamed"
+    statements = [(email, name), (old["Email"], renamed)]
+
+    def runner(sb: Sandbox, client: ApiClient) -> list[Reported]:
+        out: list[Reported] = []
+        with sql_connection(sb) as conn:
+            cur = conn.cursor()
+            for address, sent in statements:
+                try:
+                    cur.execute(
+                        "INSERT INTO Contact (Email, Name) VALUES (?, ?) RETURNING Name",
+                        [address, sent],
+                    )
+                except Error as exc:
+                    out += raised(exc, 1)
+                    continue
+                returned = cur.fetchall()
+                outcome = Outcome.WRITTEN if cur.rowcount == 1 else Outcome.FAILED
+                text = f"rowcount {cur.rowcount}, RETURNING {returned}; {cur.messages}"
+                out.append(Reported(outcome, text, returned == [(sent,)]))
+        return out
+
+    return Trial(
+        "Contact INSERT ... RETURNING (SQL)",
+        None,
+        (
+            RowCheck(email, new_objects("contact", before, Email=email, Name=name)),
+            RowCheck(old["Email"], unchanged_contact(old["Email"], renamed, before), collides=True),
+        ),
+        runner=runner,
+    )
+
+
+@case("Contact INSERT, bulk job (SQL executemany)")
+def _contact_sql_bulk(sb: Sandbox, tag: str) -> Trial:
+    before = ids(sb, "contact")
+    new = contact_rows(tag, 4)
+
+    def runner(sb: Sandbox, client: ApiClient) -> list[Reported]:
+        options = WriteOptions(bulk_threshold=3, poll_interval=0)
+        with sql_connection(sb, options) as conn:
+            try:
+                conn.cursor().executemany("INSERT INTO Contact (Email, Name) VALUES (?, ?)", new)
+            except Error as exc:
+                return raised(exc, len(new))
+            return reported_by(conn.engine.last_write.result, len(new))
+
+    return Trial(
+        "Contact INSERT, bulk job (SQL executemany)",
+        None,
+        tuple(RowCheck(e, new_objects("contact", before, Email=e, Name=n)) for e, n in new),
+        runner=runner,
+    )
+
+
+@case("Contact import file into a list, bulk job")
+def _contact_import_file(sb: Sandbox, tag: str) -> Trial:
+    # mjquery import's own report: the rejected file must hold exactly the rows the server does
+    # not hold (a row marked "outcome unknown" there says how to check).
+    import csv
+    import tempfile
+
+    from mjquery.writes.imports import import_file
+
+    before = ids(sb, "contact")
+    list_id = _list_id(sb)
+    members = {r["ContactID"] for r in rows(sb, "listrecipient") if r["ListID"] == list_id}
+    outsider = pick(
+        sb, "contact", 1, lambda c: c["ID"] not in members and "@matrix." not in c["Email"]
+    )[0]
+    new = contact_rows(tag, 5)
+    lines = [*new, (outsider["Email"], f"{tag} renamed"), ("not-an-email", "Bad")]
+    checks = [
+        RowCheck(e, both(new_objects("contact", before, Email=e, Name=n), member(e, list_id)))
+        for e, n in new
+    ]
+    checks.append(
+        RowCheck(
+            outsider["Email"],
+            both(member(outsider["Email"], list_id), named(outsider["Email"], outsider["Name"])),
+        )
+    )
+    checks.append(RowCheck("not-an-email", new_objects("contact", before, Email="not-an-email")))
+
+    def runner(sb: Sandbox, client: ApiClient) -> list[Reported]:
+        with tempfile.TemporaryDirectory(prefix="mjquery-matrix-") as tmp:
+            source = Path(tmp) / "people.csv"
+            with source.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["Email", "Name"])
+                writer.writerows(lines)
+            report = import_file(
+                client,
+                source,
+                "Contact",
+                catalog=CATALOG,
+                list_id=list_id,
+                options=WriteOptions(bulk_threshold=3, poll_interval=0),
+                journal=Path(tmp) / "journal.jsonl",
+            )
+            rejected: dict[int, str] = {}
+            if report.rejected_path:
+                with open(report.rejected_path, newline="", encoding="utf-8") as handle:
+                    rejected = {int(r["line"]): r["error"] for r in csv.DictReader(handle)}
+        out = []
+        for line in range(2, 2 + len(lines)):
+            error = rejected.get(line)
+            if error is None:
+                out.append(Reported(Outcome.WRITTEN))
+            elif error.startswith("outcome unknown"):
+                out.append(Reported(Outcome.UNKNOWN, error))
+            else:
+                out.append(Reported(Outcome.FAILED, error))
+        return out
+
+    return Trial("Contact import file into a list, bulk job", None, tuple(checks), runner=runner)
+
+
 # -- running and scoring ---------------------------------------------------------------------------
 
 
@@ -732,6 +900,7 @@ class Tally:
     false_success: int = 0
     false_failure: int = 0
     duplicates: int = 0
+    wrong_returning: int = 0
     examples: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -744,6 +913,7 @@ class Tally:
             "false_success",
             "false_failure",
             "duplicates",
+            "wrong_returning",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.examples.extend(other.examples[: 5 - len(self.examples)])
@@ -754,13 +924,15 @@ class Tally:
             self.false_success
             + self.false_failure
             + self.duplicates
+            + self.wrong_returning
             + (self.unknown - self.unknown_named)
         )
 
 
-def score(trial: Trial, sb: Sandbox, reported: Sequence[tuple[Outcome, str]]) -> Tally:
+def score(trial: Trial, sb: Sandbox, reported: Sequence[Reported]) -> Tally:
     tally = Tally()
-    for check, (outcome, message) in zip(trial.checks, reported, strict=True):
+    for check, report in zip(trial.checks, reported, strict=True):
+        outcome, message = report.outcome, report.message
         tally.rows += 1
         held = check.held(sb)
         where = f"{trial.case} / {check.label}: reported {outcome.value}, server holds it {held} time(s)"
@@ -779,6 +951,9 @@ def score(trial: Trial, sb: Sandbox, reported: Sequence[tuple[Outcome, str]]) ->
                 tally.examples.append(f"false success: {where}")
             else:
                 tally.written += 1
+            if not report.returned_right:
+                tally.wrong_returning += 1
+                tally.examples.append(f"wrong RETURNING: {where}: {message}")
         elif held > 0:
             tally.false_failure += 1
             tally.examples.append(f"false failure: {where}: {message}")
@@ -787,16 +962,46 @@ def score(trial: Trial, sb: Sandbox, reported: Sequence[tuple[Outcome, str]]) ->
     return tally
 
 
-def run_trial(trial: Trial, sb: Sandbox, client: ApiClient) -> list[tuple[Outcome, str]]:
+def raised(exc: Error, rows: int) -> list[Reported]:
+    """A statement that raised reports every row: unknown when it says so, else failed."""
+    text = str(exc)
+    outcome = Outcome.UNKNOWN if "outcome unknown" in text else Outcome.FAILED
+    return [Reported(outcome, text)] * rows
+
+
+def run_trial(trial: Trial, sb: Sandbox, client: ApiClient) -> list[Reported]:
     """Each row's reported outcome and message (a raised statement reports every row)."""
     try:
+        if trial.runner is not None:
+            return trial.runner(sb, client)
+        assert trial.plan is not None
         result = execute(trial.plan, CATALOG, client, trial.options, sleep=lambda _: None)
     except Error as exc:
-        text = str(exc)
-        outcome = Outcome.UNKNOWN if "outcome unknown" in text else Outcome.FAILED
-        return [(outcome, text)] * len(trial.checks)
+        return raised(exc, len(trial.checks))
+    return reported_by(result, len(trial.checks))
+
+
+def reported_by(result: WriteResult, rows: int) -> list[Reported]:
     messages = {f.row_index: f.message for f in result.failed}
-    return [(result.outcome_of(i), messages.get(i, "")) for i in range(len(trial.checks))]
+    return [Reported(result.outcome_of(i), messages.get(i, "")) for i in range(rows)]
+
+
+class SkippedWaits:
+    """The client's clock for the matrix: the machine's monotonic time plus every wait asked
+    for, without waiting. Retries, backoff and read-back polls keep their schedule (a poll still
+    gives up after ``consistency_wait`` seconds of this clock) and the run takes no idle time."""
+
+    def __init__(self) -> None:
+        self._skipped = 0.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return time.monotonic() + self._skipped
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._skipped += max(0.0, seconds)
 
 
 def faulty_account(level: float, seed: int) -> Sandbox:
@@ -823,8 +1028,7 @@ def run_matrix(
         for seed in range(trials):
             sb = faulty_account(level, seed)
             config = ApiConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, cache_ttl=0)
-            with ApiClient(config, transport=sb.transport()) as client:
-                client.sleep = lambda _: None
+            with ApiClient(config, transport=sb.transport(), clock=SkippedWaits()) as client:
                 for n, name in enumerate(names):
                     trial = CASES[name](sb, f"t{seed}-{n}")
                     reported = run_trial(trial, sb, client)
@@ -850,18 +1054,19 @@ def report(results: Mapping[tuple[float, str], Tally], trials: int, seconds: flo
         "was applied and an answer cut short. Command: `python -m bench.fault_matrix --trials "
         f"{trials}` ({seconds:.0f} s on this machine).",
         "",
-        "| faults | case | rows | written | failed (right) | outcome unknown (named) | false successes | false failures | duplicates |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| faults | case | rows | written | failed (right) | outcome unknown (named) | false successes | false failures | duplicates | wrong RETURNING |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (level, name), t in sorted(results.items()):
         lines.append(
             f"| {level:.0%} | {name} | {t.rows} | {t.written} | {t.failed} | {t.unknown} ({t.unknown_named}) | "
-            f"{t.false_success} | {t.false_failure} | {t.duplicates} |"
+            f"{t.false_success} | {t.false_failure} | {t.duplicates} | {t.wrong_returning} |"
         )
     for level, t in sorted(totals(results).items()):
         lines.append(
             f"| **{level:.0%}** | **all** | **{t.rows}** | **{t.written}** | **{t.failed}** | "
-            f"**{t.unknown} ({t.unknown_named})** | **{t.false_success}** | **{t.false_failure}** | **{t.duplicates}** |"
+            f"**{t.unknown} ({t.unknown_named})** | **{t.false_success}** | **{t.false_failure}** | "
+            f"**{t.duplicates}** | **{t.wrong_returning}** |"
         )
     lines += [
         "",

@@ -17,6 +17,7 @@ import mjquery
 from mjquery.errors import IntegrityError, NotSupportedError, OperationalError
 from mjquery.sandbox import FaultKind, FaultRule, Sandbox
 from mjquery.writes import Operation, Outcome, RowWrite, WriteOptions, WritePlan, execute
+from tests.fake_clock import FakeClock
 from tests.writes_support import CATALOG, client_for, writes_in, writes_sandbox
 
 LOST = ("drop-after", "error-after", "error-before", "truncate")  # FaultKind values
@@ -37,7 +38,7 @@ def faulty(*rules: tuple[str, str, str, int, int]) -> Sandbox:
 
 def connect(sb: Sandbox, **options: Any) -> Any:
     conn = mjquery.connect(sandbox=sb, **options)
-    conn.api.sleep = no_sleep
+    conn.api.clock = FakeClock()  # retries and read-backs without waiting
     return conn
 
 
@@ -203,7 +204,7 @@ def test_a_bulk_job_that_never_reaches_the_api_is_a_network_error_not_a_refusal(
     conn = mjquery.connect(
         sandbox=sb, transport=Refusing(), write_options=WriteOptions(bulk_threshold=1)
     )
-    conn.api.sleep = no_sleep
+    conn.api.clock = FakeClock()  # retries and read-backs without waiting
     with conn, pytest.raises(OperationalError) as raised:
         conn.cursor().executemany(
             "INSERT INTO Contact (Email) VALUES (?)", [(f"b{i}@example.com",) for i in range(3)]
@@ -276,3 +277,26 @@ def test_a_truncated_poll_answer_is_read_again() -> None:
             sleep=no_sleep,
         )
     assert result.written == 100 and result.failed == ()
+
+
+def test_a_lost_job_answer_whose_read_backs_fail_is_read_again_not_left_unknown() -> None:
+    # The job is applied and its answer lost; the read-back that would confirm it fails (every
+    # attempt of the client), and so does the first read-back after the jobs: the rows are read
+    # once more instead of being left "outcome unknown" while the server holds them.
+    sb = faulty(
+        ("POST", "/v3/REST/contact/managemanycontacts", "drop-after", 1, 0),
+        ("GET", "/v3/REST/contact", "error-before", 6, 2),
+    )
+    with client_for(sb) as api:
+        result = execute(
+            WritePlan("Contact", Operation.INSERT, bulk(3)),
+            CATALOG,
+            api,
+            WriteOptions(bulk_threshold=1, poll_interval=0, concurrency=1),
+            sleep=no_sleep,
+        )
+    assert (result.written, result.failed) == (3, ())
+    assert all(len(contacts_named(sb, f"b{i}@example.com")) == 1 for i in range(3))
+    assert writes_in(sb) == [("POST", "/v3/REST/contact/managemanycontacts")]
+    reads = [r.status for r in sb.log if r.method == "GET" and r.path == "/v3/REST/contact"]
+    assert reads == [200, 200, *[503] * 6, 200, 200]  # look-up, 2 failed read-backs, the third

@@ -22,6 +22,7 @@ from mjquery.errors import ProgrammingError
 from mjquery.writes import WriteOptions
 from mjquery.writes.imports import import_file, read_source
 from mjquery.writes.journal import read_journal
+from tests.fake_clock import FakeClock
 from tests.writes_support import CATALOG, client_for, writes_in, writes_sandbox
 
 
@@ -36,7 +37,7 @@ def run(sb: Any, *argv: str, **write: Any) -> Run:
         conn = mjquery.connect(
             sandbox=sb, write_options=WriteOptions(poll_interval=0, **write), **kwargs
         )
-        conn.api.sleep = lambda _: None
+        conn.api.clock = FakeClock()  # retries and read-backs without waiting
         return conn
 
     out, err = io.StringIO(), io.StringIO()

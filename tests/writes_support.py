@@ -13,6 +13,7 @@ import httpx
 from mjquery.api import ApiClient, ApiConfig, RetryPolicy
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
 from mjquery.schema import load_catalog
+from tests.fake_clock import FakeClock
 
 CATALOG = load_catalog()
 
@@ -167,7 +168,8 @@ def client_for(
         retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0),
         **config,
     )
-    return ApiClient(cfg, transport=transport or sb.transport())
+    # a fake clock: backoff and read-back polls follow their schedule without waiting
+    return ApiClient(cfg, transport=transport or sb.transport(), clock=FakeClock())
 
 
 def writes_in(sb: Sandbox) -> list[tuple[str, str]]:

@@ -451,6 +451,10 @@ def run(
     )
 
 
+#: Rounds of the read-back that settles bulk jobs' rows (each GET already retried by the client).
+READ_BACK_ROUNDS = 3
+
+
 def _run_jobs(
     jobs: list[BulkJob],
     prepared: PreparedWrite,
@@ -490,15 +494,21 @@ def _run_jobs(
     runs = in_parallel(
         one, jobs, 1 if options.on_error is OnError.STOP else options.concurrency, stop
     )
-    try:
-        # Production is eventually consistent: a job reports Completed before its contacts can
-        # be read. Contacts of finished jobs that are missing without a reason are read again,
-        # with backoff, up to the client's consistency_wait, before they are called failed.
-        state: ServerState | ApiError = client.poll(
-            lambda: state_of(jobs), lambda found: not unexplained_gaps(runs, found)
-        )
-    except ApiError as exc:
-        state = exc
+    state: ServerState | ApiError = ApiError("the contacts were not read back")
+    for _ in range(READ_BACK_ROUNDS):
+        # A read: trying it again is harmless, and each failed round leaves rows "outcome
+        # unknown" that the server may well hold.
+        try:
+            # Production is eventually consistent: a job reports Completed before its contacts
+            # can be read. Contacts of finished jobs that are missing without a reason are read
+            # again, with backoff, up to the client's consistency_wait, before they are called
+            # failed.
+            state = client.poll(
+                lambda: state_of(jobs), lambda found: not unexplained_gaps(runs, found)
+            )
+            break
+        except ApiError as exc:
+            state = exc
     settled = settle(runs, state)
     ledger.record(
         {i: o for i, o in settled.outcomes.items() if o in (Outcome.WRITTEN, Outcome.EXISTED)}

@@ -15,6 +15,7 @@ made through any of its ``engine.connect()`` calls.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from typing import Any
@@ -425,8 +426,11 @@ class MjqueryDialect(default.DefaultDialect):
     ) -> list[ReflectedColumn]:
         mailjet = self._mailjet(table_name, schema)
         if mailjet is not None and mailjet.property_columns:
-            # ContactProperties: the account's properties, as the connection reads them
-            mailjet = connection.connection.dbapi_connection.catalog.get(mailjet.name)
+            # ContactProperties: the account's properties, as the connection reads them; when
+            # the account cannot be read (a tool reflecting offline) the file's columns, so
+            # reflecting the other tables still works
+            with contextlib.suppress(mjquery.Error):
+                mailjet = connection.connection.dbapi_connection.catalog.get(mailjet.name)
         if mailjet is not None:
             return tables.mailjet_columns(mailjet)
         rows = self._local_rows(

@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import exc, pool
+from sqlalchemy import exc, pool, sql
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql.base import (
     PGCompiler,
@@ -33,6 +34,7 @@ from sqlalchemy.engine.interfaces import (
     IsolationLevel,
     ReflectedColumn,
     ReflectedForeignKeyConstraint,
+    ReflectedIndex,
     ReflectedPrimaryKeyConstraint,
     ReflectedTableComment,
     ReflectedUniqueConstraint,
@@ -45,10 +47,18 @@ import mjquery
 from mjquery import errors
 from mjquery.schema.model import ObjectSchema
 from mjquery.sqlalchemy import reflection as tables
+from mjquery.sqlalchemy import types as mjtypes
 from mjquery.sqlalchemy.url import settings_from_url
 
 #: The one schema: Mailjet objects and the connection's local tables are both in it.
 DEFAULT_SCHEMA = "main"
+#: SQLAlchemy's generic types that DuckDB spells its own way (see mjquery.sqlalchemy.types).
+TYPE_ADAPTATIONS: dict[type[Any], type[Any]] = {
+    sqltypes.Interval: mjtypes.Interval,
+    sqltypes.JSON.JSONPathType: mjtypes.JSONPathType,
+}
+#: The comment on the sequences that number autoincrementing keys of local tables.
+KEY_SEQUENCE_COMMENT = "mjquery: numbers an autoincrementing key"
 #: A statement, not a name (no local table is looked up for it).
 _QUERY_TEXT = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|EXPLAIN|VALUES|FROM)\s", re.IGNORECASE)
 
@@ -78,6 +88,21 @@ class MjqueryCompiler(PGCompiler):
             return f"{self.process(binary.left, **kw)} // {self.process(binary.right, **kw)}"
         return f"FLOOR({self.process(binary.left, **kw)} / {self.process(binary.right, **kw)})"
 
+    def visit_bitwise_xor_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        # PostgreSQL's "#" is not DuckDB's: its XOR is a function
+        return f"xor({self.process(binary.left, **kw)}, {self.process(binary.right, **kw)})"
+
+    def visit_json_path_getitem_op_binary(
+        self, binary: Any, operator: Any, _cast_applied: bool = False, **kw: Any
+    ) -> str:
+        # DuckDB's -> and ->> take a JSONPath (bound by types.JSONPathType) where PostgreSQL
+        # has #> and #>>; a typed element is cast from the text, as PostgreSQL's compiler does
+        if not _cast_applied and binary.type._type_affinity is not sqltypes.JSON:
+            kw["_cast_applied"] = True
+            return self.process(sql.cast(binary, binary.type), **kw)
+        kw["eager_grouping"] = True
+        return self._generate_generic_binary(binary, " -> " if not _cast_applied else " ->> ", **kw)
+
     def limit_clause(self, select: Any, **kw: Any) -> str:
         # PostgreSQL writes OFFSET without LIMIT as "LIMIT ALL OFFSET n"; DuckDB needs no LIMIT.
         text = ""
@@ -101,7 +126,8 @@ def autoincrement_sequence(table: Any, preparer: Any) -> str | None:
     column = table._autoincrement_column
     if (
         column is None
-        or column.default is not None
+        # a Sequence(optional=True) is for databases without autoincrement: this is one with
+        or (column.default is not None and not getattr(column.default, "optional", False))
         or (column.server_default is not None and column.identity is None)
         or not isinstance(column.type._type_affinity, type)
         or not issubclass(column.type._type_affinity, sqltypes.Integer)
@@ -114,11 +140,14 @@ def autoincrement_sequence(table: Any, preparer: Any) -> str | None:
 
 
 class MjqueryTypeCompiler(PGTypeCompiler):
-    """PostgreSQL's type names, except FLOAT: DuckDB's is 4 bytes (PostgreSQL's is 8)."""
+    """PostgreSQL's type names, except FLOAT (DuckDB's is 4 bytes, PostgreSQL's 8) and INTERVAL."""
 
     def visit_FLOAT(self, type_: Any, **kw: Any) -> str:
         precision = getattr(type_, "precision", None)
         return "REAL" if precision is not None and precision <= 24 else "DOUBLE"
+
+    def visit_INTERVAL(self, type_: Any, **kw: Any) -> str:
+        return "INTERVAL"  # DuckDB's has neither fields nor a precision
 
 
 class MjqueryDDLCompiler(PGDDLCompiler):
@@ -154,6 +183,13 @@ class MjqueryExecutionContext(default.DefaultExecutionContext):
                 if identity is not None and identity.increment is not None:
                     options += f" INCREMENT BY {int(identity.increment)}"
                 self.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}{options}")
+                # marked, so get_sequence_names() lists only the sequences users made
+                self.cursor.execute(f"COMMENT ON SEQUENCE {sequence} IS '{KEY_SEQUENCE_COMMENT}'")
+
+    def fire_sequence(self, seq: Any, type_: Any) -> Any:
+        """The next value of a ``Sequence()`` (an INSERT without RETURNING asks for it first)."""
+        name = self.identifier_preparer._format_sequence_string_literal(seq)
+        return self._execute_scalar(f"SELECT nextval({name})", type_)
 
     def post_exec(self) -> None:
         if self.isddl and isinstance(self.compiled.statement, DropTable):  # type: ignore[union-attr]
@@ -204,7 +240,10 @@ class MjqueryDialect(default.DefaultDialect):
     supports_comments = True
     inline_comments = False
     supports_server_side_cursors = False  # cursors stream by themselves (fetchmany from DuckDB)
-    supports_sequences = False
+    # Sequence() columns use DuckDB's sequences; an autoincrementing key without one gets its
+    # own (autoincrement_sequence), so a Sequence(optional=True) is not needed
+    supports_sequences = True
+    sequences_optional = True
     supports_native_enum = False
     postfetch_lastrowid = False
     insert_returning = True
@@ -226,10 +265,19 @@ class MjqueryDialect(default.DefaultDialect):
     _supports_drop_index_concurrently = False
     supports_smallserial = False
     supports_identity_columns = False
-    supports_virtual_generated_columns = False
+    supports_virtual_generated_columns = True  # DuckDB's generated columns are VIRTUAL only
+    colspecs = TYPE_ADAPTATIONS
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        json_serializer: Callable[[Any], str] | None = None,
+        json_deserializer: Callable[[str], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        # create_engine(url, json_serializer=..., json_deserializer=...), as other dialects
+        self._json_serializer = json_serializer
+        self._json_deserializer = json_deserializer
         self._demo_lock = threading.Lock()
         self._demo_sandbox: Any = None
         self._catalog: Any = None
@@ -405,11 +453,32 @@ class MjqueryDialect(default.DefaultDialect):
         )
         return bool(rows[0][0])
 
+    @reflection.cache
+    def get_sequence_names(
+        self, connection: Any, schema: str | None = None, **kw: Any
+    ) -> list[str]:
+        """The connection's own sequences (not those numbering autoincrementing keys)."""
+        rows = self._local_rows(
+            connection,
+            "SELECT sequence_name FROM duckdb_sequences() WHERE schema_name = ? AND NOT "
+            "coalesce(starts_with(comment, ?), false) ORDER BY sequence_name",
+            [schema or DEFAULT_SCHEMA, KEY_SEQUENCE_COMMENT],
+        )
+        return [row[0] for row in rows]
+
+    @reflection.cache
     def has_sequence(
         self, connection: Any, sequence_name: str, schema: str | None = None, **kw: Any
     ) -> bool:
-        return False
+        rows = self._local_rows(
+            connection,
+            "SELECT count(*) FROM duckdb_sequences() WHERE schema_name = ? "
+            "AND lower(sequence_name) = lower(?)",
+            [schema or DEFAULT_SCHEMA, sequence_name],
+        )
+        return bool(rows[0][0])
 
+    @reflection.cache
     def has_index(
         self,
         connection: Any,
@@ -418,7 +487,12 @@ class MjqueryDialect(default.DefaultDialect):
         schema: str | None = None,
         **kw: Any,
     ) -> bool:
-        return False
+        if not self.has_table(connection, table_name, schema):
+            return False
+        return any(
+            index["name"] == index_name
+            for index in self.get_indexes(connection, table_name, schema, **kw)
+        )
 
     @reflection.cache
     def get_columns(
@@ -435,7 +509,8 @@ class MjqueryDialect(default.DefaultDialect):
             return tables.mailjet_columns(mailjet)
         rows = self._local_rows(
             connection,
-            "SELECT column_name, data_type, is_nullable, column_default, comment "
+            "SELECT column_name, data_type, is_nullable, column_default, comment, "
+            "CASE WHEN is_generated THEN generation_expression END "
             "FROM duckdb_columns() WHERE schema_name = ? AND lower(table_name) = lower(?) "
             "ORDER BY column_index",
             [schema or DEFAULT_SCHEMA, table_name],
@@ -504,10 +579,18 @@ class MjqueryDialect(default.DefaultDialect):
     @reflection.cache
     def get_indexes(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
-    ) -> list[Any]:
-        if self._mailjet(table_name, schema) is None:
-            self._require_local(connection, table_name, schema)
-        return []
+    ) -> list[ReflectedIndex]:
+        if self._mailjet(table_name, schema) is not None:
+            return []  # Mailjet objects have no indexes to show
+        self._require_local(connection, table_name, schema)
+        rows = self._local_rows(
+            connection,
+            "SELECT index_name, is_unique, CAST(expressions AS VARCHAR[]) FROM duckdb_indexes() "
+            "WHERE schema_name = ? AND lower(table_name) = lower(?) AND NOT is_primary "
+            "ORDER BY index_name",
+            [schema or DEFAULT_SCHEMA, table_name],
+        )
+        return [tables.local_index(name, unique, expressions) for name, unique, expressions in rows]
 
     @reflection.cache
     def get_check_constraints(

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine.interfaces import (
     ReflectedColumn,
+    ReflectedComputed,
     ReflectedForeignKeyConstraint,
+    ReflectedIndex,
     ReflectedPrimaryKeyConstraint,
     ReflectedUniqueConstraint,
 )
@@ -166,15 +168,62 @@ class LocalColumn:
     nullable: bool
     default: str | None
     comment: str | None = None
+    generated: str | None = None  # a generated column's expression (DuckDB's are VIRTUAL)
 
     def reflected(self) -> ReflectedColumn:
         # a key numbered by a sequence (how the dialect creates autoincrementing keys)
         numbered = bool(self.default and self.default.lower().startswith("nextval("))
-        return ReflectedColumn(
+        column = ReflectedColumn(
             name=self.name,
             type=duckdb_type(self.data_type),
             nullable=self.nullable,
-            default=self.default,
+            default=None if self.generated else self.default,
             autoincrement=numbered,
             comment=self.comment or None,
         )
+        if self.generated:
+            column["computed"] = ReflectedComputed(
+                sqltext=_uncast(self.generated, self.data_type), persisted=False
+            )
+        return column
+
+
+def _uncast(expression: str, data_type: str) -> str:
+    """A generated column's expression as written: DuckDB keeps ``a + 1`` of an INTEGER column
+    as ``CAST((a + 1) AS INTEGER)``."""
+    found = re.fullmatch(r"CAST\((.*) AS (.+)\)", expression.strip(), re.DOTALL)
+    if found is None or found.group(2).upper() != data_type.upper():
+        return expression
+    inner = found.group(1).strip()
+    if inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]):
+        inner = inner[1:-1]
+    return inner
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _identifier(text: str) -> str | None:
+    """The column an index expression names, or None when it is an expression: DuckDB lists
+    ``a`` and ``"b c"`` (quotes doubled inside) for columns, ``(lower(a))`` for expressions."""
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", text) else None
+
+
+def local_index(name: str, unique: bool, expressions: list[str]) -> ReflectedIndex:
+    """One index of a local table, from ``duckdb_indexes()``."""
+    columns = [_identifier(text) for text in expressions]
+    index = ReflectedIndex(name=name, column_names=columns, unique=unique, dialect_options={})
+    if None in columns:
+        index["expressions"] = [
+            column if column is not None else text
+            for column, text in zip(columns, expressions, strict=True)
+        ]
+    return index

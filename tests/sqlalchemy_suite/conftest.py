@@ -24,11 +24,37 @@ registry.register("mjquery.mjquery", "mjquery.sqlalchemy", "MjqueryDialect")
 
 pytest.register_assert_rewrite("sqlalchemy.testing.assertions")
 
+import sqlalchemy  # noqa: E402 - by name: the plugin's star import brings the inspect module
 from sqlalchemy.testing.plugin.pytestplugin import *  # noqa: E402, F403 - the prescribed wiring
-from sqlalchemy.testing.provision import temp_table_keyword_args  # noqa: E402
+from sqlalchemy.testing.provision import (  # noqa: E402
+    delete_from_all_tables,
+    temp_table_keyword_args,
+)
 
 
 @temp_table_keyword_args.for_db("mjquery")
 def _temp_table_keyword_args(cfg, eng):  # type: ignore[no-untyped-def]
     """How the suite creates a temporary table: DuckDB's CREATE TEMPORARY TABLE."""
     return {"prefixes": ["TEMPORARY"]}
+
+
+@delete_from_all_tables.for_db("mjquery")
+def _delete_from_all_tables(connection, cfg, metadata):  # type: ignore[no-untyped-def]
+    """Empty the suite's tables between tests (the hook SQLAlchemy gives dialects for this).
+
+    DuckDB checks a foreign key to the same table against the rows a statement has not yet
+    deleted, so ``DELETE FROM`` a table whose rows refer to each other (CTETest's) is refused;
+    such a table is emptied from its leaves up: rows no other row refers to, until none is left.
+    """
+    existing = set(sqlalchemy.inspect(connection).get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        for key in table.foreign_keys:
+            if key.column.table is table:
+                referred = sqlalchemy.select(key.parent).where(key.parent.is_not(None))
+                while connection.execute(
+                    table.delete().where(key.column.not_in(referred))
+                ).rowcount:
+                    pass
+    delete_from_all_tables.call_original(connection, cfg, metadata)

@@ -12,8 +12,10 @@ from sqlalchemy.testing.suite import *  # noqa: F403 - the prescribed wiring
 
 #: Suite classes that do not apply to mjquery, and why.
 EXCLUDED: dict[str, str] = {
-    "DistinctOnTest": "expects the warning non-PostgreSQL dialects give for DISTINCT ON; DuckDB supports it",
-    "LongNameBlowoutTest": "checks names read back from index and constraint reflection, which DuckDB does not keep",
+    "DistinctOnTest": (
+        "it only checks the deprecation warning dialects without DISTINCT ON give; DuckDB has "
+        "DISTINCT ON and the dialect compiles it"
+    ),
 }
 
 _MAILJET_LISTED = (
@@ -45,9 +47,6 @@ SKIPPED: dict[tuple[str, str], str] = {
     ),
     ("ComponentReflectionTest", "test_get_temp_table_unique_constraints"): (
         "DuckDB does not keep the names given to constraints"
-    ),
-    ("ComponentReflectionTest", "test_get_temp_table_indexes"): (
-        "get_indexes() reports no indexes (index reflection is off)"
     ),
     ("ComponentReflectionTest", "test_reflect_table_temp_table"): (
         "DuckDB's VARCHAR has no length: VARCHAR(50) is read back as VARCHAR"

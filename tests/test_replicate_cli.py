@@ -187,8 +187,8 @@ def test_progress_on_a_terminal_and_only_the_summary_in_a_pipe(
     assert any(s.startswith("[1/2] Contact: reading ") for s in shown)
     loading = [s for s in shown if ": loading " in s]
     assert [s.split(":")[0] for s in loading] == ["[1/2] Contact", "[2/2] Message"]
-    assert "(0/22,000 rows loaded)" in loading[0] and "(2,000/22,000 rows loaded), ETA" in (
-        loading[1]
+    assert (
+        "(0/22,000 rows loaded)" in loading[0] and "(2,000/22,000 rows loaded), ETA" in (loading[1])
     )
     # the line is erased before the summary
     assert shown[-1].startswith("replicated into duckdb:///p.duckdb")

@@ -205,9 +205,8 @@ def test_an_interrupted_import_resumes_from_its_journal(tmp_path: Path) -> None:
     options = WriteOptions(bulk_threshold=100, bulk_batch_size=100, poll_interval=0, concurrency=1)
     seen: list[str] = []
 
-    def stop_at_the_second_job(state: Any) -> None:
-        seen.append(state.describe())
-        if state.submitted >= 200:
+    def stop_once_the_second_job_is_posted(event: Any) -> None:
+        if event.text.startswith("job 2: "):
             raise Interrupt
 
     with client_for(sb) as api:
@@ -219,7 +218,8 @@ def test_an_interrupted_import_resumes_from_its_journal(tmp_path: Path) -> None:
                 catalog=CATALOG,
                 options=options,
                 journal=journal,
-                progress=stop_at_the_second_job,
+                progress=lambda state: seen.append(state.describe()),
+                on_event=stop_once_the_second_job_is_posted,
             )
         # The first job was confirmed, the second submitted: the journal says so.
         assert seen[-1] == "200 submitted, 100 confirmed of 300 rows"
@@ -282,3 +282,90 @@ def test_import_from_the_command_line_keeps_its_journal_in_the_state_directory(
     assert journals.is_dir() and list(journals.iterdir()) == []  # finished: removed
     again = run(sb, "import", str(source), "--into", "Contact", "--resume")
     assert again.status == 1 and "nothing to resume" in again.err
+
+
+@pytest.mark.server
+def test_sigkill_mid_import_leaves_a_journal_and_the_re_run_finishes_without_duplicates(
+    tmp_path: Path,
+) -> None:
+    # The real command in its own process against the HTTP sandbox, killed with SIGKILL once
+    # its first bulk job was submitted: the journal names the jobs, the progress line never
+    # showed fewer rows than the server held, and running the command again finishes it.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, SandboxServer
+
+    total = 3000  # three bulk jobs of 1,000
+    source = tmp_path / "many.csv"
+    source.write_text("Email,Name\n" + "".join(f"k{i}@kill.example,K {i}\n" for i in range(total)))
+    state = tmp_path / "state"
+    journals = state / "mjquery" / "state" / "imports"
+    sb = writes_sandbox(latency_ms=150)
+
+    def on_server() -> list[str]:
+        return [c["Email"] for c in sb.data.resources["contact"] if "@kill." in c["Email"]]
+
+    env = dict(
+        os.environ,
+        MJ_APIKEY_PUBLIC=DEMO_API_KEY,
+        MJ_APIKEY_PRIVATE=DEMO_API_SECRET,
+        XDG_STATE_HOME=str(state),
+    )
+    with SandboxServer(sb) as server:
+        command = [
+            sys.executable,
+            "-m",
+            "mjquery.cli.main",
+            "import",
+            str(source),
+            "--into",
+            "Contact",
+            "--base-url",
+            server.url,
+            "--verbose",
+        ]
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.monotonic() + 120
+            journal: list[dict[str, Any]] = []
+            while time.monotonic() < deadline and child.poll() is None:
+                files = list(journals.glob("*.jsonl")) if journals.is_dir() else []
+                journal = (
+                    [orjson.loads(x) for x in files[0].read_bytes().splitlines()] if files else []
+                )
+                if any(e.get("event") == "submitted" and e.get("job") for e in journal):
+                    break
+                time.sleep(0.02)
+            assert child.poll() is None, "the import ended before it could be killed"
+            child.send_signal(signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait()
+        assert child.stderr is not None
+        with child.stderr:
+            err = child.stderr.read()
+        held = len(on_server())
+        [path] = journals.glob("*.jsonl")
+        events = [orjson.loads(x) for x in path.read_bytes().splitlines()]
+        assert events[0]["event"] == "start" and events[0]["sha256"]
+        assert not any(e["event"] == "finished" for e in events)  # killed mid-way
+        submitted_jobs = [e["job"] for e in events if e["event"] == "submitted" and e.get("job")]
+        assert submitted_jobs and all(f"job {j}: " in err for j in submitted_jobs)
+        progress = [x for x in err.splitlines() if x.startswith("importing: ")]
+        assert progress, err
+        shown = int(progress[-1].split()[1].replace(",", ""))  # "importing: N submitted, ..."
+        assert held <= shown  # the progress never said less than the server held
+
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "resuming the import of" in done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"imported {total:,} of {total:,} rows")
+    emails = on_server()
+    assert len(emails) == len(set(emails)) == total  # all there, none twice
+    assert list(journals.glob("*.jsonl")) == []  # finished: nothing left to resume

@@ -166,10 +166,17 @@ def import_file(context: Context) -> int:
     connection = context.connection()
     progress = progress_for(context)
 
+    previous = [ImportProgress(0, 0, 0)]
+
     def show(state: ImportProgress) -> None:
-        if progress is not None:
-            last = state.confirmed == state.total
-            progress.show(f"importing: {state.describe()}", last=last)
+        if progress is None:
+            return
+        before, previous[0] = previous[0], state
+        # Into a log the line is printed at most once a second, except when a bulk job moves
+        # the counts: the last line before an interruption must not understate what was sent.
+        jump = state.submitted - before.submitted > 1 or state.confirmed - before.confirmed > 1
+        last = state.confirmed == state.total
+        progress.show(f"importing: {state.describe()}", last=last or jump)
 
     def tell(event: ImportEvent) -> None:
         if event.kind is EventKind.RESUMED or context.options_verbose:

@@ -198,6 +198,7 @@ def submit(
         state = state_of([job])
         return all(state.holds(job, i) for i in range(len(job.rows)))
 
+    observer.sending(job.rows)  # counted before the POST: it may land without an answer
     try:
         page = client.post(job.path, job.body, verify=landed)
     except ApiError as exc:

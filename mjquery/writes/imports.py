@@ -348,6 +348,13 @@ class _Watcher(WriteObserver):
         lines = sorted(self.lines[i] for i in rows)
         return f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
 
+    def sending(self, rows: tuple[int, ...]) -> None:
+        with self.lock:
+            self.sent.update(rows)
+        if self.journal is not None:
+            self.journal.sending(self.lines[i] for i in rows)
+        self._tell()
+
     def submitted(self, rows: tuple[int, ...], job_id: int | None) -> None:
         with self.lock:
             self.sent.update(rows)

@@ -6,6 +6,7 @@ one event per line, appended and flushed as the import goes (a killed process lo
 operating system already holds):
 
 ``start``       the input (absolute path, size, SHA-256), the table, the list and the mode
+``sending``     the file lines of a bulk job about to be posted (it may land unanswered)
 ``submitted``   the file lines a request or a bulk job carried, with the job's ID when known
 ``job``         a bulk job ended (or its status could not be read): ID, status, the lines its
                 error file names
@@ -123,6 +124,9 @@ class Journal:
             self._handle.write(orjson.dumps(event) + b"\n")
             self._handle.flush()
 
+    def sending(self, lines: Iterable[int]) -> None:
+        self._append({"event": "sending", "lines": sorted(lines)})
+
     def submitted(self, lines: Iterable[int], job_id: int | None) -> None:
         self._append({"event": "submitted", "job": job_id, "lines": sorted(lines)})
 
@@ -188,7 +192,7 @@ def read_journal(path: Path, key: JournalKey) -> Resumed:
     jobs: list[int] = []
     for event in events:
         kind = event.get("event")
-        if kind == "submitted":
+        if kind in ("sending", "submitted"):
             sent.update(int(n) for n in event.get("lines", ()))
             if event.get("job") is not None:
                 jobs.append(int(event["job"]))

@@ -261,11 +261,15 @@ class WriteObserver:
     """Hooks the write path calls as it goes (an import keeps its journal and progress line
     with them); the methods here do nothing. They may be called from several threads.
 
-    ``submitted``: requests for ``rows`` went out (for a bulk job, with its ID when the API
-    gave one). ``job_finished``: a bulk job ended (``status``; empty when it could not be
+    ``sending``: a bulk job for ``rows`` is about to be posted (the server may apply it even
+    if its answer never comes back). ``submitted``: requests for ``rows`` went out (for a bulk
+    job, once posted, with its ID when the API gave one). ``job_finished``: a bulk job ended (``status``; empty when it could not be
     read); ``refused`` are the rows its error file names. ``settled``: the final outcomes of
     ``rows``, as the server holds them.
     """
+
+    def sending(self, rows: tuple[int, ...]) -> None:
+        return None
 
     def submitted(self, rows: tuple[int, ...], job_id: int | None) -> None:
         return None

@@ -182,3 +182,33 @@ def test_sqlglot_prints_nothing_for_a_statement_it_cannot_parse(demo_conn, capfd
         demo_conn.cursor().execute("SHOW ALL THINGS")
     assert capfd.readouterr().err == ""
     assert not [r for r in caplog.records if "Falling back" in r.getMessage()]
+
+
+def test_a_value_duckdb_cannot_convert_while_pages_load_is_a_data_error(small_demo_sandbox) -> None:
+    # An epoch timestamp out of DuckDB's range in an API answer: DuckDB's ConversionException
+    # is raised by the loader's INSERT (TableLoader.flush, called from Engine._load).
+    import duckdb
+    import httpx
+    import orjson
+
+    class FarFuture(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner = small_demo_sandbox.transport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = self.inner.handle_request(request)
+            if request.url.path != "/v3/REST/batchjob":
+                return response
+            body = orjson.loads(response.read())
+            for row in body["Data"]:
+                row["AliveAt"] = 1e300
+            return httpx.Response(200, json=body)
+
+    with (
+        mjquery.connect(sandbox=small_demo_sandbox, transport=FarFuture()) as conn,
+        pytest.raises(mjquery.DataError, match=r"Conversion Error: .*out of range") as raised,
+    ):
+        conn.cursor().execute("SELECT ID, AliveAt FROM BatchJob")
+    assert isinstance(raised.value.__cause__, duckdb.ConversionException)
+    frames = traceback.extract_tb(raised.value.__cause__.__traceback__)
+    assert [f.name for f in frames if f.name in ("_load", "flush")] == ["_load", "flush"]

@@ -369,3 +369,53 @@ def test_sigkill_mid_import_leaves_a_journal_and_the_re_run_finishes_without_dup
     emails = on_server()
     assert len(emails) == len(set(emails)) == total  # all there, none twice
     assert list(journals.glob("*.jsonl")) == []  # finished: nothing left to resume
+
+
+# -- faults: the summary, the exit status and the rejected file say what the server holds --------
+
+
+def faulty_sandbox(*rules: tuple[str, str, str, int]) -> Any:
+    from mjquery.sandbox import FaultKind, FaultRule
+
+    return writes_sandbox(
+        fault_rules=tuple(FaultRule(m, p, FaultKind(k), times) for m, p, k, times in rules)
+    )
+
+
+def test_an_import_whose_job_polls_all_fail_finishes_from_the_read_back(tmp_path: Path) -> None:
+    sb = faulty_sandbox(
+        ("GET", r"/v3/REST/contactslist/8/managemanycontacts/\d+", "error-before", 999)
+    )
+    source = tmp_path / "many.csv"
+    source.write_text("Email\n" + "".join(f"q{i}@poll.example\n" for i in range(150)))
+    result = run(sb, "import", str(source), "--into", "Contact", "--list", "VIP", "--verbose")
+    assert result.status == 0, result.err
+    assert result.err.splitlines()[-1] == "imported 150 of 150 rows into Contact"
+    assert "job 1: status unknown" in result.err  # the polls failed; the read-back settled it
+    assert not (tmp_path / "many.rejected.csv").exists()
+    on_list = members(sb, 8)
+    assert sum(contact(sb, f"q{i}@poll.example")["ID"] in on_list for i in range(150)) == 150
+    polls = [r.status for r in sb.log if "/managemanycontacts/" in r.path]
+    assert polls and set(polls) == {503}
+
+
+def test_a_lost_job_answer_rejects_exactly_the_rows_not_on_the_server(tmp_path: Path) -> None:
+    # Every answer to the job's POST is lost after the server applied it; one row is malformed
+    # and one contact exists already: the rejected file holds the malformed row only.
+    sb = faulty_sandbox(("POST", "/v3/REST/contact/managemanycontacts", "drop-after", 99))
+    source = tmp_path / "many.csv"
+    rows = [f"r{i}@lost.example,R {i}" for i in range(120)]
+    rows[5] = "not-an-email,Bad"
+    rows[9] = "bob@example.com,Not Bob"
+    source.write_text("Email,Name\n" + "".join(r + "\n" for r in rows))
+    result = run(sb, "import", str(source), "--into", "Contact")
+    rejected = list(csv.DictReader(io.StringIO((tmp_path / "many.rejected.csv").read_text())))
+    assert [(r["Email"], r["line"]) for r in rejected] == [("not-an-email", "7")]
+    assert result.status == 3
+    assert result.err.splitlines()[-1].startswith(
+        "imported 118 of 120 rows into Contact; 1 already existed (left unchanged); 1 rejected"
+    )
+    on_server = {c["Email"] for c in sb.data.resources["contact"]}
+    assert {r.split(",")[0] for r in rows} - on_server == {"not-an-email"}
+    assert contact(sb, "bob@example.com")["Name"] == "Bob"
+    assert writes_in(sb) == [("POST", "/v3/REST/contact/managemanycontacts")]  # sent once

@@ -63,6 +63,7 @@ def test_every_datatype_becomes_its_sql_type() -> None:
         ("spent", "float"),
         ("vip", "bool"),
         ("joined", "datetime"),
+        ("renewal", "datetime"),
     ]:
         _define(sb, name, datatype)
     _set_data(
@@ -74,13 +75,15 @@ def test_every_datatype_becomes_its_sql_type() -> None:
             {"Name": "spent", "Value": "99.5"},
             {"Name": "vip", "Value": "true"},
             {"Name": "joined", "Value": "2025-03-04T05:06:07Z"},
+            {"Name": "renewal", "Value": "1767225600"},  # Unix seconds: 2026-01-01
             {"Name": "age", "Value": "not a number"},  # as the API may hold it: reads as NULL
         ],
     )
     with mjquery.connect(sandbox=sb) as conn:
         cur = conn.cursor()
         cur.execute(
-            "SELECT plan, orders, spent, vip, joined, age FROM ContactProperties WHERE ContactID = 2"
+            "SELECT plan, orders, spent, vip, joined, age, renewal FROM ContactProperties "
+            "WHERE ContactID = 2"
         )
         assert [d[1] for d in cur.description] == [
             "VARCHAR",
@@ -89,8 +92,11 @@ def test_every_datatype_becomes_its_sql_type() -> None:
             "BOOLEAN",
             "TIMESTAMP",
             "BIGINT",
+            "TIMESTAMP",
         ]
-        assert cur.fetchall() == [("pro", 12, 99.5, True, dt.datetime(2025, 3, 4, 5, 6, 7), None)]
+        assert cur.fetchall() == [
+            ("pro", 12, 99.5, True, dt.datetime(2025, 3, 4, 5, 6, 7), None, dt.datetime(2026, 1, 1))
+        ]
 
 
 def test_contact_id_is_one_get_of_the_data_object(sb: Sandbox, sb_conn: mjquery.Connection) -> None:

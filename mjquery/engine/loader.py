@@ -122,7 +122,13 @@ def _conversion(column: TableColumn) -> str:
         # that does not fit reads as NULL, as for any column
         text = _property_value(column)
         if column.type is SqlType.TIMESTAMP:
-            return f"CAST(TRY_CAST(NULLIF({text}, '') AS TIMESTAMPTZ) AS TIMESTAMP)"
+            # RFC 3339 as the sandbox stores it; Unix seconds too (how a datetime property
+            # may be written, api-behaviour section 7: no recording shows how one reads back)
+            return (
+                f"COALESCE(CAST(TRY_CAST(NULLIF({text}, '') AS TIMESTAMPTZ) AS TIMESTAMP), "
+                f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,11}}') "
+                f"THEN make_timestamp(CAST({text} AS BIGINT) * 1000000) END)"
+            )
         if column.type is SqlType.VARCHAR:
             return text
         return f"TRY_CAST(NULLIF(trim({text}), '') AS {column.type.value})"

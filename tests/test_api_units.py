@@ -198,6 +198,29 @@ def test_limiter_first_cut_counts_the_requests_started_not_only_those_answered()
     assert limiter.rate == pytest.approx(0.8 * 17)
 
 
+def test_limiter_a_refused_first_request_sets_no_pace_and_waits_one_window() -> None:
+    """The very first request refused (the API's window was full of other traffic): nothing was
+    accepted, so the refusal says nothing of the limit. No pace is set (a pace of 1/s took 10 s to
+    creep back to a 10/s limit); the next request waits one window, by which time the traffic
+    that filled it has left it. The next 429, with answers to go by, cuts the pace as usual."""
+    clock = FakeClock()
+    limiter = RateLimiter(None, clock=clock)
+    limiter.acquire()
+    clock.now += 0.05
+    refused_at = clock.now
+    limiter.throttled()
+    assert limiter.rate is None
+    assert limiter.acquire() == pytest.approx(1.0)
+    assert clock.now == pytest.approx(refused_at + 1.0)
+    for _ in range(12):  # then 12 answers in a second, unpaced
+        clock.now += 1 / 12
+        limiter.acquire()
+        limiter.answered()
+    clock.now += 0.01
+    limiter.throttled()
+    assert limiter.rate == pytest.approx(0.8 * 12)  # the 12 answers of the last second
+
+
 def test_limiter_never_exceeds_the_configured_rate_and_never_drops_below_one() -> None:
     clock = FakeClock()
     limiter = RateLimiter(5.0, clock=clock)

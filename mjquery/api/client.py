@@ -1004,11 +1004,12 @@ class ApiClient:
         """A 429: slow the whole client down, and wait before this request goes again, with an
         exponential backoff for as long as ``max_wait`` allows; raise once it is spent."""
         self._count(throttled=1)
-        self._limiter.throttled()  # a slower pace from now on, not only a pause
+        asked = _retry_after(response)
+        # a slower pace from now on, not only a pause
+        self._limiter.throttled(told_when=asked is not None)
         now = self.clock.monotonic()
         waited = refusals.refused(now)
         policy = self.config.retry
-        asked = _retry_after(response)
         if asked is not None and asked > policy.retry_after_max:
             raise ApiRateLimitError(
                 f"The Mailjet API is rate limiting this key (HTTP 429) and asks to wait {asked:.0f} s "

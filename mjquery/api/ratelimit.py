@@ -12,7 +12,12 @@ costs few 429s without the user setting one:
   accepted over the last second (or the current pace, if lower). When the client was not paced
   yet, the rate it started requests at over the last second counts too: a first volley refused
   because other traffic filled the API's window says little about the limit, and cutting to the
-  one or two answers accepted so far would crawl for many seconds. At most once per second, as
+  one or two answers accepted so far would crawl for many seconds. When nothing at all was
+  accepted over the last second and the client was not paced (its very first request refused,
+  the API's window full of other traffic), the refusal says nothing of the limit: the pace is
+  left alone and the next request waits one window, by which time the requests that filled it
+  have left it (cutting to the one request started set a pace of 1 request per second, which
+  took 10 s to creep back to a 10/s limit). At most once per second, as
   the requests already in flight when the limit was hit are refused together — and starts the
   next request once the oldest answer of that second has left a one-second window;
 * every other answer (:meth:`RateLimiter.answered`) raises the pace by ``INCREASE`` requests per
@@ -100,8 +105,9 @@ class RateLimiter:
             ):
                 self._rate = None  # long recovered and far above the rate in use: stop pacing
 
-    def throttled(self) -> None:
-        """A 429: lower the pace (once per window; the requests in flight were refused together)."""
+    def throttled(self, *, told_when: bool = False) -> None:
+        """A 429: lower the pace (once per window; the requests in flight were refused together).
+        ``told_when``: the 429 said when to come back (Retry-After), which the caller waits for."""
         if not self._adaptive:
             return
         with self._lock:
@@ -111,6 +117,10 @@ class RateLimiter:
             self._last_cut = now
             self._trim(now)
             accepted = len(self._accepted) / WINDOW_S
+            if self._rate is None and not self._accepted:
+                if not told_when:
+                    self._next_start = max(self._next_start, now + WINDOW_S)
+                return
             if self._rate is None:
                 base = max(accepted, len(self._started) / WINDOW_S)
             else:

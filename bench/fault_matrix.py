@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -1036,6 +1038,39 @@ def run_matrix(
     return results
 
 
+class Blackout(httpx.BaseTransport):
+    """The worst case for a report: every write is applied and its answer lost (the connection
+    drops), and once a write was sent every read fails. No read-back can decide anything, so
+    every row sent must be reported "outcome unknown" with the query that checks it."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.inner = sb.transport()
+        self.dark = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method in ("POST", "PUT", "DELETE"):
+            self.dark = True
+            self.inner.handle_request(request).read()
+            raise httpx.RemoteProtocolError("Server disconnected", request=request)
+        if self.dark:
+            return httpx.Response(503, json={"ErrorMessage": "unavailable", "StatusCode": 503})
+        return self.inner.handle_request(request)
+
+
+def run_blackout(cases: Iterable[str] | None = None) -> dict[str, Tally]:
+    """Every case built on an execute() plan, once, under :class:`Blackout` (the cases with a
+    runner of their own go through the same write path, on a connection of their own)."""
+    results: dict[str, Tally] = {}
+    for n, name in enumerate(cases or CASES):
+        sb = Sandbox(seed=1, scale=0.05)
+        config = ApiConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, cache_ttl=0)
+        with ApiClient(config, transport=Blackout(sb), clock=SkippedWaits()) as client:
+            trial = CASES[name](sb, f"b{n}")
+            if trial.runner is None:
+                results[name] = score(trial, sb, run_trial(trial, sb, client))
+    return results
+
+
 def totals(results: Mapping[tuple[float, str], Tally]) -> dict[float, Tally]:
     out: dict[float, Tally] = {}
     for (level, _), tally in results.items():
@@ -1079,6 +1114,27 @@ def report(results: Mapping[tuple[float, str], Tally], trials: int, seconds: flo
     return "\n".join(lines)
 
 
+def blackout_report(results: Mapping[str, Tally]) -> str:
+    total = Tally()
+    for tally in results.values():
+        total.add(tally)
+    return "\n".join(
+        [
+            "## Blackout: every answer lost, every read-back failing",
+            "",
+            f"Each of the {len(results)} cases built on a write plan, once, with every write applied and",
+            "its answer lost, and every read failing once a write was sent: nothing can be read",
+            "back, so every row sent must be reported outcome unknown, with the query that checks it.",
+            "",
+            "| rows | written | failed (right) | outcome unknown (named) | false successes | false failures | duplicates |",
+            "|---|---|---|---|---|---|---|",
+            f"| {total.rows} | {total.written} | {total.failed} | {total.unknown} ({total.unknown_named}) | "
+            f"{total.false_success} | {total.false_failure} | {total.duplicates} |",
+            "",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
@@ -1091,11 +1147,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results = run_matrix(LEVELS, args.trials)
     seconds = time.perf_counter() - started
-    text = report(results, args.trials, seconds)
+    dark = run_blackout()
+    text = report(results, args.trials, seconds) + "\n" + blackout_report(dark)
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
-    wrong = sum(t.wrong for t in totals(results).values())
-    for t in totals(results).values():
+    everything = [*totals(results).values(), *dark.values()]
+    wrong = sum(t.wrong for t in everything)
+    for t in everything:
         for example in t.examples:
             print(example)
     return 1 if wrong else 0

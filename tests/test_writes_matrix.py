@@ -46,3 +46,14 @@ def test_no_false_success_no_false_failure_no_duplicate(results, level: float) -
         tally.written + tally.failed + tally.unknown + tally.false_success + tally.false_failure
     )
     assert tally.written > 0.8 * tally.rows  # the faults did not simply stop everything
+
+
+def test_when_nothing_can_be_read_back_every_unknown_names_its_check() -> None:
+    from bench.fault_matrix import run_blackout
+
+    results = run_blackout()
+    assert len(results) >= 30
+    for name, tally in results.items():
+        assert (tally.false_success, tally.false_failure, tally.duplicates) == (0, 0, 0), name
+        assert tally.unknown == tally.unknown_named, tally.examples
+    assert sum(t.unknown for t in results.values()) > 0.8 * sum(t.rows for t in results.values())

@@ -27,6 +27,7 @@ Paths are built from the schema's templates; user values only enter them through
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mjquery.api.paths import quote_segment
@@ -41,6 +42,7 @@ from mjquery.writes.validate import (
     is_contact,
     is_contact_data,
     is_property_table,
+    path_columns,
 )
 from mjquery.writes.values import to_json_scalar
 
@@ -66,9 +68,18 @@ def build(
     ``emails``: for an UPDATE of contact properties, the contact's email by row (the bulk job
     addresses contacts by email); rows without one get a PUT each.
     """
+    writes = _build(validated, options, existing or Existing(), emails)
+    return tuple(_with_check(validated, w) for w in writes)
+
+
+def _build(
+    validated: ValidatedPlan,
+    options: WriteOptions,
+    found: Existing,
+    emails: Mapping[int, str] | None,
+) -> tuple[ApiWrite | BulkJob, ...]:
     schema, rule, op = validated.schema, validated.rule, validated.plan.operation
     rows = validated.rows
-    found = existing or Existing()
     if op is Operation.INSERT and is_contact(schema):
         return _contact_inserts(validated, options, found)
     if op is Operation.INSERT and is_contact_list(schema, rule.path):
@@ -191,6 +202,37 @@ def _new_object(schema: ObjectSchema, probe: Probe, baseline: frozenset[str]) ->
         baseline=baseline,
         listing=request.listing,
     )
+
+
+def _with_check(validated: ValidatedPlan, write: ApiWrite | BulkJob) -> ApiWrite | BulkJob:
+    """``write`` with the SELECT that shows whether it landed, for the "outcome unknown" message
+    when its answer and every read-back are lost (bulk jobs name theirs per contact)."""
+    if not isinstance(write, ApiWrite) or write.check:
+        return write
+    row = next((r for r in validated.rows if r.index in write.rows), None)
+    if row is None:  # pragma: no cover - every write carries rows of the plan
+        return write
+    return replace(write, check=_check_for(validated, write, row))
+
+
+def _check_for(validated: ValidatedPlan, write: ApiWrite, row: CheckedRow) -> str:
+    schema, rule, op = validated.schema, validated.rule, validated.plan.operation
+    path = write.path.lower()
+    if path.endswith("/managecontactslists"):
+        contact = next(iter(row.address.values()))
+        return Probe(("ContactID",), (contact,)).check_sql("ListRecipient")
+    if path.endswith("/managecontact"):
+        email = _body_value(write.body or {}, "Email")
+        return Probe(("Email", "ContactsList"), (email, row.list_id)).check_sql("Contact")
+    if _PLACEHOLDER.search(rule.path or schema.path):
+        # a sub-resource: its parent's id says which one
+        columns = path_columns(schema, rule)
+        return Probe(columns, tuple(row.address.values())).check_sql(schema.name)
+    if op is Operation.INSERT and write.method == "POST":
+        return _check_hint(schema, row)
+    if "id" in row.address and schema.key:
+        return Probe((schema.key,), (row.address["id"],)).check_sql(schema.name)
+    return _check_hint(schema, row)
 
 
 def _check_hint(schema: ObjectSchema, row: CheckedRow) -> str:

@@ -40,6 +40,8 @@ def show_tables_rows(catalog: Any, local: Any) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = [
         (o.name, "mailjet", o.path, operations(o), o.description) for o in catalog.objects
     ]
+    for name, query in sorted(getattr(local, "views", {}).items(), key=lambda v: v[0].lower()):
+        rows.append((name, "view", None, "SELECT", f"view over Mailjet tables: {query}"))
     for name in sorted(local.names, key=str.lower):
         rows.append(
             (

@@ -34,6 +34,7 @@ import duckdb
 from mjquery.api.config import DEFAULT_MAX_CONCURRENCY
 from mjquery.engine.describe import DESCRIBE_COLUMNS, SHOW_COLUMNS, describe_rows, show_tables_rows
 from mjquery.engine.loader import TableLoader, append_count, create_count_table, quote
+from mjquery.engine.views import create_view, drop_views, read_views
 from mjquery.errors import (
     DatabaseError,
     DataError,
@@ -50,8 +51,10 @@ from mjquery.planner import (
     ApiRequest,
     ColumnFill,
     CopyStatement,
+    CreateView,
     DescribeTable,
     DmlStatement,
+    DropView,
     ExplainPlan,
     LocalStatement,
     LocalTables,
@@ -64,7 +67,7 @@ from mjquery.planner import (
     Statement,
     StatementClass,
 )
-from mjquery.planner.shortcut import KIND_OF_TYPE, local_only
+from mjquery.planner.shortcut import KIND_OF_TYPE, local_only, mentions
 from mjquery.schema.catalog import CatalogLike
 
 if TYPE_CHECKING:
@@ -374,7 +377,13 @@ class Engine:
                 "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
                 "WHERE table_name NOT LIKE 'mjq%\\_%' ESCAPE '\\' GROUP BY table_name"
             ).fetchall()
-        return LocalTables({name: tuple(cols) for name, cols in rows})
+            views = read_views(self._rows)
+        return LocalTables({name: tuple(cols) for name, cols in rows}, views)
+
+    def _rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one statement of mjquery's own on the local database."""
+        rows: list[tuple[Any, ...]] = self.db.execute(sql, params).fetchall()
+        return rows
 
     def plan(
         self, sql: str, params: Sequence[object] | None = None, prefix: str = "mjq"
@@ -383,9 +392,15 @@ class Engine:
         that cannot involve Mailjet is typed by DuckDB's own parser instead
         (:mod:`mjquery.planner.shortcut`)."""
         local = local_only(sql, params, self.catalog, self._statement_type)
-        if local is not None:
+        if local is not None and not self._names_a_view(sql):
             return local
         return self._routed(sql, params, prefix)
+
+    def _names_a_view(self, sql: str) -> bool:
+        """Whether ``sql`` names a view over Mailjet tables (it must be routed, not shortcut)."""
+        with self._lock, _duckdb_errors():
+            self.settle()
+            return mentions(sql, read_views(self._rows))
 
     def classify(self, sql: str) -> StatementClass:
         """What ``sql`` does (query, INSERT, UPDATE/DELETE with or without WHERE, other), as
@@ -565,6 +580,14 @@ class Engine:
             case DescribeTable():
                 rows = describe_rows(statement.schema)
                 return _text_columns(DESCRIBE_COLUMNS), rows, len(rows)
+            case CreateView():
+                with _duckdb_errors():
+                    create_view(self._rows, statement)
+                return None, [], -1
+            case DropView():
+                with _duckdb_errors():
+                    drop_views(self._rows, statement)
+                return None, [], -1
 
     def record_batches(
         self,

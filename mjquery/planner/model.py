@@ -27,12 +27,22 @@ class LocalTables:
     """The user's own tables in the connection's DuckDB database: name -> column names."""
 
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Views over Mailjet tables (:mod:`mjquery.engine.views`): name -> the view's query.
+    views: Mapping[str, str] = field(default_factory=dict)
 
     def find(self, name: str) -> tuple[str, ...] | None:
         lowered = name.lower()
         for table, cols in self.columns.items():
             if table.lower() == lowered:
                 return cols
+        return None
+
+    def find_view(self, name: str) -> str | None:
+        """The query of the view over Mailjet tables called ``name`` (any case), if one is."""
+        lowered = name.lower()
+        for view, query in self.views.items():
+            if view.lower() == lowered:
+                return query
         return None
 
     @property
@@ -284,8 +294,29 @@ class ExplainPlan:
     write: DmlStatement | CopyStatement | None = None
 
 
+@dataclass(frozen=True)
+class CreateView:
+    """``CREATE VIEW name AS <query reading Mailjet tables>``: the query is kept and run each
+    time the view is read (a DuckDB view could only read the rows fetched once)."""
+
+    name: str
+    query_sql: str
+    replace: bool = False
+    if_not_exists: bool = False
+    temporary: bool = False
+
+
+@dataclass(frozen=True)
+class DropView:
+    """``DROP VIEW`` of views over Mailjet tables."""
+
+    names: tuple[str, ...]
+
+
 Statement = (
     QueryPlan
+    | CreateView
+    | DropView
     | DmlStatement
     | CopyStatement
     | LocalStatement

@@ -17,7 +17,7 @@ never taken wrongly: its answer is the one the router would give.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from mjquery.planner.model import LocalStatement, ResultKind, StatementKind
 from mjquery.schema.catalog import CatalogLike
@@ -81,3 +81,10 @@ def local_only(
     if result is None:
         return None
     return LocalStatement(sql, tuple(params or ()), result)
+
+
+def mentions(sql: str, names: Iterable[str]) -> bool:
+    """Whether a word of ``sql`` is one of ``names`` (any case): such a statement needs the
+    full router, as one naming a Mailjet table does."""
+    wanted = {name.lower() for name in names}
+    return bool(wanted) and any(word.lower() in wanted for word in _WORD.findall(sql))

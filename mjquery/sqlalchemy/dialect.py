@@ -45,6 +45,7 @@ from sqlalchemy.sql.ddl import CreateTable, DropTable
 
 import mjquery
 from mjquery import errors
+from mjquery.engine.views import read_views
 from mjquery.schema.model import ObjectSchema
 from mjquery.sqlalchemy import reflection as tables
 from mjquery.sqlalchemy import types as mjtypes
@@ -421,9 +422,20 @@ class MjqueryDialect(default.DefaultDialect):
         mailjet = [o.name for o in self.catalog.objects] if schema in (None, DEFAULT_SCHEMA) else []
         return mailjet + self._local_relations(connection, schema, "table")
 
+    def _mailjet_views(self, connection: Any, schema: str | None) -> dict[str, str]:
+        """Views over Mailjet tables (mjquery keeps them, not DuckDB): name -> query."""
+        if schema not in (None, DEFAULT_SCHEMA):
+            return {}
+        return read_views(lambda sql, params: self._local_rows(connection, sql, params))
+
+    def _mailjet_view(self, connection: Any, name: str, schema: str | None) -> str | None:
+        views = self._mailjet_views(connection, schema)
+        return next((q for v, q in views.items() if v.lower() == name.lower()), None)
+
     @reflection.cache
     def get_view_names(self, connection: Any, schema: str | None = None, **kw: Any) -> list[str]:
-        return self._local_relations(connection, schema, "view")
+        local = self._local_relations(connection, schema, "view")
+        return sorted([*self._mailjet_views(connection, schema), *local])
 
     @reflection.cache
     def get_temp_table_names(
@@ -445,6 +457,8 @@ class MjqueryDialect(default.DefaultDialect):
             return True
         if _QUERY_TEXT.match(table_name):
             return False  # pandas.read_sql asks whether its SQL text is a table name
+        if self._mailjet_view(connection, table_name, schema) is not None:
+            return True
         rows = self._local_rows(
             connection,
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
@@ -507,6 +521,11 @@ class MjqueryDialect(default.DefaultDialect):
                 mailjet = connection.connection.dbapi_connection.catalog.get(mailjet.name)
         if mailjet is not None:
             return tables.mailjet_columns(mailjet)
+        if self._mailjet_view(connection, table_name, schema) is not None:
+            # the view's query described over empty Mailjet tables: no API request
+            name = self.identifier_preparer.quote(table_name)
+            described = self._local_rows(connection, f"DESCRIBE SELECT * FROM {name}", [])
+            return [tables.LocalColumn(row[0], row[1], True, None).reflected() for row in described]
         rows = self._local_rows(
             connection,
             "SELECT column_name, data_type, is_nullable, column_default, comment, "
@@ -621,6 +640,9 @@ class MjqueryDialect(default.DefaultDialect):
     def get_view_definition(
         self, connection: Any, view_name: str, schema: str | None = None, **kw: Any
     ) -> str:
+        query = self._mailjet_view(connection, view_name, schema)
+        if query is not None:
+            return query
         rows = self._local_rows(
             connection,
             "SELECT sql FROM duckdb_views() WHERE schema_name = ? AND lower(view_name) = lower(?)",

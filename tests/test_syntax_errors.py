@@ -147,6 +147,13 @@ def test_the_command_line_underlines_the_offending_word(
             35,
             "c",
         ),
+        # MySQL's form: sqlglot ran it on Mailjet tables, DuckDB refuses it on local ones
+        (
+            "SELECT Name FROM List LIMIT 1, 2",
+            "LIMIT takes one number: write LIMIT n OFFSET m (MySQL's LIMIT m, n)",
+            30,
+            ",",
+        ),
         # ran as an UPDATE that sets nothing, and reported the contact as updated
         (
             "UPDATE Contact SET WHERE ID = 12440901387",

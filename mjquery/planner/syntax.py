@@ -345,6 +345,8 @@ def _in_context(line: str, column: int) -> str | None:
         return f"expected a column or expression after {here}"
     if here in ("LIMIT", "OFFSET") and following is None:
         return f"expected a number after {here}"
+    if here == "," and index >= 2 and tokens[index - 2].text.upper() == "LIMIT":
+        return "LIMIT takes one number: write LIMIT n OFFSET m (MySQL's LIMIT m, n)"
     joins = [i for i, t in enumerate(tokens[:index]) if t.text.upper() == "JOIN"]
     if joins and not any(t.text.upper() in ("ON", "USING") for t in tokens[joins[-1] : index]):
         return "expected ON or USING after the joined table (JOIN t ON condition)"

@@ -108,6 +108,17 @@ def test_i_runs_a_file(tmp_path: Path) -> None:
     assert " Trial" in s.out
 
 
+def test_i_runs_the_meta_commands_of_a_file_too(tmp_path: Path) -> None:
+    report = tmp_path / "r.sql"
+    report.write_text(
+        "-- a report\n\\x on\nSELECT Name\n  FROM List WHERE ID = 2;\n.mode csv\n"
+        "SELECT Name FROM List WHERE ID = 3; SELECT 1 AS n;\n"
+    )
+    s = shell(f"\\i {report}\n", tmp_path)
+    assert s.out.splitlines() == ["-[ RECORD 1 ]", "Name | VIP", "Name", "Trial", "n", "1"]
+    assert "error" not in s.err
+
+
 def test_e_edits_the_last_statement_and_runs_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -235,17 +235,45 @@ def _output(shell: Shell, argument: str | None) -> None:
     shell.info(f"results go to {path} (\\o alone: back to the screen)")
 
 
+def script_parts(text: str) -> list[tuple[bool, str]]:
+    """A file for ``\\i`` as psql reads one: ``(True, line)`` for a meta command (a line
+    starting with ``\\`` or ``.`` between statements), ``(False, sql)`` for the SQL between
+    them."""
+    parts: list[tuple[bool, str]] = []
+    pending: list[str] = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(("\\", ".")) and not split_statements("\n".join(pending)):
+            pending = []
+            parts.append((True, line.strip()))
+            continue
+        pending.append(line)
+        if is_complete("\n".join(pending)):
+            parts.append((False, "\n".join(pending)))
+            pending = []
+    if split_statements("\n".join(pending)):
+        parts.append((False, "\n".join(pending)))
+    return parts
+
+
 def _read(shell: Shell, argument: str | None) -> None:
+    """``\\i FILE`` / ``.read FILE``: its statements and meta commands, in order (as psql), after
+    asking for the values of its ``:name`` parameters; it stops at the first failure."""
     if not argument:
         raise ProgrammingError("\\i needs a file: \\i report.sql")
     text = Path(argument).expanduser().read_text(encoding="utf-8")
+    parts = script_parts(text)
     params: dict[str, Any] = {}
     names: list[str] = []
-    for statement in split_statements(text):
-        names += [n for n in parameter_names(statement) if n not in names]
+    for is_meta, part in parts:
+        for statement in [] if is_meta else split_statements(part):
+            names += [n for n in parameter_names(statement) if n not in names]
     for name in names:
         params[name] = shell.ask(f":{name} = ")
-    shell.run_sql(text, params)
+    for is_meta, part in parts:
+        if is_meta:
+            run_meta(shell, part)
+        elif not shell.run_sql(part, params):
+            return
 
 
 def _edit(shell: Shell, argument: str | None) -> None:

@@ -2,7 +2,8 @@
 
 * the configured secret never reaches the history file, and a syntax error's caret still points
   at the right token once the secret in the line is masked;
-* a connection leaves no ``mjquery-*`` scratch directory behind (pages load from memory);
+* a connection leaves no ``mjquery-*`` scratch directory behind (pages load from memory), and
+  an export removes the scratch directories of exports killed mid-way;
 * ``connect(local_files=False)`` refuses local files, databases and extensions, and Mailjet
   queries still work;
 * a statement never downloads a DuckDB extension.
@@ -175,3 +176,25 @@ def test_a_select_never_downloads_an_extension(demo_conn) -> None:
     ]
     with pytest.raises(mjquery.Error):
         demo_conn.cursor().execute("SELECT * FROM read_json('http://127.0.0.1:9/x.json')")
+
+
+def test_a_parquet_export_removes_scratch_left_by_a_killed_export(
+    demo_conn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Parquet export stages its rows in mjquery-export-<pid>-*; killed mid-way, the directory
+    # stays. The next export removes those of processes that are gone, and only those.
+    from mjquery.writes.transfer import export_query
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its pid is free now
+    stale = temp / f"mjquery-export-{dead.pid}-abc"
+    stale.mkdir()
+    (stale / "rows.jsonl").write_text('{"a": 1}\n')
+    live = temp / f"mjquery-export-{os.getppid()}-def"  # the test runner's parent: alive
+    live.mkdir()
+    export_query(demo_conn, "SELECT Name FROM List", str(tmp_path / "lists.parquet"))
+    assert sorted(p.name for p in temp.iterdir()) == [live.name]
+    assert (tmp_path / "lists.parquet").stat().st_size > 0

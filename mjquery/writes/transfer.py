@@ -13,6 +13,7 @@ import decimal
 import enum
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,41 @@ class ExportFormat(enum.StrEnum):
                 f"Cannot tell the format of {os.fspath(path)!r} from its extension: use .csv, .parquet "
                 f"or .json, or give the format"
             ) from None
+
+
+#: A Parquet export's scratch directory in the system temp folder: ``mjquery-export-<pid>-*``.
+SCRATCH_PREFIX = "mjquery-export-"
+_SCRATCH = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-")
+
+
+def remove_stale_scratch(folder: str | None = None) -> list[Path]:
+    """Remove the scratch directories of exports whose process is gone (killed mid-export: the
+    ``with`` that removes them never ended); the ones removed."""
+    removed: list[Path] = []
+    if os.name != "posix":  # the liveness check below is POSIX's
+        return removed
+    root = Path(folder or tempfile.gettempdir())
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _SCRATCH.match(entry.name)
+        if match is None or not entry.is_dir() or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
 
 
 @dataclass(frozen=True)
@@ -149,7 +185,8 @@ def write_rows(
     # mjquery dependency) convert it, typed by its own inference.
     import duckdb
 
-    with tempfile.TemporaryDirectory(prefix="mjquery-export-") as tmp:
+    remove_stale_scratch()
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as tmp:
         lines = Path(tmp) / "rows.jsonl"
         with lines.open("wb") as handle:
             for batch in batches:

@@ -126,6 +126,19 @@ def test_dbapi_misuse_is_an_interface_error(demo_conn, call, message: str) -> No
         call(demo_conn.cursor())
 
 
+def test_fetchmany_of_more_rows_than_any_result_gives_them_all(demo_conn) -> None:
+    cur = demo_conn.cursor()
+    cur.execute("SELECT * FROM range(5)")
+    assert len(cur.fetchmany(10**20)) == 5
+    cur.execute("SELECT Name FROM List")
+    assert len(cur.fetchmany(10**20)) == len(
+        demo_conn.cursor().execute("SELECT Name FROM List").fetchall()
+    )
+    cur.arraysize = "3"  # type: ignore[assignment]
+    with pytest.raises(InterfaceError, match=r"arraysize must be a whole number of rows, not str"):
+        cur.fetchmany()
+
+
 def test_executemany_takes_any_iterable_of_parameter_sets(demo_conn) -> None:
     cur = demo_conn.cursor()
     cur.executemany("SELECT ?", ((i,) for i in range(3)))

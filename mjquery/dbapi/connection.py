@@ -40,6 +40,10 @@ DEFAULT_BASE_URL = "https://api.mailjet.com"
 _SANDBOX_URL = "http://127.0.0.1"
 
 
+#: The largest fetchmany() size passed on: more than any result can hold.
+_MAX_FETCH = 1 << 62
+
+
 def connect(
     api_key: str | None = None,
     api_secret: str | None = None,
@@ -508,8 +512,14 @@ class Cursor:
             raise InterfaceError(
                 f"fetchmany() takes a whole number of rows, not {type(size).__name__} {size!r}."
             )
+        wanted = self.arraysize if size is None else size
+        if isinstance(wanted, bool) or not isinstance(wanted, int):
+            raise InterfaceError(
+                f"arraysize must be a whole number of rows, not {type(wanted).__name__} {wanted!r}."
+            )
         with self._using():
-            return self._fetchmany(self.arraysize if size is None else size)
+            # more rows than any result holds means all of them (DuckDB takes at most 64 bits)
+            return self._fetchmany(min(wanted, _MAX_FETCH))
 
     def _fetchmany(self, size: int) -> list[tuple[Any, ...]]:
         stream = self._stream()

@@ -313,3 +313,32 @@ def test_sqlalchemy_reflects_the_property_columns(sb: Sandbox) -> None:
     finally:
         engine.dispose()
     assert columns["age"] == "BIGINT" and columns["country"] == "VARCHAR"
+
+
+def test_awkward_property_names() -> None:
+    sb = writes_sandbox()
+    _define(sb, "Signup Date", "datetime")
+    _define(sb, "Data", "str")  # the name of the API's own list of values
+    _define(sb, "contactid", "int")  # the name of a column: left out, with a note
+    _set_data(
+        sb,
+        1,
+        [
+            {"Name": "Signup Date", "Value": "2024-02-03T00:00:00Z"},
+            {"Name": "Data", "Value": "x"},
+            {"Name": "contactid", "Value": "5"},
+        ],
+    )
+    with mjquery.connect(sandbox=sb) as conn:
+        cur = conn.cursor()
+        cur.execute(
+            'SELECT ContactID, "Signup Date", "Data" FROM ContactProperties WHERE ContactID = 1'
+        )
+        assert cur.fetchall() == [(1, dt.datetime(2024, 2, 3), "x")]
+        cur.execute("UPDATE ContactProperties SET \"Data\" = 'y' WHERE ContactID = 1")
+        assert cur.rowcount == 1
+        notes = conn.catalog.get("ContactProperties").notes
+        assert any("'contactid' has the name of a column" in n for n in notes)
+    assert {i["Name"]: i["Value"] for i in sb.store.table("contactdata").rows[0]["Data"]}[
+        "Data"
+    ] == "y"

@@ -168,13 +168,13 @@ def validate(
                         )
                     properties.update({str(k): v for k, v in value.items() if v is not None})
                 continue
-            if is_contact_data(schema) and target.name.lower() == "data":
-                properties.update(_data_properties(schema, value, defined_properties))
-                continue
             if target.property:  # a property column: sent in Data, checked against its type
                 properties[target.name] = _api_value(
                     schema, rule, plan.operation, target, value, where(plan, index)
                 )
+                continue
+            if is_contact_data(schema) and target.name.lower() == "data":
+                properties.update(_data_properties(schema, value, defined_properties))
                 continue
             body[target.name] = _api_value(
                 schema, rule, plan.operation, target, value, where(plan, index)

@@ -198,3 +198,113 @@ def test_progress_on_a_terminal_and_only_the_summary_in_a_pipe(
     (line,) = err_text.splitlines()
     assert line.startswith("replicated into duckdb:///p.duckdb (dataset mailjet): 2/2 tables, ")
     assert "Contact" in out and "Message" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("15m", 900), ("1h", 3600), ("1d", 86400), (" 2 m ", 120)]
+)
+def test_interval_parsing(text: str, seconds: int) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "15", "0s", "1w", "-5m", "1.5h", "m15", ""])
+def test_bad_interval_is_a_clear_error(text: str) -> None:
+    with pytest.raises(ProgrammingError, match=r"--every .*: use a duration like 30s, 15m, 1h"):
+        parse_interval(text)
+    code, _, err = cli("replicate", "--demo", f"--every={text}")
+    assert code == 1 and err.startswith("mjquery: error: --every") and "Traceback" not in err
+
+
+def _replicate_process(server_url: str, *args: str) -> Any:
+    import subprocess
+    import sys
+
+    from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET
+
+    env = dict(os.environ, MJ_APIKEY_PUBLIC=DEMO_API_KEY, MJ_APIKEY_PRIVATE=DEMO_API_SECRET)
+    command = [sys.executable, "-m", "mjquery.cli.main", "replicate", "--base-url", server_url]
+    return subprocess.Popen(
+        [*command, *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.server
+def test_every_runs_again_until_ctrl_c_between_runs(tmp_path: Path) -> None:
+    import signal
+
+    from mjquery.sandbox import SandboxServer
+    from tests.replicate_support import DbTarget
+    from tests.test_replicate import assert_equal
+
+    sandbox = Sandbox(scale=0.05)
+    url = f"duckdb:///{tmp_path}/every.duckdb"
+    with SandboxServer(sandbox) as server:
+        child = _replicate_process(
+            server.url, "--every", "2s", "--tables", "List,Message", "--to", url
+        )
+        assert child.stderr is not None
+        lines: list[str] = []
+        while sum("next run in 2s" in line for line in lines) < 2:
+            line = child.stderr.readline()
+            assert line, f"the process ended: {lines}"
+            lines.append(line.strip())
+        message_requests = sandbox.log.requests(method="GET", path="/v3/REST/message")
+        child.send_signal(signal.SIGINT)  # while it waits for the third run
+        _, rest = child.communicate(timeout=60)
+        lines += rest.splitlines()
+    assert child.returncode == 0, "\n".join(lines)
+    # one run after the other: each summary, then the wait, never two runs at once
+    kinds = [
+        "summary" if line.startswith("replicated into") else "wait"
+        for line in lines
+        if line.startswith(("replicated into", "mjquery: next run"))
+    ]
+    assert kinds == ["summary", "wait", "summary", "wait"], lines
+    assert lines[-1] == "mjquery: stopped between runs after 2 run(s)"
+    # the second run was incremental: one request for the messages' window
+    windows = [r.param("FromTS") for r in message_requests]
+    assert windows[0] is None and windows[-1] is not None
+    assert {r.method for r in sandbox.log} == {"GET"}
+    conn = mjquery.connect(sandbox=sandbox, cache_ttl=0)
+    for table in ("List", "Message"):
+        assert_equal(conn, DbTarget("duckdb", url, None), table)
+
+
+@pytest.mark.server
+def test_ctrl_c_inside_a_run_stops_it_and_the_next_run_completes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from mjquery.sandbox import SandboxConfig, SandboxServer
+    from tests.replicate_support import DbTarget
+    from tests.test_replicate import assert_equal
+
+    sandbox = Sandbox(scale=0.1, config=SandboxConfig(latency_ms=150))
+    url = f"duckdb:///{tmp_path}/interrupted.duckdb"
+    args = ("--tables", "Contact,Message", "--to", url)
+    with SandboxServer(sandbox) as server:
+        child = _replicate_process(server.url, "--every", "1h", *args)
+        deadline = time.monotonic() + 60
+        while len(sandbox.log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sandbox.log) >= 2, "the run never started reading"
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 130, err
+        assert "interrupted during a run" in err and "Traceback" not in err
+        assert "replicated into" not in err  # it never finished that run
+        again = _replicate_process(server.url, *args)
+        _, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err
+    conn = mjquery.connect(sandbox=sandbox, cache_ttl=0)
+    target = DbTarget("duckdb", url, None)
+    for table in ("Contact", "Message"):
+        assert_equal(conn, target, table)
+        assert (
+            target.query(f"SELECT id FROM mailjet.{table.lower()} GROUP BY id HAVING count(*) > 1")
+            == []
+        )

@@ -8,10 +8,10 @@ is never started while the previous one is still going (runs are sequential in o
 from __future__ import annotations
 
 import re
-import threading
 import time
 from typing import Any, TextIO
 
+from mjquery.cli.main import EXIT_INTERRUPTED
 from mjquery.errors import ProgrammingError
 from mjquery.frontend.progress import ProgressLine, is_terminal
 from mjquery.frontend.runner import EXIT_PARTLY_REFUSED
@@ -35,21 +35,31 @@ def replicate(context: Any) -> int:
         return _list(context)
     if options.replace and not options.full:
         raise ProgrammingError("--replace is only allowed with --full (it drops the tables)")
-    interval = parse_interval(options.every) if options.every else None
+    interval = parse_interval(options.every) if options.every is not None else None
     tables = [t for t in (options.tables or "").split(",") if t.strip()] or None
     connection = context.connection()
-    status = 0
-    stop = threading.Event()
+    if interval is None:
+        return _run_once(context, connection, tables)
+    runs = 0
     while True:
-        status = _run_once(context, connection, tables)
-        if interval is None:
-            return status
-        print(
-            f"mjquery: next run in {options.every} (Ctrl-C stops)",
-            file=context.stderr,
-        )
-        # the next run starts `interval` after this one ended: runs never overlap
-        if stop.wait(interval):  # pragma: no cover - only a signal sets it
+        try:
+            status = _run_once(context, connection, tables)
+        except KeyboardInterrupt:
+            # like a crash: what dlt committed stays, the next run loads what was left on disk
+            print(
+                "mjquery: interrupted during a run; the next run finishes its load and goes on "
+                "from the last committed watermarks",
+                file=context.stderr,
+            )
+            return EXIT_INTERRUPTED
+        runs += 1
+        try:
+            # inside the try: a Ctrl-C right after this line is a stop between runs too
+            print(f"mjquery: next run in {options.every} (Ctrl-C stops)", file=context.stderr)
+            # the next run starts `interval` after this one ended: runs never overlap
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            print(f"mjquery: stopped between runs after {runs} run(s)", file=context.stderr)
             return status
 
 

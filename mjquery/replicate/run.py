@@ -713,7 +713,24 @@ def _dlt_errors(target: Target, table: str | None = None) -> Iterator[None]:
     except Error:
         raise
     except Exception as exc:
+        if _interrupted(exc):
+            # Ctrl-C, wrapped by dlt (PipelineStepFailed; SignalReceivedException once its load
+            # jobs drained): the whole run stops, as it would on a crash, not just this table
+            raise KeyboardInterrupt from exc
         raise _translate(exc, target, table) from exc
+
+
+def _interrupted(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, KeyboardInterrupt) or type(cause).__name__ == (
+            "SignalReceivedException"
+        ):
+            return True
+        cause = getattr(cause, "exception", None) or cause.__cause__ or cause.__context__
+    return False
 
 
 def _translate(exc: BaseException, target: Target, table: str | None = None) -> Error:

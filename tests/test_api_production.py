@@ -55,6 +55,23 @@ def big_sandbox(n: int, clock: FakeClock | None = None, **knobs: object) -> Sand
     return Sandbox(data=account, config=config, clock=clock)
 
 
+def writes_sandbox_on(clock: FakeClock, **knobs: object) -> Sandbox:
+    """The write tests' small account on ``clock`` (the sandbox's knobs count time on it)."""
+    config = SandboxConfig(**knobs)  # type: ignore[arg-type]
+    return Sandbox(data=writes_account(), config=config, clock=clock)
+
+
+def writes_client_on(clock: FakeClock, sb: Sandbox, **settings: object) -> ApiClient:
+    """A client of ``sb`` on the same clock, retrying at once (as the write tests' client_for)."""
+    config = ApiConfig(
+        api_key=DEMO_API_KEY,
+        api_secret=DEMO_API_SECRET,
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0),
+        **settings,  # type: ignore[arg-type]
+    )
+    return ApiClient(config, transport=sb.transport(), clock=clock)
+
+
 def client(sb: Sandbox, clock: FakeClock | None = None, **settings: object) -> ApiClient:
     config = ApiConfig(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, **settings)  # type: ignore[arg-type]
     if clock is None:
@@ -253,12 +270,14 @@ def test_a_401_with_a_reason_fails_one_row_and_the_statement_goes_on(
 
 def test_rows_of_a_completed_job_not_yet_visible_are_waited_for_not_failed() -> None:
     # Knob job_visible_after: the job reports Completed before its contacts can be read. The
-    # read-back that settles every row polls, with backoff, before calling a row failed.
-    sb = writes_sandbox(job_visible_after=1.5)
+    # read-back that settles every row polls, with backoff, before calling a row failed. The
+    # sandbox and the client share a fake clock: the polls' waits are what makes the job visible.
+    clock = FakeClock()
+    sb = writes_sandbox_on(clock, job_visible_after=1.5)
     rows = tuple(
         RowWrite({"Email": f"late{i}@example.com", "Name": f"Late {i}"}) for i in range(120)
     )
-    with client_for(sb, consistency_wait=10) as api:
+    with writes_client_on(clock, sb, consistency_wait=10) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, rows),
             load_catalog(),
@@ -362,24 +381,15 @@ def test_a_lost_answer_whose_object_is_not_yet_visible_is_written_not_failed() -
     # refuses as a duplicate. The object exists: the client reads back with backoff until it
     # shows, and the row is reported written (once), not failed.
     clock = FakeClock()
-    sb = Sandbox(
-        data=writes_account(),
-        config=SandboxConfig(
-            write_visible_after=3,
-            fault_rules=(FaultRule("POST", CONTACTS, FaultKind.ERROR_AFTER),),
-        ),
-        clock=clock,
-    )
-    config = ApiConfig(
-        api_key=DEMO_API_KEY,
-        api_secret=DEMO_API_SECRET,
-        retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0),
-        consistency_wait=10,
+    sb = writes_sandbox_on(
+        clock,
+        write_visible_after=3,
+        fault_rules=(FaultRule("POST", CONTACTS, FaultKind.ERROR_AFTER),),
     )
     plan = WritePlan(
         "Contact", Operation.INSERT, (RowWrite({"Email": "late@example.com", "Name": "Late"}),)
     )
-    with ApiClient(config, transport=sb.transport(), clock=clock) as api:
+    with writes_client_on(clock, sb, consistency_wait=10) as api:
         result = execute(plan, load_catalog(), api, WriteOptions())
     assert result.failed == () and result.written == 1
     assert [c["Email"] for c in sb.data.resources["contact"]].count("late@example.com") == 1

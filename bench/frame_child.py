@@ -9,7 +9,11 @@ its peak memory is its own. Prints one JSON line::
 ``cold_s`` is the first read, API requests included; ``warm_s`` the median of the next rounds,
 answered from the connection's cache of API responses, so it is mjquery's own work (loading the
 pages into DuckDB, running the SQL) plus the conversion into a DataFrame that the methods differ
-in. For the DB-API methods, ``fetch_s`` is the conversion alone (after ``execute`` returned).
+in. ``statement_s`` is the time of those reads spent in ``Cursor.execute`` (every method calls it,
+pandas and SQLAlchemy too): the part all methods share; ``warm_s - statement_s`` is the method's
+client side, after the pages are in (``client_s``, the median over the warm reads). ``gc_s`` is the time Python's garbage collector ran during
+a warm read. For the DB-API methods,
+``fetch_s`` is the conversion alone, measured directly (after ``execute`` returned).
 """
 
 from __future__ import annotations
@@ -49,8 +53,16 @@ class Read:
     fetch_s: float | None = None
 
 
-def reader(method: str, url: str) -> tuple[Callable[[str], Read], Callable[[], None]]:
-    """``(read, close)``: ``read(sql)`` reads a DataFrame the way ``method`` says."""
+@dataclass(frozen=True)
+class Reader:
+    """One method's way of reading: ``read(sql)`` and ``close()``."""
+
+    read: Callable[[str], Read]
+    close: Callable[[], None]
+
+
+def reader(method: str, url: str) -> Reader:
+    """How ``method`` reads a DataFrame, on a new connection to ``url``."""
     import pandas
 
     import mjquery
@@ -70,7 +82,7 @@ def reader(method: str, url: str) -> tuple[Callable[[str], Read], Callable[[], N
             connection.close()
             engine.dispose()
 
-        return lambda sql: Read(pandas.read_sql(sql, connection)), close_engine
+        return Reader(lambda sql: Read(pandas.read_sql(sql, connection)), close_engine)
     conn = mjquery.connect(base_url=url)
     if method == "dbapi":
 
@@ -80,7 +92,7 @@ def reader(method: str, url: str) -> tuple[Callable[[str], Read], Callable[[], N
                 warnings.simplefilter("ignore", UserWarning)
                 return Read(pandas.read_sql(sql, conn))
 
-        return read_dbapi, conn.close
+        return Reader(read_dbapi, conn.close)
 
     def read_cursor(sql: str) -> Read:
         cursor = conn.cursor()
@@ -97,7 +109,44 @@ def reader(method: str, url: str) -> tuple[Callable[[str], Read], Callable[[], N
         cursor.close()
         return Read(frame, fetch_s)
 
-    return read_cursor, conn.close
+    return Reader(read_cursor, conn.close)
+
+
+class Clock:
+    """Time spent in the statement (``Cursor.execute``: every method calls it, pandas and
+    SQLAlchemy included) and in Python's garbage collector, during one read."""
+
+    def __init__(self) -> None:
+        self.statement_s = 0.0
+        self.gc_s = 0.0
+        self._gc_started = 0.0
+
+    def reset(self) -> None:
+        self.statement_s = self.gc_s = 0.0
+
+    def install(self) -> None:
+        import gc
+
+        from mjquery.dbapi.connection import Cursor
+
+        execute = Cursor.execute
+        clock = self
+
+        def timed(cursor: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return execute(cursor, *args, **kwargs)
+            finally:
+                clock.statement_s += time.perf_counter() - started
+
+        Cursor.execute = timed  # type: ignore[method-assign]  # this process only measures
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_s += time.perf_counter() - self._gc_started
 
 
 def measure(method: str, url: str, sql: str, rounds: int) -> dict[str, Any]:
@@ -108,18 +157,28 @@ def measure(method: str, url: str, sql: str, rounds: int) -> dict[str, Any]:
     import mjquery  # noqa: F401
 
     imported_kb = peak_rss_kb()
-    read, close = reader(method, url)
+    clock = Clock()
+    clock.install()
+    way = reader(method, url)
+    read, close = way.read, way.close
     try:
         times: list[float] = []
         fetches: list[float | None] = []
+        statements: list[float] = []
+        clients: list[float] = []
+        collections: list[float] = []
         rows = columns = 0
         for _ in range(max(rounds, 1)):
+            clock.reset()
             started = time.perf_counter()
             done = read(sql)
+            (rows, columns), fetch_s = done.frame.shape, done.fetch_s
+            del done  # freeing the frame belongs to the read
             times.append(time.perf_counter() - started)
-            fetches.append(done.fetch_s)
-            rows, columns = done.frame.shape
-            del done
+            clients.append(times[-1] - clock.statement_s)
+            fetches.append(fetch_s)
+            statements.append(clock.statement_s)
+            collections.append(clock.gc_s)
         return {
             "method": method,
             "rows": rows,
@@ -129,6 +188,9 @@ def measure(method: str, url: str, sql: str, rounds: int) -> dict[str, Any]:
             "fetch_s": None
             if fetches[0] is None
             else statistics.median([f for f in fetches[1:] or fetches if f is not None]),
+            "statement_s": statistics.median(statements[1:] or statements),
+            "client_s": statistics.median(clients[1:] or clients),
+            "gc_s": statistics.median(collections[1:] or collections),
             "peak_rss_kb": peak_rss_kb(),
             "imported_rss_kb": imported_kb,
         }

@@ -120,6 +120,7 @@ class Clock:
         self.statement_s = 0.0
         self.gc_s = 0.0
         self._gc_started = 0.0
+        self._restore: Any = None
 
     def reset(self) -> None:
         self.statement_s = self.gc_s = 0.0
@@ -139,8 +140,17 @@ class Clock:
             finally:
                 clock.statement_s += time.perf_counter() - started
 
+        self._restore = execute
         Cursor.execute = timed  # type: ignore[method-assign]  # this process only measures
         gc.callbacks.append(self._on_gc)
+
+    def uninstall(self) -> None:
+        import gc
+
+        from mjquery.dbapi.connection import Cursor
+
+        Cursor.execute = self._restore  # type: ignore[method-assign]
+        gc.callbacks.remove(self._on_gc)
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":

@@ -384,3 +384,46 @@ def test_sigkill_mid_run_then_rerun_equals_the_source(
             )
             assert duplicates == []
         conn.close()
+
+
+def test_a_non_sql_dlt_destination_parquet_files(
+    conn: Any, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # dlt's filesystem destination (what a bucket on S3/GCS/Azure uses too): Parquet files
+    import duckdb
+
+    url = f"file://{tmp_path}/lake"
+    tables = ["List", "Contact", "Message"]
+    report = mjquery.replicate(conn, to=url, tables=tables)
+    assert report.ok, report.failed
+
+    def files(table: str) -> list[tuple[Any, ...]]:
+        pattern = f"{tmp_path}/lake/mailjet/{snake(table)}/*.parquet"
+        columns, _ = source_rows(conn, table)
+        # appended files (named after their load id): a row's newest copy is the current one
+        sql = (
+            f"SELECT {', '.join(snake(c) for c in columns)} "
+            f"FROM read_parquet('{pattern}', filename = true) "
+            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY filename DESC) = 1 ORDER BY id"
+        )
+        return [tuple(normalise(v) for v in row) for row in duckdb.sql(sql).fetchall()]
+
+    for table in tables:
+        assert files(table) == source_rows(conn, table)[1], table
+
+    cur = conn.cursor()
+    cur.execute("UPDATE Contact SET Name = 'Renamed' WHERE ID = (SELECT min(ID) FROM Contact)")
+    messages = sandbox.store.table("message")
+    newest = max(messages.rows, key=lambda r: r["ArrivedAt"])
+    messages.insert(dict(newest, ID=newest["ID"] + 5000, ArrivedAt=sandbox.store.clock_iso()))
+    sandbox.log.clear()
+    report = mjquery.replicate(conn, to=url, tables=tables)
+    assert report.ok, report.failed
+    modes = {t.table: t.mode for t in report.tables}
+    # messages: only the window since the watermark is read and appended
+    assert modes["Message"] == "incremental"
+    requests = sandbox.log.requests(method="GET", path="/v3/REST/message")
+    assert len(requests) == 1 and requests[0].param("FromTS") is not None
+    for table in tables:
+        assert files(table) == source_rows(conn, table)[1], table
+    only_reads(sandbox)

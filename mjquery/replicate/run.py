@@ -322,6 +322,8 @@ class _Run:
             and present
             and strategy is not Incremental.FULL_REFRESH
             and (strategy is Incremental.CHANGED_ROWS or watermark_before is not None)
+            # Parquet files are rewritten, not merged into: a full-read table is written whole
+            and not (self.target.kind is TargetKind.FILES and strategy is Incremental.CHANGED_ROWS)
         )
         counts = TableCounts()
         started = time.perf_counter()
@@ -480,7 +482,16 @@ class _Run:
         """The target's tables among ``schemas``' (dlt names), with column -> dlt data type."""
         names = [self.table_name(s) for s in schemas]
         if self.target.kind is TargetKind.FILES:
-            return {}
+            # files have no catalog to ask: the tables dlt has loaded there are in its schema
+            # (restored from the files themselves by sync_destination)
+            known = pipeline.schemas[SCHEMA_NAME].tables if SCHEMA_NAME in pipeline.schemas else {}
+            return {
+                name: {
+                    c: str(spec.get("data_type", "")) for c, spec in known[name]["columns"].items()
+                }
+                for name in names
+                if name in known and known[name].get("columns")
+            }
         try:
             with _quiet(), pipeline.destination_client() as client:
                 if not client.is_storage_initialized():
@@ -498,7 +509,8 @@ class _Run:
     def _existing_rows(
         self, pipeline: Any, schema: ObjectSchema, name: str, since: datetime | None = None
     ) -> Any:
-        """The target's (key, hash) pairs for ``schema``'s table, as Arrow; None when absent.
+        """The target's (key, hash) pairs for ``schema``'s table, as Arrow; None when absent
+        (and for Parquet files, which are appended to without a key lookup).
 
         ``since``: only the rows whose window column is later (a time-window table's keys that
         the new window can overlap), written as dlt writes its own timestamp literals.
@@ -506,6 +518,8 @@ class _Run:
         import pyarrow as pa
         from dlt.common.data_writers.escape import format_datetime_literal
 
+        if self.target.kind is TargetKind.FILES:
+            return None
         key = self.column_name(schema.key or "")
         has_hash = schema.incremental is Incremental.CHANGED_ROWS
         try:

@@ -97,6 +97,13 @@ def test_target_urls() -> None:
     assert parse_target("mysql://root@h/shop").dataset == "shop"
     assert parse_target("sqlite:///x.db").dataset == "main"
     assert parse_target("duckdb:///x.duckdb", "crm").dataset == "crm"
+    # the default DuckDB file: `mailjet` is its catalog, so the tables go to its main schema
+    # (a schema `mailjet` beside the catalog `mailjet` is ambiguous to DuckDB)
+    assert parse_target(None).dataset == "main"
+    assert parse_target("duckdb:///other.duckdb").dataset == "mailjet"
+    assert parse_target("postgresql://u@h/db").dataset == "mailjet"
+    with pytest.raises(mjquery.InterfaceError, match="ambiguous; leave --dataset out"):
+        parse_target("duckdb:///mailjet.duckdb", "mailjet")
     with pytest.raises(mjquery.InterfaceError, match="not a URL"):
         parse_target("mailjet.duckdb")
     with pytest.raises(mjquery.InterfaceError, match="not a database mjquery or dlt knows"):
@@ -308,3 +315,45 @@ def test_ctrl_c_inside_a_run_stops_it_and_the_next_run_completes(tmp_path: Path)
             target.query(f"SELECT id FROM mailjet.{table.lower()} GROUP BY id HAVING count(*) > 1")
             == []
         )
+
+
+def test_exit_3_when_a_table_fails_and_the_others_commit(tmp_path: Path) -> None:
+    from mjquery.sandbox import SandboxConfig
+    from tests.replicate_support import DbTarget
+    from tests.test_replicate import assert_equal
+
+    # every read of templates fails (503 each retry); the other tables are fine
+    sandbox = Sandbox(
+        scale=0.05,
+        config=SandboxConfig(fault_rate=1.0, fault_statuses=(503,), fault_paths="/template$"),
+    )
+
+    def connect(**_: Any) -> Any:
+        return mjquery.connect(sandbox=sandbox, cache_ttl=0)
+
+    url = f"duckdb:///{tmp_path}/partial.duckdb"
+    args = [
+        "replicate",
+        "--demo",
+        "--tables",
+        "List,Template,Campaign",
+        "--to",
+        url,
+        "--format",
+        "csv",
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    code = main(args, connect=connect, stdout=out, stderr=err)
+    assert code == 3, err.getvalue()
+    status = {
+        line.split(",")[0]: line.rsplit(",", 1)[1] for line in out.getvalue().splitlines()[1:]
+    }
+    assert status["List"] == status["Campaign"] == "ok"
+    assert status["Template"].startswith("FAILED")
+    assert "mjquery: warning: Template: " in err.getvalue() and "2/3 tables" in err.getvalue()
+    assert {r.method for r in sandbox.log} == {"GET"}
+    assert any(r.status == 503 for r in sandbox.log)
+    target = DbTarget("duckdb", url, None)
+    check = mjquery.connect(sandbox=Sandbox(scale=0.05), cache_ttl=0)
+    assert_equal(check, target, "List")
+    assert_equal(check, target, "Campaign")

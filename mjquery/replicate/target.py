@@ -162,6 +162,13 @@ def parse_target(url: str | None, dataset: str | None = None) -> Target:
             dataset = "main"
         else:
             dataset = DEFAULT_DATASET
+    elif kind is TargetKind.DUCKDB and dataset == Path(_local_path(parts)).stem:
+        raise InterfaceError(
+            f"--dataset {dataset}: DuckDB names the catalog of {Path(_local_path(parts)).name} "
+            f"{dataset!r} already, so a schema of that name would make every {dataset}.table "
+            "ambiguous; leave --dataset out (the tables go to its main schema and "
+            f"{dataset}.contact finds them) or choose another name"
+        )
     if not dataset or not all(c.isalnum() or c == "_" for c in dataset):
         raise InterfaceError(f"--dataset {dataset!r}: use letters, digits and underscores")
     return Target(kind=kind, url=text, display=_masked(text), dataset=dataset, scheme=scheme)

@@ -276,15 +276,18 @@ def _contact_list(sb: Sandbox, tag: str) -> Trial:
     )
 
 
+def not_on_list(sb: Sandbox, list_id: int, n: int) -> list[Row]:
+    """``n`` contacts of the demo account (none a trial created) that are not on the list."""
+    members = {r["ContactID"] for r in rows(sb, "listrecipient") if r["ListID"] == list_id}
+    return pick(sb, "contact", n, lambda c: c["ID"] not in members and "@matrix." not in c["Email"])
+
+
 @case("Contact import into a list, bulk job")
 def _contact_import(sb: Sandbox, tag: str) -> Trial:
     # The import's semantics: existing contacts are left unchanged and added to the list.
     before = ids(sb, "contact")
     list_id = _list_id(sb)
-    members = {r["ContactID"] for r in rows(sb, "listrecipient") if r["ListID"] == list_id}
-    outsiders = pick(
-        sb, "contact", 2, lambda c: c["ID"] not in members and "@matrix." not in c["Email"]
-    )
+    outsiders = not_on_list(sb, list_id, 2)
     new = contact_rows(tag, 4)
     writes = [RowWrite({"Email": e, "Name": n}) for e, n in new]
     checks = [
@@ -837,10 +840,7 @@ def _contact_import_file(sb: Sandbox, tag: str) -> Trial:
 
     before = ids(sb, "contact")
     list_id = _list_id(sb)
-    members = {r["ContactID"] for r in rows(sb, "listrecipient") if r["ListID"] == list_id}
-    outsider = pick(
-        sb, "contact", 1, lambda c: c["ID"] not in members and "@matrix." not in c["Email"]
-    )[0]
+    outsider = not_on_list(sb, list_id, 1)[0]
     new = contact_rows(tag, 5)
     lines = [*new, (outsider["Email"], f"{tag} renamed"), ("not-an-email", "Bad")]
     checks = [

@@ -216,7 +216,7 @@ def test_a_bulk_job_that_never_reaches_the_api_is_a_network_error_not_a_refusal(
 
 def test_failing_job_status_polls_are_retried_then_the_rows_are_read_back() -> None:
     sb = faulty(("GET", r"/v3/REST/contact/managemanycontacts/\d+", "error-before", 999, 0))
-    with client_for(sb) as api:
+    with client_for(sb, clock=FakeClock()) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, bulk(150)),
             CATALOG,
@@ -251,7 +251,7 @@ def test_a_contact_the_job_skips_silently_is_reported_not_on_the_server() -> Non
                 )
             return self.inner.handle_request(request)
 
-    with client_for(sb, Skipping()) as api:
+    with client_for(sb, Skipping(), clock=FakeClock()) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, bulk(120), list_id=8),
             CATALOG,
@@ -268,7 +268,7 @@ def test_a_contact_the_job_skips_silently_is_reported_not_on_the_server() -> Non
 
 def test_a_truncated_poll_answer_is_read_again() -> None:
     sb = faulty(("GET", r"/v3/REST/contact/managemanycontacts/\d+", "truncate", 1, 0))
-    with client_for(sb) as api:
+    with client_for(sb, clock=FakeClock()) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, bulk(100)),
             CATALOG,
@@ -287,7 +287,7 @@ def test_a_lost_job_answer_whose_read_backs_fail_is_read_again_not_left_unknown(
         ("POST", "/v3/REST/contact/managemanycontacts", "drop-after", 1, 0),
         ("GET", "/v3/REST/contact", "error-before", 6, 2),
     )
-    with client_for(sb) as api:
+    with client_for(sb, clock=FakeClock()) as api:
         result = execute(
             WritePlan("Contact", Operation.INSERT, bulk(3)),
             CATALOG,

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 
 from mjquery.api import ApiClient, ApiConfig, RetryPolicy
+from mjquery.api.clock import SYSTEM_CLOCK, Clock
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
 from mjquery.schema import load_catalog
-from tests.fake_clock import FakeClock
 
 CATALOG = load_catalog()
 
@@ -160,16 +160,21 @@ def writes_sandbox(**config: Any) -> Sandbox:
 
 
 def client_for(
-    sb: Sandbox, transport: httpx.BaseTransport | None = None, **config: Any
+    sb: Sandbox,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    clock: Clock | None = None,
+    **config: Any,
 ) -> ApiClient:
+    """A client of ``sb``. ``clock``: e.g. a FakeClock, for backoff and read-back polls that
+    follow their schedule without waiting (the sandbox's own delays still take real time)."""
     cfg = ApiConfig(
         api_key=DEMO_API_KEY,
         api_secret=DEMO_API_SECRET,
         retry=RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0),
         **config,
     )
-    # a fake clock: backoff and read-back polls follow their schedule without waiting
-    return ApiClient(cfg, transport=transport or sb.transport(), clock=FakeClock())
+    return ApiClient(cfg, transport=transport or sb.transport(), clock=clock or SYSTEM_CLOCK)
 
 
 def writes_in(sb: Sandbox) -> list[tuple[str, str]]:

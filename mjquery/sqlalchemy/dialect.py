@@ -19,6 +19,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import exc, pool, sql
@@ -60,6 +61,10 @@ TYPE_ADAPTATIONS: dict[type[Any], type[Any]] = {
 }
 #: The comment on the sequences that number autoincrementing keys of local tables.
 KEY_SEQUENCE_COMMENT = "mjquery: numbers an autoincrementing key"
+#: The comment on the sequences that number Identity() columns (then " ALWAYS" if so).
+IDENTITY_SEQUENCE_COMMENT = "mjquery: numbers an identity column"
+#: What both comments start with.
+NUMBERING_COMMENT = "mjquery: numbers "
 #: A statement, not a name (no local table is looked up for it).
 _QUERY_TEXT = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|EXPLAIN|VALUES|FROM)\s", re.IGNORECASE)
 
@@ -117,27 +122,71 @@ class MjqueryCompiler(PGCompiler):
         return ""  # no row locks: writes to Mailjet are single requests, DuckDB has no FOR UPDATE
 
 
-def autoincrement_sequence(table: Any, preparer: Any) -> str | None:
-    """The sequence that numbers a local table's integer key, quoted; None when it has none.
-
-    DuckDB has no SERIAL nor IDENTITY: an autoincrementing (or ``Identity()``) key is
+@dataclass(frozen=True)
+class NumberedColumn:
+    """A local table's column numbered by a DuckDB sequence: its autoincrementing integer key,
+    or a column with ``Identity()``. DuckDB has no SERIAL nor IDENTITY, so the column is
     ``DEFAULT nextval('<table>_<col>_seq')``, the sequence created before the table and dropped
-    after it (:class:`MjqueryExecutionContext`).
-    """
-    column = table._autoincrement_column
-    if (
-        column is None
-        # a Sequence(optional=True) is for databases without autoincrement: this is one with
-        or (column.default is not None and not getattr(column.default, "optional", False))
-        or (column.server_default is not None and column.identity is None)
-        or not isinstance(column.type._type_affinity, type)
-        or not issubclass(column.type._type_affinity, sqltypes.Integer)
-    ):
-        return None
-    name = preparer.quote(f"{table.name}_{column.name}_seq")
-    if table.schema:
-        name = f"{preparer.quote_schema(table.schema)}.{name}"
-    return str(name)
+    after it (:class:`MjqueryExecutionContext`)."""
+
+    column: Any
+    sequence: str  # quoted, with its schema when the table has one
+
+    @property
+    def comment(self) -> str:
+        """How the sequence is marked: reflection tells an identity from a plain key by it, and
+        get_sequence_names() leaves both out (they are not the user's own sequences)."""
+        identity = self.column.identity
+        if identity is None:
+            return KEY_SEQUENCE_COMMENT
+        return IDENTITY_SEQUENCE_COMMENT + (" ALWAYS" if identity.always else "")
+
+    @property
+    def options(self) -> str:
+        """CREATE SEQUENCE options from the column's ``Identity(...)``."""
+        identity = self.column.identity
+        if identity is None:
+            return ""
+        words = []
+        for keyword, value in (
+            ("START WITH", identity.start),
+            ("INCREMENT BY", identity.increment),
+            ("MINVALUE", identity.minvalue),
+            ("MAXVALUE", identity.maxvalue),
+        ):
+            if value is not None:
+                words.append(f"{keyword} {int(value)}")
+        if identity.nominvalue:
+            words.append("NO MINVALUE")
+        if identity.nomaxvalue:
+            words.append("NO MAXVALUE")
+        if identity.cycle:
+            words.append("CYCLE")
+        return "".join(" " + word for word in words)
+
+
+def numbered_columns(table: Any, preparer: Any) -> list[NumberedColumn]:
+    """The columns of ``table`` that a sequence numbers (see :class:`NumberedColumn`)."""
+    found = []
+    for column in table.columns:
+        if column.identity is not None:
+            numbered = column.server_default is column.identity or column.server_default is None
+        elif column is table._autoincrement_column:
+            numbered = (
+                # a Sequence(optional=True) is for databases without autoincrement: this has it
+                (column.default is None or getattr(column.default, "optional", False))
+                and column.server_default is None
+                and isinstance(column.type._type_affinity, type)
+                and issubclass(column.type._type_affinity, sqltypes.Integer)
+            )
+        else:
+            numbered = False
+        if numbered:
+            name = preparer.quote(f"{table.name}_{column.name}_seq")
+            if table.schema:
+                name = f"{preparer.quote_schema(table.schema)}.{name}"
+            found.append(NumberedColumn(column, str(name)))
+    return found
 
 
 class MjqueryTypeCompiler(PGTypeCompiler):
@@ -155,37 +204,32 @@ class MjqueryDDLCompiler(PGDDLCompiler):
     """DDL for local tables: no SERIAL (see :func:`autoincrement_sequence`)."""
 
     def get_column_specification(self, column: Any, **kwargs: Any) -> str:
-        sequence = (
-            autoincrement_sequence(column.table, self.preparer)
-            if column is column.table._autoincrement_column
-            else None
+        numbered = next(
+            (n for n in numbered_columns(column.table, self.preparer) if n.column is column), None
         )
-        if sequence is None:
+        if numbered is None:
             return compiler.DDLCompiler.get_column_specification(self, column, **kwargs)
-        name = self.sql_compiler.render_literal_value(sequence, sqltypes.STRINGTYPE)
+        name = self.sql_compiler.render_literal_value(numbered.sequence, sqltypes.STRINGTYPE)
         kind = self.dialect.type_compiler_instance.process(column.type, type_expression=column)
         return f"{self.preparer.format_column(column)} {kind} DEFAULT nextval({name}) NOT NULL"
 
+    def visit_identity_column(self, identity: Any, **kw: Any) -> str:
+        return ""  # numbered by a sequence instead (get_column_specification)
+
 
 class MjqueryExecutionContext(default.DefaultExecutionContext):
-    """Creates a local table's key sequence before CREATE TABLE, drops it after DROP TABLE."""
+    """Creates a local table's sequences before CREATE TABLE, drops them after DROP TABLE."""
 
     def pre_exec(self) -> None:
         if self.isddl and isinstance(self.compiled.statement, CreateTable):  # type: ignore[union-attr]
-            sequence = autoincrement_sequence(
-                self.compiled.statement.element,  # type: ignore[union-attr]
-                self.dialect.identifier_preparer,
-            )
-            if sequence is not None:
-                identity = self.compiled.statement.element._autoincrement_column.identity  # type: ignore[union-attr]
-                options = ""
-                if identity is not None and identity.start is not None:
-                    options += f" START WITH {int(identity.start)}"
-                if identity is not None and identity.increment is not None:
-                    options += f" INCREMENT BY {int(identity.increment)}"
-                self.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}{options}")
-                # marked, so get_sequence_names() lists only the sequences users made
-                self.cursor.execute(f"COMMENT ON SEQUENCE {sequence} IS '{KEY_SEQUENCE_COMMENT}'")
+            table = self.compiled.statement.element  # type: ignore[union-attr]
+            for numbered in numbered_columns(table, self.dialect.identifier_preparer):
+                self.cursor.execute(
+                    f"CREATE SEQUENCE IF NOT EXISTS {numbered.sequence}{numbered.options}"
+                )
+                self.cursor.execute(
+                    f"COMMENT ON SEQUENCE {numbered.sequence} IS '{numbered.comment}'"
+                )
 
     def fire_sequence(self, seq: Any, type_: Any) -> Any:
         """The next value of a ``Sequence()`` (an INSERT without RETURNING asks for it first)."""
@@ -194,12 +238,9 @@ class MjqueryExecutionContext(default.DefaultExecutionContext):
 
     def post_exec(self) -> None:
         if self.isddl and isinstance(self.compiled.statement, DropTable):  # type: ignore[union-attr]
-            sequence = autoincrement_sequence(
-                self.compiled.statement.element,  # type: ignore[union-attr]
-                self.dialect.identifier_preparer,
-            )
-            if sequence is not None:
-                self.cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
+            table = self.compiled.statement.element  # type: ignore[union-attr]
+            for numbered in numbered_columns(table, self.dialect.identifier_preparer):
+                self.cursor.execute(f"DROP SEQUENCE IF EXISTS {numbered.sequence}")
 
 
 class MjqueryIdentifierPreparer(PGIdentifierPreparer):
@@ -242,7 +283,7 @@ class MjqueryDialect(default.DefaultDialect):
     inline_comments = False
     supports_server_side_cursors = False  # cursors stream by themselves (fetchmany from DuckDB)
     # Sequence() columns use DuckDB's sequences; an autoincrementing key without one gets its
-    # own (autoincrement_sequence), so a Sequence(optional=True) is not needed
+    # own (numbered_columns), so a Sequence(optional=True) is not needed
     supports_sequences = True
     sequences_optional = True
     supports_native_enum = False
@@ -476,7 +517,7 @@ class MjqueryDialect(default.DefaultDialect):
             connection,
             "SELECT sequence_name FROM duckdb_sequences() WHERE schema_name = ? AND NOT "
             "coalesce(starts_with(comment, ?), false) ORDER BY sequence_name",
-            [schema or DEFAULT_SCHEMA, KEY_SEQUENCE_COMMENT],
+            [schema or DEFAULT_SCHEMA, NUMBERING_COMMENT],
         )
         return [row[0] for row in rows]
 
@@ -536,7 +577,23 @@ class MjqueryDialect(default.DefaultDialect):
         )
         if not rows:
             raise self._unknown(table_name)
-        return [tables.LocalColumn(*row).reflected() for row in rows]
+        identities = {
+            name.lower(): tables.SequenceIdentity(comment.endswith(" ALWAYS"), *numbers)
+            for name, comment, *numbers in self._local_rows(
+                connection,
+                "SELECT sequence_name, comment, start_value, increment_by, min_value, max_value, "
+                "cycle FROM duckdb_sequences() WHERE schema_name = ? "
+                "AND coalesce(starts_with(comment, ?), false)",
+                [schema or DEFAULT_SCHEMA, IDENTITY_SEQUENCE_COMMENT],
+            )
+        }
+        columns = []
+        for row in rows:
+            local = tables.LocalColumn(*row)
+            sequence = local.sequence
+            identity = identities.get(sequence.lower()) if sequence else None
+            columns.append(replace(local, identity=identity).reflected())
+        return columns
 
     def _local_constraints(
         self, connection: Any, table_name: str, schema: str | None, kind: str

@@ -19,6 +19,7 @@ from sqlalchemy.engine.interfaces import (
     ReflectedColumn,
     ReflectedComputed,
     ReflectedForeignKeyConstraint,
+    ReflectedIdentity,
     ReflectedIndex,
     ReflectedPrimaryKeyConstraint,
     ReflectedUniqueConstraint,
@@ -160,6 +161,34 @@ def mailjet_foreign_keys(
 
 
 @dataclass(frozen=True)
+class SequenceIdentity:
+    """The settings of the sequence numbering an ``Identity()`` column (DuckDB has no IDENTITY:
+    the dialect makes one sequence per such column and marks it)."""
+
+    always: bool
+    start: int
+    increment: int
+    minvalue: int
+    maxvalue: int
+    cycle: bool
+
+    def reflected(self) -> ReflectedIdentity:
+        return ReflectedIdentity(
+            always=self.always,
+            on_null=False,
+            start=self.start,
+            increment=self.increment,
+            minvalue=self.minvalue,
+            maxvalue=self.maxvalue,
+            cycle=self.cycle,
+            cache=None,
+            order=False,
+            nominvalue=False,
+            nomaxvalue=False,
+        )
+
+
+@dataclass(frozen=True)
 class LocalColumn:
     """One column of a local DuckDB table, as ``duckdb_columns()`` describes it."""
 
@@ -169,18 +198,32 @@ class LocalColumn:
     default: str | None
     comment: str | None = None
     generated: str | None = None  # a generated column's expression (DuckDB's are VIRTUAL)
+    identity: SequenceIdentity | None = None  # an Identity() column: its sequence's settings
+
+    @property
+    def sequence(self) -> str | None:
+        """The sequence numbering the column (its default is ``nextval('<sequence>')``)."""
+        found = re.fullmatch(r"nextval\('(.*)'\)", (self.default or "").strip(), re.IGNORECASE)
+        if found is None:
+            return None
+        name = found.group(1).replace("''", "'")
+        if len(name) > 1 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('""', '"')
+        return name.rsplit(".", 1)[-1] if '"' not in name else name
 
     def reflected(self) -> ReflectedColumn:
         # a key numbered by a sequence (how the dialect creates autoincrementing keys)
-        numbered = bool(self.default and self.default.lower().startswith("nextval("))
+        numbered = self.sequence is not None
         column = ReflectedColumn(
             name=self.name,
             type=duckdb_type(self.data_type),
             nullable=self.nullable,
-            default=None if self.generated else self.default,
+            default=None if self.generated or self.identity else self.default,
             autoincrement=numbered,
             comment=self.comment or None,
         )
+        if self.identity is not None:
+            column["identity"] = self.identity.reflected()
         if self.generated:
             column["computed"] = ReflectedComputed(
                 sqltext=_uncast(self.generated, self.data_type), persisted=False

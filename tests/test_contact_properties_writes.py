@@ -172,3 +172,18 @@ def test_a_lost_answer_to_the_job_is_resolved_from_the_values_read_back() -> Non
         # applied once, never sent again: the values were read back after the lost answer
         assert [r.path for r in sb.log if r.method == "POST"] == [BULK]
         assert data_of(sb, 1)["country"] == data_of(sb, 2)["country"] == "PT"
+
+
+def test_failing_to_read_the_emails_writes_nothing_and_says_so() -> None:
+    rule = FaultRule("GET", r"/v3/REST/contact/\d+", FaultKind.ERROR_BEFORE, times=100)
+    sb = writes_sandbox(fault_rules=(rule,))
+    with mjquery.connect(sandbox=sb, max_wait=0) as conn:
+        conn.write_options = WriteOptions(bulk_threshold=2, poll_interval=0.01)
+        with pytest.raises(mjquery.OperationalError) as failed:
+            conn.cursor().execute(
+                "UPDATE ContactProperties SET country = 'PT' WHERE ContactID IN (1, 2)"
+            )
+    assert "UPDATE ContactProperties: nothing written: reading the contacts' emails" in str(
+        failed.value
+    )
+    assert writes_in(sb) == []

@@ -141,6 +141,18 @@ def prepare(
     )
 
 
+def nothing_written(exc: ApiError, statement: str, step: str) -> ApiError:
+    """A read before any write failed: the statement wrote nothing. The error keeps its class
+    (unreachable, 401, ...) and says so."""
+    return type(exc)(
+        f"{statement}: nothing written: {step} failed: {exc}",
+        status=exc.status,
+        api_message=exc.api_message,
+        method=exc.method,
+        path=exc.path,
+    )
+
+
 def _contact_emails(
     validated: ValidatedPlan,
     catalog: CatalogLike,
@@ -168,14 +180,8 @@ def _contact_emails(
             client, contact_schema, list(probes.values()), workers=options.concurrency
         )
     except ApiError as exc:
-        # nothing was sent yet: say so, keeping the error's class (unreachable, 401, ...)
-        raise type(exc)(
-            f"{plan.operation.value} {schema.name}: nothing written: reading the contacts' "
-            f"emails by {key} failed: {exc}",
-            status=exc.status,
-            api_message=exc.api_message,
-            method=exc.method,
-            path=exc.path,
+        raise nothing_written(
+            exc, f"{plan.operation.value} {schema.name}", f"reading the contacts' emails by {key}"
         ) from exc
     emails: dict[int, str] = {}
     for index, probe in probes.items():
@@ -236,14 +242,10 @@ def _look_up(
             workers=options.concurrency,
         )
     except ApiError as exc:
-        # Nothing was sent yet: say so, keeping the error's class (unreachable, 401, ...).
-        raise type(exc)(
-            f"{plan.operation.value} {schema.name}: nothing written: looking up the rows' "
-            f"{' and '.join(natural_key(schema))} failed: {exc}",
-            status=exc.status,
-            api_message=exc.api_message,
-            method=exc.method,
-            path=exc.path,
+        raise nothing_written(
+            exc,
+            f"{plan.operation.value} {schema.name}",
+            f"looking up the rows' {' and '.join(natural_key(schema))}",
         ) from exc
     objects: dict[int, Mapping[str, Any]] = {}
     baselines: dict[int, frozenset[str]] = {}

@@ -342,3 +342,23 @@ def test_awkward_property_names() -> None:
     assert {i["Name"]: i["Value"] for i in sb.store.table("contactdata").rows[0]["Data"]}[
         "Data"
     ] == "y"
+
+
+def test_shell_completion_reads_the_properties_in_the_background(
+    sb: Sandbox, sb_conn: mjquery.Connection
+) -> None:
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from mjquery.shell.app import Shell, ShellOptions
+    from tests.shell_driver import wait_for
+
+    with create_pipe_input() as pipe:
+        shell = Shell(sb_conn, ShellOptions(), input=pipe, output=DummyOutput())
+        # not read yet: the file's columns at once, the account's read meanwhile
+        first = shell.table_object("ContactProperties")
+        assert [c.name for c in first.columns] == ["ContactID"]
+        wait_for(lambda: sb_conn.catalog.properties_loaded, "the properties to be read")
+        later = shell.table_object("ContactProperties")
+        assert [c.name for c in later.columns] == ["ContactID", "age", "country"]
+    assert [r.path for r in sb.log] == [METADATA]

@@ -143,6 +143,7 @@ class Shell:
             is_terminal(self.stdout) if self.options.use_pager is None else self.options.use_pager
         )
         self._input, self._output = input, output
+        self._reading_properties = False  # contact properties being read for completion
         self.session: PromptSession[str] = PromptSession(
             message=PROMPT,
             prompt_continuation=lambda width, line, soft: (
@@ -203,9 +204,31 @@ class Shell:
         return tuple(catalog.objects)
 
     def table_object(self, name: str) -> Any:
-        """One table as the connection sees it (ContactProperties with its property columns)."""
+        """One table as the connection sees it (ContactProperties with its property columns).
+
+        Completion runs as the user types: it never waits for the API. When the account's
+        contact properties are not read yet, they are read in the background (once) and the
+        file's columns are offered meanwhile.
+        """
         catalog = getattr(self.connection, "catalog", None)
-        return catalog.find(name) if catalog is not None else None
+        if catalog is None:
+            return None
+        if getattr(catalog, "properties_loaded", True):
+            return catalog.find(name)
+        found = catalog.base.find(name) if hasattr(catalog, "base") else None
+        if found is not None and found.property_columns and not self._reading_properties:
+            self._reading_properties = True
+
+            def read() -> None:
+                try:
+                    catalog.find(name)
+                except Exception:  # completion offers the file's columns then
+                    return
+                finally:
+                    self._reading_properties = False
+
+            threading.Thread(target=read, name="mjquery-properties", daemon=True).start()
+        return found
 
     # -- the loop ---------------------------------------------------------------------------------
 

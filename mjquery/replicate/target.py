@@ -82,7 +82,7 @@ class Target:
 
         isolated_dlt()
         from dlt.common.destination import Destination
-        from dlt.destinations import duckdb, filesystem, postgres, sqlalchemy
+        from dlt.destinations import duckdb, filesystem, postgres
 
         parts = urlsplit(self.url)
         if self.kind is TargetKind.DUCKDB:
@@ -94,7 +94,9 @@ class Target:
             duck.global_config = {"python_enable_replacements": False}
             return duckdb(credentials=duck)
         if self.kind is TargetKind.SQLITE:
-            return sqlalchemy(
+            from mjquery.replicate.bulk_load import bulk_sqlalchemy
+
+            return bulk_sqlalchemy(
                 credentials="sqlite:///" + _local_path(parts), create_primary_keys=True
             )
         if self.kind is TargetKind.POSTGRES:
@@ -106,12 +108,12 @@ class Target:
             credentials.password = credentials.password or ""
             return postgres(credentials=credentials)
         if self.kind is TargetKind.MYSQL:
-            from mjquery.replicate.mysql_load import mysql_load_data
+            from mjquery.replicate.bulk_load import bulk_sqlalchemy
 
             # connect without a database: the dataset is the database, dlt creates it if missing;
             # local_infile: the Parquet job sends its rows with LOAD DATA LOCAL INFILE
             query = "&".join(q for q in (parts.query, "local_infile=1") if q)
-            return mysql_load_data(
+            return bulk_sqlalchemy(
                 credentials=urlunsplit(("mysql+pymysql", parts.netloc, "", query, "")),
                 create_primary_keys=True,
             )
@@ -128,8 +130,9 @@ class Target:
             # measured 2.4x dlt's default INSERT statements (docs/bench-replicate.md). dlt's CSV
             # COPY path would turn "" into NULL (FORCE_NULL); Parquet keeps "" and NULL apart.
             return "parquet"
-        if self.kind is TargetKind.MYSQL:
-            return "parquet"  # loaded with LOAD DATA LOCAL INFILE (mjquery.replicate.mysql_load)
+        if self.kind in (TargetKind.MYSQL, TargetKind.SQLITE):
+            # loaded by mjquery.replicate.bulk_load: LOAD DATA LOCAL INFILE, sqlite3 executemany
+            return "parquet"
         return None
 
 

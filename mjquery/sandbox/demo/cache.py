@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from mjquery import cachefiles
+from mjquery.cachefiles import cache_folder, fingerprint, read_pickle, write_pickle
 from mjquery.sandbox.demo.account import DemoData, build_demo_account
 
 #: Bump when the cached layout changes in a way the code fingerprint would not see.
@@ -56,8 +56,8 @@ def _installation() -> str:
 
 def demo_account_path(seed: int, scale: float) -> Path:
     """Where the account for ``seed`` and ``scale`` of this version of mjquery is kept."""
-    code = cachefiles.fingerprint(f"demo|{_FORMAT}", _sources())
-    return cachefiles.cache_folder() / f"demo-{_installation()}-{code}-{seed}-{scale!r}.pickle"
+    code = fingerprint(f"demo|{_FORMAT}", _sources())
+    return cache_folder() / f"demo-{_installation()}-{code}-{seed}-{scale!r}.pickle"
 
 
 def load_demo_account(seed: int = 42, scale: float = 1.0) -> DemoData:
@@ -66,11 +66,11 @@ def load_demo_account(seed: int = 42, scale: float = 1.0) -> DemoData:
         path = demo_account_path(seed, scale)
     except OSError:  # a source file unreadable: build, as without a cache
         return build_demo_account(seed=seed, scale=scale)
-    cached = cachefiles.read_pickle(path)
+    cached = read_pickle(path)
     if isinstance(cached, _Cached) and cached.seed == seed and cached.scale == scale:
         return cached.data
     data = build_demo_account(seed=seed, scale=scale)
-    if cachefiles.write_pickle(path, _Cached(seed, scale, data)):
+    if write_pickle(path, _Cached(seed, scale, data)):
         _remove_older_versions(path)
     return data
 

@@ -428,3 +428,15 @@ def test_a_lost_job_answer_rejects_exactly_the_rows_not_on_the_server(tmp_path: 
     assert {r.split(",")[0] for r in rows} - on_server == {"not-an-email"}
     assert contact(sb, "bob@example.com")["Name"] == "Bob"
     assert writes_in(sb) == [("POST", "/v3/REST/contact/managemanycontacts")]  # sent once
+
+
+def test_a_header_naming_a_column_twice_is_refused_before_any_write(sb, tmp_path: Path) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("Email,Name,email\na@b.example,A,c@d.example\n")
+    result = run(sb, "import", str(source), "--into", "Contact")
+    assert result.status == 1
+    assert (
+        f"{source}: the header names 'email' twice (columns 1 and 3); rename one of them"
+        in result.err
+    )
+    assert writes_in(sb) == []

@@ -133,6 +133,15 @@ def _read_csv(source: Path, fmt: FileFormat, text: str, delimiter: str) -> Sourc
     header = tuple(next(reader, ()))
     if not header:
         raise ProgrammingError(f"{source}: no header row")
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, 1):
+        first = seen.setdefault(name.strip().lower(), position)
+        if first != position:
+            # which of the two holds the value? Refuse rather than pick one silently
+            raise ProgrammingError(
+                f"{source}: the header names {name!r} twice (columns {first} and {position}); "
+                "rename one of them"
+            )
     rows: list[SourceRow] = []
     previous = reader.line_num
     for record in reader:

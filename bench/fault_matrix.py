@@ -10,10 +10,15 @@ outcome mjquery reported (:class:`~mjquery.writes.WriteResult`) with the sandbox
   write, or the row collided with an object that existed before;
 * false failure — reported failed (or raised), but the server holds the row's write;
 * duplicate — the server holds the row's object more than once;
-* unknown — reported "outcome unknown"; *named* when its message says how to check.
+* unknown — reported "outcome unknown"; *named* when its message says how to check;
+* wrong RETURNING — RETURNING gave values other than the ones sent (an old row's).
+
+A *blackout* run follows: every write's answer lost and every read failing after it, so that
+every row sent must be "outcome unknown", named.
 
     python -m bench.fault_matrix                # 2 levels x 40 trials, figures to docs/bench-faults.md
-    python -m bench.fault_matrix --trials 3     # the size tests/test_writes_matrix.py runs
+    python -m bench.fault_matrix --trials 10    # the size tests/test_writes_matrix.py runs
+    python -m bench.fault_matrix --levels 0.7 --out /tmp/faults-70.md   # harsher
 
 A statement that raises (every attempt of a look-up failed, say) reports each of its rows failed,
 unless its message says "outcome unknown". Counts are rows.
@@ -1141,11 +1146,17 @@ def main(argv: list[str] | None = None) -> int:
         "--trials", type=int, default=40, help="trials per fault level (default 40)"
     )
     parser.add_argument(
+        "--levels",
+        type=lambda text: tuple(float(x) for x in text.split(",")),
+        default=LEVELS,
+        help="fault levels, comma-separated shares of requests (default 0.3,0.5)",
+    )
+    parser.add_argument(
         "--out", default=str(ROOT / "docs" / "bench-faults.md"), help="the report to write"
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = run_matrix(LEVELS, args.trials)
+    results = run_matrix(args.levels, args.trials)
     seconds = time.perf_counter() - started
     dark = run_blackout()
     text = report(results, args.trials, seconds) + "\n" + blackout_report(dark)

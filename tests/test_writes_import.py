@@ -440,3 +440,65 @@ def test_a_header_naming_a_column_twice_is_refused_before_any_write(sb, tmp_path
         in result.err
     )
     assert writes_in(sb) == []
+
+
+def test_rows_left_outcome_unknown_keep_the_journal_and_the_next_run_settles_them(
+    sb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # First run: the job is applied but its answer is lost, and every read after it fails, so
+    # no row can be settled. Second run, the API healthy again: it finds them all on the server.
+    from bench.fault_matrix import Blackout
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    source = tmp_path / "many.csv"
+    source.write_text("Email\n" + "".join(f"u{i}@dark.example\n" for i in range(120)))
+
+    def dark(**kwargs: Any) -> Any:
+        kwargs.pop("demo", None)
+        conn = mjquery.connect(
+            sandbox=sb,
+            transport=Blackout(sb),
+            write_options=WriteOptions(poll_interval=0),
+            **kwargs,
+        )
+        conn.api.clock = FakeClock()
+        return conn
+
+    err = io.StringIO()
+    status = main(
+        ["--demo", "import", str(source), "--into", "Contact"],
+        connect=dark,
+        stdin=io.StringIO(""),
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+    rejected_path = tmp_path / "many.rejected.csv"
+    lines = err.getvalue().splitlines()
+    assert status == 3
+    assert lines[-2] == (
+        f"imported 0 of 120 rows into Contact; 120 outcome unknown, see {rejected_path}"
+    )
+    assert lines[-1].startswith("the journal ") and lines[-1].endswith(
+        "is kept: run the same import again to settle the rows whose outcome is unknown"
+    )
+    rejected = list(csv.DictReader(io.StringIO(rejected_path.read_text())))
+    assert len(rejected) == 120
+    assert all(r["error"].startswith("outcome unknown") for r in rejected)
+    assert (
+        "Check with: SELECT ID, Email, Name FROM Contact WHERE Email = 'u0@dark.example'"
+        in (rejected[0]["error"])
+    )
+    assert sum(c["Email"].endswith("@dark.example") for c in sb.data.resources["contact"]) == 120
+
+    again = run(sb, "import", str(source), "--into", "Contact")
+    assert again.status == 0, again.err
+    assert again.err.splitlines()[-1] == (
+        "imported 120 of 120 rows into Contact (120 by the interrupted run this one resumed)"
+    )
+    assert not rejected_path.exists()
+    assert list((tmp_path / "state" / "mjquery" / "state" / "imports").iterdir()) == []
+    emails = [c["Email"] for c in sb.data.resources["contact"]]
+    assert len(emails) == len(set(emails))
+    assert [w for w in writes_in(sb) if "managemanycontacts" in w[1]] == [
+        ("POST", "/v3/REST/contact/managemanycontacts")
+    ]  # sent once

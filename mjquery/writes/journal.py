@@ -80,7 +80,8 @@ class Resumed:
     """What an earlier, interrupted run of the same import left (file line numbers).
 
     ``done``: lines settled on the server (written by that run, or existing already).
-    ``written``: those of them that run wrote. ``pending``: lines sent but never settled.
+    ``written``: those of them that run wrote. ``pending``: lines sent but never settled (or
+    settled as "outcome unknown").
     """
 
     started: str = ""
@@ -207,12 +208,15 @@ def read_journal(path: Path, key: JournalKey) -> Resumed:
                 for n in event.get(outcome.value, ()):
                     final[int(n)] = outcome.value
     done = {n for n, o in final.items() if Outcome(o) in _DONE}
+    unknown = Outcome.UNKNOWN.value
     written = {n for n, o in final.items() if o == Outcome.WRITTEN.value}
     return Resumed(
         started=str(events[0].get("at", "")),
         done=frozenset(done),
         written=frozenset(written),
-        pending=frozenset(sent - set(final)),
+        # sent and never settled, or settled as unknown: found on the server now, they are
+        # that run's rows (not objects that existed before the import)
+        pending=frozenset(n for n in sent if final.get(n, unknown) == unknown),
         jobs=tuple(jobs),
     )
 

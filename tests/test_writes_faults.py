@@ -300,3 +300,27 @@ def test_a_lost_job_answer_whose_read_backs_fail_is_read_again_not_left_unknown(
     assert writes_in(sb) == [("POST", "/v3/REST/contact/managemanycontacts")]
     reads = [r.status for r in sb.log if r.method == "GET" and r.path == "/v3/REST/contact"]
     assert reads == [200, 200, *[503] * 6, 200, 200]  # look-up, 2 failed read-backs, the third
+
+
+def test_a_row_left_unknown_is_named_in_cursor_messages_and_the_others_count() -> None:
+    # Two contacts: the second one's POST is applied but its answer lost, and reading it back
+    # fails every time (after the look-up before sending). The statement does not raise: the
+    # rowcount is the row known written, and the other row is "outcome unknown" with its check.
+    sb = faulty(
+        ("POST", "/v3/REST/contact", "drop-after", 1, 1),
+        ("GET", r"/v3/REST/contact/two@example\.com", "error-before", 99, 1),
+    )
+    with connect(sb, write_options=WriteOptions(concurrency=1)) as conn:  # rows in order
+        cur = conn.cursor()
+        cur.execute(
+            "INSERT INTO Contact (Email, Name) VALUES ('one@example.com', 'One'), "
+            "('two@example.com', 'Two')"
+        )
+        assert cur.rowcount == 1
+        [(kind, message)] = cur.messages
+    assert kind is mjquery.Warning
+    assert message.startswith("1 row written, 1 outcome unknown — Email two@example.com: outcome")
+    assert 'Check with: SELECT * FROM "Contact" WHERE "Email" = \'two@example.com\'' in message
+    assert "nothing written" not in message
+    assert len(contacts_named(sb, "two@example.com")) == 1
+    assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2  # neither sent twice

@@ -47,7 +47,7 @@ def modules_after(args: list[str], tmp_path: Path) -> set[str]:
 def test_a_local_one_liner_loads_no_parser_no_http_client_and_no_shell(tmp_path: Path) -> None:
     loaded = modules_after(["--base-url", "http://127.0.0.1:9", "-c", "SELECT 1"], tmp_path)
     assert "duckdb" in loaded
-    assert not {"sqlglot", "httpx", "prompt_toolkit", "pyarrow"} & loaded
+    assert not {"sqlglot", "httpx", "prompt_toolkit", "pyarrow", "dlt", "sqlalchemy"} & loaded
     # an ASCII result needs no Unicode width tables; nothing runs in a thread pool
     assert not {"wcwidth", "concurrent.futures"} & loaded
 

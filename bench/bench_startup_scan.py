@@ -106,7 +106,8 @@ BASELINE = 'python -c "import duckdb"'
 LOCAL_ONE_LINER = 'mjquery --base-url ... -c "SELECT 1"'
 TABLES = "mjquery tables"
 DEMO_ONE_LINER = 'mjquery --demo -c "SELECT 1"'
-DEMO_FIRST = 'mjquery --demo -c "SELECT 1", demo account not cached yet'
+DEMO_QUERY = 'mjquery --demo -c "SELECT COUNT(*) FROM List"'
+DEMO_FIRST = 'mjquery --demo -c "SELECT COUNT(*) FROM List", demo account not cached yet'
 CONNECT = "connect() + SELECT 1 in Python"
 
 
@@ -133,7 +134,8 @@ def _run_part_s(rounds: int, log: Callable[[str], None], cache: Path) -> PartS:
         LOCAL_ONE_LINER: [*MJQUERY, "--base-url", "http://127.0.0.1:9", "-c", "SELECT 1"],
         TABLES: [*MJQUERY, "tables"],
         DEMO_ONE_LINER: [*MJQUERY, "--demo", "-c", "SELECT 1"],
-        DEMO_FIRST: [*MJQUERY, "--demo", "-c", "SELECT 1"],
+        DEMO_QUERY: [*MJQUERY, "--demo", "-c", "SELECT COUNT(*) FROM List"],
+        DEMO_FIRST: [*MJQUERY, "--demo", "-c", "SELECT COUNT(*) FROM List"],
         CONNECT: [sys.executable, "-c", _CONNECT_SELECT_1],
     }
     # once untimed: byte-code, the compiled schema catalog and the demo account written
@@ -400,12 +402,14 @@ def report(
             f"{'yes' if s.rss(CONNECT) <= 100 else 'no'} |"
         )
         if DEMO_FIRST in s.runs:
+            base = s.wall(BASELINE)
             add(
-                f"| `{DEMO_ONE_LINER}`: the demo account cached on disk, not built on every "
-                f"start | {s.wall(DEMO_ONE_LINER) / s.wall(BASELINE):.2f}x `{BASELINE}` "
-                f"({s.wall(DEMO_ONE_LINER):.3f} s); on first use, building and caching it: "
-                f"{s.wall(DEMO_FIRST) / s.wall(BASELINE):.2f}x ({s.wall(DEMO_FIRST):.3f} s) | "
-                f"{'yes' if s.wall(DEMO_ONE_LINER) < s.wall(DEMO_FIRST) else 'no'} |"
+                "| `--demo`: the account built only when a statement needs it, and cached on "
+                f"disk | `{DEMO_ONE_LINER}` {s.wall(DEMO_ONE_LINER) / base:.2f}x `{BASELINE}` "
+                f"(nothing built); `{DEMO_QUERY}` {s.wall(DEMO_QUERY) / base:.2f}x (account "
+                f"loaded from the cache), {s.wall(DEMO_FIRST) / base:.2f}x on first use "
+                f"(built and cached) | "
+                f"{'yes' if s.wall(DEMO_QUERY) < s.wall(DEMO_FIRST) else 'no'} |"
             )
     if z is not None:
         ratio0 = z.median(z.at_0ms[MJQ]) / z.median(z.at_0ms[LOOP])
@@ -454,10 +458,12 @@ def report(
             "are read from a compiled cache, rebuilt when a file changes; `mjquery tables` "
             "imports no DuckDB; result tables load the Unicode width tables only for text "
             "that is not plain ASCII; the command keeps httpx from importing its own "
-            "command-line tool (click, rich). `--demo` loads the generated demo account from "
-            "the user's cache folder (`mjquery/sandbox/demo/cache.py`: keyed by seed, scale and "
-            "the generator's code; written atomically; a damaged file is built again) instead "
-            "of building it on every start. The first statement that reads a Mailjet table "
+            "command-line tool (click, rich). `--demo` starts the sandbox on the first request "
+            "(a statement on local tables makes none), and loads the generated demo account "
+            "from the user's cache folder (`mjquery/sandbox/demo/cache.py`: keyed by seed, "
+            "scale and the generator's code; written atomically; a damaged file is built "
+            "again) instead of building it on every start; the statement then imports sqlglot "
+            "and httpx as any statement on a Mailjet table does. The first statement that reads a Mailjet table "
             "then imports sqlglot (about as long as DuckDB's own import)."
         )
         add("")

@@ -188,3 +188,21 @@ def test_the_command_does_not_load_httpx_s_own_command_line_tool(tmp_path: Path)
     loaded = modules_after(["--demo", "-c", "SELECT COUNT(*) FROM Contact"], tmp_path)
     assert {"httpx", "sqlglot", "mjquery.sandbox"} <= loaded
     assert not {"click", "rich", "pygments"} & loaded
+
+
+def test_a_demo_one_liner_on_local_tables_starts_no_sandbox(tmp_path: Path) -> None:
+    loaded = modules_after(["--demo", "-c", "SELECT 1"], tmp_path)
+    assert "duckdb" in loaded
+    assert not {"mjquery.sandbox.api.core", "mjquery.sandbox.demo", "httpx"} & loaded
+    assert not list((tmp_path / "cache" / "mjquery").glob("demo-*.pickle"))  # nothing built
+
+
+def test_the_demo_sandbox_starts_on_the_first_request() -> None:
+    with mjquery.connect(demo=True, cache_ttl=0) as conn:
+        assert repr(conn) == "<mjquery.Connection open to demo sandbox>"
+        cur = conn.cursor()
+        cur.execute("SELECT 1")
+        assert not conn.engine.client_built
+        cur.execute("SELECT COUNT(*) FROM List")
+        assert cur.fetchall()[0][0] > 0
+        assert [r.path for r in conn.sandbox.log] == ["/v3/REST/contactslist"]

@@ -85,16 +85,19 @@ def connect(
     """
     from mjquery.schema.catalog import load_catalog
 
-    if demo and sandbox is None:
-        from mjquery.sandbox import Sandbox
-
-        sandbox = Sandbox()
+    demo_account = _DemoSandbox() if demo and sandbox is None else None
     if sandbox is not None:
         from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET
 
         transport = transport or sandbox.transport()
         api_key = api_key or sandbox.config.api_key or DEMO_API_KEY
         api_secret = api_secret or sandbox.config.api_secret or DEMO_API_SECRET
+        base_url = base_url or _SANDBOX_URL
+    elif demo_account is not None:
+        from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET  # the light part: no server
+
+        api_key = api_key or DEMO_API_KEY
+        api_secret = api_secret or DEMO_API_SECRET
         base_url = base_url or _SANDBOX_URL
     api_key = api_key or os.environ.get("MJ_APIKEY_PUBLIC")
     api_secret = api_secret or os.environ.get("MJ_APIKEY_PRIVATE")
@@ -119,6 +122,8 @@ def connect(
         # built on the first request: a statement on local tables needs no HTTP client
         from mjquery.api.client import ApiClient
 
+        if transport is None and demo_account is not None:
+            return ApiClient(config, transport=demo_account.get().transport())
         return ApiClient(config, transport=transport)
 
     engine = Engine(
@@ -139,7 +144,24 @@ def connect(
             allow_unfiltered=allow_unfiltered_writes
             or bool(write_options and write_options.allow_unfiltered),
         )
-    return Connection(engine, sandbox, base_url=config.base_url)
+    return Connection(engine, sandbox or demo_account, base_url=config.base_url)
+
+
+class _DemoSandbox:
+    """The demo account's sandbox, made on first use: loading the account and the server that
+    serves it is most of a ``--demo`` start, and a statement on local tables never needs it."""
+
+    def __init__(self) -> None:
+        self._sandbox: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._sandbox is None:
+                from mjquery.sandbox import Sandbox
+
+                self._sandbox = Sandbox()
+            return self._sandbox
 
 
 class Connection:
@@ -158,13 +180,20 @@ class Connection:
 
     def __init__(self, engine: Engine, sandbox: Any = None, *, base_url: str | None = None) -> None:
         self._engine = engine
-        self.sandbox = sandbox
+        self._sandbox = sandbox  # a Sandbox, or the demo's, made on first use (_DemoSandbox)
         self._base_url = base_url
         self._closed = False
 
+    @property
+    def sandbox(self) -> Any:
+        """The in-process sandbox this connection talks to (None for a real account)."""
+        if isinstance(self._sandbox, _DemoSandbox):
+            return self._sandbox.get()
+        return self._sandbox
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        where = "demo sandbox" if self.sandbox is not None else self._base_url or "Mailjet"
+        where = "demo sandbox" if self._sandbox is not None else self._base_url or "Mailjet"
         return f"<mjquery.Connection {state} to {where}>"
 
     # -- PEP 249 --------------------------------------------------------------------------------

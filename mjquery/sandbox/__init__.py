@@ -13,10 +13,9 @@ The behaviour is that of Mailjet's v3 REST API as ``reference/`` documents it; w
 reference is silent the choices are listed in :mod:`mjquery.sandbox.api.core`.
 """
 
-from mjquery.sandbox.api.core import Sandbox
-from mjquery.sandbox.api.log import LoggedRequest, RequestLog
-from mjquery.sandbox.api.server import SandboxServer
-from mjquery.sandbox.api.wire import SandboxRequest, SandboxResponse
+import importlib
+from typing import TYPE_CHECKING
+
 from mjquery.sandbox.config import (
     DEMO_API_KEY,
     DEMO_API_SECRET,
@@ -24,6 +23,34 @@ from mjquery.sandbox.config import (
     FaultRule,
     SandboxConfig,
 )
+
+if TYPE_CHECKING:
+    from mjquery.sandbox.api.core import Sandbox
+    from mjquery.sandbox.api.log import LoggedRequest, RequestLog
+    from mjquery.sandbox.api.server import SandboxServer
+    from mjquery.sandbox.api.wire import SandboxRequest, SandboxResponse
+
+#: Where each server name lives. They load on first use: the demo key pair and the settings
+#: are light, while the server pulls in httpx and the whole sandbox, which a ``--demo`` command
+#: that never sends a request does not need.
+_LAZY = {
+    "Sandbox": "mjquery.sandbox.api.core",
+    "LoggedRequest": "mjquery.sandbox.api.log",
+    "RequestLog": "mjquery.sandbox.api.log",
+    "SandboxServer": "mjquery.sandbox.api.server",
+    "SandboxRequest": "mjquery.sandbox.api.wire",
+    "SandboxResponse": "mjquery.sandbox.api.wire",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mjquery.sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEMO_API_KEY",

@@ -12,6 +12,7 @@ import pytest
 import mjquery
 from mjquery.sandbox import FaultKind, FaultRule, Sandbox
 from mjquery.sync import Direction, Prefer, RefusalKind, Side
+from mjquery.writes import WriteOptions
 from tests.replicate_support import DbTarget, target_fixture  # noqa: F401
 from tests.sync_support import database_rows, mailjet_rows, prepare, qualified, table_name
 from tests.writes_support import small_account, writes_in, writes_sandbox
@@ -304,3 +305,41 @@ def test_deletes_flow_only_with_deletes_as_each_object_allows(
     assert "gdpr_delete_contacts" in refused.reason
     assert writes_in(sb) == []
     assert ("bob@example.com", "Bob") in contacts(conn)
+
+
+@pytest.mark.parametrize("target", ["postgres", "mysql"], indirect=True)
+def test_a_bulk_run_looks_nothing_up_and_reads_back_only_what_it_wrote(
+    sb: Sandbox, target: DbTarget
+) -> None:
+    # bulk from 2 rows: the changes go as one managemanycontacts job (INSERT ... OR REPLACE)
+    options = WriteOptions(bulk_threshold=2, poll_interval=0.01)
+    with mjquery.connect(sandbox=sb, cache_ttl=0, write_options=options) as conn:
+        prepare(target, CRM, [("ann@example.com", "Ann", False)])
+        run(conn, target)
+        table = qualified(target)
+        target.execute(f"UPDATE {table} SET name = 'Bob Marley' WHERE email = 'bob@example.com'")
+        target.execute(f"UPDATE {table} SET name = 'Cy Twombly' WHERE email = 'cy@example.com'")
+        target.execute(f"INSERT INTO {table} VALUES ('eve@example.com', 'Eve', FALSE)")
+        sb.log.clear()
+
+        report = run(conn, target)
+
+        assert (report.to_mailjet.inserted, report.to_mailjet.updated) == (1, 2)
+        assert report.ok and report.write_requests == 1
+        assert writes_in(sb) == [("POST", "/v3/REST/contact/managemanycontacts")]
+        log = [(r.method, r.path, r.param("countOnly")) for r in sb.log]
+        post = log.index(("POST", "/v3/REST/contact/managemanycontacts", None))
+        # before the job: the run's own read of the contacts, no look-up of them by Email
+        assert log[:post] == [("GET", "/v3/REST/contact", None)]
+        # after it (besides its polls): the job's read-back of its contacts (here a count and
+        # one page), which the sync reuses: no second read of every contact
+        after = [entry for entry in log[post + 1 :] if "managemanycontacts" not in entry[1]]
+        assert after == [("GET", "/v3/REST/contact", "1"), ("GET", "/v3/REST/contact", None)]
+        both = contacts(conn)
+        assert both == database_rows(target, "email, name")
+        assert ("eve@example.com", "Eve") in both and ("bob@example.com", "Bob Marley") in both
+
+        sb.log.clear()
+        again = run(conn, target)
+        assert again.write_requests == 0 and writes_in(sb) == []
+        assert (again.to_database.inserted, again.to_database.updated) == (0, 0)

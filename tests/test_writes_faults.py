@@ -324,3 +324,44 @@ def test_a_row_left_unknown_is_named_in_cursor_messages_and_the_others_count() -
     assert "nothing written" not in message
     assert len(contacts_named(sb, "two@example.com")) == 1
     assert writes_in(sb) == [("POST", "/v3/REST/contact")] * 2  # neither sent twice
+
+
+# -- keys the caller already read ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", LOST)
+def test_keys_the_caller_read_are_not_looked_up_and_a_lost_answer_is_still_settled(
+    kind: str,
+) -> None:
+    from mjquery.writes import OnConflict, prepare, run
+    from mjquery.writes.lookup import Probe
+
+    sb = faulty(("POST", "/v3/REST/contact", kind, 1, 0))
+    with connect(sb) as conn:
+        engine = conn.engine
+        plan = WritePlan(
+            "Contact",
+            Operation.INSERT,
+            (
+                RowWrite({"Email": "ann@example.com", "Name": "Ann Hall"}),
+                RowWrite({"Email": "new@example.com", "Name": "New"}),
+            ),
+            on_conflict=OnConflict.UPDATE,
+        )
+        # what a scan just read: ann is contact 1, new@ is nobody yet
+        known = {
+            Probe(("Email",), ("ann@example.com",)): ({"ID": 1, "Email": "ann@example.com"},),
+            Probe(("Email",), ("NEW@example.com",)): (),
+        }
+        prepared = prepare(plan, engine.catalog, engine.client, WriteOptions(), known=known)
+        assert sb.log.requests(method="GET") == []  # nothing looked up
+        result = run(prepared, engine.client, WriteOptions(), sleep=no_sleep)
+    assert result.written == 2 and result.failed == ()
+    assert len(contacts_named(sb, "new@example.com")) == 1  # written once
+    assert contacts_named(sb, "ann@example.com")[0]["Name"] == "Ann Hall"
+    # each row's object as the server answered (or the read-back found) it
+    new_id = contacts_named(sb, "new@example.com")[0]["ID"]
+    assert (result.server_rows[0]["ID"], result.server_rows[1]["ID"]) == (1, new_id)
+    # a POST answered 503 before it was applied is sent again (the read-back found nothing)
+    posts = [("POST", "/v3/REST/contact")] * (2 if kind == "error-before" else 1)
+    assert sorted(writes_in(sb)) == [*posts, ("PUT", "/v3/REST/contact/1")]

@@ -5,8 +5,11 @@
 2. Diff the three (:mod:`mjquery.sync.plan`). A dry run stops here.
 3. Changes into Mailjet through the write path (:mod:`mjquery.writes`): its rules, its
    natural-key look-ups that make a lost answer decidable, bulk ``managemanycontacts`` jobs
-   for many contacts. When anything was written, Mailjet is read again, so the database gets
-   the values the server set (IDs, times) and the snapshot records what the server holds.
+   for many contacts. The sync tells the write path which keys its scan found (``known``), so
+   nothing is looked up twice. The rows written are then taken as the write path last saw
+   them on the server (the echo of each POST/PUT, or the bulk job's read-back), so the
+   database gets the values the server set (IDs, times) and the snapshot records what the
+   server holds; only a written row with no such answer is read again, by ID.
 4. Changes into the database and the new snapshot, in one transaction.
 
 The snapshot records a column of a pair only when both sides now hold the same value; a
@@ -18,11 +21,12 @@ the natural key first) and no change claimed that was not applied.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from mjquery.engine.loader import table_columns
 from mjquery.errors import ProgrammingError, closest
 from mjquery.replicate.target import parse_target
 from mjquery.schema.model import ObjectSchema, Operation, SqlType
@@ -52,7 +56,7 @@ from mjquery.sync.values import canonical, to_database, to_mailjet
 from mjquery.writes import OnConflict, Outcome, RowWrite, WriteOptions, WritePlan
 from mjquery.writes import prepare as prepare_write
 from mjquery.writes import run as run_write
-from mjquery.writes.lookup import normalize
+from mjquery.writes.lookup import Found, is_complete, natural_key, normalize, probe_for
 from mjquery.writes.validate import is_contact
 
 #: Names of a database column that says when the row last changed (for ``prefer=newer``).
@@ -273,37 +277,73 @@ def _layout(
     return Layout(ordered, chosen[key_name], stamp)
 
 
-def _read_mailjet(connection: Any, schema: ObjectSchema, layout: Layout) -> dict[int, MailjetRow]:
-    """Every row of the object (the engine reads it page by page), soft-deleted ones left out."""
+def _wanted(schema: ObjectSchema, layout: Layout) -> list[str]:
+    """The Mailjet columns a sync reads: ID, the mapped columns, the updated and the
+    soft-delete column."""
     wanted = ["ID", *(c.mailjet for c in layout.columns)]
     if schema.updated_column:
         wanted.append(schema.updated_column)
     deleted = soft_deleted_column(schema)
     if deleted:
         wanted.append(deleted)
-    names = list(dict.fromkeys(wanted))
+    return list(dict.fromkeys(wanted))
+
+
+def _mailjet_row(
+    schema: ObjectSchema, layout: Layout, values: Mapping[str, Any]
+) -> MailjetRow | None:
+    """A row with the :func:`_wanted` columns (by name) as a :class:`MailjetRow`; None when it is
+    soft-deleted."""
+    deleted = soft_deleted_column(schema)
+    if deleted and canonical(values.get(deleted), SqlType.BOOLEAN):
+        return None
+    updated = (
+        canonical(values.get(schema.updated_column), SqlType.TIMESTAMP)
+        if schema.updated_column
+        else None
+    )
+    row = {c.mailjet: canonical(values.get(c.mailjet), c.type) for c in layout.columns}
+    return MailjetRow(int(values["ID"]), row, updated)
+
+
+def _answered(
+    schema: ObjectSchema, layout: Layout, answered: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The :func:`_wanted` columns of an object as the API spelt it (a write's echo, a
+    read-back), as the engine would read them (a property the API omits is unset: None);
+    None when it has no ID or a column is not one of the API's properties (a column the
+    engine fills, a contact property): then the object is read again through the engine."""
+    by_lower = {str(k).lower(): v for k, v in answered.items()}
+    names = _wanted(schema, layout)
+    plain = all(c.from_api and not c.property for c in table_columns(schema, names))
+    if not plain or by_lower.get("id") in (None, ""):
+        return None
+    return {n: by_lower.get(n.lower()) for n in names}
+
+
+def _read_mailjet(
+    connection: Any, schema: ObjectSchema, layout: Layout, ids: Collection[int] | None = None
+) -> dict[int, MailjetRow]:
+    """Every row of the object (the engine reads it page by page), soft-deleted ones left out;
+    with ``ids``, only those objects (one GET each, or a scan when that is fewer requests)."""
+    names = _wanted(schema, layout)
+    if ids is not None and not ids:
+        return {}
     # the GET cache would show the object as an earlier run saw it: read what the server holds
     connection.engine.client.invalidate(schema.resource)
     cursor = connection.cursor()
     try:
         listed = ", ".join(f'"{n}"' for n in names)
-        cursor.execute(f'SELECT {listed} FROM "{schema.name}"')
+        where = "" if ids is None else f' WHERE "ID" IN ({", ".join(str(int(i)) for i in ids)})'
+        cursor.execute(f'SELECT {listed} FROM "{schema.name}"{where}')
         rows = cursor.fetchall()
     finally:
         cursor.close()
     out: dict[int, MailjetRow] = {}
-    position = {n: i for i, n in enumerate(names)}
-    updated_type = SqlType.TIMESTAMP
     for row in rows:
-        if deleted and row[position[deleted]]:
-            continue
-        values = {c.mailjet: canonical(row[position[c.mailjet]], c.type) for c in layout.columns}
-        updated = (
-            canonical(row[position[schema.updated_column]], updated_type)
-            if schema.updated_column
-            else None
-        )
-        out[int(row[0])] = MailjetRow(int(row[0]), values, updated)
+        found = _mailjet_row(schema, layout, dict(zip(names, row, strict=True)))
+        if found is not None:
+            out[found.id] = found
     return out
 
 
@@ -352,6 +392,9 @@ class _Apply:
         self.progress = progress
         self.refusals: list[Refusal] = []
         self.written: list[RowChange] = []
+        # each change written, with its object as the write path last saw it on the server
+        self.answered: list[tuple[RowChange, Mapping[str, Any]]] = []
+        self.mailjet: Mapping[int, MailjetRow] = {}
         self.write_requests = 0
 
     # -- Mailjet ---------------------------------------------------------------------------------
@@ -400,11 +443,12 @@ class _Apply:
         )
         write_plan = WritePlan(self.schema.name, operation, writes, on_conflict=on_conflict)
         client = self.engine.client
-        options = replace(self._options(), on_error=self._options().on_error)
+        options = self._options()
         total = len(rows)
         phase = f"writing to Mailjet ({operation.value.lower()})"
         self.progress(Progress(phase, 0, total))
-        prepared = prepare_write(write_plan, self.engine.catalog, client, options)
+        known = self._known(rows) if operation is Operation.INSERT else None
+        prepared = prepare_write(write_plan, self.engine.catalog, client, options, known=known)
         self.write_requests += len(prepared.writes)
         result = run_write(
             prepared,
@@ -417,6 +461,7 @@ class _Apply:
             outcome = result.outcome_of(index)
             if outcome is Outcome.WRITTEN or outcome is Outcome.EXISTED:
                 self.written.append(change)
+                self.answered.append((change, result.server_rows.get(index, {})))
                 continue
             failure = failures.get(index)
             reason = failure.message if failure is not None else "not attempted"
@@ -424,6 +469,67 @@ class _Apply:
             self.refusals.append(
                 Refusal(change.direction, change.kind, change.key, reason, category)
             )
+
+    def _known(self, rows: Sequence[tuple[RowChange, Mapping[str, Any]]]) -> Found:
+        """What this run's scan of Mailjet found for the rows' natural keys, for the write
+        path (which then does not look them up again): the objects holding each key, or none.
+        The scan read every object; only an object whose soft-deleted rows the scan leaves
+        out, or a natural key the sync does not read, leaves the look-up to the write path.
+        A key taken in between by someone else is no duplicate: a bulk job updates that
+        contact, a single POST is refused (MJ18) and retried, linked, next run."""
+        schema = self.schema
+        columns = natural_key(schema)
+        read = {c.mailjet for c in self.layout.columns}
+        if not columns or soft_deleted_column(schema) or not set(columns) <= read:
+            return {}
+        holding: dict[Any, list[Mapping[str, Any]]] = {}
+        for m in self.mailjet.values():
+            probe = probe_for(schema, m.values)
+            if probe is not None and is_complete(schema, probe):
+                holding.setdefault(probe, []).append({**m.values, "ID": m.id})
+        known: dict[Any, tuple[Mapping[str, Any], ...]] = {}
+        for _change, values in rows:
+            probe = probe_for(schema, values)
+            if probe is not None and is_complete(schema, probe):
+                known[probe] = tuple(holding.get(probe, ()))
+        return known
+
+    def _after_writes(self, mailjet: Mapping[int, MailjetRow]) -> dict[int, MailjetRow]:
+        """Mailjet after this run's writes: the rows read at the start, with each written row
+        as the write path last saw it on the server. A written row without a usable answer is
+        read again by ID (all of them, when a new object's ID is unknown)."""
+        final = dict(mailjet)
+        again: set[int] = set()
+        everything = False
+        for change, answer in self.answered:
+            if change.kind is ChangeKind.DELETE:
+                if change.mailjet_id is not None:
+                    final.pop(change.mailjet_id, None)  # gone, or soft-deleted
+                continue
+            values = _answered(self.schema, self.layout, answer)
+            if values is None:
+                if change.mailjet_id is not None:
+                    again.add(change.mailjet_id)
+                else:
+                    everything = True
+                continue
+            row = _mailjet_row(self.schema, self.layout, values)
+            if row is not None:
+                final[row.id] = row
+            elif change.mailjet_id is not None:  # soft-deleted
+                final.pop(change.mailjet_id, None)
+        if everything or again:
+            self.progress(Progress("reading Mailjet back"))
+        if everything:
+            return _read_mailjet(self.connection, self.schema, self.layout)
+        if again:
+            read = _read_mailjet(self.connection, self.schema, self.layout, ids=again)
+            for mailjet_id in again:
+                if mailjet_id in read:
+                    final[mailjet_id] = read[mailjet_id]
+                else:
+                    final.pop(mailjet_id, None)
+        return final
 
     # -- the whole run ---------------------------------------------------------------------------
 
@@ -435,12 +541,9 @@ class _Apply:
         snapshot: Mapping[int, SnapshotEntry],
     ) -> SyncReport:
         the_plan = report.plan
+        self.mailjet = mailjet
         self.write_mailjet(the_plan)
-        final_mailjet = dict(mailjet)
-        if self.write_requests:
-            self.progress(Progress("reading Mailjet back"))
-            self.engine.client.invalidate(self.schema.resource)
-            final_mailjet = _read_mailjet(self.connection, self.schema, self.layout)
+        final_mailjet = self._after_writes(mailjet)
         self.progress(Progress("writing the database"))
         database_after = self._write_database(the_plan, mailjet, final_mailjet, database, snapshot)
         self.refusals[:0] = the_plan.refusals

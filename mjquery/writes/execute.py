@@ -51,6 +51,7 @@ from mjquery.writes.bulk import (
 )
 from mjquery.writes.lookup import (
     Existing,
+    Found,
     Probe,
     find_existing,
     is_complete,
@@ -123,8 +124,17 @@ def prepare(
     client: ApiClient | None = None,
     options: WriteOptions = WriteOptions(),
     properties: Collection[str] | None = None,
+    known: Found | None = None,
 ) -> PreparedWrite:
-    """Validate ``plan``, look up its natural keys and build its requests (reads only)."""
+    """Validate ``plan``, look up its natural keys and build its requests (reads only).
+
+    ``known``: what the caller read from the server moments ago for some of an INSERT's
+    natural keys (probe -> the objects holding that key, ``()`` for none), as
+    :func:`~mjquery.writes.lookup.find_existing` answers. Those keys are not looked up again;
+    the others are. What it says is used exactly as a look-up's answer would be: which rows
+    collide, and the IDs that existed before (what decides a lost answer later), so it must
+    come from a read of the server, not from a guess (a sync passes its own scan).
+    """
     schema = catalog.get(plan.table)
     if (
         properties is None
@@ -134,7 +144,7 @@ def prepare(
     ):
         properties = defined_properties(client)
     validated = validate(plan, schema, options=options, defined_properties=properties)
-    validated, existing, existed = _look_up(validated, client, options)
+    validated, existing, existed = _look_up(validated, client, options, known or {})
     emails = _contact_emails(validated, catalog, client, options)
     return PreparedWrite(
         validated, build(validated, options, existing, emails), existing, existed, catalog
@@ -202,9 +212,10 @@ def duplicate_message(schema: ObjectSchema, probe: Probe) -> str:
 
 
 def _look_up(
-    validated: ValidatedPlan, client: ApiClient | None, options: WriteOptions
+    validated: ValidatedPlan, client: ApiClient | None, options: WriteOptions, known: Found
 ) -> tuple[ValidatedPlan, Existing, frozenset[int]]:
-    """An INSERT's rows against their natural keys: within the statement, then on the server."""
+    """An INSERT's rows against their natural keys: within the statement, then on the server
+    (keys in ``known`` are taken from it instead of being read again)."""
     schema, plan = validated.schema, validated.plan
     if plan.operation is not Operation.INSERT or not natural_key(schema):
         return validated, Existing(), frozenset()
@@ -233,14 +244,13 @@ def _look_up(
             Existing(probes),
             frozenset(),
         )
-    client.invalidate(schema.resource)
+    unknown = [probes[r.index] for r in rows if r.index in probes and probes[r.index] not in known]
     try:
-        found = find_existing(
-            client,
-            schema,
-            [probes[r.index] for r in rows if r.index in probes],
-            workers=options.concurrency,
-        )
+        found: dict[Probe, tuple[Mapping[str, Any], ...]] = {}
+        if unknown:
+            client.invalidate(schema.resource)
+            found.update(find_existing(client, schema, unknown, workers=options.concurrency))
+        found.update({p: tuple(known[p]) for p in probes.values() if p in known})
     except ApiError as exc:
         raise nothing_written(
             exc,
@@ -326,13 +336,16 @@ class _Ledger:
         outcomes: Mapping[int, Outcome],
         failures: Collection[RowFailure] = (),
         echo: Mapping[str, Any] | None = None,
+        held: Mapping[int, Mapping[str, Any]] | None = None,
     ) -> None:
+        """``echo``: the object the write's answer carried (for all ``outcomes``); ``held``:
+        per row, the object as read back (bulk jobs)."""
         with self.lock:
             self.outcomes.update(outcomes)
             self.failures.extend(failures)
             for index, outcome in outcomes.items():
-                if outcome is Outcome.WRITTEN:
-                    self.echoes[index] = echo or {}
+                if outcome in (Outcome.WRITTEN, Outcome.EXISTED):
+                    self.echoes[index] = (held or {}).get(index) or echo or {}
             done = len(self.outcomes)
         if outcomes:
             self.observer.settled(outcomes)
@@ -450,6 +463,11 @@ def run(
         existed=tuple(sorted(i for i, o in ledger.outcomes.items() if o is Outcome.EXISTED)),
         updated=updated,
         job_ids=job_ids,
+        server_rows={
+            i: echo
+            for i, echo in ledger.echoes.items()
+            if echo and ledger.outcomes.get(i) in (Outcome.WRITTEN, Outcome.EXISTED)
+        },
     )
 
 
@@ -512,8 +530,21 @@ def _run_jobs(
         except ApiError as exc:
             state = exc
     settled = settle(runs, state)
+    # the contacts as read back: what the server holds for each settled row (callers reuse it
+    # instead of reading the contacts once more)
+    held = (
+        {
+            index: contact
+            for run in runs
+            for index, email in zip(run.job.rows, run.job.emails, strict=True)
+            if (contact := state.contacts.get(normalize(email))) is not None
+        }
+        if isinstance(state, ServerState)
+        else {}
+    )
     ledger.record(
-        {i: o for i, o in settled.outcomes.items() if o in (Outcome.WRITTEN, Outcome.EXISTED)}
+        {i: o for i, o in settled.outcomes.items() if o in (Outcome.WRITTEN, Outcome.EXISTED)},
+        held=held,
     )
     ledger.fail(settled.failures)
     return tuple(run.job_id for run in runs if run.job_id is not None)

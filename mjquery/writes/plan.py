@@ -212,6 +212,10 @@ class WriteResult:
     existed: tuple[int, ...] = ()
     updated: tuple[int, ...] = ()
     job_ids: tuple[int, ...] = ()  # bulk jobs the API accepted
+    # Per written (or existed) row: its object as the server answered the write (the POST's or
+    # PUT's echo) or as the bulk job's read-back found it, in the API's spelling. Rows whose
+    # write answered no object are absent; for a sub-resource write it is that resource's echo.
+    server_rows: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def refused(self) -> tuple[RowFailure, ...]:

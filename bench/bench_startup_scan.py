@@ -462,9 +462,8 @@ def report(
             "(a statement on local tables makes none), and loads the generated demo account "
             "from the user's cache folder (`mjquery/sandbox/demo/cache.py`: keyed by seed, "
             "scale and the generator's code; written atomically; a damaged file is built "
-            "again) instead of building it on every start; the statement then imports sqlglot "
-            "and httpx as any statement on a Mailjet table does. The first statement that reads a Mailjet table "
-            "then imports sqlglot (about as long as DuckDB's own import)."
+            "again) instead of building it on every start. The first statement that reads a "
+            "Mailjet table then imports sqlglot (about as long as DuckDB's own import) and httpx."
         )
         add("")
     if z is not None:

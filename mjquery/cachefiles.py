@@ -11,7 +11,9 @@ catalog, the generated demo account), so every failure costs the cache, never th
   file at once each leave a complete copy;
 * a file that cannot be read back whole (truncated, corrupt, from another layout) counts as
   missing, and is computed and written again;
-* a cache folder that cannot be written (read-only home) leaves nothing behind.
+* a cache folder that cannot be written (read-only home) leaves nothing behind;
+* a new generation of a file replaces the older ones of its family (:func:`remove_stale`), so
+  upgrades and edited schema files do not pile files up in the cache folder.
 """
 
 from __future__ import annotations
@@ -75,3 +77,13 @@ def write_pickle(path: Path, value: object) -> bool:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         return False
+
+
+def remove_stale(folder: Path, family: str, current: str) -> None:
+    """Delete the ``family*.pickle`` files in ``folder`` whose names do not start with
+    ``current`` (the generation just written): what older code or older inputs left behind.
+    A file another process still reads stays readable until it closes it (POSIX unlink)."""
+    for path in folder.glob(f"{family}*.pickle"):
+        if not path.name.startswith(current):
+            with contextlib.suppress(OSError):
+                path.unlink()

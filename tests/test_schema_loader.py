@@ -17,6 +17,7 @@ from mjquery.schema import (
     load_catalog,
     load_schema_file,
 )
+from mjquery.schema import catalog as catalog_module
 
 SCHEMAS = Path(mjquery.__file__).resolve().parent.parent / "schemas"
 FILES = sorted(SCHEMAS.glob("*.toml"))
@@ -339,3 +340,28 @@ def test_small_tables_are_marked_and_growing_ones_are_not() -> None:
         "ContactData",
         "OpenInformation",
     }
+
+
+def test_an_edited_schema_directory_replaces_its_compiled_file_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(catalog_module, "_cache", {})
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    write(schemas, "Thing.toml", MINIMAL)
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "Thing.toml", MINIMAL)
+    load_catalog(schemas)
+    load_catalog(other)
+    folder = tmp_path / "cache" / "mjquery"
+    first = sorted(p.name for p in folder.glob("catalog-*.pickle"))
+    assert len(first) == 2  # one compiled file per schema directory
+
+    write(schemas, "Other.toml", MINIMAL.replace("Thing", "Other").replace("thing", "other"))
+    monkeypatch.setattr(catalog_module, "_cache", {})
+    assert load_catalog(schemas).names == ("Other", "Thing")
+    now = sorted(p.name for p in folder.glob("catalog-*.pickle"))
+    # the edited directory's older file is gone; the other directory's file stays
+    assert len(now) == 2 and len(set(now) & set(first)) == 1

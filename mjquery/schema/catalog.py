@@ -169,15 +169,18 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 
 def compiled_catalog_path(fingerprint: str) -> Path:
     """Where the compiled catalog of one set of schema files is kept: the user's cache folder
-    (``$XDG_CACHE_HOME``, else ``~/.cache``), ``mjquery/catalog-<fingerprint>.pickle``."""
+    (``$XDG_CACHE_HOME``, else ``~/.cache``), ``mjquery/catalog-<directory>-<content>.pickle``
+    (``fingerprint`` is ``<directory>-<content>``, from :func:`_fingerprint`)."""
     return cachefiles.cache_folder() / f"catalog-{fingerprint}.pickle"
 
 
 def _fingerprint(directory: Path, files: list[Path]) -> str:
-    """The schema files as they are now, and the code that reads them (a changed loader or
-    model invalidates what an older one compiled)."""
+    """Which schema directory (so that writing its new compiled file can remove the older ones
+    of the same directory), then the files as they are now and the code that reads them (a
+    changed loader or model invalidates what an older one compiled)."""
     code = [Path(loader_module.__file__ or ""), Path(model_module.__file__ or "")]
-    return cachefiles.fingerprint(f"{_COMPILED_FORMAT}|{directory}", [*code, *files])
+    content = cachefiles.fingerprint(f"{_COMPILED_FORMAT}|{directory}", [*code, *files])
+    return f"{cachefiles.fingerprint(str(directory), [])[:8]}-{content}"
 
 
 def _read_compiled(fingerprint: str) -> tuple[ObjectSchema, ...] | None:
@@ -189,4 +192,7 @@ def _read_compiled(fingerprint: str) -> tuple[ObjectSchema, ...] | None:
 
 def _write_compiled(fingerprint: str, objects: tuple[ObjectSchema, ...]) -> None:
     # no cache folder (read-only home, ...): the files are read on every start
-    cachefiles.write_pickle(compiled_catalog_path(fingerprint), objects)
+    path = compiled_catalog_path(fingerprint)
+    if cachefiles.write_pickle(path, objects):
+        where = fingerprint.split("-", 1)[0]
+        cachefiles.remove_stale(path.parent, f"catalog-{where}-", f"catalog-{fingerprint}")

@@ -20,12 +20,11 @@ own copy, as with a freshly built one.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from mjquery.cachefiles import cache_folder, fingerprint, read_pickle, write_pickle
+from mjquery.cachefiles import cache_folder, fingerprint, read_pickle, remove_stale, write_pickle
 from mjquery.sandbox.demo.account import DemoData, build_demo_account
 
 #: Bump when the cached layout changes in a way the code fingerprint would not see.
@@ -77,9 +76,6 @@ def load_demo_account(seed: int = 42, scale: float = 1.0) -> DemoData:
 
 def _remove_older_versions(current: Path) -> None:
     """Delete this installation's demo files written by other code (older versions)."""
-    prefix = "-".join(current.name.split("-")[:3]) + "-"  # demo-<where>-<code>-
-    where = "-".join(current.name.split("-")[:2]) + "-"  # demo-<where>-
-    for path in current.parent.glob(f"{where}*.pickle"):
-        if not path.name.startswith(prefix):
-            with contextlib.suppress(OSError):
-                path.unlink()
+    parts = current.name.split("-")
+    # demo-<where>-: this installation; demo-<where>-<code>-: this version of its code
+    remove_stale(current.parent, "-".join(parts[:2]) + "-", "-".join(parts[:3]) + "-")

@@ -56,7 +56,7 @@ from mjquery.sync.values import canonical, to_database, to_mailjet
 from mjquery.writes import OnConflict, Outcome, RowWrite, WriteOptions, WritePlan
 from mjquery.writes import prepare as prepare_write
 from mjquery.writes import run as run_write
-from mjquery.writes.lookup import Found, is_complete, natural_key, normalize, probe_for
+from mjquery.writes.lookup import Found, Probe, is_complete, natural_key, normalize, probe_for
 from mjquery.writes.validate import is_contact
 
 #: Names of a database column that says when the row last changed (for ``prefer=newer``).
@@ -482,22 +482,25 @@ class _Apply:
         read = {c.mailjet for c in self.layout.columns}
         if not columns or soft_deleted_column(schema) or not set(columns) <= read:
             return {}
-        holding: dict[Any, list[Mapping[str, Any]]] = {}
+        # the scanned objects by their natural key, as a probe compares it (Probe.key)
+        holding: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         for m in self.mailjet.values():
-            probe = probe_for(schema, m.values)
-            if probe is not None and is_complete(schema, probe):
-                holding.setdefault(probe, []).append({**m.values, "ID": m.id})
-        known: dict[Any, tuple[Mapping[str, Any], ...]] = {}
+            key = tuple(normalize(m.values.get(c)) for c in columns)
+            if all(key):
+                holding.setdefault(key, []).append({**m.values, "ID": m.id})
+        known: dict[Probe, tuple[Mapping[str, Any], ...]] = {}
         for _change, values in rows:
             probe = probe_for(schema, values)
             if probe is not None and is_complete(schema, probe):
-                known[probe] = tuple(holding.get(probe, ()))
+                known[probe] = tuple(holding.get(probe.key, ()))
         return known
 
     def _after_writes(self, mailjet: Mapping[int, MailjetRow]) -> dict[int, MailjetRow]:
         """Mailjet after this run's writes: the rows read at the start, with each written row
-        as the write path last saw it on the server. A written row without a usable answer is
-        read again by ID (all of them, when a new object's ID is unknown)."""
+        as the write path last saw it on the server (a POST's or PUT's answer carries the
+        object: api-behaviour.md, *Envelope*; a bulk job's rows are read back by the write
+        path). A written row without a usable answer is read again by ID (every row, when a
+        new object's ID is unknown)."""
         final = dict(mailjet)
         again: set[int] = set()
         everything = False

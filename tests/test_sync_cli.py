@@ -61,6 +61,38 @@ def test_a_run_prints_the_summary_and_exits_0_then_3_when_rows_are_refused(
     assert "Traceback" not in err
 
 
+def test_every_runs_one_sync_after_the_other_until_ctrl_c(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mjquery.cli.runs
+
+    real_sleep = time.sleep
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if seconds != 60:  # not the wait between runs
+            real_sleep(seconds)
+            return
+        waits.append(seconds)
+        if len(waits) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while it waits for the third run
+
+    monkeypatch.setattr(mjquery.cli.runs.time, "sleep", sleep)
+    url = f"sqlite:///{tmp_path}/crm.db"
+    code, _out, err = cli(sb, "sync", "Contact", "--with", url, "--table", "crm", "--every", "1m")
+    assert code == 0, err
+    lines = err.splitlines()
+    kinds = [
+        "summary" if line.startswith("synchronised") else "wait"
+        for line in lines
+        if line.startswith(("synchronised", "mjquery: next run"))
+    ]
+    assert kinds == ["summary", "wait", "summary", "wait"], lines
+    assert "first run" in lines[0] and "incremental" in lines[2]
+    assert lines[-1] == "mjquery: stopped between runs after 2 run(s)"
+    assert "Traceback" not in err
+
+
 def test_dry_run_prints_the_plan_and_changes_nothing(sb: Sandbox, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/crm.db"
     target = DbTarget("sqlite", url, None)

@@ -7,26 +7,12 @@ is never started while the previous one is still going (runs are sequential in o
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Any, TextIO
+from typing import Any
 
-from mjquery.cli.main import EXIT_INTERRUPTED
+from mjquery.cli.runs import every, parse_interval, run_once
 from mjquery.errors import ProgrammingError
-from mjquery.frontend.progress import ProgressLine, is_terminal
-from mjquery.frontend.runner import EXIT_PARTLY_REFUSED
 from mjquery.output import OutputFormat, ResultSet, write_result
-
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_interval(text: str) -> float:
-    """``30s``, ``15m``, ``1h``, ``1d`` in seconds."""
-    match = _INTERVAL.match(text)
-    if match is None or int(match.group(1)) == 0:
-        raise ProgrammingError(f"--every {text!r}: use a duration like 30s, 15m, 1h or 1d")
-    return int(match.group(1)) * _UNIT_S[match.group(2)]
 
 
 def replicate(context: Any) -> int:
@@ -35,41 +21,26 @@ def replicate(context: Any) -> int:
         return _list(context)
     if options.replace and not options.full:
         raise ProgrammingError("--replace is only allowed with --full (it drops the tables)")
-    interval = parse_interval(options.every) if options.every is not None else None
+    if options.every is not None:
+        parse_interval(options.every)  # a bad --every is refused before anything is read
     tables = [t for t in (options.tables or "").split(",") if t.strip()] or None
     connection = context.connection()
-    if interval is None:
-        return _run_once(context, connection, tables)
-    runs = 0
-    while True:
-        try:
-            status = _run_once(context, connection, tables)
-        except KeyboardInterrupt:
-            # like a crash: what dlt committed stays, the next run loads what was left on disk
-            print(
-                "mjquery: interrupted during a run; the next run finishes its load and goes on "
-                "from the last committed watermarks",
-                file=context.stderr,
-            )
-            return EXIT_INTERRUPTED
-        runs += 1
-        try:
-            # inside the try: a Ctrl-C right after this line is a stop between runs too
-            print(f"mjquery: next run in {options.every} (Ctrl-C stops)", file=context.stderr)
-            # the next run starts `interval` after this one ended: runs never overlap
-            time.sleep(interval)
-        except KeyboardInterrupt:
-            print(f"mjquery: stopped between runs after {runs} run(s)", file=context.stderr)
-            return status
+    # Ctrl-C during a run is like a crash: what dlt committed stays, the next run loads what
+    # was left on disk
+    return every(
+        context,
+        lambda: _run_once(context, connection, tables),
+        "the next run finishes its load and goes on from the last committed watermarks",
+    )
 
 
 def _run_once(context: Any, connection: Any, tables: list[str] | None) -> int:
     from mjquery.replicate import replicate as run
 
     options = context.options
-    progress = _Progress(context.stderr) if is_terminal(context.stderr) else None
-    try:
-        report = run(
+    return run_once(
+        context,
+        lambda progress: run(
             connection,
             to=options.to,
             tables=tables,
@@ -79,12 +50,10 @@ def _run_once(context: Any, connection: Any, tables: list[str] | None) -> int:
             keep_names=options.keep_names,
             dataset=options.dataset,
             progress=progress,
-        )
-    finally:
-        if progress is not None:
-            progress.clear()
-    _summary(context, report)
-    return EXIT_PARTLY_REFUSED if report.failed else 0
+        ),
+        _progress_line,
+        _summary,
+    )
 
 
 def _summary(context: Any, report: Any) -> None:
@@ -179,24 +148,15 @@ def _list(context: Any) -> int:
     return 0
 
 
-class _Progress:
+def _progress_line(progress: Any) -> str | None:
     """The table being read or loaded, on the shared progress line of standard error::
 
     [2/5] Contact: reading 45/101 pages, 45,000 rows, ETA 6 s
     [5/5] Message: loading 1,000,000 rows (223,534/1,237,534 rows loaded), ETA 12 s
     """
-
-    def __init__(self, stream: TextIO) -> None:
-        self.line = ProgressLine(stream)
-
-    def __call__(self, progress: Any) -> None:
-        if progress.phase == "done":
-            self.line.clear()
-            return
-        self.line.show(progress_text(progress, time.monotonic())[:120])
-
-    def clear(self) -> None:
-        self.line.clear()
+    if progress.phase == "done":
+        return None
+    return progress_text(progress, time.monotonic())
 
 
 def progress_text(progress: Any, now: float) -> str:

@@ -10,41 +10,36 @@ without ``--deletes``). ``--every`` runs again on an interval until Ctrl-C, neve
 from __future__ import annotations
 
 import json
-import threading
-from typing import Any, TextIO
+from typing import Any
 
-from mjquery.cli.replicate import parse_interval
-from mjquery.frontend.progress import ProgressLine, is_terminal
-from mjquery.frontend.runner import EXIT_PARTLY_REFUSED
+from mjquery.cli.runs import every, parse_interval, run_once
 from mjquery.output import OutputFormat, ResultSequence, ResultSet
 
 
 def sync(context: Any) -> int:
     options = context.options
-    interval = parse_interval(options.every) if options.every else None
-    if interval is not None and options.dry_run:
-        from mjquery.errors import ProgrammingError
+    if options.every is not None:
+        parse_interval(options.every)  # a bad --every is refused before anything is read
+        if options.dry_run:
+            from mjquery.errors import ProgrammingError
 
-        raise ProgrammingError("--every and --dry-run cannot be used together")
+            raise ProgrammingError("--every and --dry-run cannot be used together")
     connection = context.connection()
-    stop = threading.Event()
-    while True:
-        status = _run_once(context, connection)
-        if interval is None:
-            return status
-        print(f"mjquery: next run in {options.every} (Ctrl-C stops)", file=context.stderr)
-        # the next run starts `interval` after this one ended: runs never overlap
-        if stop.wait(interval):  # pragma: no cover - only a signal sets it
-            return status
+    # Ctrl-C during a run: the snapshot never claims a change that was not applied
+    return every(
+        context,
+        lambda: _run_once(context, connection),
+        "the next run finds each side as it is and sends again what was not applied",
+    )
 
 
 def _run_once(context: Any, connection: Any) -> int:
     from mjquery.sync import sync as run
 
     options = context.options
-    progress = _Progress(context.stderr) if is_terminal(context.stderr) else None
-    try:
-        report = run(
+    return run_once(
+        context,
+        lambda progress: run(
             connection,
             options.object,
             with_=options.with_url,
@@ -55,12 +50,10 @@ def _run_once(context: Any, connection: Any) -> int:
             deletes=options.deletes,
             dry_run=options.dry_run,
             progress=progress,
-        )
-    finally:
-        if progress is not None:
-            progress.clear()
-    _print(context, report)
-    return EXIT_PARTLY_REFUSED if report.failed else 0
+        ),
+        _progress_line,
+        _print,
+    )
 
 
 def _value(value: Any) -> str:
@@ -141,20 +134,12 @@ def _print(context: Any, report: Any) -> None:
     )
 
 
-class _Progress:
+def _progress_line(progress: Any) -> str:
     """``writing to Mailjet (insert): 120/400`` on the shared progress line of standard error."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.line = ProgressLine(stream)
-
-    def __call__(self, progress: Any) -> None:
-        text = progress.phase
-        if progress.total:
-            text += f": {progress.done}/{progress.total}"
-        self.line.show(text[:120])
-
-    def clear(self) -> None:
-        self.line.clear()
+    text: str = progress.phase
+    if progress.total:
+        text += f": {progress.done}/{progress.total}"
+    return text
 
 
 __all__ = ["sync"]

@@ -343,3 +343,32 @@ def test_a_bulk_run_looks_nothing_up_and_reads_back_only_what_it_wrote(
         again = run(conn, target)
         assert again.write_requests == 0 and writes_in(sb) == []
         assert (again.to_database.inserted, again.to_database.updated) == (0, 0)
+
+
+@pytest.mark.parametrize("target", ["sqlite"], indirect=True)
+def test_a_written_row_without_a_usable_answer_is_read_again_by_id(
+    sb: Sandbox, conn: Any, target: DbTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mjquery.sync.run
+
+    prepare(target, CRM, [("ann@example.com", "Ann", False)])
+    run(conn, target)
+    target.execute(
+        f"UPDATE {qualified(target)} SET name = 'Bob Marley' WHERE email = 'bob@example.com'"
+    )
+    # as if the PUT's answer carried no usable contact (an API that echoes less)
+    monkeypatch.setattr(mjquery.sync.run, "_answered", lambda *_args: None)
+    sb.log.clear()
+
+    report = run(conn, target)
+
+    assert report.ok and report.to_mailjet.updated == 1
+    # the PUT, then bob read back by his ID alone: no second read of every contact
+    assert [(r.method, r.path) for r in sb.log] == [
+        ("GET", "/v3/REST/contact"),
+        ("PUT", "/v3/REST/contact/2"),
+        ("GET", "/v3/REST/contact/2"),
+    ]
+    assert contacts(conn) == database_rows(target, "email, name")
+    sb.log.clear()
+    assert run(conn, target).write_requests == 0 and writes_in(sb) == []

@@ -170,8 +170,8 @@ def report(rows: list[dict[str, Any]], baseline: dict[str, Any] | None, args: An
         )
         for r in rows:
             lines.append(
-                f"- {r['destination']}: read + load {r['full_s']:.1f} s = "
-                f"{r['full_s'] / baseline['seconds']:.2f}x the baseline's read alone"
+                f"- {r['destination']}: read + load {r['full_s']:.1f} s, "
+                f"{baseline['seconds'] / r['full_s']:.0f}x faster than the baseline's read alone"
             )
     lines += ["", f"Load average at the end of the run: {os.getloadavg()[0]:.1f} (2 cores)."]
     return "\n".join(lines) + "\n"

@@ -115,7 +115,7 @@ def _summary(context: Any, report: Any) -> None:
     if not report.dry_run:
         line += (
             f": {sum(t.ok for t in report.tables)}/{len(report.tables)} tables, "
-            f"{report.rows_loaded} rows loaded in {report.load_seconds:.1f} s"
+            f"{report.rows_loaded:,} rows loaded in {report.load_seconds:.1f} s"
         )
     print(line, file=context.stderr)
     for failed in report.failed:

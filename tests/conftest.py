@@ -10,6 +10,7 @@ No test sees the user's real Mailjet credentials or config. The sandboxes come i
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import httpx
@@ -20,6 +21,12 @@ from mjquery.dbapi import Connection
 from mjquery.sandbox import DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig
 from tests.sandbox_fixtures import BASE_URL, small_account
 from tests.writes_support import writes_sandbox
+
+# The Ctrl-C tests send SIGINT to the processes they start. A shell that runs a command in the
+# background (`pytest &`, some CI runners) starts it with SIGINT ignored, and an ignored signal
+# stays ignored in every child, so those children would never see the Ctrl-C and the tests
+# would wait for nothing. Handling SIGINT here gives each child the default disposition again.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # SQLAlchemy's compliance suite is its own pytest run (its plugin keeps only test classes and
 # reorders the session); tests/test_sqlalchemy_suite.py runs it in a subprocess.

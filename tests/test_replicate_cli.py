@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,20 @@ def test_bad_interval_is_a_clear_error(text: str) -> None:
     assert code == 1 and err.startswith("mjquery: error: --every") and "Traceback" not in err
 
 
+_started: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> Iterator[None]:
+    """A test that fails while its ``replicate --every`` child runs does not leave it running."""
+    yield
+    while _started:
+        child = _started.pop()
+        if child.poll() is None:
+            child.kill()
+        child.communicate()
+
+
 def _replicate_process(server_url: str, *args: str) -> Any:
     import subprocess
     import sys
@@ -230,13 +245,15 @@ def _replicate_process(server_url: str, *args: str) -> Any:
 
     env = dict(os.environ, MJ_APIKEY_PUBLIC=DEMO_API_KEY, MJ_APIKEY_PRIVATE=DEMO_API_SECRET)
     command = [sys.executable, "-m", "mjquery.cli.main", "replicate", "--base-url", server_url]
-    return subprocess.Popen(
+    child = subprocess.Popen(
         [*command, *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    _started.append(child)
+    return child
 
 
 @pytest.mark.server

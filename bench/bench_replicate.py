@@ -135,7 +135,9 @@ def report(rows: list[dict[str, Any]], baseline: dict[str, Any] | None, args: An
     lines = [
         "# Replication benchmark",
         "",
-        f"`python bench/bench_replicate.py --scale {args.scale:g} --latency-ms {args.latency_ms:g}`"
+        f"`python bench/bench_replicate.py --scale {args.scale:g} --latency-ms {args.latency_ms:g}"
+        + (" --airbyte" if args.airbyte else "")
+        + "`"
         f" — sandbox scale {args.scale:g}, {args.latency_ms:g} ms per request, tables "
         + ", ".join(TABLES)
         + ". One run; each destination gets a fresh sandbox with the same seed.",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,25 @@ def run_destination(
         "new_messages": added,
         "contact_merge": next(t for t in incremental.tables if t.table == "Contact").updated,
     }
+
+
+def drop_server_datasets(tag: str) -> None:
+    """The run's PostgreSQL schemas and MariaDB databases (and dlt's staging copies) go away."""
+    import sqlalchemy
+
+    for url, statement in (
+        ("postgresql+psycopg://postgres@127.0.0.1:5432/test", "DROP SCHEMA IF EXISTS {} CASCADE"),
+        ("mysql+pymysql://root@127.0.0.1:3306", "DROP DATABASE IF EXISTS {}"),
+    ):
+        engine = sqlalchemy.create_engine(url)
+        try:
+            with engine.begin() as conn:
+                for name in (tag, f"{tag}_staging"):
+                    conn.execute(sqlalchemy.text(statement.format(name)))
+        except sqlalchemy.exc.OperationalError as exc:
+            print(f"could not drop {tag} at {url}: {exc}", file=sys.stderr)
+        finally:
+            engine.dispose()
 
 
 def airbyte_baseline(scale: float, latency_ms: float) -> dict[str, Any] | None:
@@ -188,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HERE.parent / "docs" / "bench-replicate.md"))
     args = parser.parse_args(argv)
     tag = f"bench_replicate_{uuid.uuid4().hex[:8]}"
-    os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="bench-replicate-state-"))
+    # dlt's working files (hundreds of MB at scale 50) in a directory removed at the end
+    state = None
+    if "XDG_STATE_HOME" not in os.environ:
+        state = tempfile.mkdtemp(prefix="bench-replicate-state-")
+        os.environ["XDG_STATE_HOME"] = state
     rows = []
     with tempfile.TemporaryDirectory() as work:
         urls = destinations(Path(work), tag)
@@ -196,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}...", file=sys.stderr)
             rows.append(run_destination(name, urls[name], args.scale, args.latency_ms, tag))
             print(json.dumps(rows[-1]), file=sys.stderr)
+    drop_server_datasets(tag)
     baseline = airbyte_baseline(args.scale, args.latency_ms) if args.airbyte else None
+    if state is not None:
+        shutil.rmtree(state, ignore_errors=True)
     text = report(rows, baseline, args)
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)

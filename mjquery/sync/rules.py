@@ -5,6 +5,13 @@ an updated timestamp column (``created_column`` / ``updated_column`` in its sche
 an updated column, new and updated records flow; with a created column only, new records only
 (updated ones are reported as not synchronised). Changes flow into Mailjet only as far as the
 object's write rules allow (INSERT for new rows, UPDATE for changed ones, DELETE for deletes).
+
+One rule needs no timestamp: :func:`compared_by_value`. A property table (ContactProperties,
+``property_columns = true``) has one row per contact and neither timestamp, but a sync reads
+every contact's row anyway and compares each column with the snapshot by value, which is all
+it needs to tell what changed; so it is synchronised fully (updates both ways), keyed by its
+contact's ID. Its own write rules still apply: no INSERT (a row for an unknown contact is
+refused) and no DELETE.
 """
 
 from __future__ import annotations
@@ -14,9 +21,24 @@ from mjquery.schema.model import ObjectSchema, Operation
 from mjquery.sync.model import SyncMode
 
 
+def compared_by_value(schema: ObjectSchema) -> bool:
+    """The object is synchronised without a timestamp: a property table (one row per contact,
+    every row read and compared with the snapshot by value each run; see the module docstring)."""
+    return schema.property_columns
+
+
+def id_column(schema: ObjectSchema) -> str:
+    """The column holding the object's Mailjet ID, which the snapshot pairs rows by: ``ID``, or
+    the key of an object without one (ContactProperties: ContactID, the contact's ID)."""
+    if schema.column("ID") is None and schema.key:
+        return schema.key
+    return "ID"
+
+
 def sync_mode(schema: ObjectSchema) -> SyncMode:
-    """FULL with an updated column, NEW_ONLY with a created column only, else NONE."""
-    if schema.updated_column:
+    """FULL with an updated column or compared by value, NEW_ONLY with a created column only,
+    else NONE."""
+    if schema.updated_column or compared_by_value(schema):
         return SyncMode.FULL
     if schema.created_column:
         return SyncMode.NEW_ONLY
@@ -32,6 +54,8 @@ def default_key(schema: ObjectSchema) -> str | None:
     for unique in schema.unique_keys:
         if len(unique) == 1:
             return unique[0]
+    if compared_by_value(schema):
+        return id_column(schema)
     return None
 
 
@@ -48,17 +72,20 @@ def sync_text(schema: ObjectSchema) -> str:
     mode = sync_mode(schema)
     if mode is SyncMode.NONE:
         return "no (neither a created nor an updated timestamp column)"
-    stamp = (
-        f"updated column {schema.updated_column}"
-        if mode is SyncMode.FULL
-        else f"created column {schema.created_column} only"
-    )
+    if schema.updated_column:
+        stamp = f"updated column {schema.updated_column}"
+    elif compared_by_value(schema):
+        stamp = "no timestamp: every row is read and compared by value"
+    else:
+        stamp = f"created column {schema.created_column} only"
     text = f"{mode.value} ({stamp})"
     ops = [op.value for op in (Operation.INSERT, Operation.UPDATE) if schema.write_rule(op)]
     if not ops:
         text += "; Mailjet allows no INSERT or UPDATE of it, so changes flow into the database only"
     elif mode is SyncMode.FULL and Operation.UPDATE.value not in ops:
         text += "; Mailjet allows no UPDATE of it, so updates flow into the database only"
+    elif Operation.INSERT.value not in ops and schema.write_rule(Operation.DELETE) is None:
+        text += "; Mailjet allows no INSERT or DELETE of it: only updates flow into Mailjet"
     key = default_key(schema)
     text += f"; linked by {key}" if key else "; no natural key: --key is required"
     return text
@@ -87,6 +114,14 @@ def key_column(schema: ObjectSchema, key: str | None) -> str:
                 f"(one of {', '.join(schema.column_names)})"
             )
         return found
+    if compared_by_value(schema) and key.lower() != id_column(schema).lower():
+        # Its Email is filled only when a query filters on it (ContactEmail=), so a scan of
+        # every contact's row has none to link by: the contact's ID is the only key.
+        raise ProgrammingError(
+            f"--key {key}: {schema.name} links rows by {id_column(schema)} only (its Email is "
+            "filled only when a query filters on it, so a full read has no value to link by); "
+            f"leave out --key and keep a {id_column(schema)} column in the table"
+        )
     column = schema.column(key)
     if column is None:
         suggestion = closest(key, schema.column_names)

@@ -50,7 +50,13 @@ from mjquery.sync.plan import (
     MailjetRow,
     plan,
 )
-from mjquery.sync.rules import check_syncable, key_column, soft_deleted_column
+from mjquery.sync.rules import (
+    check_syncable,
+    compared_by_value,
+    id_column,
+    key_column,
+    soft_deleted_column,
+)
 from mjquery.sync.store import SnapshotEntry, Store, TableName, snake_case
 from mjquery.sync.values import canonical, to_database, to_mailjet
 from mjquery.writes import OnConflict, Outcome, RowWrite, WriteOptions, WritePlan
@@ -111,6 +117,11 @@ def sync(
     if not table:
         raise ProgrammingError("sync() needs the database table: table='crm_contacts'")
     schema = catalog.get(object_name)
+    if compared_by_value(schema):
+        # the account's properties as they are now: one defined since the connection first
+        # read them is a column of this run (and of the table, see _add_new_columns)
+        connection.refresh_properties()
+        schema = catalog.get(object_name)
     mode = check_syncable(schema)
     policy = Prefer(str(prefer).lower()) if not isinstance(prefer, Prefer) else prefer
     target = parse_target(with_)
@@ -121,6 +132,10 @@ def sync(
     try:
         existing = store.columns(name.name)
         created = existing is None
+        added = _new_columns(schema, existing)
+        if added and not dry_run:
+            store.add_columns(name.name, [(c.database, c.type) for c in added])
+            existing = store.columns(name.name)
         layout = _layout(schema, existing, _mapping(mapping), key, updated_at)
         snapshot_table = _snapshot_name(schema, name)
         first_run = store.columns(snapshot_table) is None
@@ -277,10 +292,25 @@ def _layout(
     return Layout(ordered, chosen[key_name], stamp)
 
 
+def _new_columns(schema: ObjectSchema, existing: Sequence[str] | None) -> list[ColumnMap]:
+    """The columns to add to an existing table of a property table: one per property that has
+    none (a property defined in Mailjet since the table was made; a new property is a new
+    column, as ``replicate`` does). Other objects' tables keep the columns they have: a column
+    the table lacks is not synchronised."""
+    if existing is None or not compared_by_value(schema):
+        return []
+    have = {_squashed(c) for c in existing}
+    return [
+        ColumnMap(snake_case(c.name), c.name, c.type)
+        for c in schema.columns
+        if c.property and _squashed(c.name) not in have
+    ]
+
+
 def _wanted(schema: ObjectSchema, layout: Layout) -> list[str]:
     """The Mailjet columns a sync reads: ID, the mapped columns, the updated and the
     soft-delete column."""
-    wanted = ["ID", *(c.mailjet for c in layout.columns)]
+    wanted = [id_column(schema), *(c.mailjet for c in layout.columns)]
     if schema.updated_column:
         wanted.append(schema.updated_column)
     deleted = soft_deleted_column(schema)
@@ -303,7 +333,7 @@ def _mailjet_row(
         else None
     )
     row = {c.mailjet: canonical(values.get(c.mailjet), c.type) for c in layout.columns}
-    return MailjetRow(int(values["ID"]), row, updated)
+    return MailjetRow(int(values[id_column(schema)]), row, updated)
 
 
 def _answered(
@@ -316,7 +346,7 @@ def _answered(
     by_lower = {str(k).lower(): v for k, v in answered.items()}
     names = _wanted(schema, layout)
     plain = all(c.from_api and not c.property for c in table_columns(schema, names))
-    if not plain or by_lower.get("id") in (None, ""):
+    if not plain or by_lower.get(id_column(schema).lower()) in (None, ""):
         return None
     return {n: by_lower.get(n.lower()) for n in names}
 
@@ -334,7 +364,8 @@ def _read_mailjet(
     cursor = connection.cursor()
     try:
         listed = ", ".join(f'"{n}"' for n in names)
-        where = "" if ids is None else f' WHERE "ID" IN ({", ".join(str(int(i)) for i in ids)})'
+        listed_ids = ", ".join(str(int(i)) for i in ids or ())
+        where = "" if ids is None else f' WHERE "{id_column(schema)}" IN ({listed_ids})'
         cursor.execute(f'SELECT {listed} FROM "{schema.name}"{where}')
         rows = cursor.fetchall()
     finally:
@@ -355,10 +386,21 @@ def _read_database(store: Store, table: str, layout: Layout) -> list[DatabaseRow
     key_at = names.index(layout.key.database)
     out = []
     for row in rows:
-        values = {c.mailjet: canonical(row[i], c.type) for i, c in enumerate(layout.columns)}
+        values = {c.mailjet: _as_read(row[i], c.type) for i, c in enumerate(layout.columns)}
         updated = canonical(row[-1], SqlType.TIMESTAMP) if layout.updated_at else None
         out.append(DatabaseRow(row[key_at], values, updated))
     return out
+
+
+def _as_read(value: Any, sql_type: SqlType) -> Any:
+    """A database value in its canonical spelling; one that does not fit the column's type (a
+    SQLite column holds any value: 'abc' in a BIGINT column) stays as it is, so the plan
+    refuses sending it with the write path's words (the property named) and retries it next
+    run, instead of the whole run failing."""
+    try:
+        return canonical(value, sql_type)
+    except (ValueError, ArithmeticError, TypeError):
+        return value
 
 
 @dataclass(frozen=True)
@@ -436,7 +478,9 @@ class _Apply:
         writes = tuple(
             RowWrite(
                 values=values if operation is not Operation.DELETE else {},
-                current={} if change.mailjet_id is None else {"ID": change.mailjet_id},
+                current={}
+                if change.mailjet_id is None
+                else {id_column(self.schema): change.mailjet_id},
                 origin=f"{self.layout.key.database} {change.key}",
             )
             for change, values in rows

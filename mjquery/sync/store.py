@@ -277,6 +277,15 @@ class Store:
         parts.append(f"PRIMARY KEY ({self.quote(key)})")
         self.execute(f"CREATE TABLE {self.qualified(name)} ({', '.join(parts)})")
 
+    def add_columns(self, name: str, columns: Sequence[tuple[str, SqlType]]) -> None:
+        """Add nullable ``columns`` to table ``name`` (existing rows hold NULL in them)."""
+        types = _TYPES[self.kind]
+        for column, sql_type in columns:
+            self.execute(
+                f"ALTER TABLE {self.qualified(name)} ADD COLUMN {self.quote(column)} "
+                f"{types[sql_type]}"
+            )
+
     def read(self, name: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
         listed = ", ".join(self.quote(c) for c in columns)
         return self.execute(f"SELECT {listed} FROM {self.qualified(name)}")

@@ -203,9 +203,35 @@ def test_the_command_line_syncs_it_and_describe_shows_its_mode(sb: Sandbox, tmp_
     ) in out
 
 
-def test_key_email_is_refused_with_the_reason(sb: Sandbox, conn: Any, tmp_path: Any) -> None:
+@ON_SERVERS
+def test_key_email_links_rows_by_the_contacts_email(
+    sb: Sandbox, conn: Any, target: DbTarget
+) -> None:
+    prepared(target)
+    report = run(conn, target, key="Email")
+    assert report.ok and report.to_database.inserted == 2
+    assert table_rows(target, "email, contact_id, age") == [
+        ("ann@example.com", 1, 30),
+        ("bob@example.com", 2, None),
+    ]
+    target.execute(
+        f"UPDATE {table_name(target, 'props')} SET country = 'PT' WHERE email = 'bob@example.com'"
+    )
+    sb.log.clear()
+
+    report = run(conn, target, key="Email")
+
+    assert report.ok and report.to_mailjet.updated == 1
+    assert writes_in(sb) == [("PUT", f"{DATA}/2")]
+    assert data_of(sb, 2) == {"country": "PT"}
+    assert run(conn, target, key="Email").plan.changes == ()
+
+
+def test_another_key_is_refused_with_the_choices(sb: Sandbox, conn: Any, tmp_path: Any) -> None:
     with pytest.raises(mjquery.ProgrammingError) as refused:
         mjquery.sync(
-            conn, "ContactProperties", with_=f"sqlite:///{tmp_path}/x.db", table="p", key="Email"
+            conn, "ContactProperties", with_=f"sqlite:///{tmp_path}/x.db", table="p", key="age"
         )
-    assert "links rows by ContactID" in str(refused.value)
+    assert str(refused.value) == (
+        "--key age: ContactProperties links rows by ContactID (default) or by Email"
+    )

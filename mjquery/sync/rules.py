@@ -10,14 +10,14 @@ One rule needs no timestamp: :func:`compared_by_value`. A property table (Contac
 ``property_columns = true``) has one row per contact and neither timestamp, but a sync reads
 every contact's row anyway and compares each column with the snapshot by value, which is all
 it needs to tell what changed; so it is synchronised fully (updates both ways), keyed by its
-contact's ID. Its own write rules still apply: no INSERT (a row for an unknown contact is
+contact's ID (or, with ``--key Email``, the contact's email read from Contact). Its own write rules still apply: no INSERT (a row for an unknown contact is
 refused) and no DELETE.
 """
 
 from __future__ import annotations
 
 from mjquery.errors import NotSupportedError, ProgrammingError, closest
-from mjquery.schema.model import ObjectSchema, Operation
+from mjquery.schema.model import ObjectSchema, Operation, SqlType
 from mjquery.sync.model import SyncMode
 
 
@@ -33,6 +33,22 @@ def id_column(schema: ObjectSchema) -> str:
     if schema.column("ID") is None and schema.key:
         return schema.key
     return "ID"
+
+
+#: The pseudo-column of a property table a sync can link rows by (``--key Email``). A query
+#: fills it only when it filters on it, so the sync reads it from Contact (a join on the
+#: contact's ID): every row then has it.
+CONTACT_EMAIL = "Email"
+
+
+def linking_columns(schema: ObjectSchema, key: str) -> tuple[tuple[str, SqlType], ...]:
+    """The columns a sync maps besides the object's own: a property table's Email when it is
+    the key (``--key Email``); it is read, never written (Mailjet changes a contact's email
+    only through Contact)."""
+    pseudo = schema.pseudo_column(key) if compared_by_value(schema) else None
+    if pseudo is None or pseudo.name != CONTACT_EMAIL:
+        return ()
+    return ((pseudo.name, pseudo.type),)
 
 
 def sync_mode(schema: ObjectSchema) -> SyncMode:
@@ -114,14 +130,15 @@ def key_column(schema: ObjectSchema, key: str | None) -> str:
                 f"(one of {', '.join(schema.column_names)})"
             )
         return found
-    if compared_by_value(schema) and key.lower() != id_column(schema).lower():
-        # Its Email is filled only when a query filters on it (ContactEmail=), so a scan of
-        # every contact's row has none to link by: the contact's ID is the only key.
-        raise ProgrammingError(
-            f"--key {key}: {schema.name} links rows by {id_column(schema)} only (its Email is "
-            "filled only when a query filters on it, so a full read has no value to link by); "
-            f"leave out --key and keep a {id_column(schema)} column in the table"
-        )
+    if compared_by_value(schema):
+        email = schema.pseudo_column(CONTACT_EMAIL)
+        if email is not None and key.lower() == email.name.lower():
+            return email.name  # filled from Contact by the sync (see linking_columns)
+        if key.lower() != id_column(schema).lower():
+            raise ProgrammingError(
+                f"--key {key}: {schema.name} links rows by {id_column(schema)} (default) or "
+                f"by {CONTACT_EMAIL}"
+            )
     column = schema.column(key)
     if column is None:
         suggestion = closest(key, schema.column_names)

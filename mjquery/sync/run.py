@@ -55,6 +55,7 @@ from mjquery.sync.rules import (
     compared_by_value,
     id_column,
     key_column,
+    linking_columns,
     soft_deleted_column,
 )
 from mjquery.sync.store import SnapshotEntry, Store, TableName, snake_case
@@ -242,8 +243,9 @@ def _layout(
 ) -> Layout:
     """Which database column holds which Mailjet column."""
     key_name = key_column(schema, key)
+    own = [(c.name, c.type) for c in schema.columns] + list(linking_columns(schema, key_name))
     if existing is None:  # the table is created: every column of the object, in snake_case
-        columns = tuple(ColumnMap(snake_case(c.name), c.name, c.type) for c in schema.columns)
+        columns = tuple(ColumnMap(snake_case(n), n, t) for n, t in own)
         found_key = next(c for c in columns if c.mailjet == key_name)
         return Layout(columns, found_key, None)
     by_lower = {c.lower(): c for c in existing}
@@ -268,9 +270,9 @@ def _layout(
     for database_column in existing:
         if database_column in taken:
             continue
-        for column in schema.columns:
-            if column.name not in chosen and _squashed(column.name) == _squashed(database_column):
-                chosen[column.name] = ColumnMap(database_column, column.name, column.type)
+        for column_name, column_type in own:
+            if column_name not in chosen and _squashed(column_name) == _squashed(database_column):
+                chosen[column_name] = ColumnMap(database_column, column_name, column_type)
                 break
     if key_name not in chosen:
         raise ProgrammingError(
@@ -288,7 +290,7 @@ def _layout(
         stamp = next(
             (c for c in existing if c not in mapped and _squashed(c) in UPDATED_AT_NAMES), None
         )
-    ordered = tuple(chosen[c.name] for c in schema.columns if c.name in chosen)
+    ordered = tuple(chosen[n] for n, _t in own if n in chosen)
     return Layout(ordered, chosen[key_name], stamp)
 
 
@@ -345,6 +347,8 @@ def _answered(
     engine fills, a contact property): then the object is read again through the engine."""
     by_lower = {str(k).lower(): v for k, v in answered.items()}
     names = _wanted(schema, layout)
+    if any(c.mailjet not in schema.column_names for c in layout.columns):
+        return None  # a column read from another object (a property table's Email)
     plain = all(c.from_api and not c.property for c in table_columns(schema, names))
     if not plain or by_lower.get(id_column(schema).lower()) in (None, ""):
         return None
@@ -363,10 +367,7 @@ def _read_mailjet(
     connection.engine.client.invalidate(schema.resource)
     cursor = connection.cursor()
     try:
-        listed = ", ".join(f'"{n}"' for n in names)
-        listed_ids = ", ".join(str(int(i)) for i in ids or ())
-        where = "" if ids is None else f' WHERE "{id_column(schema)}" IN ({listed_ids})'
-        cursor.execute(f'SELECT {listed} FROM "{schema.name}"{where}')
+        cursor.execute(_select(schema, names, ids))
         rows = cursor.fetchall()
     finally:
         cursor.close()
@@ -376,6 +377,24 @@ def _read_mailjet(
         if found is not None:
             out[found.id] = found
     return out
+
+
+def _select(schema: ObjectSchema, names: Sequence[str], ids: Collection[int] | None) -> str:
+    """The query reading ``names`` of the object (of the objects ``ids``). A column the object
+    does not hold itself (a property table's Email, :func:`linking_columns`) comes from
+    Contact, joined on the contact's ID, so that every row has it."""
+    listed_ids = ", ".join(str(int(i)) for i in ids or ())
+    own = set(schema.column_names)
+    if all(n in own for n in names):
+        where = "" if ids is None else f' WHERE "{id_column(schema)}" IN ({listed_ids})'
+        plain = ", ".join(f'"{n}"' for n in names)
+        return f'SELECT {plain} FROM "{schema.name}"{where}'
+    listed = ", ".join(f'o."{n}"' if n in own else f'c."{n}"' for n in names)
+    where = "" if ids is None else f' WHERE o."{id_column(schema)}" IN ({listed_ids})'
+    return (
+        f'SELECT {listed} FROM "{schema.name}" o '
+        f'JOIN "Contact" c ON c."ID" = o."{id_column(schema)}"{where}'
+    )
 
 
 def _read_database(store: Store, table: str, layout: Layout) -> list[DatabaseRow]:

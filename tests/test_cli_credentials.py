@@ -103,6 +103,8 @@ def test_verbose_and_a_401_say_that_the_environment_overrides_the_profile(
     )
     assert f"mjquery: credentials: {where}\n" in err
     assert f"The key pair came from {where}." in err
+    # the credentials 401 has an empty body: the status alone, no empty quote of the API
+    assert "[HTTP 401]" in err and "[HTTP 401: ]" not in err
     assert SECRET not in err
     assert str(path)  # the profile exists
 

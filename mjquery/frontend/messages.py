@@ -58,7 +58,9 @@ def error_message(exc: BaseException, *, verbose: bool = False) -> str:
         text = f"{type(exc).__name__}: {exc} (an mjquery bug; --verbose shows the details)"
     status = getattr(exc, "status", None)
     if verbose and status is not None:
-        text += f" [HTTP {status}: {getattr(exc, 'api_message', '') or ''}]"
+        api_message = getattr(exc, "api_message", "") or ""
+        # the credentials 401 has an empty body: nothing to quote after the status
+        text += f" [HTTP {status}: {api_message}]" if api_message else f" [HTTP {status}]"
     return " ".join(text.split())
 
 

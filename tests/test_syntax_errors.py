@@ -191,3 +191,18 @@ def test_named_markers_are_still_read_by_mjquery_not_refused_by_duckdb(
     cursor = demo_conn.cursor()
     cursor.execute("SELECT Name FROM List WHERE Name = :name", {"name": "Newsletter"})
     assert cursor.fetchall() == [("Newsletter",)]
+
+
+def test_an_empty_select_list_is_placed_at_its_select() -> None:
+    # DuckDB says "SELECT clause without selection list" with no position: mjquery finds it
+    out, err = io.StringIO(), io.StringIO()
+    status = main(
+        ["--demo", "-c", "WITH x AS (SELECT FROM List) SELECT * FROM x"], stdout=out, stderr=err
+    )
+    assert status == 1
+    assert err.getvalue() == (
+        "mjquery: error: Syntax error at line 1, column 12: expected the columns to select "
+        "after SELECT (* for all)\n"
+        "  WITH x AS (SELECT FROM List) SELECT * FROM x\n"
+        "             ^^^^^^\n"
+    )

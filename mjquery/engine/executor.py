@@ -459,7 +459,7 @@ class Engine:
             except duckdb.ParserException as exc:
                 from mjquery.planner.syntax import duckdb_syntax_error
 
-                raise duckdb_syntax_error(_clean(str(exc))) from exc
+                raise duckdb_syntax_error(_clean(str(exc)), sql) from exc
             except duckdb.Error:
                 return  # not a syntax error: the statement's own run reports it
 

@@ -298,14 +298,22 @@ _DUCKDB_NEAR = re.compile(r'syntax error at or near "(?P<near>[^"]*)"')
 _DUCKDB_LINE = re.compile(r"^LINE (?P<line>\d+): ?(?P<text>.*)$", re.MULTILINE)
 
 
-def duckdb_syntax_error(message: str) -> SqlSyntaxError:
+def duckdb_syntax_error(message: str, sql: str | None = None) -> SqlSyntaxError:
     """DuckDB's ``Parser Error: syntax error at or near "X"`` (with its ``LINE n:`` and caret
-    lines) as one sentence with the position of X."""
+    lines) as one sentence with the position of X.
+
+    ``sql`` is the user's text when DuckDB parsed exactly that: errors DuckDB gives without a
+    position (an empty select list) are then placed in it.
+    """
     text = re.sub(r"^Parser Error:\s*", "", message.strip())
     head = text.splitlines()[0].strip() if text else "invalid SQL"
     near = _DUCKDB_NEAR.search(head)
     line_match = _DUCKDB_LINE.search(text)
     if near is None:
+        if sql is not None and head.startswith("SELECT clause without selection list"):
+            empty = _empty_select_list(sql)
+            if empty is not None:
+                return _error("expected the columns to select after SELECT (* for all)", empty)
         return _error(head, _Spot(None, None, None))
     word = near.group("near")
     spot = _Spot(None, None, word or None)
@@ -325,6 +333,20 @@ def duckdb_syntax_error(message: str) -> SqlSyntaxError:
         if sentence is not None:
             return _error(sentence, spot)
     return _error(f"unexpected {word!r}" if word else "the statement is incomplete", spot)
+
+
+def _empty_select_list(sql: str) -> _Spot | None:
+    """The SELECT (or SELECT DISTINCT) directly followed by FROM, or None."""
+    tokens = _tokens(sql)
+    for index, token in enumerate(tokens[:-1]):
+        if token.token_type is not TokenType.SELECT:
+            continue
+        following = tokens[index + 1]
+        if following.token_type is TokenType.DISTINCT and index + 2 < len(tokens):
+            following = tokens[index + 2]
+        if following.token_type is TokenType.FROM:
+            return _spot(token, sql)
+    return None
 
 
 def _in_context(line: str, column: int) -> str | None:
